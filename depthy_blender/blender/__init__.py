@@ -1,0 +1,1 @@
+"""The Blender layer (bpy only, thin): settings, operators, panel, and array ↔ datablock conversion."""

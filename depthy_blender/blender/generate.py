@@ -1,0 +1,158 @@
+"""One generation, in three steps: gather (main thread) → compute (any thread, no bpy) → finish (main).
+
+The operator runs compute() in a worker thread; the CLI and background scripts call all three in a row.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from math import radians
+
+import bpy
+import numpy as np
+from mathutils import Euler, Matrix, Vector
+
+from ..core import images, relief as relief_math
+from ..models import backends
+from . import image_io, mesh_io
+
+
+class UserError(Exception):
+    """Something the user can fix; shown as a message, never as a traceback."""
+
+
+@dataclass
+class Request:
+    name: str
+    engine: str
+    resolution: int = 256
+    back: str = "none"
+    triangles: bool = False
+    size: float = 1.0
+    ratio: float = 0.2
+    smoothing: float = 1.0
+    rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
+    path: str | None = None             # from a file (decoded in compute)
+    image_name: str | None = None
+    empty_name: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    relief: relief_math.Relief
+    messages: list[str]
+
+
+def request_from_settings(context, settings, filepath: str | None = None) -> Request:
+    """Read the panel settings and the chosen source into a Request (raises UserError)."""
+    common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
+                  triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
+                  smoothing=settings.smoothing)
+    source = "FILE" if filepath else settings.source
+    if source == "FILE":
+        path = bpy.path.abspath(filepath or settings.filepath)
+        if not path:
+            raise UserError("Choose a drawing file first")
+        return Request(name=_stem(path), path=path, **common)
+    if source == "IMAGE":
+        image = settings.image
+        if image is None:
+            raise UserError("Choose an image first")
+        return _from_image(image, None, common)
+    obj = context.active_object
+    if obj is None or obj.type != "EMPTY" or obj.empty_display_type != "IMAGE" or obj.data is None:
+        raise UserError("Select an image empty with a drawing (Add ▸ Image ▸ Reference) or choose another source")
+    return _from_image(obj.data, obj, common)
+
+
+def _from_image(image, empty, common) -> Request:
+    try:
+        rgba, messages = image_io.image_to_rgba(image)
+    except images.ImageError as exc:
+        raise UserError(str(exc)) from None
+    if empty is not None:
+        common = dict(common, size=empty.empty_display_size)
+    return Request(name=_stem(image.name), rgba=rgba, image_name=image.name,
+                   empty_name=empty.name if empty else None, messages=messages, **common)
+
+
+def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) -> Outcome:
+    """Depth and relief arrays. Touches no bpy data, so it may run in a worker thread."""
+    messages = list(req.messages)
+    rgba = req.rgba
+    try:
+        if rgba is None:
+            progress(0.02, "Reading the image")
+            loaded = images.load_image(req.path)
+            rgba, messages = loaded.rgba, messages + loaded.messages
+        # engines never need more pixels than a few per grid sample
+        rgba, _ = images.downscale(rgba, max(1024, 2 * req.resolution))
+        backends.check_cancel(cancel)
+        backend = backends.get(req.engine)
+        depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
+        backends.check_cancel(cancel)
+        progress(0.88, "Building the relief")
+        built = relief_math.build(depth.nearness, depth.mask, req.ratio, req.smoothing, req.resolution,
+                                  req.size, req.back, req.triangles)
+    except (images.ImageError, relief_math.ReliefError, backends.BackendError) as exc:
+        raise UserError(str(exc)) from None
+    return Outcome(built, messages)
+
+
+def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
+    """Create the relief object, its material and placement; select it."""
+    built = outcome.relief
+    mesh = mesh_io.create_mesh(built, f"{req.name} relief")
+    obj = bpy.data.objects.new(f"{req.name} relief", mesh)
+    image = bpy.data.images.get(req.image_name) if req.image_name else None
+    if image is None and req.path:
+        image = image_io.load_file_image(req.path)
+    mesh.materials.append(_material(req.name, image))
+    s = obj.depthy
+    s.is_result = True
+    s.grid_rows, s.grid_cols = built.grid_shape
+    s.width = built.width
+    s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
+    s.engine = req.engine
+    s["ratio"], s["smoothing"] = req.ratio, req.smoothing   # no update: heights are already right
+    empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
+    _place(context, obj, empty, built)
+    collection = empty.users_collection[0] if empty and empty.users_collection else context.collection
+    collection.objects.link(obj)
+    for other in context.view_layer.objects.selected:
+        other.select_set(False)
+    obj.select_set(True)
+    context.view_layer.objects.active = obj
+    return obj
+
+
+def _place(context, obj, empty, built) -> None:
+    """On an image empty: its transform, size and offset. Otherwise upright in the front (XZ) plane
+    at the 3D cursor, relief toward −Y, the side a front view sees."""
+    if empty is not None:
+        scale = empty.empty_display_size / max(built.width, built.height)
+        offset = Vector(((empty.empty_image_offset[0] + 0.5) * built.width * scale,
+                         (empty.empty_image_offset[1] + 0.5) * built.height * scale, 0.0))
+        obj.matrix_world = empty.matrix_world @ Matrix.Translation(offset) @ Matrix.Scale(scale, 4)
+    else:
+        obj.location = context.scene.cursor.location
+        obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))
+
+
+def _material(name: str, image) -> bpy.types.Material:
+    mat = bpy.data.materials.new(f"{name} drawing")
+    if mat.node_tree is None:   # Blender < 5 starts materials without nodes
+        mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None)
+    if image is not None and bsdf is not None:
+        tex = nodes.new("ShaderNodeTexImage")
+        tex.image = image
+        tex.location = (bsdf.location.x - 320, bsdf.location.y)
+        mat.node_tree.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+    return mat
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0] or "drawing"

@@ -1,0 +1,98 @@
+"""Blender without a UI (the CLI's `mesh` command): a fresh scene → relief → export and preview render."""
+from __future__ import annotations
+
+import os
+import sys
+from math import radians
+
+import bpy
+from mathutils import Vector
+
+from . import generate
+
+
+class HeadlessError(Exception):
+    pass
+
+
+def end_process(code: int) -> None:
+    """Exit now on Blender 4.2's Python module, whose interpreter teardown segfaults once any
+    PropertyGroup was registered (seen with bpy 4.2.23; real Blender and bpy ≥ 4.3 are fine)."""
+    if bpy.app.version < (4, 3, 0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def ensure_registered() -> None:
+    if not hasattr(bpy.types.Object, "depthy"):
+        from .. import register
+        register()
+
+
+def make_relief_files(path: str, outputs: list[str], options: dict, render: str | None = None,
+                      progress=None) -> bpy.types.Object:
+    """Build one relief from an image file into an empty scene and write every requested output."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    ensure_registered()
+    context = bpy.context
+    request = generate.Request(name=generate._stem(path), path=os.path.abspath(path), **options)
+    try:
+        outcome = generate.compute(request, progress or (lambda f, s: None), lambda: False)
+    except generate.UserError as exc:
+        raise HeadlessError(str(exc)) from None
+    obj = generate.finish(context, request, outcome)
+    if render:
+        render_preview(context, obj, render)
+    for out in outputs:
+        export(obj, out)
+    return obj
+
+
+def export(obj, out: str) -> None:
+    out = os.path.abspath(out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    ext = os.path.splitext(out)[1].lower()
+    if ext == ".blend":
+        bpy.ops.wm.save_as_mainfile(filepath=out, check_existing=False, compress=True)
+    elif ext == ".glb":
+        bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", use_selection=True,
+                                  export_attributes=False)
+    elif ext == ".obj":
+        bpy.ops.wm.obj_export(filepath=out, export_selected_objects=True, export_materials=True)
+    else:
+        raise HeadlessError(f"unknown output type: {out}")
+
+
+def render_preview(context, obj, out: str, size=(800, 600)) -> None:
+    """A three-quarter front view with the drawing as texture (Cycles on the CPU, few samples)."""
+    scene = context.scene
+    center = sum((obj.matrix_world @ Vector(c) for c in obj.bound_box), Vector()) / 8
+    extent = max(obj.dimensions)
+    cam_data = bpy.data.cameras.new("Depthy preview")
+    cam = bpy.data.objects.new("Depthy preview", cam_data)
+    scene.collection.objects.link(cam)
+    cam.location = center + Vector((0.6, -2.0, 0.6)) * extent
+    cam.rotation_euler = (center - cam.location).to_track_quat("-Z", "Y").to_euler()
+    cam_data.lens = 50
+    scene.camera = cam
+    sun = bpy.data.objects.new("Depthy sun", bpy.data.lights.new("Depthy sun", "SUN"))
+    sun.data.energy = 3.0
+    sun.rotation_euler = (radians(50), radians(10), radians(30))
+    scene.collection.objects.link(sun)
+    world = bpy.data.worlds.new("Depthy preview") if scene.world is None else scene.world
+    scene.world = world
+    world.use_nodes = True
+    world.node_tree.nodes["Background"].inputs["Strength"].default_value = 0.6
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = 16
+    scene.cycles.use_denoising = False
+    scene.render.resolution_x, scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.filepath = os.path.abspath(out)
+    os.makedirs(os.path.dirname(scene.render.filepath), exist_ok=True)
+    bpy.ops.render.render(write_still=True)
+    for helper in (cam, sun):   # keep the saved scene to the relief alone
+        bpy.data.objects.remove(helper)

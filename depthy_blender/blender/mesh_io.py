@@ -1,0 +1,85 @@
+"""Relief arrays ↔ bpy meshes through bulk attribute access; in-place height updates for the sliders.
+
+The raw nearness, grid cell and side of every vertex are stored as mesh attributes so the sliders keep
+working after save and reload (see core/relief.py for what they mean).
+"""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from ..core import relief as relief_math
+
+RAW, CELL, SIDE = "depthy_raw", "depthy_cell", "depthy_side"
+SLIDER_ATTRIBUTES = (RAW, CELL, SIDE)
+
+
+def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
+    """A mesh from relief arrays. Edges come precomputed, so Blender never has to derive them."""
+    mesh = bpy.data.meshes.new(name)
+    faces = relief.faces
+    corners = faces.shape[1]
+    mesh.vertices.add(len(relief.verts))
+    mesh.edges.add(len(relief.edges))
+    mesh.loops.add(faces.size)
+    mesh.polygons.add(len(faces))
+    _set(mesh, "position", "vector", relief.verts, np.float32)
+    _set(mesh, ".edge_verts", "value", relief.edges, np.int32)
+    _set(mesh, ".corner_vert", "value", faces, np.int32)
+    _set(mesh, ".corner_edge", "value", relief.corner_edges, np.int32)
+    mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, corners, dtype=np.int32))
+    mesh.update()
+    uv = mesh.attributes.new("UVMap", "FLOAT2", "CORNER")
+    uv.data.foreach_set("vector", relief.uvs.astype(np.float32).ravel())
+    _new(mesh, RAW, "FLOAT", "value", relief.raw)
+    _new(mesh, CELL, "INT", "value", relief.cells)
+    _new(mesh, SIDE, "FLOAT", "value", relief.sides)
+    if hasattr(mesh, "shade_smooth"):
+        mesh.shade_smooth()
+    return mesh
+
+
+def read_slider_data(mesh: bpy.types.Mesh):
+    """(raw, cells, sides) stored on the mesh, or None if any is missing or the wrong length."""
+    n = len(mesh.vertices)
+    out = []
+    for name, dtype in ((RAW, np.float32), (CELL, np.int32), (SIDE, np.float32)):
+        attr = mesh.attributes.get(name)
+        if attr is None or attr.domain != "POINT" or len(attr.data) != n:
+            return None
+        buf = np.empty(n, dtype)
+        attr.data.foreach_get("value", buf)
+        out.append(buf)
+    return tuple(out)
+
+
+def set_z(mesh: bpy.types.Mesh, z: np.ndarray) -> None:
+    """Replace only the relief axis of every vertex; x/y (and anything else) stay as they are."""
+    positions = np.empty(len(mesh.vertices) * 3, np.float32)
+    mesh.attributes["position"].data.foreach_get("vector", positions)
+    positions[2::3] = z
+    mesh.attributes["position"].data.foreach_set("vector", positions)
+    mesh.update()
+
+
+def get_positions(mesh: bpy.types.Mesh) -> np.ndarray:
+    positions = np.empty(len(mesh.vertices) * 3, np.float32)
+    mesh.attributes["position"].data.foreach_get("vector", positions)
+    return positions.reshape(-1, 3)
+
+
+def strip_slider_data(mesh: bpy.types.Mesh) -> None:
+    for name in SLIDER_ATTRIBUTES:
+        attr = mesh.attributes.get(name)
+        if attr is not None:
+            mesh.attributes.remove(attr)
+
+
+def _set(mesh, name, prop, values, dtype):
+    """Bulk write into a built-in attribute (Blender 4.x names: position, .edge_verts, .corner_*)."""
+    mesh.attributes[name].data.foreach_set(prop, np.ascontiguousarray(values, dtype=dtype).ravel())
+
+
+def _new(mesh, name, data_type, prop, values):
+    attr = mesh.attributes.new(name, data_type, "POINT")
+    attr.data.foreach_set(prop, np.ascontiguousarray(values).ravel())

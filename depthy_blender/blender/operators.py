@@ -1,0 +1,195 @@
+"""Operators: Generate from drawing (modal, worker thread), Apply (freeze), and the drop handler."""
+
+import threading
+import traceback
+
+import bpy
+from bpy.props import CollectionProperty, StringProperty
+
+from ..models import backends
+from . import generate, mesh_io, props
+
+IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
+
+
+class Job:
+    """A compute() call in a worker thread, polled by the modal operator."""
+
+    def __init__(self, request: generate.Request):
+        self.request = request
+        self.progress, self.stage = 0.0, "Starting"
+        self.outcome = None
+        self.error: str | None = None
+        self.cancelled = False
+        self._cancel = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="depthy-generate", daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def cancel(self):
+        self._cancel.set()
+
+    def _report(self, fraction, stage):
+        self.progress, self.stage = fraction, stage
+
+    def _run(self):
+        try:
+            self.outcome = generate.compute(self.request, self._report, self._cancel.is_set)
+        except backends.Cancelled:
+            self.cancelled = True
+        except generate.UserError as exc:
+            self.error = str(exc)
+        except MemoryError:
+            self.error = "Out of memory: lower the resolution or use a smaller image"
+        except Exception as exc:   # a bug: keep the traceback in the console, a sentence for the user
+            traceback.print_exc()
+            self.error = f"Generation failed unexpectedly: {exc}"
+
+
+class DEPTHY_OT_generate(bpy.types.Operator):
+    """Turn the drawing into a relief mesh with live depth sliders"""
+    bl_idname = "depthy.generate"
+    bl_label = "Generate from Drawing"
+    bl_options = {"REGISTER", "UNDO"}
+
+    # Set by a file drop (or scripts) to use this file instead of the panel's source
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
+
+    _job = None
+    _timer = None
+
+    @classmethod
+    def poll(cls, context):
+        return context.mode == "OBJECT" and not context.window_manager.depthy_running
+
+    def _request(self, context):
+        try:
+            return generate.request_from_settings(context, context.scene.depthy, self.filepath or None)
+        except generate.UserError as exc:
+            self.report({"ERROR"}, str(exc))
+            return None
+
+    def execute(self, context):
+        """Synchronous: scripts, background mode and the redo panel."""
+        request = self._request(context)
+        if request is None:
+            return {"CANCELLED"}
+        job = Job(request)
+        job._run()
+        return self._finish(context, job)
+
+    def invoke(self, context, event):
+        if bpy.app.background:
+            return self.execute(context)
+        if self.filepath:   # from a drop: offer the settings first
+            return context.window_manager.invoke_props_dialog(self, title="Generate from Drawing")
+        return self._start_modal(context)
+
+    def draw(self, context):
+        settings = context.scene.depthy
+        self.layout.label(text=bpy.path.basename(self.filepath))
+        for name in ("engine", "resolution", "back", "ratio"):
+            self.layout.prop(settings, name)
+
+    def _start_modal(self, context):
+        request = self._request(context)
+        if request is None:
+            return {"CANCELLED"}
+        wm = context.window_manager
+        self._job = Job(request)
+        self._job.start()
+        wm.depthy_running, wm.depthy_progress, wm.depthy_status = True, 0.0, "Starting"
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        job = self._job
+        if event.type == "ESC" and event.value == "PRESS":
+            job.cancel()
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        wm = context.window_manager
+        wm.depthy_progress, wm.depthy_status = job.progress, job.stage
+        context.workspace.status_text_set(f"Depthy: {job.stage} ({job.progress:.0%}) — Esc to cancel")
+        _redraw(context)
+        if job.thread.is_alive():
+            return {"RUNNING_MODAL"}
+        wm.event_timer_remove(self._timer)
+        context.workspace.status_text_set(None)
+        wm.depthy_running, wm.depthy_status = False, ""
+        _redraw(context)
+        return self._finish(context, job)
+
+    def _finish(self, context, job: Job):
+        if job.cancelled:
+            self.report({"WARNING"}, "Generation cancelled; nothing was changed")
+            return {"CANCELLED"}
+        if job.error:
+            self.report({"ERROR"}, job.error)
+            return {"CANCELLED"}
+        for message in job.outcome.messages:
+            self.report({"WARNING"}, message)
+        obj = generate.finish(context, job.request, job.outcome)
+        self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)")
+        return {"FINISHED"}
+
+
+class DEPTHY_OT_apply(bpy.types.Operator):
+    """Freeze the selected reliefs into plain meshes (sliders are removed, the shape stays)"""
+    bl_idname = "depthy.apply"
+    bl_label = "Apply Relief"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return context.mode == "OBJECT" and any(o.depthy.is_result for o in _targets(context))
+
+    def execute(self, context):
+        count = 0
+        for obj in _targets(context):
+            if obj.depthy.is_result:
+                mesh_io.strip_slider_data(obj.data)
+                obj.depthy.is_result = False
+                count += 1
+        self.report({"INFO"}, f"Applied {count} relief(s)")
+        return {"FINISHED"}
+
+
+class DEPTHY_FH_drawing(bpy.types.FileHandler):
+    bl_idname = "DEPTHY_FH_drawing"
+    bl_label = "Depthy: Generate from Drawing"
+    bl_import_operator = "depthy.generate"
+    bl_file_extensions = IMAGE_EXTENSIONS
+
+    @classmethod
+    def poll_drop(cls, context):
+        return context.area is not None and context.area.type == "VIEW_3D"
+
+
+def _targets(context):
+    objs = list(context.selected_objects)
+    if context.active_object is not None and context.active_object not in objs:
+        objs.append(context.active_object)
+    return objs
+
+
+def _redraw(context):
+    for window in context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type in {"VIEW_3D", "STATUSBAR"}:
+                area.tag_redraw()
+
+
+CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_apply, DEPTHY_FH_drawing)
+
+
+def register():
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

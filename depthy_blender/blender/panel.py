@@ -1,0 +1,89 @@
+"""Sidebar (N) ▸ Depthy: generation settings and the live sliders of the active relief."""
+
+import bpy
+
+from . import props
+
+
+class DEPTHY_PT_generate(bpy.types.Panel):
+    bl_label = "Generate"
+    bl_idname = "DEPTHY_PT_generate"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Depthy"
+
+    def draw(self, context):
+        settings = context.scene.depthy
+        self.draw_source(self.layout, settings)
+        self.draw_options(self.layout, settings)
+        self.draw_run(self.layout, context)
+
+    def draw_source(self, layout, settings):
+        col = layout.column(align=True)
+        col.prop(settings, "source", expand=True)
+        if settings.source == "IMAGE":
+            col.template_ID(settings, "image", open="image.open")
+        elif settings.source == "FILE":
+            col.prop(settings, "filepath", text="")
+
+    def draw_options(self, layout, settings):
+        col = layout.column()
+        col.use_property_split = True
+        col.prop(settings, "engine")
+        col.prop(settings, "resolution")
+        col.prop(settings, "back")
+        col.prop(settings, "triangles")
+        if settings.source != "EMPTY":
+            col.prop(settings, "size")
+        col.prop(settings, "ratio")
+        col.prop(settings, "smoothing")
+
+    def draw_run(self, layout, context):
+        wm = context.window_manager
+        if wm.depthy_running:
+            if hasattr(layout, "progress"):
+                layout.progress(factor=wm.depthy_progress, type="BAR", text=wm.depthy_status)
+            else:
+                layout.label(text=f"{wm.depthy_status} ({wm.depthy_progress:.0%})")
+            layout.label(text="Esc cancels", icon="INFO")
+        layout.operator("depthy.generate", icon="MOD_DISPLACE")
+
+
+class DEPTHY_PT_relief(bpy.types.Panel):
+    bl_label = "Relief"
+    bl_idname = "DEPTHY_PT_relief"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Depthy"
+
+    @classmethod
+    def poll(cls, context):
+        obj = context.active_object
+        return obj is not None and obj.type == "MESH" and obj.depthy.is_result
+
+    def draw(self, context):
+        obj = context.active_object
+        problem = props.slider_problem(obj)
+        col = self.layout.column()
+        col.use_property_split = True
+        col.enabled = problem is None
+        col.prop(obj.depthy, "ratio")
+        col.prop(obj.depthy, "smoothing")
+        col.prop(obj.depthy, "invert")
+        if problem:
+            self.layout.label(text=problem, icon="ERROR")
+        self.layout.label(text=f"Engine: {obj.depthy.engine}")
+        self.layout.operator("depthy.apply", icon="CHECKMARK")
+
+
+CLASSES = (DEPTHY_PT_generate, DEPTHY_PT_relief)
+
+
+def register():
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister():
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

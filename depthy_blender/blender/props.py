@@ -1,0 +1,127 @@
+"""Scene generation settings, per-object relief settings (the live sliders) and job progress.
+
+A slider change lands in `refresh_relief`, which recomputes vertex heights from what the mesh stores
+(core/relief.vertex_z) and writes them in place (mesh_io.set_z).
+"""
+
+import bpy
+from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
+                       StringProperty)
+
+from ..core import relief as relief_math
+from ..models import backends
+from . import mesh_io
+
+_ENGINE_ITEMS: list[tuple[str, str, str]] = []   # kept alive: Blender does not copy enum item strings
+
+
+def engine_items():
+    if not _ENGINE_ITEMS:
+        ranked = sorted(backends.all_backends(), key=lambda b: -b.quality_rank)
+        _ENGINE_ITEMS.extend((b.name, b.label, b.description) for b in ranked)
+    return _ENGINE_ITEMS
+
+
+# ---- live sliders ------------------------------------------------------------------------------------
+
+def slider_problem(obj: bpy.types.Object) -> str | None:
+    """Why the sliders cannot change this object right now, or None when they can."""
+    settings = obj.depthy
+    if not settings.is_result or obj.type != "MESH":
+        return "Not a Depthy relief"
+    if obj.mode == "EDIT":
+        return "Leave Edit Mode to use the sliders"
+    mesh = obj.data
+    if (len(mesh.vertices), len(mesh.polygons)) != (settings.vert_count, settings.face_count) \
+            or mesh_io.read_slider_data(mesh) is None:
+        return "Mesh was edited: sliders are off so your edits are kept (Generate again for a new relief)"
+    return None
+
+
+def refresh_relief(obj: bpy.types.Object) -> str | None:
+    """Rewrite the relief heights from the sliders; returns the reason if it cannot."""
+    problem = slider_problem(obj)
+    if problem:
+        return problem
+    s = obj.depthy
+    raw, cells, sides = mesh_io.read_slider_data(obj.data)
+    z = relief_math.vertex_z(raw, cells, sides, (s.grid_rows, s.grid_cols), s.width,
+                             s.ratio, s.smoothing, s.invert)
+    mesh_io.set_z(obj.data, z)
+    return None
+
+
+def _on_slider(self, context):
+    refresh_relief(self.id_data)
+
+
+class DepthyResultSettings(bpy.types.PropertyGroup):
+    # Sliders
+    ratio: FloatProperty(name="Depth Ratio", description="Relief thickness as a fraction of the mesh width",
+                         default=0.2, min=0.0, max=2.0, step=1, precision=3, update=_on_slider)
+    smoothing: FloatProperty(name="Smoothing", description="Gaussian smoothing of the heights, in grid cells",
+                             default=0.0, min=0.0, max=20.0, step=10, precision=2, update=_on_slider)
+    invert: BoolProperty(name="Invert", description="Swap near and far", default=False, update=_on_slider)
+    # What the mesh was built with (read by the sliders)
+    is_result: BoolProperty(name="Depthy Relief", default=False)
+    grid_rows: IntProperty(name="Grid Rows", default=0)
+    grid_cols: IntProperty(name="Grid Columns", default=0)
+    width: FloatProperty(name="Width", description="Mesh width the depth ratio refers to", default=1.0)
+    vert_count: IntProperty(name="Vertices at Generation", default=0)
+    face_count: IntProperty(name="Faces at Generation", default=0)
+    engine: StringProperty(name="Engine", description="Engine that made the depth")
+
+
+# ---- generation settings -----------------------------------------------------------------------------
+
+class DepthySceneSettings(bpy.types.PropertyGroup):
+    # Source
+    source: EnumProperty(name="Source", description="Where the drawing comes from", items=(
+        ("EMPTY", "Image Empty", "The active image empty (Add ▸ Image ▸ Reference)"),
+        ("IMAGE", "Image", "An image already loaded in this file"),
+        ("FILE", "File", "An image file on disk"),
+    ), default="EMPTY")
+    image: PointerProperty(name="Image", description="Drawing to convert", type=bpy.types.Image)
+    filepath: StringProperty(name="File", description="Drawing file to convert", subtype="FILE_PATH")
+    # Engine
+    engine: EnumProperty(name="Engine", description="How depth is estimated from the drawing",
+                         items=lambda self, context: engine_items())
+    # Mesh
+    resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
+                            default=256, min=relief_math.MIN_RESOLUTION, max=relief_math.MAX_RESOLUTION)
+    back: EnumProperty(name="Back", description="What closes the relief behind", items=(
+        ("none", "None", "Open relief surface"),
+        ("flat", "Flat", "Closed solid with a flat back"),
+        ("mirror", "Mirror", "Closed solid, mirrored relief on the back"),
+    ), default="none")
+    triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
+    size: FloatProperty(name="Size", description="Longer side of the mesh when there is no image empty",
+                        default=1.0, min=0.001, soft_max=100.0, unit="LENGTH")
+    # Starting slider values
+    ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
+                         default=0.2, min=0.0, max=2.0, step=1, precision=3)
+    smoothing: FloatProperty(name="Smoothing", description="Starting smoothing of new reliefs, in grid cells",
+                             default=1.0, min=0.0, max=20.0, step=10, precision=2)
+
+
+CLASSES = (DepthyResultSettings, DepthySceneSettings)
+
+
+def register():
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Object.depthy = PointerProperty(type=DepthyResultSettings)
+    bpy.types.Scene.depthy = PointerProperty(type=DepthySceneSettings)
+    wm = bpy.types.WindowManager   # runtime only: neither saved nor undone
+    wm.depthy_running = BoolProperty(default=False)
+    wm.depthy_progress = FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR")
+    wm.depthy_status = StringProperty(name="Status", default="")
+
+
+def unregister():
+    for attr in ("depthy_running", "depthy_progress", "depthy_status"):
+        delattr(bpy.types.WindowManager, attr)
+    del bpy.types.Scene.depthy
+    del bpy.types.Object.depthy
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,143 @@
+"""Headless commands: `depth` (image → nearness .npy) and `mesh` (image or folder → .glb/.obj/.blend).
+
+`mesh` needs Blender's Python module (bpy); `depth` needs only numpy/scipy (and torch for learned engines).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .core import images
+from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
+from .models import backends
+
+MESH_FORMATS = (".glb", ".obj", ".blend")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except (backends.BackendError, images.ImageError, CliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    if "bpy" in sys.modules and args.func is _cmd_mesh:
+        from .blender import headless
+        headless.end_process(code)
+    return code
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m depthy_blender", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    depth = sub.add_parser("depth", help="image → float32 nearness (.npy, larger = nearer)")
+    depth.add_argument("image")
+    depth.add_argument("-o", "--output", required=True, help="OUT.npy")
+    depth.add_argument("--mask", help="also write the figure mask (bool .npy)")
+    _engine_args(depth)
+    depth.set_defaults(func=_cmd_depth)
+
+    mesh = sub.add_parser("mesh", help="image or folder → relief mesh (.glb, .obj, .blend)")
+    mesh.add_argument("input", help="an image, or a folder of images (batch)")
+    mesh.add_argument("-o", "--output", required=True, action="append",
+                      help="OUT.glb|.obj|.blend (repeat for several); a folder when the input is a folder")
+    mesh.add_argument("--format", choices=[f[1:] for f in MESH_FORMATS], default="glb",
+                      help="output type for folder input (default glb)")
+    _engine_args(mesh)
+    mesh.add_argument("--ratio", type=float, default=0.2, help="depth ratio: thickness / width (default 0.2)")
+    mesh.add_argument("--smoothing", type=float, default=1.0, help="Gaussian sigma in grid cells (default 1)")
+    mesh.add_argument("--resolution", type=int, default=256,
+                      help=f"grid samples on the longer side ({MIN_RESOLUTION}–{MAX_RESOLUTION}, default 256)")
+    mesh.add_argument("--back", choices=BACKS, default="none")
+    mesh.add_argument("--triangles", action="store_true")
+    mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres")
+    mesh.add_argument("--render", help="also write a preview PNG (single image only)")
+    mesh.set_defaults(func=_cmd_mesh)
+    return parser
+
+
+def _engine_args(p):
+    p.add_argument("--backend", default="auto", help="engine name, or auto = best available (default)")
+
+
+def _backend(name: str) -> backends.Backend:
+    return backends.best_available() if name == "auto" else backends.get(name)
+
+
+def _progress(fraction, stage):
+    print(f"  {fraction:4.0%} {stage}", file=sys.stderr)
+
+
+def _cmd_depth(args) -> int:
+    loaded = images.load_image(args.image)
+    for message in loaded.messages:
+        print(f"note: {message}", file=sys.stderr)
+    result = _backend(args.backend).predict(loaded.rgba, _progress)
+    nearness, mask = result.nearness, result.mask
+    width, height = loaded.source_size
+    if nearness.shape != (height, width):   # the image was downscaled for decoding: back to full size
+        rows = (np.arange(height) * nearness.shape[0]) // height
+        cols = (np.arange(width) * nearness.shape[1]) // width
+        nearness, mask = nearness[rows][:, cols], mask[rows][:, cols]
+    _ensure_parent(args.output)
+    np.save(args.output, nearness.astype(np.float32))
+    if args.mask:
+        _ensure_parent(args.mask)
+        np.save(args.mask, mask.astype(bool))
+    print(f"wrote {args.output} ({width}×{height}, engine {result.meta.get('engine', args.backend)})")
+    return 0
+
+
+def _cmd_mesh(args) -> int:
+    try:
+        from .blender import headless
+    except ImportError as exc:
+        raise CliError(f"the mesh command needs Blender's Python module (pip install bpy): {exc}") from None
+    engine = _backend(args.backend).name
+    options = dict(engine=engine, ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
+                   back=args.back, triangles=args.triangles, size=args.size)
+    source = Path(args.input)
+    if source.is_dir():
+        return _batch(headless, source, args, options)
+    outputs = args.output
+    for out in outputs:
+        if Path(out).suffix.lower() not in MESH_FORMATS:
+            raise CliError(f"{out}: output must end in one of {', '.join(MESH_FORMATS)}")
+    headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress)
+    for out in outputs + ([args.render] if args.render else []):
+        print(f"wrote {out}")
+    return 0
+
+
+def _batch(headless, folder: Path, args, options) -> int:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise CliError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
+    out_dir = Path(args.output[0])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for i, path in enumerate(files, 1):
+        target = out_dir / f"{path.stem}.{args.format}"
+        print(f"[{i}/{len(files)}] {path.name} → {target}", file=sys.stderr)
+        try:
+            headless.make_relief_files(str(path), [str(target)], options)
+        except headless.HeadlessError as exc:
+            failed += 1
+            print(f"  failed: {exc}", file=sys.stderr)
+    print(f"done: {len(files) - failed} of {len(files)} converted into {out_dir}")
+    return 1 if failed == len(files) else 0
+
+
+def _ensure_parent(path: str):
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)

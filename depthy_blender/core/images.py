@@ -1,0 +1,172 @@
+"""Decode image files to float RGBA and find the drawn figure (alpha, else paper flood-fill).
+
+Everything the engines see is an RGBA float32 array of shape (H, W, 4) in [0, 1], row 0 at the top.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+MAX_SIDE = 8192                 # longer images are downscaled to this (with a message)
+MAX_DECODE_PIXELS = 32768 ** 2  # refuse to decode anything larger than this
+MIN_SIDE = 4                    # smaller images carry no usable drawing
+
+
+class ImageError(ValueError):
+    """An image that cannot be used, with a message meant for the user."""
+
+
+@dataclass
+class LoadedImage:
+    rgba: np.ndarray
+    source_size: tuple[int, int]          # (width, height) of the file before any downscaling
+    messages: list[str] = field(default_factory=list)
+
+
+def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage:
+    """Read an image file into float RGBA; raise ImageError with a clear message on any failure."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise ImageError(f"Image file not found: {path}")
+    if os.path.getsize(path) == 0:
+        raise ImageError(f"Image file is empty (0 bytes): {name}")
+    previous_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # our own limit below; PIL's global guard is restored after
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if width * height > MAX_DECODE_PIXELS:
+                raise ImageError(f"{name} is {width}×{height} px, too large to decode")
+            messages = []
+            factor = int(np.ceil(max(width, height) / max_side))
+            if factor > 1 and img.format == "JPEG":
+                img.draft(img.mode, (width // factor, height // factor))
+            img.load()
+            img = _reduce(img, factor)
+            if factor > 1:
+                messages.append(f"{name} is {width}×{height} px; downscaled to {img.size[0]}×{img.size[1]}")
+            rgba = pil_to_rgba(img)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"Cannot read {name}: not a supported or intact image ({exc})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_limit
+    check_size(rgba, name)
+    return LoadedImage(rgba, (width, height), messages)
+
+
+def _reduce(img, factor: int):
+    if img.mode in ("1", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
+        img = img.convert("RGBA" if _has_transparency(img) else "RGB")
+    if factor > 1:
+        img = img.reduce(factor)
+    return img
+
+
+def _has_transparency(img) -> bool:
+    return img.mode in ("PA",) or "transparency" in img.info
+
+
+def pil_to_rgba(img) -> np.ndarray:
+    """Any PIL image (1, L, LA, P, RGB, RGBA, I;16, I, F, ...) → float32 RGBA (H, W, 4) in [0, 1]."""
+    mode = img.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        grey = np.asarray(img, dtype=np.float64)
+        if mode.startswith("I;16"):
+            grey = grey / 65535.0
+        elif mode == "I":
+            grey = grey / (65535.0 if grey.max(initial=0) > 255 else 255.0)
+        return grey_to_rgba(np.clip(grey, 0.0, 1.0))
+    if mode in ("1", "L"):
+        return grey_to_rgba(np.asarray(img.convert("L"), dtype=np.float32) / 255.0)
+    if mode == "LA":
+        la = np.asarray(img, dtype=np.float32) / 255.0
+        rgba = grey_to_rgba(la[..., 0])
+        rgba[..., 3] = la[..., 1]
+        return rgba
+    target = "RGBA" if (mode in ("RGBA", "PA", "RGBa") or _has_transparency(img)) else "RGB"
+    arr = np.asarray(img.convert(target), dtype=np.float32) / 255.0
+    if target == "RGB":
+        arr = np.concatenate([arr, np.ones(arr.shape[:2] + (1,), np.float32)], axis=-1)
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def grey_to_rgba(grey: np.ndarray) -> np.ndarray:
+    grey = grey.astype(np.float32)
+    return np.stack([grey, grey, grey, np.ones_like(grey)], axis=-1)
+
+
+def check_size(rgba: np.ndarray, name: str = "image") -> None:
+    h, w = rgba.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(f"{name} is only {w}×{h} px; at least {MIN_SIDE}×{MIN_SIDE} px is needed")
+
+
+def downscale(rgba: np.ndarray, max_side: int = MAX_SIDE) -> tuple[np.ndarray, str | None]:
+    """Shrink an array image by an integer box filter so its longer side is ≤ max_side."""
+    h, w = rgba.shape[:2]
+    factor = int(np.ceil(max(h, w) / max_side))
+    if factor <= 1:
+        return rgba, None
+    hh, ww = h // factor, w // factor
+    boxed = rgba[: hh * factor, : ww * factor].reshape(hh, factor, ww, factor, -1).mean(axis=(1, 3))
+    return boxed.astype(np.float32), f"image is {w}×{h} px; downscaled to {ww}×{hh}"
+
+
+def luminance(rgba: np.ndarray) -> np.ndarray:
+    """Rec. 709 luma of the colour composited on white paper."""
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
+    return (rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)).astype(np.float32)
+
+
+def has_alpha_mask(rgba: np.ndarray) -> bool:
+    alpha = rgba[..., 3]
+    return bool((alpha < 0.5).any() and (alpha > 0.5).any())
+
+
+def figure_mask(rgba: np.ndarray, tolerance: float = 0.12, min_area: float = 1e-4) -> np.ndarray:
+    """Pixels that belong to the drawn figure.
+
+    From alpha when the image has transparency; otherwise the paper is the colour of the border, and
+    everything not connected to the border through paper-coloured pixels is the figure (so areas
+    enclosed by an outline count as figure). Specks smaller than `min_area` of the image are dropped.
+    If the border is not one paper colour (a photo filling the frame), the whole image is the figure.
+    """
+    if has_alpha_mask(rgba):
+        mask = rgba[..., 3] > 0.5
+    else:
+        mask = _paper_flood_fill(rgba[..., :3], tolerance)
+    return _drop_specks(mask, min_area)
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]], axis=0)
+
+
+def _paper_flood_fill(rgb: np.ndarray, tolerance: float) -> np.ndarray:
+    border = _border(rgb)
+    paper = np.median(border, axis=0)
+    border_is_paper = np.abs(border - paper).max(axis=-1) <= tolerance
+    if border_is_paper.mean() < 0.5:
+        return np.ones(rgb.shape[:2], bool)
+    paperlike = np.abs(rgb - paper).max(axis=-1) <= tolerance
+    labels, _ = ndimage.label(paperlike)
+    outside = np.unique(_border(labels))
+    outside = outside[outside > 0]
+    return ~np.isin(labels, outside)
+
+
+def _drop_specks(mask: np.ndarray, min_area: float) -> np.ndarray:
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return mask
+    sizes = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
+    keep = np.concatenate([[False], sizes >= max(1.0, min_area * mask.size)])
+    return keep[labels]

@@ -1,0 +1,262 @@
+"""Nearness + mask → relief heights → grid mesh arrays (vertices, faces, UVs), all vectorised numpy.
+
+Local frame (the image plane): x to the right, y up, relief toward +z (toward the viewer).
+One vertex per masked grid sample; a face wherever four neighbouring samples are all masked, so
+unmasked pixels never make faces. Each vertex remembers its grid cell and its side (+1 front,
+-1 mirrored back, 0 flat back) so that sliders can recompute heights from the raw nearness alone:
+
+    z = side × ratio × width × h[cell],   h = smooth(normalise(raw over mask), sigma)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+BACKS = ("none", "flat", "mirror")
+MIN_RESOLUTION, MAX_RESOLUTION = 16, 2048
+
+
+class ReliefError(ValueError):
+    """A relief that cannot be built, with a message meant for the user."""
+
+
+@dataclass
+class Relief:
+    verts: np.ndarray        # (V, 3) float32
+    faces: np.ndarray        # (F, 3 or 4) int32, counter-clockwise seen from outside
+    edges: np.ndarray        # (E, 2) int32, each undirected edge once
+    corner_edges: np.ndarray # (F × corners,) int32: edge from each face corner to the next
+    uvs: np.ndarray          # (F × corners, 2) float32, one per face corner
+    cells: np.ndarray        # (V,) int32: flat index of the vertex's grid sample
+    sides: np.ndarray        # (V,) float32: +1 front, -1 mirrored back, 0 flat back
+    raw: np.ndarray          # (V,) float32: the backend's nearness at the vertex's sample
+    grid_shape: tuple[int, int]
+    width: float             # x extent; thickness = ratio × width
+    height: float
+
+
+# ---- heights ---------------------------------------------------------------------------------------
+
+def normalise(raw: np.ndarray, mask: np.ndarray, invert: bool = False) -> np.ndarray:
+    """Scale nearness to [0, 1] over the mask (0 outside). A constant field becomes all ones."""
+    out = np.zeros(raw.shape, np.float64)
+    values = raw[mask].astype(np.float64)
+    if values.size == 0:
+        return out
+    lo, hi = values.min(), values.max()
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.ones_like(values)
+    out[mask] = 1.0 - scaled if invert else scaled
+    return out
+
+
+def smooth(values: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Mask-aware Gaussian (normalised convolution G(v·m)/G(m)) that keeps the masked mean.
+
+    Plain blurring would drag the figure's edge toward the zero outside it; dividing by the blurred
+    mask avoids that. The small mean shift the division causes is removed so smoothing never
+    thickens or thins the relief overall.
+    """
+    if sigma <= 0 or not mask.any():
+        return values
+    m = mask.astype(np.float64)
+    num = ndimage.gaussian_filter(values * m, sigma, mode="constant")
+    den = ndimage.gaussian_filter(m, sigma, mode="constant")
+    out = np.zeros_like(values)
+    out[mask] = num[mask] / np.maximum(den[mask], 1e-12)
+    out[mask] += values[mask].mean() - out[mask].mean()
+    return out
+
+
+def grid_heights(raw_grid: np.ndarray, mask_grid: np.ndarray, sigma: float, invert: bool = False) -> np.ndarray:
+    """Normalised, smoothed height in [≈0, ≈1] for every grid sample."""
+    return smooth(normalise(raw_grid, mask_grid, invert), mask_grid, sigma)
+
+
+def vertex_z(raw: np.ndarray, cells: np.ndarray, sides: np.ndarray, grid_shape, width: float,
+             ratio: float, sigma: float, invert: bool = False) -> np.ndarray:
+    """Per-vertex z from what a mesh stores (raw nearness, cell, side); the slider path."""
+    raw_grid = np.zeros(grid_shape[0] * grid_shape[1], np.float64)
+    mask_grid = np.zeros(raw_grid.shape, bool)
+    raw_grid[cells] = raw
+    mask_grid[cells] = True
+    h = grid_heights(raw_grid.reshape(grid_shape), mask_grid.reshape(grid_shape), sigma, invert)
+    thickness = float(ratio) * float(width)
+    return (sides * (thickness * h.ravel()[cells])).astype(np.float32)
+
+
+# ---- resampling onto the grid ----------------------------------------------------------------------
+
+def grid_shape_for(image_shape, resolution: int) -> tuple[int, int]:
+    """Samples per column and row: the longer image side gets `resolution` samples."""
+    if not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
+        raise ReliefError(f"Resolution must be between {MIN_RESOLUTION} and {MAX_RESOLUTION}, not {resolution}")
+    h, w = image_shape[:2]
+    scale = resolution / max(h, w)
+    return max(2, round(h * scale)), max(2, round(w * scale))
+
+
+def resample(nearness: np.ndarray, mask: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Area-like resampling of nearness (masked pixels only) and of the mask to `shape`."""
+    h, w = nearness.shape
+    zoom = (shape[0] / h, shape[1] / w)
+    m = mask.astype(np.float32)
+    v = np.where(mask, nearness, 0).astype(np.float32)
+    if zoom[0] < 1 or zoom[1] < 1:  # anti-alias before shrinking
+        pre = [max(0.0, (1 / z - 1) / 2) for z in zoom]
+        m = ndimage.gaussian_filter(m, pre)
+        v = ndimage.gaussian_filter(v, pre)
+    m_small = _zoom_to(m, shape)
+    v_small = _zoom_to(v, shape)
+    mask_small = m_small > 0.5
+    raw = np.where(mask_small, v_small / np.maximum(m_small, 1e-6), 0).astype(np.float32)
+    return raw, mask_small
+
+
+def _zoom_to(a: np.ndarray, shape) -> np.ndarray:
+    if a.shape == tuple(shape):
+        return a
+    return ndimage.zoom(a, (shape[0] / a.shape[0], shape[1] / a.shape[1]), order=1, mode="nearest",
+                        grid_mode=True)
+
+
+# ---- topology ----------------------------------------------------------------------------------------
+#
+# Edges are found from the grid structure instead of by sorting: every front edge is a horizontal,
+# vertical or (for triangles) diagonal grid edge with a dense id, so counting ids with bincount tells
+# which edges exist (count ≥ 1) and which are on the outline (count 1, where walls go).
+
+def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: float = 0.0,
+          resolution: int = 256, size: float = 1.0, back: str = "none", triangles: bool = False,
+          invert: bool = False) -> Relief:
+    """Relief mesh arrays for a nearness map; `size` is the longer side of the mesh."""
+    if back not in BACKS:
+        raise ReliefError(f"Back must be one of {', '.join(BACKS)}, not {back!r}")
+    if nearness.shape != mask.shape:
+        raise ReliefError("Nearness and mask must have the same shape")
+    shape = grid_shape_for(nearness.shape, resolution)
+    raw_grid, mask_grid = resample(np.nan_to_num(nearness.astype(np.float32)), mask, shape)
+    topo = _front_topology(mask_grid, triangles)
+    if topo is None:
+        raise ReliefError("The figure is too small or thin for this resolution: no faces to build")
+    if back != "none":
+        topo = _close(topo, triangles)
+    img_h, img_w = nearness.shape
+    width, height = (size, size * img_h / img_w) if img_w >= img_h else (size * img_w / img_h, size)
+
+    cells = topo.cells
+    rows, cols = np.divmod(cells, shape[1])
+    u = ((cols + 0.5) / shape[1]).astype(np.float32)
+    v = (1.0 - (rows + 0.5) / shape[0]).astype(np.float32)
+    n_front = topo.n_front
+    sides = np.ones(len(cells), np.float32)
+    sides[n_front:] = -1.0 if back == "mirror" else 0.0
+    raw = raw_grid.ravel()[cells]
+    z = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert)
+    verts = np.empty((len(cells), 3), np.float32)
+    verts[:, 0] = (u - 0.5) * width
+    verts[:, 1] = (v - 0.5) * height
+    verts[:, 2] = z
+    corner = topo.faces.ravel()
+    uvs = np.empty((corner.size, 2), np.float32)
+    uvs[:, 0], uvs[:, 1] = u[corner], v[corner]
+    return Relief(verts, topo.faces, topo.edges, topo.corner_edges, uvs, cells.astype(np.int32), sides,
+                  raw.astype(np.float32), shape, float(width), float(height))
+
+
+@dataclass
+class _Topology:
+    faces: np.ndarray         # (F, k) vertex indices
+    corner_edges: np.ndarray  # (F, k) edge indices
+    edges: np.ndarray         # (E, 2)
+    cells: np.ndarray         # (V,) grid sample of each vertex
+    n_front: int              # vertices [0, n_front) are the front surface
+    on_outline: np.ndarray    # (F, k) bool: the corner's edge borders only this face
+
+
+def _front_topology(mask_grid: np.ndarray, triangles: bool):
+    h, w = mask_grid.shape
+    full = _without_pinches(mask_grid[:-1, :-1] & mask_grid[1:, :-1] & mask_grid[1:, 1:] & mask_grid[:-1, 1:])
+    bi, bj = np.nonzero(full)
+    if bi.size == 0:
+        return None
+    hw = h * w
+    a = (bi * w + bj).astype(np.int32)   # top-left; rows grow downward (−y)
+    b, c, d = a + w, a + (w + 1), a + 1  # bottom-left, bottom-right, top-right: CCW seen from +z
+    if triangles:
+        corners = np.empty((a.size, 6), np.int32)
+        corners.T[:] = a, b, c, a, c, d
+        dense = np.empty((a.size, 6), np.int32)   # ids: H(r,c) = r·w+c, V = hw + r·w+c, diagonal = 2hw + …
+        dense.T[:] = a + hw, b, a + 2 * hw, a + 2 * hw, d + hw, a
+        corners, dense = corners.reshape(-1, 3), dense.reshape(-1, 3)
+    else:
+        corners = np.empty((a.size, 4), np.int32)
+        corners.T[:] = a, b, c, d
+        dense = np.empty((a.size, 4), np.int32)
+        dense.T[:] = a + hw, b, d + hw, a      # left, bottom, right, top
+
+    count = np.bincount(dense.ravel(), minlength=3 * hw)
+    exists = count > 0
+    edge_index = (np.cumsum(exists) - 1).astype(np.int32)
+    ids = np.flatnonzero(exists)
+    kind, start = np.divmod(ids, hw)
+    end = start + np.array([1, w, w + 1])[kind]
+
+    used = np.zeros(hw, bool)
+    used[corners.ravel()] = True
+    cells = np.flatnonzero(used)
+    remap = np.zeros(hw, np.int32)
+    remap[cells] = np.arange(cells.size, dtype=np.int32)
+
+    faces = remap[corners]
+    corner_edges = edge_index[dense]
+    edges = np.stack([remap[start], remap[end]], 1)
+    return _Topology(faces, corner_edges, edges, cells, cells.size, count[dense] == 1)
+
+
+def _without_pinches(full: np.ndarray) -> np.ndarray:
+    """Drop faces that touch others only at a corner (a vertex shared by two separate outline loops
+    would make the closed solid non-manifold)."""
+    full = full.copy()
+    while True:
+        a, b, c, d = full[:-1, :-1], full[:-1, 1:], full[1:, :-1], full[1:, 1:]
+        falling = a & d & ~b & ~c          # ▚
+        rising = b & c & ~a & ~d           # ▞
+        if not (falling.any() or rising.any()):
+            return full
+        full[1:, 1:][falling] = False
+        full[1:, :-1][rising] = False
+
+
+def _close(t: _Topology, triangles: bool) -> _Topology:
+    """Add a back copy (reversed winding) and side walls joining the outline to it."""
+    n, n_edges = t.n_front, len(t.edges)
+    on_outline = t.on_outline.ravel()
+    a = t.faces.ravel()[on_outline]                        # outline half-edges a → b, in face order
+    b = np.roll(t.faces, -1, axis=1).ravel()[on_outline]
+    e = t.corner_edges.ravel()[on_outline]
+    back_faces = t.faces[:, ::-1] + n
+    back_corner_edges = np.roll(t.corner_edges[:, ::-1], -1, axis=1) + n_edges
+    # one vertical wall edge per outline vertex
+    outline_verts = np.unique(a)
+    wall_of = np.full(n, -1, np.int64)
+    wall_of[outline_verts] = 2 * n_edges + np.arange(outline_verts.size)
+    wall_edges = np.stack([outline_verts, outline_verts + n], 1)
+    e_back = e + n_edges
+    # a wall runs its shared edge opposite to the front face (b → a), keeping the winding consistent
+    if triangles:
+        diag = 2 * n_edges + outline_verts.size + np.arange(a.size)
+        wall_faces = np.stack([b, a, a + n, b, a + n, b + n], 1).reshape(-1, 3)
+        wall_corner_edges = np.stack([e, wall_of[a], diag, diag, e_back, wall_of[b]], 1).reshape(-1, 3)
+        extra_edges = np.concatenate([wall_edges, np.stack([a + n, b], 1)])
+    else:
+        wall_faces = np.stack([b, a, a + n, b + n], 1)
+        wall_corner_edges = np.stack([e, wall_of[a], e_back, wall_of[b]], 1)
+        extra_edges = wall_edges
+    return _Topology(
+        faces=np.concatenate([t.faces, back_faces, wall_faces]).astype(np.int32),
+        corner_edges=np.concatenate([t.corner_edges, back_corner_edges, wall_corner_edges]).astype(np.int32),
+        edges=np.concatenate([t.edges, t.edges + n, extra_edges]).astype(np.int32),
+        cells=np.concatenate([t.cells, t.cells]),
+        n_front=n, on_outline=np.zeros(0, bool))

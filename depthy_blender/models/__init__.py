@@ -1,0 +1,1 @@
+"""Depth engines behind one interface (see backends.py); torch is imported only by engines that need it."""

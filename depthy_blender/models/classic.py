@@ -1,0 +1,62 @@
+"""Non-learned depth engines, always available: silhouette inflation and luminance.
+
+They are also the baselines every learned engine is measured against.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from ..core import images
+from . import backends
+
+
+def inflate(mask: np.ndarray) -> np.ndarray:
+    """Round profile over each figure component: a pixel at distance d from the edge of a component
+    whose deepest point is R gets sqrt(d·(2R − d)), i.e. a circular cross-section."""
+    dist = ndimage.distance_transform_edt(mask)
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return np.zeros(mask.shape, np.float32)
+    radius = np.ones(count + 1)
+    for k, box in enumerate(ndimage.find_objects(labels), 1):   # per-slice: avoids a global argsort
+        radius[k] = dist[box][labels[box] == k].max()
+    r = radius[labels]
+    d = np.minimum(dist, r)
+    return np.where(mask, np.sqrt(d * (2 * r - d)), 0).astype(np.float32)
+
+
+def luminance_nearness(rgba: np.ndarray, invert: bool = False) -> np.ndarray:
+    """Darker = nearer (ink stands out), or lighter = nearer when inverted."""
+    lum = images.luminance(rgba)
+    return (lum if invert else 1.0 - lum).astype(np.float32)
+
+
+def _figure(rgba, progress):
+    progress(0.1, "Finding the figure")
+    mask = images.figure_mask(rgba)
+    if not mask.any():
+        raise backends.BackendError("No figure found: the image looks like blank paper")
+    return mask
+
+
+def _predict_inflate(rgba, progress, cancel, **_):
+    mask = _figure(rgba, progress)
+    backends.check_cancel(cancel)
+    progress(0.5, "Inflating the silhouette")
+    return backends.DepthResult(inflate(mask), mask, {"engine": "inflate"})
+
+
+def _predict_luminance(rgba, progress, cancel, invert_luminance: bool = False, **_):
+    mask = _figure(rgba, progress)
+    backends.check_cancel(cancel)
+    progress(0.5, "Reading luminance")
+    return backends.DepthResult(luminance_nearness(rgba, invert_luminance), mask, {"engine": "luminance"})
+
+
+def register_all() -> None:
+    backends.register(backends.Backend(
+        "inflate", "Inflate", "Round relief from the silhouette (no weights)", _predict_inflate,
+        quality_rank=10))
+    backends.register(backends.Backend(
+        "luminance", "Luminance", "Darker = nearer (no weights)", _predict_luminance, quality_rank=5))

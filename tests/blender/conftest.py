@@ -1,0 +1,65 @@
+"""Blender tier: the add-on registered into the bpy module once; every test starts from an empty file."""
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+import depthy_blender  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def registered():
+    depthy_blender.register()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def empty_file():
+    bpy.ops.wm.read_homefile(use_empty=True)
+    yield
+
+
+def scene_state():
+    """Everything a failed generate must leave untouched."""
+    return (sorted(o.name for o in bpy.data.objects), len(bpy.data.meshes), len(bpy.data.materials),
+            len(bpy.data.images))
+
+
+def image_empty(path, name="reference", size=2.0, location=(1.0, 2.0, 3.0)):
+    image = bpy.data.images.load(str(path))
+    empty = bpy.data.objects.new(name, None)
+    empty.empty_display_type = "IMAGE"
+    empty.data = image
+    empty.empty_display_size = size
+    empty.location = location
+    bpy.context.scene.collection.objects.link(empty)
+    bpy.context.view_layer.objects.active = empty
+    return empty
+
+
+def z_of(obj):
+    from depthy_blender.blender import mesh_io
+    return mesh_io.get_positions(obj.data)[:, 2].copy()
+
+
+def generate(**settings):
+    s = bpy.context.scene.depthy
+    for key, value in settings.items():
+        setattr(s, key, value)
+    assert bpy.ops.depthy.generate() == {"FINISHED"}
+    return bpy.context.active_object
+
+
+_EXIT = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT["status"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """Blender 4.2's Python module segfaults at interpreter exit after registering PropertyGroups;
+    after pytest's summary, leave with pytest's own status instead (no effect on 5.x)."""
+    from depthy_blender.blender import headless
+    depthy_blender.unregister()
+    headless.end_process(_EXIT.get("status", 0))

@@ -1,0 +1,51 @@
+"""The headless `mesh` command: every output type, the preview render, and batch folders."""
+import subprocess
+import sys
+
+import bpy
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import ROOT, outline_drawing
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "depthy_blender", "mesh", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
+    outs = [tmp_path / "r.glb", tmp_path / "r.obj", tmp_path / "r.blend"]
+    png = tmp_path / "r.png"
+    result = _run(drawing_path, *sum((["-o", o] for o in outs), []), "--render", png,
+                  "--backend", "inflate", "--back", "flat", "--resolution", "64")
+    assert result.returncode == 0, result.stderr
+    assert outs[0].read_bytes()[:4] == b"glTF"
+    assert outs[1].read_text().count("\nf ") > 100
+    assert outs[2].stat().st_size > 0
+    with Image.open(png) as img:
+        assert img.size == (800, 600)
+        assert len(np.unique(np.asarray(img.convert("L")))) > 20     # not a blank frame
+    bpy.ops.wm.open_mainfile(filepath=str(outs[2]))
+    reliefs = [o for o in bpy.data.objects if o.depthy.is_result]
+    assert len(reliefs) == 1 and reliefs[0].depthy.ratio == pytest.approx(0.2)
+
+
+def test_batch_folder_goes_on_after_a_bad_file(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    outline_drawing().save(src / "a.png")
+    (src / "b.png").write_bytes(b"not an image")
+    outline_drawing(box=(10, 10, 80, 60)).save(src / "c.jpg")
+    result = _run(src, "-o", tmp_path / "out", "--format", "obj", "--resolution", "48")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "a.obj").exists() and (tmp_path / "out" / "c.obj").exists()
+    assert not (tmp_path / "out" / "b.obj").exists()
+    assert "b.png" in result.stderr and "failed" in result.stderr
+    assert "2 of 3 converted" in result.stdout
+
+
+def test_bad_output_type_is_a_message(tmp_path, drawing_path):
+    result = _run(drawing_path, "-o", tmp_path / "r.stl")
+    assert result.returncode == 1 and "error:" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,152 @@
+"""Generate from every source, placement, material, sliders, apply, undo, persistence."""
+import bmesh
+import bpy
+import numpy as np
+import pytest
+
+from depthy_blender.blender import mesh_io, props
+from tests.blender.conftest import generate, image_empty, z_of
+
+
+def test_register_adds_operators_panels_and_drop_handler():
+    assert hasattr(bpy.types, "DEPTHY_PT_generate") and hasattr(bpy.types, "DEPTHY_PT_relief")
+    assert bpy.ops.depthy.generate.poll() and hasattr(bpy.ops.depthy, "apply")
+    handler = bpy.types.FileHandler.bl_rna_get_subclass_py("DEPTHY_FH_drawing")
+    assert handler is not None and ".png" in handler.bl_file_extensions
+
+
+def test_from_image_empty_takes_its_place_and_size(drawing_path):
+    empty = image_empty(drawing_path, size=2.0)
+    empty.rotation_euler = (0.3, 0.2, 0.1)
+    obj = generate(source="EMPTY", back="none", ratio=0.2, smoothing=0.0)
+    assert obj.depthy.is_result and obj.depthy.engine == "inflate"
+    assert np.allclose(np.array(obj.matrix_world.to_3x3()), np.array(empty.matrix_world.to_3x3()), atol=1e-6)
+    # the drawing's rectangle spans 100/160 of the 2.0-wide image, centred at x = (80-80)
+    p = mesh_io.get_positions(obj.data)
+    assert np.ptp(p[:, 0]) == pytest.approx(2.0 * 100 / 160, abs=0.03)
+    assert (obj.matrix_world.translation - empty.matrix_world.translation).length < 0.05
+    assert p[:, 2].max() == pytest.approx(0.2 * obj.depthy.width, rel=1e-5)
+    # the empty itself is untouched
+    assert empty.name in bpy.data.objects and empty.empty_display_size == 2.0
+
+
+def test_from_datablock_and_material_shows_the_drawing(drawing_path):
+    image = bpy.data.images.load(str(drawing_path))
+    obj = generate(source="IMAGE", image=image)
+    assert obj.rotation_euler.x == pytest.approx(np.pi / 2)     # upright in the front plane
+    tex = [n for n in obj.active_material.node_tree.nodes if n.type == "TEX_IMAGE"]
+    assert tex and tex[0].image == image
+    assert obj.data.uv_layers.active is not None
+    assert len(bpy.data.images) == 1                              # no duplicate image
+
+
+def test_from_file(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), back="mirror", triangles=True)
+    assert obj.name == "drawing relief"
+    assert all(len(p.vertices) == 3 for p in obj.data.polygons[:50])
+    assert np.isclose(z_of(obj).min(), -z_of(obj).max())
+    assert bpy.data.images[0].filepath == str(drawing_path)
+
+
+def test_filepath_argument_overrides_source(drawing_path):
+    assert bpy.ops.depthy.generate(filepath=str(drawing_path)) == {"FINISHED"}
+    assert bpy.context.active_object.depthy.is_result
+
+
+def test_luminance_engine(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), engine="luminance")
+    assert obj.depthy.engine == "luminance"
+
+
+def test_sliders_update_heights_in_place(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2, smoothing=0.0)
+    xy = mesh_io.get_positions(obj.data)[:, :2].copy()
+    z = z_of(obj)
+    obj.depthy.ratio = 0.4
+    assert np.array_equal(z_of(obj), 2 * z)
+    obj.depthy.smoothing = 5.0
+    smoothed = z_of(obj)
+    assert not np.allclose(smoothed, 2 * z)
+    assert smoothed.mean() == pytest.approx((2 * z).mean(), rel=1e-4)   # mask-aware: keeps the mean
+    obj.depthy.invert = True
+    assert not np.allclose(z_of(obj), smoothed)
+    assert np.array_equal(mesh_io.get_positions(obj.data)[:, :2], xy)
+
+
+def test_undo_generate_and_slider(drawing_path):
+    bpy.ops.ed.undo_push(message="before")
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2)
+    name, z = obj.name, z_of(obj)
+    bpy.ops.ed.undo_push(message="generated")
+    obj.depthy.ratio = 0.6
+    bpy.ops.ed.undo_push(message="slider")
+    bpy.ops.ed.undo()
+    obj = bpy.data.objects[name]
+    assert obj.depthy.ratio == pytest.approx(0.2) and np.array_equal(z_of(obj), z)
+    bpy.ops.ed.undo()
+    assert name not in bpy.data.objects
+
+
+def test_save_reload_sliders_still_work(drawing_path, tmp_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2, smoothing=1.0)
+    name, z = obj.name, z_of(obj)
+    path = tmp_path / "saved.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    obj = bpy.data.objects[name]
+    assert props.slider_problem(obj) is None
+    assert np.array_equal(z_of(obj), z)
+    obj.depthy.ratio = 0.4
+    assert np.allclose(z_of(obj), 2 * z, atol=1e-7)
+
+
+def test_topology_edit_disables_sliders_and_keeps_the_edit(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path))
+    bm = bmesh.new()
+    bm.from_mesh(obj.data)
+    bmesh.ops.delete(bm, geom=bm.verts[:10], context="VERTS")
+    bm.to_mesh(obj.data)
+    bm.free()
+    edited = mesh_io.get_positions(obj.data).copy()
+    assert "edited" in props.slider_problem(obj)
+    obj.depthy.ratio = 1.5
+    assert np.array_equal(mesh_io.get_positions(obj.data), edited)
+
+
+def test_edit_mode_blocks_sliders(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path))
+    bpy.ops.object.mode_set(mode="EDIT")
+    assert "Edit Mode" in props.slider_problem(obj)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert props.slider_problem(obj) is None
+
+
+def test_apply_freezes(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path))
+    name, before = obj.name, mesh_io.get_positions(obj.data).copy()
+    bpy.ops.ed.undo_push(message="generated")
+    assert bpy.ops.depthy.apply() == {"FINISHED"}
+    assert not obj.depthy.is_result
+    assert all(obj.data.attributes.get(n) is None for n in mesh_io.SLIDER_ATTRIBUTES)
+    assert np.array_equal(mesh_io.get_positions(obj.data), before)
+    bpy.ops.ed.undo_push(message="applied")
+    bpy.ops.ed.undo()
+    assert bpy.data.objects[name].depthy.is_result
+
+
+@pytest.mark.parametrize("back", ["none", "flat", "mirror"])
+@pytest.mark.parametrize("triangles", [False, True])
+def test_built_mesh_is_valid_and_matches_blenders_own_edges(back, triangles):
+    from depthy_blender.core import relief
+    mask = np.random.default_rng(5).random((40, 50)) > 0.25
+    r = relief.build(np.random.default_rng(6).random((40, 50)).astype(np.float32), mask, resolution=50,
+                     back=back, triangles=triangles)
+    mesh = mesh_io.create_mesh(r, "check")
+    assert mesh.validate(verbose=False) is False        # nothing needed fixing
+    ours = sorted(tuple(sorted(e.vertices)) for e in mesh.edges)
+    mesh.update(calc_edges=True)
+    assert sorted(tuple(sorted(e.vertices)) for e in mesh.edges) == ours
+    assert len(mesh.vertices) == len(r.verts) and len(mesh.polygons) == len(r.faces)
+    if back != "none":
+        assert mesh.attributes.get("depthy_side") is not None

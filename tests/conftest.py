@@ -1,0 +1,48 @@
+"""Shared fixtures: small drawings made on the fly, and the shared data folder when present."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def outline_drawing(size=(160, 120), box=(30, 25, 130, 95), width=3) -> Image.Image:
+    """Black rectangle outline on white paper: the figure is the rectangle, inside included."""
+    img = Image.new("RGB", size, "white")
+    ImageDraw.Draw(img).rectangle(box, outline="black", width=width)
+    return img
+
+
+@pytest.fixture
+def drawing_path(tmp_path) -> Path:
+    path = tmp_path / "drawing.png"
+    outline_drawing().save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def huge_drawing_path(tmp_path_factory) -> Path:
+    """20000 × 20000 px, a filled square in the middle (compresses to a small PNG)."""
+    path = tmp_path_factory.mktemp("huge") / "huge.png"
+    img = Image.new("L", (20000, 20000), 255)
+    ImageDraw.Draw(img).rectangle((6000, 6000, 14000, 14000), fill=0)
+    img.save(path, compress_level=1)
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def disk(shape=(64, 80), radius=20):
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    cy, cx = shape[0] / 2, shape[1] / 2
+    mask = (yy - cy) ** 2 + (xx - cx) ** 2 < radius ** 2
+    nearness = np.where(mask, radius ** 2 - (yy - cy) ** 2 - (xx - cx) ** 2, 0).astype(np.float32)
+    return nearness, mask

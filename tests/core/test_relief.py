@@ -1,0 +1,175 @@
+"""Relief geometry: counts, exact ratio scaling, smoothing, masks, watertight backs, UVs."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from depthy_blender.core import relief
+from tests.conftest import disk
+
+
+def _edges(faces):
+    return np.stack([faces, np.roll(faces, -1, axis=1)], -1).reshape(-1, 2)
+
+
+def _signed_volume(verts, faces):
+    tris = np.concatenate([faces[:, [0, i, i + 1]] for i in range(1, faces.shape[1] - 1)])
+    a, b, c = (verts[tris[:, k]].astype(np.float64) for k in range(3))
+    return np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0
+
+
+def test_full_grid_counts():
+    near = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    r = relief.build(near, np.ones_like(near, bool), resolution=30)
+    assert r.grid_shape == (20, 30)
+    assert len(r.verts) == 20 * 30 and len(r.faces) == 19 * 29 and r.faces.shape[1] == 4
+    assert r.uvs.shape == (19 * 29 * 4, 2)
+    assert r.width == pytest.approx(1.0) and r.height == pytest.approx(20 / 30)
+
+
+def test_ratio_scales_thickness_exactly():
+    near, mask = disk()
+    a = relief.build(near, mask, ratio=0.2, sigma=2.0, resolution=80)
+    b = relief.build(near, mask, ratio=0.4, sigma=2.0, resolution=80)
+    assert np.array_equal(b.verts[:, 2], 2 * a.verts[:, 2])
+    assert np.ptp(b.verts[:, 2]) == 2 * np.ptp(a.verts[:, 2])
+    assert np.array_equal(a.verts[:, :2], b.verts[:, :2])
+
+
+def test_thickness_is_ratio_times_width():
+    near, mask = disk()
+    r = relief.build(near, mask, ratio=0.3, resolution=80, size=2.0)
+    assert r.verts[:, 2].max() == pytest.approx(0.3 * r.width, rel=1e-6)
+    assert r.verts[:, 2].min() == pytest.approx(0.0, abs=1e-7)
+
+
+def test_no_smoothing_gives_normalised_nearness():
+    near, mask = disk(shape=(40, 50))
+    r = relief.build(near, mask, ratio=0.5, sigma=0.0, resolution=50)   # grid = image, no resampling
+    expected = relief.normalise(near, mask).ravel()[r.cells]
+    assert np.allclose(r.verts[:, 2] / (0.5 * r.width), expected, atol=1e-6)
+    assert np.allclose(r.raw, near.ravel()[r.cells])
+
+
+def test_smoothing_keeps_masked_mean_and_changes_shape():
+    near, mask = disk(shape=(60, 60), radius=25)
+    rough = relief.normalise(near + np.random.default_rng(1).random(near.shape) * mask, mask)
+    smoothed = relief.smooth(rough, mask, 3.0)
+    assert smoothed[mask].mean() == pytest.approx(rough[mask].mean(), abs=1e-12)
+    assert np.abs(np.diff(smoothed[mask])).mean() < np.abs(np.diff(rough[mask])).mean()
+    assert (smoothed[~mask] == 0).all()
+
+
+def test_smoothing_does_not_pull_the_edge_to_zero():
+    mask = np.zeros((40, 40), bool)
+    mask[10:30, 10:30] = True
+    flat = relief.normalise(np.ones((40, 40)), mask)   # a constant field is all ones
+    smoothed = relief.smooth(flat, mask, 4.0)
+    assert np.allclose(smoothed[mask], 1.0)
+
+
+def test_unmasked_pixels_make_no_faces():
+    near, mask = disk(shape=(50, 70), radius=18)
+    r = relief.build(near, mask, resolution=70)
+    masked_cells = set(np.flatnonzero(mask))
+    assert set(r.cells.tolist()) <= masked_cells
+    face_cells = r.cells[r.faces]
+    assert all(int(c) in masked_cells for c in np.unique(face_cells))
+    # and every fully masked 2×2 block is a face
+    full = mask[:-1, :-1] & mask[1:, :-1] & mask[1:, 1:] & mask[:-1, 1:]
+    assert len(r.faces) == full.sum()
+
+
+@pytest.mark.parametrize("back", ["flat", "mirror"])
+@pytest.mark.parametrize("triangles", [False, True])
+def test_closed_backs_are_watertight_and_outward(back, triangles):
+    near, mask = disk(shape=(50, 60), radius=18)
+    mask[20:25, 5:55] = True                                   # a bar sticking out: non-convex outline
+    mask[24:27, 28:31] = False                                 # and a hole
+    r = relief.build(near, mask, resolution=60, back=back, triangles=triangles, ratio=0.3)
+    undirected = Counter(tuple(sorted(e)) for e in _edges(r.faces).tolist())
+    assert set(undirected.values()) == {2}                     # every edge in exactly two faces
+    directed = Counter(map(tuple, _edges(r.faces).tolist()))
+    assert set(directed.values()) == {1}                       # consistent winding
+    assert _signed_volume(r.verts, r.faces) > 0                # normals point outward
+
+
+def test_open_relief_faces_the_viewer():
+    near, mask = disk()
+    r = relief.build(near, mask, resolution=80)
+    v = r.verts[r.faces]
+    normals = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    assert (normals[:, 2] > 0).mean() > 0.99
+
+
+@pytest.mark.parametrize("triangles", [False, True])
+def test_pinched_and_speckled_masks_still_close(triangles):
+    mask = np.random.default_rng(3).random((40, 40)) > 0.35      # many corner-only contacts
+    r = relief.build(np.ones((40, 40), np.float32), mask, resolution=40, back="flat", triangles=triangles)
+    undirected = Counter(tuple(sorted(e)) for e in _edges(r.faces).tolist())
+    assert set(undirected.values()) == {2}
+
+
+@pytest.mark.parametrize("back", ["none", "flat", "mirror"])
+@pytest.mark.parametrize("triangles", [False, True])
+def test_edges_and_corner_edges_match_the_faces(back, triangles):
+    mask = np.random.default_rng(4).random((30, 30)) > 0.3
+    r = relief.build(np.ones((30, 30), np.float32), mask, resolution=30, back=back, triangles=triangles)
+    from_faces = {tuple(sorted(e)) for e in _edges(r.faces).tolist()}
+    listed = [tuple(sorted(e)) for e in r.edges.tolist()]
+    assert len(listed) == len(set(listed)) and set(listed) == from_faces
+    corner_pairs = _edges(r.faces)
+    looked_up = np.sort(r.edges[r.corner_edges.ravel()], axis=1)
+    assert np.array_equal(looked_up, np.sort(corner_pairs, axis=1))
+
+
+def test_mirror_back_is_symmetric_and_flat_back_is_flat():
+    near, mask = disk()
+    mirror = relief.build(near, mask, resolution=80, back="mirror")
+    n = len(mirror.verts) // 2
+    assert np.array_equal(mirror.verts[n:, 2], -mirror.verts[:n, 2])
+    flat = relief.build(near, mask, resolution=80, back="flat")
+    assert (flat.verts[n:, 2] == 0).all()
+
+
+def test_uvs_follow_positions():
+    near, mask = disk()
+    r = relief.build(near, mask, resolution=80)
+    corner_verts = r.verts[r.faces.ravel()]
+    assert r.uvs.min() >= 0 and r.uvs.max() <= 1
+    assert np.allclose(corner_verts[:, 0], (r.uvs[:, 0] - 0.5) * r.width, atol=1e-6)
+    assert np.allclose(corner_verts[:, 1], (r.uvs[:, 1] - 0.5) * r.height, atol=1e-6)
+
+
+def test_slider_path_matches_build():
+    near, mask = disk()
+    r = relief.build(near, mask, ratio=0.7, sigma=1.5, resolution=40, back="mirror", invert=True)
+    z = relief.vertex_z(r.raw, r.cells, r.sides, r.grid_shape, r.width, 0.7, 1.5, invert=True)
+    assert np.array_equal(z, r.verts[:, 2])
+
+
+def test_invert_swaps_near_and_far():
+    near, mask = disk(shape=(40, 50))
+    a = relief.build(near, mask, resolution=50)
+    b = relief.build(near, mask, resolution=50, invert=True)
+    assert np.allclose(a.verts[:, 2] + b.verts[:, 2], 0.2 * a.width, atol=1e-6)
+
+
+def test_resampling_keeps_aspect_and_resolution():
+    near, mask = disk(shape=(300, 600), radius=100)
+    r = relief.build(near, mask, resolution=128)
+    assert r.grid_shape == (64, 128)
+
+
+@pytest.mark.parametrize("bad", [dict(resolution=8), dict(resolution=4096), dict(back="round")])
+def test_bad_options_are_clear(bad):
+    near, mask = disk()
+    with pytest.raises(relief.ReliefError):
+        relief.build(near, mask, **bad)
+
+
+def test_too_thin_figure_is_reported():
+    mask = np.zeros((100, 100), bool)
+    mask[50, :] = True
+    with pytest.raises(relief.ReliefError, match="no faces"):
+        relief.build(np.ones((100, 100), np.float32), mask, resolution=100)
