@@ -6,14 +6,16 @@ headless CLI (python -m depthy_blender) works without Blender's layer.
 
 
 def register():
-    from .blender import props, operators, panel
+    from .blender import props, prefs, operators, panel
+    prefs.register()
     props.register()
     operators.register()
     panel.register()
 
 
 def unregister():
-    from .blender import props, operators, panel
+    from .blender import props, prefs, operators, panel
     panel.unregister()
     operators.unregister()
     props.unregister()
+    prefs.unregister()

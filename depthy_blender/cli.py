@@ -68,9 +68,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _engine_args(p):
     p.add_argument("--backend", default="auto", help="engine name, or auto = best available (default)")
+    p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS"),
+                   help="where learned engines run (default AUTO: a GPU if PyTorch sees one)")
+    p.add_argument("--depthy-size", type=int, default=512, help="longer side Depthy sees (default 512)")
 
 
-def _backend(name: str) -> backends.Backend:
+def _backend(name: str, args=None) -> backends.Backend:
+    if args is not None:
+        from .models import depthy_engine
+        depthy_engine.settings.update(device=args.device, size=args.depthy_size)
     return backends.best_available() if name == "auto" else backends.get(name)
 
 
@@ -82,7 +88,7 @@ def _cmd_depth(args) -> int:
     loaded = images.load_image(args.image)
     for message in loaded.messages:
         print(f"note: {message}", file=sys.stderr)
-    result = _backend(args.backend).predict(loaded.rgba, _progress)
+    result = _backend(args.backend, args).predict(loaded.rgba, _progress)
     nearness, mask = result.nearness, result.mask
     width, height = loaded.source_size
     if nearness.shape != (height, width):   # the image was downscaled for decoding: back to full size
@@ -103,7 +109,7 @@ def _cmd_mesh(args) -> int:
         from .blender import headless
     except ImportError as exc:
         raise CliError(f"the mesh command needs Blender's Python module (pip install bpy): {exc}") from None
-    engine = _backend(args.backend).name
+    engine = _backend(args.backend, args).name
     options = dict(engine=engine, ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size)
     source = Path(args.input)

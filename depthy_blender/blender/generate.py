@@ -42,6 +42,7 @@ class Request:
 class Outcome:
     relief: relief_math.Relief
     messages: list[str]
+    notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
 
 
 def request_from_settings(context, settings, filepath: str | None = None) -> Request:
@@ -97,7 +98,7 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
                                   req.size, req.back, req.triangles)
     except (images.ImageError, relief_math.ReliefError, backends.BackendError) as exc:
         raise UserError(str(exc)) from None
-    return Outcome(built, messages)
+    return Outcome(built, messages, [depth.meta["note"]] if "note" in depth.meta else [])
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:

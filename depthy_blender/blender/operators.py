@@ -7,7 +7,7 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 
 from ..models import backends
-from . import generate, mesh_io, props
+from . import generate, mesh_io, prefs
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 
@@ -64,6 +64,7 @@ class DEPTHY_OT_generate(bpy.types.Operator):
         return context.mode == "OBJECT" and not context.window_manager.depthy_running
 
     def _request(self, context):
+        prefs.apply(context)
         try:
             return generate.request_from_settings(context, context.scene.depthy, self.filepath or None)
         except generate.UserError as exc:
@@ -129,7 +130,7 @@ class DEPTHY_OT_generate(bpy.types.Operator):
         if job.error:
             self.report({"ERROR"}, job.error)
             return {"CANCELLED"}
-        for message in job.outcome.messages:
+        for message in job.outcome.messages + job.outcome.notes:
             self.report({"WARNING"}, message)
         obj = generate.finish(context, job.request, job.outcome)
         self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)")

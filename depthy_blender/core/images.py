@@ -143,7 +143,7 @@ def figure_mask(rgba: np.ndarray, tolerance: float = 0.12, min_area: float = 1e-
         mask = rgba[..., 3] > 0.5
     else:
         mask = _paper_flood_fill(rgba[..., :3], tolerance)
-    return _drop_specks(mask, min_area)
+    return drop_specks(mask, min_area)
 
 
 def _border(a: np.ndarray) -> np.ndarray:
@@ -163,7 +163,7 @@ def _paper_flood_fill(rgb: np.ndarray, tolerance: float) -> np.ndarray:
     return ~np.isin(labels, outside)
 
 
-def _drop_specks(mask: np.ndarray, min_area: float) -> np.ndarray:
+def drop_specks(mask: np.ndarray, min_area: float) -> np.ndarray:
     labels, count = ndimage.label(mask)
     if count == 0:
         return mask

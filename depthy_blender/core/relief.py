@@ -123,9 +123,9 @@ def _zoom_to(a: np.ndarray, shape) -> np.ndarray:
 
 # ---- topology ----------------------------------------------------------------------------------------
 #
-# Edges are found from the grid structure instead of by sorting: every front edge is a horizontal,
-# vertical or (for triangles) diagonal grid edge with a dense id, so counting ids with bincount tells
-# which edges exist (count ≥ 1) and which are on the outline (count 1, where walls go).
+# Edges come from the grid structure instead of sorting: every front edge is a horizontal, vertical or
+# (for triangles) diagonal grid edge, and counting the faces beside it tells whether it exists (≥ 1)
+# and whether it is on the outline (exactly 1, where the walls of a closed back go).
 
 def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: float = 0.0,
           resolution: int = 256, size: float = 1.0, back: str = "none", triangles: bool = False,
@@ -176,43 +176,46 @@ class _Topology:
 
 
 def _front_topology(mask_grid: np.ndarray, triangles: bool):
+    """Faces over fully masked 2×2 blocks, with their edges, computed with whole-grid array operations."""
     h, w = mask_grid.shape
     full = _without_pinches(mask_grid[:-1, :-1] & mask_grid[1:, :-1] & mask_grid[1:, 1:] & mask_grid[:-1, 1:])
-    bi, bj = np.nonzero(full)
-    if bi.size == 0:
+    if not full.any():
         return None
-    hw = h * w
-    a = (bi * w + bj).astype(np.int32)   # top-left; rows grow downward (−y)
-    b, c, d = a + w, a + (w + 1), a + 1  # bottom-left, bottom-right, top-right: CCW seen from +z
-    if triangles:
-        corners = np.empty((a.size, 6), np.int32)
-        corners.T[:] = a, b, c, a, c, d
-        dense = np.empty((a.size, 6), np.int32)   # ids: H(r,c) = r·w+c, V = hw + r·w+c, diagonal = 2hw + …
-        dense.T[:] = a + hw, b, a + 2 * hw, a + 2 * hw, d + hw, a
-        corners, dense = corners.reshape(-1, 3), dense.reshape(-1, 3)
-    else:
-        corners = np.empty((a.size, 4), np.int32)
-        corners.T[:] = a, b, c, d
-        dense = np.empty((a.size, 4), np.int32)
-        dense.T[:] = a + hw, b, d + hw, a      # left, bottom, right, top
-
-    count = np.bincount(dense.ravel(), minlength=3 * hw)
-    exists = count > 0
-    edge_index = (np.cumsum(exists) - 1).astype(np.int32)
-    ids = np.flatnonzero(exists)
-    kind, start = np.divmod(ids, hw)
-    end = start + np.array([1, w, w + 1])[kind]
-
-    used = np.zeros(hw, bool)
-    used[corners.ravel()] = True
+    pad = np.zeros((h + 1, w + 1), bool)
+    pad[1:-1, 1:-1] = full
+    # a sample is a vertex if any of its four blocks is a face
+    used = pad[:-1, :-1] | pad[:-1, 1:] | pad[1:, :-1] | pad[1:, 1:]
+    vid = np.cumsum(used.ravel(), dtype=np.int64).reshape(h, w).astype(np.int32) - 1
     cells = np.flatnonzero(used)
-    remap = np.zeros(hw, np.int32)
-    remap[cells] = np.arange(cells.size, dtype=np.int32)
-
-    faces = remap[corners]
-    corner_edges = edge_index[dense]
-    edges = np.stack([remap[start], remap[end]], 1)
-    return _Topology(faces, corner_edges, edges, cells, cells.size, count[dense] == 1)
+    # faces beside each grid edge: horizontal edge (r, c)–(r, c+1) lies between blocks (r−1, c) and (r, c)
+    h_count = pad[:-1, 1:-1].astype(np.int8) + pad[1:, 1:-1]          # (h, w−1)
+    v_count = pad[1:-1, :-1].astype(np.int8) + pad[1:-1, 1:]          # (h−1, w)
+    counts = [h_count, v_count] + ([full.astype(np.int8) * 2] if triangles else [])
+    index, edges, offset = [], [], 0
+    for kind, count in enumerate(counts):
+        exists = count > 0
+        idx = np.cumsum(exists.ravel(), dtype=np.int64).reshape(exists.shape).astype(np.int32) - 1 + offset
+        r, c = np.nonzero(exists)
+        r2, c2 = (r, c + 1) if kind == 0 else (r + 1, c) if kind == 1 else (r + 1, c + 1)
+        edges.append(np.stack([vid[r, c], vid[r2, c2]], 1))
+        index.append(idx)
+        offset += int(exists.sum())
+    h_idx, v_idx = index[0], index[1]
+    a, b, c, d = vid[:-1, :-1][full], vid[1:, :-1][full], vid[1:, 1:][full], vid[:-1, 1:][full]
+    left, bottom, right, top = v_idx[:, :-1][full], h_idx[1:, :][full], v_idx[:, 1:][full], h_idx[:-1, :][full]
+    o_left, o_bottom = v_count[:, :-1][full] == 1, h_count[1:, :][full] == 1
+    o_right, o_top = v_count[:, 1:][full] == 1, h_count[:-1, :][full] == 1
+    if triangles:   # (a, b, c) and (a, c, d) share the diagonal a–c
+        diag = index[2][full]
+        no = np.zeros(a.size, bool)
+        faces = np.stack([a, b, c, a, c, d], 1).reshape(-1, 3)
+        corner_edges = np.stack([left, bottom, diag, diag, right, top], 1).reshape(-1, 3)
+        on_outline = np.stack([o_left, o_bottom, no, no, o_right, o_top], 1).reshape(-1, 3)
+    else:           # corners top-left, bottom-left, bottom-right, top-right: CCW seen from +z
+        faces = np.stack([a, b, c, d], 1)
+        corner_edges = np.stack([left, bottom, right, top], 1)
+        on_outline = np.stack([o_left, o_bottom, o_right, o_top], 1)
+    return _Topology(faces, corner_edges, np.concatenate(edges).astype(np.int32), cells, cells.size, on_outline)
 
 
 def _without_pinches(full: np.ndarray) -> np.ndarray:

@@ -98,5 +98,6 @@ def _never() -> bool:
 
 def _ensure_builtin() -> None:
     if not _REGISTRY:
-        from . import classic
+        from . import classic, depthy_engine
         classic.register_all()
+        depthy_engine.register()

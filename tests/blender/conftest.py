@@ -15,7 +15,9 @@ def registered():
 
 @pytest.fixture(autouse=True)
 def empty_file():
+    """An empty file; the fast, weight-free inflate engine unless a test picks another."""
     bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.context.scene.depthy.engine = "inflate"
     yield
 
 

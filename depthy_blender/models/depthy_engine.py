@@ -1,0 +1,109 @@
+"""The Depthy engine: preprocessing, cached model, inference with progress/cancel and GPU → CPU fallback."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..core import images
+from . import backends, device as devices, weights
+
+DEFAULT_SIZE = 512
+_MODELS: dict[tuple[str, str], object] = {}
+_LOCK = threading.Lock()
+settings = {"device": "AUTO", "size": DEFAULT_SIZE}   # set by the add-on preferences / the CLI
+
+
+def available() -> str | None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "PyTorch is not installed"
+    try:
+        weights.locate()
+    except weights.WeightsError as exc:
+        return str(exc)
+    return None
+
+
+def get_model(device: str):
+    """The network on `device`, loaded once and cached (per device and precision)."""
+    import torch
+    from .depthy import Depthy
+    dtype = devices.dtype_for(device)
+    key = (device, str(dtype))
+    with _LOCK:
+        if key not in _MODELS:
+            model = Depthy()
+            state = {k: v.float() for k, v in weights.load_state_dict().items()}
+            model.load_state_dict(state)
+            _MODELS[key] = model.to(device=device, dtype=dtype).eval()
+        return _MODELS[key]
+
+
+def free_models() -> None:
+    with _LOCK:
+        _MODELS.clear()
+
+
+def paper_composite(rgba: np.ndarray) -> np.ndarray:
+    """Transparent pixels become white paper, as in the training drawings."""
+    a = rgba[..., 3:4]
+    return rgba[..., :3] * a + (1.0 - a)
+
+
+def run_network(rgb: np.ndarray, device: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """(nearness, mask probability) at the image's size; the longer side is resized to `size`."""
+    import torch
+    import torch.nn.functional as F
+    model = get_model(device)
+    dtype = devices.dtype_for(device)
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    th, tw = max(32, round(h * scale)), max(32, round(w * scale))
+    x = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None]
+    with torch.inference_mode():
+        x = F.interpolate(x, size=(th, tw), mode="bilinear", align_corners=False, antialias=True)
+        out = model(x.to(device=device, dtype=dtype)).float()
+        out = F.interpolate(out, size=(h, w), mode="bilinear", align_corners=False).cpu()
+    return out[0, 0].numpy(), torch.sigmoid(out[0, 1]).numpy()
+
+
+def predict(rgba, progress, cancel, **_):
+    progress(0.05, "Loading Depthy")
+    try:
+        device = devices.choose(settings["device"])
+        get_model(device)
+    except (RuntimeError, ValueError) as exc:   # no such device, or missing/modified weights
+        raise backends.BackendError(str(exc)) from None
+    backends.check_cancel(cancel)
+    progress(0.3, f"Estimating depth ({device.upper()})")
+    rgb = paper_composite(rgba)
+    try:
+        nearness, prob = run_network(rgb, device, settings["size"])
+        note = None
+    except Exception as exc:
+        if device == "cpu" or not devices.is_out_of_memory(exc):
+            raise
+        devices.empty_cache(device)   # the GPU ran out of memory: the CPU is slower but has room
+        nearness, prob = run_network(rgb, "cpu", settings["size"])
+        device, note = "cpu", f"{device.upper()} ran out of memory; Depthy ran on the CPU instead"
+    backends.check_cancel(cancel)
+    progress(0.9, "Finishing")
+    if images.has_alpha_mask(rgba):
+        mask = rgba[..., 3] > 0.5
+    else:   # the network drops centre lines and notes; paper flood-fill vetoes anything off the drawing
+        mask = (prob > 0.5) & images.figure_mask(rgba)
+    mask = images.drop_specks(mask, 1e-3)
+    if not mask.any():
+        raise backends.BackendError("No figure found: Depthy sees only paper in this image")
+    meta = {"engine": "depthy", "device": device}
+    if note:
+        meta["note"] = note
+    return backends.DepthResult(nearness.astype(np.float32), mask, meta)
+
+
+def register() -> None:
+    backends.register(backends.Backend(
+        "depthy", "Depthy", "Learned depth for drawings (shipped weights, runs offline)", predict,
+        available_fn=available, quality_rank=100))

@@ -1,0 +1,46 @@
+"""Depthy end to end on the CPU with the shipped weights: operator (background mode) and CLI."""
+import subprocess
+import sys
+
+import bpy
+import numpy as np
+import pytest
+
+from depthy_blender.models import backends, depthy_engine, weights
+from tests.blender.conftest import generate, image_empty
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(depthy_engine.available() is not None,
+                                reason=f"Depthy not ready: {depthy_engine.available()}")
+
+
+def test_depthy_is_the_default_engine():
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert bpy.context.scene.depthy.engine == "depthy"
+    assert backends.best_available().name == "depthy"
+
+
+def test_generate_with_depthy_through_the_operator(drawing_path):
+    image_empty(drawing_path)
+    depthy_engine.settings.update(device="CPU", size=256)
+    obj = generate(source="EMPTY", engine="depthy")
+    assert obj.depthy.engine == "depthy" and len(obj.data.vertices) > 500
+    z = np.array([v.co.z for v in obj.data.vertices])
+    assert np.isfinite(z).all() and np.ptp(z) > 0
+
+
+def test_cli_depth_uses_the_shipped_weights(tmp_path):
+    out = tmp_path / "near.npy"
+    result = subprocess.run([sys.executable, "-m", "depthy_blender", "depth", str(ROOT / "examples" / "gear.png"),
+                             "-o", str(out), "--backend", "depthy", "--device", "CPU"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    near = np.load(out)
+    assert near.shape == (560, 560) and np.isfinite(near).all() and "engine depthy" in result.stdout
+
+
+def test_shipped_card_matches_the_file():
+    card = weights.model_card()
+    pt, _ = weights.locate()
+    assert card["sha256"] == weights.sha256(pt) and pt.stat().st_size <= 60e6
+    assert card["parameters"] <= 30_000_000 and "evaluation" in card

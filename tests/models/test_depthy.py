@@ -1,0 +1,100 @@
+"""Depthy: shapes at odd sizes, a few training steps, weights verification, seeded synthetic data."""
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from depthy_blender.models import weights  # noqa: E402
+from depthy_blender.models.depthy import Depthy, parameter_count  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return Depthy().eval()
+
+
+def test_parameter_budget(model):
+    assert parameter_count(model) <= 30_000_000      # ≤ 60 MB in fp16
+
+
+def test_encoder_uses_torchvision_names(model):
+    names = set(model.encoder.state_dict())
+    for key in ("conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer1.0.downsample.0.weight",
+                "layer1.0.downsample.1.weight", "layer4.2.bn3.weight", "layer3.5.conv2.weight"):
+        assert key in names
+    assert not any(k.startswith("fc.") for k in names)
+    assert model.encoder.layer4[0].conv3.weight.shape == (2048, 512, 1, 1)
+
+
+@pytest.mark.parametrize("h, w", [(333, 517), (64, 64), (97, 41)])
+def test_any_input_size(model, h, w):
+    with torch.no_grad():
+        out = model(torch.rand(1, 3, h, w))
+    assert out.shape == (1, 2, h, w) and torch.isfinite(out).all()
+
+
+def test_training_steps_lower_the_loss():
+    from training import losses
+    torch.manual_seed(0)
+    net = Depthy().train()
+    img = torch.rand(2, 3, 64, 64)
+    mask = torch.zeros(2, 64, 64, dtype=torch.bool)
+    mask[:, 16:48, 12:52] = True
+    near = torch.linspace(0, 1, 64).view(1, 1, 64).expand(2, 64, 64) * mask
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    first = None
+    for _ in range(8):
+        loss, _ = losses.total(net(img), near, mask)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else float(loss)
+    assert float(loss) < 0.7 * first
+
+
+def test_weights_round_trip_and_tamper_refused(tmp_path):
+    state = {"a": torch.randn(4, 4), "steps": torch.tensor(3)}
+    path = weights.save(state, {"note": "test"}, name="tiny", folder=tmp_path)
+    card = json.loads((tmp_path / "tiny.json").read_text())
+    assert card["sha256"] == weights.sha256(path) and card["note"] == "test"
+    loaded = weights.load_state_dict("tiny", tmp_path)
+    assert loaded["a"].dtype == torch.float16 and torch.allclose(loaded["a"].float(), state["a"], atol=1e-2)
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(weights.WeightsError, match="modified or damaged"):
+        weights.load_state_dict("tiny", tmp_path)
+
+
+def test_missing_weights_message(tmp_path):
+    with pytest.raises(weights.WeightsError, match="not installed"):
+        weights.load_state_dict("nothing", tmp_path)
+
+
+def test_same_seed_same_sample():
+    from training.synth import dataset
+    a, b = dataset.sample(123, 64), dataset.sample(123, 64)
+    assert np.array_equal(a["image"], b["image"]) and np.array_equal(a["nearness"], b["nearness"])
+    assert np.array_equal(a["mask"], b["mask"]) and a["info"] == b["info"]
+    c = dataset.sample(124, 64)
+    assert not np.array_equal(a["image"], c["image"])
+
+
+def test_sample_targets_are_consistent():
+    from training.synth import dataset
+    s = dataset.sample(7, 96)
+    near, mask = s["nearness"], s["mask"]
+    assert s["image"].shape == (96, 96, 3) and 0 <= s["image"].min() and s["image"].max() <= 1
+    assert mask.any() and (near[~mask] == 0).all() and near[mask].max() == pytest.approx(1.0)
+
+
+def test_metrics_alignment():
+    from depthy_blender.core import metrics
+    true = np.linspace(0, 1, 100).reshape(10, 10)
+    mask = np.ones((10, 10), bool)
+    assert metrics.depth_errors(3 * true + 5, true, mask)["nrmse"] == pytest.approx(0, abs=1e-9)
+    assert metrics.depth_errors(-true, true, mask)["nrmse"] == pytest.approx(true.std(), rel=1e-6)  # no flips
+    assert metrics.mask_iou(mask, mask) == 1.0

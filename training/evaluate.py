@@ -1,0 +1,153 @@
+"""Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
+
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N]
+
+Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
+the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
+mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask).
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from depthy_blender.core import images, metrics
+from depthy_blender.models import backends
+from depthy_blender.models.depthy import Depthy
+from training.synth import dataset, meshes
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "training" / "cache"
+MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
+TEST_SEEDS = range(0, 300)
+MESH_SUFFIXES = {".stl", ".obj", ".ply"}
+
+
+def synthetic_test_set(size=256):
+    path = CACHE / f"test-{size}.npz"
+    if not path.exists():
+        items = [dataset.sample(s, size) for s in TEST_SEEDS]
+        _save(path, items)
+    return _load(path)
+
+
+def mesh_test_set(size=256):
+    """Four seeded views of every mesh in ../shared/data/meshes (views that show a sliver are left out)."""
+    if not MESH_DIR.is_dir():
+        return None
+    path = CACHE / f"meshes-{size}.npz"
+    if not path.exists():
+        items = []
+        files = sorted(p for p in MESH_DIR.iterdir() if p.suffix.lower() in MESH_SUFFIXES)
+        for i, mesh_path in enumerate(files):
+            for j, view in enumerate(meshes.VIEWS):
+                item = meshes.view_sample(mesh_path, view, size, seed=7000 + 10 * i + j)
+                if item["mask"].mean() > 0.02:
+                    items.append(item)
+        _save(path, items)
+    return _load(path)
+
+
+def _save(path, items):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, image=np.stack([i["image"] for i in items]).astype(np.float32),
+                        nearness=np.stack([i["nearness"] for i in items]), mask=np.stack([i["mask"] for i in items]),
+                        info=np.array([i["info"] for i in items]))
+
+
+def _load(path):
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def load_depthy(weights_path):
+    state = torch.load(weights_path, map_location="cpu", weights_only=True)
+    state = state.get("model", state)
+    model = Depthy()
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.eval()
+
+
+def predict_all(method, data, model=None):
+    out = []
+    for image in data["image"]:
+        rgba = np.concatenate([image, np.ones(image.shape[:2] + (1,), np.float32)], -1)
+        if method == "depthy":
+            with torch.inference_mode():
+                y = model(torch.from_numpy(image).permute(2, 0, 1)[None])[0]
+            out.append((y[0].numpy(), y[1].numpy() > 0))
+            continue
+        if method == "flat":
+            mask = images.figure_mask(rgba)
+            out.append((mask.astype(np.float32), mask))
+            continue
+        try:
+            r = backends.get(method).predict(rgba)
+            out.append((r.nearness, r.mask))
+        except backends.BackendError:
+            out.append((np.zeros(image.shape[:2], np.float32), np.zeros(image.shape[:2], bool)))
+    return out
+
+
+def score(preds, data):
+    rows = [metrics.depth_errors(p, t, m) | {"iou": metrics.mask_iou(pm, m)}
+            for (p, pm), t, m in zip(preds, data["nearness"], data["mask"])]
+    return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
+
+
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat")):
+    torch.set_num_threads(2)
+    sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
+    model = load_depthy(weights) if weights else None
+    results = {}
+    for name, data in sets.items():
+        if data is None:
+            print(f"{name}: skipped ({MESH_DIR} not present)")
+            continue
+        if limit:
+            data = {k: v[:limit] for k, v in data.items()}
+        results[name] = {"samples": int(len(data["mask"]))}
+        for method in methods:
+            if method == "depthy" and model is None:
+                continue
+            t0 = time.time()
+            results[name][method] = score(predict_all(method, data, model), data)
+            results[name][method]["seconds"] = round(time.time() - t0, 1)
+    return results
+
+
+def print_table(results):
+    for name, r in results.items():
+        print(f"\n{name} ({r['samples']} drawings)")
+        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'mask IoU':>9}")
+        for method, m in r.items():
+            if method != "samples":
+                print(f"{method:<10} {m['nrmse']:7.4f} {m['acc5']:7.3f} {m['iou']:9.3f}")
+        if "depthy" in r and "inflate" in r:
+            print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f} (target ≤ 0.7)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
+    args = p.parse_args()
+    weights = args.weights
+    if weights is None:
+        from depthy_blender.models import weights as shipped
+        try:
+            weights = str(shipped.locate()[0])
+        except shipped.WeightsError as exc:
+            print(f"note: {exc}; scoring the baselines only")
+    results = evaluate(weights, args.limit)
+    print_table(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

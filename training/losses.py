@@ -1,0 +1,57 @@
+"""Depthy's training losses (thesis fig. 4.6): SSIM 1.0 + BerHu 0.6 + gradient 0.2 on nearness inside
+the figure, plus BCE + Dice on the figure mask."""
+import torch
+import torch.nn.functional as F
+
+
+def berhu(pred, target, mask):
+    err = (pred - target).abs()[mask]
+    if err.numel() == 0:
+        return pred.sum() * 0
+    c = (0.2 * err.max()).detach().clamp(min=1e-6)
+    return torch.where(err <= c, err, (err * err + c * c) / (2 * c)).mean()
+
+
+def gradient(pred, target, mask):
+    total, count = pred.sum() * 0, 0
+    for dim in (-1, -2):
+        dp, dt = torch.diff(pred, dim=dim), torch.diff(target, dim=dim)
+        both = torch.diff(mask.float(), dim=dim).eq(0) & _crop(mask, dim)
+        if both.any():
+            total = total + (dp - dt).abs()[both].mean()
+            count += 1
+    return total / max(count, 1)
+
+
+def _crop(mask, dim):
+    return mask.narrow(dim, 0, mask.shape[dim] - 1)
+
+
+def ssim(pred, target, mask, window=7, c1=0.01 ** 2, c2=0.03 ** 2):
+    """(1 − SSIM) / 2 averaged over the figure; both maps are zero outside it."""
+    m = mask.float().unsqueeze(1)
+    x, y = pred.unsqueeze(1) * m, target.unsqueeze(1) * m
+    pool = lambda a: F.avg_pool2d(a, window, 1, window // 2, count_include_pad=False)  # noqa: E731
+    mx, my = pool(x), pool(y)
+    vx, vy, cxy = pool(x * x) - mx * mx, pool(y * y) - my * my, pool(x * y) - mx * my
+    s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    d = ((1 - s) / 2).clamp(0, 1)
+    return (d * m).sum() / m.sum().clamp(min=1)
+
+
+def mask_loss(logit, mask):
+    target = mask.float()
+    bce = F.binary_cross_entropy_with_logits(logit, target)
+    p = torch.sigmoid(logit)
+    inter = (p * target).sum((-1, -2))
+    dice = 1 - (2 * inter + 1) / (p.sum((-1, -2)) + target.sum((-1, -2)) + 1)
+    return bce + dice.mean()
+
+
+def total(output, nearness, mask):
+    """Weighted sum and its parts, for logging."""
+    pred, logit = output[:, 0], output[:, 1]
+    parts = {"ssim": ssim(pred, nearness, mask), "berhu": berhu(pred, nearness, mask),
+             "grad": gradient(pred, nearness, mask), "mask": mask_loss(logit, mask)}
+    loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"]
+    return loss, {k: float(v.detach()) for k, v in parts.items()}

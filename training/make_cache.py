@@ -1,0 +1,46 @@
+"""Render synthetic drawings ahead of training into shards (so the 2 CPU cores train, not render).
+
+    python -m training.make_cache --size 128 --start 1000000 --count 40000 --out training/cache/train128
+
+Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
+mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
+"""
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training.synth import dataset
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--start", type=int, required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--shard", type=int, default=500)
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for k in range((args.count + args.shard - 1) // args.shard):
+        path = out / f"shard-{k:04d}.npz"
+        if path.exists():
+            continue
+        t0 = time.time()
+        seeds = range(args.start + k * args.shard, args.start + min(args.count, (k + 1) * args.shard))
+        items = [dataset.sample(s, args.size) for s in seeds]
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, seeds=np.array(list(seeds)),
+                 image=np.stack([(i["image"] * 255 + 0.5).astype(np.uint8) for i in items]),
+                 nearness=np.stack([(i["nearness"] * 65535 + 0.5).astype(np.uint16) for i in items]),
+                 mask=np.stack([i["mask"] for i in items]))
+        tmp.rename(path)
+        print(f"{path.name}: {len(items)} samples in {time.time() - t0:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

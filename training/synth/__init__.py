@@ -1,0 +1,1 @@
+"""Procedural technical drawings with exact nearness and figure mask (see dataset.sample)."""

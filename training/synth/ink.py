@@ -1,0 +1,135 @@
+"""Draw G-buffers (mask, depth, normals) as a technical drawing: outline heavier than inner lines
+(occlusion boundaries and creases), optional centre lines, and a style — line art, flat fill, shaded
+or sketchy — on toned paper with noise, blur and JPEG. Works for any renderer's buffers."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+
+def _edges(a: np.ndarray) -> np.ndarray:
+    e = np.zeros(a.shape, bool)
+    e[:-1] |= a[:-1] != a[1:]
+    e[1:] |= a[:-1] != a[1:]
+    e[:, :-1] |= a[:, :-1] != a[:, 1:]
+    e[:, 1:] |= a[:, :-1] != a[:, 1:]
+    return e
+
+
+def _thick(lines: np.ndarray, width: float) -> np.ndarray:
+    """Soft line of about `width` px from a 1-px line map."""
+    if width <= 1.0:
+        return lines.astype(np.float32)
+    dist = ndimage.distance_transform_edt(~lines)
+    return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
+
+
+def line_maps(mask, depth, normals, crease_deg=30.0, depth_jump=0.04):
+    """1-px maps: outline (silhouette), inner (occlusion boundaries + creases)."""
+    outline = _edges(mask) & mask
+    d = np.where(mask, depth, np.inf)
+    jump = np.zeros(mask.shape, bool)
+    for axis in (0, 1):
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(np.diff(d, axis=axis))
+        big = np.isfinite(diff) & (diff > depth_jump)
+        sl_a = [slice(None)] * 2
+        sl_a[axis] = slice(0, -1)
+        sl_b = [slice(None)] * 2
+        sl_b[axis] = slice(1, None)
+        near_a = np.zeros(mask.shape, bool)
+        near_a[tuple(sl_a)] = big & (d[tuple(sl_a)] < d[tuple(sl_b)])
+        near_b = np.zeros(mask.shape, bool)
+        near_b[tuple(sl_b)] = big & (d[tuple(sl_b)] < d[tuple(sl_a)])
+        jump |= near_a | near_b     # the line sits on the nearer surface, like a pen would draw it
+    cos_limit = np.cos(np.radians(crease_deg))
+    crease = np.zeros(mask.shape, bool)
+    both_v = mask[:-1] & mask[1:]
+    cv = (normals[:-1] * normals[1:]).sum(-1) < cos_limit
+    crease[:-1] |= both_v & cv
+    both_h = mask[:, :-1] & mask[:, 1:]
+    ch = (normals[:, :-1] * normals[:, 1:]).sum(-1) < cos_limit
+    crease[:, :-1] |= both_h & ch
+    return outline, (jump | crease) & mask & ~outline
+
+
+def centre_lines(shape, mask, rng, width=1.0):
+    """Dash-dot centre lines through the figure's middle, running past its outline."""
+    ink = np.zeros(shape, np.float32)
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return ink
+    cy, cx = int(ys.mean()), int(xs.mean())
+    y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+    over = int(0.06 * max(shape))
+    period = max(8, int(0.06 * max(shape)))
+    pattern = (np.arange(max(shape)) % period) < period * 0.6
+    pattern |= (np.arange(max(shape)) % period) == int(period * 0.8)
+    if rng.random() < 0.8:
+        xa, xb = max(0, x0 - over), min(shape[1], x1 + over)
+        ink[cy, xa:xb] = pattern[: xb - xa]
+    if rng.random() < 0.8:
+        ya, yb = max(0, y0 - over), min(shape[0], y1 + over)
+        ink[ya:yb, cx] = pattern[: yb - ya]
+    return ink if width <= 1 else np.maximum(ink, ndimage.grey_dilation(ink, size=(2, 2)))
+
+
+def _smooth_noise(shape, rng, scale):
+    small = rng.standard_normal((max(2, shape[0] // scale), max(2, shape[1] // scale)))
+    return ndimage.zoom(small, (shape[0] / small.shape[0], shape[1] / small.shape[1]), order=1)[: shape[0], : shape[1]]
+
+
+def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None):
+    """RGB float32 image in [0, 1] of the buffers, in a random (or given) drawing style."""
+    h, w = mask.shape
+    res = max(h, w) / 256.0
+    extent = np.ptp(depth[mask]) if mask.any() else 1.0
+    outline, inner = line_maps(mask, depth, normals, depth_jump=max(0.02, 0.05 * extent))
+    style = style or str(rng.choice(["lines", "fill", "shaded", "sketchy"], p=[0.55, 0.15, 0.15, 0.15]))
+    w_out = rng.uniform(1.5, 3.5) * res
+    w_in = rng.uniform(0.8, 1.8) * res
+    if style == "sketchy":
+        dy, dx = (_smooth_noise((h, w), rng, 16) * 1.5 * res for _ in range(2))
+        yy, xx = np.mgrid[:h, :w]
+        warp = lambda a: ndimage.map_coordinates(a.astype(np.float32), [yy + dy, xx + dx], order=1) > 0.3  # noqa: E731
+        outline, inner = warp(outline), warp(inner)
+    ink = np.maximum(_thick(outline, w_out), _thick(inner, w_in))
+    if style == "sketchy":
+        ink *= np.clip(_smooth_noise((h, w), rng, 8) * 0.8 + 1.2, 0.3, 1)
+    if rng.random() < 0.3:
+        ink = np.maximum(ink, centre_lines((h, w), mask, rng, w_in) * 0.9)
+
+    paper = np.clip(rng.uniform(0.85, 1.0) + rng.uniform(-0.03, 0.03, 3), 0, 1)
+    img = np.broadcast_to(paper, (h, w, 3)).astype(np.float32).copy()
+    if style == "fill":
+        colour = rng.uniform(0.55, 0.95, 3)
+        img[mask] = colour
+    elif style == "shaded":
+        light = rng.standard_normal(3)
+        light[1] = -abs(light[1])
+        light /= np.linalg.norm(light)
+        base = rng.uniform(0.4, 0.95, 3) if rng.random() < 0.5 else np.full(3, rng.uniform(0.5, 0.9))
+        lambert = np.clip(-(normals @ light), 0, 1)
+        shade = (0.35 + 0.65 * lambert)[..., None] * base
+        img[mask] = shade[mask]
+        if rng.random() < 0.4:
+            ink *= 0
+    ink_colour = rng.uniform(0.0, 0.25) + (np.array([0, 0, 0.2]) if rng.random() < 0.1 else 0)
+    img = img * (1 - ink[..., None]) + ink_colour * ink[..., None]
+    return _degrade(img.astype(np.float32), rng)
+
+
+def _degrade(img, rng):
+    if rng.random() < 0.5:
+        img = ndimage.gaussian_filter(img, (rng.uniform(0.3, 1.0),) * 2 + (0,))
+    if rng.random() < 0.6:
+        img = img + rng.normal(0, rng.uniform(0.005, 0.03), img.shape)
+    img = np.clip(img, 0, 1).astype(np.float32)
+    if rng.random() < 0.35:
+        buf = io.BytesIO()
+        Image.fromarray((img * 255).astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(30, 95)))
+        img = np.asarray(Image.open(buf), dtype=np.float32) / 255.0
+    return img

@@ -1,0 +1,85 @@
+"""Technical drawings of real meshes (the evaluation set): load with trimesh, rasterise with a numpy
+z-buffer into the same G-buffers as the SDF renderer (mask, depth along the view, normals), then ink."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from . import ink
+from .render import Camera, camera_basis
+
+VIEWS = {   # name: (forward, up); the solid's native +z is up
+    "front": ((0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+    "side": ((-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+    "top": ((0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),
+    "iso": ((-1 / math.sqrt(3), 1 / math.sqrt(3), -1 / math.sqrt(3)), (0.0, 0.0, 1.0)),
+}
+
+
+def load_unit(path: Path):
+    """Vertices centred and scaled into the unit sphere, and faces."""
+    import trimesh
+    mesh = trimesh.load(str(path), force="mesh", process=True)
+    v = np.asarray(mesh.vertices, np.float64)
+    v = v - (v.max(0) + v.min(0)) / 2
+    v /= np.linalg.norm(v, axis=1).max()
+    return v, np.asarray(mesh.faces, np.int64)
+
+
+def rasterise(verts, faces, cam: Camera, size: int):
+    """Orthographic z-buffer: mask, depth (along the view axis), per-pixel face normals."""
+    f, r, u = camera_basis(cam)
+    rel = verts - cam.center
+    px = (rel @ r / cam.half_size + 1) / 2 * size - 0.5
+    py = (1 - rel @ u / cam.half_size) / 2 * size - 0.5
+    pz = rel @ f
+    tri_n = np.cross(verts[faces[:, 1]] - verts[faces[:, 0]], verts[faces[:, 2]] - verts[faces[:, 0]])
+    tri_n /= np.maximum(np.linalg.norm(tri_n, axis=1, keepdims=True), 1e-12)
+    depth = np.full((size, size), np.inf)
+    normal = np.zeros((size, size, 3))
+    x, y, z = px[faces], py[faces], pz[faces]
+    x0 = np.clip(np.floor(x.min(1)).astype(int), 0, size - 1)
+    x1 = np.clip(np.ceil(x.max(1)).astype(int), 0, size - 1)
+    y0 = np.clip(np.floor(y.min(1)).astype(int), 0, size - 1)
+    y1 = np.clip(np.ceil(y.max(1)).astype(int), 0, size - 1)
+    for k in range(len(faces)):
+        xs, ys = np.arange(x0[k], x1[k] + 1), np.arange(y0[k], y1[k] + 1)
+        if xs.size == 0 or ys.size == 0:
+            continue
+        gx, gy = np.meshgrid(xs, ys)
+        (ax, bx, cx), (ay, by, cy) = x[k], y[k]
+        det = (by - cy) * (ax - cx) + (cx - bx) * (ay - cy)
+        if abs(det) < 1e-12:
+            continue
+        w0 = ((by - cy) * (gx - cx) + (cx - bx) * (gy - cy)) / det
+        w1 = ((cy - ay) * (gx - cx) + (ax - cx) * (gy - cy)) / det
+        w2 = 1 - w0 - w1
+        inside = (w0 >= -1e-9) & (w1 >= -1e-9) & (w2 >= -1e-9)
+        if not inside.any():
+            continue
+        zz = w0 * z[k, 0] + w1 * z[k, 1] + w2 * z[k, 2]
+        sub = depth[y0[k]:y1[k] + 1, x0[k]:x1[k] + 1]
+        closer = inside & (zz < sub)
+        sub[closer] = zz[closer]
+        normal[y0[k]:y1[k] + 1, x0[k]:x1[k] + 1][closer] = tri_n[k]
+    mask = np.isfinite(depth)
+    # normals face the viewer (meshes may be wound either way)
+    flip = (normal @ f) > 0
+    normal[flip] *= -1
+    return mask, np.where(mask, depth, 0.0).astype(np.float32), normal.astype(np.float32)
+
+
+def view_sample(path: Path, view: str, size: int, seed: int) -> dict:
+    verts, faces = load_unit(path)
+    forward, up = VIEWS[view]
+    rng = np.random.default_rng(seed)
+    cam = Camera(np.array(forward), np.array(up), 1.0 / rng.uniform(0.6, 0.9), np.zeros(3))
+    mask, depth, normals = rasterise(verts, faces, cam, size)
+    image = ink.draw(mask, depth, normals, rng)
+    near = np.zeros_like(depth)
+    if mask.any():
+        d = depth[mask]
+        near[mask] = (d.max() - d) / np.ptp(d) if np.ptp(d) > 1e-4 else 1.0
+    return {"image": image, "nearness": near, "mask": mask, "info": f"{path.name} @ {view}"}

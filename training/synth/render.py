@@ -1,0 +1,129 @@
+"""Sphere tracing of a signed distance function into exact G-buffers: hit mask, depth along the view
+axis, surface normals. Orthographic (front/side/top/back, oblique) or perspective cameras."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+BOUND = 1.6   # every solid lies inside this sphere
+
+
+@dataclass
+class Camera:
+    forward: np.ndarray      # unit view direction (from the camera into the scene)
+    up: np.ndarray
+    half_size: float         # half the image extent at the target, world units
+    center: np.ndarray       # world point at the image centre
+    perspective: float = 0.0 # 0 = orthographic, else the eye distance from the centre
+
+
+def camera_basis(cam: Camera):
+    f = cam.forward / np.linalg.norm(cam.forward)
+    r = np.cross(f, cam.up)
+    if np.linalg.norm(r) < 1e-6:
+        r = np.cross(f, np.array([0.0, 0.0, 1.0]) if abs(f[2]) < 0.9 else np.array([1.0, 0.0, 0.0]))
+    r /= np.linalg.norm(r)
+    u = np.cross(r, f)
+    return f, r, u
+
+
+def rays(cam: Camera, size: int):
+    f, r, u = camera_basis(cam)
+    s = (np.arange(size) + 0.5) / size * 2 - 1
+    xs, ys = np.meshgrid(s, -s)
+    plane = cam.center + cam.half_size * (xs[..., None] * r + ys[..., None] * u)
+    if cam.perspective > 0:
+        eye = cam.center - f * cam.perspective
+        dirs = plane - eye
+        dirs /= np.linalg.norm(dirs, axis=-1, keepdims=True)
+        origins = np.broadcast_to(eye, plane.shape)
+    else:
+        dirs = np.broadcast_to(f, plane.shape)
+        origins = plane - f * (BOUND * 2.5)
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a.reshape(-1, 3), dtype=np.float32))  # noqa: E731
+    return to_t(origins), to_t(dirs), torch.from_numpy(f.astype(np.float32))
+
+
+def trace(shape, cam: Camera, size: int, steps: int = 96, eps: float = 1e-3):
+    """G-buffers (size × size): mask bool, depth float32 (along the view axis), normals (…, 3)."""
+    origins, dirs, forward = rays(cam, size)
+    n = origins.shape[0]
+    # enter and leave the bounding sphere
+    b = (origins * dirs).sum(-1)
+    c = (origins * origins).sum(-1) - BOUND ** 2
+    disc = b * b - c
+    inside = disc > 0
+    sq = disc.clamp(min=0).sqrt()
+    t = (-b - sq).clamp(min=0)
+    t_exit = -b + sq
+    hit = torch.zeros(n, dtype=torch.bool)
+    active = torch.nonzero(inside).squeeze(1)
+    for _ in range(steps):
+        if active.numel() == 0:
+            break
+        p = origins[active] + dirs[active] * t[active, None]
+        d = shape(p)
+        done = d < eps
+        hit[active[done]] = True
+        t[active] += torch.where(done, torch.zeros_like(d), d * 0.9)
+        alive = ~done & (t[active] < t_exit[active])
+        active = active[alive]
+    points = origins + dirs * t[:, None]
+    depth = (points * forward).sum(-1)   # coordinate along the view axis (z-depth)
+    normals = torch.zeros(n, 3)
+    idx = torch.nonzero(hit).squeeze(1)
+    if idx.numel():
+        normals[idx] = _normals(shape, points[idx])
+    mask = hit.reshape(size, size).numpy()
+    return mask, depth.reshape(size, size).numpy(), normals.reshape(size, size, 3).numpy()
+
+
+def _normals(shape, p, h=1e-3):
+    k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=torch.float32)
+    g = sum(k[i] * shape(p + k[i] * h)[:, None] for i in range(4))
+    return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp(min=1e-9)
+
+
+def random_camera(rng: np.random.Generator) -> tuple[Camera, str]:
+    """Mostly orthographic principal views, also oblique/isometric and a few perspective ones."""
+    kind = rng.choice(["principal", "oblique", "perspective"], p=[0.6, 0.3, 0.1])
+    if kind == "principal":
+        axis = int(rng.integers(0, 3))
+        sign = rng.choice([-1.0, 1.0])
+        forward = np.zeros(3)
+        forward[axis] = sign
+        up = np.array([0.0, 0.0, 1.0]) if axis != 2 else np.array([0.0, 1.0, 0.0])
+        name = {0: "side", 1: "front" if sign > 0 else "back", 2: "top"}[axis]
+    else:
+        az = rng.uniform(0, 2 * math.pi)
+        el = rng.uniform(math.radians(15), math.radians(50)) * rng.choice([1, 1, -1])
+        if kind == "oblique" and rng.random() < 0.4:   # true isometric
+            az = math.pi / 4 + int(rng.integers(0, 4)) * math.pi / 2
+            el = math.atan(1 / math.sqrt(2))
+        forward = -np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
+        up = np.array([0.0, 0.0, 1.0])
+        name = str(kind)
+    persp = float(rng.uniform(3.0, 6.0)) if kind == "perspective" else 0.0
+    return Camera(forward, up, BOUND, np.zeros(3), persp), name
+
+
+def frame(shape, cam: Camera, rng: np.random.Generator, probe: int = 48) -> Camera:
+    """Zoom and shift the camera so the solid spans a random 35–90 % of the image (a coarse trace
+    finds its extent first)."""
+    mask, _, _ = trace(shape, cam, probe, steps=64)
+    if not mask.any():
+        return cam
+    ys, xs = np.nonzero(mask)
+    to_plane = lambda i: ((i + 0.5) / probe * 2 - 1) * cam.half_size  # noqa: E731
+    x0, x1 = to_plane(xs.min() - 1), to_plane(xs.max() + 1)
+    y0, y1 = -to_plane(ys.max() + 1), -to_plane(ys.min() - 1)
+    extent = max(x1 - x0, y1 - y0) / 2
+    half = extent / rng.uniform(0.35, 0.9)
+    slack = half - extent
+    _, r, u = camera_basis(cam)
+    mid = cam.center + (x0 + x1) / 2 * r + (y0 + y1) / 2 * u
+    shift = rng.uniform(-1, 1, 2) * slack * 0.9
+    return Camera(cam.forward, cam.up, half, mid - shift[0] * r - shift[1] * u, cam.perspective)

@@ -1,0 +1,113 @@
+"""Random solids for technical drawings: a base primitive, attached features (unions, some filleted)
+and removed features (holes, slots, pockets), all seeded by a numpy Generator."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import sdf
+
+AXIS_ROTATIONS = {"x": (0.0, 0.0, math.pi / 2), "y": (0.0, 0.0, 0.0), "z": (math.pi / 2, 0.0, 0.0)}
+PRIMITIVES = ("box", "round_box", "cylinder", "cone", "sphere", "ellipsoid", "torus", "capsule",
+              "extrusion", "revolution")
+BASE_WEIGHTS = (0.2, 0.15, 0.15, 0.05, 0.03, 0.04, 0.05, 0.05, 0.16, 0.12)
+
+
+def random_polygon(rng: np.random.Generator, scale: float):
+    """A 2D outline typical of machined parts: L, T, U shapes, regular polygons, or a star-ish blob."""
+    kind = rng.choice(["L", "T", "U", "regular", "blob"], p=[0.25, 0.15, 0.15, 0.2, 0.25])
+    s = scale
+    if kind == "L":
+        a, b = rng.uniform(0.3, 0.6, 2)
+        pts = [(-1, -1), (1, -1), (1, -1 + 2 * a), (-1 + 2 * b, -1 + 2 * a), (-1 + 2 * b, 1), (-1, 1)]
+    elif kind == "T":
+        a, b = rng.uniform(0.25, 0.45), rng.uniform(0.2, 0.4)
+        pts = [(-1, 1), (1, 1), (1, 1 - 2 * a), (b, 1 - 2 * a), (b, -1), (-b, -1), (-b, 1 - 2 * a), (-1, 1 - 2 * a)]
+    elif kind == "U":
+        a, b = rng.uniform(0.2, 0.35), rng.uniform(0.3, 0.7)
+        pts = [(-1, -1), (1, -1), (1, 1), (1 - 2 * a, 1), (1 - 2 * a, -1 + 2 * b * 0.6), (-1 + 2 * a, -1 + 2 * b * 0.6),
+               (-1 + 2 * a, 1), (-1, 1)]
+    elif kind == "regular":
+        n = int(rng.integers(3, 9))
+        start = rng.uniform(0, 2 * math.pi)
+        pts = [(math.cos(start + 2 * math.pi * k / n), math.sin(start + 2 * math.pi * k / n)) for k in range(n)]
+    else:
+        n = int(rng.integers(5, 11))
+        angles = np.sort(rng.uniform(0, 2 * math.pi, n))
+        radii = rng.uniform(0.5, 1.0, n)
+        pts = [(r * math.cos(t), r * math.sin(t)) for r, t in zip(radii, angles)]
+    aspect = rng.uniform(0.6, 1.0)
+    return [(x * s, y * s * aspect) for x, y in pts]
+
+
+def random_profile(rng: np.random.Generator, radius: float, half_height: float):
+    """A (radius, y) outline for a turned part: steps and tapers along the axis."""
+    n = int(rng.integers(2, 6))
+    ys = np.linspace(-half_height, half_height, n + 1)
+    radii = rng.uniform(0.3, 1.0, n) * radius
+    pts = [(0.0, ys[0])]
+    for i in range(n):
+        taper = rng.uniform(-0.2, 0.2) * radius if rng.random() < 0.4 else 0.0
+        pts += [(radii[i], ys[i]), (max(0.05 * radius, radii[i] + taper), ys[i + 1])]
+    pts.append((0.0, ys[-1]))
+    return pts
+
+
+def primitive(rng: np.random.Generator, kind: str, size: float):
+    u = lambda lo, hi: float(rng.uniform(lo, hi)) * size  # noqa: E731
+    if kind == "box":
+        return sdf.box([u(0.3, 1), u(0.3, 1), u(0.15, 1)])
+    if kind == "round_box":
+        half = [u(0.35, 1), u(0.35, 1), u(0.2, 1)]
+        return sdf.round_box(half, min(half) * float(rng.uniform(0.1, 0.5)))
+    if kind == "cylinder":
+        return sdf.cylinder(u(0.3, 0.9), u(0.15, 1))
+    if kind == "cone":
+        return sdf.cone(u(0.4, 0.9), u(0.0, 0.5), u(0.3, 0.9))
+    if kind == "sphere":
+        return sdf.sphere(u(0.5, 0.9))
+    if kind == "ellipsoid":
+        return sdf.ellipsoid([u(0.3, 1), u(0.3, 1), u(0.3, 1)])
+    if kind == "torus":
+        big = u(0.45, 0.8)
+        return sdf.torus(big, big * float(rng.uniform(0.15, 0.45)))
+    if kind == "capsule":
+        return sdf.capsule(u(0.2, 0.5), u(0.2, 0.6))
+    if kind == "extrusion":
+        return sdf.extrude(sdf.polygon2d(random_polygon(rng, size * float(rng.uniform(0.6, 1.0)))), u(0.1, 0.6))
+    return sdf.revolve(sdf.polygon2d(random_profile(rng, u(0.4, 0.9), u(0.4, 1.0))))
+
+
+def axis_rotation(rng: np.random.Generator, free: float = 0.15):
+    if rng.random() < free:
+        return sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3))
+    return sdf.rotation_matrix(AXIS_ROTATIONS[str(rng.choice(["x", "y", "z"]))])
+
+
+def random_solid(rng: np.random.Generator):
+    """A solid fitting in the unit sphere (roughly), plus a short description for debugging."""
+    base_kind = str(rng.choice(PRIMITIVES, p=BASE_WEIGHTS))
+    shape = sdf.transform(primitive(rng, base_kind, 0.75), axis_rotation(rng, 0.1), (0.0, 0.0, 0.0))
+    parts = [base_kind]
+    for _ in range(int(rng.choice([0, 1, 2], p=[0.4, 0.4, 0.2]))):
+        kind = str(rng.choice(["box", "cylinder", "round_box", "sphere", "cone", "extrusion"]))
+        offset = rng.uniform(-0.5, 0.5, 3)
+        fillet = float(rng.uniform(0.02, 0.1)) if rng.random() < 0.4 else 0.0
+        part = sdf.transform(primitive(rng, kind, 0.4), axis_rotation(rng), tuple(offset))
+        shape = sdf.union(shape, part, fillet)
+        parts.append(f"+{kind}")
+    for _ in range(int(rng.choice([0, 1, 2, 3], p=[0.3, 0.35, 0.2, 0.15]))):
+        kind = str(rng.choice(["hole", "slot", "pocket"], p=[0.55, 0.2, 0.25]))
+        offset = tuple(rng.uniform(-0.45, 0.45, 3))
+        if kind == "hole":
+            cutter = sdf.cylinder(float(rng.uniform(0.05, 0.25)), 2.0)
+        elif kind == "slot":
+            w = float(rng.uniform(0.04, 0.12))
+            cutter = sdf.round_box([float(rng.uniform(0.15, 0.4)), 2.0, w], w * 0.99)
+        else:
+            cutter = sdf.box([float(rng.uniform(0.1, 0.35)), float(rng.uniform(0.1, 0.35)), float(rng.uniform(0.1, 0.3))])
+        shape = sdf.subtract(shape, sdf.transform(cutter, axis_rotation(rng, 0.05), offset),
+                             float(rng.uniform(0.01, 0.04)) if rng.random() < 0.3 else 0.0)
+        parts.append(f"-{kind}")
+    return shape, " ".join(parts)

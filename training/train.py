@@ -1,0 +1,195 @@
+"""Train Depthy on cached synthetic drawings, time-boxed, with checkpoints and resume.
+
+    python -m training.train --cache training/cache/train128 --minutes 60 --run training/runs/main
+    python -m training.train ... --resume            # continue from <run>/last.pt
+    python -m training.train ... --init depthy_blender/weights/depthy-0.1.0.pt   # start from shipped weights
+
+An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
+ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on that loss, and <run>/last.pt,
+<run>/best.pt and <run>/history.csv are written.
+"""
+import argparse
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from depthy_blender.core import metrics
+from depthy_blender.models.depthy import Depthy, parameter_count
+from training import losses
+from training.synth import dataset
+
+VAL_SEEDS = range(900_000, 900_160)
+
+
+class ShardStream:
+    """Random batches from every shard in the cache folders (new shards are picked up as they land)."""
+
+    def __init__(self, folders, batch, size, seed):
+        self.folders, self.batch, self.size = [Path(f) for f in folders], batch, size
+        self.rng = np.random.default_rng(seed)
+        self.loaded: dict[Path, dict] = {}
+
+    def _refresh(self):
+        for folder in self.folders:
+            for path in sorted(folder.glob("shard-*[0-9].npz")):
+                if path not in self.loaded:
+                    with np.load(path) as z:
+                        self.loaded[path] = {k: z[k] for k in ("image", "nearness", "mask")}
+
+    def batches(self):
+        while True:
+            self._refresh()
+            shards = list(self.loaded.values())
+            sizes = np.array([len(s["mask"]) for s in shards])
+            order = self.rng.permutation(sizes.sum())
+            starts = np.concatenate([[0], np.cumsum(sizes)])
+            for i in range(0, len(order) - self.batch + 1, self.batch):
+                idx = order[i:i + self.batch]
+                which = np.searchsorted(starts, idx, side="right") - 1
+                rows = [(shards[w], j - starts[w]) for w, j in zip(which, idx)]
+                yield self._collate(rows)
+            if len(order) < self.batch:
+                time.sleep(10)
+
+    def _collate(self, rows):
+        img = np.stack([s["image"][j] for s, j in rows]).astype(np.float32) / 255
+        near = np.stack([s["nearness"][j] for s, j in rows]).astype(np.float32) / 65535
+        mask = np.stack([s["mask"][j] for s, j in rows])
+        flip = self.rng.random(len(rows)) < 0.5            # mirror images: depth does not care
+        img[flip], near[flip], mask[flip] = img[flip, :, ::-1], near[flip, :, ::-1], mask[flip, :, ::-1]
+        img = torch.from_numpy(np.ascontiguousarray(img)).permute(0, 3, 1, 2)
+        if img.shape[-1] != self.size:
+            raise ValueError(f"cache is {img.shape[-1]}², training asked for {self.size}²")
+        return img, torch.from_numpy(np.ascontiguousarray(near)), torch.from_numpy(np.ascontiguousarray(mask))
+
+
+def validation_set(size, cache_dir: Path):
+    path = cache_dir / f"val-{size}.npz"
+    if not path.exists():
+        items = [dataset.sample(s, size) for s in VAL_SEEDS]
+        np.savez(path, image=np.stack([i["image"] for i in items]), nearness=np.stack([i["nearness"] for i in items]),
+                 mask=np.stack([i["mask"] for i in items]))
+    with np.load(path) as z:
+        return torch.from_numpy(z["image"]).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(z["nearness"]), \
+            torch.from_numpy(z["mask"])
+
+
+@torch.no_grad()
+def validate(model, val, batch=16):
+    model.eval()
+    total, errs, ious = 0.0, [], []
+    for i in range(0, len(val[0]), batch):
+        img, near, mask = (v[i:i + batch] for v in val)
+        out = model(img)
+        loss, _ = losses.total(out, near, mask)
+        total += float(loss) * len(img)
+        for k in range(len(img)):
+            m = mask[k].numpy()
+            errs.append(metrics.depth_errors(out[k, 0].numpy(), near[k].numpy(), m)["nrmse"])
+            ious.append(metrics.mask_iou(out[k, 1].numpy() > 0, m))
+    model.train()
+    return total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--cache", nargs="+", required=True, help="shard folders from training.make_cache")
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--batch", type=int, default=12)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--epoch-steps", type=int, default=300)
+    p.add_argument("--minutes", type=float, required=True, help="time box; a checkpoint is written at the end")
+    p.add_argument("--run", required=True)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--init", help="start from these weights (a shipped .pt)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    run = Path(args.run)
+    run.mkdir(parents=True, exist_ok=True)
+    model = Depthy()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
+    state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
+    if args.resume and (run / "last.pt").exists():
+        ck = torch.load(run / "last.pt", weights_only=True)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        state = ck["state"]
+        print(f"resumed at step {state['step']} ({state['samples']} samples)")
+    elif args.init:
+        model.load_state_dict({k: v.float() for k, v in torch.load(args.init, weights_only=True).items()})
+        print(f"initialised from {args.init}")
+    print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²")
+
+    val = validation_set(args.size, Path(args.cache[0]).parent)
+    stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"]).batches()
+    deadline = time.time() + args.minutes * 60
+    start, last_print = time.time(), time.time()
+    base_wall = state["wall"]
+    wall = lambda: base_wall + time.time() - start  # noqa: E731
+    model.train()
+    running = []
+    while time.time() < deadline:
+        img, near, mask = next(stream)
+        out = model(img)
+        loss, parts = losses.total(out, near, mask)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        state["step"] += 1
+        state["samples"] += len(img)
+        running.append(float(loss))
+        if time.time() - last_print > 60:
+            rate = state["samples"] / max(1e-9, wall())
+            print(f"step {state['step']} loss {np.mean(running[-50:]):.4f} {parts} ({rate:.1f} samples/s overall)", flush=True)
+            last_print = time.time()
+        if state["step"] % args.epoch_steps == 0:
+            state["wall"] = wall()
+            if end_epoch(model, opt, sched, state, val, run, running):
+                print("early stop: no validation improvement for 5 epochs")
+                break
+            running = []
+    state["wall"] = wall()
+    end_epoch(model, opt, sched, state, val, run, running, final=True)
+
+
+def end_epoch(model, opt, sched, state, val, run, running, final=False):
+    val_loss, nrmse, iou = validate(model, val)
+    if not final:
+        state["epoch"] += 1
+        sched.step(val_loss)
+    improved = val_loss < state["best"]
+    if improved:
+        state["best"], state["bad_epochs"] = val_loss, 0
+        torch.save(model.state_dict(), run / "best.pt")
+    elif not final:
+        state["bad_epochs"] += 1
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "state": state},
+               run / "last.pt")
+    history = run / "history.csv"
+    new = not history.exists()
+    with history.open("a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["epoch", "step", "samples", "wall_s", "lr", "train_loss", "val_loss", "val_nrmse", "val_mask_iou"])
+        w.writerow([state["epoch"], state["step"], state["samples"], round(state["wall"]), opt.param_groups[0]["lr"],
+                    round(float(np.mean(running)) if running else float("nan"), 5), round(val_loss, 5),
+                    round(nrmse, 4), round(iou, 4)])
+    print(f"epoch {state['epoch']}: val loss {val_loss:.4f} nRMSE {nrmse:.4f} IoU {iou:.4f}"
+          f"{' (best)' if improved else ''}", flush=True)
+    return state["bad_epochs"] >= 5
+
+
+if __name__ == "__main__":
+    main()
