@@ -71,12 +71,24 @@ def _engine_args(p):
     p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS"),
                    help="where learned engines run (default AUTO: a GPU if PyTorch sees one)")
     p.add_argument("--depthy-size", type=int, default=512, help="longer side Depthy sees (default 512)")
+    p.add_argument("--triposr-folder", default="", help="folder with TripoSR's config.yaml and model.ckpt "
+                   "(default: the Hugging Face cache)")
+    p.add_argument("--triposr-output", choices=("full", "relief"), default="full",
+                   help="TripoSR: full object (marching cubes) or input-view relief (default full)")
+    p.add_argument("--foreground-ratio", type=float, default=0.85, help="TripoSR framing, 0.5–1.0 (default 0.85)")
+    p.add_argument("--mc-resolution", type=int, default=256, help="TripoSR marching cubes grid, 32–512 (default 256)")
 
 
 def _backend(name: str, args=None) -> backends.Backend:
     if args is not None:
-        from .models import depthy_engine
+        from .models import depthy_engine, triposr_engine
+        if not 32 <= args.mc_resolution <= 512:
+            raise CliError("--mc-resolution must be between 32 and 512")
         depthy_engine.settings.update(device=args.device, size=args.depthy_size)
+        triposr_engine.settings.update(device=args.device, folder=args.triposr_folder,
+                                       output=args.triposr_output.upper(), ratio=args.foreground_ratio,
+                                       resolution=args.mc_resolution,
+                                       relief_size=max(64, min(512, getattr(args, "resolution", 256))))
     return backends.best_available() if name == "auto" else backends.get(name)
 
 

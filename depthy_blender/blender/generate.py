@@ -40,9 +40,10 @@ class Request:
 
 @dataclass
 class Outcome:
-    relief: relief_math.Relief
+    relief: relief_math.Relief | None
     messages: list[str]
     notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
+    solid: object = None                              # a full object (TripoSR) instead of a relief
 
 
 def request_from_settings(context, settings, filepath: str | None = None) -> Request:
@@ -93,16 +94,21 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
         backend = backends.get(req.engine)
         depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
         backends.check_cancel(cancel)
+        notes = [depth.meta["note"]] if "note" in depth.meta else []
+        if not isinstance(depth, backends.DepthResult):   # a whole object, not a depth map
+            return Outcome(None, messages, notes, solid=depth)
         progress(0.88, "Building the relief")
         built = relief_math.build(depth.nearness, depth.mask, req.ratio, req.smoothing, req.resolution,
                                   req.size, req.back, req.triangles)
     except (images.ImageError, relief_math.ReliefError, backends.BackendError) as exc:
         raise UserError(str(exc)) from None
-    return Outcome(built, messages, [depth.meta["note"]] if "note" in depth.meta else [])
+    return Outcome(built, messages, notes)
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     """Create the relief object, its material and placement; select it."""
+    if outcome.solid is not None:
+        return _finish_solid(context, req, outcome.solid)
     built = outcome.relief
     mesh = mesh_io.create_mesh(built, f"{req.name} relief")
     obj = bpy.data.objects.new(f"{req.name} relief", mesh)
@@ -119,13 +125,47 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     s["ratio"], s["smoothing"] = req.ratio, req.smoothing   # no update: heights are already right
     empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
     _place(context, obj, empty, built)
+    _link_and_select(context, obj, empty)
+    return obj
+
+
+def _finish_solid(context, req: Request, solid) -> bpy.types.Object:
+    """A full object: vertex colours shown by its material; front (the image's side) toward −Y, at the
+    image empty (scaled to its size) or at the 3D cursor."""
+    mesh = mesh_io.create_coloured_mesh(solid.vertices, solid.faces, solid.colours, f"{req.name} object")
+    obj = bpy.data.objects.new(f"{req.name} object", mesh)
+    mesh.materials.append(_colour_material(req.name))
+    empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
+    if empty is not None:
+        obj.location = empty.matrix_world.translation
+        obj.scale = (empty.empty_display_size * max(empty.matrix_world.to_scale()) / 1.74,) * 3
+    else:
+        obj.location = context.scene.cursor.location
+    _link_and_select(context, obj, empty)
+    return obj
+
+
+def _link_and_select(context, obj, empty) -> None:
     collection = empty.users_collection[0] if empty and empty.users_collection else context.collection
     collection.objects.link(obj)
     for other in context.view_layer.objects.selected:
         other.select_set(False)
     obj.select_set(True)
     context.view_layer.objects.active = obj
-    return obj
+
+
+def _colour_material(name: str) -> bpy.types.Material:
+    mat = bpy.data.materials.new(f"{name} colours")
+    if mat.node_tree is None:
+        mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None)
+    attr = nodes.new("ShaderNodeVertexColor")
+    attr.layer_name = mesh_io.COLOUR
+    if bsdf is not None:
+        attr.location = (bsdf.location.x - 300, bsdf.location.y)
+        mat.node_tree.links.new(attr.outputs["Color"], bsdf.inputs["Base Color"])
+    return mat
 
 
 def _place(context, obj, empty, built) -> None:

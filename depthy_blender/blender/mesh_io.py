@@ -11,6 +11,7 @@ import numpy as np
 from ..core import relief as relief_math
 
 RAW, CELL, SIDE = "depthy_raw", "depthy_cell", "depthy_side"
+COLOUR = "Col"
 SLIDER_ATTRIBUTES = (RAW, CELL, SIDE)
 
 
@@ -34,6 +35,25 @@ def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
     _new(mesh, RAW, "FLOAT", "value", relief.raw)
     _new(mesh, CELL, "INT", "value", relief.cells)
     _new(mesh, SIDE, "FLOAT", "value", relief.sides)
+    if hasattr(mesh, "shade_smooth"):
+        mesh.shade_smooth()
+    return mesh
+
+
+def create_coloured_mesh(vertices: np.ndarray, faces: np.ndarray, colours: np.ndarray, name: str) -> bpy.types.Mesh:
+    """A triangle mesh with a per-vertex colour attribute (TripoSR's full object)."""
+    mesh = bpy.data.meshes.new(name)
+    mesh.vertices.add(len(vertices))
+    mesh.loops.add(faces.size)
+    mesh.polygons.add(len(faces))
+    _set(mesh, "position", "vector", vertices, np.float32)
+    _set(mesh, ".corner_vert", "value", faces, np.int32)
+    mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    mesh.update(calc_edges=True)
+    rgba = np.concatenate([colours, np.ones((len(colours), 1))], 1).astype(np.float32)
+    attr = mesh.color_attributes.new(COLOUR, "FLOAT_COLOR", "POINT")
+    attr.data.foreach_set("color", rgba.ravel())
+    mesh.color_attributes.active_color = attr
     if hasattr(mesh, "shade_smooth"):
         mesh.shade_smooth()
     return mesh

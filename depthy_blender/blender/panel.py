@@ -30,6 +30,12 @@ class DEPTHY_PT_generate(bpy.types.Panel):
         col = layout.column()
         col.use_property_split = True
         col.prop(settings, "engine")
+        if settings.engine == "triposr":
+            col.prop(settings, "triposr_output")
+            col.prop(settings, "foreground_ratio")
+            if settings.triposr_output == "FULL":
+                col.prop(settings, "mc_resolution")
+                return
         col.prop(settings, "resolution")
         col.prop(settings, "back")
         col.prop(settings, "triangles")

@@ -1,8 +1,11 @@
 """Add-on preferences: compute device and Depthy's working resolution; free cached models."""
-import bpy
-from bpy.props import EnumProperty, IntProperty
+import os
+import threading
 
-from ..models import depthy_engine
+import bpy
+from bpy.props import EnumProperty, IntProperty, StringProperty
+
+from ..models import depthy_engine, triposr_engine
 
 ADDON_ID = __package__.rsplit(".", 1)[0]   # "depthy_blender", or "bl_ext.<repo>.depthy_blender" as an extension
 
@@ -18,12 +21,23 @@ class DepthyPreferences(bpy.types.AddonPreferences):
     ), default="AUTO")
     depthy_size: IntProperty(name="Depthy Resolution", description="Longer image side the network sees",
                              default=depthy_engine.DEFAULT_SIZE, min=128, max=2048, step=32)
+    triposr_folder: StringProperty(name="TripoSR Weights", subtype="DIR_PATH",
+                                   description="Folder with the official config.yaml and model.ckpt "
+                                               "(the Hugging Face cache is also searched)")
 
     def draw(self, context):
         col = self.layout.column()
         col.use_property_split = True
         col.prop(self, "device")
         col.prop(self, "depthy_size")
+        col.prop(self, "triposr_folder")
+        row = col.row()
+        row.enabled = bool(bpy.app.online_access) and not _DOWNLOAD["running"]
+        row.operator("depthy.download_triposr", icon="IMPORT")
+        if not bpy.app.online_access:
+            col.label(text="Allow online access (Preferences ▸ System) to download", icon="INFO")
+        if _DOWNLOAD["status"]:
+            col.label(text=_DOWNLOAD["status"])
         col.operator("depthy.free_models", icon="TRASH")
 
 
@@ -34,19 +48,109 @@ class DEPTHY_OT_free_models(bpy.types.Operator):
 
     def execute(self, context):
         depthy_engine.free_models()
+        triposr_engine.free_models()
         self.report({"INFO"}, "Models freed")
         return {"FINISHED"}
 
 
-def apply(context) -> None:
-    """Hand the preferences to the engines (called before each generation)."""
+_DOWNLOAD = {"running": False, "status": "", "error": None}
+
+
+def default_triposr_folder() -> str:
+    """The extension's own user folder (kept across updates), or Blender's data folder otherwise."""
+    if ADDON_ID.startswith("bl_ext."):
+        return bpy.utils.extension_path_user(ADDON_ID, path="triposr", create=True)
+    return os.path.join(bpy.utils.user_resource("DATAFILES"), "depthy", "triposr")
+
+
+class DEPTHY_OT_download_triposr(bpy.types.Operator):
+    """Download the official TripoSR weights (config.yaml and the 1.7 GB model.ckpt) from Hugging Face"""
+    bl_idname = "depthy.download_triposr"
+    bl_label = "Download TripoSR Weights"
+
+    _timer = None
+    _thread = None
+
+    @classmethod
+    def poll(cls, context):
+        return bool(bpy.app.online_access) and not _DOWNLOAD["running"]
+
+    def execute(self, context):
+        try:
+            import huggingface_hub  # noqa: F401
+        except ImportError:
+            self.report({"ERROR"}, "huggingface_hub is not installed; download config.yaml and model.ckpt from "
+                                   f"https://huggingface.co/{triposr_engine.HF_REPO} into a folder and set it above")
+            return {"CANCELLED"}
+        prefs = _prefs(context)
+        folder = bpy.path.abspath(prefs.triposr_folder) if prefs and prefs.triposr_folder else default_triposr_folder()
+        os.makedirs(folder, exist_ok=True)
+        _DOWNLOAD.update(running=True, status="Starting download", error=None)
+        self._thread = threading.Thread(target=_download, args=(folder,), daemon=True)
+        self._thread.start()
+        if prefs is not None:
+            prefs.triposr_folder = folder
+        self._timer = context.window_manager.event_timer_add(0.5, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        for area in context.screen.areas if context.screen else []:
+            area.tag_redraw()
+        if self._thread.is_alive():
+            return {"RUNNING_MODAL"}
+        context.window_manager.event_timer_remove(self._timer)
+        _DOWNLOAD["running"] = False
+        if _DOWNLOAD["error"]:
+            self.report({"ERROR"}, _DOWNLOAD["error"])
+            return {"CANCELLED"}
+        self.report({"INFO"}, "TripoSR weights downloaded")
+        return {"FINISHED"}
+
+
+def _download(folder: str) -> None:
+    from huggingface_hub import hf_hub_download
+    watcher = threading.Thread(target=_watch_size, args=(folder,), daemon=True)
+    watcher.start()
+    try:
+        for name in ("config.yaml", "model.ckpt"):
+            _DOWNLOAD["status"] = f"Downloading {name}…"
+            hf_hub_download(triposr_engine.HF_REPO, name, local_dir=folder)
+        _DOWNLOAD["status"] = "Downloaded"
+    except Exception as exc:   # network, disk or permission: shown to the user as one sentence
+        _DOWNLOAD["error"] = f"Download failed: {exc}"
+        _DOWNLOAD["status"] = ""
+
+
+def _watch_size(folder: str) -> None:
+    import time
+    while _DOWNLOAD["running"]:
+        total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
+        if _DOWNLOAD["status"].startswith("Downloading"):
+            _DOWNLOAD["status"] = f"{_DOWNLOAD['status'].split(' (')[0]} ({total / 1e6:,.0f} of ~1,680 MB)"
+        time.sleep(1.0)
+
+
+def _prefs(context):
     addon = context.preferences.addons.get(ADDON_ID)
-    prefs = addon.preferences if addon else None
-    depthy_engine.settings["device"] = prefs.device if prefs else "AUTO"
-    depthy_engine.settings["size"] = prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE
+    return addon.preferences if addon else None
 
 
-CLASSES = (DepthyPreferences, DEPTHY_OT_free_models)
+def apply(context) -> None:
+    """Hand the preferences and scene settings to the engines (called before each generation)."""
+    prefs = _prefs(context)
+    device = prefs.device if prefs else "AUTO"
+    depthy_engine.settings.update(device=device, size=prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE)
+    scene = context.scene.depthy
+    triposr_engine.settings.update(
+        device=device, folder=bpy.path.abspath(prefs.triposr_folder) if prefs and prefs.triposr_folder else "",
+        output=scene.triposr_output, ratio=scene.foreground_ratio, resolution=scene.mc_resolution,
+        relief_size=max(64, min(512, scene.resolution)))
+
+
+CLASSES = (DepthyPreferences, DEPTHY_OT_free_models, DEPTHY_OT_download_triposr)
 
 
 def register():
@@ -58,3 +162,4 @@ def unregister():
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)
     depthy_engine.free_models()
+    triposr_engine.free_models()

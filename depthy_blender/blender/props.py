@@ -97,6 +97,15 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
     size: FloatProperty(name="Size", description="Longer side of the mesh when there is no image empty",
                         default=1.0, min=0.001, soft_max=100.0, unit="LENGTH")
+    # TripoSR
+    triposr_output: EnumProperty(name="Output", description="What TripoSR makes", items=(
+        ("FULL", "Full Object", "A closed 3D object with vertex colours (marching cubes)"),
+        ("RELIEF", "Relief", "TripoSR's depth from the image's view, as a relief with live sliders"),
+    ), default="FULL")
+    foreground_ratio: FloatProperty(name="Foreground Ratio", description="Share of TripoSR's input the object fills",
+                                    default=0.85, min=0.5, max=1.0)
+    mc_resolution: IntProperty(name="Mesh Resolution", description="Marching-cubes grid size (higher: finer, slower)",
+                               default=256, min=32, max=320)
     # Starting slider values
     ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
                          default=0.2, min=0.0, max=2.0, step=1, precision=3)

@@ -98,6 +98,7 @@ def _never() -> bool:
 
 def _ensure_builtin() -> None:
     if not _REGISTRY:
-        from . import classic, depthy_engine
+        from . import classic, depthy_engine, triposr_engine
         classic.register_all()
         depthy_engine.register()
+        triposr_engine.register()

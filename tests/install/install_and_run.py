@@ -16,12 +16,14 @@ empty.empty_display_type = "IMAGE"
 empty.data = image
 bpy.context.scene.collection.objects.link(empty)
 bpy.context.view_layer.objects.active = empty
+default_engine = bpy.context.scene.depthy.engine
 generated = bpy.ops.depthy.generate()
 obj = bpy.context.active_object
 site = Path(bpy.utils.user_resource("EXTENSIONS", path=".local")) / "lib"
 bundled = sorted(p.name for p in site.glob("python*/site-packages/*") if p.is_dir())
 print("SUMMARY " + json.dumps({
     "install": sorted(result), "enabled": enabled, "generate": sorted(generated),
-    "object": obj.name, "is_result": obj.depthy.is_result, "vertices": len(obj.data.vertices),
+    "object": obj.name, "is_result": obj.depthy.is_result, "engine": obj.depthy.engine,
+    "default_engine": default_engine, "vertices": len(obj.data.vertices),
     "module": bpy.ops.depthy.generate.idname_py(), "bundled": bundled,
 }))

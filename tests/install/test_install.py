@@ -27,6 +27,7 @@ def test_zip_contents(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert "core/relief.py" in names and "blender/operators.py" in names
+    assert "weights/depthy-0.1.0.pt" in names and "weights/depthy-0.1.0.json" in names
     wheels = [n for n in names if n.startswith("wheels/")]
     assert any("torch-" in w for w in wheels) and any("scipy-" in w for w in wheels)
     assert not any(w.startswith("wheels/numpy-") for w in wheels)
@@ -47,5 +48,6 @@ def test_install_into_fresh_profile_and_generate(built_zip, tmp_path, drawing_pa
     summary = json.loads(lines[-1][len("SUMMARY "):])
     assert summary["install"] == ["FINISHED"] and summary["enabled"]
     assert summary["generate"] == ["FINISHED"] and summary["is_result"] and summary["vertices"] > 1000
-    assert {"torch", "scipy", "PIL"} <= set(summary["bundled"])
+    assert summary["default_engine"] == "depthy" and summary["engine"] == "depthy"   # shipped weights, offline
+    assert {"torch", "scipy", "PIL", "skimage", "yaml", "huggingface_hub"} <= set(summary["bundled"])
     assert (tmp_path / "extensions" / "user_default" / "depthy_blender" / "blender_manifest.toml").exists()

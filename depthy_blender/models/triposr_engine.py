@@ -1,0 +1,142 @@
+"""The TripoSR engine: find the user's official weights, cache the model, and produce either a full
+object (marching cubes + vertex colours) or a relief (input-view depth) with progress and cancel."""
+from __future__ import annotations
+
+import glob
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import backends, device as devices
+
+HF_REPO = "stabilityai/TripoSR"
+settings = {"folder": "", "device": "AUTO", "output": "FULL", "ratio": 0.85, "resolution": 256,
+            "relief_size": 256}
+_MODELS: dict[tuple, object] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class MeshResult:
+    vertices: np.ndarray     # (V, 3) float32, Blender frame (input view faces −Y)
+    faces: np.ndarray        # (F, 3) int32, outward
+    colours: np.ndarray      # (V, 3) float32 linear-ish RGB in [0, 1]
+    meta: dict
+
+
+def hf_cache_folders() -> list[Path]:
+    """Snapshot folders of the official repo in the Hugging Face cache, newest first."""
+    hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"), "hub")
+    snaps = glob.glob(os.path.join(hub, "models--stabilityai--TripoSR", "snapshots", "*"))
+    return [Path(p) for p in sorted(snaps, key=os.path.getmtime, reverse=True)]
+
+
+def find_weights() -> Path | None:
+    candidates = ([Path(settings["folder"])] if settings["folder"] else []) + hf_cache_folders()
+    for folder in candidates:
+        if (folder / "config.yaml").is_file() and (folder / "model.ckpt").is_file():
+            return folder
+    return None
+
+
+def available() -> str | None:
+    for module in ("torch", "yaml", "skimage"):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"the Python package '{module}' is missing"
+    if find_weights() is None:
+        where = settings["folder"] or "no folder set"
+        return (f"TripoSR weights not found ({where}; nor in the Hugging Face cache). Set the folder with "
+                "config.yaml and model.ckpt in the add-on preferences, or use the download button there")
+    return None
+
+
+def get_model(folder: Path, device: str):
+    from .triposr import TripoSR
+    dtype = devices.dtype_for(device)
+    key = (str(folder), device, str(dtype))
+    with _LOCK:
+        if key not in _MODELS:
+            _MODELS.clear()   # one TripoSR at a time: it is 1.7 GB
+            _MODELS[key] = TripoSR.from_folder(folder, device=device, dtype=dtype)
+        return _MODELS[key]
+
+
+def free_models() -> None:
+    with _LOCK:
+        _MODELS.clear()
+
+
+def native_to_blender(v: np.ndarray) -> np.ndarray:
+    """The input camera sits on native +x with z up; Blender's front view looks along +Y, so native
+    +x → −Y and native +y (image right) → +X: (x, y, z) ↦ (y, −x, z)."""
+    return np.stack([v[:, 1], -v[:, 0], v[:, 2]], 1).astype(np.float32)
+
+
+def _run(rgba, progress, cancel, device):
+    from .triposr import TripoSRError, preprocess
+    folder = find_weights()
+    progress(0.02, "Loading TripoSR")
+    try:
+        model = get_model(folder, device)
+    except TripoSRError as exc:
+        raise backends.BackendError(str(exc)) from None
+    backends.check_cancel(cancel)
+    image, framing = preprocess.prepare(rgba, settings["ratio"], model.cond_image_size)
+
+    def blocks(fraction):
+        backends.check_cancel(cancel)
+        progress(0.1 + 0.3 * fraction, "Encoding the image")
+    codes = model.encode(image, blocks)[0]
+    check = lambda: backends.check_cancel(cancel)  # noqa: E731
+    chunk = 262144 if device == "cpu" else 1 << 20
+    if settings["output"] == "RELIEF":
+        progress(0.45, "Rendering depth from the input view")
+        depth, opacity = model.render_input_depth(codes, settings["relief_size"], cancel=check)
+        h, w = rgba.shape[:2]
+        depth_img = preprocess.unframe(depth, framing, (h, w))
+        opacity_img = preprocess.unframe(opacity, framing, (h, w))
+        mask = opacity_img > 0.5
+        if not mask.any():
+            raise backends.BackendError("TripoSR saw no object in this image")
+        nearness = np.where(mask, depth_img.max() - depth_img, 0).astype(np.float32)
+        return backends.DepthResult(nearness, mask, {"engine": "triposr", "device": device})
+    progress(0.45, "Evaluating density")
+    result, colours = model.extract_mesh(codes, settings["resolution"], chunk=chunk, cancel=check,
+                                         progress=lambda f, s: progress(0.45 + 0.4 * f, s))
+    if len(result.faces) == 0:
+        raise backends.BackendError("TripoSR found no surface (try another image or a lower foreground ratio)")
+    progress(0.9, "Colouring")
+    return MeshResult(native_to_blender(result.vertices), result.faces, colours,
+                      {"engine": "triposr", "device": device, "queries": result.queries,
+                       "dense_queries": result.dense_queries})
+
+
+def predict(rgba, progress, cancel, **_):
+    try:
+        device = devices.choose(settings["device"])
+    except (RuntimeError, ValueError) as exc:
+        raise backends.BackendError(str(exc)) from None
+    try:
+        return _run(rgba, progress, cancel, device)
+    except backends.Cancelled:
+        raise
+    except Exception as exc:
+        if device == "cpu" or not devices.is_out_of_memory(exc):
+            raise
+        free_models()
+        devices.empty_cache(device)
+        result = _run(rgba, progress, cancel, "cpu")
+        result.meta["note"] = f"{device.upper()} ran out of memory; TripoSR ran on the CPU instead"
+        return result
+
+
+def register() -> None:
+    backends.register(backends.Backend(
+        "triposr", "TripoSR", "Full 3D object (or relief) from a product image; needs the official weights",
+        predict, available_fn=available, quality_rank=1))

@@ -1,0 +1,193 @@
+"""TripoSR in plain torch: loading, shapes, reproducibility, extraction, orientation, bad checkpoints."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skimage")
+pytest.importorskip("yaml")
+
+from depthy_blender.models import triposr_engine  # noqa: E402
+from depthy_blender.models.triposr import TripoSR, TripoSRError, extract, nerf, preprocess  # noqa: E402
+from depthy_blender.models.triposr.system import read_config  # noqa: E402
+from tests.models import tiny_triposr  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    return tiny_triposr.write(tmp_path_factory.mktemp("tiny_triposr"))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_folder):
+    return TripoSR.from_folder(tiny_folder)
+
+
+def test_official_layout_has_549_tensors_and_419m_parameters(tmp_path):
+    cfg = read_config_text(tmp_path, tiny_triposr.CONFIG.replace("vit: {", "unused: {"))
+    cfg.update(tokenizer={"plane_size": 32, "num_channels": 1024},
+               backbone={"in_channels": 1024, "num_attention_heads": 16, "attention_head_dim": 64, "num_layers": 16,
+                         "cross_attention_dim": 768},
+               post_processor={"in_channels": 1024, "out_channels": 40},
+               decoder={"in_channels": 120, "n_neurons": 64, "n_hidden_layers": 9})
+    with torch.device("meta"):
+        model = TripoSR(cfg)
+    state = model.state_dict()
+    assert len(state) == 549 and sum(v.numel() for v in state.values()) == 419_275_628
+    assert tuple(state["backbone.transformer_blocks.15.ff.net.0.proj.weight"].shape) == (8192, 1024)
+    assert tuple(state["image_tokenizer.model.embeddings.position_embeddings"].shape) == (1, 197, 768)
+    assert tuple(state["decoder.layers.18.weight"].shape) == (4, 64)
+    assert "image_tokenizer.model.pooler.dense.weight" in state
+
+
+def read_config_text(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return read_config(path)
+
+
+def test_config_references_are_resolved(tiny_folder):
+    cfg = read_config(tiny_folder / "config.yaml")
+    assert cfg["backbone"]["in_channels"] == 64
+
+
+def test_shapes(tiny):
+    codes = tiny.encode(torch.rand(2, 3, 64, 64))
+    assert codes.shape == (2, 3, 8, 16, 16)
+    sigma, rgb = tiny.query(codes, torch.rand(2, 50, 3) - 0.5)
+    assert sigma.shape == (2, 50) and rgb.shape == (2, 50, 3)
+    assert (sigma > 0).all() and ((rgb >= 0) & (rgb <= 1)).all()
+
+
+def test_position_table_is_interpolated_bicubically(tiny):
+    emb = tiny.image_tokenizer.model.embeddings
+    table = emb.interpolated_positions(64, 64)          # 3×3 table → 4×4 patches
+    assert table.shape == (1, 17, 32)
+    assert torch.equal(table[:, 0], emb.position_embeddings[:, 0])
+    grid = emb.position_embeddings[:, 1:].reshape(1, 3, 3, 32).permute(0, 3, 1, 2)
+    expected = torch.nn.functional.interpolate(grid, scale_factor=(4.1 / 3, 4.1 / 3), mode="bicubic",
+                                               align_corners=False)
+    assert torch.allclose(table[:, 1:], expected.permute(0, 2, 3, 1).reshape(1, 16, 32))
+    assert torch.equal(emb.interpolated_positions(48, 48), emb.position_embeddings)   # native size: untouched
+
+
+def test_density_is_reproducible(tiny_folder, tiny):
+    points = torch.tensor([[[0.1, -0.2, 0.3], [0.0, 0.0, 0.0], [-0.5, 0.4, 0.2]]])
+    image = torch.linspace(0, 1, 3 * 64 * 64).reshape(1, 3, 64, 64)
+    a = tiny.query(tiny.encode(image), points)[0]
+    again = TripoSR.from_folder(tiny_folder)
+    b = again.query(again.encode(image), points)[0]
+    assert torch.equal(a, b)
+    rebuilt = TripoSR.from_folder(tiny_triposr.write(tiny_folder.parent / "same_seed", seed=0))
+    assert torch.equal(rebuilt.query(rebuilt.encode(image), points)[0], a)
+
+
+def test_plane_sampling_follows_the_facts():
+    planes = torch.zeros(3, 1, 4, 4)
+    planes[0, 0, 0, 3] = 1.0     # plane 0 (x, y): first coordinate indexes width
+    p = torch.tensor([[0.87 * 0.75, -0.87 * 0.75, 0.0]])
+    feats = nerf.sample_planes(planes, p, 0.87)
+    assert feats[0, 0] == pytest.approx(1.0)
+    assert feats[0, 1] == 0 and feats[0, 2] == 0
+
+
+@pytest.mark.parametrize("bad", ["missing", "extra"])
+def test_checkpoint_with_wrong_keys_is_refused(tiny_folder, tmp_path, bad):
+    state = torch.load(tiny_folder / "model.ckpt", weights_only=True)
+    if bad == "missing":
+        state.pop("decoder.layers.18.bias")
+    else:
+        state["decoder.layers.20.weight"] = torch.zeros(1)
+    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
+    torch.save(state, tmp_path / "model.ckpt")
+    with pytest.raises(TripoSRError, match=f"1 {'missing' if bad == 'missing' else 'unexpected'} key"):
+        TripoSR.from_folder(tmp_path)
+
+
+def test_truncated_or_absent_files_are_clear(tiny_folder, tmp_path):
+    with pytest.raises(TripoSRError, match="missing.*model.ckpt"):
+        TripoSR.from_folder(tmp_path)
+    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
+    data = (tiny_folder / "model.ckpt").read_bytes()
+    (tmp_path / "model.ckpt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(TripoSRError, match="incomplete or damaged"):
+        TripoSR.from_folder(tmp_path)
+
+
+# ---- extraction on known fields ---------------------------------------------------------------------
+
+def sphere_density(radius=0.5, center=(0.0, 0.0, 0.0)):
+    c = torch.tensor(center)
+    return lambda p: (25.0 + 200.0 * (radius - (p - c).norm(dim=-1))).clamp(min=0)
+
+
+def box_density(half=(0.4, 0.25, 0.3)):
+    h = torch.tensor(half)
+
+    def f(p):
+        q = p.abs() - h
+        sd = q.clamp(min=0).norm(dim=-1) + q.max(dim=-1).values.clamp(max=0)
+        return 25.0 - 200.0 * sd
+    return f
+
+
+def _watertight(faces):
+    edges = np.sort(np.stack([faces, np.roll(faces, -1, 1)], -1).reshape(-1, 2), axis=1)
+    return set(Counter(map(tuple, edges.tolist())).values()) == {2}
+
+
+@pytest.mark.parametrize("field", [sphere_density(), box_density(), sphere_density(0.2, (0.3, -0.4, 0.1))])
+def test_coarse_to_fine_equals_dense(field):
+    fine = extract.extract(field, resolution=96, coarse_to_fine=True)
+    dense = extract.extract(field, resolution=96, coarse_to_fine=False)
+    assert np.array_equal(fine.vertices, dense.vertices) and np.array_equal(fine.faces, dense.faces)
+    assert fine.queries * 3 <= dense.queries
+    assert _watertight(fine.faces) and extract.signed_volume(fine.vertices, fine.faces) > 0
+
+
+def test_sphere_volume_and_outward_normals():
+    result = extract.extract(sphere_density(0.5), resolution=80)
+    assert extract.signed_volume(result.vertices, result.faces) == pytest.approx(4 / 3 * np.pi * 0.125, rel=0.03)
+    v = result.vertices[result.faces]
+    normals = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    assert ((normals * v.mean(1)).sum(1) > 0).mean() > 0.99
+
+
+def test_no_surface_gives_an_empty_mesh():
+    result = extract.extract(lambda p: torch.zeros(len(p)), resolution=40)
+    assert len(result.faces) == 0
+
+
+def test_input_view_faces_blender_front_and_keeps_left_right():
+    """A bump toward the input camera (native +x) ends up toward Blender's −Y; the image's right
+    (native +y) ends up at Blender's +X."""
+    v = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], np.float32)
+    out = triposr_engine.native_to_blender(v)
+    assert np.allclose(out, [[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    assert np.linalg.det(out) > 0     # a rotation, not a mirror
+
+
+def test_input_view_depth_sees_the_near_side():
+    near_right = sphere_density(0.25, (0.3, 0.3, 0.0))     # toward the camera and to image right
+    origins, dirs = nerf.input_view_rays(32)
+    depth, opacity = nerf.render_depth(near_right, origins, dirs, 0.87, samples=64)
+    opacity = opacity.reshape(32, 32).numpy()
+    cols = np.nonzero(opacity > 0.5)[1]
+    assert cols.mean() > 16                                 # right half of the image
+    hit = depth.reshape(32, 32).numpy()[opacity > 0.5]
+    assert hit.min() == pytest.approx(1.9 - 0.55, abs=0.05)  # front of the sphere: 1.9 − (0.3 + 0.25)
+
+
+def test_preprocess_framing_round_trip():
+    rgba = np.ones((60, 100, 4), np.float32)
+    rgba[..., 3] = 0
+    rgba[10:30, 40:80, 3] = 1
+    image, framing = preprocess.prepare(rgba, ratio=0.8, size=64)
+    assert image.shape == (1, 3, 64, 64)
+    row0, col0, side = framing
+    assert side == int(40 / 0.8)
+    square = np.zeros((64, 64), np.float32)
+    square[16:48, 16:48] = 1.0    # the middle 50 % of the square
+    back = preprocess.unframe(square, framing, (60, 100))
+    assert back[20, 60] == 1 and back[0, 0] == 0
