@@ -31,7 +31,7 @@ def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
     mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, corners, dtype=np.int32))
     mesh.update()
     uv = mesh.attributes.new("UVMap", "FLOAT2", "CORNER")
-    uv.data.foreach_set("vector", relief.uvs.astype(np.float32).ravel())
+    uv.data.foreach_set("vector", np.ascontiguousarray(relief.uvs, np.float32).ravel())
     _new(mesh, RAW, "FLOAT", "value", relief.raw)
     _new(mesh, CELL, "INT", "value", relief.cells)
     _new(mesh, SIDE, "FLOAT", "value", relief.sides)

@@ -137,7 +137,7 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
         raise ReliefError("Nearness and mask must have the same shape")
     shape = grid_shape_for(nearness.shape, resolution)
     raw_grid, mask_grid = resample(np.nan_to_num(nearness.astype(np.float32)), mask, shape)
-    topo = _front_topology(mask_grid, triangles)
+    topo = _front_topology(mask_grid, triangles, outline=back != "none")
     if topo is None:
         raise ReliefError("The figure is too small or thin for this resolution: no faces to build")
     if back != "none":
@@ -158,9 +158,9 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
     verts[:, 0] = (u - 0.5) * width
     verts[:, 1] = (v - 0.5) * height
     verts[:, 2] = z
-    corner = topo.faces.ravel()
-    uvs = np.empty((corner.size, 2), np.float32)
-    uvs[:, 0], uvs[:, 1] = u[corner], v[corner]
+    vert_uv = np.empty((len(cells), 2), np.float32)
+    vert_uv[:, 0], vert_uv[:, 1] = u, v
+    uvs = vert_uv.view(np.int64)[topo.faces.ravel()].view(np.float32).reshape(-1, 2)   # one 8-byte gather
     return Relief(verts, topo.faces, topo.edges, topo.corner_edges, uvs, cells.astype(np.int32), sides,
                   raw.astype(np.float32), shape, float(width), float(height))
 
@@ -175,7 +175,7 @@ class _Topology:
     on_outline: np.ndarray    # (F, k) bool: the corner's edge borders only this face
 
 
-def _front_topology(mask_grid: np.ndarray, triangles: bool):
+def _front_topology(mask_grid: np.ndarray, triangles: bool, outline: bool = True):
     """Faces over fully masked 2×2 blocks, with their edges, computed with whole-grid array operations."""
     h, w = mask_grid.shape
     full = _without_pinches(mask_grid[:-1, :-1] & mask_grid[1:, :-1] & mask_grid[1:, 1:] & mask_grid[:-1, 1:])
@@ -191,31 +191,48 @@ def _front_topology(mask_grid: np.ndarray, triangles: bool):
     h_count = pad[:-1, 1:-1].astype(np.int8) + pad[1:, 1:-1]          # (h, w−1)
     v_count = pad[1:-1, :-1].astype(np.int8) + pad[1:-1, 1:]          # (h−1, w)
     counts = [h_count, v_count] + ([full.astype(np.int8) * 2] if triangles else [])
-    index, edges, offset = [], [], 0
+    total = sum(int(np.count_nonzero(count)) for count in counts)
+    edges = np.empty((total, 2), np.int32)
+    vid_flat = vid.ravel()
+    index, offset = [], 0
     for kind, count in enumerate(counts):
         exists = count > 0
-        idx = np.cumsum(exists.ravel(), dtype=np.int64).reshape(exists.shape).astype(np.int32) - 1 + offset
-        r, c = np.nonzero(exists)
-        r2, c2 = (r, c + 1) if kind == 0 else (r + 1, c) if kind == 1 else (r + 1, c + 1)
-        edges.append(np.stack([vid[r, c], vid[r2, c2]], 1))
+        idx = np.cumsum(exists, axis=None, dtype=np.int32).reshape(exists.shape)
+        idx += offset - 1
+        k = np.flatnonzero(exists)
+        cols = count.shape[1]
+        start = k if cols == w else (k // cols) * w + k % cols     # grid sample at the edge's start
+        step = (1, w, w + 1)[kind]                                  # right, down, diagonal
+        edges[offset:offset + k.size, 0] = vid_flat[start]
+        edges[offset:offset + k.size, 1] = vid_flat[start + step]
         index.append(idx)
-        offset += int(exists.sum())
+        offset += k.size
     h_idx, v_idx = index[0], index[1]
     a, b, c, d = vid[:-1, :-1][full], vid[1:, :-1][full], vid[1:, 1:][full], vid[:-1, 1:][full]
     left, bottom, right, top = v_idx[:, :-1][full], h_idx[1:, :][full], v_idx[:, 1:][full], h_idx[:-1, :][full]
-    o_left, o_bottom = v_count[:, :-1][full] == 1, h_count[1:, :][full] == 1
-    o_right, o_top = v_count[:, 1:][full] == 1, h_count[:-1, :][full] == 1
+    if outline:
+        o_left, o_bottom = v_count[:, :-1][full] == 1, h_count[1:, :][full] == 1
+        o_right, o_top = v_count[:, 1:][full] == 1, h_count[:-1, :][full] == 1
+    else:           # an open relief needs no walls
+        o_left = o_bottom = o_right = o_top = np.zeros(a.size, bool)
     if triangles:   # (a, b, c) and (a, c, d) share the diagonal a–c
         diag = index[2][full]
         no = np.zeros(a.size, bool)
-        faces = np.stack([a, b, c, a, c, d], 1).reshape(-1, 3)
-        corner_edges = np.stack([left, bottom, diag, diag, right, top], 1).reshape(-1, 3)
-        on_outline = np.stack([o_left, o_bottom, no, no, o_right, o_top], 1).reshape(-1, 3)
+        faces = _columns([a, b, c, a, c, d]).reshape(-1, 3)
+        corner_edges = _columns([left, bottom, diag, diag, right, top]).reshape(-1, 3)
+        on_outline = _columns([o_left, o_bottom, no, no, o_right, o_top]).reshape(-1, 3)
     else:           # corners top-left, bottom-left, bottom-right, top-right: CCW seen from +z
-        faces = np.stack([a, b, c, d], 1)
-        corner_edges = np.stack([left, bottom, right, top], 1)
-        on_outline = np.stack([o_left, o_bottom, o_right, o_top], 1)
-    return _Topology(faces, corner_edges, np.concatenate(edges).astype(np.int32), cells, cells.size, on_outline)
+        faces = _columns([a, b, c, d])
+        corner_edges = _columns([left, bottom, right, top])
+        on_outline = _columns([o_left, o_bottom, o_right, o_top])
+    return _Topology(faces, corner_edges, edges, cells, cells.size, on_outline)
+
+
+def _columns(arrays) -> np.ndarray:
+    out = np.empty((arrays[0].size, len(arrays)), arrays[0].dtype)
+    for i, a in enumerate(arrays):
+        out[:, i] = a
+    return out
 
 
 def _without_pinches(full: np.ndarray) -> np.ndarray:

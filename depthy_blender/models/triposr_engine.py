@@ -78,7 +78,16 @@ def native_to_blender(v: np.ndarray) -> np.ndarray:
     return np.stack([v[:, 1], -v[:, 0], v[:, 2]], 1).astype(np.float32)
 
 
-def _run(rgba, progress, cancel, device):
+def fitted_chunk(device: str) -> int:
+    """Points per density query: ~1 kB of activations each, sized to a quarter of free GPU memory."""
+    if device == "cuda":
+        import torch
+        free, _ = torch.cuda.mem_get_info()
+        return int(max(65536, min(4 << 20, free // 4 // 1024)))
+    return 262144 if device == "cpu" else 1 << 20
+
+
+def _run(rgba, progress, cancel, device, chunk=None):
     from .triposr import TripoSRError, preprocess
     folder = find_weights()
     progress(0.02, "Loading TripoSR")
@@ -94,10 +103,11 @@ def _run(rgba, progress, cancel, device):
         progress(0.1 + 0.3 * fraction, "Encoding the image")
     codes = model.encode(image, blocks)[0]
     check = lambda: backends.check_cancel(cancel)  # noqa: E731
-    chunk = 262144 if device == "cpu" else 1 << 20
+    chunk = chunk or fitted_chunk(device)
     if settings["output"] == "RELIEF":
         progress(0.45, "Rendering depth from the input view")
-        depth, opacity = model.render_input_depth(codes, settings["relief_size"], cancel=check)
+        depth, opacity = model.render_input_depth(codes, settings["relief_size"], chunk=max(256, chunk // 128),
+                                                  cancel=check)
         h, w = rgba.shape[:2]
         depth_img = preprocess.unframe(depth, framing, (h, w))
         opacity_img = preprocess.unframe(opacity, framing, (h, w))
@@ -122,17 +132,24 @@ def predict(rgba, progress, cancel, **_):
         device = devices.choose(settings["device"])
     except (RuntimeError, ValueError) as exc:
         raise backends.BackendError(str(exc)) from None
-    try:
-        return _run(rgba, progress, cancel, device)
-    except backends.Cancelled:
-        raise
-    except Exception as exc:
-        if device == "cpu" or not devices.is_out_of_memory(exc):
+    attempts = [(device, None)]
+    if device != "cpu":   # out of GPU memory: first smaller chunks, then the CPU
+        attempts += [(device, fitted_chunk(device) // 8), ("cpu", None)]
+    for i, (where, chunk) in enumerate(attempts):
+        try:
+            result = _run(rgba, progress, cancel, where, chunk)
+        except backends.Cancelled:
             raise
-        free_models()
-        devices.empty_cache(device)
-        result = _run(rgba, progress, cancel, "cpu")
-        result.meta["note"] = f"{device.upper()} ran out of memory; TripoSR ran on the CPU instead"
+        except Exception as exc:
+            if i == len(attempts) - 1 or not devices.is_out_of_memory(exc):
+                raise
+            devices.empty_cache(where)
+            if attempts[i + 1][0] != where:
+                free_models()
+            continue
+        if i:
+            how = "smaller chunks" if where == device else "the CPU"
+            result.meta["note"] = f"{device.upper()} ran out of memory; TripoSR used {how} instead"
         return result
 
 
