@@ -70,7 +70,7 @@ def _engine_args(p):
     p.add_argument("--backend", default="auto", help="engine name, or auto = best available (default)")
     p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS"),
                    help="where learned engines run (default AUTO: a GPU if PyTorch sees one)")
-    p.add_argument("--depthy-size", type=int, default=512, help="longer side Depthy sees (default 512)")
+    p.add_argument("--depthy-size", type=int, default=256, help="longer side Depthy sees (default 256)")
     p.add_argument("--triposr-folder", default="", help="folder with TripoSR's config.yaml and model.ckpt "
                    "(default: the Hugging Face cache)")
     p.add_argument("--triposr-output", choices=("full", "relief"), default="full",

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from depthy_blender.core import images, metrics
-from depthy_blender.models import backends
+from depthy_blender.models import backends, depthy_engine
 from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
 
@@ -71,14 +71,14 @@ def load_depthy(weights_path):
     return model.eval()
 
 
-def predict_all(method, data, model=None):
+def predict_all(method, data, model=None, size=None):
     out = []
     for image in data["image"]:
         rgba = np.concatenate([image, np.ones(image.shape[:2] + (1,), np.float32)], -1)
-        if method == "depthy":
-            with torch.inference_mode():
-                y = model(torch.from_numpy(image).permute(2, 0, 1)[None])[0]
-            out.append((y[0].numpy(), y[1].numpy() > 0))
+        if method == "depthy":   # the engine's own inference path (resize, paper veto on the mask)
+            depthy_engine.settings["size"] = size or image.shape[0]
+            near, prob = depthy_engine.run_network(image, "cpu", depthy_engine.settings["size"])
+            out.append((near, (prob > 0.5) & images.figure_mask(rgba)))
             continue
         if method == "flat":
             mask = images.figure_mask(rgba)
@@ -98,10 +98,13 @@ def score(preds, data):
     return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
 
 
-def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat")):
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None):
     torch.set_num_threads(2)
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
     model = load_depthy(weights) if weights else None
+    if model is not None:   # score exactly what the add-on runs
+        depthy_engine.free_models()
+        depthy_engine._MODELS[("cpu", str(torch.float32))] = model
     results = {}
     for name, data in sets.items():
         if data is None:
@@ -114,7 +117,7 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
             if method == "depthy" and model is None:
                 continue
             t0 = time.time()
-            results[name][method] = score(predict_all(method, data, model), data)
+            results[name][method] = score(predict_all(method, data, model, size), data)
             results[name][method]["seconds"] = round(time.time() - t0, 1)
     return results
 
@@ -135,6 +138,7 @@ def main():
     p.add_argument("--weights", help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
+    p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
     args = p.parse_args()
     weights = args.weights
     if weights is None:
@@ -143,7 +147,7 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit)
+    results = evaluate(weights, args.limit, size=args.size)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

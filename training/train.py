@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from depthy_blender.core import metrics
 from depthy_blender.models.depthy import Depthy, parameter_count
@@ -28,8 +29,9 @@ VAL_SEEDS = range(900_000, 900_160)
 class ShardStream:
     """Random batches from every shard in the cache folders (new shards are picked up as they land)."""
 
-    def __init__(self, folders, batch, size, seed):
+    def __init__(self, folders, batch, size, seed, scales=()):
         self.folders, self.batch, self.size = [Path(f) for f in folders], batch, size
+        self.scales = list(scales)
         self.rng = np.random.default_rng(seed)
         self.loaded: dict[Path, dict] = {}
 
@@ -64,7 +66,16 @@ class ShardStream:
         img = torch.from_numpy(np.ascontiguousarray(img)).permute(0, 3, 1, 2)
         if img.shape[-1] != self.size:
             raise ValueError(f"cache is {img.shape[-1]}², training asked for {self.size}²")
-        return img, torch.from_numpy(np.ascontiguousarray(near)), torch.from_numpy(np.ascontiguousarray(mask))
+        near = torch.from_numpy(np.ascontiguousarray(near))
+        mask = torch.from_numpy(np.ascontiguousarray(mask))
+        if self.scales:   # the add-on runs at larger sizes than the cache: teach the network bigger drawings
+            side = int(self.rng.choice(self.scales))
+            if side != self.size:
+                keep = max(1, round(len(rows) * (self.size / side) ** 2))   # about the same pixels per batch
+                img = F.interpolate(img[:keep], size=(side, side), mode="bilinear", align_corners=False)
+                near = F.interpolate(near[:keep, None], size=(side, side), mode="bilinear", align_corners=False)[:, 0]
+                mask = F.interpolate(mask[:keep, None].float(), size=(side, side), mode="nearest")[:, 0] > 0.5
+        return img, near, mask
 
 
 def validation_set(size, cache_dir: Path):
@@ -108,6 +119,8 @@ def main():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--init", help="start from these weights (a shipped .pt)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--scales", type=int, nargs="*", default=[128, 128, 160, 192, 256],
+                   help="batch sides drawn at random (cache images are upsampled)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
@@ -132,7 +145,7 @@ def main():
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²")
 
     val = validation_set(args.size, Path(args.cache[0]).parent)
-    stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"]).batches()
+    stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60
     start, last_print = time.time(), time.time()
     base_wall = state["wall"]
@@ -149,7 +162,7 @@ def main():
         opt.step()
         state["step"] += 1
         state["samples"] += len(img)
-        running.append(float(loss))
+        running.append(float(loss.detach()))
         if time.time() - last_print > 60:
             rate = state["samples"] / max(1e-9, wall())
             print(f"step {state['step']} loss {np.mean(running[-50:]):.4f} {parts} ({rate:.1f} samples/s overall)", flush=True)

@@ -8,7 +8,7 @@ import numpy as np
 from ..core import images
 from . import backends, device as devices, weights
 
-DEFAULT_SIZE = 512
+DEFAULT_SIZE = 256   # the largest size seen in training; much larger drawings look unlike the training data
 _MODELS: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
 settings = {"device": "AUTO", "size": DEFAULT_SIZE}   # set by the add-on preferences / the CLI
