@@ -16,6 +16,10 @@ setup: $(VENV)/.ready
 demo: setup
 	$(PY) -m depthy_blender mesh examples/bottle.png -o out/demo.blend -o out/demo.glb --render out/demo.png --back flat
 	@ls -l out/demo.blend out/demo.glb out/demo.png
+	@if [ -f ../shared/data/sheets/ttt-ppp0101.png ]; then \
+		$(PY) -m depthy_blender sheet ../shared/data/sheets/ttt-ppp0101.png -o out/sheet.blend --render out/sheet.png --solid --json out/sheet.json && \
+		ls -l out/sheet.blend out/sheet.png; \
+	else echo "(../shared/data/sheets not present: sheet demo skipped)"; fi
 
 test: setup
 	$(PY) -m pytest -q tests

@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     except (backends.BackendError, images.ImageError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 1
-    if "bpy" in sys.modules and args.func is _cmd_mesh:
+    if "bpy" in sys.modules and args.func in (_cmd_mesh, _cmd_sheet):
         from .blender import headless
         headless.end_process(code)
     return code
@@ -63,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.set_defaults(func=_cmd_mesh)
+
+    sheet = sub.add_parser("sheet", help="drawing sheet (image or DXF) → one relief per view (+ solid)")
+    sheet.add_argument("input", help="a sheet image or .dxf, or a folder of them (batch)")
+    sheet.add_argument("-o", "--output", required=True, action="append",
+                       help="OUT.blend|.glb|.obj (repeat for several); a folder when the input is a folder")
+    sheet.add_argument("--json", help="write the views found ({views: [{box, role}]}, input pixels)")
+    sheet.add_argument("--views", help="use these views (same JSON) instead of finding them")
+    sheet.add_argument("--solid", action="store_true", help="also carve one solid from front, side and top")
+    sheet.add_argument("--render", help="also write a preview PNG")
+    sheet.add_argument("--resolution", type=int, default=192, help="relief grid per view (default 192)")
+    _engine_args(sheet)
+    sheet.set_defaults(func=_cmd_sheet)
     return parser
 
 
@@ -135,6 +147,34 @@ def _cmd_mesh(args) -> int:
     for out in outputs + ([args.render] if args.render else []):
         print(f"wrote {out}")
     return 0
+
+
+def _cmd_sheet(args) -> int:
+    import json
+    try:
+        from .blender import headless, sheet_generate
+    except ImportError as exc:
+        raise CliError(f"the sheet command needs Blender's Python module (pip install bpy): {exc}") from None
+    engine = _backend(args.backend, args).name
+    views = json.loads(Path(args.views).read_text())["views"] if args.views else None
+    source = Path(args.input)
+    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | {".dxf"}) \
+        if source.is_dir() else [source]
+    failed = 0
+    for i, path in enumerate(files, 1):
+        outs = args.output if not source.is_dir() else [str(Path(args.output[0]) / f"{path.stem}.blend")]
+        request = sheet_generate.SheetRequest(str(path), engine, views=views, solid=args.solid,
+                                              resolution=args.resolution)
+        print(f"[{i}/{len(files)}] {path.name}", file=sys.stderr)
+        try:
+            headless.make_sheet_files(request, outs, render=args.render if len(files) == 1 else None,
+                                      json_out=args.json if len(files) == 1 else None, progress=_progress)
+            for out in outs + [o for o in (args.render, args.json) if o and len(files) == 1]:
+                print(f"wrote {out}")
+        except headless.HeadlessError as exc:
+            failed += 1
+            print(f"  failed: {exc}", file=sys.stderr)
+    return 1 if failed == len(files) else 0
 
 
 def _batch(headless, folder: Path, args, options) -> int:

@@ -49,6 +49,34 @@ def make_relief_files(path: str, outputs: list[str], options: dict, render: str 
     return obj
 
 
+def make_sheet_files(request, outputs: list[str], render: str | None = None, json_out: str | None = None,
+                     progress=None) -> list:
+    """A sheet → one relief per view (+ solid) in an empty scene → every requested output."""
+    import json
+    from . import sheet_generate
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    ensure_registered()
+    context = bpy.context
+    try:
+        outcome = sheet_generate.compute(request, progress or (lambda f, s: None), lambda: False)
+    except generate.UserError as exc:
+        raise HeadlessError(str(exc)) from None
+    for message in outcome.messages:
+        print(f"note: {message}")
+    if json_out:
+        os.makedirs(os.path.dirname(os.path.abspath(json_out)), exist_ok=True)
+        with open(json_out, "w") as f:
+            json.dump({"views": [{"box": v["box"], "role": v["role"]} for v in outcome.views]}, f, indent=2)
+    objs = sheet_generate.finish(context, request, outcome)
+    if not objs:
+        raise HeadlessError("no view could be turned into a mesh")
+    if render:
+        render_preview(context, objs, render)
+    for out in outputs:
+        export(objs, out)
+    return objs
+
+
 def export(obj, out: str) -> None:
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -67,8 +95,12 @@ def export(obj, out: str) -> None:
 def render_preview(context, obj, out: str, size=(800, 600)) -> None:
     """A three-quarter front view with the drawing as texture (Cycles on the CPU, few samples)."""
     scene = context.scene
-    center = sum((obj.matrix_world @ Vector(c) for c in obj.bound_box), Vector()) / 8
-    extent = max(obj.dimensions)
+    objs = obj if isinstance(obj, (list, tuple)) else [obj]
+    context.view_layer.update()
+    corners = [o.matrix_world @ Vector(c) for o in objs for c in o.bound_box]
+    lo = Vector([min(c[i] for c in corners) for i in range(3)])
+    hi = Vector([max(c[i] for c in corners) for i in range(3)])
+    center, extent = (lo + hi) / 2, max(hi - lo)
     cam_data = bpy.data.cameras.new("Depthy preview")
     cam = bpy.data.objects.new("Depthy preview", cam_data)
     scene.collection.objects.link(cam)

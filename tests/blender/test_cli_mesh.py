@@ -49,3 +49,42 @@ def test_batch_folder_goes_on_after_a_bad_file(tmp_path):
 def test_bad_output_type_is_a_message(tmp_path, drawing_path):
     result = _run(drawing_path, "-o", tmp_path / "r.stl")
     assert result.returncode == 1 and "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def _sheet(*args):
+    return subprocess.run([sys.executable, "-m", "depthy_blender", "sheet", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_sheet_to_reliefs_and_solid(tmp_path, shared_data):
+    import json
+    out, views = tmp_path / "sheet.blend", tmp_path / "views.json"
+    result = _sheet(shared_data / "sheets" / "ttt-ppp0101.png", "-o", out, "--json", views, "--solid",
+                    "--backend", "inflate", "--resolution", "64")
+    assert result.returncode == 0, result.stderr[-2000:]
+    roles = {v["role"] for v in json.loads(views.read_text())["views"]}
+    assert {"front", "top", "side", "pictorial"} <= roles
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    names = {o.name for o in bpy.data.objects}
+    assert {"ttt-ppp0101 front view", "ttt-ppp0101 top view", "ttt-ppp0101 side view",
+            "ttt-ppp0101 solid"} <= names
+    front, top = bpy.data.objects["ttt-ppp0101 front view"], bpy.data.objects["ttt-ppp0101 top view"]
+    assert top.location.z > front.location.z and abs(top.location.x - front.location.x) < 0.05   # laid out as drawn
+    assert front.depthy.is_result
+
+
+def test_sheet_from_dxf_draws_only_geometry(tmp_path):
+    ezdxf = pytest.importorskip("ezdxf")
+    doc = ezdxf.new("R2010", setup=True)
+    doc.header["$INSUNITS"] = 4     # millimetres
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (80, 0), (80, 30), (30, 30), (30, 60), (0, 60)], close=True)
+    msp.add_text("BRACKET", height=6, dxfattribs={"insert": (100, 50)})
+    path = tmp_path / "bracket.dxf"
+    doc.saveas(path)
+    result = _sheet(path, "-o", tmp_path / "b.glb", "--backend", "inflate", "--resolution", "48",
+                    "--json", tmp_path / "v.json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    import json
+    views = json.loads((tmp_path / "v.json").read_text())["views"]
+    assert len(views) == 1 and (tmp_path / "b.glb").read_bytes()[:4] == b"glTF"

@@ -1,0 +1,140 @@
+"""A whole sheet: find the views (or take them from a list), one relief per orthographic view laid out
+like the sheet and named by role, and optionally one solid from the front, side and top silhouettes.
+Like generate.py: compute() touches no bpy data; finish() builds the objects on the main thread."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from math import radians
+
+import bpy
+import numpy as np
+from mathutils import Euler
+
+from ..core import dxf, images, relief as relief_math, sheets, visual_hull
+from ..models import backends
+from . import generate, mesh_io
+
+ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
+SHEET_SIDE = 3000   # sheets are worked on at most this large: enough for every line, quick to search
+
+
+@dataclass
+class SheetRequest:
+    path: str
+    engine: str
+    views: list | None = None          # [{"box": [x0, y0, x1, y1], "role": str}] to skip detection
+    solid: bool = False
+    size: float = 4.0                  # sheet width in metres
+    resolution: int = 192
+    solid_resolution: int = 128
+    ratio: float = 0.2
+    smoothing: float = 1.0
+
+
+@dataclass
+class SheetOutcome:
+    shape: tuple[int, int]
+    views: list[dict]
+    reliefs: list[tuple[dict, relief_math.Relief]]
+    solid: visual_hull.Solid | None
+    messages: list[str] = field(default_factory=list)
+
+
+def load_sheet(path: str) -> tuple[np.ndarray, list[str]]:
+    if path.lower().endswith(".dxf"):
+        try:
+            return dxf.render(path, max_side=SHEET_SIDE), []
+        except dxf.DxfError as exc:
+            raise generate.UserError(str(exc)) from None
+    try:
+        loaded = images.load_image(path)
+    except images.ImageError as exc:
+        raise generate.UserError(str(exc)) from None
+    rgba, _ = images.downscale(loaded.rgba, SHEET_SIDE)
+    return rgba, loaded.messages
+
+
+def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
+    progress(0.02, "Reading the sheet")
+    rgba, messages = load_sheet(req.path)
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
+    if req.views is None:
+        progress(0.1, "Finding the views")
+        found = sheets.find_views(rgb)
+        views = [{"box": list(map(int, v.box)), "role": v.role, "mask": v.mask} for v in found]
+    else:
+        views = [dict(v) for v in req.views]
+    ortho = [v for v in views if v["role"] in ORTHOGRAPHIC]
+    if not ortho:
+        raise generate.UserError("No orthographic views found on this sheet")
+    backend = backends.get(req.engine)
+    reliefs = []
+    for i, view in enumerate(ortho):
+        backends.check_cancel(cancel)
+        progress(0.15 + 0.7 * i / len(ortho), f"Depth of the {view['role']} view")
+        x0, y0, x1, y1 = view["box"]
+        crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
+        try:
+            depth = backend.predict(crop, lambda f, s: None, cancel)
+            # the view's own outline beats the engine's guess on a crop full of dimensions and notes
+            mask = view["mask"] if view.get("mask") is not None else depth.mask
+            built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
+                                      size=req.size * max(x1 - x0, y1 - y0) / rgba.shape[1])
+        except (backends.BackendError, relief_math.ReliefError) as exc:
+            messages.append(f"{view['role']} view skipped: {exc}")
+            continue
+        view.setdefault("mask", mask)
+        reliefs.append((view, built))
+    solid = None
+    if req.solid:
+        progress(0.9, "Carving the solid from three views")
+        by_role = {v["role"]: v for v in ortho}
+        side = by_role.get("side") or by_role.get("section")
+        if "front" not in by_role or "top" not in by_role or side is None:
+            messages.append("Solid needs front, top and side views; some were not found")
+        else:
+            masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
+                     images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
+                     for v in (by_role["front"], side, by_role["top"])]
+            width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
+            solid = visual_hull.from_views(*masks, resolution=req.solid_resolution, size=1.0)
+            solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
+    return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
+
+
+def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.Object]:
+    """One relief per view, upright in the front plane where the view sits on the sheet."""
+    h, w = outcome.shape
+    scale = req.size / w
+    name = os.path.splitext(os.path.basename(req.path))[0]
+    collection = bpy.data.collections.new(f"{name} sheet")
+    context.scene.collection.children.link(collection)
+    created = []
+    for view, built in outcome.reliefs:
+        x0, y0, x1, y1 = view["box"]
+        mesh = mesh_io.create_mesh(built, f"{name} {view['role']}")
+        obj = bpy.data.objects.new(f"{name} {view['role']} view", mesh)
+        s = obj.depthy
+        s.is_result, (s.grid_rows, s.grid_cols), s.width = True, built.grid_shape, built.width
+        s.vert_count, s.face_count, s.engine = len(mesh.vertices), len(mesh.polygons), req.engine
+        s["ratio"], s["smoothing"] = req.ratio, req.smoothing
+        obj.location = ((x0 + x1) / 2 * scale - req.size / 2, 0.0, (h / 2 - (y0 + y1) / 2) * scale)
+        obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))
+        collection.objects.link(obj)
+        created.append(obj)
+    if outcome.solid is not None:
+        solid = outcome.solid
+        mesh = mesh_io.create_coloured_mesh(solid.vertices, solid.faces,
+                                            np.full((len(solid.vertices), 3), 0.8, np.float32), f"{name} solid")
+        obj = bpy.data.objects.new(f"{name} solid", mesh)
+        obj.location = (req.size / 2 + np.ptp(solid.vertices[:, 0]), 0.0, 0.0)
+        collection.objects.link(obj)
+        created.append(obj)
+    for other in context.view_layer.objects.selected:
+        other.select_set(False)
+    for obj in created:
+        obj.select_set(True)
+    if created:
+        context.view_layer.objects.active = created[0]
+    return created

@@ -1,0 +1,191 @@
+"""Technical drawing sheets → the views on them.
+
+Geometry ink is dark and unsaturated; dimensions, centre lines and notes are usually coloured. The frame
+and title block are the ink spanning most of the sheet; text, QR codes and leaders are told apart from
+views by the shape of their ink. The remaining ink is grouped into regions, each tagged front / top /
+side from the layout (third- or first-angle), pictorial when it is a shaded or coloured render, or unknown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+ROLES = ("front", "top", "side", "section", "pictorial", "unknown")
+
+
+@dataclass
+class View:
+    box: tuple[int, int, int, int]     # x0, y0, x1, y1 in pixels (x1, y1 exclusive)
+    role: str
+    ink: np.ndarray                    # bool crop: geometry ink of this view
+    mask: np.ndarray                   # bool crop: the view's figure (ink with enclosed areas filled)
+
+
+def ink_layers(rgb: np.ndarray):
+    """(geometry ink, coloured ink, shaded fill) masks of an RGB float image."""
+    lum = rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    sat = rgb.max(-1) - rgb.min(-1)
+    paper = np.median(rgb.reshape(-1, 3), axis=0)
+    off_paper = np.abs(rgb - paper).max(-1)
+    geometry = (lum < 0.5) & (sat < 0.2)
+    coloured = (sat >= 0.2) & (off_paper > 0.12)
+    shaded = (off_paper > 0.05) & ~geometry & ~coloured    # grey shading of renders, even light ones
+    return geometry, coloured, shaded
+
+
+def _components(mask, structure=np.ones((3, 3), bool)):
+    labels, n = ndimage.label(mask, structure)
+    return labels, ndimage.find_objects(labels), n
+
+
+def remove_frame(geometry: np.ndarray, span: float = 0.85) -> np.ndarray:
+    """Drop ink components that span most of the sheet both ways: the border, with the title block's
+    table and fold marks joined to it."""
+    h, w = geometry.shape
+    labels, boxes, _ = _components(geometry)
+    keep = geometry.copy()
+    for k, sl in enumerate(boxes, 1):
+        bh, bw = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        if bw > span * w and bh > span * h:
+            keep[sl][labels[sl] == k] = False
+    return keep
+
+
+def _title_block_area(coloured_or_geometry: np.ndarray, original_geometry: np.ndarray, removed: np.ndarray):
+    """Boxes of closed table cells left by the removed frame (the title block), to drop what is in them."""
+    holes = ndimage.binary_fill_holes(removed) & ~removed
+    labels, boxes, _ = _components(holes)
+    h, w = removed.shape
+    cells = np.zeros(removed.shape, bool)
+    for k, sl in enumerate(boxes, 1):
+        bh, bw = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        if bh * bw < 0.25 * h * w:          # a table cell, not the whole sheet inside the border
+            cells[sl] |= labels[sl] == k
+    return cells
+
+
+def group_regions(ink: np.ndarray, gap: int):
+    """Ink within `gap` px of each other forms one region; returns (labels, boxes)."""
+    grown = ndimage.binary_dilation(ink, iterations=gap)
+    labels, boxes, _ = _components(grown)
+    return labels, boxes
+
+
+def _looks_like_view(ink_crop: np.ndarray, sheet_diag: float) -> bool:
+    """Views have long connected strokes; text and QR codes are many small, dense marks."""
+    h, w = ink_crop.shape
+    if max(h, w) < 0.06 * sheet_diag:
+        return False
+    labels, boxes, n = _components(ink_crop)
+    if n == 0:
+        return False
+    sizes = np.array([max(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in boxes])
+    longest = sizes.max()
+    density = ink_crop.mean()
+    if density > 0.3:                      # a QR code or a filled logo
+        return False
+    return longest >= 0.5 * max(h, w)      # one stroke spans at least half the region: an outline
+
+
+def find_views(rgb: np.ndarray) -> list[View]:
+    """Views on a sheet: closed outlines (filled) survive an opening that removes every thin mark —
+    text, leaders, dimension and centre lines, hatching — so each surviving blob is one view."""
+    h, w = rgb.shape[:2]
+    diag = float(np.hypot(h, w))
+    geometry, coloured, shaded = ink_layers(rgb)
+    radius = max(2, int(0.0025 * diag))
+    colour_fill = ndimage.binary_opening(coloured, structure=_disk(radius))   # renders, not text or hatching
+    shade_fill = ndimage.binary_opening(shaded, structure=_disk(radius))      # not the halo around lines
+    hatch_fill = ndimage.uniform_filter(coloured.astype(np.float32), 4 * radius + 1) > 0.12   # dense hatching
+    halo = shaded & ndimage.binary_dilation(geometry)                          # anti-aliased line edges
+    marks = geometry | halo | shade_fill | colour_fill | hatch_fill
+    ink = remove_frame(marks)
+    ink &= ~_title_block_area(None, geometry, marks & ~ink)
+    filled = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=_disk(2)))
+    solid = ndimage.binary_opening(filled, structure=_disk(radius))
+    labels, boxes, _ = _components(solid)
+    views = []
+    for k, sl in enumerate(boxes, 1):
+        blob = labels[sl] == k
+        bh, bw = blob.shape
+        if max(bh, bw) < 0.05 * diag or min(bh, bw) < 0.02 * diag or blob.sum() < 0.002 * h * w:
+            continue                                   # a letter, a line of text, an arrowhead, a symbol
+        crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
+        if crop_ink.sum() < (bh + bw):                 # no black outline: coloured text or a logo
+            continue
+        solid_fill = ndimage.binary_opening(shaded[sl] | coloured[sl], structure=_disk(radius)) & blob
+        hatched = _is_hatched(coloured[sl] & blob)
+        if solid_fill.sum() > 0.15 * blob.sum():
+            role = "pictorial"
+        elif crop_ink[blob].mean() > 0.3 and _pieces(crop_ink & blob) + _pieces(blob & ~crop_ink) > 30:
+            continue                                   # a QR code: dense ink in many separate squares
+        elif hatched:
+            role = "section"                           # hatched cut faces
+        else:
+            role = "unknown"
+        box = (sl[1].start, sl[0].start, sl[1].stop, sl[0].stop)
+        if role != "pictorial":   # black ink bounds an orthographic view; coloured notes beside it do not
+            ys, xs = np.nonzero(crop_ink & blob)
+            if ys.size:
+                y0, x0 = sl[0].start + ys.min(), sl[1].start + xs.min()
+                y1, x1 = sl[0].start + ys.max() + 1, sl[1].start + xs.max() + 1
+                box = (int(x0), int(y0), int(x1), int(y1))
+                sub = (slice(y0 - sl[0].start, y1 - sl[0].start), slice(x0 - sl[1].start, x1 - sl[1].start))
+                crop_ink, blob = crop_ink[sub], blob[sub]
+        views.append(View(box, role, crop_ink, blob))
+    assign_roles(views)
+    return views
+
+
+def _is_hatched(colour: np.ndarray, step: int = 4) -> bool:
+    """Section hatching is many diagonal strokes: coloured pixels continue diagonally far more often
+    than along the axes (text, dimension and centre lines run mostly along the axes)."""
+    if colour.sum() < 200:
+        return False
+    def along(dy, dx):
+        a = colour[max(dy, 0):colour.shape[0] + min(dy, 0), max(dx, 0):colour.shape[1] + min(dx, 0)]
+        b = colour[max(-dy, 0):colour.shape[0] + min(-dy, 0), max(-dx, 0):colour.shape[1] + min(-dx, 0)]
+        return float((a & b).sum())
+    diagonal = along(step, step) + along(step, -step)
+    axial = along(0, step) + along(step, 0)
+    return diagonal > 1.5 * axial
+
+
+def _pieces(mask: np.ndarray) -> int:
+    return int(ndimage.label(mask)[1])
+
+
+def _disk(r: int) -> np.ndarray:
+    y, x = np.ogrid[-r:r + 1, -r:r + 1]
+    return x * x + y * y <= r * r
+
+
+def _overlap(a0, a1, b0, b1) -> float:
+    return max(0, min(a1, b1) - max(a0, b0)) / max(1, min(a1 - a0, b1 - b0))
+
+
+def assign_roles(views: list[View], aligned: float = 0.3) -> None:
+    """Front = the orthographic view with one neighbour sharing its columns (top) and one sharing its
+    rows (side, or a section in its place). Both first- and third-angle layouts work: only alignment
+    is used. Ties go to the pair that overlaps most."""
+    ortho = [v for v in views if v.role != "pictorial"]
+    best = None
+    for f in ortho:
+        x0, y0, x1, y1 = f.box
+        vertical = [v for v in ortho if v is not f and _overlap(x0, x1, v.box[0], v.box[2]) > aligned]
+        horizontal = [v for v in ortho if v is not f and _overlap(y0, y1, v.box[1], v.box[3]) > aligned]
+        if vertical and horizontal:
+            top = max(vertical, key=lambda v: _overlap(x0, x1, v.box[0], v.box[2]))
+            side = max(horizontal, key=lambda v: _overlap(y0, y1, v.box[1], v.box[3]))
+            score = _overlap(x0, x1, top.box[0], top.box[2]) + _overlap(y0, y1, side.box[1], side.box[3]) \
+                + 0.5 * f.mask.sum() / max(v.mask.sum() for v in ortho)   # the front view is usually the largest
+            if best is None or score > best[0]:
+                best = (score, f, top, side)
+    if best is None:
+        return
+    _, front, top, side = best
+    front.role, top.role = "front", "top"
+    if side.role != "section":
+        side.role = "side"

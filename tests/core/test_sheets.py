@@ -1,0 +1,62 @@
+"""Finding and tagging the views on real drawing sheets (../shared/data/sheets).
+
+Expected boxes were read off the sheets by eye: every orthographic view and every shaded render; the
+finder must find each (box IoU ≥ 0.7), tag front/top/side (a hatched section may stand in for the side),
+tag the renders pictorial, and find nothing else (no dimension, text, QR code or title block)."""
+import numpy as np
+import pytest
+
+from depthy_blender.core import images, sheets
+
+EXPECTED = {
+    "ttt-ppp0101.png": [((226, 134, 908, 432), "top"), ((226, 615, 908, 1019), "front"),
+                        ((1198, 615, 1500, 1019), "side"), ((1260, 130, 1760, 555), "pictorial"),
+                        ((1850, 305, 2300, 682), "pictorial")],
+    "ttt-ppp0102.png": [((313, 118, 662, 410), "top"), ((312, 567, 662, 853), "front"),
+                        ((965, 341, 1356, 654), "section"), ((1577, 193, 1938, 513), "pictorial"),
+                        ((1972, 310, 2267, 660), "pictorial")],
+    "ttt-ppp0103.png": [((811, 367, 1427, 463), "top"), ((811, 738, 1430, 995), "front"),
+                        ((161, 737, 280, 988), "side"), ((790, 75, 1370, 352), "pictorial"),
+                        ((1697, 405, 2202, 718), "pictorial")],
+}
+DETAIL_VIEWS = {"ttt-ppp0103.png": [(213, 138, 634, 559)]}   # a magnified detail: allowed, never front/top/side
+
+
+def box_iou(a, b):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_views_on_real_sheets(shared_data, name):
+    rgba = images.load_image(shared_data / "sheets" / name).rgba
+    found = sheets.find_views(rgba[..., :3])
+    for box, role in EXPECTED[name]:
+        best = max(found, key=lambda v: box_iou(v.box, box))
+        assert box_iou(best.box, box) >= 0.7, (name, role, best.box)
+        assert best.role == role, (name, box, best.role)
+    allowed = [b for b, _ in EXPECTED[name]] + DETAIL_VIEWS.get(name, [])
+    for v in found:   # nothing else: no text, dimension, QR code or title block
+        assert max(box_iou(v.box, b) for b in allowed) >= 0.5, (name, v.box, v.role)
+        if any(box_iou(v.box, b) >= 0.5 for b in DETAIL_VIEWS.get(name, [])):
+            assert v.role not in ("front", "top", "side")
+
+
+def test_blank_sheet_has_no_views():
+    assert sheets.find_views(np.ones((300, 400, 3), np.float32)) == []
+
+
+def test_hatching_is_told_from_text():
+    hatch = np.zeros((60, 60), bool)
+    for k in range(-60, 60, 6):
+        idx = np.arange(60)
+        j = idx + k
+        ok = (j >= 0) & (j < 60)
+        hatch[idx[ok], j[ok]] = True
+    assert sheets._is_hatched(hatch)
+    text_like = np.zeros((60, 60), bool)
+    text_like[10:50:8, 5:55] = True
+    text_like[10:50, 5:55:12] = True
+    assert not sheets._is_hatched(text_like)

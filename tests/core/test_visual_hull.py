@@ -1,0 +1,68 @@
+"""Solid from three views: watertight, outward, and close to the truth for typical machined parts."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+pytest.importorskip("skimage")
+
+from depthy_blender.core import visual_hull  # noqa: E402
+
+N = 64
+
+
+def _grid():
+    ax = (np.arange(N) + 0.5) / N * 2 - 1
+    return np.meshgrid(ax, ax, ax, indexing="ij")   # x, y, z
+
+
+def l_bracket():
+    x, y, z = _grid()
+    return ((z < -0.4) & (np.abs(x) < 0.9) & (np.abs(y) < 0.6)) | ((x < -0.5) & (np.abs(x) < 0.9) & (np.abs(y) < 0.6) & (z < 0.8))
+
+
+def block_with_hole():
+    x, y, z = _grid()
+    return (np.abs(x) < 0.8) & (np.abs(y) < 0.5) & (np.abs(z) < 0.6) & (x ** 2 + z ** 2 > 0.3 ** 2)
+
+
+def cylinder():
+    x, y, z = _grid()
+    return (x ** 2 + y ** 2 < 0.7 ** 2) & (np.abs(z) < 0.9)
+
+
+def views(occ):
+    """The three drawings' silhouettes, as images (row 0 at the top)."""
+    front = occ.any(axis=1).T[::-1]      # [z, x]
+    side = occ.any(axis=0).T[::-1]       # [z, y]
+    top = occ.any(axis=2).T[::-1]        # [y, x]
+    return front, side, top
+
+
+def _crop3(occ):
+    idx = [np.nonzero(occ.any(axis=tuple(a for a in range(3) if a != k)))[0] for k in range(3)]
+    return occ[idx[0].min():idx[0].max() + 1, idx[1].min():idx[1].max() + 1, idx[2].min():idx[2].max() + 1]
+
+
+@pytest.mark.parametrize("make", [l_bracket, block_with_hole, cylinder])
+def test_solid_matches_truth_and_is_closed(make):
+    truth = _crop3(make())
+    solid = visual_hull.from_views(*views(truth), resolution=max(truth.shape))
+    assert solid.occupancy.shape == truth.shape
+    assert visual_hull.iou(solid.occupancy, truth) >= 0.8
+    edges = np.sort(np.stack([solid.faces, np.roll(solid.faces, -1, 1)], -1).reshape(-1, 2), axis=1)
+    assert set(Counter(map(tuple, edges.tolist())).values()) == {2}
+    a, b, c = (solid.vertices[solid.faces[:, k]].astype(np.float64) for k in range(3))
+    assert np.einsum("ij,ij->i", a, np.cross(b, c)).sum() > 0
+
+
+def test_hole_through_the_front_is_carved():
+    truth = _crop3(block_with_hole())
+    occ = visual_hull.carve(*views(truth), resolution=max(truth.shape))
+    cx, cz = occ.shape[0] // 2, occ.shape[2] // 2
+    assert not occ[cx, :, cz].any() and occ[1, :, cz].all()
+
+
+def test_empty_view_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        visual_hull.carve(np.zeros((5, 5), bool), np.ones((5, 5), bool), np.ones((5, 5), bool))
