@@ -15,8 +15,9 @@ IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 class Job:
     """A compute() call in a worker thread, polled by the modal operator."""
 
-    def __init__(self, request: generate.Request):
+    def __init__(self, request, compute=None):
         self.request = request
+        self.compute = compute or generate.compute
         self.progress, self.stage = 0.0, "Starting"
         self.outcome = None
         self.error: str | None = None
@@ -35,7 +36,7 @@ class Job:
 
     def _run(self):
         try:
-            self.outcome = generate.compute(self.request, self._report, self._cancel.is_set)
+            self.outcome = self.compute(self.request, self._report, self._cancel.is_set)
         except backends.Cancelled:
             self.cancelled = True
         except generate.UserError as exc:
@@ -76,7 +77,7 @@ class DEPTHY_OT_generate(bpy.types.Operator):
         request = self._request(context)
         if request is None:
             return {"CANCELLED"}
-        job = Job(request)
+        job = self._make_job(request)
         job._run()
         return self._finish(context, job)
 
@@ -93,12 +94,15 @@ class DEPTHY_OT_generate(bpy.types.Operator):
         for name in ("engine", "resolution", "back", "ratio"):
             self.layout.prop(settings, name)
 
+    def _make_job(self, request):
+        return Job(request)
+
     def _start_modal(self, context):
         request = self._request(context)
         if request is None:
             return {"CANCELLED"}
         wm = context.window_manager
-        self._job = Job(request)
+        self._job = self._make_job(request)
         self._job.start()
         wm.depthy_running, wm.depthy_progress, wm.depthy_status = True, 0.0, "Starting"
         self._timer = wm.event_timer_add(0.1, window=context.window)
@@ -134,6 +138,54 @@ class DEPTHY_OT_generate(bpy.types.Operator):
             self.report({"WARNING"}, message)
         obj = generate.finish(context, job.request, job.outcome)
         self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)")
+        return {"FINISHED"}
+
+
+class DEPTHY_OT_generate_sheet(DEPTHY_OT_generate):
+    """Find the views on a drawing sheet (image or DXF) and make one relief per view, laid out like the
+    sheet; optionally one solid from the front, side and top views"""
+    bl_idname = "depthy.generate_sheet"
+    bl_label = "Generate from Sheet"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(name="Sheet", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
+
+    def _request(self, context):
+        from . import sheet_generate
+        prefs.apply(context)
+        s = context.scene.depthy
+        path = bpy.path.abspath(self.filepath or s.sheet_path)
+        if not path:
+            self.report({"ERROR"}, "Choose a sheet file (image or DXF) first")
+            return None
+        engine = s.engine if s.engine != "triposr" else "depthy"
+        return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, resolution=min(s.resolution, 512),
+                                           ratio=s.ratio, smoothing=s.smoothing)
+
+    def invoke(self, context, event):
+        return self.execute(context) if bpy.app.background else self._start_modal(context)
+
+    def execute(self, context):
+        request = self._request(context)
+        if request is None:
+            return {"CANCELLED"}
+        job = self._make_job(request)
+        job._run()
+        return self._finish(context, job)
+
+    def _make_job(self, request):
+        from . import sheet_generate
+        return Job(request, sheet_generate.compute)
+
+    def _finish(self, context, job):
+        from . import sheet_generate
+        if job.cancelled or job.error:
+            return super()._finish(context, job)
+        for message in job.outcome.messages:
+            self.report({"WARNING"}, message)
+        objs = sheet_generate.finish(context, job.request, job.outcome)
+        roles = ", ".join(v["role"] for v, _ in job.outcome.reliefs)
+        self.report({"INFO"}, f"Created {len(objs)} object(s) from the sheet ({roles})")
         return {"FINISHED"}
 
 
@@ -183,7 +235,7 @@ def _redraw(context):
                 area.tag_redraw()
 
 
-CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_apply, DEPTHY_FH_drawing)
+CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_sheet, DEPTHY_OT_apply, DEPTHY_FH_drawing)
 
 
 def register():

@@ -55,6 +55,22 @@ class DEPTHY_PT_generate(bpy.types.Panel):
         layout.operator("depthy.generate", icon="MOD_DISPLACE")
 
 
+class DEPTHY_PT_sheet(bpy.types.Panel):
+    bl_label = "Sheet"
+    bl_idname = "DEPTHY_PT_sheet"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Depthy"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        settings = context.scene.depthy
+        col = self.layout.column()
+        col.prop(settings, "sheet_path", text="")
+        col.prop(settings, "sheet_solid")
+        col.operator("depthy.generate_sheet", icon="DOCUMENTS")
+
+
 class DEPTHY_PT_relief(bpy.types.Panel):
     bl_label = "Relief"
     bl_idname = "DEPTHY_PT_relief"
@@ -82,7 +98,7 @@ class DEPTHY_PT_relief(bpy.types.Panel):
         self.layout.operator("depthy.apply", icon="CHECKMARK")
 
 
-CLASSES = (DEPTHY_PT_generate, DEPTHY_PT_relief)
+CLASSES = (DEPTHY_PT_generate, DEPTHY_PT_sheet, DEPTHY_PT_relief)
 
 
 def register():

@@ -106,6 +106,10 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                                     default=0.85, min=0.5, max=1.0)
     mc_resolution: IntProperty(name="Mesh Resolution", description="Marching-cubes grid size (higher: finer, slower)",
                                default=256, min=32, max=320)
+    # Sheets
+    sheet_path: StringProperty(name="Sheet", description="Drawing sheet: an image or a DXF file", subtype="FILE_PATH")
+    sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
+                              "side and top views", default=True)
     # Starting slider values
     ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
                          default=0.2, min=0.0, max=2.0, step=1, precision=3)

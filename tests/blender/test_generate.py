@@ -150,3 +150,21 @@ def test_built_mesh_is_valid_and_matches_blenders_own_edges(back, triangles):
     assert len(mesh.vertices) == len(r.verts) and len(mesh.polygons) == len(r.faces)
     if back != "none":
         assert mesh.attributes.get("depthy_side") is not None
+
+
+def test_generate_from_sheet_operator(shared_data):
+    s = bpy.context.scene.depthy
+    s.sheet_path, s.sheet_solid, s.resolution = str(shared_data / "sheets" / "ttt-ppp0103.png"), True, 48
+    bpy.ops.ed.undo_push(message="before")
+    assert bpy.ops.depthy.generate_sheet() == {"FINISHED"}
+    names = {o.name for o in bpy.data.objects}
+    assert {"ttt-ppp0103 front view", "ttt-ppp0103 top view", "ttt-ppp0103 side view", "ttt-ppp0103 solid"} <= names
+    bpy.ops.ed.undo_push(message="sheet")
+    bpy.ops.ed.undo()
+    assert not any(n.startswith("ttt-ppp0103") for n in (o.name for o in bpy.data.objects))
+
+
+def test_generate_from_sheet_without_file_is_a_message():
+    bpy.context.scene.depthy.sheet_path = ""
+    with pytest.raises(RuntimeError, match="Choose a sheet"):
+        bpy.ops.depthy.generate_sheet()
