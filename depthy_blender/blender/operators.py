@@ -48,15 +48,8 @@ class Job:
             self.error = f"Generation failed unexpectedly: {exc}"
 
 
-class DEPTHY_OT_generate(bpy.types.Operator):
-    """Turn the drawing into a relief mesh with live depth sliders"""
-    bl_idname = "depthy.generate"
-    bl_label = "Generate from Drawing"
-    bl_options = {"REGISTER", "UNDO"}
-
-    # Set by a file drop (or scripts) to use this file instead of the panel's source
-    filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
-
+class GenerateMixin:
+    """Worker thread + modal progress + Esc cancel, shared by the drawing and the sheet operators."""
     _job = None
     _timer = None
 
@@ -64,13 +57,6 @@ class DEPTHY_OT_generate(bpy.types.Operator):
     def poll(cls, context):
         return context.mode == "OBJECT" and not context.window_manager.depthy_running
 
-    def _request(self, context):
-        prefs.apply(context)
-        try:
-            return generate.request_from_settings(context, context.scene.depthy, self.filepath or None)
-        except generate.UserError as exc:
-            self.report({"ERROR"}, str(exc))
-            return None
 
     def execute(self, context):
         """Synchronous: scripts, background mode and the redo panel."""
@@ -134,14 +120,35 @@ class DEPTHY_OT_generate(bpy.types.Operator):
         if job.error:
             self.report({"ERROR"}, job.error)
             return {"CANCELLED"}
-        for message in job.outcome.messages + job.outcome.notes:
+        for message in job.outcome.messages + getattr(job.outcome, "notes", []):
             self.report({"WARNING"}, message)
+        return self._build(context, job)
+
+
+class DEPTHY_OT_generate(GenerateMixin, bpy.types.Operator):
+    """Turn the drawing into a relief mesh with live depth sliders"""
+    bl_idname = "depthy.generate"
+    bl_label = "Generate from Drawing"
+    bl_options = {"REGISTER", "UNDO"}
+
+    # Set by a file drop (or scripts) to use this file instead of the panel's source
+    filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
+
+    def _request(self, context):
+        prefs.apply(context)
+        try:
+            return generate.request_from_settings(context, context.scene.depthy, self.filepath or None)
+        except generate.UserError as exc:
+            self.report({"ERROR"}, str(exc))
+            return None
+
+    def _build(self, context, job):
         obj = generate.finish(context, job.request, job.outcome)
         self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)")
         return {"FINISHED"}
 
 
-class DEPTHY_OT_generate_sheet(DEPTHY_OT_generate):
+class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
     """Find the views on a drawing sheet (image or DXF) and make one relief per view, laid out like the
     sheet; optionally one solid from the front, side and top views"""
     bl_idname = "depthy.generate_sheet"
@@ -165,24 +172,12 @@ class DEPTHY_OT_generate_sheet(DEPTHY_OT_generate):
     def invoke(self, context, event):
         return self.execute(context) if bpy.app.background else self._start_modal(context)
 
-    def execute(self, context):
-        request = self._request(context)
-        if request is None:
-            return {"CANCELLED"}
-        job = self._make_job(request)
-        job._run()
-        return self._finish(context, job)
-
     def _make_job(self, request):
         from . import sheet_generate
         return Job(request, sheet_generate.compute)
 
-    def _finish(self, context, job):
+    def _build(self, context, job):
         from . import sheet_generate
-        if job.cancelled or job.error:
-            return super()._finish(context, job)
-        for message in job.outcome.messages:
-            self.report({"WARNING"}, message)
         objs = sheet_generate.finish(context, job.request, job.outcome)
         roles = ", ".join(v["role"] for v, _ in job.outcome.reliefs)
         self.report({"INFO"}, f"Created {len(objs)} object(s) from the sheet ({roles})")

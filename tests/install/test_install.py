@@ -49,5 +49,5 @@ def test_install_into_fresh_profile_and_generate(built_zip, tmp_path, drawing_pa
     assert summary["install"] == ["FINISHED"] and summary["enabled"]
     assert summary["generate"] == ["FINISHED"] and summary["is_result"] and summary["vertices"] > 1000
     assert summary["default_engine"] == "depthy" and summary["engine"] == "depthy"   # shipped weights, offline
-    assert {"torch", "scipy", "PIL", "skimage", "yaml", "huggingface_hub"} <= set(summary["bundled"])
+    assert {"torch", "scipy", "PIL", "skimage", "yaml", "huggingface_hub", "ezdxf"} <= set(summary["bundled"])
     assert (tmp_path / "extensions" / "user_default" / "depthy_blender" / "blender_manifest.toml").exists()
