@@ -232,12 +232,4 @@ def _redraw(context):
 
 CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_sheet, DEPTHY_OT_apply, DEPTHY_FH_drawing)
 
-
-def register():
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

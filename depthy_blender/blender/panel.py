@@ -100,12 +100,4 @@ class DEPTHY_PT_relief(bpy.types.Panel):
 
 CLASSES = (DEPTHY_PT_generate, DEPTHY_PT_sheet, DEPTHY_PT_relief)
 
-
-def register():
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

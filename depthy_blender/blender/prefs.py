@@ -153,13 +153,14 @@ def apply(context) -> None:
 CLASSES = (DepthyPreferences, DEPTHY_OT_free_models, DEPTHY_OT_download_triposr)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register():
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
 
 
 def unregister():
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()
     depthy_engine.free_models()
     triposr_engine.free_models()

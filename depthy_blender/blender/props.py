@@ -120,9 +120,11 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
 CLASSES = (DepthyResultSettings, DepthySceneSettings)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register():
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
     bpy.types.Object.depthy = PointerProperty(type=DepthyResultSettings)
     bpy.types.Scene.depthy = PointerProperty(type=DepthySceneSettings)
     wm = bpy.types.WindowManager   # runtime only: neither saved nor undone
@@ -136,5 +138,4 @@ def unregister():
         delattr(bpy.types.WindowManager, attr)
     del bpy.types.Scene.depthy
     del bpy.types.Object.depthy
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()

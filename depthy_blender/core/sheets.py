@@ -53,7 +53,7 @@ def remove_frame(geometry: np.ndarray, span: float = 0.85) -> np.ndarray:
     return keep
 
 
-def _title_block_area(coloured_or_geometry: np.ndarray, original_geometry: np.ndarray, removed: np.ndarray):
+def _title_block_area(removed: np.ndarray) -> np.ndarray:
     """Boxes of closed table cells left by the removed frame (the title block), to drop what is in them."""
     holes = ndimage.binary_fill_holes(removed) & ~removed
     labels, boxes, _ = _components(holes)
@@ -64,29 +64,6 @@ def _title_block_area(coloured_or_geometry: np.ndarray, original_geometry: np.nd
         if bh * bw < 0.25 * h * w:          # a table cell, not the whole sheet inside the border
             cells[sl] |= labels[sl] == k
     return cells
-
-
-def group_regions(ink: np.ndarray, gap: int):
-    """Ink within `gap` px of each other forms one region; returns (labels, boxes)."""
-    grown = ndimage.binary_dilation(ink, iterations=gap)
-    labels, boxes, _ = _components(grown)
-    return labels, boxes
-
-
-def _looks_like_view(ink_crop: np.ndarray, sheet_diag: float) -> bool:
-    """Views have long connected strokes; text and QR codes are many small, dense marks."""
-    h, w = ink_crop.shape
-    if max(h, w) < 0.06 * sheet_diag:
-        return False
-    labels, boxes, n = _components(ink_crop)
-    if n == 0:
-        return False
-    sizes = np.array([max(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in boxes])
-    longest = sizes.max()
-    density = ink_crop.mean()
-    if density > 0.3:                      # a QR code or a filled logo
-        return False
-    return longest >= 0.5 * max(h, w)      # one stroke spans at least half the region: an outline
 
 
 def find_views(rgb: np.ndarray) -> list[View]:
@@ -102,7 +79,7 @@ def find_views(rgb: np.ndarray) -> list[View]:
     halo = shaded & ndimage.binary_dilation(geometry)                          # anti-aliased line edges
     marks = geometry | halo | shade_fill | colour_fill | hatch_fill
     ink = remove_frame(marks)
-    ink &= ~_title_block_area(None, geometry, marks & ~ink)
+    ink &= ~_title_block_area(marks & ~ink)
     filled = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=_disk(2)))
     solid = ndimage.binary_opening(filled, structure=_disk(radius))
     labels, boxes, _ = _components(solid)
