@@ -103,8 +103,7 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
-        depthy_engine.free_models()
-        depthy_engine._MODELS[("cpu", str(torch.float32))] = model
+        depthy_engine.use_model(model)
     results = {}
     for name, data in sets.items():
         if data is None:

@@ -25,8 +25,7 @@ def main():
     scores = {}
     for ck in sys.argv[1:]:
         model = evaluate.load_depthy(ck)
-        depthy_engine.free_models()
-        depthy_engine._MODELS[("cpu", str(torch.float32))] = model
+        depthy_engine.use_model(model)
         scores[ck] = evaluate.score(evaluate.predict_all("depthy", data, model, 256), data)
         print(f"{ck}: nRMSE {scores[ck]['nrmse']:.4f} acc5 {scores[ck]['acc5']:.3f} IoU {scores[ck]['iou']:.3f}")
     best = min(scores, key=lambda k: scores[k]["nrmse"])

@@ -5,12 +5,16 @@ import bpy
 from . import props
 
 
-class DEPTHY_PT_generate(bpy.types.Panel):
-    bl_label = "Generate"
-    bl_idname = "DEPTHY_PT_generate"
+class SidebarPanel:
+    """Where every Depthy panel lives: the 3D viewport's sidebar, tab "Depthy"."""
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Depthy"
+
+
+class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
+    bl_label = "Generate"
+    bl_idname = "DEPTHY_PT_generate"
 
     def draw(self, context):
         settings = context.scene.depthy
@@ -55,12 +59,9 @@ class DEPTHY_PT_generate(bpy.types.Panel):
         layout.operator("depthy.generate", icon="MOD_DISPLACE")
 
 
-class DEPTHY_PT_sheet(bpy.types.Panel):
+class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
     bl_label = "Sheet"
     bl_idname = "DEPTHY_PT_sheet"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Depthy"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
@@ -71,12 +72,9 @@ class DEPTHY_PT_sheet(bpy.types.Panel):
         col.operator("depthy.generate_sheet", icon="DOCUMENTS")
 
 
-class DEPTHY_PT_relief(bpy.types.Panel):
+class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
     bl_label = "Relief"
     bl_idname = "DEPTHY_PT_relief"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Depthy"
 
     @classmethod
     def poll(cls, context):

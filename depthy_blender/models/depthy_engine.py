@@ -41,6 +41,13 @@ def get_model(device: str):
         return _MODELS[key]
 
 
+def use_model(model, device: str = "cpu") -> None:
+    """Run this network instead of the shipped weights (evaluation of training checkpoints)."""
+    with _LOCK:
+        _MODELS.clear()
+        _MODELS[(device, str(devices.dtype_for(device)))] = model
+
+
 def free_models() -> None:
     with _LOCK:
         _MODELS.clear()
