@@ -30,12 +30,14 @@ def height_field(n):
 
 
 def median_time(fn, repeat):
+    """Median over `repeat` timed runs after one untimed warm-up run (first-touch memory, caches)."""
     times = []
-    for _ in range(repeat):
+    for i in range(repeat + 1):
         bpy.ops.wm.read_homefile(use_empty=True)
         start = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
+        if i:
+            times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -97,10 +99,10 @@ def slider_update(near, repeat=10):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     depthy_blender.register()
-    print(f"Blender {bpy.app.version_string}, numpy {np.__version__}; median of {args.repeat} runs, seconds")
+    print(f"Blender {bpy.app.version_string}, numpy {np.__version__}; median of {args.repeat} runs after a warm-up, seconds")
     print(f"{'N':>5} {'ours':>7} {'pydata(tuples)':>15} {'pydata(lists)':>14} {'grid+displace':>14} "
           f"{'vs tuples':>10} {'vs lists':>9} {'vs displace':>12} {'slider update':>14}")
     for n in args.sizes:

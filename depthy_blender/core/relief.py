@@ -42,12 +42,21 @@ class Relief:
 def normalise(raw: np.ndarray, mask: np.ndarray, invert: bool = False) -> np.ndarray:
     """Scale nearness to [0, 1] over the mask (0 outside). A constant field becomes all ones."""
     out = np.zeros(raw.shape, np.float64)
-    values = raw[mask].astype(np.float64)
-    if values.size == 0:
-        return out
+    if mask.any():
+        out[mask] = _normalised_values(raw[mask].astype(np.float64), invert)
+    return out
+
+
+def _normalised_values(values: np.ndarray, invert: bool, in_place: bool = False) -> np.ndarray:
     lo, hi = values.min(), values.max()
-    scaled = (values - lo) / (hi - lo) if hi > lo else np.ones_like(values)
-    out[mask] = 1.0 - scaled if invert else scaled
+    out = values if in_place else values.copy()
+    if hi <= lo:
+        out[:] = 1.0
+        return out
+    out -= lo
+    out *= out.dtype.type(1.0 / (hi - lo))
+    if invert:
+        np.subtract(1.0, out, out=out)
     return out
 
 
@@ -77,12 +86,19 @@ def grid_heights(raw_grid: np.ndarray, mask_grid: np.ndarray, sigma: float, inve
 def vertex_z(raw: np.ndarray, cells: np.ndarray, sides: np.ndarray, grid_shape, width: float,
              ratio: float, sigma: float, invert: bool = False) -> np.ndarray:
     """Per-vertex z from what a mesh stores (raw nearness, cell, side); the slider path."""
+    thickness = float(ratio) * float(width)
+    if raw.size == 0:
+        return np.zeros(0, np.float32)
+    if sigma <= 0:   # no neighbours involved: normalise the vertex values, no grid needed
+        z = _normalised_values(raw.astype(np.float32), invert, in_place=True)   # float32: ample for heights
+        z *= np.float32(thickness)
+        z *= sides
+        return z
     raw_grid = np.zeros(grid_shape[0] * grid_shape[1], np.float64)
     mask_grid = np.zeros(raw_grid.shape, bool)
     raw_grid[cells] = raw
     mask_grid[cells] = True
     h = grid_heights(raw_grid.reshape(grid_shape), mask_grid.reshape(grid_shape), sigma, invert)
-    thickness = float(ratio) * float(width)
     return (sides * (thickness * h.ravel()[cells])).astype(np.float32)
 
 
@@ -100,6 +116,8 @@ def grid_shape_for(image_shape, resolution: int) -> tuple[int, int]:
 def resample(nearness: np.ndarray, mask: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
     """Area-like resampling of nearness (masked pixels only) and of the mask to `shape`."""
     h, w = nearness.shape
+    if (h, w) == tuple(shape):
+        return np.where(mask, nearness, 0).astype(np.float32, copy=False), mask.copy()
     zoom = (shape[0] / h, shape[1] / w)
     m = mask.astype(np.float32)
     v = np.where(mask, nearness, 0).astype(np.float32)
@@ -147,22 +165,21 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
 
     cells = topo.cells
     rows, cols = np.divmod(cells, shape[1])
-    u = ((cols + 0.5) / shape[1]).astype(np.float32)
-    v = (1.0 - (rows + 0.5) / shape[0]).astype(np.float32)
+    u_of_col = ((np.arange(shape[1]) + 0.5) / shape[1]).astype(np.float32)     # small lookup tables
+    v_of_row = (1.0 - (np.arange(shape[0]) + 0.5) / shape[0]).astype(np.float32)
     n_front = topo.n_front
     sides = np.ones(len(cells), np.float32)
     sides[n_front:] = -1.0 if back == "mirror" else 0.0
     raw = raw_grid.ravel()[cells]
-    z = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert)
     verts = np.empty((len(cells), 3), np.float32)
-    verts[:, 0] = (u - 0.5) * width
-    verts[:, 1] = (v - 0.5) * height
-    verts[:, 2] = z
+    verts[:, 0] = ((u_of_col - 0.5) * width)[cols]
+    verts[:, 1] = ((v_of_row - 0.5) * height)[rows]
+    verts[:, 2] = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert)
     vert_uv = np.empty((len(cells), 2), np.float32)
-    vert_uv[:, 0], vert_uv[:, 1] = u, v
+    vert_uv[:, 0], vert_uv[:, 1] = u_of_col[cols], v_of_row[rows]
     uvs = vert_uv.view(np.int64)[topo.faces.ravel()].view(np.float32).reshape(-1, 2)   # one 8-byte gather
-    return Relief(verts, topo.faces, topo.edges, topo.corner_edges, uvs, cells.astype(np.int32), sides,
-                  raw.astype(np.float32), shape, float(width), float(height))
+    return Relief(verts, topo.faces, topo.edges, topo.corner_edges, uvs, cells, sides, raw,
+                  shape, float(width), float(height))
 
 
 @dataclass
@@ -172,66 +189,86 @@ class _Topology:
     edges: np.ndarray         # (E, 2)
     cells: np.ndarray         # (V,) grid sample of each vertex
     n_front: int              # vertices [0, n_front) are the front surface
-    on_outline: np.ndarray    # (F, k) bool: the corner's edge borders only this face
+    on_outline: np.ndarray | None   # (F, k) bool: the corner's edge borders only this face
 
 
 def _front_topology(mask_grid: np.ndarray, triangles: bool, outline: bool = True):
-    """Faces over fully masked 2×2 blocks, with their edges, computed with whole-grid array operations."""
+    """Faces over fully masked 2×2 blocks, with their edges, computed with whole-grid array operations.
+
+    Every per-edge and per-block array is laid out h × w like the samples (unused last row/column
+    left empty), so the flat index of an edge or block is the flat index of its first sample.
+    """
     h, w = mask_grid.shape
-    full = _without_pinches(mask_grid[:-1, :-1] & mask_grid[1:, :-1] & mask_grid[1:, 1:] & mask_grid[:-1, 1:])
+    full = np.zeros((h, w), bool)                  # full[r, c]: block with top-left sample (r, c) is a face
+    full[:-1, :-1] = _without_pinches(mask_grid[:-1, :-1] & mask_grid[1:, :-1] & mask_grid[1:, 1:]
+                                      & mask_grid[:-1, 1:])
     if not full.any():
         return None
-    pad = np.zeros((h + 1, w + 1), bool)
-    pad[1:-1, 1:-1] = full
+    above, left_of = np.zeros((h, w), bool), np.zeros((h, w), bool)   # the block above / to the left
+    above[1:], left_of[:, 1:] = full[:-1], full[:, :-1]
     # a sample is a vertex if any of its four blocks is a face
-    used = pad[:-1, :-1] | pad[:-1, 1:] | pad[1:, :-1] | pad[1:, 1:]
-    vid = np.cumsum(used.ravel(), dtype=np.int64).reshape(h, w).astype(np.int32) - 1
-    cells = np.flatnonzero(used)
-    # faces beside each grid edge: horizontal edge (r, c)–(r, c+1) lies between blocks (r−1, c) and (r, c)
-    h_count = pad[:-1, 1:-1].astype(np.int8) + pad[1:, 1:-1]          # (h, w−1)
-    v_count = pad[1:-1, :-1].astype(np.int8) + pad[1:-1, 1:]          # (h−1, w)
+    used = full | above | left_of
+    used[1:, 1:] |= full[:-1, :-1]
+    vid = np.cumsum(used.ravel(), dtype=np.int32) - 1
+    cells = np.arange(h * w, dtype=np.int32)[used.ravel()]
+    # faces beside each grid edge: edge (r, c)→(r, c+1) lies between blocks (r−1, c) and (r, c);
+    # edge (r, c)→(r+1, c) between blocks (r, c−1) and (r, c)
+    h_count = full.astype(np.int8) + above
+    v_count = full.astype(np.int8) + left_of
     counts = [h_count, v_count] + ([full.astype(np.int8) * 2] if triangles else [])
     total = sum(int(np.count_nonzero(count)) for count in counts)
     edges = np.empty((total, 2), np.int32)
-    vid_flat = vid.ravel()
     index, offset = [], 0
+    # Gathers are boolean selections over the sample grid (far faster than index arrays). "below" is
+    # the grid shifted up a row; the last row starts no down edge and no face, so it can be cut. Samples
+    # used on one row are numbered consecutively, so the right-hand neighbour within a face is id + 1.
+    below = vid[w:]
     for kind, count in enumerate(counts):
-        exists = count > 0
-        idx = np.cumsum(exists, axis=None, dtype=np.int32).reshape(exists.shape)
+        exists = (count > 0).ravel()
+        idx = np.cumsum(exists, dtype=np.int32)
         idx += offset - 1
-        k = np.flatnonzero(exists)
-        cols = count.shape[1]
-        start = k if cols == w else (k // cols) * w + k % cols     # grid sample at the edge's start
-        step = (1, w, w + 1)[kind]                                  # right, down, diagonal
-        edges[offset:offset + k.size, 0] = vid_flat[start]
-        edges[offset:offset + k.size, 1] = vid_flat[start + step]
+        n = int(idx[-1]) - offset + 1
+        first, second = edges[offset:offset + n, 0], edges[offset:offset + n, 1]
+        first[:] = vid[exists]
+        if kind == 0:                               # right
+            np.add(first, 1, out=second)
+        else:                                       # down, or diagonally down-right
+            second[:] = below[exists[:-w]]
+            if kind == 2:
+                second += 1
         index.append(idx)
-        offset += k.size
+        offset += n
     h_idx, v_idx = index[0], index[1]
-    a, b, c, d = vid[:-1, :-1][full], vid[1:, :-1][full], vid[1:, 1:][full], vid[:-1, 1:][full]
-    left, bottom, right, top = v_idx[:, :-1][full], h_idx[1:, :][full], v_idx[:, 1:][full], h_idx[:-1, :][full]
-    if outline:
-        o_left, o_bottom = v_count[:, :-1][full] == 1, h_count[1:, :][full] == 1
-        o_right, o_top = v_count[:, 1:][full] == 1, h_count[:-1, :][full] == 1
-    else:           # an open relief needs no walls
-        o_left = o_bottom = o_right = o_top = np.zeros(a.size, bool)
+    face = full.ravel()                             # by the top-left sample of each face
+    face_up = face[:-w]
+    k = 3 if triangles else 4
+    a, b = vid[face], below[face_up]                # top-left, bottom-left; +1 for the right-hand pair
+    left, top, bottom = v_idx[face], h_idx[face], h_idx[w:][face_up]
+    # columns as (array, add): written straight into the face arrays, no temporaries
     if triangles:   # (a, b, c) and (a, c, d) share the diagonal a–c
-        diag = index[2][full]
-        no = np.zeros(a.size, bool)
-        faces = _columns([a, b, c, a, c, d]).reshape(-1, 3)
-        corner_edges = _columns([left, bottom, diag, diag, right, top]).reshape(-1, 3)
-        on_outline = _columns([o_left, o_bottom, no, no, o_right, o_top]).reshape(-1, 3)
+        diag = index[2][face]
+        corners = [(a, 0), (b, 0), (b, 1), (a, 0), (b, 1), (a, 1)]
+        sides = [(left, 0), (bottom, 0), (diag, 0), (diag, 0), (left, 1), (top, 0)]
     else:           # corners top-left, bottom-left, bottom-right, top-right: CCW seen from +z
-        faces = _columns([a, b, c, d])
-        corner_edges = _columns([left, bottom, right, top])
-        on_outline = _columns([o_left, o_bottom, o_right, o_top])
-    return _Topology(faces, corner_edges, edges, cells, cells.size, on_outline)
+        corners = [(a, 0), (b, 0), (b, 1), (a, 1)]
+        sides = [(left, 0), (bottom, 0), (left, 1), (top, 0)]
+    faces, corner_edges = _columns(corners), _columns(sides)
+    on_outline = None
+    if outline:     # a closed relief needs the outline for its walls; an open one does not
+        hc, vc = h_count.ravel(), v_count.ravel()
+        o = [vc[face] == 1, hc[w:][face_up] == 1, vc[1:][face[:-1]] == 1, hc[face] == 1]
+        if triangles:
+            no = np.zeros(a.size, bool)
+            o = [o[0], o[1], no, no, o[2], o[3]]
+        on_outline = np.stack(o, 1).reshape(-1, k)
+    return _Topology(faces.reshape(-1, k), corner_edges.reshape(-1, k), edges, cells, cells.size, on_outline)
 
 
-def _columns(arrays) -> np.ndarray:
-    out = np.empty((arrays[0].size, len(arrays)), arrays[0].dtype)
-    for i, a in enumerate(arrays):
-        out[:, i] = a
+def _columns(columns) -> np.ndarray:
+    """An (N, len(columns)) int32 array whose column i is array_i + add_i."""
+    out = np.empty((columns[0][0].size, len(columns)), np.int32)
+    for i, (array, add) in enumerate(columns):
+        np.add(array, add, out=out[:, i])
     return out
 
 
@@ -279,4 +316,4 @@ def _close(t: _Topology, triangles: bool) -> _Topology:
         corner_edges=np.concatenate([t.corner_edges, back_corner_edges, wall_corner_edges]).astype(np.int32),
         edges=np.concatenate([t.edges, t.edges + n, extra_edges]).astype(np.int32),
         cells=np.concatenate([t.cells, t.cells]),
-        n_front=n, on_outline=np.zeros(0, bool))
+        n_front=n, on_outline=None)
