@@ -166,7 +166,8 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
             self.report({"ERROR"}, "Choose a sheet file (image or DXF) first")
             return None
         engine = s.engine if s.engine != "triposr" else "depthy"
-        return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, resolution=min(s.resolution, 512),
+        return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
+                                           resolution=min(s.resolution, 512),
                                            ratio=s.ratio, smoothing=s.smoothing)
 
     def invoke(self, context, event):
@@ -181,6 +182,31 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
         objs = sheet_generate.finish(context, job.request, job.outcome)
         roles = ", ".join(v["role"] for v, _ in job.outcome.reliefs)
         self.report({"INFO"}, f"Created {len(objs)} object(s) from the sheet ({roles})")
+        return {"FINISHED"}
+
+
+class DEPTHY_OT_solid_from_views(bpy.types.Operator):
+    """Carve one solid from the sheet's views tagged Front, Top and Side (or Section), replacing the
+    solid made from them before unless it was edited"""
+    bl_idname = "depthy.solid_from_views"
+    bl_label = "Solid from Views"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = context.active_object
+        return context.mode == "OBJECT" and obj is not None and obj.depthy.sheet_role != "NONE" \
+            and bool(obj.users_collection)
+
+    def execute(self, context):
+        from . import generate, sheet_generate
+        try:
+            solid = sheet_generate.solid_from_objects(context, context.active_object,
+                                                      context.scene.depthy.solid_resolution)
+        except generate.UserError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Built {solid.name}")
         return {"FINISHED"}
 
 
@@ -230,6 +256,7 @@ def _redraw(context):
                 area.tag_redraw()
 
 
-CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_sheet, DEPTHY_OT_apply, DEPTHY_FH_drawing)
+CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply,
+           DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -69,7 +69,14 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
         col = self.layout.column()
         col.prop(settings, "sheet_path", text="")
         col.prop(settings, "sheet_solid")
+        col.prop(settings, "solid_resolution")
         col.operator("depthy.generate_sheet", icon="DOCUMENTS")
+        obj = context.active_object
+        if obj is not None and obj.depthy.sheet_role != "NONE":
+            box = self.layout.box()
+            box.label(text="Active view", icon="IMAGE_REFERENCE")
+            box.prop(obj.depthy, "sheet_role")
+            box.operator("depthy.solid_from_views", icon="MESH_CUBE")
 
 
 class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):

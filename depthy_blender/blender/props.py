@@ -70,6 +70,17 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
     vert_count: IntProperty(name="Vertices at Generation", default=0)
     face_count: IntProperty(name="Faces at Generation", default=0)
     engine: StringProperty(name="Engine", description="Engine that made the depth")
+    # Sheets: which view of the sheet this relief is (reassignable), and the solid built from them
+    sheet_role: EnumProperty(name="View", description="Which view of the sheet this relief is; the solid is "
+                             "built from the front, top and side views", items=(
+        ("NONE", "Not a Sheet View", ""),
+        ("front", "Front", "Seen from the front"),
+        ("top", "Top", "Seen from above (the plan)"),
+        ("side", "Side", "Seen from the side"),
+        ("section", "Section", "A cut view; stands in for the side view when there is none"),
+        ("unknown", "Unused", "Not used for the solid"),
+    ), default="NONE")
+    is_sheet_solid: BoolProperty(name="Solid from Sheet Views", default=False)
 
 
 # ---- generation settings -----------------------------------------------------------------------------
@@ -110,6 +121,8 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     sheet_path: StringProperty(name="Sheet", description="Drawing sheet: an image or a DXF file", subtype="FILE_PATH")
     sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
                               "side and top views", default=True)
+    solid_resolution: IntProperty(name="Solid Resolution", description="Voxels along the solid's longest side",
+                                  default=128, min=16, max=512)
     # Starting slider values
     ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
                          default=0.2, min=0.0, max=2.0, step=1, precision=3)

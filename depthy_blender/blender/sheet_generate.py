@@ -1,6 +1,10 @@
 """A whole sheet: find the views (or take them from a list), one relief per orthographic view laid out
 like the sheet and named by role, and optionally one solid from the front, side and top silhouettes.
-Like generate.py: compute() touches no bpy data; finish() builds the objects on the main thread."""
+Like generate.py: compute() touches no bpy data; finish() builds the objects on the main thread.
+
+Each view relief keeps its role (`depthy.sheet_role`, reassignable in the panel); `solid_from_objects`
+rebuilds the solid from the reliefs themselves (their masks are the mesh's grid cells), so a wrong role
+can be fixed without reading the sheet again."""
 from __future__ import annotations
 
 import os
@@ -16,6 +20,7 @@ from ..models import backends
 from . import generate, mesh_io
 
 ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
+SOLID_ROLES = ("front", "top", "side", "section")
 SHEET_SIDE = 3000   # sheets are worked on at most this large: enough for every line, quick to search
 
 
@@ -27,7 +32,7 @@ class SheetRequest:
     solid: bool = False
     size: float = 4.0                  # sheet width in metres
     resolution: int = 192
-    solid_resolution: int = 128
+    solid_resolution: int = 128       # voxels along the solid's longest side
     ratio: float = 0.2
     smoothing: float = 1.0
 
@@ -97,6 +102,8 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
                      images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
                      for v in (by_role["front"], side, by_role["top"])]
+            angle = visual_hull.projection(by_role["front"]["box"], by_role["top"]["box"])
+            masks[1] = visual_hull.as_right_view(masks[1], side["box"], by_role["front"]["box"], angle)
             width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
             solid = visual_hull.from_views(*masks, resolution=req.solid_resolution, size=1.0)
             solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
@@ -119,18 +126,14 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
         s.is_result, (s.grid_rows, s.grid_cols), s.width = True, built.grid_shape, built.width
         s.vert_count, s.face_count, s.engine = len(mesh.vertices), len(mesh.polygons), req.engine
         s["ratio"], s["smoothing"] = req.ratio, req.smoothing
+        s.sheet_role = view["role"] if view["role"] in SOLID_ROLES else "unknown"
         obj.location = ((x0 + x1) / 2 * scale - req.size / 2, 0.0, (h / 2 - (y0 + y1) / 2) * scale)
         obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))
         collection.objects.link(obj)
         created.append(obj)
     if outcome.solid is not None:
-        solid = outcome.solid
-        mesh = mesh_io.create_coloured_mesh(solid.vertices, solid.faces,
-                                            np.full((len(solid.vertices), 3), 0.8, np.float32), f"{name} solid")
-        obj = bpy.data.objects.new(f"{name} solid", mesh)
-        obj.location = (req.size / 2 + np.ptp(solid.vertices[:, 0]), 0.0, 0.0)
-        collection.objects.link(obj)
-        created.append(obj)
+        location = (req.size / 2 + np.ptp(outcome.solid.vertices[:, 0]), 0.0, 0.0)
+        created.append(_add_solid(collection, outcome.solid, f"{name} solid", location))
     for other in context.view_layer.objects.selected:
         other.select_set(False)
     for obj in created:
@@ -138,3 +141,69 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
     if created:
         context.view_layer.objects.active = created[0]
     return created
+
+
+def _add_solid(collection, solid: visual_hull.Solid, name: str, location) -> bpy.types.Object:
+    mesh = mesh_io.create_coloured_mesh(solid.vertices, solid.faces,
+                                        np.full((len(solid.vertices), 3), 0.8, np.float32), name)
+    obj = bpy.data.objects.new(name, mesh)
+    obj.depthy.is_sheet_solid = True
+    obj.depthy.vert_count, obj.depthy.face_count = len(mesh.vertices), len(mesh.polygons)
+    obj.location = location
+    collection.objects.link(obj)
+    return obj
+
+
+def view_mask(obj: bpy.types.Object) -> np.ndarray:
+    """The figure mask a sheet view relief was built from: the grid cells of its front vertices."""
+    data = mesh_io.read_slider_data(obj.data)
+    s = obj.depthy
+    if data is None or (len(obj.data.vertices), len(obj.data.polygons)) != (s.vert_count, s.face_count):
+        raise generate.UserError(f"{obj.name} was edited, so its outline is unknown: generate the sheet again")
+    _, cells, sides = data
+    mask = np.zeros(s.grid_rows * s.grid_cols, bool)
+    mask[cells[sides > 0]] = True
+    return mask.reshape(s.grid_rows, s.grid_cols)
+
+
+def solid_from_objects(context, anchor: bpy.types.Object, resolution: int) -> bpy.types.Object:
+    """Carve the solid again from the front, top and side reliefs that share a collection with `anchor`,
+    replacing the solid made from them before. Positions on the sheet tell the projection."""
+    collection = anchor.users_collection[0]
+    views = [o for o in collection.objects if o.type == "MESH" and o.depthy.is_result]
+    by_role = {}
+    for role in SOLID_ROLES:
+        chosen = [o for o in views if o.depthy.sheet_role == role]
+        if len(chosen) > 1:
+            raise generate.UserError(f"{len(chosen)} views are tagged {role}: tag only one")
+        if chosen:
+            by_role[role] = chosen[0]
+    side = by_role.get("side") or by_role.get("section")
+    if "front" not in by_role or "top" not in by_role or side is None:
+        raise generate.UserError("Tag one view each as Front, Top and Side (or Section) to build the solid")
+    front, top = by_role["front"], by_role["top"]
+
+    def box(obj):   # the view's centre on the sheet as a degenerate box, y down like the image
+        x, z = obj.matrix_world.translation.x, obj.matrix_world.translation.z
+        return (x, -z, x, -z)
+
+    angle = visual_hull.projection(box(front), box(top))
+    side_mask = visual_hull.as_right_view(view_mask(side), box(side), box(front), angle)
+    try:
+        solid = visual_hull.from_views(view_mask(front), side_mask, view_mask(top), resolution=resolution)
+    except ValueError as exc:
+        raise generate.UserError(f"Cannot carve a solid: {exc}") from None
+    width = front.depthy.width * front.matrix_world.to_scale().x
+    solid.vertices *= width / max(1e-9, np.ptp(solid.vertices[:, 0]))
+    for old in [o for o in collection.objects if o.depthy.is_sheet_solid]:
+        if (len(old.data.vertices), len(old.data.polygons)) == (old.depthy.vert_count, old.depthy.face_count):
+            mesh = old.data
+            bpy.data.objects.remove(old)          # an untouched solid of ours is replaced …
+            if mesh.users == 0:
+                bpy.data.meshes.remove(mesh)
+        else:
+            old.depthy.is_sheet_solid = False     # … an edited one is the user's now, and stays
+    right = max(o.matrix_world.translation.x + o.dimensions.x / 2 for o in views)
+    location = (right + np.ptp(solid.vertices[:, 0]), 0.0, front.matrix_world.translation.z)
+    name = front.name.removesuffix(" front view").removesuffix(" view")
+    return _add_solid(collection, solid, f"{name} solid", location)

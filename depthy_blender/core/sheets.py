@@ -96,8 +96,8 @@ def find_views(rgb: np.ndarray) -> list[View]:
         hatched = _is_hatched(coloured[sl] & blob)
         if solid_fill.sum() > 0.15 * blob.sum():
             role = "pictorial"
-        elif crop_ink[blob].mean() > 0.3 and _pieces(crop_ink & blob) + _pieces(blob & ~crop_ink) > 30:
-            continue                                   # a QR code: dense ink in many separate squares
+        elif _is_qr_code(crop_ink, blob):
+            continue
         elif hatched:
             role = "section"                           # hatched cut faces
         else:
@@ -114,6 +114,18 @@ def find_views(rgb: np.ndarray) -> list[View]:
         views.append(View(box, role, crop_ink, blob))
     assign_roles(views)
     return views
+
+
+def _is_qr_code(ink: np.ndarray, blob: np.ndarray) -> bool:
+    """A QR code: dense ink in many separate squares, every edge along an axis. A view drawn with
+    many close curves can be as dense and as fragmented, but its edges run every way."""
+    m = ink & blob
+    if ink[blob].mean() <= 0.4 or _pieces(m) + _pieces(blob & ~ink) <= 30:
+        return False
+    count = m[:-1, :-1].astype(np.int8) + m[:-1, 1:] + m[1:, :-1] + m[1:, 1:]
+    corners = np.count_nonzero((count == 1) | (count == 3))   # 2×2 windows at a corner or on a slant
+    boundary = np.count_nonzero((count > 0) & (count < 4))
+    return corners < 0.35 * max(boundary, 1)
 
 
 def _is_hatched(colour: np.ndarray, step: int = 4) -> bool:

@@ -1,7 +1,8 @@
 """A closed solid from the front, side and top silhouettes of an orthographic drawing (visual hull).
 
-Third-angle layout (first-angle sheets are mirrored into it by the caller): the front view looks along
-+Y (x right, z up), the right side view along −X (y right, z up), the top view down −Z (x right, y up).
+The front view looks along +Y (x right, z up), the right side view along −X (y right, z up), the top view
+down −Z (x right, y up). Sheets drawn in first-angle projection, or with the side view seen from the left,
+are brought into that frame with `projection` and `as_right_view`.
 Each mask is cropped to its figure; the solid spans the front view's width and height and the top
 view's height (= the side view's width).
 """
@@ -61,6 +62,22 @@ def mesh(occupancy: np.ndarray, size: float = 1.0) -> Solid:
     if np.einsum("ij,ij->i", a, np.cross(b, c)).sum() < 0:
         faces = faces[:, ::-1].copy()
     return Solid(verts.astype(np.float32), faces, occupancy)
+
+
+def projection(front_box, top_box) -> str:
+    """"third" when the plan is drawn above the front view (third-angle), "first" when below it.
+    Boxes are (x0, y0, x1, y1) in sheet pixels, y down."""
+    return "third" if top_box[1] + top_box[3] < front_box[1] + front_box[3] else "first"
+
+
+def as_right_view(side: np.ndarray, side_box, front_box, angle: str) -> np.ndarray:
+    """The side silhouette as seen from the right. Third-angle puts the right view right of the front
+    view and the left view left of it; first-angle the other way round. A view from the left is the
+    mirror image (the object's front is on its right), so it is flipped. The plan needs no change: in
+    both projections it shows the object's front at the bottom."""
+    placed_right = side_box[0] + side_box[2] > front_box[0] + front_box[2]
+    from_right = placed_right == (angle == "third")
+    return side if from_right else side[:, ::-1]
 
 
 def from_views(front, side, top, resolution: int = 128, size: float = 1.0) -> Solid:

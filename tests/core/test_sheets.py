@@ -60,3 +60,15 @@ def test_hatching_is_told_from_text():
     text_like[10:50:8, 5:55] = True
     text_like[10:50, 5:55:12] = True
     assert not sheets._is_hatched(text_like)
+
+
+def test_qr_code_is_told_from_a_dense_round_view():
+    rng = np.random.default_rng(0)
+    qr = np.kron(rng.random((25, 25)) < 0.5, np.ones((4, 4), bool))
+    assert sheets._is_qr_code(qr, np.ones(qr.shape, bool))
+    y, x = np.mgrid[-50:50, -50:50]
+    r = np.hypot(x, y)
+    rings = (np.abs(r[..., None] - np.arange(12, 48, 3)) < 0.8).any(-1)   # close concentric circles
+    rings &= (np.arctan2(y, x) * 12 % 1.0) > 0.1                         # broken up into many pieces
+    assert rings[r < 48].mean() > 0.4 and sheets._pieces(rings) > 30
+    assert not sheets._is_qr_code(rings, r < 48)

@@ -66,3 +66,30 @@ def test_hole_through_the_front_is_carved():
 def test_empty_view_is_an_error():
     with pytest.raises(ValueError, match="empty"):
         visual_hull.carve(np.zeros((5, 5), bool), np.ones((5, 5), bool), np.ones((5, 5), bool))
+
+
+def wall_at_the_back():
+    """A base plate with a wall along its back edge: not symmetric front to back, so a side view
+    taken from the wrong side builds the wall at the front."""
+    x, y, z = _grid()
+    plate = (z < -0.5) & (np.abs(x) < 0.9) & (np.abs(y) < 0.7)
+    wall = (y > 0.3) & (np.abs(x) < 0.9) & (y < 0.7) & (z < 0.7)
+    return plate | wall
+
+
+@pytest.mark.parametrize("angle, side_placed_right", [("third", True), ("third", False),
+                                                      ("first", True), ("first", False)])
+def test_first_and_third_angle_layouts_give_the_same_solid(angle, side_placed_right):
+    truth = _crop3(wall_at_the_back())
+    front, right_view, top = views(truth)
+    front_box = (100, 300, 200, 400)
+    top_box = (100, 100, 200, 200) if angle == "third" else (100, 500, 200, 600)
+    side_box = (300, 300, 400, 400) if side_placed_right else (0, 300, 80, 400)
+    seen_from_right = side_placed_right == (angle == "third")
+    drawn = right_view if seen_from_right else right_view[:, ::-1]   # what the sheet shows
+    assert visual_hull.projection(front_box, top_box) == angle
+    side = visual_hull.as_right_view(drawn, side_box, front_box, angle)
+    occ = visual_hull.carve(front, side, top, resolution=max(truth.shape))
+    assert visual_hull.iou(occ, truth) >= 0.95
+    wrong = visual_hull.carve(front, side[:, ::-1], top, resolution=max(truth.shape))
+    assert visual_hull.iou(wrong, truth) < 0.8

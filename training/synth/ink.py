@@ -21,7 +21,7 @@ def _edges(a: np.ndarray) -> np.ndarray:
 
 def _thick(lines: np.ndarray, width: float) -> np.ndarray:
     """Soft line of about `width` px from a 1-px line map."""
-    if width <= 1.0:
+    if width <= 1.0 or not lines.any():   # (the distance transform of a map with no line is undefined)
         return lines.astype(np.float32)
     dist = ndimage.distance_transform_edt(~lines)
     return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)

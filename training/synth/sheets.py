@@ -1,10 +1,16 @@
 """Synthetic technical drawing sheets with known view boxes: one random solid drawn in front, top and
 side views (third-angle layout), blue dimensions with arrows and numbers, black notes, a frame, a title
-block with text and a QR-like block. Seeded."""
+block with text and a QR-like block. Seeded.
+
+The solid must be one connected part (as a real part is): candidates are probed at low resolution and
+rejected when a view falls apart into pieces; the drawing scale is then chosen so that the three views
+and their dimensions fit inside the frame, left of the title block.
+"""
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from . import ink, render, solids
 
@@ -16,30 +22,65 @@ VIEW_DIRECTIONS = {   # role: (forward, up) — front looks along +Y, top down �
 BLUE, BLACK = (20, 110, 230), (15, 15, 15)
 
 
+PROBE_PX, MAX_PX, MIN_VIEW_PX, MIN_VIEW_SHARE = 24, 110, 45, 0.06
+
+
 def _view(shape, role, px_per_unit, rng):
     forward, up = VIEW_DIRECTIONS[role]
     size = int(2 * render.BOUND * px_per_unit)
     cam = render.Camera(np.array(forward), np.array(up), render.BOUND, np.zeros(3))
     mask, depth, normals = render.trace(shape, cam, size)
-    ys, xs = np.nonzero(mask)
-    crop = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
     extent = np.ptp(depth[mask])
     outline, inner = ink.line_maps(mask, depth, normals, depth_jump=max(0.02, 0.05 * extent))
     width = float(rng.uniform(2.0, 3.5))
     lines = (ink._thick(outline, width) > 0.5) | (ink._thick(inner, width * 0.6) > 0.5)
+    ys, xs = np.nonzero(lines)           # the view's box is its ink: full-width lines all round
+    crop = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
     return lines[crop], mask[crop], (ys.min(), xs.min())
+
+
+def _probe(shape):
+    """Extents (rows, cols) per view in units of 1/PROBE_PX, or None when a view is empty, in pieces or
+    cut off by the render's edge."""
+    extents = {}
+    for role, (forward, up) in VIEW_DIRECTIONS.items():
+        cam = render.Camera(np.array(forward), np.array(up), render.BOUND, np.zeros(3))
+        mask = render.trace(shape, cam, int(2 * render.BOUND * PROBE_PX))[0]
+        labels, n = ndimage.label(mask, np.ones((3, 3), bool))
+        clipped = mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()
+        if n == 0 or clipped or np.bincount(labels.ravel())[1:].max() < 0.97 * mask.sum():
+            return None
+        ys, xs = np.nonzero(mask)
+        extents[role] = (np.ptp(ys) + 1, np.ptp(xs) + 1)
+    return extents
+
+
+def _scale_to_fit(extents, size, margin=200):
+    """Pixels per unit so the layout (top above front, side right of it, gaps ≤ 130 px) fits, or None
+    when a view would come out too small to read: a side under MIN_VIEW_PX or a longer side under
+    MIN_VIEW_SHARE of the sheet's diagonal (drawings are made at a legible scale)."""
+    tall = extents["top"][0] + extents["front"][0]
+    wide = extents["front"][1] + extents["side"][1]
+    room_h, room_w = size[1] - margin - 130 - 60, size[0] - 430 - margin - 130
+    px = min(MAX_PX, PROBE_PX * room_h / tall, PROBE_PX * room_w / wide)
+    smallest = min(min(e) for e in extents.values()) * px / PROBE_PX
+    shortest_long_side = min(max(e) for e in extents.values()) * px / PROBE_PX
+    legible = shortest_long_side >= MIN_VIEW_SHARE * float(np.hypot(*size)) + 4
+    return px if smallest >= MIN_VIEW_PX + 4 and legible else None
 
 
 def sample(seed: int, size=(1100, 720)) -> dict:
     """{"image": RGB float32, "views": [{"box": [x0, y0, x1, y1], "role": ...}]}."""
     rng = np.random.default_rng(seed)
-    for _ in range(20):
+    for _ in range(50):
         shape, info = solids.random_solid(rng)
-        views = {role: _view(shape, role, 110, rng) for role in VIEW_DIRECTIONS}
-        tall = views["top"][0].shape[0] + views["front"][0].shape[0]
-        wide = views["front"][0].shape[1] + views["side"][0].shape[1]
-        if all(min(v[1].shape) >= 45 for v in views.values()) and tall < size[1] - 300 and wide < size[0] - 300:
+        extents = _probe(shape)
+        px = _scale_to_fit(extents, size) if extents else None
+        if px is not None:
             break
+    else:
+        raise RuntimeError(f"seed {seed}: no connected solid that fits the sheet")
+    views = {role: _view(shape, role, px, rng) for role in VIEW_DIRECTIONS}
     w, h = size
     img = Image.new("RGB", size, (255, 255, 255))
     draw = ImageDraw.Draw(img)
@@ -62,7 +103,7 @@ def sample(seed: int, size=(1100, 720)) -> dict:
     sl, sm, _ = views["side"]
     gap = int(rng.integers(70, 130))
     fx = int(rng.integers(90, 160))
-    fy = min(h - 200 - fl.shape[0], 60 + tl.shape[0] + gap)
+    fy = 60 + tl.shape[0] + gap
     placed = {"front": (fx, fy), "top": (fx, fy - gap - tl.shape[0]), "side": (fx + fl.shape[1] + gap, fy)}
     pixels = np.array(img)
     out_views = []

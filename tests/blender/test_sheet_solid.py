@@ -1,0 +1,98 @@
+"""Sheet views keep their roles; the solid is rebuilt from the reliefs after a role is reassigned, in
+first- or third-angle layouts, replacing only an untouched earlier solid; undo brings the old one back."""
+import bpy
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from depthy_blender.blender import mesh_io
+
+PX = 100   # pixels per unit on the test sheet
+
+
+def _sheet(path, first_angle=False):
+    """A base plate with a wall along its back (x ±0.9, y ±0.7, plate z −1…−0.5, wall y 0.3…0.7 up to
+    z 0.7) drawn in three views; third-angle unless first_angle (then plan below, left view right)."""
+    img = Image.new("RGB", (900, 800), "white")
+    d = ImageDraw.Draw(img)
+    front = (100, 330, 280, 500)
+    top = (100, 120, 280, 260) if not first_angle else (100, 570, 280, 710)
+    d.rectangle(front, outline="black", width=3)
+    d.rectangle(top, outline="black", width=3)
+    d.line([(100, 160 if not first_angle else 670), (280, 160 if not first_angle else 670)], fill="black", width=2)
+    x0 = 350   # the side view, right of the front view: the right view (third) or the left view (first)
+    right_view = [(0, 170), (140, 170), (140, 0), (100, 0), (100, 120), (0, 120)]   # wall on the right
+    pts = [(x0 + (140 - u if first_angle else u), 330 + v) for u, v in right_view]
+    d.polygon(pts, outline="black", width=3)
+    img.save(path)
+
+
+def _generate(path):
+    s = bpy.context.scene.depthy
+    s.sheet_path, s.sheet_solid, s.resolution, s.solid_resolution = str(path), True, 64, 48
+    assert bpy.ops.depthy.generate_sheet() == {"FINISHED"}
+    objs = {o.depthy.sheet_role: o for o in bpy.data.objects if o.depthy.is_result}
+    solids = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    return objs, solids
+
+
+def _wall_side(solid):
+    """+1 when the solid's tall part is at the back (+y), −1 at the front."""
+    p = mesh_io.get_positions(solid.data)
+    tall = p[:, 2] > p[:, 2].min() + 0.6 * np.ptp(p[:, 2])
+    return np.sign(p[tall, 1].mean() - (p[:, 1].max() + p[:, 1].min()) / 2)
+
+
+@pytest.mark.parametrize("first_angle", [False, True])
+def test_sheet_views_carry_roles_and_the_solid_is_right_way_round(tmp_path, first_angle):
+    _sheet(tmp_path / "sheet.png", first_angle)
+    views, solids = _generate(tmp_path / "sheet.png")
+    assert {"front", "top", "side"} <= set(views) and len(solids) == 1
+    dims = np.array(solids[0].dimensions)
+    assert dims / dims[0] == pytest.approx([1.0, 1.4 / 1.8, 1.7 / 1.8], abs=0.08)
+    assert _wall_side(solids[0]) == 1
+
+
+def test_reassigning_roles_rebuilds_the_solid(tmp_path):
+    _sheet(tmp_path / "sheet.png")
+    views, _ = _generate(tmp_path / "sheet.png")
+    bpy.context.view_layer.objects.active = views["front"]
+    views["top"].depthy.sheet_role = "side"                          # two side views: a clear message
+    with pytest.raises(RuntimeError, match="2 views are tagged side"):
+        bpy.ops.depthy.solid_from_views()
+    views["top"].depthy.sheet_role, views["side"].depthy.sheet_role = "side", "top"   # swapped by mistake
+    assert bpy.ops.depthy.solid_from_views() == {"FINISHED"}
+    solids = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    assert len(solids) == 1 and len(bpy.data.objects) == 4                   # replaced, not piled up
+    swapped_dims = np.array(solids[0].dimensions)
+    views = {o.depthy.sheet_role: o for o in bpy.data.objects if o.depthy.is_result}
+    views["top"].depthy.sheet_role, views["side"].depthy.sheet_role = "side", "top"   # put right again
+    bpy.ops.ed.undo_push(message="swapped")
+    assert bpy.ops.depthy.solid_from_views() == {"FINISHED"}
+    solid = next(o for o in bpy.data.objects if o.depthy.is_sheet_solid)
+    dims = np.array(solid.dimensions)
+    assert dims / dims[0] == pytest.approx([1.0, 1.4 / 1.8, 1.7 / 1.8], abs=0.08)
+    assert not np.allclose(dims, swapped_dims, rtol=0.05)
+    bpy.ops.ed.undo_push(message="rebuilt")
+    bpy.ops.ed.undo()                                                   # back to the swapped solid
+    (restored,) = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    assert np.allclose(np.array(restored.dimensions), swapped_dims)
+
+
+def test_an_edited_solid_is_kept(tmp_path):
+    _sheet(tmp_path / "sheet.png")
+    views, (solid,) = _generate(tmp_path / "sheet.png")
+    solid.data.vertices.add(1)                                         # the user's own work now
+    bpy.context.view_layer.objects.active = views["front"]
+    assert bpy.ops.depthy.solid_from_views() == {"FINISHED"}
+    assert solid.name in bpy.data.objects and not solid.depthy.is_sheet_solid
+    assert len([o for o in bpy.data.objects if o.depthy.is_sheet_solid]) == 1
+
+
+def test_solid_needs_three_views(tmp_path):
+    _sheet(tmp_path / "sheet.png")
+    views, _ = _generate(tmp_path / "sheet.png")
+    views["top"].depthy.sheet_role = "unknown"
+    bpy.context.view_layer.objects.active = views["front"]
+    with pytest.raises(RuntimeError, match="Tag one view each"):
+        bpy.ops.depthy.solid_from_views()
