@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--json", help="write the views found ({views: [{box, role}]}, input pixels)")
     sheet.add_argument("--views", help="use these views (same JSON) instead of finding them")
     sheet.add_argument("--solid", action="store_true", help="also carve one solid from front, side and top")
+    sheet.add_argument("--solid-resolution", type=int, default=128, help="voxels along the solid's longest side")
+    sheet.add_argument("--refine-depth", action="store_true",
+                       help="also carve the solid with each view's estimated depth (see README: lowers IoU today)")
     sheet.add_argument("--render", help="also write a preview PNG")
     sheet.add_argument("--resolution", type=int, default=192, help="relief grid per view (default 192)")
     _engine_args(sheet)
@@ -164,7 +167,8 @@ def _cmd_sheet(args) -> int:
     for i, path in enumerate(files, 1):
         outs = args.output if not source.is_dir() else [str(Path(args.output[0]) / f"{path.stem}.blend")]
         request = sheet_generate.SheetRequest(str(path), engine, views=views, solid=args.solid,
-                                              resolution=args.resolution)
+                                              solid_resolution=args.solid_resolution,
+                                              refine_depth=args.refine_depth, resolution=args.resolution)
         print(f"[{i}/{len(files)}] {path.name}", file=sys.stderr)
         try:
             headless.make_sheet_files(request, outs, render=args.render if len(files) == 1 else None,

@@ -167,6 +167,7 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
             return None
         engine = s.engine if s.engine != "triposr" else "depthy"
         return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
+                                           refine_depth=s.solid_refine_depth,
                                            resolution=min(s.resolution, 512),
                                            ratio=s.ratio, smoothing=s.smoothing)
 
@@ -201,8 +202,9 @@ class DEPTHY_OT_solid_from_views(bpy.types.Operator):
     def execute(self, context):
         from . import generate, sheet_generate
         try:
-            solid = sheet_generate.solid_from_objects(context, context.active_object,
-                                                      context.scene.depthy.solid_resolution)
+            settings = context.scene.depthy
+            solid = sheet_generate.solid_from_objects(context, context.active_object, settings.solid_resolution,
+                                                      settings.solid_refine_depth)
         except generate.UserError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -70,6 +70,7 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
         col.prop(settings, "sheet_path", text="")
         col.prop(settings, "sheet_solid")
         col.prop(settings, "solid_resolution")
+        col.prop(settings, "solid_refine_depth")
         col.operator("depthy.generate_sheet", icon="DOCUMENTS")
         obj = context.active_object
         if obj is not None and obj.depthy.sheet_role != "NONE":

@@ -123,6 +123,9 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                               "side and top views", default=True)
     solid_resolution: IntProperty(name="Solid Resolution", description="Voxels along the solid's longest side",
                                   default=128, min=16, max=512)
+    solid_refine_depth: BoolProperty(name="Refine with Depth", description="Also carve away what lies in front "
+                                     "of each view's estimated surface (depth hull). Needs accurate depth: with "
+                                     "today's engines it removes more than it should", default=False)
     # Starting slider values
     ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
                          default=0.2, min=0.0, max=2.0, step=1, precision=3)

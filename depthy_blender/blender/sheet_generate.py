@@ -33,6 +33,7 @@ class SheetRequest:
     size: float = 4.0                  # sheet width in metres
     resolution: int = 192
     solid_resolution: int = 128       # voxels along the solid's longest side
+    refine_depth: bool = False        # also carve with each view's nearness (depth hull)
     ratio: float = 0.2
     smoothing: float = 1.0
 
@@ -90,6 +91,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             messages.append(f"{view['role']} view skipped: {exc}")
             continue
         view.setdefault("mask", mask)
+        view["nearness"] = np.where(mask, depth.nearness, np.nan)
         reliefs.append((view, built))
     solid = None
     if req.solid:
@@ -105,7 +107,11 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             angle = visual_hull.projection(by_role["front"]["box"], by_role["top"]["box"])
             masks[1] = visual_hull.as_right_view(masks[1], side["box"], by_role["front"]["box"], angle)
             width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
-            solid = visual_hull.from_views(*masks, resolution=req.solid_resolution, size=1.0)
+            near = None
+            if req.refine_depth and all(v.get("nearness") is not None for v in (by_role["front"], side, by_role["top"])):
+                near = [by_role["front"]["nearness"], side["nearness"], by_role["top"]["nearness"]]
+                near[1] = visual_hull.as_right_view(near[1], side["box"], by_role["front"]["box"], angle)
+            solid = _carve(masks, near, req.solid_resolution)
             solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
     return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
 
@@ -154,19 +160,34 @@ def _add_solid(collection, solid: visual_hull.Solid, name: str, location) -> bpy
     return obj
 
 
-def view_mask(obj: bpy.types.Object) -> np.ndarray:
-    """The figure mask a sheet view relief was built from: the grid cells of its front vertices."""
+def _carve(masks, nearness, resolution) -> visual_hull.Solid:
+    occupancy = visual_hull.carve(*masks, resolution=resolution)
+    if nearness is not None:
+        occupancy = visual_hull.refine(occupancy, *nearness)
+    return visual_hull.mesh(occupancy)
+
+
+def view_mask(obj: bpy.types.Object, with_nearness: bool = False):
+    """The figure mask a sheet view relief was built from (the grid cells of its front vertices), and
+    with_nearness, the engine's nearness on that grid (NaN off the figure)."""
     data = mesh_io.read_slider_data(obj.data)
     s = obj.depthy
     if data is None or (len(obj.data.vertices), len(obj.data.polygons)) != (s.vert_count, s.face_count):
         raise generate.UserError(f"{obj.name} was edited, so its outline is unknown: generate the sheet again")
-    _, cells, sides = data
+    raw, cells, sides = data
+    front = sides > 0
     mask = np.zeros(s.grid_rows * s.grid_cols, bool)
-    mask[cells[sides > 0]] = True
-    return mask.reshape(s.grid_rows, s.grid_cols)
+    mask[cells[front]] = True
+    mask = mask.reshape(s.grid_rows, s.grid_cols)
+    if not with_nearness:
+        return mask
+    near = np.full(s.grid_rows * s.grid_cols, np.nan)
+    near[cells[front]] = raw[front]
+    return mask, near.reshape(mask.shape)
 
 
-def solid_from_objects(context, anchor: bpy.types.Object, resolution: int) -> bpy.types.Object:
+def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
+                       refine_depth: bool = False) -> bpy.types.Object:
     """Carve the solid again from the front, top and side reliefs that share a collection with `anchor`,
     replacing the solid made from them before. Positions on the sheet tell the projection."""
     collection = anchor.users_collection[0]
@@ -188,9 +209,10 @@ def solid_from_objects(context, anchor: bpy.types.Object, resolution: int) -> bp
         return (x, -z, x, -z)
 
     angle = visual_hull.projection(box(front), box(top))
-    side_mask = visual_hull.as_right_view(view_mask(side), box(side), box(front), angle)
+    (fm, fn), (sm, sn), (tm, tn) = (view_mask(v, with_nearness=True) for v in (front, side, top))
+    sm, sn = (visual_hull.as_right_view(a, box(side), box(front), angle) for a in (sm, sn))
     try:
-        solid = visual_hull.from_views(view_mask(front), side_mask, view_mask(top), resolution=resolution)
+        solid = _carve([fm, sm, tm], [fn, sn, tn] if refine_depth else None, resolution)
     except ValueError as exc:
         raise generate.UserError(f"Cannot carve a solid: {exc}") from None
     width = front.depthy.width * front.matrix_world.to_scale().x

@@ -49,6 +49,66 @@ def carve(front: np.ndarray, side: np.ndarray, top: np.ndarray, resolution: int 
     return f[:, None, :] & s[None, :, :] & t[:, :, None]
 
 
+def refine(occupancy: np.ndarray, front_near=None, side_near=None, top_near=None,
+           tolerance: float = 2.0) -> np.ndarray:
+    """Depth hull: carve what lies in front of each view's estimated surface.
+
+    Silhouettes cannot see a pocket in a face; a view's nearness can. Each nearness map (same crop as
+    its mask, larger = nearer, NaN = unknown) is mapped to voxel depth by a line fitted to the hull's own
+    front depths (an engine's nearness has no units; rays where the hull sits in front of the fitted
+    surface are refitted without), and voxels more than `tolerance` voxels in front of that surface are
+    removed. A view is left out when its hull front is flat (no scale to fit) or its nearness runs
+    against the hull (a positive slope).
+    """
+    occ = occupancy.copy()
+    nx, ny, nz = occ.shape
+    # each view as [across, depth from the viewer, up] with its nearness on [across, up]
+    views = (
+        (front_near, lambda o: o, lambda o: o, (nz, nx)),                                   # along +y
+        (side_near, lambda o: o[::-1].transpose(1, 0, 2), lambda o: o.transpose(1, 0, 2)[::-1], (nz, ny)),  # along −x
+        (top_near, lambda o: o[:, :, ::-1].transpose(0, 2, 1), lambda o: o.transpose(0, 2, 1)[:, :, ::-1],
+         (ny, nx)),                                                                          # down −z
+    )
+    for near, to_view, from_view, shape in views:
+        if near is None:
+            continue
+        rays = _fit_values(np.asarray(near, np.float64), *shape)[::-1].T
+        occ = from_view(_carve_in_front(to_view(occ), rays, tolerance))
+    return occ
+
+
+def _fit_values(values, rows, cols):
+    """Nearest-neighbour resample of a value map cropped to its finite area."""
+    finite = np.isfinite(values)
+    ys, xs = np.nonzero(finite)
+    if ys.size == 0:
+        return np.full((rows, cols), np.nan)
+    return _fit(values[ys.min():ys.max() + 1, xs.min():xs.max() + 1], rows, cols)
+
+
+def _carve_in_front(occ, near, tolerance):
+    """occ [a, d, b] with d the depth index from the viewer; near [a, b]."""
+    seen = occ.any(axis=1)
+    valid = seen & np.isfinite(near)
+    if valid.sum() < 16 or np.ptp(near[valid]) <= 0:
+        return occ
+    first = np.argmax(occ, axis=1).astype(np.float64)
+    if np.ptp(first[valid]) < 1:      # a flat hull front gives no scale for the nearness: nothing to trust
+        return occ
+    use = valid
+    for _ in range(3):                # refit without the rays where the hull sits in front (the pockets)
+        slope, offset = np.polyfit(near[use], first[use], 1)
+        if slope >= 0:
+            return occ
+        keep = valid & (first >= offset + slope * near - tolerance)
+        if keep.sum() < 16 or np.array_equal(keep, use):
+            break
+        use = keep
+    cut = np.where(valid, offset + slope * near - tolerance, -np.inf)
+    depth = np.arange(occ.shape[1], dtype=np.float64)[None, :, None]
+    return occ & (depth >= cut[:, None, :])
+
+
 def mesh(occupancy: np.ndarray, size: float = 1.0) -> Solid:
     """Marching cubes over the (padded) voxels; the longest side becomes `size`."""
     from skimage import measure

@@ -96,3 +96,16 @@ def test_solid_needs_three_views(tmp_path):
     bpy.context.view_layer.objects.active = views["front"]
     with pytest.raises(RuntimeError, match="Tag one view each"):
         bpy.ops.depthy.solid_from_views()
+
+
+def test_refine_with_depth_runs_from_the_stored_nearness(tmp_path):
+    _sheet(tmp_path / "sheet.png")
+    views, _ = _generate(tmp_path / "sheet.png")
+    bpy.context.scene.depthy.solid_refine_depth = True
+    bpy.context.view_layer.objects.active = views["front"]
+    assert bpy.ops.depthy.solid_from_views() == {"FINISHED"}
+    (refined,) = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    assert len(refined.data.polygons) > 0 and len(refined.data.vertices) > 0
+    from depthy_blender.blender import sheet_generate
+    mask, near = sheet_generate.view_mask(views["front"], with_nearness=True)
+    assert mask.any() and np.isfinite(near[mask]).all() and np.isnan(near[~mask]).all()

@@ -93,3 +93,43 @@ def test_first_and_third_angle_layouts_give_the_same_solid(angle, side_placed_ri
     assert visual_hull.iou(occ, truth) >= 0.95
     wrong = visual_hull.carve(front, side[:, ::-1], top, resolution=max(truth.shape))
     assert visual_hull.iou(wrong, truth) < 0.8
+
+
+def pocketed_block():
+    """A block with a ledge along the bottom of its front, a blind pocket above the ledge and one in
+    the top: no silhouette shows the pockets; the ledge gives the front and top views two depths."""
+    x, y, z = _grid()
+    block = (np.abs(x) < 0.8) & (y > -0.2) & (y < 0.6) & (np.abs(z) < 0.7)
+    ledge = (np.abs(x) < 0.8) & (y > -0.7) & (y <= -0.2) & (z > -0.7) & (z < -0.1)
+    front_pocket = (np.abs(x + 0.3) < 0.25) & (np.abs(z - 0.35) < 0.2) & (y < 0.15)
+    top_pocket = (np.abs(x - 0.35) < 0.2) & (np.abs(y - 0.2) < 0.2) & (z > 0.35)
+    return (block | ledge) & ~front_pocket & ~top_pocket
+
+
+def nearness_maps(occ):
+    """Exact nearness images (row 0 at the top, NaN off the figure) of the three views."""
+    def near(o):   # o [across, depth from the viewer, up] → image [up (top row first), across]
+        seen = o.any(axis=1)
+        depth = np.where(seen, -np.argmax(o, axis=1).astype(float), np.nan)
+        return depth.T[::-1]
+    return (near(occ), near(occ[::-1].transpose(1, 0, 2)), near(occ[:, :, ::-1].transpose(0, 2, 1)))
+
+
+def test_depth_refinement_carves_what_silhouettes_miss():
+    truth = _crop3(pocketed_block())
+    hull = visual_hull.carve(*views(truth), resolution=max(truth.shape))
+    refined = visual_hull.refine(hull, *nearness_maps(truth), tolerance=1.0)
+    assert visual_hull.iou(hull, truth) < 0.95
+    assert visual_hull.iou(refined, truth) > 0.99
+    assert not (truth & ~refined).any() or (truth & ~refined).sum() < 0.01 * truth.sum()
+
+
+def test_depth_refinement_ignores_nearness_that_contradicts_the_hull():
+    truth = _crop3(pocketed_block())
+    hull = visual_hull.carve(*views(truth), resolution=max(truth.shape))
+    backwards = [-n for n in nearness_maps(truth)]           # far and near swapped
+    assert np.array_equal(visual_hull.refine(hull, *backwards), hull)
+    flat = visual_hull.carve(*views(_crop3(block_with_hole())), resolution=40)   # flat fronts: no scale
+    assert np.array_equal(visual_hull.refine(flat, *nearness_maps(_crop3(pocketed_block()))), flat)
+    noisy = [n + np.random.default_rng(0).normal(0, 0.5, n.shape) for n in nearness_maps(truth)]
+    assert visual_hull.iou(visual_hull.refine(hull, *noisy), truth) >= visual_hull.iou(hull, truth) - 0.02

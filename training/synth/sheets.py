@@ -70,7 +70,8 @@ def _scale_to_fit(extents, size, margin=200):
 
 
 def sample(seed: int, size=(1100, 720)) -> dict:
-    """{"image": RGB float32, "views": [{"box": [x0, y0, x1, y1], "role": ...}]}."""
+    """{"image": RGB float32, "views": [{"box": [x0, y0, x1, y1], "role": ...}], "info": str,
+    "shape": the solid's signed distance function (torch points (N, 3) → (N,))}."""
     rng = np.random.default_rng(seed)
     for _ in range(50):
         shape, info = solids.random_solid(rng)
@@ -116,7 +117,7 @@ def sample(seed: int, size=(1100, 720)) -> dict:
     draw = ImageDraw.Draw(img)
     for v in out_views:
         _dimension(draw, v["box"], rng)
-    return {"image": np.asarray(img, np.float32) / 255.0, "views": out_views, "info": info}
+    return {"image": np.asarray(img, np.float32) / 255.0, "views": out_views, "info": info, "shape": shape}
 
 
 def _arrow(draw, tip, direction, size=9):
