@@ -51,7 +51,7 @@ def test_training_steps_lower_the_loss():
         opt.zero_grad()
         loss.backward()
         opt.step()
-        first = first if first is not None else float(loss)
+        first = first if first is not None else float(loss.detach())
     assert float(loss) < 0.7 * first
 
 
