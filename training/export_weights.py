@@ -1,12 +1,14 @@
 """Ship a trained checkpoint: fp16 state dict + model card (data recipe, samples, wall time, metrics).
 
     python -m training.export_weights --run training/runs/main [--checkpoint best.pt] [--eval-json EVAL.json]
+        [--cache training/cache/train128] [--selection "how the checkpoint was chosen"]
 """
 import argparse
 import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from depthy_blender.models import weights
@@ -27,38 +29,50 @@ def main():
     p.add_argument("--run", required=True)
     p.add_argument("--checkpoint", default="best.pt")
     p.add_argument("--eval-json", help="results of training.evaluate for this checkpoint")
+    p.add_argument("--cache", default="training/cache/train128", help="the shard folder trained on (counted)")
+    p.add_argument("--selection", help="how this checkpoint was chosen (e.g. training.select_checkpoint output)")
     args = p.parse_args()
     run = Path(args.run)
-    state = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
-    state = state.get("model", state)
+    checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
+    state = checkpoint.get("model", checkpoint)
+    epoch = checkpoint.get("state", {}).get("epoch")
     model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     with (run / "history.csv").open() as f:
         history = list(csv.DictReader(f))
     best = min(history, key=lambda r: float(r["val_loss"]))
     last = history[-1]
+    exported = next((r for r in history if epoch is not None and int(r["epoch"]) == epoch), best)
+    shards = sorted(Path(args.cache).glob("shard-*[0-9].npz"))
+    count = 0
+    for shard in shards:
+        with np.load(shard) as z:
+            count += len(z["seeds"])
     card = {
         "name": weights.DEPTHY_NAME,
         "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
                         "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
         "parameters": parameter_count(model),
         "precision": "float16 (loaded as float32 on the CPU)",
-        "data": DATA_RECIPE + " Cache: 8,000 drawings (16 shards × 500); multi-scale batches (128–256²) "
-                              "from step 1,200 on.",
+        "data": DATA_RECIPE + f" Cache: {count:,} drawings ({len(shards)} shards); multi-scale batches "
+                              "(128–256²) from step 1,200 on.",
         "training": {
             "losses": "SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on the mask",
             "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2), early stop patience 5",
             "checkpoint": args.checkpoint,
-            "best_epoch": int(best["epoch"]),
-            "samples_seen_at_best": int(best["samples"]),
-            "steps_at_best": int(best["step"]),
+            "epoch": int(exported["epoch"]),
+            "samples_seen": int(exported["samples"]),
+            "steps": int(exported["step"]),
+            "best_validation_epoch": int(best["epoch"]),
             "samples_seen_total": int(last["samples"]),
             "wall_time_seconds_total": int(float(last["wall_s"])),
             "hardware": "2 CPU cores, no GPU",
-            "validation_at_best": {"loss": float(best["val_loss"]), "nrmse": float(best["val_nrmse"]),
-                                   "mask_iou": float(best["val_mask_iou"])},
+            "validation": {"loss": float(exported["val_loss"]), "nrmse": float(exported["val_nrmse"]),
+                           "mask_iou": float(exported["val_mask_iou"])},
         },
     }
+    if args.selection:
+        card["training"]["selection"] = args.selection
     card["inference"] = {"default_size": 256, "note": "trained on 128² drawings upsampled to 128–256²; "
                                                       "measured worse at 512²"}
     if args.eval_json:
