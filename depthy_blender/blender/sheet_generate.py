@@ -101,17 +101,15 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
         if "front" not in by_role or "top" not in by_role or side is None:
             messages.append("Solid needs front, top and side views; some were not found")
         else:
+            three = (by_role["front"], side, by_role["top"])
             masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
                      images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
-                     for v in (by_role["front"], side, by_role["top"])]
-            angle = visual_hull.projection(by_role["front"]["box"], by_role["top"]["box"])
-            masks[1] = visual_hull.as_right_view(masks[1], side["box"], by_role["front"]["box"], angle)
+                     for v in three]
             width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
             near = None
-            if req.refine_depth and all(v.get("nearness") is not None for v in (by_role["front"], side, by_role["top"])):
-                near = [by_role["front"]["nearness"], side["nearness"], by_role["top"]["nearness"]]
-                near[1] = visual_hull.as_right_view(near[1], side["box"], by_role["front"]["box"], angle)
-            solid = _carve(masks, near, req.solid_resolution)
+            if req.refine_depth and all(v.get("nearness") is not None for v in three):
+                near = [v["nearness"] for v in three]
+            solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
             solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
     return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
 
@@ -160,13 +158,6 @@ def _add_solid(collection, solid: visual_hull.Solid, name: str, location) -> bpy
     return obj
 
 
-def _carve(masks, nearness, resolution) -> visual_hull.Solid:
-    occupancy = visual_hull.carve(*masks, resolution=resolution)
-    if nearness is not None:
-        occupancy = visual_hull.refine(occupancy, *nearness)
-    return visual_hull.mesh(occupancy)
-
-
 def view_mask(obj: bpy.types.Object, with_nearness: bool = False):
     """The figure mask a sheet view relief was built from (the grid cells of its front vertices), and
     with_nearness, the engine's nearness on that grid (NaN off the figure)."""
@@ -208,11 +199,10 @@ def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
         x, z = obj.matrix_world.translation.x, obj.matrix_world.translation.z
         return (x, -z, x, -z)
 
-    angle = visual_hull.projection(box(front), box(top))
-    (fm, fn), (sm, sn), (tm, tn) = (view_mask(v, with_nearness=True) for v in (front, side, top))
-    sm, sn = (visual_hull.as_right_view(a, box(side), box(front), angle) for a in (sm, sn))
+    masks, near = zip(*(view_mask(v, with_nearness=True) for v in (front, side, top)))
     try:
-        solid = _carve([fm, sm, tm], [fn, sn, tn] if refine_depth else None, resolution)
+        solid = visual_hull.from_sheet_views(masks, [box(v) for v in (front, side, top)], resolution,
+                                             near if refine_depth else None)
     except ValueError as exc:
         raise generate.UserError(f"Cannot carve a solid: {exc}") from None
     width = front.depthy.width * front.matrix_world.to_scale().x

@@ -144,5 +144,19 @@ def from_views(front, side, top, resolution: int = 128, size: float = 1.0) -> So
     return mesh(carve(front, side, top, resolution), size)
 
 
+def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None) -> Solid:
+    """The solid from the (front, side, top) masks drawn on a sheet at `boxes` (x0, y0, x1, y1, y down):
+    the projection is read from the layout and a side view seen from the left is mirrored; with
+    `nearness` (the same three views) the hull is refined into a depth hull."""
+    front_box, side_box, top_box = boxes
+    angle = projection(front_box, top_box)
+    front, side, top = masks
+    occupancy = carve(front, as_right_view(side, side_box, front_box, angle), top, resolution)
+    if nearness is not None:
+        front_near, side_near, top_near = nearness
+        occupancy = refine(occupancy, front_near, as_right_view(side_near, side_box, front_box, angle), top_near)
+    return mesh(occupancy)
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max(1, (a | b).sum()))
