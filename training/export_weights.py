@@ -1,7 +1,10 @@
 """Ship a trained checkpoint: fp16 state dict + model card (data recipe, samples, wall time, metrics).
 
     python -m training.export_weights --run training/runs/main [--checkpoint best.pt] [--eval-json EVAL.json]
-        [--cache training/cache/train128] [--selection "how the checkpoint was chosen"]
+        [--cache training/cache/train128 ...] [--selection "how the checkpoint was chosen"]
+        [--parent depthy_blender/weights/depthy-0.2.0.json]   # the run continued these weights
+
+With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent.
 """
 import argparse
 import csv
@@ -21,7 +24,11 @@ DATA_RECIPE = (
     "front/side/top/back, also oblique/isometric and perspective; ink from silhouettes (heavier), occlusion "
     "boundaries and creases, optional dash-dot centre lines; styles line art / flat fill / shaded / sketchy "
     "on toned paper with noise, blur and JPEG; 1–3 figures per image; rendered at 128² (cache seeds "
-    "1,000,000+), horizontal flips.")
+    "1,000,000+ and 2,000,000+), horizontal flips.")
+
+
+LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
+          "the mask; scale-and-shift-invariant RMSE 1.0 on nearness in the mask (training.losses)")
 
 
 def main():
@@ -29,7 +36,9 @@ def main():
     p.add_argument("--run", required=True)
     p.add_argument("--checkpoint", default="best.pt")
     p.add_argument("--eval-json", help="results of training.evaluate for this checkpoint")
-    p.add_argument("--cache", default="training/cache/train128", help="the shard folder trained on (counted)")
+    p.add_argument("--cache", nargs="+", default=["training/cache/train128"],
+                   help="the shard folders trained on (counted)")
+    p.add_argument("--parent", help="model card of the weights this run started from (--init)")
     p.add_argument("--selection", help="how this checkpoint was chosen (e.g. training.select_checkpoint output)")
     args = p.parse_args()
     run = Path(args.run)
@@ -40,14 +49,18 @@ def main():
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     with (run / "history.csv").open() as f:
         history = list(csv.DictReader(f))
-    best = min(history, key=lambda r: float(r["val_loss"]))
+    best = min(history, key=lambda r: float(r["val_nrmse"]))
     last = history[-1]
     exported = next((r for r in history if epoch is not None and int(r["epoch"]) == epoch), best)
-    shards = sorted(Path(args.cache).glob("shard-*[0-9].npz"))
+    shards = sorted(s for folder in args.cache for s in Path(folder).glob("shard-*[0-9].npz"))
     count = 0
     for shard in shards:
         with np.load(shard) as z:
             count += len(z["seeds"])
+    parent_totals = (0, 0)
+    if args.parent:
+        parent = json.loads(Path(args.parent).read_text())
+        parent_totals = (parent["training"]["samples_seen_total"], parent["training"]["wall_time_seconds_total"])
     card = {
         "name": weights.DEPTHY_NAME,
         "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
@@ -57,20 +70,23 @@ def main():
         "data": DATA_RECIPE + f" Cache: {count:,} drawings ({len(shards)} shards); multi-scale batches "
                               "(128–256²) from step 1,200 on.",
         "training": {
-            "losses": "SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on the mask",
-            "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2), early stop patience 5",
+            "losses": LOSSES,
+            "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) and early stop (patience 5) on validation nRMSE",
             "checkpoint": args.checkpoint,
             "epoch": int(exported["epoch"]),
             "samples_seen": int(exported["samples"]),
             "steps": int(exported["step"]),
             "best_validation_epoch": int(best["epoch"]),
-            "samples_seen_total": int(last["samples"]),
-            "wall_time_seconds_total": int(float(last["wall_s"])),
+            "samples_seen_total": int(last["samples"]) + parent_totals[0],
+            "wall_time_seconds_total": int(float(last["wall_s"])) + parent_totals[1],
             "hardware": "2 CPU cores, no GPU",
             "validation": {"loss": float(exported["val_loss"]), "nrmse": float(exported["val_nrmse"]),
                            "mask_iou": float(exported["val_mask_iou"])},
         },
     }
+    if args.parent:
+        card["training"]["started_from"] = (f"{parent['name']} (its {parent_totals[0]:,} samples and "
+                                            f"{parent_totals[1]:,} s are included in the totals)")
     if args.selection:
         card["training"]["selection"] = args.selection
     card["inference"] = {"default_size": 256, "note": "trained on 128² drawings upsampled to 128–256²; "

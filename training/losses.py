@@ -1,5 +1,7 @@
 """Depthy's training losses (thesis fig. 4.6): SSIM 1.0 + BerHu 0.6 + gradient 0.2 on nearness inside
-the figure, plus BCE + Dice on the figure mask."""
+the figure, plus BCE + Dice on the figure mask, plus (weight `SSI_WEIGHT`) a scale-and-shift-invariant
+RMSE: the relief normalises nearness over the mask and the evaluation aligns scale and shift, so only
+the shape of the nearness matters to users and metrics."""
 import torch
 import torch.nn.functional as F
 
@@ -39,6 +41,26 @@ def ssim(pred, target, mask, window=7, c1=0.01 ** 2, c2=0.03 ** 2):
     return (d * m).sum() / m.sum().clamp(min=1)
 
 
+def scale_shift_invariant(pred, target, mask):
+    """Per image: RMSE after the least-squares scale + shift of pred onto target in the mask, ÷ the
+    target's range there; mean over the batch (differentiated through the alignment)."""
+    w = mask.float().flatten(1)
+    p, t = pred.flatten(1), target.flatten(1)
+    n = w.sum(1).clamp(min=1)
+    mp, mt = (w * p).sum(1) / n, (w * t).sum(1) / n
+    dp, dt = (p - mp[:, None]) * w, (t - mt[:, None]) * w
+    scale = (dp * dt).sum(1) / (dp * dp).sum(1).clamp(min=1e-8)
+    residual = (scale[:, None] * dp - dt) * w
+    big = torch.finfo(t.dtype).max
+    span = (torch.where(w > 0, t, -big).amax(1) - torch.where(w > 0, t, big).amin(1)).clamp(min=1e-3)
+    rmse = ((residual * residual).sum(1) / n + 1e-10).sqrt() / span
+    keep = w.sum(1) > 1
+    return rmse[keep].mean() if keep.any() else pred.sum() * 0
+
+
+SSI_WEIGHT = 1.0
+
+
 def mask_loss(logit, mask):
     target = mask.float()
     bce = F.binary_cross_entropy_with_logits(logit, target)
@@ -52,6 +74,7 @@ def total(output, nearness, mask):
     """Weighted sum and its parts, for logging."""
     pred, logit = output[:, 0], output[:, 1]
     parts = {"ssim": ssim(pred, nearness, mask), "berhu": berhu(pred, nearness, mask),
-             "grad": gradient(pred, nearness, mask), "mask": mask_loss(logit, mask)}
-    loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"]
+             "grad": gradient(pred, nearness, mask), "mask": mask_loss(logit, mask),
+             "ssi": scale_shift_invariant(pred, nearness, mask)}
+    loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"] + SSI_WEIGHT * parts["ssi"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}

@@ -5,8 +5,8 @@
     python -m training.train ... --init depthy_blender/weights/depthy-0.2.0.pt   # start from shipped weights
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
-ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on that loss, and <run>/last.pt,
-<run>/best.pt and <run>/history.csv are written.
+ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
+we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and <run>/history.csv are written.
 """
 import argparse
 import csv
@@ -181,10 +181,10 @@ def end_epoch(model, opt, sched, state, val, run, running, final=False):
     val_loss, nrmse, iou = validate(model, val)
     if not final:
         state["epoch"] += 1
-        sched.step(val_loss)
-    improved = val_loss < state["best"]
+        sched.step(nrmse)
+    improved = nrmse < state["best"]
     if improved:
-        state["best"], state["bad_epochs"] = val_loss, 0
+        state["best"], state["bad_epochs"] = nrmse, 0
         torch.save(model.state_dict(), run / "best.pt")
     elif not final:
         state["bad_epochs"] += 1

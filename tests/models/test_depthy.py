@@ -98,3 +98,16 @@ def test_metrics_alignment():
     assert metrics.depth_errors(3 * true + 5, true, mask)["nrmse"] == pytest.approx(0, abs=1e-9)
     assert metrics.depth_errors(-true, true, mask)["nrmse"] == pytest.approx(true.std(), rel=1e-6)  # no flips
     assert metrics.mask_iou(mask, mask) == 1.0
+
+
+def test_scale_shift_invariant_loss_matches_the_reported_metric():
+    from depthy_blender.core import metrics
+    from training import losses
+    gen = torch.Generator().manual_seed(3)
+    true = torch.rand(2, 16, 16, generator=gen)
+    mask = torch.rand(2, 16, 16, generator=gen) > 0.3
+    assert float(losses.scale_shift_invariant(4 * true + 2, true, mask)) == pytest.approx(0, abs=1e-4)
+    pred = true + 0.3 * torch.rand(2, 16, 16, generator=gen)   # aligned scale stays positive: same as the metric
+    expected = np.mean([metrics.depth_errors(pred[k].numpy(), true[k].numpy(), mask[k].numpy())["nrmse"]
+                        for k in range(2)])
+    assert float(losses.scale_shift_invariant(pred, true, mask)) == pytest.approx(expected, rel=1e-3)
