@@ -2,7 +2,7 @@
 
     python -m training.export_weights --run training/runs/main [--checkpoint best.pt] [--eval-json EVAL.json]
         [--cache training/cache/train128 ...] [--selection "how the checkpoint was chosen"]
-        [--parent depthy_blender/weights/depthy-0.2.0.json]   # the run continued these weights
+        [--parent depthy_blender/weights/depthy-0.2.0.json (from git history)]   # the run continued these weights
 
 With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent.
 """
@@ -68,7 +68,7 @@ def main():
         "parameters": parameter_count(model),
         "precision": "float16 (loaded as float32 on the CPU)",
         "data": DATA_RECIPE + f" Cache: {count:,} drawings ({len(shards)} shards); multi-scale batches "
-                              "(128–256²) from step 1,200 on.",
+                              "(128–256²; depthy-0.1.0's run began them at step 1,200).",
         "training": {
             "losses": LOSSES,
             "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) and early stop (patience 5) on validation nRMSE",

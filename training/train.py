@@ -2,7 +2,7 @@
 
     python -m training.train --cache training/cache/train128 --minutes 60 --run training/runs/main
     python -m training.train ... --resume            # continue from <run>/last.pt
-    python -m training.train ... --init depthy_blender/weights/depthy-0.2.0.pt   # start from shipped weights
+    python -m training.train ... --init depthy_blender/weights/depthy-0.3.0.pt   # start from shipped weights
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
