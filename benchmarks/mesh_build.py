@@ -6,11 +6,12 @@ All make the same N×N-sample height field in the same Blender process; the tabl
 and how many times faster ours is. The methods run in interleaved rounds (one warm-up round, then
 `--repeat` timed rounds, each in a rotated order), so every method meets the same allocator history —
 run back to back, whichever goes first after a large free pays the kernel's page faults. `ours first`
-is ours' first build at that size, before any other method ran at that size (heap not yet grown). `from_pydata` gets ready-made Python lists of tuples (what add-ons
-commonly build) and, as its best case, lists of lists from ndarray.tolist(); list building is not
-timed. It builds the same mesh as ours — geometry and the UV map (set from a Python list with
-foreach_set); `geometry only` leaves the UV map out. Ours includes computing the relief from the
-nearness map, and also writes the three slider attributes.
+is ours' first build at that size, before any other method ran at that size (heap not yet grown).
+`from_pydata` gets ready-made Python lists of tuples (what add-ons commonly build) and, as its best
+case, lists of lists from ndarray.tolist(); list building is not timed. It builds the same mesh as
+ours — geometry and the UV map (set from a Python list with foreach_set); `geometry only` leaves the
+UV map out. Ours includes computing the relief from the nearness map, and also writes the three slider
+attributes.
 """
 import argparse
 import statistics

@@ -2,7 +2,7 @@
 
     python -m training.export_weights --run training/runs/main [--checkpoint best.pt] [--eval-json EVAL.json]
         [--cache training/cache/train128 ...] [--selection "how the checkpoint was chosen"]
-        [--parent depthy_blender/weights/depthy-0.2.0.json (from git history)]   # the run continued these weights
+        [--parent depthy_blender/weights/depthy-0.3.0.json]   # the shipped card the run continued from
 
 With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent.
 """
