@@ -22,9 +22,10 @@ DATA_RECIPE = (
     "cone, sphere, ellipsoid, torus, capsule, extruded polygon and revolved profile, with unions (some "
     "filleted) and subtracted holes, slots and pockets; sphere-traced exact depth; views mostly orthographic "
     "front/side/top/back, also oblique/isometric and perspective; ink from silhouettes (heavier), occlusion "
-    "boundaries and creases, optional dash-dot centre lines; styles line art / flat fill / shaded / sketchy "
-    "on toned paper with noise, blur and JPEG; 1–3 figures per image; rendered at 128² (cache seeds "
-    "1,000,000+ and 2,000,000+), horizontal flips.")
+    "boundaries and creases, optional dash-dot centre lines and (on 30 % of single-figure drawings, in "
+    "caches rendered from seed 3,000,000 on) dashed hidden lines; styles line art / flat fill / shaded / "
+    "sketchy on toned paper with noise, blur and JPEG; 1–3 figures per image; rendered at 128² (cache "
+    "seeds 1,000,000+, 2,000,000+, 3,000,000+), horizontal flips.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "

@@ -111,3 +111,38 @@ def test_scale_shift_invariant_loss_matches_the_reported_metric():
     expected = np.mean([metrics.depth_errors(pred[k].numpy(), true[k].numpy(), mask[k].numpy())["nrmse"]
                         for k in range(2)])
     assert float(losses.scale_shift_invariant(pred, true, mask)) == pytest.approx(expected, rel=1e-3)
+
+
+def _front_view(shape, size=128, perspective=0.0):
+    from training.synth import render, ink
+    cam = render.Camera(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), 1.2, np.zeros(3), perspective)
+    mask, depth, normals = render.trace(shape, cam, size)
+    layers = render.hidden_layers(shape, cam, size, depth, mask)
+    return mask, ink.hidden_lines(mask, depth, normals, layers, np.random.default_rng(0), period=3.0)
+
+
+def test_hidden_lines_show_a_blind_hole_from_behind_and_nothing_else():
+    from training.synth import sdf
+    block = sdf.box([0.8, 0.4, 0.8])
+    hole = sdf.transform(sdf.cylinder(0.3, 0.3), torch.eye(3), (0.0, 0.4, 0.0))   # drilled from the back
+    mask, hidden = _front_view(sdf.subtract(block, hole))
+    assert mask.any() and hidden.sum() > 30
+    ys, xs = np.nonzero(hidden)
+    radius = np.hypot(ys + 0.5 - 64, xs + 0.5 - 64)
+    assert np.abs(radius - 0.3 / 1.2 * 64).max() < 2.5   # only on the hole's circle
+    # a plain block, and a sphere in perspective (back silhouette differs from the front one), have none
+    assert not _front_view(block)[1].any()
+    assert not _front_view(sdf.sphere(0.9), perspective=3.0)[1].any()
+
+
+def test_hidden_lines_do_not_change_drawings_without_them():
+    from training.synth import dataset
+    seeds = [s for s in range(40) if "hidden" not in dataset.sample(s, 48)["info"]]
+    assert 0 < len(seeds) < 40
+    share = dataset.HIDDEN_SHARE
+    try:   # with hidden lines switched off, every other drawing is the same as before
+        dataset.HIDDEN_SHARE = 0.0
+        before = {s: dataset.sample(s, 48)["image"] for s in seeds[:5]}
+    finally:
+        dataset.HIDDEN_SHARE = share
+    assert all(np.array_equal(before[s], dataset.sample(s, 48)["image"]) for s in before)

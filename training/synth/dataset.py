@@ -6,6 +6,8 @@ import torch
 
 from . import ink, render, solids
 
+HIDDEN_SHARE = 0.3   # single-figure drawings that also show dashed hidden lines
+
 
 def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
@@ -13,8 +15,15 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
+    hidden = None
     if count == 1:
-        mask, depth, normals, info = _one(rng, size)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size)
+        # a second generator decides on hidden lines, so drawings without them stay as before
+        side = np.random.default_rng([seed, 1])
+        if side.random() < HIDDEN_SHARE:
+            layers = render.hidden_layers(shape, cam, size, depth, mask)
+            hidden = ink.hidden_lines(mask, depth, normals, layers, side, period=max(3.0, size / 50))
+            info += " + hidden lines"
     else:   # several figures side by side, each its own view, depth normalised per figure
         mask = np.zeros((size, size), bool)
         depth = np.zeros((size, size), np.float32)
@@ -22,12 +31,12 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i = _one(rng, cell)
+            m, d, n, i, _ = _one(rng, cell)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
         info = " | ".join(infos)
-    image = ink.draw(mask, depth, normals, rng, style)
+    image = ink.draw(mask, depth, normals, rng, style, hidden)
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
@@ -38,8 +47,8 @@ def _one(rng, size):
         cam = render.frame(shape, cam, rng)
         mask, depth, normals = render.trace(shape, cam, size)
         if mask.sum() > 0.01 * size * size:
-            return mask, depth, normals, f"{info} @ {view}"
-    return mask, depth, normals, f"{info} @ {view}"
+            break
+    return mask, depth, normals, f"{info} @ {view}", (shape, cam)
 
 
 def _unit(depth, mask):

@@ -1,5 +1,5 @@
 """Draw G-buffers (mask, depth, normals) as a technical drawing: outline heavier than inner lines
-(occlusion boundaries and creases), optional centre lines, and a style — line art, flat fill, shaded
+(occlusion boundaries and creases), optional dashed hidden lines and centre lines, and a style — line art, flat fill, shaded
 or sketchy — on toned paper with noise, blur and JPEG. Works for any renderer's buffers."""
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def _thick(lines: np.ndarray, width: float) -> np.ndarray:
     return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
 
 
-def line_maps(mask, depth, normals, crease_deg=30.0, depth_jump=0.04):
-    """1-px maps: outline (silhouette), inner (occlusion boundaries + creases)."""
+def line_maps(mask, depth, normals, crease_deg=30.0, depth_jump=0.04, slope_aware=False):
+    """1-px maps: outline (silhouette), inner (occlusion boundaries + creases). slope_aware: a step
+    counts as a jump only if it is also 3× the steps either side (a steep surface is not an edge)."""
     outline = _edges(mask) & mask
     d = np.where(mask, depth, np.inf)
     jump = np.zeros(mask.shape, bool)
@@ -36,6 +37,12 @@ def line_maps(mask, depth, normals, crease_deg=30.0, depth_jump=0.04):
         with np.errstate(invalid="ignore"):
             diff = np.abs(np.diff(d, axis=axis))
         big = np.isfinite(diff) & (diff > depth_jump)
+        if slope_aware:
+            pad = np.full_like(np.take(diff, [0], axis=axis), np.inf)
+            before = np.concatenate([pad, np.take(diff, range(diff.shape[axis] - 1), axis=axis)], axis)
+            after = np.concatenate([np.take(diff, range(1, diff.shape[axis]), axis=axis), pad], axis)
+            with np.errstate(invalid="ignore"):
+                big &= ~(diff <= 3 * np.fmin(before, after))
         sl_a = [slice(None)] * 2
         sl_a[axis] = slice(0, -1)
         sl_b = [slice(None)] * 2
@@ -77,13 +84,37 @@ def centre_lines(shape, mask, rng, width=1.0):
     return ink if width <= 1 else np.maximum(ink, ndimage.grey_dilation(ink, size=(2, 2)))
 
 
+def hidden_lines(mask, depth, normals, layers, rng, period: float = 5.0) -> np.ndarray:
+    """1-px dashed map of the edges of surfaces behind the visible one (`layers` from
+    render.hidden_layers), where no visible line already runs; dashes are cells of about `period` px
+    switched on or off at random, so a line in any direction breaks into dashes."""
+    jump = max(0.02, 0.05 * np.ptp(depth[mask])) if mask.any() else 0.02
+    outline, inner = line_maps(mask, depth, normals, depth_jump=jump)
+    behind = np.zeros(mask.shape, bool)
+    for k, (m, d, n, facing) in enumerate(layers):
+        if m.any():
+            o, i = line_maps(m, d, n, depth_jump=jump, slope_aware=True)
+            # every ray that enters leaves again, so the exit layer's outline is the visible one
+            lines = i if k == 0 else o | i
+            # where the ray grazes a curved surface neighbouring normals differ a lot: no edge there
+            behind |= lines & ~ndimage.binary_dilation(m & (facing < 0.35))
+    band = max(2, round(max(mask.shape) / 64))   # (in perspective the back silhouette differs a little)
+    keep_off = ndimage.binary_dilation(inner, iterations=2) | ndimage.binary_dilation(outline, iterations=band)
+    behind &= mask & ~keep_off
+    cells = int(np.ceil(max(mask.shape) / period))
+    on = rng.random((cells, cells)) < 0.65
+    yy, xx = np.mgrid[: mask.shape[0], : mask.shape[1]]
+    return behind & on[(yy / period).astype(int), (xx / period).astype(int)]
+
+
 def _smooth_noise(shape, rng, scale):
     small = rng.standard_normal((max(2, shape[0] // scale), max(2, shape[1] // scale)))
     return ndimage.zoom(small, (shape[0] / small.shape[0], shape[1] / small.shape[1]), order=1)[: shape[0], : shape[1]]
 
 
-def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None):
-    """RGB float32 image in [0, 1] of the buffers, in a random (or given) drawing style."""
+def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None, hidden=None):
+    """RGB float32 image in [0, 1] of the buffers, in a random (or given) drawing style; `hidden`, a
+    dashed 1-px map from hidden_lines(), is inked thin in the line styles and on flat fill."""
     h, w = mask.shape
     res = max(h, w) / 256.0
     extent = np.ptp(depth[mask]) if mask.any() else 1.0
@@ -96,7 +127,10 @@ def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = Non
         yy, xx = np.mgrid[:h, :w]
         warp = lambda a: ndimage.map_coordinates(a.astype(np.float32), [yy + dy, xx + dx], order=1) > 0.3  # noqa: E731
         outline, inner = warp(outline), warp(inner)
+        hidden = warp(hidden) if hidden is not None else None
     ink = np.maximum(_thick(outline, w_out), _thick(inner, w_in))
+    if hidden is not None and style != "shaded":
+        ink = np.maximum(ink, _thick(hidden, max(1.0, 0.8 * w_in)) * 0.9)
     if style == "sketchy":
         ink *= np.clip(_smooth_noise((h, w), rng, 8) * 0.8 + 1.2, 0.3, 1)
     if rng.random() < 0.3:

@@ -81,6 +81,44 @@ def trace(shape, cam: Camera, size: int, steps: int = 96, eps: float = 1e-3):
     return mask, depth.reshape(size, size).numpy(), normals.reshape(size, size, 3).numpy()
 
 
+def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.ndarray, steps: int = 160,
+                  eps: float = 1e-3):
+    """The surfaces a hit ray meets behind the visible one, for hidden lines: the first exit from the
+    material and the next entry after it. [(mask, depth, normals, facing), …] like trace(), where
+    facing = |normal · ray| (near 0 where the ray grazes the surface)."""
+    origins, dirs, forward = rays(cam, size)
+    hit = torch.from_numpy(mask.reshape(-1))
+    along = (dirs * forward).sum(-1)
+    t = (torch.from_numpy(depth.reshape(-1).astype(np.float32)) - (origins * forward).sum(-1)) / along
+    b = (origins * dirs).sum(-1)
+    t_exit = -b + (b * b - (origins * origins).sum(-1) + BOUND ** 2).clamp(min=0).sqrt()
+    layers = []
+    for inside in (True, False):   # leave the material, then enter it again
+        t = t + 4 * eps   # step off the surface we stand on
+        found = torch.zeros_like(hit)
+        active = torch.nonzero(hit).squeeze(1)
+        for _ in range(steps):
+            if active.numel() == 0:
+                break
+            d = shape(origins[active] + dirs[active] * t[active, None])
+            # leaving counts only once truly outside: a grazing ray is still within eps of the surface
+            # just behind where it entered
+            d, done = (-d, d > 0) if inside else (d, d < eps)
+            found[active[done]] = True
+            t[active] += torch.where(done, torch.zeros_like(d), d.clamp(min=eps) * 0.9)
+            active = active[~done & (t[active] < t_exit[active])]
+        points = origins + dirs * t[:, None]
+        normals = torch.zeros_like(points)
+        idx = torch.nonzero(found).squeeze(1)
+        if idx.numel():
+            normals[idx] = _normals(shape, points[idx])
+        facing = (normals * dirs).sum(-1).abs()
+        layers.append((found.reshape(size, size).numpy(), (points * forward).sum(-1).reshape(size, size).numpy(),
+                       normals.reshape(size, size, 3).numpy(), facing.reshape(size, size).numpy()))
+        hit = found
+    return layers
+
+
 def _normals(shape, p, h=1e-3):
     k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=torch.float32)
     g = sum(k[i] * shape(p + k[i] * h)[:, None] for i in range(4))
