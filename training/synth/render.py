@@ -50,35 +50,9 @@ def rays(cam: Camera, size: int):
 def trace(shape, cam: Camera, size: int, steps: int = 96, eps: float = 1e-3):
     """G-buffers (size × size): mask bool, depth float32 (along the view axis), normals (…, 3)."""
     origins, dirs, forward = rays(cam, size)
-    n = origins.shape[0]
-    # enter and leave the bounding sphere
-    b = (origins * dirs).sum(-1)
-    c = (origins * origins).sum(-1) - BOUND ** 2
-    disc = b * b - c
-    inside = disc > 0
-    sq = disc.clamp(min=0).sqrt()
-    t = (-b - sq).clamp(min=0)
-    t_exit = -b + sq
-    hit = torch.zeros(n, dtype=torch.bool)
-    active = torch.nonzero(inside).squeeze(1)
-    for _ in range(steps):
-        if active.numel() == 0:
-            break
-        p = origins[active] + dirs[active] * t[active, None]
-        d = shape(p)
-        done = d < eps
-        hit[active[done]] = True
-        t[active] += torch.where(done, torch.zeros_like(d), d * 0.9)
-        alive = ~done & (t[active] < t_exit[active])
-        active = active[alive]
-    points = origins + dirs * t[:, None]
-    depth = (points * forward).sum(-1)   # coordinate along the view axis (z-depth)
-    normals = torch.zeros(n, 3)
-    idx = torch.nonzero(hit).squeeze(1)
-    if idx.numel():
-        normals[idx] = _normals(shape, points[idx])
-    mask = hit.reshape(size, size).numpy()
-    return mask, depth.reshape(size, size).numpy(), normals.reshape(size, size, 3).numpy()
+    t, t_exit, inside = _bounding_sphere(origins, dirs)
+    hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
+    return _buffers(shape, origins, dirs, forward, t, hit, size)[:3]
 
 
 def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.ndarray, steps: int = 160,
@@ -90,33 +64,52 @@ def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.nda
     hit = torch.from_numpy(mask.reshape(-1))
     along = (dirs * forward).sum(-1)
     t = (torch.from_numpy(depth.reshape(-1).astype(np.float32)) - (origins * forward).sum(-1)) / along
-    b = (origins * dirs).sum(-1)
-    t_exit = -b + (b * b - (origins * origins).sum(-1) + BOUND ** 2).clamp(min=0).sqrt()
+    t_exit = _bounding_sphere(origins, dirs)[1]
     layers = []
-    for inside in (True, False):   # leave the material, then enter it again
+    for leave in (True, False):   # leave the material, then enter it again
         t = t + 4 * eps   # step off the surface we stand on
-        found = torch.zeros_like(hit)
-        active = torch.nonzero(hit).squeeze(1)
-        for _ in range(steps):
-            if active.numel() == 0:
-                break
-            d = shape(origins[active] + dirs[active] * t[active, None])
-            # leaving counts only once truly outside: a grazing ray is still within eps of the surface
-            # just behind where it entered
-            d, done = (-d, d > 0) if inside else (d, d < eps)
-            found[active[done]] = True
-            t[active] += torch.where(done, torch.zeros_like(d), d.clamp(min=eps) * 0.9)
-            active = active[~done & (t[active] < t_exit[active])]
-        points = origins + dirs * t[:, None]
-        normals = torch.zeros_like(points)
-        idx = torch.nonzero(found).squeeze(1)
-        if idx.numel():
-            normals[idx] = _normals(shape, points[idx])
-        facing = (normals * dirs).sum(-1).abs()
-        layers.append((found.reshape(size, size).numpy(), (points * forward).sum(-1).reshape(size, size).numpy(),
-                       normals.reshape(size, size, 3).numpy(), facing.reshape(size, size).numpy()))
-        hit = found
+        hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(hit).squeeze(1), steps, eps, leave)
+        layers.append(_buffers(shape, origins, dirs, forward, t, hit, size))
     return layers
+
+
+def _bounding_sphere(origins, dirs):
+    """Ray parameters where each ray enters (≥ 0) and leaves the bounding sphere, and which rays meet it."""
+    b = (origins * dirs).sum(-1)
+    disc = b * b - ((origins * origins).sum(-1) - BOUND ** 2)
+    sq = disc.clamp(min=0).sqrt()
+    return (-b - sq).clamp(min=0), -b + sq, disc > 0
+
+
+def _march(shape, origins, dirs, t, t_exit, active, steps, eps, leave=False):
+    """Sphere-trace the `active` rays, advancing t in place, until they reach a surface (within eps) —
+    or, with leave, until they are outside the material; returns which rays got there."""
+    found = torch.zeros(origins.shape[0], dtype=torch.bool)
+    for _ in range(steps):
+        if active.numel() == 0:
+            break
+        d = shape(origins[active] + dirs[active] * t[active, None])
+        if leave:   # out only once truly outside: a grazing ray is still within eps of the surface just
+            d, done = -d, d > 0   # behind where it entered; inside, |d| is the safe step
+            d = d.clamp(min=eps)
+        else:
+            done = d < eps
+        found[active[done]] = True
+        t[active] += torch.where(done, torch.zeros_like(d), d * 0.9)
+        active = active[~done & (t[active] < t_exit[active])]
+    return found
+
+
+def _buffers(shape, origins, dirs, forward, t, found, size):
+    """(mask, depth along the view axis, normals, facing = |normal · ray|) at the ray parameters t."""
+    points = origins + dirs * t[:, None]
+    normals = torch.zeros_like(points)
+    idx = torch.nonzero(found).squeeze(1)
+    if idx.numel():
+        normals[idx] = _normals(shape, points[idx])
+    facing = (normals * dirs).sum(-1).abs()
+    return (found.reshape(size, size).numpy(), (points * forward).sum(-1).reshape(size, size).numpy(),
+            normals.reshape(size, size, 3).numpy(), facing.reshape(size, size).numpy())
 
 
 def _normals(shape, p, h=1e-3):
