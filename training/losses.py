@@ -41,16 +41,27 @@ def ssim(pred, target, mask, window=7, c1=0.01 ** 2, c2=0.03 ** 2):
     return (d * m).sum() / m.sum().clamp(min=1)
 
 
-def scale_shift_invariant(pred, target, mask):
-    """Per image: RMSE after the least-squares scale + shift of pred onto target in the mask, ÷ the
-    target's range there; mean over the batch (differentiated through the alignment)."""
+def fit_scale_shift(pred, target, mask, nonnegative=False):
+    """Per image, pred·s + t with the least-squares s and t in the mask (differentiable through the fit).
+    nonnegative clamps s at 0 as the evaluation does: a depth-inverted guess then scores like a flat one."""
     w = mask.float().flatten(1)
     p, t = pred.flatten(1), target.flatten(1)
     n = w.sum(1).clamp(min=1)
     mp, mt = (w * p).sum(1) / n, (w * t).sum(1) / n
     dp, dt = (p - mp[:, None]) * w, (t - mt[:, None]) * w
     scale = (dp * dt).sum(1) / (dp * dp).sum(1).clamp(min=1e-8)
-    residual = (scale[:, None] * dp - dt) * w
+    if nonnegative:
+        scale = scale.clamp(min=0)
+    return (scale[:, None] * (p - mp[:, None]) + mt[:, None]).view_as(pred)
+
+
+def scale_shift_invariant(pred, target, mask, nonnegative=False):
+    """Per image: RMSE after the least-squares scale + shift of pred onto target in the mask, ÷ the
+    target's range there; mean over the batch."""
+    w = mask.float().flatten(1)
+    t = target.flatten(1)
+    n = w.sum(1).clamp(min=1)
+    residual = (fit_scale_shift(pred, target, mask, nonnegative).flatten(1) - t) * w
     big = torch.finfo(t.dtype).max
     span = (torch.where(w > 0, t, -big).amax(1) - torch.where(w > 0, t, big).amin(1)).clamp(min=1e-3)
     rmse = ((residual * residual).sum(1) / n + 1e-10).sqrt() / span
@@ -59,6 +70,7 @@ def scale_shift_invariant(pred, target, mask):
 
 
 SSI_WEIGHT = 1.0
+ANCHOR_WEIGHT = 0.1
 
 
 def mask_loss(logit, mask):
@@ -70,11 +82,21 @@ def mask_loss(logit, mask):
     return bce + dice.mean()
 
 
-def total(output, nearness, mask):
-    """Weighted sum and its parts, for logging."""
+def total(output, nearness, mask, aligned=False):
+    """Weighted sum and its parts, for logging.
+
+    aligned: SSIM, BerHu and gradient compare the prediction after the evaluation's own fit (scale ≥ 0 +
+    shift), so only the shape is learnt, the part that the relief and the metric use; the network no
+    longer spends capacity on the absolute level, which an orthographic drawing cannot show, and an
+    inverted guess costs what a flat one does, as in the evaluation.
+    A small absolute BerHu keeps the output's scale from drifting."""
     pred, logit = output[:, 0], output[:, 1]
-    parts = {"ssim": ssim(pred, nearness, mask), "berhu": berhu(pred, nearness, mask),
-             "grad": gradient(pred, nearness, mask), "mask": mask_loss(logit, mask),
-             "ssi": scale_shift_invariant(pred, nearness, mask)}
+    shaped = fit_scale_shift(pred, nearness, mask, nonnegative=True) if aligned else pred
+    parts = {"ssim": ssim(shaped, nearness, mask), "berhu": berhu(shaped, nearness, mask),
+             "grad": gradient(shaped, nearness, mask), "mask": mask_loss(logit, mask),
+             "ssi": scale_shift_invariant(pred, nearness, mask, nonnegative=aligned)}
     loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"] + SSI_WEIGHT * parts["ssi"]
+    if aligned:
+        parts["anchor"] = berhu(pred, nearness, mask)
+        loss = loss + ANCHOR_WEIGHT * parts["anchor"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}

@@ -90,13 +90,13 @@ def validation_set(size, cache_dir: Path):
 
 
 @torch.no_grad()
-def validate(model, val, batch=16):
+def validate(model, val, batch=16, aligned=False):
     model.eval()
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
         img, near, mask = (v[i:i + batch] for v in val)
         out = model(img)
-        loss, _ = losses.total(out, near, mask)
+        loss, _ = losses.total(out, near, mask, aligned)
         total += float(loss) * len(img)
         for k in range(len(img)):
             m = mask[k].numpy()
@@ -122,6 +122,8 @@ def main():
     p.add_argument("--scales", type=int, nargs="*", default=[128, 128, 160, 192, 256],
                    help="batch sides drawn at random (cache images are upsampled)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--aligned", action="store_true",
+                   help="SSIM/BerHu/gradient after the evaluation's scale ≥ 0 + shift fit (training.losses.total)")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -142,7 +144,9 @@ def main():
     elif args.init:
         model.load_state_dict({k: v.float() for k, v in torch.load(args.init, weights_only=True).items()})
         print(f"initialised from {args.init}")
-    print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²")
+    state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
+    print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
+          f"{'; aligned losses' if state['aligned'] else ''}")
 
     val = validation_set(args.size, Path(args.cache[0]).parent)
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
@@ -155,7 +159,7 @@ def main():
     while time.time() < deadline:
         img, near, mask = next(stream)
         out = model(img)
-        loss, parts = losses.total(out, near, mask)
+        loss, parts = losses.total(out, near, mask, state["aligned"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -178,7 +182,7 @@ def main():
 
 
 def end_epoch(model, opt, sched, state, val, run, running, final=False):
-    val_loss, nrmse, iou = validate(model, val)
+    val_loss, nrmse, iou = validate(model, val, aligned=state.get("aligned", False))
     if not final:
         state["epoch"] += 1
         sched.step(nrmse)

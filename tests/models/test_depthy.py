@@ -113,6 +113,54 @@ def test_scale_shift_invariant_loss_matches_the_reported_metric():
     assert float(losses.scale_shift_invariant(pred, true, mask)) == pytest.approx(expected, rel=1e-3)
 
 
+
+def test_nonnegative_fit_is_the_evaluation_alignment():
+    from depthy_blender.core import metrics
+    from training import losses
+    gen = torch.Generator().manual_seed(5)
+    true = torch.rand(3, 20, 20, generator=gen)
+    mask = torch.rand(3, 20, 20, generator=gen) > 0.3
+    pred = torch.randn(3, 20, 20, generator=gen)
+    pred[0] = -true[0]                                  # inverted depth: the fit must fall back to a constant
+    fitted = losses.fit_scale_shift(pred, true, mask, nonnegative=True)
+    for k in range(3):
+        expected = metrics.align_scale_shift(pred[k].numpy(), true[k].numpy(), mask[k].numpy())
+        assert np.allclose(fitted[k].numpy()[mask[k].numpy()], expected[mask[k].numpy()], atol=1e-5)
+    assert float(fitted[0][mask[0]].std()) < 1e-5
+
+
+def test_aligned_losses_prefer_a_committed_guess_to_a_flat_hedge():
+    """Two drawings that look the same, with the step in front in one and behind in the other: after the
+    non-negative fit, guessing one answer costs less on average than the flat mean of both."""
+    from training import losses
+    mask = torch.ones(2, 32, 32, dtype=torch.bool)
+    step = torch.zeros(32, 32)
+    step[:, 16:] = 1.0
+    truths = torch.stack([step, 1 - step])
+    committed = torch.stack([step, step])
+    hedge = torch.full((2, 32, 32), 0.5) + 1e-3 * torch.rand(2, 32, 32)
+
+    def cost(pred, anchor=True):
+        out = torch.stack([pred, torch.full_like(pred, 9.0)], 1)    # the mask channel is certain
+        loss, parts = losses.total(out, truths, mask, aligned=True)
+        return float(loss) - (0 if anchor else losses.ANCHOR_WEIGHT * parts["anchor"])
+    assert cost(committed) < cost(hedge) - 0.1
+    shifted = torch.stack([3 * step - 1, 3 * step - 1])             # apart from the small anchor, only shape counts
+    assert cost(shifted, anchor=False) == pytest.approx(cost(committed, anchor=False), abs=1e-4)
+
+
+def test_engine_answers_a_mirrored_drawing_with_the_mirrored_depth(model):
+    from depthy_blender.models import depthy_engine
+    rgb = np.random.default_rng(2).random((48, 80, 3)).astype(np.float32)
+    depthy_engine.use_model(model)
+    try:
+        near, prob = depthy_engine.run_network(rgb, "cpu", 64)
+        near_m, prob_m = depthy_engine.run_network(np.ascontiguousarray(rgb[:, ::-1]), "cpu", 64)
+    finally:
+        depthy_engine.free_models()
+    assert np.allclose(near_m[:, ::-1], near, atol=1e-5) and np.allclose(prob_m[:, ::-1], prob, atol=1e-5)
+    assert not np.allclose(near[:, ::-1], near, atol=1e-3)      # the drawing itself is not symmetric
+
 def _front_view(shape, size=128, perspective=0.0):
     from training.synth import render, ink
     cam = render.Camera(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), 1.2, np.zeros(3), perspective)
