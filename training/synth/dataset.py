@@ -15,14 +15,15 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
-    hidden = None
+    hidden = visible = None
     if count == 1:
         mask, depth, normals, info, (shape, cam) = _one(rng, size)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
             layers = render.hidden_layers(shape, cam, size, depth, mask)
-            hidden = ink.hidden_lines(mask, depth, normals, layers, side, period=max(3.0, size / 50))
+            visible = ink.visible_lines(mask, depth, normals)
+            hidden = ink.hidden_lines(mask, depth, normals, layers, side, period=max(3.0, size / 50), visible=visible)
             info += " + hidden lines"
     else:   # several figures side by side, each its own view, depth normalised per figure
         mask = np.zeros((size, size), bool)
@@ -36,7 +37,7 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
         info = " | ".join(infos)
-    image = ink.draw(mask, depth, normals, rng, style, hidden)
+    image = ink.draw(mask, depth, normals, rng, style, hidden, visible)
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 

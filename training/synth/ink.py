@@ -84,12 +84,23 @@ def centre_lines(shape, mask, rng, width=1.0):
     return ink if width <= 1 else np.maximum(ink, ndimage.grey_dilation(ink, size=(2, 2)))
 
 
-def hidden_lines(mask, depth, normals, layers, rng, period: float = 5.0) -> np.ndarray:
+def _depth_jump(depth, mask):
+    """The depth step that counts as an occlusion edge: 5 % of the figure's depth extent (at least 0.02)."""
+    return max(0.02, 0.05 * np.ptp(depth[mask])) if mask.any() else 0.02
+
+
+def visible_lines(mask, depth, normals):
+    """(outline, inner) of the visible surface, as draw() inks them."""
+    return line_maps(mask, depth, normals, depth_jump=_depth_jump(depth, mask))
+
+
+def hidden_lines(mask, depth, normals, layers, rng, period: float = 5.0, visible=None) -> np.ndarray:
     """1-px dashed map of the edges of surfaces behind the visible one (`layers` from
     render.hidden_layers), where no visible line already runs; dashes are cells of about `period` px
-    switched on or off at random, so a line in any direction breaks into dashes."""
-    jump = max(0.02, 0.05 * np.ptp(depth[mask])) if mask.any() else 0.02
-    outline, inner = line_maps(mask, depth, normals, depth_jump=jump)
+    switched on or off at random, so a line in any direction breaks into dashes. `visible`: the
+    visible_lines() of the same buffers, when the caller has them already."""
+    jump = _depth_jump(depth, mask)
+    outline, inner = visible if visible is not None else visible_lines(mask, depth, normals)
     behind = np.zeros(mask.shape, bool)
     for k, (m, d, n, facing) in enumerate(layers):
         if m.any():
@@ -112,13 +123,13 @@ def _smooth_noise(shape, rng, scale):
     return ndimage.zoom(small, (shape[0] / small.shape[0], shape[1] / small.shape[1]), order=1)[: shape[0], : shape[1]]
 
 
-def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None, hidden=None):
+def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None, hidden=None, visible=None):
     """RGB float32 image in [0, 1] of the buffers, in a random (or given) drawing style; `hidden`, a
-    dashed 1-px map from hidden_lines(), is inked thin in the line styles and on flat fill."""
+    dashed 1-px map from hidden_lines(), is inked thin in the line styles and on flat fill; `visible`:
+    visible_lines() of the buffers, when the caller has them already."""
     h, w = mask.shape
     res = max(h, w) / 256.0
-    extent = np.ptp(depth[mask]) if mask.any() else 1.0
-    outline, inner = line_maps(mask, depth, normals, depth_jump=max(0.02, 0.05 * extent))
+    outline, inner = visible if visible is not None else visible_lines(mask, depth, normals)
     style = style or str(rng.choice(["lines", "fill", "shaded", "sketchy"], p=[0.55, 0.15, 0.15, 0.15]))
     w_out = rng.uniform(1.5, 3.5) * res
     w_in = rng.uniform(0.8, 1.8) * res
