@@ -1,6 +1,7 @@
 """Render synthetic drawings ahead of training into shards (so the 2 CPU cores train, not render).
 
     python -m training.make_cache --size 128 --start 1000000 --count 40000 --out training/cache/train128
+    python -m training.make_cache ... --face-features     # pockets, grids, counterbores, steps (synth/faces.py)
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -22,6 +23,7 @@ def main():
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--shard", type=int, default=500)
     p.add_argument("--out", required=True)
+    p.add_argument("--face-features", action="store_true", help="cut machined features into some faces")
     args = p.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -32,7 +34,7 @@ def main():
             continue
         t0 = time.time()
         seeds = range(args.start + k * args.shard, args.start + min(args.count, (k + 1) * args.shard))
-        items = [dataset.sample(s, args.size) for s in seeds]
+        items = [dataset.sample(s, args.size, face_features=args.face_features) for s in seeds]
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, seeds=np.array(list(seeds)),
                  image=np.stack([(i["image"] * 255 + 0.5).astype(np.uint8) for i in items]),

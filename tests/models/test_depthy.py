@@ -161,6 +161,7 @@ def test_engine_answers_a_mirrored_drawing_with_the_mirrored_depth(model):
     assert np.allclose(near_m[:, ::-1], near, atol=1e-5) and np.allclose(prob_m[:, ::-1], prob, atol=1e-5)
     assert not np.allclose(near[:, ::-1], near, atol=1e-3)      # the drawing itself is not symmetric
 
+
 def _front_view(shape, size=128, perspective=0.0):
     from training.synth import render, ink
     cam = render.Camera(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), 1.2, np.zeros(3), perspective)

@@ -4,20 +4,26 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import ink, render, solids
+from . import faces, ink, render, solids
 
 HIDDEN_SHARE = 0.3   # single-figure drawings that also show dashed hidden lines
+FACE_SHARE = 0.4     # with face_features: figures with a pocket, pocket grid, counterbore or step cut in a face
 
 
-def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
+def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
-    "mask": bool, "info": str}. The same seed always gives the same sample."""
+    "mask": bool, "info": str}. The same seed always gives the same sample.
+
+    face_features (training data from depthy-0.4 on): some figures get machined features cut into a
+    face (training.synth.faces). A generator of its own decides and shapes them, so every drawing
+    without them is the same as before, and the test and validation splits stay as they were."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
     hidden = visible = None
+    cutter = np.random.default_rng([seed, 2]) if face_features else None
     if count == 1:
-        mask, depth, normals, info, (shape, cam) = _one(rng, size)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -32,7 +38,7 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell)
+            m, d, n, i, _ = _one(rng, cell, cutter)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -41,10 +47,13 @@ def sample(seed: int, size: int = 256, style: str | None = None) -> dict:
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size):
+def _one(rng, size, cutter=None):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)
         cam, view = render.random_camera(rng)
+        if cutter is not None and cutter.random() < FACE_SHARE:
+            shape, extra = faces.cut_face(shape, cutter, cam.forward)
+            info += extra
         cam = render.frame(shape, cam, rng)
         mask, depth, normals = render.trace(shape, cam, size)
         if mask.sum() > 0.01 * size * size:

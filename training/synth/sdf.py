@@ -88,6 +88,29 @@ def polygon2d(points) -> "Callable":
     return f
 
 
+def rounded_rect2d(half_u: float, half_v: float, radius: float = 0.0) -> "Callable":
+    """Exact signed distance to a 2D rectangle (±half_u, ±half_v) with corners rounded by `radius`
+    (radius = min(half) gives a slot, equal halves and that radius a disc)."""
+    b = torch.tensor([half_u - radius, half_v - radius], dtype=torch.float32)
+
+    def f(q):
+        d = q.abs() - b
+        return _len(d.clamp(min=0)) + d.max(dim=-1).values.clamp(max=0) - radius
+    return f
+
+
+def repeat2d(profile2d, counts, pitch) -> "Callable":
+    """counts[0] × counts[1] copies of a 2D profile centred on 0, `pitch` apart: each point is measured
+    against its nearest copy, so a grid costs one profile evaluation (exact while copies don't touch)."""
+    n = torch.tensor(counts, dtype=torch.float32)
+    step = torch.tensor(pitch, dtype=torch.float32)
+
+    def f(q):
+        k = torch.minimum(torch.maximum(torch.round(q / step + (n - 1) / 2), torch.zeros(2)), n - 1)
+        return profile2d(q - (k - (n - 1) / 2) * step)
+    return f
+
+
 def extrude(profile2d, h) -> Shape:
     """A 2D polygon in xy extruded along z by ±h."""
     def f(p):

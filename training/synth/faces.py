@@ -1,0 +1,121 @@
+"""Machined features cut into a solid's face: blind pockets (rectangular, round, polygonal), grids of
+pockets, counterbores and steps. Real parts are mostly made by removing material from a face and are
+drawn looking square at it, where a pocket and a boss have the same outline; the random CSG of
+solids.py rarely makes such clean recesses, so the network learnt raised features for them.
+
+The face is found by probing the solid along the chosen axis; every pocket gets a floor (it stops
+part-way through the local thickness)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from . import sdf
+
+CLEARANCE = 0.3    # how far a cutter reaches out of the face, so it cuts cleanly through the surface
+KINDS = ("pocket", "grid", "counterbore", "step")
+KIND_WEIGHTS = (0.4, 0.25, 0.15, 0.2)
+
+
+def probe(shape, axis: int, sign: float, grid: int = 17, reach: float = 1.3, samples: int = 131):
+    """Where rays along −sign·axis enter and leave the solid, on a grid of lateral positions in
+    [−0.95, 0.95]²: (lateral (grid², 2), entry (grid²,), thickness (grid²,)); NaN where a ray misses."""
+    lin = np.linspace(-0.95, 0.95, grid)
+    lat = np.stack(np.meshgrid(lin, lin, indexing="ij"), -1).reshape(-1, 2)
+    along = sign * np.linspace(reach, -reach, samples)
+    pts = np.zeros((len(lat), samples, 3), np.float32)
+    others = [a for a in range(3) if a != axis]
+    pts[..., others[0]] = lat[:, None, 0]
+    pts[..., others[1]] = lat[:, None, 1]
+    pts[..., axis] = along[None]
+    with torch.no_grad():
+        inside = (shape(torch.from_numpy(pts.reshape(-1, 3))) < 0).numpy().reshape(len(lat), samples)
+    hit = inside.any(1)
+    first = inside.argmax(1)
+    after = np.where(np.arange(samples)[None] >= first[:, None], ~inside, False)
+    leave = np.where(after.any(1), after.argmax(1), samples - 1)
+    step = 2 * reach / (samples - 1)
+    entry = np.where(hit, along[first], np.nan)
+    thickness = np.where(hit, (leave - first) * step, np.nan)
+    return lat, entry, thickness
+
+
+def _profile(rng, half_u: float, half_v: float):
+    """A pocket's 2D signed-distance profile centred on 0 within ±half_u × ±half_v."""
+    kind = rng.choice(["rect", "round", "polygon", "slot"], p=[0.35, 0.3, 0.2, 0.15])
+    r = min(half_u, half_v)
+    if kind == "rect":   # machined pockets have some corner radius (the cutter's)
+        return sdf.rounded_rect2d(half_u, half_v, r * float(rng.uniform(0.0, 0.4)))
+    if kind == "slot":
+        return sdf.rounded_rect2d(half_u, half_v, r)
+    if kind == "round":
+        return sdf.rounded_rect2d(r, r, r)
+    n = int(rng.choice([5, 6, 8]))
+    start = rng.uniform(0, 2 * math.pi)
+    return sdf.polygon2d([(r * math.cos(start + 2 * math.pi * k / n), r * math.sin(start + 2 * math.pi * k / n))
+                          for k in range(n)])
+
+
+def _cutter(profile2d, axis, sign, centre_uv, entry, depth):
+    """The profile extruded from CLEARANCE outside the face down to `depth` below it."""
+    half = (depth + CLEARANCE) / 2
+    offset = [0.0, 0.0, 0.0]
+    others = [a for a in range(3) if a != axis]
+    offset[others[0]], offset[others[1]] = float(centre_uv[0]), float(centre_uv[1])
+    offset[axis] = float(entry + sign * (CLEARANCE - depth) / 2)
+    local = sdf.extrude(profile2d, half)
+    t = torch.tensor(offset, dtype=torch.float32)
+    pick = torch.zeros(3, 3)   # (p − t) @ pick = (lateral u, lateral v, along the axis): the cutter's frame
+    pick[others[0], 0] = pick[others[1], 1] = pick[axis, 2] = 1.0
+    return lambda p: local((p - t) @ pick)
+
+
+def cut_face(shape, rng: np.random.Generator, forward=None, facing_share: float = 0.7):
+    """The solid with one random face feature, and its description ("" when no face fits one).
+    `forward`: the camera's view direction; `facing_share` of the features go on the side facing it."""
+    if forward is not None and rng.random() < facing_share:
+        axis = int(np.argmax(np.abs(forward)))
+        sign = -float(np.sign(forward[axis]))
+    else:
+        axis, sign = int(rng.integers(0, 3)), float(rng.choice([-1.0, 1.0]))
+    lat, entry, thick = probe(shape, axis, sign)
+    ok = np.isfinite(entry) & (thick > 0.12)
+    if ok.sum() < 6:
+        return shape, ""
+    # the face: lateral positions within a small band of the nearest entry (a flat-ish top)
+    top = np.nanmax(np.where(ok, sign * entry, np.nan))
+    on_face = ok & (sign * entry > top - 0.08)
+    if on_face.sum() < 4:
+        on_face = ok
+    pts = lat[on_face]
+    lo, hi = pts.min(0), pts.max(0)
+    span = np.maximum(hi - lo, 0.12)
+    face_level = sign * top
+    local_thick = float(np.nanmedian(thick[on_face]))
+    depth = local_thick * float(rng.uniform(0.2, 0.7))
+    kind = str(rng.choice(KINDS, p=KIND_WEIGHTS))
+    if kind == "step":   # remove a slab past a line across the face: a stepped plate
+        u = int(rng.integers(0, 2))
+        centre = (lo + hi) / 2
+        centre[u] = lo[u] + span[u] * float(rng.uniform(0.25, 0.75)) + (1 if rng.random() < 0.5 else -1) * 2.0
+        cutter = _cutter(sdf.rounded_rect2d(2.0, 2.0), axis, sign, centre, face_level, depth)
+        return sdf.subtract(shape, cutter), " -step"
+    if kind == "grid":
+        nu, nv = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        if nu * nv == 1:
+            nu = 2
+        pitch = span * float(rng.uniform(0.6, 0.85)) / np.array([nu, nv])
+        hu, hv = pitch * float(rng.uniform(0.3, 0.42))
+        grid = sdf.repeat2d(_profile(rng, hu, hv), (nu, nv), tuple(float(x) for x in pitch))
+        return sdf.subtract(shape, _cutter(grid, axis, sign, (lo + hi) / 2, face_level, depth)), f" -pocket_grid{nu}x{nv}"
+    size = span * np.array(rng.uniform(0.15, 0.4, 2))
+    centre = pts[int(rng.integers(0, len(pts)))]
+    centre = np.clip(centre, lo + size, hi - size) if np.all(hi - lo > 2 * size) else (lo + hi) / 2
+    cut = sdf.subtract(shape, _cutter(_profile(rng, *size), axis, sign, centre, face_level, depth))
+    if kind == "counterbore":   # a through hole in the pocket's floor
+        r = min(size) * float(rng.uniform(0.3, 0.6))
+        cut = sdf.subtract(cut, _cutter(sdf.rounded_rect2d(r, r, r), axis, sign, centre, face_level, 3.0))
+        return cut, " -counterbore"
+    return cut, " -face_pocket"
