@@ -30,6 +30,9 @@ DATA_RECIPE = (
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
           "the mask; scale-and-shift-invariant RMSE 1.0 on nearness in the mask (training.losses)")
+ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least-squares scale (≥ 0) + shift "
+           "fit of the prediction to the truth, the invariant RMSE with that scale clamped too, plus absolute "
+           "BerHu 0.1 as a scale anchor")
 
 
 def main():
@@ -46,6 +49,7 @@ def main():
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint)
     epoch = checkpoint.get("state", {}).get("epoch")
+    run_state = checkpoint.get("state") or torch.load(run / "last.pt", map_location="cpu", weights_only=True)["state"]
     model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     with (run / "history.csv").open() as f:
@@ -71,7 +75,7 @@ def main():
         "data": DATA_RECIPE + f" Cache: {count:,} drawings ({len(shards)} shards); multi-scale batches "
                               "(128–256²; depthy-0.1.0's run began them at step 1,200).",
         "training": {
-            "losses": LOSSES,
+            "losses": LOSSES + (ALIGNED if run_state.get("aligned") else ""),
             "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) and early stop (patience 5) on validation nRMSE",
             "checkpoint": args.checkpoint,
             "epoch": int(exported["epoch"]),
@@ -91,7 +95,8 @@ def main():
     if args.selection:
         card["training"]["selection"] = args.selection
     card["inference"] = {"default_size": 256, "note": "trained on 128² drawings upsampled to 128–256²; "
-                                                      "measured worse at 512²"}
+                                                      "measured worse at 512²; the engine averages the "
+                                                      "depth of the drawing and of its mirror image"}
     if args.eval_json:
         card["evaluation"] = json.loads(Path(args.eval_json).read_text())
         card["evaluation"]["method"] = ("training/evaluate.py at 256²: nRMSE after the best non-negative "
