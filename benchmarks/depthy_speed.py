@@ -2,9 +2,10 @@
 
     python benchmarks/depthy_speed.py [--repeat 5] [--threads N]
 
-Each row times one network pass and the engine's whole inference (two passes, the drawing and its
-mirror image, averaged; resizing) against the inflate engine on the same drawing in the same run, and
-the engine against the 1-second budget for 512² on the CPU.
+Each row times one network pass and the engine's whole inference at that working size (resizing; up to
+the default 256² two passes, the drawing and its mirror image, averaged; one pass above) against the
+inflate engine on the same drawing in the same run, and the engine against the 1-second budget for 512²
+on the CPU.
 """
 import argparse
 import statistics
@@ -77,6 +78,7 @@ def main():
             print(f"{device:>6} {size:>5}² {t_pass:7.3f}s {t:7.3f}s {t_inflate:8.3f}s {t / t_inflate:14.1f}× "
                   f"{t / 1.0:13.2f}×")
     depthy_engine.free_models()
+
 
 if __name__ == "__main__":
     main()

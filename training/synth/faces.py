@@ -19,6 +19,11 @@ KINDS = ("pocket", "grid", "counterbore", "step")
 KIND_WEIGHTS = (0.4, 0.25, 0.15, 0.2)
 
 
+def _lateral(axis: int) -> list[int]:
+    """The two world axes across `axis` (a face's u and v)."""
+    return [a for a in range(3) if a != axis]
+
+
 def probe(shape, axis: int, sign: float, grid: int = 17, reach: float = 1.3, samples: int = 131):
     """Where rays along −sign·axis enter and leave the solid, on a grid of lateral positions in
     [−0.95, 0.95]²: (lateral (grid², 2), entry (grid²,), thickness (grid²,)); NaN where a ray misses."""
@@ -26,7 +31,7 @@ def probe(shape, axis: int, sign: float, grid: int = 17, reach: float = 1.3, sam
     lat = np.stack(np.meshgrid(lin, lin, indexing="ij"), -1).reshape(-1, 2)
     along = sign * np.linspace(reach, -reach, samples)
     pts = np.zeros((len(lat), samples, 3), np.float32)
-    others = [a for a in range(3) if a != axis]
+    others = _lateral(axis)
     pts[..., others[0]] = lat[:, None, 0]
     pts[..., others[1]] = lat[:, None, 1]
     pts[..., axis] = along[None]
@@ -62,14 +67,12 @@ def _cutter(profile2d, axis, sign, centre_uv, entry, depth):
     """The profile extruded from CLEARANCE outside the face down to `depth` below it."""
     half = (depth + CLEARANCE) / 2
     offset = [0.0, 0.0, 0.0]
-    others = [a for a in range(3) if a != axis]
+    others = _lateral(axis)
     offset[others[0]], offset[others[1]] = float(centre_uv[0]), float(centre_uv[1])
     offset[axis] = float(entry + sign * (CLEARANCE - depth) / 2)
-    local = sdf.extrude(profile2d, half)
-    t = torch.tensor(offset, dtype=torch.float32)
-    pick = torch.zeros(3, 3)   # (p − t) @ pick = (lateral u, lateral v, along the axis): the cutter's frame
+    pick = torch.zeros(3, 3)   # (p − offset) @ pick = (lateral u, lateral v, along the axis): the cutter's frame
     pick[others[0], 0] = pick[others[1], 1] = pick[axis, 2] = 1.0
-    return lambda p: local((p - t) @ pick)
+    return sdf.transform(sdf.extrude(profile2d, half), pick, tuple(offset))
 
 
 def cut_face(shape, rng: np.random.Generator, forward=None, facing_share: float = 0.7):
