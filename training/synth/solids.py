@@ -1,5 +1,6 @@
 """Random solids for technical drawings: a base primitive, attached features (unions, some filleted)
-and removed features (holes, slots, pockets), all seeded by a numpy Generator."""
+and removed features (holes, slots, pockets), and long thin turned parts (rods), all seeded by a numpy
+Generator."""
 from __future__ import annotations
 
 import math
@@ -12,6 +13,8 @@ AXIS_ROTATIONS = {"x": (0.0, 0.0, math.pi / 2), "y": (0.0, 0.0, 0.0), "z": (math
 PRIMITIVES = ("box", "round_box", "cylinder", "cone", "sphere", "ellipsoid", "torus", "capsule",
               "extrusion", "revolution")
 BASE_WEIGHTS = (0.2, 0.15, 0.15, 0.05, 0.03, 0.04, 0.05, 0.05, 0.16, 0.12)
+ROD_KINDS = ("pin", "rounded_pin", "shaft", "tube")
+ROD_WEIGHTS = (0.35, 0.2, 0.3, 0.15)
 
 
 def random_polygon(rng: np.random.Generator, scale: float):
@@ -111,3 +114,21 @@ def random_solid(rng: np.random.Generator):
                              float(rng.uniform(0.01, 0.04)) if rng.random() < 0.3 else 0.0)
         parts.append(f"-{kind}")
     return shape, " ".join(parts)
+
+
+def random_rod(rng: np.random.Generator):
+    """A pin, round-ended pin, stepped shaft or tube 3–14 times as long as it is thick. The primitives
+    above are at most about 4 times longer than wide, so without these a long narrow outline seen
+    side-on was always a flat bar to the network, never a round rod."""
+    half = float(rng.uniform(0.6, 0.9))
+    r = half / float(rng.uniform(3, 14))
+    kind = str(rng.choice(ROD_KINDS, p=ROD_WEIGHTS))
+    if kind == "pin":
+        shape = sdf.cylinder(r, half)
+    elif kind == "rounded_pin":
+        shape = sdf.capsule(r, half - r)
+    elif kind == "shaft":
+        shape = sdf.revolve(sdf.polygon2d(random_profile(rng, r, half)))
+    else:
+        shape = sdf.subtract(sdf.cylinder(r, half), sdf.cylinder(r * float(rng.uniform(0.5, 0.8)), half + 0.1))
+    return sdf.transform(shape, axis_rotation(rng, 0.15), (0.0, 0.0, 0.0)), f"rod:{kind}"
