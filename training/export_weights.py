@@ -49,7 +49,9 @@ def main():
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint)
     epoch = checkpoint.get("state", {}).get("epoch")
-    run_state = checkpoint.get("state") or torch.load(run / "last.pt", map_location="cpu", weights_only=True)["state"]
+    # best.pt is a bare state dict: the run's settings (e.g. --aligned) are in last.pt; mmap reads only them
+    run_state = checkpoint.get("state") or torch.load(run / "last.pt", map_location="cpu", weights_only=True,
+                                                      mmap=True)["state"]
     model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     with (run / "history.csv").open() as f:
