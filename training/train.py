@@ -78,6 +78,13 @@ class ShardStream:
         return img, near, mask
 
 
+def initial_weights(path) -> dict:
+    """float32 weights from a shipped .pt (a bare state dict) or a run's checkpoint (weights under "model")."""
+    weights = torch.load(path, weights_only=True, map_location="cpu")
+    weights = weights.get("model", weights)
+    return {k: v.float() for k, v in weights.items()}
+
+
 def validation_set(size, cache_dir: Path):
     path = cache_dir / f"val-{size}.npz"
     if not path.exists():
@@ -117,7 +124,7 @@ def main():
     p.add_argument("--minutes", type=float, required=True, help="time box; a checkpoint is written at the end")
     p.add_argument("--run", required=True)
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--init", help="start from these weights (a shipped .pt)")
+    p.add_argument("--init", help="start from these weights (a shipped .pt, or a run's best.pt / last.pt)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--scales", type=int, nargs="*", default=[128, 128, 160, 192, 256],
                    help="batch sides drawn at random (cache images are upsampled)")
@@ -142,7 +149,7 @@ def main():
         state = ck["state"]
         print(f"resumed at step {state['step']} ({state['samples']} samples)")
     elif args.init:
-        model.load_state_dict({k: v.float() for k, v in torch.load(args.init, weights_only=True).items()})
+        model.load_state_dict(initial_weights(args.init))
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"

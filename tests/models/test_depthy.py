@@ -55,6 +55,17 @@ def test_training_steps_lower_the_loss():
     assert float(loss.detach()) < 0.7 * first
 
 
+def test_training_starts_from_shipped_weights_or_a_run_checkpoint(tmp_path):
+    from training.train import initial_weights
+    state = {"w": torch.randn(3, 3).half(), "b": torch.randn(3).half()}
+    torch.save(state, tmp_path / "shipped.pt")
+    torch.save({"model": state, "opt": {}, "state": {"step": 7}}, tmp_path / "last.pt")
+    for name in ("shipped.pt", "last.pt"):
+        got = initial_weights(tmp_path / name)
+        assert set(got) == {"w", "b"} and got["w"].dtype == torch.float32
+        assert torch.equal(got["w"], state["w"].float())
+
+
 def test_weights_round_trip_and_tamper_refused(tmp_path):
     state = {"a": torch.randn(4, 4), "steps": torch.tensor(3)}
     path = weights.save(state, {"note": "test"}, name="tiny", folder=tmp_path)
