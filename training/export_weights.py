@@ -25,7 +25,10 @@ DATA_RECIPE = (
     "boundaries and creases, optional dash-dot centre lines and (on 30 % of single-figure drawings, in "
     "caches rendered from seed 3,000,000 on) dashed hidden lines; styles line art / flat fill / shaded / "
     "sketchy on toned paper with noise, blur and JPEG; 1–3 figures per image; rendered at 128² (cache "
-    "seeds 1,000,000+, 2,000,000+, 3,000,000+), horizontal flips.")
+    "seeds 1,000,000+, 2,000,000+, 3,000,000+), horizontal flips. Caches from seed 3,100,000 on "
+    "(make_cache --face-features) also cut blind pockets, pocket grids, counterbores and steps into 40 % "
+    "of the figures; caches from seed 3,200,000 on (--rods) make 15 % of the figures pins, shafts or "
+    "tubes 3–14 times as long as they are thick.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
