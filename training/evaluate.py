@@ -63,11 +63,16 @@ def _load(path):
         return {k: z[k] for k in z.files}
 
 
-def load_depthy(weights_path):
-    state = torch.load(weights_path, map_location="cpu", weights_only=True)
+def depthy_weights(path) -> dict:
+    """float32 weights from a shipped .pt (a bare state dict) or a run's checkpoint (weights under "model")."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
     state = state.get("model", state)
+    return {k: v.float() for k, v in state.items()}
+
+
+def load_depthy(weights_path):
     model = Depthy()
-    model.load_state_dict({k: v.float() for k, v in state.items()})
+    model.load_state_dict(depthy_weights(weights_path))
     return model.eval()
 
 

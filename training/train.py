@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from depthy_blender.core import metrics
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import losses
+from training.evaluate import depthy_weights
 from training.synth import dataset
 
 VAL_SEEDS = range(900_000, 900_160)
@@ -76,13 +77,6 @@ class ShardStream:
                 near = F.interpolate(near[:keep, None], size=(side, side), mode="bilinear", align_corners=False)[:, 0]
                 mask = F.interpolate(mask[:keep, None].float(), size=(side, side), mode="nearest")[:, 0] > 0.5
         return img, near, mask
-
-
-def initial_weights(path) -> dict:
-    """float32 weights from a shipped .pt (a bare state dict) or a run's checkpoint (weights under "model")."""
-    weights = torch.load(path, weights_only=True, map_location="cpu")
-    weights = weights.get("model", weights)
-    return {k: v.float() for k, v in weights.items()}
 
 
 def validation_set(size, cache_dir: Path):
@@ -149,7 +143,7 @@ def main():
         state = ck["state"]
         print(f"resumed at step {state['step']} ({state['samples']} samples)")
     elif args.init:
-        model.load_state_dict(initial_weights(args.init))
+        model.load_state_dict(depthy_weights(args.init))
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"

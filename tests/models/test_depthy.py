@@ -56,12 +56,12 @@ def test_training_steps_lower_the_loss():
 
 
 def test_training_starts_from_shipped_weights_or_a_run_checkpoint(tmp_path):
-    from training.train import initial_weights
+    from training.evaluate import depthy_weights
     state = {"w": torch.randn(3, 3).half(), "b": torch.randn(3).half()}
     torch.save(state, tmp_path / "shipped.pt")
     torch.save({"model": state, "opt": {}, "state": {"step": 7}}, tmp_path / "last.pt")
     for name in ("shipped.pt", "last.pt"):
-        got = initial_weights(tmp_path / name)
+        got = depthy_weights(tmp_path / name)
         assert set(got) == {"w", "b"} and got["w"].dtype == torch.float32
         assert torch.equal(got["w"], state["w"].float())
 
