@@ -38,6 +38,15 @@ ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least
            "BerHu 0.1 as a scale anchor")
 
 
+def checkpoint_row(history: list[dict], state: dict | None) -> dict:
+    """The history row a checkpoint was written at. last.pt carries its state and is found by its step (not
+    its epoch: the time box's final row repeats the epoch number of the row before it); best.pt is a bare
+    state dict, written at the row with the lowest validation nRMSE."""
+    if state is not None:
+        return next(r for r in history if int(r["step"]) == state["step"])
+    return min(history, key=lambda r: float(r["val_nrmse"]))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--run", required=True)
@@ -51,7 +60,6 @@ def main():
     run = Path(args.run)
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint)
-    epoch = checkpoint.get("state", {}).get("epoch")
     # best.pt is a bare state dict: the run's settings (e.g. --aligned) are in last.pt; mmap reads only them
     run_state = checkpoint.get("state") or torch.load(run / "last.pt", map_location="cpu", weights_only=True,
                                                       mmap=True)["state"]
@@ -61,7 +69,7 @@ def main():
         history = list(csv.DictReader(f))
     best = min(history, key=lambda r: float(r["val_nrmse"]))
     last = history[-1]
-    exported = next((r for r in history if epoch is not None and int(r["epoch"]) == epoch), best)
+    exported = checkpoint_row(history, checkpoint.get("state"))
     shards = sorted(s for folder in args.cache for s in Path(folder).glob("shard-*[0-9].npz"))
     count = 0
     for shard in shards:

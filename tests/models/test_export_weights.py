@@ -1,0 +1,26 @@
+"""The model card describes the checkpoint that was exported (training.export_weights.checkpoint_row)."""
+import pytest
+
+pytest.importorskip("torch")
+
+from training.export_weights import checkpoint_row  # noqa: E402
+
+# A time-boxed run: epochs 1 and 2 end at steps 300 and 600; the time box stops at step 655, still epoch 2.
+HISTORY = [
+    {"epoch": "1", "step": "300", "samples": "3600", "val_nrmse": "0.160"},
+    {"epoch": "2", "step": "600", "samples": "7200", "val_nrmse": "0.150"},
+    {"epoch": "2", "step": "655", "samples": "7860", "val_nrmse": "0.151"},
+]
+
+
+def test_last_checkpoint_is_the_time_box_row_not_the_first_row_of_its_epoch():
+    row = checkpoint_row(HISTORY, {"epoch": 2, "step": 655, "samples": 7860})
+    assert (row["step"], row["samples"]) == ("655", "7860")
+
+
+def test_last_checkpoint_written_at_an_epoch_end():
+    assert checkpoint_row(HISTORY, {"epoch": 1, "step": 300})["samples"] == "3600"
+
+
+def test_bare_best_checkpoint_is_the_lowest_validation_row():
+    assert checkpoint_row(HISTORY, None)["step"] == "600"
