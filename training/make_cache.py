@@ -3,6 +3,7 @@
     python -m training.make_cache --size 128 --start 1000000 --count 40000 --out training/cache/train128
     python -m training.make_cache ... --face-features     # pockets, grids, counterbores, steps (synth/faces.py)
     python -m training.make_cache ... --rods              # long thin pins, shafts, tubes (solids.random_rod)
+    python -m training.make_cache ... --blobs             # smooth organic figures (solids.random_blob)
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -26,6 +27,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--face-features", action="store_true", help="cut machined features into some faces")
     p.add_argument("--rods", action="store_true", help="make some figures long thin pins, shafts or tubes")
+    p.add_argument("--blobs", action="store_true", help="make some figures smooth organic shapes")
     args = p.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -36,7 +38,7 @@ def main():
             continue
         t0 = time.time()
         seeds = range(args.start + k * args.shard, args.start + min(args.count, (k + 1) * args.shard))
-        items = [dataset.sample(s, args.size, face_features=args.face_features, rods=args.rods) for s in seeds]
+        items = [dataset.sample(s, args.size, face_features=args.face_features, rods=args.rods, blobs=args.blobs) for s in seeds]
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, seeds=np.array(list(seeds)),
                  image=np.stack([(i["image"] * 255 + 0.5).astype(np.uint8) for i in items]),

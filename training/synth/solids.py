@@ -1,6 +1,6 @@
 """Random solids for technical drawings: a base primitive, attached features (unions, some filleted)
-and removed features (holes, slots, pockets), and long thin turned parts (rods), all seeded by a numpy
-Generator."""
+and removed features (holes, slots, pockets), long thin turned parts (rods) and smooth organic figures
+(blobs), all seeded by a numpy Generator."""
 from __future__ import annotations
 
 import math
@@ -132,3 +132,21 @@ def random_rod(rng: np.random.Generator):
     else:
         shape = sdf.subtract(sdf.cylinder(r, half), sdf.cylinder(r * float(rng.uniform(0.5, 0.8)), half + 0.1))
     return sdf.transform(shape, axis_rotation(rng, 0.15), (0.0, 0.0, 0.0)), f"rod:{kind}"
+
+
+def random_blob(rng: np.random.Generator):
+    """A smooth organic figure: 3–7 ellipsoids and capsules blended with wide fillets, like a sculpted
+    animal, a vase or a handle. Every other solid here is machined (flat faces, sharp or small-radius
+    edges), while a drawing of a sculpted or cast object has soft, rounded volumes everywhere."""
+    count = int(rng.integers(3, 8))
+    shape = None
+    for k in range(count):
+        centre = tuple(rng.uniform(-0.4, 0.4, 3) * (0.4 if k == 0 else 1.0))
+        if rng.random() < 0.65:
+            part = sdf.ellipsoid([float(v) for v in rng.uniform(0.12, 0.45, 3)])
+        else:
+            radius = float(rng.uniform(0.06, 0.18))
+            part = sdf.capsule(radius, float(rng.uniform(0.1, 0.4)))
+        part = sdf.transform(part, sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3)), centre)
+        shape = part if shape is None else sdf.union(shape, part, float(rng.uniform(0.08, 0.25)))
+    return shape, f"blob:{count}"
