@@ -3,9 +3,9 @@
     python benchmarks/depthy_speed.py [--repeat 5] [--threads N]
 
 Each row times one network pass and the engine's whole inference at that working size (resizing; up to
-the default 256² two passes, the drawing and its mirror image, averaged; one pass above) against the
-inflate engine on the same drawing in the same run, and the engine against the 1-second budget for 512²
-on the CPU.
+the default 256² four passes averaged, the drawing and its mirror image at that size and at 0.75 of it;
+one pass above) against the inflate engine on the same drawing in the same run, and the engine against
+the 1-second budget for 512² on the CPU.
 """
 import argparse
 import statistics

@@ -108,8 +108,9 @@ def main():
     if args.selection:
         card["training"]["selection"] = args.selection
     card["inference"] = {"default_size": 256, "note": "trained on 128² drawings upsampled to 128–256²; "
-                                                      "measured worse at 512²; the engine averages the "
-                                                      "depth of the drawing and of its mirror image"}
+                                                      "measured worse at 512²; up to 256² the engine averages "
+                                                      "the drawing and its mirror image, each read at the "
+                                                      "working size and at 0.75 of it (four passes)"}
     if args.eval_json:
         card["evaluation"] = json.loads(Path(args.eval_json).read_text())
         card["evaluation"]["method"] = ("training/evaluate.py at 256²: nRMSE after the best non-negative "

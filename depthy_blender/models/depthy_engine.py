@@ -11,7 +11,11 @@ from . import backends, device as devices, weights
 DEFAULT_SIZE = 256   # the largest size seen in training; much larger drawings look unlike the training data
 _MODELS: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
-settings = {"device": "AUTO", "size": DEFAULT_SIZE, "mirror_average": True}   # set by the add-on preferences / the CLI
+# At the default size and below, the engine also reads the drawing at this fraction of the working size
+# and averages the two answers (measured on the selection set: nRMSE 0.1554 → 0.1534 with weights 0.5.0).
+SECOND_SCALE = 0.75
+settings = {"device": "AUTO", "size": DEFAULT_SIZE, "mirror_average": True,   # set by the add-on preferences / the CLI
+            "scale_average": True}
 
 
 def available() -> str | None:
@@ -59,26 +63,42 @@ def paper_composite(rgba: np.ndarray) -> np.ndarray:
     return rgba[..., :3] * a + (1.0 - a)
 
 
+def _resized(x, size: int):
+    import torch.nn.functional as F
+    h, w = x.shape[-2:]
+    scale = size / max(h, w)
+    target = (max(32, round(h * scale)), max(32, round(w * scale)))
+    return F.interpolate(x, size=target, mode="bilinear", align_corners=False, antialias=True)
+
+
+def _read(model, x, mirror: bool):
+    out = model(x).float()
+    if mirror:
+        # a drawing and its mirror image have mirrored depth; averaging both answers evens out the
+        # network's left/right quirks (measured: ~1 % lower nRMSE on every evaluation set). The passes
+        # run one after the other so peak memory stays that of one.
+        out = (out + model(x.flip(-1)).float().flip(-1)) / 2
+    return out
+
+
 def run_network(rgb: np.ndarray, device: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """(nearness, mask probability) at the image's size; the longer side is resized to `size`."""
+    """(nearness, mask probability) at the image's size; the longer side is resized to `size`. Up to the
+    default size the answer averages the mirror image and a second, smaller scale; larger working sizes
+    (a user's choice for detail) take one pass, so 512² stays within the 1-second budget."""
     import torch
     import torch.nn.functional as F
     model = get_model(device)
     dtype = devices.dtype_for(device)
     h, w = rgb.shape[:2]
-    scale = size / max(h, w)
-    th, tw = max(32, round(h * scale)), max(32, round(w * scale))
     x = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None]
     with torch.inference_mode():
-        x = F.interpolate(x, size=(th, tw), mode="bilinear", align_corners=False, antialias=True)
-        x = x.to(device=device, dtype=dtype)
-        out = model(x).float()
-        if settings["mirror_average"] and max(th, tw) <= DEFAULT_SIZE:
-            # a drawing and its mirror image have mirrored depth; averaging both answers evens out the
-            # network's left/right quirks (measured: ~1 % lower nRMSE on every evaluation set). The two
-            # passes run one after the other so peak memory stays that of one. Larger working sizes (a
-            # user's choice for detail) keep one pass, so 512² stays within the 1-second budget.
-            out = (out + model(x.flip(-1)).float().flip(-1)) / 2
+        working = _resized(x, size)
+        small = max(working.shape[-2:]) <= DEFAULT_SIZE
+        out = _read(model, working.to(device=device, dtype=dtype), small and settings["mirror_average"])
+        if small and settings["scale_average"]:
+            second = _resized(x, round(size * SECOND_SCALE)).to(device=device, dtype=dtype)
+            second = _read(model, second, settings["mirror_average"])
+            out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
         out = F.interpolate(out, size=(h, w), mode="bilinear", align_corners=False).cpu()
     return out[0, 0].numpy(), torch.sigmoid(out[0, 1]).numpy()
 

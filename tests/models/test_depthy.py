@@ -173,6 +173,26 @@ def test_engine_answers_a_mirrored_drawing_with_the_mirrored_depth(model):
     assert not np.allclose(near[:, ::-1], near, atol=1e-3)      # the drawing itself is not symmetric
 
 
+def test_engine_averages_two_scales_up_to_the_default_size_and_reads_larger_sizes_once():
+    from depthy_blender.models import depthy_engine
+    seen = []
+
+    def width_reporter(x):      # answers every pixel with the width it was given, so averages show
+        seen.append(tuple(x.shape[-2:]))
+        return torch.full((1, 2, *x.shape[-2:]), float(x.shape[-1]))
+    rgb = np.zeros((100, 200, 3), np.float32)
+    depthy_engine.use_model(width_reporter)
+    try:
+        near, _ = depthy_engine.run_network(rgb, "cpu", 256)
+        assert seen == [(128, 256), (128, 256), (96, 192), (96, 192)]     # each scale with its mirror image
+        assert np.allclose(near, (256 + 192) / 2)
+        seen.clear()
+        near, _ = depthy_engine.run_network(rgb, "cpu", 512)
+        assert seen == [(256, 512)] and np.allclose(near, 512)
+    finally:
+        depthy_engine.free_models()
+
+
 def _front_view(shape, size=128, perspective=0.0):
     from training.synth import render, ink
     cam = render.Camera(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), 1.2, np.zeros(3), perspective)
