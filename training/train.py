@@ -73,8 +73,11 @@ class ShardStream:
             side = int(self.rng.choice(self.scales))
             if side != self.size:
                 keep = max(1, round(len(rows) * (self.size / side) ** 2))   # about the same pixels per batch
-                img = F.interpolate(img[:keep], size=(side, side), mode="bilinear", align_corners=False)
-                near = F.interpolate(near[:keep, None], size=(side, side), mode="bilinear", align_corners=False)[:, 0]
+                smooth = side < self.size   # shrinking: average, as the engine's own resize does, not alias lines
+                img = F.interpolate(img[:keep], size=(side, side), mode="bilinear", align_corners=False,
+                                    antialias=smooth)
+                near = F.interpolate(near[:keep, None], size=(side, side), mode="bilinear", align_corners=False,
+                                     antialias=smooth)[:, 0]
                 mask = F.interpolate(mask[:keep, None].float(), size=(side, side), mode="nearest")[:, 0] > 0.5
         return img, near, mask
 
