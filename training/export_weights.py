@@ -28,7 +28,9 @@ DATA_RECIPE = (
     "seeds 1,000,000+, 2,000,000+, 3,000,000+), horizontal flips. Caches from seed 3,100,000 on "
     "(make_cache --face-features) also cut blind pockets, pocket grids, counterbores and steps into 40 % "
     "of the figures; caches from seed 3,200,000 on (--rods) make 15 % of the figures pins, shafts or "
-    "tubes 3–14 times as long as they are thick.")
+    "tubes 3–14 times as long as they are thick. Caches from seed 4,000,000 on are rendered at 256² for a "
+    "finish at the add-on's working size: seeds 4,000,000+ with --face-features --rods --blobs (--blobs: "
+    "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
@@ -85,8 +87,8 @@ def main():
                         "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
         "parameters": parameter_count(model),
         "precision": "float16 (loaded as float32 on the CPU)",
-        "data": DATA_RECIPE + f" Cache: {count:,} drawings ({len(shards)} shards); multi-scale batches "
-                              "(128–256²; depthy-0.1.0's run began them at step 1,200).",
+        "data": DATA_RECIPE + f" This run's cache: {count:,} drawings ({len(shards)} shards); multi-scale "
+                              "batches (128² caches upsampled to 128–256², 256² caches shrunk to 192–256²).",
         "training": {
             "losses": LOSSES + (ALIGNED if run_state.get("aligned") else ""),
             "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) and early stop (patience 5) on validation nRMSE",
@@ -107,7 +109,8 @@ def main():
                                             f"{parent_totals[1]:,} s are included in the totals)")
     if args.selection:
         card["training"]["selection"] = args.selection
-    card["inference"] = {"default_size": 256, "note": "trained on 128² drawings upsampled to 128–256²; "
+    card["inference"] = {"default_size": 256, "note": "trained mostly on 128² drawings upsampled to "
+                                                      "128–256², finished on drawings rendered at 256²; "
                                                       "measured worse at 512²; up to 256² the engine averages "
                                                       "the drawing and its mirror image, each read at the "
                                                       "working size and at 0.75 of it (four passes)"}
