@@ -3,8 +3,9 @@ pockets, counterbores and steps. Real parts are mostly made by removing material
 drawn looking square at it, where a pocket and a boss have the same outline; the random CSG of
 solids.py rarely makes such clean recesses, so the network learnt raised features for them.
 
-The face is found by probing the solid along the chosen axis; every pocket gets a floor (it stops
-part-way through the local thickness)."""
+Lightening-pocket lattices (rib_lattice: square or honeycomb cells between thin ribs) are a separate
+option. The face is found by probing the solid along the chosen axis; every pocket gets a floor (it
+stops part-way through the local thickness)."""
 from __future__ import annotations
 
 import math
@@ -75,6 +76,22 @@ def _cutter(profile2d, axis, sign, centre_uv, entry, depth):
     return sdf.transform(sdf.extrude(profile2d, half), pick, tuple(offset))
 
 
+def _face(shape, axis: int, sign: float):
+    """The face looking along +sign·axis: (lateral points on it, their min, max, the face's coordinate
+    along the axis, the solid's median thickness under it), or None when the solid shows no such face."""
+    lat, entry, thick = probe(shape, axis, sign)
+    ok = np.isfinite(entry) & (thick > 0.12)
+    if ok.sum() < 6:
+        return None
+    # the face: lateral positions within a small band of the nearest entry (a flat-ish top)
+    top = np.nanmax(np.where(ok, sign * entry, np.nan))
+    on_face = ok & (sign * entry > top - 0.08)
+    if on_face.sum() < 4:
+        on_face = ok
+    pts = lat[on_face]
+    return pts, pts.min(0), pts.max(0), sign * top, float(np.nanmedian(thick[on_face]))
+
+
 def cut_face(shape, rng: np.random.Generator, forward=None, facing_share: float = 0.7):
     """The solid with one random face feature, and its description ("" when no face fits one).
     `forward`: the camera's view direction; `facing_share` of the features go on the side facing it."""
@@ -83,20 +100,11 @@ def cut_face(shape, rng: np.random.Generator, forward=None, facing_share: float 
         sign = -float(np.sign(forward[axis]))
     else:
         axis, sign = int(rng.integers(0, 3)), float(rng.choice([-1.0, 1.0]))
-    lat, entry, thick = probe(shape, axis, sign)
-    ok = np.isfinite(entry) & (thick > 0.12)
-    if ok.sum() < 6:
+    face = _face(shape, axis, sign)
+    if face is None:
         return shape, ""
-    # the face: lateral positions within a small band of the nearest entry (a flat-ish top)
-    top = np.nanmax(np.where(ok, sign * entry, np.nan))
-    on_face = ok & (sign * entry > top - 0.08)
-    if on_face.sum() < 4:
-        on_face = ok
-    pts = lat[on_face]
-    lo, hi = pts.min(0), pts.max(0)
+    pts, lo, hi, face_level, local_thick = face
     span = np.maximum(hi - lo, 0.12)
-    face_level = sign * top
-    local_thick = float(np.nanmedian(thick[on_face]))
     depth = local_thick * float(rng.uniform(0.2, 0.7))
     kind = str(rng.choice(KINDS, p=KIND_WEIGHTS))
     if kind == "step":   # remove a slab past a line across the face: a stepped plate
@@ -122,3 +130,43 @@ def cut_face(shape, rng: np.random.Generator, forward=None, facing_share: float 
         cut = sdf.subtract(cut, _cutter(sdf.rounded_rect2d(r, r, r), axis, sign, centre, face_level, 3.0))
         return cut, " -counterbore"
     return cut, " -face_pocket"
+
+
+def _lattice(rng, pitch: float, wall: float, counts):
+    """Pocket cells `pitch` apart with `wall`-thick ribs between them: a square grid of rounded squares,
+    or a honeycomb (hexagons in rows offset by half a cell)."""
+    inner = (pitch - wall) / 2
+    if rng.random() < 0.5:
+        return sdf.repeat2d(sdf.rounded_rect2d(inner, inner, inner * float(rng.uniform(0.0, 0.3))),
+                            counts, (pitch, pitch)), "square"
+    row = pitch * math.sqrt(3) / 2
+    corner = inner * 2 / math.sqrt(3)    # a hexagon with flats `inner` from its centre
+    hexagon = sdf.polygon2d([(corner * math.cos(math.pi / 6 + k * math.pi / 3),
+                              corner * math.sin(math.pi / 6 + k * math.pi / 3)) for k in range(6)])
+    rows = sdf.repeat2d(hexagon, counts, (pitch, 2 * row))
+    shift = torch.tensor([pitch / 2, row], dtype=torch.float32)   # every other row, half a cell along
+    return (lambda q: torch.minimum(rows(q), rows(q - shift))), "honeycomb"
+
+
+def rib_lattice(shape, outline, rng: np.random.Generator, forward):
+    """Lightening pockets: a dense lattice of blind cells cut into the face looking at the camera, thin
+    ribs between them and a rim left inside the face's `outline` (a 2D signed distance in the face's
+    lateral axes; edge cells are cut short by it), as on a ribbed bracket or a honeycomb panel.
+    Square-on, each cell is a closed outline like a boss's; only the paired lines of the thin ribs say
+    the cells are recesses. Returns (solid, description)."""
+    axis = int(np.argmax(np.abs(forward)))
+    sign = -float(np.sign(forward[axis]))
+    face = _face(shape, axis, sign)
+    if face is None:
+        return shape, ""
+    _, lo, hi, face_level, local_thick = face
+    span = np.maximum(hi - lo, 0.12)
+    pitch = float(span.max()) / float(rng.uniform(3, 8))
+    wall = pitch * float(rng.uniform(0.08, 0.2))
+    depth = local_thick * float(rng.uniform(0.4, 0.85))
+    rim = wall * float(rng.uniform(1.0, 2.0))
+    counts = tuple(int(math.ceil(float(x) / pitch)) + 2 for x in span)
+    cells, kind = _lattice(rng, pitch, wall, counts)
+    centre = torch.tensor((lo + hi) / 2, dtype=torch.float32)
+    profile = lambda q: torch.maximum(cells(q), outline(q + centre) + rim)   # noqa: E731  (cells inside the rim)
+    return sdf.subtract(shape, _cutter(profile, axis, sign, (lo + hi) / 2, face_level, depth)), f" -ribbed_{kind}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from . import sdf
 
@@ -150,3 +151,16 @@ def random_blob(rng: np.random.Generator):
         part = sdf.transform(part, sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3)), centre)
         shape = part if shape is None else sdf.union(shape, part, float(rng.uniform(0.08, 0.25)))
     return shape, f"blob:{count}"
+
+
+def random_plate(rng: np.random.Generator, axis: int):
+    """A flat plate (L, T, U, polygon or free outline, 0.1–0.4 thick) lying across `axis`, to carry a
+    lattice of lightening pockets (faces.rib_lattice): (solid, its 2D outline in the other two axes, in
+    increasing order, as faces.rib_lattice takes it, description)."""
+    outline = sdf.polygon2d(random_polygon(rng, float(rng.uniform(0.6, 0.9))))
+    plate = sdf.extrude(outline, float(rng.uniform(0.05, 0.2)))
+    along = [a for a in range(3) if a != axis] + [axis]    # the plate's (x, y, z) in world axes
+    frame = torch.zeros(3, 3)
+    for local, world in enumerate(along):
+        frame[world, local] = 1.0
+    return sdf.transform(plate, frame, (0.0, 0.0, 0.0)), outline, "plate"
