@@ -59,9 +59,7 @@ def _profile(rng, half_u: float, half_v: float):
     if kind == "round":
         return sdf.rounded_rect2d(r, r, r)
     n = int(rng.choice([5, 6, 8]))
-    start = rng.uniform(0, 2 * math.pi)
-    return sdf.polygon2d([(r * math.cos(start + 2 * math.pi * k / n), r * math.sin(start + 2 * math.pi * k / n))
-                          for k in range(n)])
+    return sdf.regular_polygon2d(r, n, rng.uniform(0, 2 * math.pi))
 
 
 def _cutter(profile2d, axis, sign, centre_uv, entry, depth):
@@ -71,9 +69,7 @@ def _cutter(profile2d, axis, sign, centre_uv, entry, depth):
     others = _lateral(axis)
     offset[others[0]], offset[others[1]] = float(centre_uv[0]), float(centre_uv[1])
     offset[axis] = float(entry + sign * (CLEARANCE - depth) / 2)
-    pick = torch.zeros(3, 3)   # (p − offset) @ pick = (lateral u, lateral v, along the axis): the cutter's frame
-    pick[others[0], 0] = pick[others[1], 1] = pick[axis, 2] = 1.0
-    return sdf.transform(sdf.extrude(profile2d, half), pick, tuple(offset))
+    return sdf.along_axis(sdf.extrude(profile2d, half), axis, tuple(offset))
 
 
 def _face(shape, axis: int, sign: float):
@@ -140,9 +136,7 @@ def _lattice(rng, pitch: float, wall: float, counts):
         return sdf.repeat2d(sdf.rounded_rect2d(inner, inner, inner * float(rng.uniform(0.0, 0.3))),
                             counts, (pitch, pitch)), "square"
     row = pitch * math.sqrt(3) / 2
-    corner = inner * 2 / math.sqrt(3)    # a hexagon with flats `inner` from its centre
-    hexagon = sdf.polygon2d([(corner * math.cos(math.pi / 6 + k * math.pi / 3),
-                              corner * math.sin(math.pi / 6 + k * math.pi / 3)) for k in range(6)])
+    hexagon = sdf.regular_polygon2d(inner * 2 / math.sqrt(3), 6, math.pi / 6)   # flats `inner` from its centre
     rows = sdf.repeat2d(hexagon, counts, (pitch, 2 * row))
     shift = torch.tensor([pitch / 2, row], dtype=torch.float32)   # every other row, half a cell along
     return (lambda q: torch.minimum(rows(q), rows(q - shift))), "honeycomb"
@@ -167,6 +161,7 @@ def rib_lattice(shape, outline, rng: np.random.Generator, forward):
     rim = wall * float(rng.uniform(1.0, 2.0))
     counts = tuple(int(math.ceil(float(x) / pitch)) + 2 for x in span)
     cells, kind = _lattice(rng, pitch, wall, counts)
-    centre = torch.tensor((lo + hi) / 2, dtype=torch.float32)
-    profile = lambda q: torch.maximum(cells(q), outline(q + centre) + rim)   # noqa: E731  (cells inside the rim)
-    return sdf.subtract(shape, _cutter(profile, axis, sign, (lo + hi) / 2, face_level, depth)), f" -ribbed_{kind}"
+    centre = (lo + hi) / 2
+    to_face = torch.tensor(centre, dtype=torch.float32)
+    profile = lambda q: torch.maximum(cells(q), outline(q + to_face) + rim)   # noqa: E731  (cells inside the rim)
+    return sdf.subtract(shape, _cutter(profile, axis, sign, centre, face_level, depth)), f" -ribbed_{kind}"

@@ -88,6 +88,12 @@ def polygon2d(points) -> "Callable":
     return f
 
 
+def regular_polygon2d(radius: float, n: int, start: float) -> "Callable":
+    """A regular n-gon with corners `radius` from 0, the first at angle `start`."""
+    return polygon2d([(radius * math.cos(start + 2 * math.pi * k / n), radius * math.sin(start + 2 * math.pi * k / n))
+                      for k in range(n)])
+
+
 def rounded_rect2d(half_u: float, half_v: float, radius: float = 0.0) -> "Callable":
     """Exact signed distance to a 2D rectangle (±half_u, ±half_v) with corners rounded by `radius`
     (radius = min(half) gives a slot, equal halves and that radius a disc)."""
@@ -156,6 +162,15 @@ def subtract(a, b, k: float = 0.0) -> Shape:
         h = (0.5 - 0.5 * (db - da) / k).clamp(0, 1)
         return db + (da - db) * h + k * h * (1 - h)
     return f
+
+
+def along_axis(shape, axis: int, offset=(0.0, 0.0, 0.0)) -> Shape:
+    """A shape built along z, placed with its z along world `axis`, its x and y along the other two
+    axes in increasing order, its origin at `offset`."""
+    lateral = [a for a in range(3) if a != axis]
+    pick = torch.zeros(3, 3)   # (p − offset) @ pick = (lateral u, lateral v, along the axis)
+    pick[lateral[0], 0] = pick[lateral[1], 1] = pick[axis, 2] = 1.0
+    return transform(shape, pick, offset)
 
 
 def rotation_matrix(axis_angles) -> torch.Tensor:

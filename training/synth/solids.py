@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from . import sdf
 
@@ -159,8 +158,4 @@ def random_plate(rng: np.random.Generator, axis: int):
     increasing order, as faces.rib_lattice takes it, description)."""
     outline = sdf.polygon2d(random_polygon(rng, float(rng.uniform(0.6, 0.9))))
     plate = sdf.extrude(outline, float(rng.uniform(0.05, 0.2)))
-    along = [a for a in range(3) if a != axis] + [axis]    # the plate's (x, y, z) in world axes
-    frame = torch.zeros(3, 3)
-    for local, world in enumerate(along):
-        frame[world, local] = 1.0
-    return sdf.transform(plate, frame, (0.0, 0.0, 0.0)), outline, "plate"
+    return sdf.along_axis(plate, axis), outline, "plate"
