@@ -1,10 +1,11 @@
 """Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
 
-    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N]
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
 the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
-mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask).
+mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
+set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind.
 """
 import argparse
 import json
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "training" / "cache"
 MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
 TEST_SEEDS = range(0, 300)
+PLATE_SEEDS_FROM = 5_000_000
+PLATE_COUNT = 40
 MESH_SUFFIXES = {".stl", ".obj", ".ply"}
 
 
@@ -47,6 +50,21 @@ def mesh_test_set(size=256):
                 item = meshes.view_sample(mesh_path, view, size, seed=7000 + 10 * i + j)
                 if item["mask"].mean() > 0.02:
                     items.append(item)
+        _save(path, items)
+    return _load(path)
+
+
+def plate_test_set(size=256):
+    """The first PLATE_COUNT drawings from seed PLATE_SEEDS_FROM on that are one ribbed plate (no other
+    figure): pockets seen square-on, which read as bumps unless the lines say otherwise."""
+    path = CACHE / f"plates-{size}.npz"
+    if not path.exists():
+        items, seed = [], PLATE_SEEDS_FROM
+        while len(items) < PLATE_COUNT:
+            item = dataset.sample(seed, size, ribs=True)
+            if "ribbed" in item["info"] and "|" not in item["info"]:
+                items.append(item)
+            seed += 1
         _save(path, items)
     return _load(path)
 
@@ -103,9 +121,12 @@ def score(preds, data):
     return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
 
 
-def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None):
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
+             plates=False):
     torch.set_num_threads(2)
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
+    if plates:
+        sets["plates"] = plate_test_set()
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
@@ -143,6 +164,7 @@ def main():
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
+    p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
     args = p.parse_args()
     weights = args.weights
     if weights is None:
@@ -151,7 +173,7 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit, size=args.size)
+    results = evaluate(weights, args.limit, size=args.size, plates=args.plates)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

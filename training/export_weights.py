@@ -30,7 +30,10 @@ DATA_RECIPE = (
     "of the figures; caches from seed 3,200,000 on (--rods) make 15 % of the figures pins, shafts or "
     "tubes 3–14 times as long as they are thick. Caches from seed 4,000,000 on are rendered at 256² for a "
     "finish at the add-on's working size: seeds 4,000,000+ with --face-features --rods --blobs (--blobs: "
-    "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain.")
+    "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain; "
+    "seeds 4,200,000+ with --face-features --rods --blobs --ribs (--ribs: 15 % of the figures plates "
+    "facing the camera with a lattice of square or hexagonal lightening pockets between thin ribs) and "
+    "4,300,000+ with --ribs only.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
