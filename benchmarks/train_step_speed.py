@@ -1,0 +1,64 @@
+"""Time of one Depthy training step on the CPU, whole network vs --freeze-stem (encoder stem and layer1
+fixed), measured alternately in the same run; prints the ratio.
+
+    python benchmarks/train_step_speed.py [--size 256] [--batch 12] [--repeat 3] [--threads 2]
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from depthy_blender.models.depthy import Depthy  # noqa: E402
+from training import losses  # noqa: E402
+from training.train import freeze_stem, train_mode  # noqa: E402
+
+
+def step_seconds(model, opt, batch, repeat):
+    img, near, mask = batch
+    times = []
+    for i in range(repeat + 1):   # the first step warms up (allocations, kernel selection)
+        start = time.perf_counter()
+        loss, _ = losses.total(model(img), near, mask, True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if i:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--batch", type=int, default=12)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    n, s = args.batch, args.size
+    mask = torch.zeros(n, s, s, dtype=torch.bool)
+    mask[:, s // 4:3 * s // 4, s // 4:3 * s // 4] = True
+    batch = (torch.rand(n, 3, s, s), torch.rand(n, s, s), mask)
+    timings = {"whole network": [], "stem frozen": []}
+    for _ in range(2):   # alternate, so a slow spell of the machine hits both
+        for label in timings:
+            model = Depthy()
+            frozen = freeze_stem(model) if label == "stem frozen" else []
+            train_mode(model, frozen)
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=1e-4)
+            timings[label].append(step_seconds(model, opt, batch, args.repeat))
+    whole = min(timings["whole network"])
+    print(f"training step, batch {n} at {s}², {args.threads} threads (best of 2 medians of {args.repeat})")
+    for label, values in timings.items():
+        t = min(values)
+        print(f"{label:<14} {t:6.2f} s/step  {n / t:5.2f} samples/s  {whole / t:5.2f}× the whole network's speed")
+
+
+if __name__ == "__main__":
+    main()
