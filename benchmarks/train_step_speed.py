@@ -14,19 +14,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.models.depthy import Depthy  # noqa: E402
-from training import losses  # noqa: E402
-from training.train import freeze_stem, train_mode  # noqa: E402
+from training.train import freeze_stem, train_mode, train_step  # noqa: E402
 
 
 def step_seconds(model, opt, batch, repeat):
-    img, near, mask = batch
     times = []
     for i in range(repeat + 1):   # the first step warms up (allocations, kernel selection)
         start = time.perf_counter()
-        loss, _ = losses.total(model(img), near, mask, True)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        train_step(model, opt, *batch, aligned=True)
         if i:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -49,8 +44,9 @@ def main():
     for _ in range(2):   # alternate, so a slow spell of the machine hits both
         for label in timings:
             model = Depthy()
-            frozen = freeze_stem(model) if label == "stem frozen" else []
-            train_mode(model, frozen)
+            if label == "stem frozen":
+                freeze_stem(model)
+            train_mode(model)
             opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=1e-4)
             timings[label].append(step_seconds(model, opt, batch, args.repeat))
     whole = min(timings["whole network"])

@@ -95,26 +95,37 @@ def validation_set(size, cache_dir: Path):
             torch.from_numpy(z["mask"])
 
 
-def freeze_stem(model) -> list:
-    """Fix the encoder's stem and first stage (their weights and batch-norm statistics) and return those
-    modules. They run at the two largest resolutions, so leaving them out of the backward pass saves about
-    a fifth of a 256² step on this CPU; on a trained model they are edge and line detectors that no longer
-    need to move. Their parameters keep no gradient, which the optimiser skips."""
-    frozen = [getattr(model.encoder, name) for name in STEM]
-    for module in frozen:
-        module.requires_grad_(False)
-    return frozen
+def freeze_stem(model) -> None:
+    """Fix the encoder's stem and first stage (their weights, and through train_mode their batch-norm
+    statistics). They run at the two largest resolutions, so leaving them out of the backward pass saves
+    a fifth to a quarter of a 256² step on this CPU (benchmarks/train_step_speed.py); on a trained model they are
+    edge and line detectors that no longer need to move. Their parameters keep no gradient, which the
+    optimiser skips."""
+    for name in STEM:
+        getattr(model.encoder, name).requires_grad_(False)
 
 
-def train_mode(model, frozen=()):
-    """model.train(), except that frozen modules stay in eval mode (batch-norm statistics not updated)."""
+def train_mode(model) -> None:
+    """model.train(), except that frozen stem modules stay in eval mode (batch-norm statistics kept)."""
     model.train()
-    for module in frozen:
-        module.eval()
+    for name in STEM:
+        module = getattr(model.encoder, name)
+        if not any(p.requires_grad for p in module.parameters()):
+            module.eval()
+
+
+def train_step(model, opt, img, near, mask, aligned):
+    """One optimiser step on a batch; returns the loss and its parts."""
+    loss, parts = losses.total(model(img), near, mask, aligned)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return loss, parts
 
 
 @torch.no_grad()
-def validate(model, val, batch=16, aligned=False, frozen=()):
+def validate(model, val, batch=16, aligned=False):
     model.eval()
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
@@ -126,7 +137,7 @@ def validate(model, val, batch=16, aligned=False, frozen=()):
             m = mask[k].numpy()
             errs.append(metrics.depth_errors(out[k, 0].numpy(), near[k].numpy(), m)["nrmse"])
             ious.append(metrics.mask_iou(out[k, 1].numpy() > 0, m))
-    train_mode(model, frozen)
+    train_mode(model)
     return total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious))
 
 
@@ -172,9 +183,10 @@ def main():
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
     state.setdefault("freeze_stem", args.freeze_stem)
-    frozen = freeze_stem(model) if state["freeze_stem"] else []
+    if state["freeze_stem"]:
+        freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
-          f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if frozen else ''}")
+          f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}")
 
     val = validation_set(args.size, Path(args.cache[0]).parent)
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
@@ -182,16 +194,11 @@ def main():
     start, last_print = time.time(), time.time()
     base_wall = state["wall"]
     wall = lambda: base_wall + time.time() - start  # noqa: E731
-    train_mode(model, frozen)
+    train_mode(model)
     running = []
     while time.time() < deadline:
         img, near, mask = next(stream)
-        out = model(img)
-        loss, parts = losses.total(out, near, mask, state["aligned"])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
+        loss, parts = train_step(model, opt, img, near, mask, state["aligned"])
         state["step"] += 1
         state["samples"] += len(img)
         running.append(float(loss.detach()))
@@ -201,16 +208,16 @@ def main():
             last_print = time.time()
         if state["step"] % args.epoch_steps == 0:
             state["wall"] = wall()
-            if end_epoch(model, opt, sched, state, val, run, running, frozen=frozen):
+            if end_epoch(model, opt, sched, state, val, run, running):
                 print("early stop: no validation improvement for 5 epochs")
                 break
             running = []
     state["wall"] = wall()
-    end_epoch(model, opt, sched, state, val, run, running, final=True, frozen=frozen)
+    end_epoch(model, opt, sched, state, val, run, running, final=True)
 
 
-def end_epoch(model, opt, sched, state, val, run, running, final=False, frozen=()):
-    val_loss, nrmse, iou = validate(model, val, aligned=state.get("aligned", False), frozen=frozen)
+def end_epoch(model, opt, sched, state, val, run, running, final=False):
+    val_loss, nrmse, iou = validate(model, val, aligned=state.get("aligned", False))
     if not final:
         state["epoch"] += 1
         sched.step(nrmse)
