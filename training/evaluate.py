@@ -1,11 +1,13 @@
 """Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
 
-    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates]
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--freestyle]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
 the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
 mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
 set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind.
+--freestyle adds the meshes set drawn by another renderer (Blender Freestyle, training/blender_drawings.py),
+a style Depthy never trained on.
 """
 import argparse
 import json
@@ -39,16 +41,26 @@ def synthetic_test_set(size=256):
 
 def mesh_test_set(size=256):
     """Four seeded views of every mesh in ../shared/data/meshes (views that show a sliver are left out)."""
+    return _mesh_views(CACHE / f"meshes-{size}.npz", lambda path, view, seed: meshes.view_sample(path, view, size, seed))
+
+
+def freestyle_test_set(size=256):
+    """The meshes set's views, cameras and truth, drawn by Blender's Freestyle instead of our ink."""
+    from training import blender_drawings
+    return _mesh_views(CACHE / f"freestyle-{size}.npz", lambda path, view, seed: blender_drawings.view_sample(
+        path, view, size, seed, style_seed=blender_drawings.STYLE_SEED + seed))
+
+
+def _mesh_views(path, sample, min_cover=0.02):
     if not MESH_DIR.is_dir():
         return None
-    path = CACHE / f"meshes-{size}.npz"
     if not path.exists():
         items = []
         files = sorted(p for p in MESH_DIR.iterdir() if p.suffix.lower() in MESH_SUFFIXES)
         for i, mesh_path in enumerate(files):
             for j, view in enumerate(meshes.VIEWS):
-                item = meshes.view_sample(mesh_path, view, size, seed=7000 + 10 * i + j)
-                if item["mask"].mean() > 0.02:
+                item = sample(mesh_path, view, 7000 + 10 * i + j)
+                if item["mask"].mean() > min_cover:
                     items.append(item)
         _save(path, items)
     return _load(path)
@@ -101,7 +113,7 @@ def predict_all(method, data, model=None, size=None):
         if method == "depthy":   # the engine's own inference path (resize, paper veto on the mask)
             depthy_engine.settings["size"] = size or image.shape[0]
             near, prob = depthy_engine.run_network(image, "cpu", depthy_engine.settings["size"])
-            out.append((near, (prob > 0.5) & images.figure_mask(rgba)))
+            out.append((near, images.trim_to_drawing(prob > 0.5, rgba)))
             continue
         if method == "flat":
             mask = images.figure_mask(rgba)
@@ -122,11 +134,13 @@ def score(preds, data):
 
 
 def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False):
+             plates=False, freestyle=False):
     torch.set_num_threads(2)
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
     if plates:
         sets["plates"] = plate_test_set()
+    if freestyle:
+        sets["freestyle"] = freestyle_test_set()
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
@@ -165,6 +179,8 @@ def main():
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
     p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
+    p.add_argument("--freestyle", action="store_true",
+                   help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
     args = p.parse_args()
     weights = args.weights
     if weights is None:
@@ -173,7 +189,7 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit, size=args.size, plates=args.plates)
+    results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

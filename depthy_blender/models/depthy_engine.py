@@ -127,8 +127,8 @@ def predict(rgba, progress, cancel, **_):
     progress(0.9, "Finishing")
     if images.has_alpha_mask(rgba):
         mask = rgba[..., 3] > 0.5
-    else:   # the network drops centre lines and notes; paper flood-fill vetoes anything off the drawing
-        mask = (prob > 0.5) & images.figure_mask(rgba)
+    else:   # the network drops centre lines and notes; the paper flood fill vetoes anything off the drawing
+        mask = images.trim_to_drawing(prob > 0.5, rgba)
     mask = images.drop_specks(mask, 1e-3)
     if not mask.any():
         raise backends.BackendError("No figure found: Depthy sees only paper in this image")

@@ -92,6 +92,29 @@ def test_full_frame_photo_is_all_figure():
     assert images.figure_mask(rgba).all()
 
 
+def _rectangle_mask(shape=(120, 160), box=(25, 30, 96, 131)):
+    mask = np.zeros(shape, bool)
+    mask[box[0]:box[2], box[1]:box[3]] = True
+    return mask
+
+
+def test_trim_keeps_a_figure_whose_outline_has_a_gap():
+    drawing = np.asarray(outline_drawing(width=1), np.float32) / 255
+    drawing[60:64, 30] = 1.0                      # a gap in the left edge: the paper fill runs inside
+    rgba = np.concatenate([drawing, np.ones((120, 160, 1), np.float32)], -1)
+    assert images.figure_mask(rgba).sum() < 1000  # the flood fill alone loses the figure
+    net = _rectangle_mask()
+    assert np.array_equal(images.trim_to_drawing(net, rgba), net)
+
+
+def test_trim_cuts_bleed_to_the_outline_and_drops_parts_on_blank_paper():
+    rgba = images.pil_to_rgba(outline_drawing())
+    net = _rectangle_mask(box=(22, 27, 99, 134))   # 3 px of bleed onto the paper all round
+    net[2:12, 2:12] = True                          # and a blob on blank paper
+    trimmed = images.trim_to_drawing(net, rgba)
+    assert np.array_equal(trimmed, images.figure_mask(rgba))
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(images.ImageError, match="not found"):
         images.load_image(tmp_path / "nope.png")

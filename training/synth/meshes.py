@@ -71,15 +71,24 @@ def rasterise(verts, faces, cam: Camera, size: int):
     return mask, np.where(mask, depth, 0.0).astype(np.float32), normal.astype(np.float32)
 
 
-def view_sample(path: Path, view: str, size: int, seed: int) -> dict:
-    verts, faces = load_unit(path)
+def view_camera(view: str, rng: np.random.Generator) -> Camera:
+    """The seeded orthographic camera of a named view (the figure fills 60–90 % of the frame)."""
     forward, up = VIEWS[view]
-    rng = np.random.default_rng(seed)
-    cam = Camera(np.array(forward), np.array(up), 1.0 / rng.uniform(0.6, 0.9), np.zeros(3))
-    mask, depth, normals = rasterise(verts, faces, cam, size)
-    image = ink.draw(mask, depth, normals, rng)
+    return Camera(np.array(forward), np.array(up), 1.0 / rng.uniform(0.6, 0.9), np.zeros(3))
+
+
+def nearness_of(depth: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Depth along the view → nearness in [0, 1] over the mask (1 = closest), 0 off it."""
     near = np.zeros_like(depth)
     if mask.any():
         d = depth[mask]
         near[mask] = (d.max() - d) / np.ptp(d) if np.ptp(d) > 1e-4 else 1.0
-    return {"image": image, "nearness": near, "mask": mask, "info": f"{path.name} @ {view}"}
+    return near
+
+
+def view_sample(path: Path, view: str, size: int, seed: int) -> dict:
+    verts, faces = load_unit(path)
+    rng = np.random.default_rng(seed)
+    mask, depth, normals = rasterise(verts, faces, view_camera(view, rng), size)
+    image = ink.draw(mask, depth, normals, rng)
+    return {"image": image, "nearness": nearness_of(depth, mask), "mask": mask, "info": f"{path.name} @ {view}"}
