@@ -33,7 +33,8 @@ DATA_RECIPE = (
     "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain; "
     "seeds 4,200,000+ with --face-features --rods --blobs --ribs (--ribs: 15 % of the figures plates "
     "facing the camera with a lattice of square or hexagonal lightening pockets between thin ribs) and "
-    "4,300,000+ with --ribs only.")
+    "4,300,000+ with --ribs only; seeds 4,400,000+ with --face-features --rods --blobs --ribs and "
+    "4,500,000+ plain.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
@@ -107,6 +108,9 @@ def main():
                            "mask_iou": float(exported["val_mask_iou"])},
         },
     }
+    if run_state.get("freeze_stem"):
+        card["training"]["frozen"] = ("encoder conv1, bn1 and layer1 kept as in the starting weights, batch-norm "
+                                      "statistics included (--freeze-stem)")
     if args.parent:
         card["training"]["started_from"] = (f"{parent['name']} (its {parent_totals[0]:,} samples and "
                                             f"{parent_totals[1]:,} s are included in the totals)")
@@ -121,8 +125,12 @@ def main():
         card["evaluation"] = json.loads(Path(args.eval_json).read_text())
         card["evaluation"]["method"] = ("training/evaluate.py at 256²: nRMSE after the best non-negative "
                                         "scale + shift on the true mask ÷ true range; acc5 = share within 5 % "
-                                        "of the range; mask IoU. Synthetic test seeds 0–299; meshes = "
-                                        "../shared/data/meshes, 4 seeded views each (slivers dropped)")
+                                        "of the range; mask IoU (network mask checked by "
+                                        "core.images.trim_to_drawing). Synthetic test seeds 0–299; meshes = "
+                                        "../shared/data/meshes, 4 seeded views each (slivers dropped); plates = "
+                                        "40 single-plate --ribs drawings, seeds 5,000,000+; freestyle = the "
+                                        "meshes set's views drawn by Blender Cycles + Freestyle "
+                                        "(training/blender_drawings.py)")
     path = weights.save(model.state_dict(), card)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and its model card")
 
