@@ -159,14 +159,12 @@ def trim_to_drawing(net_mask: np.ndarray, rgba: np.ndarray, tolerance: float = 0
     the paper). A part the fill mostly misses but that holds ink is kept whole: its outline is thin or
     broken and the paper fill ran in through a gap. A part on blank paper (no ink) is dropped.
     """
-    fill = figure_mask(rgba, tolerance)
     paper = _paper_colour(rgba[..., :3], tolerance)
-    if paper is None:
-        return net_mask
-    ink = np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
     labels, count = ndimage.label(net_mask)
-    if count == 0:
+    if paper is None or count == 0:   # no paper to check against (a photo filling the frame), or nothing
         return net_mask
+    fill = figure_mask(rgba, tolerance)
+    ink = np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
     parts = np.arange(1, count + 1)
     area = ndimage.sum_labels(net_mask, labels, parts)
     covered = ndimage.sum_labels(fill, labels, parts) / area

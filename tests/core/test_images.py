@@ -175,3 +175,11 @@ def test_array_downscale():
     small, message = images.downscale(rgba)
     assert small.shape[0] <= images.MAX_SIDE and "downscaled" in message
     assert images.downscale(np.zeros((10, 10, 4), np.float32))[1] is None
+
+
+def test_trim_leaves_the_mask_of_a_full_frame_photo_alone():
+    rng = np.random.default_rng(1)
+    rgba = np.concatenate([rng.random((60, 80, 3)), np.ones((60, 80, 1))], -1).astype(np.float32)
+    net = np.zeros((60, 80), bool)
+    net[10:40, 20:50] = True
+    assert np.array_equal(images.trim_to_drawing(net, rgba), net)
