@@ -3,6 +3,10 @@
     python -m training.export_weights --run training/runs/main [--checkpoint best.pt] [--eval-json EVAL.json]
         [--cache training/cache/train128 ...] [--selection "how the checkpoint was chosen"]
         [--parent depthy_blender/weights/depthy-0.3.0.json]   # the shipped card the run continued from
+        [--average-with depthy_blender/weights/depthy-0.3.0.pt training/runs/main/best.pt]
+
+With --average-with, the shipped weights are the uniform average of --checkpoint and those files
+(training.average_weights); the card's epoch, samples and validation stay those of --checkpoint's row.
 
 With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent.
 """
@@ -16,6 +20,7 @@ import torch
 
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
+from training import average_weights
 
 DATA_RECIPE = (
     "Procedural technical drawings from training/synth (seeded): CSG solids of box, rounded box, cylinder, "
@@ -61,6 +66,8 @@ def main():
     p.add_argument("--cache", nargs="+", default=["training/cache/train128"],
                    help="the shard folders trained on (counted)")
     p.add_argument("--parent", help="model card of the weights this run started from (--init)")
+    p.add_argument("--average-with", nargs="+", default=[],
+                   help="ship the average of --checkpoint and these checkpoints (same architecture)")
     p.add_argument("--selection", help="how this checkpoint was chosen (e.g. training.select_checkpoint output)")
     args = p.parse_args()
     run = Path(args.run)
@@ -69,6 +76,8 @@ def main():
     # best.pt is a bare state dict: the run's settings (e.g. --aligned) are in last.pt; mmap reads only them
     run_state = checkpoint.get("state") or torch.load(run / "last.pt", map_location="cpu", weights_only=True,
                                                       mmap=True)["state"]
+    if args.average_with:
+        state = average_weights.average([run / args.checkpoint, *args.average_with])
     model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     with (run / "history.csv").open() as f:
@@ -114,6 +123,10 @@ def main():
     if args.parent:
         card["training"]["started_from"] = (f"{parent['name']} (its {parent_totals[0]:,} samples and "
                                             f"{parent_totals[1]:,} s are included in the totals)")
+    if args.average_with:
+        card["training"]["averaged"] = (f"uniform average of {args.checkpoint} and "
+                                        + ", ".join(Path(a).name for a in args.average_with)
+                                        + " (weights and batch-norm statistics; training.average_weights)")
     if args.selection:
         card["training"]["selection"] = args.selection
     card["inference"] = {"default_size": 256, "note": "trained mostly on 128² drawings upsampled to "

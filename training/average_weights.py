@@ -1,0 +1,43 @@
+"""Uniform average of Depthy checkpoints (weights, batch-norm statistics included) — for checkpoints of one
+lineage, e.g. the shipped weights and the checkpoints of a run that restarted the learning rate from them,
+whose average often lands lower in the shared basin than any of them alone.
+
+    python -m training.average_weights A.pt B.pt [C.pt ...] --out /tmp/average.pt   # a candidate for select_checkpoint
+
+training.export_weights --average-with ships such an average and names its parts in the model card.
+"""
+import argparse
+
+import torch
+
+
+
+def _state(path) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = state.get("model", state)      # a run's last.pt keeps the weights under "model"
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def average(paths) -> dict:
+    """float32 mean of every floating tensor; integer buffers (batch-norm step counts) from the first."""
+    states = [_state(p) for p in paths]
+    keys = states[0].keys()
+    if any(s.keys() != keys for s in states[1:]):
+        raise ValueError("checkpoints of different architectures cannot be averaged")
+    return {k: torch.stack([s[k] for s in states]).mean(0) if states[0][k].is_floating_point() else states[0][k]
+            for k in keys}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    if len(args.checkpoints) < 2:
+        p.error("give at least two checkpoints")
+    torch.save(average(args.checkpoints), args.out)
+    print(f"wrote {args.out}: mean of {len(args.checkpoints)} checkpoints")
+
+
+if __name__ == "__main__":
+    main()
