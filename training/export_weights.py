@@ -38,8 +38,8 @@ DATA_RECIPE = (
     "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain; "
     "seeds 4,200,000+ with --face-features --rods --blobs --ribs (--ribs: 15 % of the figures plates "
     "facing the camera with a lattice of square or hexagonal lightening pockets between thin ribs) and "
-    "4,300,000+ with --ribs only; seeds 4,400,000+, 4,600,000+, 4,800,000+ and 5,100,000+ with --face-features --rods "
-    "--blobs --ribs, and 4,500,000+, 4,700,000+, 4,900,000+ and 5,200,000+ plain.")
+    "4,300,000+ with --ribs only; seeds 4,400,000+, 4,600,000+, 4,800,000+, 5,100,000+ and 5,300,000+ with "
+    "--face-features --rods --blobs --ribs, and 4,500,000+, 4,700,000+, 4,900,000+, 5,200,000+ and 5,400,000+ plain.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
