@@ -1,6 +1,6 @@
 """Uniform average of Depthy checkpoints (weights, batch-norm statistics included) — for checkpoints of one
 lineage, e.g. the shipped weights and the checkpoints of a run that restarted the learning rate from them,
-whose average often lands lower in the shared basin than any of them alone.
+whose average can land lower in the shared basin than either alone (measure it: select_checkpoint).
 
     python -m training.average_weights A.pt B.pt [C.pt ...] --out /tmp/average.pt   # a candidate for select_checkpoint
 
@@ -10,17 +10,12 @@ import argparse
 
 import torch
 
-
-
-def _state(path) -> dict:
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    state = state.get("model", state)      # a run's last.pt keeps the weights under "model"
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+from training.evaluate import depthy_weights
 
 
 def average(paths) -> dict:
     """float32 mean of every floating tensor; integer buffers (batch-norm step counts) from the first."""
-    states = [_state(p) for p in paths]
+    states = [depthy_weights(p) for p in paths]
     keys = states[0].keys()
     if any(s.keys() != keys for s in states[1:]):
         raise ValueError("checkpoints of different architectures cannot be averaged")

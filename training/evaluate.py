@@ -94,10 +94,11 @@ def _load(path):
 
 
 def depthy_weights(path) -> dict:
-    """float32 weights from a shipped .pt (a bare state dict) or a run's checkpoint (weights under "model")."""
+    """float32 weights from a shipped .pt (a bare state dict) or a run's checkpoint (weights under "model");
+    integer buffers (batch-norm step counts) stay integers."""
     state = torch.load(path, map_location="cpu", weights_only=True)
     state = state.get("model", state)
-    return {k: v.float() for k, v in state.items()}
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
 def load_depthy(weights_path):
