@@ -4,11 +4,13 @@
         [--cache training/cache/train128 ...] [--selection "how the checkpoint was chosen"]
         [--parent depthy_blender/weights/depthy-0.3.0.json]   # the shipped card the run continued from
         [--average-with depthy_blender/weights/depthy-0.3.0.pt training/runs/main/best.pt]
+        [--via training/runs/r1]     # unshipped runs between --parent and --run (--init from their last.pt)
 
 With --average-with, the shipped weights are the uniform average of --checkpoint and those files
 (training.average_weights); the card's epoch, samples and validation stay those of --checkpoint's row.
 
-With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent.
+With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent;
+--via adds each named run's final history row too.
 """
 import argparse
 import csv
@@ -38,8 +40,9 @@ DATA_RECIPE = (
     "15 % of the figures smooth organic shapes of blended ellipsoids and capsules), 4,100,000+ plain; "
     "seeds 4,200,000+ with --face-features --rods --blobs --ribs (--ribs: 15 % of the figures plates "
     "facing the camera with a lattice of square or hexagonal lightening pockets between thin ribs) and "
-    "4,300,000+ with --ribs only; seeds 4,400,000+, 4,600,000+, 4,800,000+, 5,100,000+ and 5,300,000+ with "
-    "--face-features --rods --blobs --ribs, and 4,500,000+, 4,700,000+, 4,900,000+, 5,200,000+ and 5,400,000+ plain.")
+    "4,300,000+ with --ribs only; seeds 4,400,000+, 4,600,000+, 4,800,000+, 5,100,000+, 5,300,000+ and "
+    "5,500,000+ with --face-features --rods --blobs --ribs, and 4,500,000+, 4,700,000+, 4,900,000+, 5,200,000+, "
+    "5,400,000+ and 5,600,000+ plain.")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
@@ -47,6 +50,16 @@ LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness i
 ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least-squares scale (≥ 0) + shift "
            "fit of the prediction to the truth, the invariant RMSE with that scale clamped too, plus absolute "
            "BerHu 0.1 as a scale anchor")
+
+
+def read_history(run: Path) -> list[dict]:
+    with (run / "history.csv").open() as f:
+        return list(csv.DictReader(f))
+
+
+def run_totals(history: list[dict]) -> tuple[int, int]:
+    """(samples seen, wall seconds) of a whole run: its final history row (resumed runs keep counting)."""
+    return int(history[-1]["samples"]), int(float(history[-1]["wall_s"]))
 
 
 def checkpoint_row(history: list[dict], state: dict | None) -> dict:
@@ -66,6 +79,8 @@ def main():
     p.add_argument("--cache", nargs="+", default=["training/cache/train128"],
                    help="the shard folders trained on (counted)")
     p.add_argument("--parent", help="model card of the weights this run started from (--init)")
+    p.add_argument("--via", nargs="+", default=[],
+                   help="runs between --parent and --run that were never shipped (their totals are added)")
     p.add_argument("--average-with", nargs="+", default=[],
                    help="ship the average of --checkpoint and these checkpoints (same architecture)")
     p.add_argument("--selection", help="how this checkpoint was chosen (e.g. training.select_checkpoint output)")
@@ -80,10 +95,8 @@ def main():
         state = average_weights.average([run / args.checkpoint, *args.average_with])
     model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
-    with (run / "history.csv").open() as f:
-        history = list(csv.DictReader(f))
+    history = read_history(run)
     best = min(history, key=lambda r: float(r["val_nrmse"]))
-    last = history[-1]
     exported = checkpoint_row(history, checkpoint.get("state"))
     shards = sorted(s for folder in args.cache for s in Path(folder).glob("shard-*[0-9].npz"))
     count = 0
@@ -94,6 +107,8 @@ def main():
     if args.parent:
         parent = json.loads(Path(args.parent).read_text())
         parent_totals = (parent["training"]["samples_seen_total"], parent["training"]["wall_time_seconds_total"])
+    via_totals = [run_totals(read_history(Path(v))) for v in args.via]
+    samples_total, wall_total = (sum(t) for t in zip(run_totals(history), parent_totals, *via_totals))
     card = {
         "name": weights.DEPTHY_NAME,
         "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
@@ -110,8 +125,8 @@ def main():
             "samples_seen": int(exported["samples"]),
             "steps": int(exported["step"]),
             "best_validation_epoch": int(best["epoch"]),
-            "samples_seen_total": int(last["samples"]) + parent_totals[0],
-            "wall_time_seconds_total": int(float(last["wall_s"])) + parent_totals[1],
+            "samples_seen_total": samples_total,
+            "wall_time_seconds_total": wall_total,
             "hardware": "2 CPU cores, no GPU",
             "validation": {"loss": float(exported["val_loss"]), "nrmse": float(exported["val_nrmse"]),
                            "mask_iou": float(exported["val_mask_iou"])},
@@ -123,6 +138,10 @@ def main():
     if args.parent:
         card["training"]["started_from"] = (f"{parent['name']} (its {parent_totals[0]:,} samples and "
                                             f"{parent_totals[1]:,} s are included in the totals)")
+    if args.via:
+        card["training"]["via"] = "; ".join(
+            f"{Path(v).name} ({n:,} samples, {t:,} s, not shipped; included in the totals)"
+            for v, (n, t) in zip(args.via, via_totals))
     if args.average_with:
         card["training"]["averaged"] = (f"uniform average of {args.checkpoint} and "
                                         + ", ".join(Path(a).name for a in args.average_with)

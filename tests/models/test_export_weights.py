@@ -1,15 +1,16 @@
-"""The model card describes the checkpoint that was exported (training.export_weights.checkpoint_row)."""
+"""The model card describes the checkpoint that was exported and counts the whole lineage's training
+(training.export_weights.checkpoint_row, run_totals)."""
 import pytest
 
 pytest.importorskip("torch")
 
-from training.export_weights import checkpoint_row  # noqa: E402
+from training.export_weights import checkpoint_row, run_totals  # noqa: E402
 
 # A time-boxed run: epochs 1 and 2 end at steps 300 and 600; the time box stops at step 655, still epoch 2.
 HISTORY = [
-    {"epoch": "1", "step": "300", "samples": "3600", "val_nrmse": "0.160"},
-    {"epoch": "2", "step": "600", "samples": "7200", "val_nrmse": "0.150"},
-    {"epoch": "2", "step": "655", "samples": "7860", "val_nrmse": "0.151"},
+    {"epoch": "1", "step": "300", "samples": "3600", "wall_s": "980.4", "val_nrmse": "0.160"},
+    {"epoch": "2", "step": "600", "samples": "7200", "wall_s": "1950.0", "val_nrmse": "0.150"},
+    {"epoch": "2", "step": "655", "samples": "7860", "wall_s": "2101.7", "val_nrmse": "0.151"},
 ]
 
 
@@ -24,3 +25,7 @@ def test_last_checkpoint_written_at_an_epoch_end():
 
 def test_bare_best_checkpoint_is_the_lowest_validation_row():
     assert checkpoint_row(HISTORY, None)["step"] == "600"
+
+
+def test_a_run_counts_up_to_its_final_row_even_when_the_best_was_earlier():
+    assert run_totals(HISTORY) == (7860, 2101)
