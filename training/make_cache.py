@@ -5,6 +5,7 @@
     python -m training.make_cache ... --rods              # long thin pins, shafts, tubes (solids.random_rod)
     python -m training.make_cache ... --blobs             # smooth organic figures (solids.random_blob)
     python -m training.make_cache ... --ribs              # plates with square/honeycomb pockets (faces.rib_lattice)
+    python -m training.make_cache ... --vessels           # smooth turned pots and jugs (solids.random_vessel)
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -30,6 +31,7 @@ def main():
     p.add_argument("--rods", action="store_true", help="make some figures long thin pins, shafts or tubes")
     p.add_argument("--blobs", action="store_true", help="make some figures smooth organic shapes")
     p.add_argument("--ribs", action="store_true", help="make some figures plates with lattices of pockets")
+    p.add_argument("--vessels", action="store_true", help="make some figures smooth turned pots and jugs")
     args = p.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -41,7 +43,7 @@ def main():
         t0 = time.time()
         seeds = range(args.start + k * args.shard, args.start + min(args.count, (k + 1) * args.shard))
         items = [dataset.sample(s, args.size, face_features=args.face_features, rods=args.rods, blobs=args.blobs,
-                                ribs=args.ribs) for s in seeds]
+                                ribs=args.ribs, vessels=args.vessels) for s in seeds]
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, seeds=np.array(list(seeds)),
                  image=np.stack([(i["image"] * 255 + 0.5).astype(np.uint8) for i in items]),

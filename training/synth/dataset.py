@@ -11,10 +11,11 @@ FACE_SHARE = 0.4     # with face_features: figures with a pocket, pocket grid, c
 ROD_SHARE = 0.15     # with rods: figures that are a long thin pin, shaft or tube (solids.random_rod)
 BLOB_SHARE = 0.15    # with blobs: figures that are a smooth organic shape (solids.random_blob)
 RIB_SHARE = 0.15     # with ribs: figures that are a plate with a lattice of lightening pockets (faces.rib_lattice)
+VESSEL_SHARE = 0.15  # with vessels: figures that are a smooth turned pot, vase or jug (solids.random_vessel)
 
 
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
-           rods: bool = False, blobs: bool = False, ribs: bool = False) -> dict:
+           rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
@@ -23,7 +24,8 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     without them is the same as before, and the test and validation splits stay as they were.
     rods (from depthy-0.5 on): likewise, some figures are replaced by a long thin turned part.
     blobs (caches from seed 3,300,000 on): likewise, some are replaced by a smooth organic figure.
-    ribs: likewise, some are replaced by a plate facing the camera with square or honeycomb pockets."""
+    ribs: likewise, some are replaced by a plate facing the camera with square or honeycomb pockets.
+    vessels (caches from seed 5,700,000 on): likewise, some are replaced by a smooth turned pot or jug."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
@@ -32,8 +34,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     rodder = np.random.default_rng([seed, 3]) if rods else None
     blobber = np.random.default_rng([seed, 4]) if blobs else None
     ribber = np.random.default_rng([seed, 5]) if ribs else None
+    shaper = np.random.default_rng([seed, 6]) if vessels else None
     if count == 1:
-        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -48,7 +51,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber)
+            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -57,16 +60,18 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None):
+def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
         if rodder is not None and rodder.random() < ROD_SHARE:
             shape, info = solids.random_rod(rodder)
         if blobber is not None and blobber.random() < BLOB_SHARE:
             shape, info = solids.random_blob(blobber)
+        if shaper is not None and shaper.random() < VESSEL_SHARE:
+            shape, info = solids.random_vessel(shaper)
         cam, view = render.random_camera(rng)
         # a sculpted figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
-        if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith("blob:"):
+        if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:")):
             shape, extra = faces.cut_face(shape, cutter, cam.forward)
             info += extra
         if ribber is not None and ribber.random() < RIB_SHARE:

@@ -1,11 +1,12 @@
 """Random solids for technical drawings: a base primitive, attached features (unions, some filleted)
-and removed features (holes, slots, pockets), long thin turned parts (rods) and smooth organic figures
-(blobs), all seeded by a numpy Generator."""
+and removed features (holes, slots, pockets), long thin turned parts (rods), smooth organic figures
+(blobs) and smooth turned vessels with handles and spouts, all seeded by a numpy Generator."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from . import sdf
 
@@ -159,3 +160,59 @@ def random_plate(rng: np.random.Generator, axis: int):
     outline = sdf.polygon2d(random_polygon(rng, float(rng.uniform(0.6, 0.9))))
     plate = sdf.extrude(outline, float(rng.uniform(0.05, 0.2)))
     return sdf.along_axis(plate, axis), outline, "plate"
+
+
+def smooth_profile(rng: np.random.Generator, radius: float, half_height: float, points: int = 25):
+    """A (radius, y) outline with no steps: radii at five heights, the widest being `radius`, joined by
+    a monotone cubic (no overshoot past the chosen radii), sampled at `points` heights."""
+    control = rng.uniform(0.3, 1.0, 5) * radius
+    control[int(rng.integers(1, 4))] = radius
+    ys = np.linspace(-half_height, half_height, points)
+    radii = PchipInterpolator(np.linspace(0, 1, 5), control)((ys + half_height) / (2 * half_height))
+    return [(0.0, -half_height)] + [(float(r), float(y)) for r, y in zip(radii, ys)] + [(0.0, half_height)]
+
+
+def random_vessel(rng: np.random.Generator):
+    """A smooth turned body (vase, bottle, bowl or pot), often with a ring handle, a tapering spout or a
+    knob on top, like a jug or a teapot; mostly standing upright. The turned parts above are stepped
+    shafts with flat shoulders, and blobs have no axis, so a drawing of a pot had nothing like it."""
+    shape, info = vessel_body(rng)
+    spin = sdf.rotation_matrix((0.0, float(rng.uniform(0, 2 * math.pi)), 0.0))   # handle and spout face anywhere
+    stand = sdf.rotation_matrix(AXIS_ROTATIONS["z"]) if rng.random() < 0.6 else axis_rotation(rng, 0.2)
+    return sdf.transform(shape, stand @ spin, (0.0, 0.0, 0.0)), info
+
+
+def vessel_body(rng: np.random.Generator):
+    """random_vessel before it is placed: the turned body about y, the handle on +x, the spout on −x."""
+    squat = rng.random() < 0.5
+    half = float(rng.uniform(0.3, 0.5) if squat else rng.uniform(0.55, 0.85))
+    radius = float(rng.uniform(0.55, 0.8) if squat else rng.uniform(0.3, 0.55))
+    outline = smooth_profile(rng, radius, half)
+    body = sdf.revolve(sdf.polygon2d(outline))
+    ys = np.array([y for _, y in outline[1:-1]])
+    rs = np.array([r for r, _ in outline[1:-1]])
+    at = lambda y: float(np.interp(y, ys, rs))  # noqa: E731
+    shape, parts = body, []
+    if rng.random() < 0.45:   # a ring handle on +x, its plane through the axis
+        big, small = float(rng.uniform(0.15, 0.3)), float(rng.uniform(0.03, 0.07))
+        y = float(rng.uniform(-0.3, 0.3)) * half
+        ring = sdf.transform(sdf.torus(big, small), sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)),
+                             (at(y) + big * 0.6, y, 0.0))
+        shape = sdf.union(shape, ring, float(rng.uniform(0.02, 0.06)))
+        parts.append("+handle")
+    if rng.random() < 0.35:   # a spout leaving the body on -x, leaning outwards
+        lean, length = float(rng.uniform(0.4, 1.1)), float(rng.uniform(0.15, 0.3))
+        base_r = float(rng.uniform(0.05, 0.11))
+        y = float(rng.uniform(-0.5, 0.2)) * half
+        direction = np.array([-math.sin(lean), math.cos(lean), 0.0])
+        centre = np.array([-at(y) * 0.7, y, 0.0]) + direction * length
+        spout = sdf.transform(sdf.cone(base_r, base_r * float(rng.uniform(0.35, 0.8)), length),
+                              sdf.rotation_matrix((0.0, 0.0, lean)), tuple(centre))
+        shape = sdf.union(shape, spout, float(rng.uniform(0.02, 0.06)))
+        parts.append("+spout")
+    if rng.random() < 0.3:   # a knob on the top, as on a lid
+        knob = float(rng.uniform(0.05, 0.12))
+        shape = sdf.union(shape, sdf.transform(sdf.sphere(knob), sdf.rotation_matrix((0.0, 0.0, 0.0)),
+                                               (0.0, half + knob * 0.6, 0.0)), knob * 0.5)
+        parts.append("+knob")
+    return shape, "vessel:" + ("".join(parts) or "plain")
