@@ -1,11 +1,12 @@
 """Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
 
-    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--freestyle]
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--vessels] [--freestyle]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
 the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
 mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
-set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind.
+set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind;
+--vessels one of 40 smooth turned pots and jugs (make_cache --vessels figures).
 --freestyle adds the meshes set drawn by another renderer (Blender Freestyle, training/blender_drawings.py),
 a style Depthy never trained on.
 """
@@ -26,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "training" / "cache"
 MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
 TEST_SEEDS = range(0, 300)
-PLATE_SEEDS_FROM = 5_000_000
-PLATE_COUNT = 40
+SINGLE_FIGURE_COUNT = 40
+# name: (first seed, the dataset.sample option that makes such figures, the word in their "info")
+SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed"), "vessels": (5_050_000, "vessels", "vessel:")}
 MESH_SUFFIXES = {".stl", ".obj", ".ply"}
 
 
@@ -66,15 +68,17 @@ def _mesh_views(path, sample, min_cover=0.02):
     return _load(path)
 
 
-def plate_test_set(size=256):
-    """The first PLATE_COUNT drawings from seed PLATE_SEEDS_FROM on that are one ribbed plate (no other
-    figure): pockets seen square-on, which read as bumps unless the lines say otherwise."""
-    path = CACHE / f"plates-{size}.npz"
+def single_figure_set(name, size=256):
+    """The first SINGLE_FIGURE_COUNT drawings from the set's first seed on that are one figure of its kind
+    and nothing else: ribbed plates (pockets seen square-on, which read as bumps unless the lines say
+    otherwise) or vessels."""
+    path = CACHE / f"{name}-{size}.npz"
     if not path.exists():
-        items, seed = [], PLATE_SEEDS_FROM
-        while len(items) < PLATE_COUNT:
-            item = dataset.sample(seed, size, ribs=True)
-            if "ribbed" in item["info"] and "|" not in item["info"]:
+        seed, option, word = SINGLE_FIGURE_SETS[name]
+        items = []
+        while len(items) < SINGLE_FIGURE_COUNT:
+            item = dataset.sample(seed, size, **{option: True})
+            if word in item["info"] and "|" not in item["info"]:
                 items.append(item)
             seed += 1
         _save(path, items)
@@ -135,11 +139,12 @@ def score(preds, data):
 
 
 def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False, freestyle=False):
+             plates=False, freestyle=False, vessels=False):
     torch.set_num_threads(2)
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
-    if plates:
-        sets["plates"] = plate_test_set()
+    for name, wanted in (("plates", plates), ("vessels", vessels)):
+        if wanted:
+            sets[name] = single_figure_set(name)
     if freestyle:
         sets["freestyle"] = freestyle_test_set()
     model = load_depthy(weights) if weights else None
@@ -180,6 +185,7 @@ def main():
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
     p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
+    p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
     p.add_argument("--freestyle", action="store_true",
                    help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
     args = p.parse_args()
@@ -190,7 +196,8 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle)
+    results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle,
+                       vessels=args.vessels)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -59,15 +59,3 @@ def test_plates_lie_across_the_asked_axis():
         inside = (plate(grid) < 0).reshape(49, 49, 49).numpy()
         extent = [np.ptp(np.nonzero(inside.any(axis=tuple(a for a in range(3) if a != k)))[0]) for k in range(3)]
         assert extent[axis] == min(extent) and extent[axis] < 0.5 * max(extent)
-
-
-def test_plate_evaluation_set_is_single_ribbed_plates_and_cached(tmp_path, monkeypatch):
-    from training import evaluate
-    monkeypatch.setattr(evaluate, "CACHE", tmp_path)
-    monkeypatch.setattr(evaluate, "PLATE_COUNT", 2)
-    first = evaluate.plate_test_set(size=64)
-    assert len(first["info"]) == 2 and (tmp_path / "plates-64.npz").exists()
-    for info, mask in zip(first["info"], first["mask"]):
-        assert "ribbed" in str(info) and "|" not in str(info) and mask.any()
-    again = evaluate.plate_test_set(size=64)
-    assert np.array_equal(first["nearness"], again["nearness"])
