@@ -70,7 +70,7 @@ def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=
         if shaper is not None and shaper.random() < VESSEL_SHARE:
             shape, info = solids.random_vessel(shaper)
         cam, view = render.random_camera(rng)
-        # a sculpted figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
+        # a sculpted or smooth turned figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
         if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:")):
             shape, extra = faces.cut_face(shape, cutter, cam.forward)
             info += extra
