@@ -6,6 +6,10 @@
     python -m training.make_cache ... --blobs             # smooth organic figures (solids.random_blob)
     python -m training.make_cache ... --ribs              # plates with square/honeycomb pockets (faces.rib_lattice)
     python -m training.make_cache ... --vessels           # smooth turned pots and jugs (solids.random_vessel)
+    python -m training.make_cache ... --library DIR       # every drawing one mesh from a folder (synth/library.py)
+
+A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gears, props, random objects):
+    pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d DIR
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -17,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.synth import dataset
+from training.synth import dataset, library
 
 
 def main():
@@ -32,7 +36,18 @@ def main():
     p.add_argument("--blobs", action="store_true", help="make some figures smooth organic shapes")
     p.add_argument("--ribs", action="store_true", help="make some figures plates with lattices of pockets")
     p.add_argument("--vessels", action="store_true", help="make some figures smooth turned pots and jugs")
+    p.add_argument("--library", help="draw meshes from this folder instead (the evaluation meshes left out)")
+    p.add_argument("--part", choices=("train", "val"), default="train",
+                   help="with --library: the training meshes or the held-out tenth (for validation)")
     args = p.parse_args()
+    if args.library:
+        from training.evaluate import MESH_DIR
+        files, odds = library.catalogue(Path(args.library), [path.stem for path in MESH_DIR.iterdir()], args.part)
+        print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
+        draw = lambda seed: library.sample(seed, files, odds, args.size)  # noqa: E731
+    else:
+        draw = lambda seed: dataset.sample(seed, args.size, face_features=args.face_features, rods=args.rods,  # noqa: E731
+                                           blobs=args.blobs, ribs=args.ribs, vessels=args.vessels)
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -42,13 +57,12 @@ def main():
             continue
         t0 = time.time()
         seeds = range(args.start + k * args.shard, args.start + min(args.count, (k + 1) * args.shard))
-        items = [dataset.sample(s, args.size, face_features=args.face_features, rods=args.rods, blobs=args.blobs,
-                                ribs=args.ribs, vessels=args.vessels) for s in seeds]
+        items = [draw(s) for s in seeds]
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, seeds=np.array(list(seeds)),
                  image=np.stack([(i["image"] * 255 + 0.5).astype(np.uint8) for i in items]),
                  nearness=np.stack([(i["nearness"] * 65535 + 0.5).astype(np.uint16) for i in items]),
-                 mask=np.stack([i["mask"] for i in items]))
+                 mask=np.stack([i["mask"] for i in items]), info=np.array([i["info"] for i in items]))
         tmp.rename(path)
         print(f"{path.name}: {len(items)} samples in {time.time() - t0:.0f} s", flush=True)
 

@@ -1,9 +1,11 @@
 """Pick the checkpoint to ship by validation nRMSE at the add-on's working size (256²), on seeded
-validation drawings that neither training nor the test split use.
+validation drawings that neither training nor the test split use, and optionally on the drawings of
+shard folders that training never saw (a make_cache --library --part val cache of held-out meshes).
 
     python -m training.select_checkpoint training/runs/main/best.pt training/runs/main/last.pt
+    python -m training.select_checkpoint CK1 CK2 --also training/cache/libval256   # ranked on both, pooled
 """
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +18,41 @@ from training.synth import dataset
 SEEDS = range(950_000, 950_120)
 
 
+def held_out_drawings(folders) -> dict:
+    """The drawings of cache shard folders, in evaluate's data layout."""
+    image, near, mask = [], [], []
+    for path in sorted(p for folder in folders for p in Path(folder).glob("shard-*[0-9].npz")):
+        with np.load(path) as z:
+            image.append(z["image"].astype(np.float32) / 255)
+            near.append(z["nearness"].astype(np.float32) / 65535)
+            mask.append(z["mask"])
+    return {"image": np.concatenate(image), "nearness": np.concatenate(near), "mask": np.concatenate(mask)}
+
+
 def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("--also", nargs="*", default=[], help="shard folders scored too; the ranking pools all drawings")
+    args = p.parse_args()
     torch.set_num_threads(2)
     path = evaluate.CACHE / "select-256.npz"
     if not path.exists():
         evaluate._save(path, [dataset.sample(s, 256) for s in SEEDS])
-    data = evaluate._load(path)
-    scores = {}
-    for ck in sys.argv[1:]:
+    sets = {"selection": evaluate._load(path)}
+    if args.also:
+        sets["held-out"] = held_out_drawings(args.also)
+    pooled = {}
+    for ck in args.checkpoints:
         model = evaluate.load_depthy(ck)
         depthy_engine.use_model(model)
-        scores[ck] = evaluate.score(evaluate.predict_all("depthy", data, model, 256), data)
-        print(f"{ck}: nRMSE {scores[ck]['nrmse']:.4f} acc5 {scores[ck]['acc5']:.3f} IoU {scores[ck]['iou']:.3f}")
-    best = min(scores, key=lambda k: scores[k]["nrmse"])
+        parts, total, count = [], 0.0, 0
+        for name, data in sets.items():
+            s = evaluate.score(evaluate.predict_all("depthy", data, model, 256), data)
+            parts.append(f"{name} nRMSE {s['nrmse']:.4f} acc5 {s['acc5']:.3f} IoU {s['iou']:.3f}")
+            total, count = total + s["nrmse"] * len(data["mask"]), count + len(data["mask"])
+        pooled[ck] = total / count
+        print(f"{ck}: " + " | ".join(parts) + (f" | pooled {pooled[ck]:.4f}" if len(sets) > 1 else ""), flush=True)
+    best = min(pooled, key=pooled.get)
     print(f"selected {best}")
     Path(evaluate.CACHE / "selected.txt").write_text(best)
 

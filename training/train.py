@@ -4,6 +4,7 @@
     python -m training.train ... --resume            # continue from <run>/last.pt
     python -m training.train ... --init depthy_blender/weights/depthy-0.3.0.pt   # start from shipped weights
     python -m training.train ... --freeze-stem       # keep the encoder's stem and layer1 fixed (faster steps)
+    python -m training.train ... --val-cache training/cache/libval256   # also validate on held-out meshes
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
@@ -84,15 +85,23 @@ class ShardStream:
         return img, near, mask
 
 
-def validation_set(size, cache_dir: Path):
+def validation_set(size, cache_dir: Path, extra=()):
+    """The fixed synthetic validation drawings, plus every drawing in the shard folders `extra` (e.g. a
+    make_cache --library --part val cache: meshes that training never sees)."""
     path = cache_dir / f"val-{size}.npz"
     if not path.exists():
         items = [dataset.sample(s, size) for s in VAL_SEEDS]
         np.savez(path, image=np.stack([i["image"] for i in items]), nearness=np.stack([i["nearness"] for i in items]),
                  mask=np.stack([i["mask"] for i in items]))
     with np.load(path) as z:
-        return torch.from_numpy(z["image"]).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(z["nearness"]), \
-            torch.from_numpy(z["mask"])
+        image, near, mask = [z["image"]], [z["nearness"]], [z["mask"]]
+    for path in sorted(p for folder in extra for p in Path(folder).glob("shard-*[0-9].npz")):
+        with np.load(path) as z:
+            image.append(z["image"].astype(np.float32) / 255)
+            near.append(z["nearness"].astype(np.float32) / 65535)
+            mask.append(z["mask"])
+    return torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2).contiguous(), \
+        torch.from_numpy(np.concatenate(near)), torch.from_numpy(np.concatenate(mask))
 
 
 def freeze_stem(model) -> None:
@@ -125,7 +134,9 @@ def train_step(model, opt, img, near, mask, aligned):
 
 
 @torch.no_grad()
-def validate(model, val, batch=16, aligned=False):
+def validate(model, val, batch=16, aligned=False, parts=()):
+    """Validation loss, nRMSE and mask IoU over all of val; with parts ((name, start, stop), …) also the
+    nRMSE of each range of drawings, as a fourth value {name: nRMSE}."""
     model.eval()
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
@@ -138,12 +149,17 @@ def validate(model, val, batch=16, aligned=False):
             errs.append(metrics.depth_errors(out[k, 0].numpy(), near[k].numpy(), m)["nrmse"])
             ious.append(metrics.mask_iou(out[k, 1].numpy() > 0, m))
     train_mode(model)
-    return total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious))
+    result = total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious))
+    if parts:
+        return result + ({name: float(np.nanmean(errs[a:b])) for name, a, b in parts},)
+    return result
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", nargs="+", required=True, help="shard folders from training.make_cache")
+    p.add_argument("--val-cache", nargs="*", default=[],
+                   help="shard folders whose drawings join the validation set (not trained on)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=12)
     p.add_argument("--lr", type=float, default=5e-4)
@@ -188,7 +204,10 @@ def main():
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}")
 
-    val = validation_set(args.size, Path(args.cache[0]).parent)
+    val = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
+    state["val_parts"] = [("synthetic", 0, len(VAL_SEEDS))] + \
+        ([("extra", len(VAL_SEEDS), len(val[0]))] if len(val[0]) > len(VAL_SEEDS) else [])
+    print(f"validation: {len(val[0])} drawings")
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60
     start, last_print = time.time(), time.time()
@@ -217,7 +236,9 @@ def main():
 
 
 def end_epoch(model, opt, sched, state, val, run, running, final=False):
-    val_loss, nrmse, iou = validate(model, val, aligned=state.get("aligned", False))
+    parts = [tuple(p) for p in state.get("val_parts", [])]
+    val_loss, nrmse, iou, by_part = validate(model, val, aligned=state.get("aligned", False),
+                                             parts=parts or [("all", 0, len(val[0]))])
     if not final:
         state["epoch"] += 1
         sched.step(nrmse)
@@ -238,7 +259,8 @@ def end_epoch(model, opt, sched, state, val, run, running, final=False):
         w.writerow([state["epoch"], state["step"], state["samples"], round(state["wall"]), opt.param_groups[0]["lr"],
                     round(float(np.mean(running)) if running else float("nan"), 5), round(val_loss, 5),
                     round(nrmse, 4), round(iou, 4)])
-    print(f"epoch {state['epoch']}: val loss {val_loss:.4f} nRMSE {nrmse:.4f} IoU {iou:.4f}"
+    split = " (" + ", ".join(f"{k} {v:.4f}" for k, v in by_part.items()) + ")" if len(by_part) > 1 else ""
+    print(f"epoch {state['epoch']}: val loss {val_loss:.4f} nRMSE {nrmse:.4f}{split} IoU {iou:.4f}"
           f"{' (best)' if improved else ''}", flush=True)
     return state["bad_epochs"] >= 5
 

@@ -1,5 +1,7 @@
-"""Training batches drawn from cache shards: shapes, and shrunk batches averaged rather than aliased."""
+"""Training batches drawn from cache shards (shapes; shrunk batches averaged rather than aliased) and the
+validation set with held-out shard folders joined to it."""
 import numpy as np
+import pytest
 
 from training.train import ShardStream
 
@@ -27,3 +29,24 @@ def test_shrunk_batches_average_fine_lines_instead_of_aliasing_them(tmp_path):
     assert abs(float(img.mean()) - 0.5) < 0.02
     assert float(img.std()) < 0.1
     assert np.allclose(near.numpy(), 30000 / 65535, atol=1e-4)
+
+
+def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path):
+    import torch
+    from depthy_blender.models.depthy import Depthy
+    from training.train import validate, validation_set
+    rng = np.random.default_rng(0)
+    mask = np.zeros((3, 64, 64), bool)
+    mask[:, 16:48, 16:48] = True
+    np.savez(tmp_path / "val-64.npz", image=rng.random((3, 64, 64, 3), dtype=np.float32),
+             nearness=rng.random((3, 64, 64), dtype=np.float32) * mask, mask=mask)
+    extra = tmp_path / "held-out"
+    extra.mkdir()
+    _write_shard(extra, size=64, count=2)
+    img, near, m = validation_set(64, tmp_path, [extra])
+    assert img.shape == (5, 3, 64, 64) and img.dtype == torch.float32 and float(img.max()) <= 1.0
+    assert np.allclose(near[3:].numpy(), 30000 / 65535, atol=1e-6) and bool(m[3:].all())
+    torch.manual_seed(0)
+    _, pooled, _, parts = validate(Depthy().eval(), (img, near, m), parts=[("synthetic", 0, 3), ("extra", 3, 5)])
+    assert set(parts) == {"synthetic", "extra"}
+    assert pooled == pytest.approx((3 * parts["synthetic"] + 2 * parts["extra"]) / 5)

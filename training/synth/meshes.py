@@ -29,7 +29,8 @@ def load_unit(path: Path):
 
 
 def rasterise(verts, faces, cam: Camera, size: int):
-    """Orthographic z-buffer: mask, depth (along the view axis), per-pixel face normals."""
+    """Orthographic z-buffer: mask, depth (along the view axis), per-pixel face normals. Each pixel
+    takes the nearest face covering its centre (ties: the face listed first)."""
     f, r, u = camera_basis(cam)
     rel = verts - cam.center
     px = (rel @ r / cam.half_size + 1) / 2 * size - 0.5
@@ -37,38 +38,55 @@ def rasterise(verts, faces, cam: Camera, size: int):
     pz = rel @ f
     tri_n = np.cross(verts[faces[:, 1]] - verts[faces[:, 0]], verts[faces[:, 2]] - verts[faces[:, 0]])
     tri_n /= np.maximum(np.linalg.norm(tri_n, axis=1, keepdims=True), 1e-12)
-    depth = np.full((size, size), np.inf)
-    normal = np.zeros((size, size, 3))
     x, y, z = px[faces], py[faces], pz[faces]
     x0 = np.clip(np.floor(x.min(1)).astype(int), 0, size - 1)
     x1 = np.clip(np.ceil(x.max(1)).astype(int), 0, size - 1)
     y0 = np.clip(np.floor(y.min(1)).astype(int), 0, size - 1)
     y1 = np.clip(np.ceil(y.max(1)).astype(int), 0, size - 1)
-    for k in range(len(faces)):
-        xs, ys = np.arange(x0[k], x1[k] + 1), np.arange(y0[k], y1[k] + 1)
-        if xs.size == 0 or ys.size == 0:
-            continue
-        gx, gy = np.meshgrid(xs, ys)
-        (ax, bx, cx), (ay, by, cy) = x[k], y[k]
-        det = (by - cy) * (ax - cx) + (cx - bx) * (ay - cy)
-        if abs(det) < 1e-12:
-            continue
-        w0 = ((by - cy) * (gx - cx) + (cx - bx) * (gy - cy)) / det
-        w1 = ((cy - ay) * (gx - cx) + (ax - cx) * (gy - cy)) / det
-        w2 = 1 - w0 - w1
-        inside = (w0 >= -1e-9) & (w1 >= -1e-9) & (w2 >= -1e-9)
-        if not inside.any():
-            continue
-        zz = w0 * z[k, 0] + w1 * z[k, 1] + w2 * z[k, 2]
-        sub = depth[y0[k]:y1[k] + 1, x0[k]:x1[k] + 1]
-        closer = inside & (zz < sub)
-        sub[closer] = zz[closer]
-        normal[y0[k]:y1[k] + 1, x0[k]:x1[k] + 1][closer] = tri_n[k]
+    width, height = x1 - x0 + 1, y1 - y0 + 1
+    area = width * height
+    # every face's covered pixel centres as (pixel, depth, face) rows; small faces (most of a fine mesh)
+    # in one array pass, big ones one by one so no face pads the others to its size
+    small = area <= SMALL_FACE
+    rows = [_cover(np.nonzero(small)[0], SMALL_FACE, x, y, z, x0, y0, width, area, size)]
+    rows += [_cover(np.array([k]), int(area[k]), x, y, z, x0, y0, width, area, size) for k in np.nonzero(~small)[0]]
+    pixel, zz, face = (np.concatenate(c) for c in zip(*rows))
+    order = np.lexsort((face, zz, pixel))
+    first = np.ones(len(order), bool)
+    first[1:] = pixel[order][1:] != pixel[order][:-1]
+    win = order[first]
+    depth = np.full(size * size, np.inf)
+    normal = np.zeros((size * size, 3))
+    depth[pixel[win]] = zz[win]
+    normal[pixel[win]] = tri_n[face[win]]
+    depth, normal = depth.reshape(size, size), normal.reshape(size, size, 3)
     mask = np.isfinite(depth)
     # normals face the viewer (meshes may be wound either way)
     flip = (normal @ f) > 0
     normal[flip] *= -1
     return mask, np.where(mask, depth, 0.0).astype(np.float32), normal.astype(np.float32)
+
+
+SMALL_FACE = 64   # faces whose pixel box holds at most this many pixels are rasterised together
+
+
+def _cover(idx, span, x, y, z, x0, y0, width, area, size):
+    """Pixels inside faces idx (each face's box enumerated up to span pixels): pixel, depth, face arrays."""
+    k = np.arange(span)
+    gx = x0[idx, None] + k % width[idx, None]
+    gy = y0[idx, None] + k // width[idx, None]
+    (ax, bx, cx), (ay, by, cy) = (x[idx].T[..., None], y[idx].T[..., None])
+    det = (by - cy) * (ax - cx) + (cx - bx) * (ay - cy)
+    ok = np.abs(det) >= 1e-12
+    det = np.where(ok, det, 1.0)
+    w0 = ((by - cy) * (gx - cx) + (cx - bx) * (gy - cy)) / det
+    w1 = ((cy - ay) * (gx - cx) + (ax - cx) * (gy - cy)) / det
+    w2 = 1 - w0 - w1
+    inside = (w0 >= -1e-9) & (w1 >= -1e-9) & (w2 >= -1e-9) & ok & (k < area[idx, None])
+    zs = z[idx].T[..., None]
+    zz = w0 * zs[0] + w1 * zs[1] + w2 * zs[2]
+    face = np.broadcast_to(idx[:, None], gx.shape)
+    return (gy * size + gx)[inside], zz[inside], face[inside]
 
 
 def view_camera(view: str, rng: np.random.Generator) -> Camera:
