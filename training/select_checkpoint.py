@@ -8,25 +8,14 @@ shard folders that training never saw (a make_cache --library --part val cache o
 import argparse
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from depthy_blender.models import depthy_engine
 from training import evaluate
 from training.synth import dataset
+from training.train import shard_drawings
 
 SEEDS = range(950_000, 950_120)
-
-
-def held_out_drawings(folders) -> dict:
-    """The drawings of cache shard folders, in evaluate's data layout."""
-    image, near, mask = [], [], []
-    for path in sorted(p for folder in folders for p in Path(folder).glob("shard-*[0-9].npz")):
-        with np.load(path) as z:
-            image.append(z["image"].astype(np.float32) / 255)
-            near.append(z["nearness"].astype(np.float32) / 65535)
-            mask.append(z["mask"])
-    return {"image": np.concatenate(image), "nearness": np.concatenate(near), "mask": np.concatenate(mask)}
 
 
 def main():
@@ -40,7 +29,7 @@ def main():
         evaluate._save(path, [dataset.sample(s, 256) for s in SEEDS])
     sets = {"selection": evaluate._load(path)}
     if args.also:
-        sets["held-out"] = held_out_drawings(args.also)
+        sets["held-out"] = shard_drawings(args.also)
     pooled = {}
     for ck in args.checkpoints:
         model = evaluate.load_depthy(ck)

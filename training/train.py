@@ -95,13 +95,22 @@ def validation_set(size, cache_dir: Path, extra=()):
                  mask=np.stack([i["mask"] for i in items]))
     with np.load(path) as z:
         image, near, mask = [z["image"]], [z["nearness"]], [z["mask"]]
-    for path in sorted(p for folder in extra for p in Path(folder).glob("shard-*[0-9].npz")):
+    if extra:
+        more = shard_drawings(extra)
+        image, near, mask = image + [more["image"]], near + [more["nearness"]], mask + [more["mask"]]
+    return torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2).contiguous(), \
+        torch.from_numpy(np.concatenate(near)), torch.from_numpy(np.concatenate(mask))
+
+
+def shard_drawings(folders) -> dict:
+    """Every drawing in the cache shard folders as float arrays: image (N, S, S, 3) and nearness in [0, 1], mask."""
+    image, near, mask = [], [], []
+    for path in sorted(p for folder in folders for p in Path(folder).glob("shard-*[0-9].npz")):
         with np.load(path) as z:
             image.append(z["image"].astype(np.float32) / 255)
             near.append(z["nearness"].astype(np.float32) / 65535)
             mask.append(z["mask"])
-    return torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2).contiguous(), \
-        torch.from_numpy(np.concatenate(near)), torch.from_numpy(np.concatenate(mask))
+    return {"image": np.concatenate(image), "nearness": np.concatenate(near), "mask": np.concatenate(mask)}
 
 
 def freeze_stem(model) -> None:
