@@ -9,7 +9,8 @@
     python -m training.make_cache ... --library DIR       # every drawing one mesh from a folder (synth/library.py)
 
 A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gears, props, random objects):
-    pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d DIR
+    pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d LIB
+    python -m training.make_cache ... --library LIB/pybullet_data   # its folders are the weighting's groups
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -42,7 +43,8 @@ def main():
     args = p.parse_args()
     if args.library:
         from training.evaluate import MESH_DIR
-        files, odds = library.catalogue(Path(args.library), [path.stem for path in MESH_DIR.iterdir()], args.part)
+        evaluation = [path.stem for path in MESH_DIR.iterdir()] if MESH_DIR.is_dir() else []
+        files, odds = library.catalogue(Path(args.library), evaluation, args.part)
         print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
         draw = lambda seed: library.sample(seed, files, odds, args.size)  # noqa: E731
     else:
