@@ -144,8 +144,8 @@ def train_step(model, opt, img, near, mask, aligned):
 
 @torch.no_grad()
 def validate(model, val, batch=16, aligned=False, parts=()):
-    """Validation loss, nRMSE and mask IoU over all of val; with parts ((name, start, stop), …) also the
-    nRMSE of each range of drawings, as a fourth value {name: nRMSE}."""
+    """Validation loss, nRMSE and mask IoU over all of val, and {name: nRMSE} of each range of drawings
+    in parts ((name, start, stop), …)."""
     model.eval()
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
@@ -158,10 +158,8 @@ def validate(model, val, batch=16, aligned=False, parts=()):
             errs.append(metrics.depth_errors(out[k, 0].numpy(), near[k].numpy(), m)["nrmse"])
             ious.append(metrics.mask_iou(out[k, 1].numpy() > 0, m))
     train_mode(model)
-    result = total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious))
-    if parts:
-        return result + ({name: float(np.nanmean(errs[a:b])) for name, a, b in parts},)
-    return result
+    return total / len(val[0]), float(np.nanmean(errs)), float(np.mean(ious)), \
+        {name: float(np.nanmean(errs[a:b])) for name, a, b in parts}
 
 
 def main():
@@ -214,8 +212,7 @@ def main():
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}")
 
     val = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
-    state["val_parts"] = [("synthetic", 0, len(VAL_SEEDS))] + \
-        ([("extra", len(VAL_SEEDS), len(val[0]))] if len(val[0]) > len(VAL_SEEDS) else [])
+    val_parts = [("synthetic", 0, len(VAL_SEEDS)), ("extra", len(VAL_SEEDS), len(val[0]))] if args.val_cache else []
     print(f"validation: {len(val[0])} drawings")
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60
@@ -236,18 +233,16 @@ def main():
             last_print = time.time()
         if state["step"] % args.epoch_steps == 0:
             state["wall"] = wall()
-            if end_epoch(model, opt, sched, state, val, run, running):
+            if end_epoch(model, opt, sched, state, val, val_parts, run, running):
                 print("early stop: no validation improvement for 5 epochs")
                 break
             running = []
     state["wall"] = wall()
-    end_epoch(model, opt, sched, state, val, run, running, final=True)
+    end_epoch(model, opt, sched, state, val, val_parts, run, running, final=True)
 
 
-def end_epoch(model, opt, sched, state, val, run, running, final=False):
-    parts = [tuple(p) for p in state.get("val_parts", [])]
-    val_loss, nrmse, iou, by_part = validate(model, val, aligned=state.get("aligned", False),
-                                             parts=parts or [("all", 0, len(val[0]))])
+def end_epoch(model, opt, sched, state, val, val_parts, run, running, final=False):
+    val_loss, nrmse, iou, by_part = validate(model, val, aligned=state.get("aligned", False), parts=val_parts)
     if not final:
         state["epoch"] += 1
         sched.step(nrmse)
@@ -268,7 +263,7 @@ def end_epoch(model, opt, sched, state, val, run, running, final=False):
         w.writerow([state["epoch"], state["step"], state["samples"], round(state["wall"]), opt.param_groups[0]["lr"],
                     round(float(np.mean(running)) if running else float("nan"), 5), round(val_loss, 5),
                     round(nrmse, 4), round(iou, 4)])
-    split = " (" + ", ".join(f"{k} {v:.4f}" for k, v in by_part.items()) + ")" if len(by_part) > 1 else ""
+    split = " (" + ", ".join(f"{k} {v:.4f}" for k, v in by_part.items()) + ")" if by_part else ""
     print(f"epoch {state['epoch']}: val loss {val_loss:.4f} nRMSE {nrmse:.4f}{split} IoU {iou:.4f}"
           f"{' (best)' if improved else ''}", flush=True)
     return state["bad_epochs"] >= 5

@@ -43,8 +43,8 @@ def rasterise(verts, faces, cam: Camera, size: int):
     x1 = np.clip(np.ceil(x.max(1)).astype(int), 0, size - 1)
     y0 = np.clip(np.floor(y.min(1)).astype(int), 0, size - 1)
     y1 = np.clip(np.ceil(y.max(1)).astype(int), 0, size - 1)
-    width, height = x1 - x0 + 1, y1 - y0 + 1
-    area = width * height
+    width = x1 - x0 + 1
+    area = width * (y1 - y0 + 1)
     # every face's covered pixel centres as (pixel, depth, face) rows; small faces (most of a fine mesh)
     # in one array pass, big ones one by one so no face pads the others to its size
     small = area <= SMALL_FACE
