@@ -11,6 +11,7 @@
 A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gears, props, random objects):
     pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d LIB
     python -m training.make_cache ... --library LIB/pybullet_data   # its folders are the weighting's groups
+    python -m training.make_cache ... --library LIB/pybullet_data --skip-folder random_urdfs  # no block objects
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.
@@ -40,11 +41,13 @@ def main():
     p.add_argument("--library", help="draw meshes from this folder instead (the evaluation meshes left out)")
     p.add_argument("--part", choices=("train", "val"), default="train",
                    help="with --library: the training meshes or the held-out tenth (for validation)")
+    p.add_argument("--skip-folder", action="append", default=[], metavar="NAME",
+                   help="with --library: leave out this top-level folder (repeatable)")
     args = p.parse_args()
     if args.library:
         from training.evaluate import MESH_DIR
         evaluation = [path.stem for path in MESH_DIR.iterdir()] if MESH_DIR.is_dir() else []
-        files, odds = library.catalogue(Path(args.library), evaluation, args.part)
+        files, odds = library.catalogue(Path(args.library), evaluation, args.part, args.skip_folder)
         print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
         draw = lambda seed: library.sample(seed, files, odds, args.size)  # noqa: E731
     else:

@@ -36,6 +36,12 @@ def test_catalogue_skips_hulls_and_evaluation_meshes_and_weighs_folders(folder):
         assert single[0] == pytest.approx(2 * block[0])
 
 
+def test_catalogue_leaves_out_skipped_folders(folder):
+    kept = library.catalogue(folder, part="train", skip_folders=["many"])[0]
+    kept += library.catalogue(folder, part="val", skip_folders=["many"])[0]
+    assert sorted(p.name for p in kept) == ["ball.obj", "pin.stl", "teapot.stl"]
+
+
 def test_same_seed_same_drawing_with_exact_nearness(folder):
     files, odds = library.catalogue(folder, part="train")
     a, b = library.sample(11, files, odds, 96), library.sample(11, files, odds, 96)

@@ -25,15 +25,19 @@ MIN_COVER = 0.02   # views whose figure covers less of the frame are redrawn (th
 HELD_OUT = 10      # one mesh in HELD_OUT (by a hash of its path) is kept for validation, never trained on
 
 
-def catalogue(folder: Path, exclude_stems=(), part: str = "train") -> tuple[list[Path], np.ndarray]:
+def catalogue(folder: Path, exclude_stems=(), part: str = "train",
+              skip_folders=()) -> tuple[list[Path], np.ndarray]:
     """The usable mesh files of one part ("train" or "val") under folder, sorted, so that a seed means
     the same mesh on every machine, and how often to draw each: 1/√n for a file among n in its top-level
-    folder, so a folder of a thousand look-alike objects does not drown the two hundred others."""
+    folder, so a folder of a thousand look-alike objects does not drown the two hundred others.
+    Top-level folders named in skip_folders are left out whole."""
     folder, banned = Path(folder), {s.lower() for s in exclude_stems}
     files = []
     for path in sorted(folder.rglob("*")):
         stem = path.stem.lower()
         if path.suffix.lower() not in SUFFIXES or any(w in stem for w in SKIP_WORDS):
+            continue
+        if path.relative_to(folder).parts[0] in skip_folders:
             continue
         if any(b in stem or stem in b for b in banned):
             continue
