@@ -23,6 +23,7 @@ import torch
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
+from training.train import shard_files
 
 DATA_RECIPE = (
     "Procedural technical drawings from training/synth (seeded): CSG solids of box, rounded box, cylinder, "
@@ -98,7 +99,7 @@ def main():
     history = read_history(run)
     best = min(history, key=lambda r: float(r["val_nrmse"]))
     exported = checkpoint_row(history, checkpoint.get("state"))
-    shards = sorted(s for folder in args.cache for s in Path(folder).glob("shard-*[0-9].npz"))
+    shards = shard_files(args.cache)
     count = 0
     for shard in shards:
         with np.load(shard) as z:

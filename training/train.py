@@ -30,6 +30,12 @@ VAL_SEEDS = range(900_000, 900_160)
 STEM = ("conv1", "bn1", "layer1")   # encoder modules --freeze-stem keeps fixed
 
 
+def shard_files(folders) -> list[Path]:
+    """The finished shards of make_cache folders, folder by folder in the order given, each sorted
+    (a shard still being written is named *.tmp.npz and left out)."""
+    return [path for folder in folders for path in sorted(Path(folder).glob("shard-*[0-9].npz"))]
+
+
 class ShardStream:
     """Random batches from every shard in the cache folders (new shards are picked up as they land)."""
 
@@ -40,11 +46,10 @@ class ShardStream:
         self.loaded: dict[Path, dict] = {}
 
     def _refresh(self):
-        for folder in self.folders:
-            for path in sorted(folder.glob("shard-*[0-9].npz")):
-                if path not in self.loaded:
-                    with np.load(path) as z:
-                        self.loaded[path] = {k: z[k] for k in ("image", "nearness", "mask")}
+        for path in shard_files(self.folders):
+            if path not in self.loaded:
+                with np.load(path) as z:
+                    self.loaded[path] = {k: z[k] for k in ("image", "nearness", "mask")}
 
     def batches(self):
         while True:
@@ -105,7 +110,7 @@ def validation_set(size, cache_dir: Path, extra=()):
 def shard_drawings(folders) -> dict:
     """Every drawing in the cache shard folders as float arrays: image (N, S, S, 3) and nearness in [0, 1], mask."""
     image, near, mask = [], [], []
-    for path in sorted(p for folder in folders for p in Path(folder).glob("shard-*[0-9].npz")):
+    for path in shard_files(folders):
         with np.load(path) as z:
             image.append(z["image"].astype(np.float32) / 255)
             near.append(z["nearness"].astype(np.float32) / 65535)
