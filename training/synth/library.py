@@ -32,19 +32,17 @@ def catalogue(folder: Path, exclude_stems=(), part: str = "train",
     folder, so a folder of a thousand look-alike objects does not drown the two hundred others.
     Top-level folders named in skip_folders are left out whole."""
     folder, banned = Path(folder), {s.lower() for s in exclude_stems}
-    files = []
+    files, groups = [], []
     for path in sorted(folder.rglob("*")):
-        stem = path.stem.lower()
+        stem, relative = path.stem.lower(), path.relative_to(folder)
         if path.suffix.lower() not in SUFFIXES or any(w in stem for w in SKIP_WORDS):
             continue
-        if path.relative_to(folder).parts[0] in skip_folders:
+        if relative.parts[0] in skip_folders or any(b in stem or stem in b for b in banned):
             continue
-        if any(b in stem or stem in b for b in banned):
-            continue
-        if (part == "val") != (_held_out(path.relative_to(folder))):
+        if (part == "val") != _held_out(relative):
             continue
         files.append(path)
-    groups = [path.relative_to(folder).parts[0] for path in files]
+        groups.append(relative.parts[0])
     count = {g: groups.count(g) for g in set(groups)}
     weight = np.array([1 / math.sqrt(count[g]) for g in groups])
     return files, weight / weight.sum()
