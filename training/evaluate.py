@@ -1,12 +1,13 @@
 """Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
 
-    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--vessels] [--freestyle]
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--vessels] [--clusters] [--freestyle]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
 the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
 mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
 set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind;
---vessels one of 40 smooth turned pots and jugs (make_cache --vessels figures).
+--vessels one of 40 smooth turned pots and jugs (make_cache --vessels figures); --clusters one of 40 bodies
+with parts standing out of them, whose order in depth only line junctions tell (make_cache --clusters figures).
 --freestyle adds the meshes set drawn by another renderer (Blender Freestyle, training/blender_drawings.py),
 a style Depthy never trained on.
 """
@@ -29,7 +30,8 @@ MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
 TEST_SEEDS = range(0, 300)
 SINGLE_FIGURE_COUNT = 40
 # name: (first seed, the dataset.sample option that makes such figures, the word in their "info")
-SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed"), "vessels": (5_050_000, "vessels", "vessel:")}
+SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed"), "vessels": (5_050_000, "vessels", "vessel:"),
+                      "clusters": (5_080_000, "clusters", "cluster:")}
 MESH_SUFFIXES = {".stl", ".obj", ".ply"}
 
 
@@ -71,7 +73,7 @@ def _mesh_views(path, sample, min_cover=0.02):
 def single_figure_set(name, size=256):
     """The first SINGLE_FIGURE_COUNT drawings from the set's first seed on that are one figure of its kind
     and nothing else: ribbed plates (pockets seen square-on, which read as bumps unless the lines say
-    otherwise) or vessels."""
+    otherwise), vessels or clusters."""
     path = CACHE / f"{name}-{size}.npz"
     if not path.exists():
         seed, option, word = SINGLE_FIGURE_SETS[name]
@@ -139,10 +141,10 @@ def score(preds, data):
 
 
 def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False, freestyle=False, vessels=False):
+             plates=False, freestyle=False, vessels=False, clusters=False):
     torch.set_num_threads(2)
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
-    for name, wanted in (("plates", plates), ("vessels", vessels)):
+    for name, wanted in (("plates", plates), ("vessels", vessels), ("clusters", clusters)):
         if wanted:
             sets[name] = single_figure_set(name)
     if freestyle:
@@ -186,6 +188,7 @@ def main():
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
     p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
     p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
+    p.add_argument("--clusters", action="store_true", help="also score the set of bodies with parts standing out")
     p.add_argument("--freestyle", action="store_true",
                    help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
     args = p.parse_args()
@@ -197,7 +200,7 @@ def main():
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
     results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle,
-                       vessels=args.vessels)
+                       vessels=args.vessels, clusters=args.clusters)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

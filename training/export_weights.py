@@ -162,7 +162,8 @@ def main():
                                         "core.images.trim_to_drawing). Synthetic test seeds 0–299; meshes = "
                                         "../shared/data/meshes, 4 seeded views each (slivers dropped); plates = "
                                         "40 single-plate --ribs drawings, seeds 5,000,000+; vessels = 40 "
-                                        "single-vessel --vessels drawings, seeds 5,050,000+; freestyle = the "
+                                        "single-vessel --vessels drawings, seeds 5,050,000+; clusters = 40 "
+                                        "single-cluster --clusters drawings, seeds 5,080,000+; freestyle = the "
                                         "meshes set's views drawn by Blender Cycles + Freestyle "
                                         "(training/blender_drawings.py)")
     path = weights.save(model.state_dict(), card)

@@ -12,10 +12,12 @@ ROD_SHARE = 0.15     # with rods: figures that are a long thin pin, shaft or tub
 BLOB_SHARE = 0.15    # with blobs: figures that are a smooth organic shape (solids.random_blob)
 RIB_SHARE = 0.15     # with ribs: figures that are a plate with a lattice of lightening pockets (faces.rib_lattice)
 VESSEL_SHARE = 0.15  # with vessels: figures that are a smooth turned pot, vase or jug (solids.random_vessel)
+CLUSTER_SHARE = 0.25  # with clusters: figures that are a body with parts standing out of it (solids.random_cluster)
 
 
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
-           rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False) -> dict:
+           rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False,
+           clusters: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
@@ -25,7 +27,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     rods (from depthy-0.5 on): likewise, some figures are replaced by a long thin turned part.
     blobs (caches from seed 3,300,000 on): likewise, some are replaced by a smooth organic figure.
     ribs: likewise, some are replaced by a plate facing the camera with square or honeycomb pockets.
-    vessels (caches from seed 5,700,000 on): likewise, some are replaced by a smooth turned pot or jug."""
+    vessels (caches from seed 5,700,000 on): likewise, some are replaced by a smooth turned pot or jug.
+    clusters (caches from seed 6,300,000 on): likewise, some are replaced by a body with distinct parts
+    standing out of it, whose order in depth only the junctions of their outlines tell."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
@@ -35,8 +39,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     blobber = np.random.default_rng([seed, 4]) if blobs else None
     ribber = np.random.default_rng([seed, 5]) if ribs else None
     shaper = np.random.default_rng([seed, 6]) if vessels else None
+    grouper = np.random.default_rng([seed, 7]) if clusters else None
     if count == 1:
-        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -51,7 +56,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper)
+            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -60,7 +65,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None):
+def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
         if rodder is not None and rodder.random() < ROD_SHARE:
@@ -69,9 +74,11 @@ def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=
             shape, info = solids.random_blob(blobber)
         if shaper is not None and shaper.random() < VESSEL_SHARE:
             shape, info = solids.random_vessel(shaper)
+        if grouper is not None and grouper.random() < CLUSTER_SHARE:
+            shape, info = solids.random_cluster(grouper)
         cam, view = render.random_camera(rng)
         # a sculpted or smooth turned figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
-        if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:")):
+        if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:", "cluster:")):
             shape, extra = faces.cut_face(shape, cutter, cam.forward)
             info += extra
         if ribber is not None and ribber.random() < RIB_SHARE:

@@ -1,6 +1,7 @@
 """Random solids for technical drawings: a base primitive, attached features (unions, some filleted)
 and removed features (holes, slots, pockets), long thin turned parts (rods), smooth organic figures
-(blobs) and smooth turned vessels with handles and spouts, all seeded by a numpy Generator."""
+(blobs), bodies with distinct parts sticking out of them (clusters) and smooth turned vessels with
+handles and spouts, all seeded by a numpy Generator."""
 from __future__ import annotations
 
 import math
@@ -151,6 +152,49 @@ def random_blob(rng: np.random.Generator):
         part = sdf.transform(part, sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3)), centre)
         shape = part if shape is None else sdf.union(shape, part, float(rng.uniform(0.08, 0.25)))
     return shape, f"blob:{count}"
+
+
+CLUSTER_PARTS = ("ellipsoid", "sphere", "capsule", "cylinder", "round_box")
+CLUSTER_WEIGHTS = (0.35, 0.2, 0.2, 0.15, 0.1)
+
+
+def random_cluster(rng: np.random.Generator):
+    """A rounded body with 2–6 distinct parts standing out of its surface in every direction, joined
+    with at most a small fillet, like the feet, ears and head of an animal or the lugs of a casting.
+    Blobs melt their parts together, so they have no lines where one part passes in front of another;
+    here the outline of a part in front cuts across the body behind it, and only that junction tells
+    which is nearer (the meshes set's animals seen head-on are read with their feet behind the body)."""
+    _, shape, count = cluster_parts(rng)
+    return sdf.transform(shape, sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3)), (0.0, 0.0, 0.0)), f"cluster:{count}"
+
+
+def cluster_parts(rng: np.random.Generator):
+    """random_cluster before it is turned: (the body alone, the body with its parts, how many parts)."""
+    radii = rng.uniform(0.3, 0.5, 3)
+    body = sdf.ellipsoid([float(v) for v in radii]) if rng.random() < 0.7 else \
+        sdf.round_box([float(v) * 0.8 for v in radii], float(radii.min()) * 0.3)
+    shape = body
+    count = int(rng.integers(2, 7))
+    for _ in range(count):
+        direction = rng.normal(size=3)
+        direction /= np.linalg.norm(direction)
+        size = float(rng.uniform(0.1, 0.28))
+        kind = str(rng.choice(CLUSTER_PARTS, p=CLUSTER_WEIGHTS))
+        if kind == "ellipsoid":
+            part = sdf.ellipsoid([float(v) for v in rng.uniform(0.5, 1.0, 3) * size])
+        elif kind == "sphere":
+            part = sdf.sphere(size * 0.8)
+        elif kind == "capsule":
+            part = sdf.capsule(size * 0.45, size * float(rng.uniform(0.5, 1.2)))
+        elif kind == "cylinder":
+            part = sdf.cylinder(size * 0.6, size * float(rng.uniform(0.4, 1.0)))
+        else:
+            part = sdf.round_box([float(v) for v in rng.uniform(0.4, 0.9, 3) * size], size * 0.15)
+        # the centre sits about on the body's surface, so most of the part stands out of it
+        centre = direction * radii * float(rng.uniform(0.85, 1.15))
+        part = sdf.transform(part, sdf.rotation_matrix(rng.uniform(0, 2 * math.pi, 3)), tuple(float(v) for v in centre))
+        shape = sdf.union(shape, part, float(rng.uniform(0.0, 0.04)))
+    return body, shape, count
 
 
 def random_plate(rng: np.random.Generator, axis: int):
