@@ -1,7 +1,11 @@
-"""Time of one Depthy training step on the CPU, whole network vs --freeze-stem (encoder stem and layer1
-fixed), measured alternately in the same run; prints the ratio.
+"""Time of one Depthy training step on the CPU in the layouts and precisions train.py offers, measured
+alternately in the same run against the plain float32 step (contiguous tensors, whole network); prints
+the ratios.
 
     python benchmarks/train_step_speed.py [--size 256] [--batch 12] [--repeat 3] [--threads 2]
+
+Rows: whole network float32 (the baseline), channels-last float32, --freeze-stem (channels-last), and
+--freeze-stem --bf16 (bfloat16 autocast, channels-last), the setting of runs that continue trained weights.
 """
 import argparse
 import statistics
@@ -14,14 +18,18 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.models.depthy import Depthy  # noqa: E402
-from training.train import freeze_stem, train_mode, train_step  # noqa: E402
+from training.train import channels_last, freeze_stem, train_mode, train_step  # noqa: E402
+
+# label: (channels-last, stem frozen, bfloat16)
+SETTINGS = {"whole network": (False, False, False), "channels-last": (True, False, False),
+            "stem frozen": (True, True, False), "frozen + bf16": (True, True, True)}
 
 
-def step_seconds(model, opt, batch, repeat):
+def step_seconds(model, opt, batch, repeat, bf16):
     times = []
     for i in range(repeat + 1):   # the first step warms up (allocations, kernel selection)
         start = time.perf_counter()
-        train_step(model, opt, *batch, aligned=True)
+        train_step(model, opt, *batch, aligned=True, bf16=bf16)
         if i:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -39,16 +47,19 @@ def main():
     n, s = args.batch, args.size
     mask = torch.zeros(n, s, s, dtype=torch.bool)
     mask[:, s // 4:3 * s // 4, s // 4:3 * s // 4] = True
-    batch = (torch.rand(n, 3, s, s), torch.rand(n, s, s), mask)
-    timings = {"whole network": [], "stem frozen": []}
-    for _ in range(2):   # alternate, so a slow spell of the machine hits both
-        for label in timings:
+    img, near = torch.rand(n, 3, s, s), torch.rand(n, s, s)
+    timings = {label: [] for label in SETTINGS}
+    for _ in range(2):   # alternate, so a slow spell of the machine hits all
+        for label, (last, frozen, bf16) in SETTINGS.items():
             model = Depthy()
-            if label == "stem frozen":
+            x = img
+            if last:
+                model, x = channels_last(model), img.contiguous(memory_format=torch.channels_last)
+            if frozen:
                 freeze_stem(model)
             train_mode(model)
             opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=1e-4)
-            timings[label].append(step_seconds(model, opt, batch, args.repeat))
+            timings[label].append(step_seconds(model, opt, (x, near, mask), args.repeat, bf16))
     whole = min(timings["whole network"])
     print(f"training step, batch {n} at {s}², {args.threads} threads (best of 2 medians of {args.repeat})")
     for label, values in timings.items():

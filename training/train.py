@@ -5,6 +5,7 @@
     python -m training.train ... --init depthy_blender/weights/depthy-0.3.0.pt   # start from shipped weights
     python -m training.train ... --freeze-stem       # keep the encoder's stem and layer1 fixed (faster steps)
     python -m training.train ... --val-cache training/cache/libval256   # also validate on held-out meshes
+    python -m training.train ... --bf16              # bfloat16 autocast: faster steps on CPUs with AVX512-BF16/AMX
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
@@ -137,9 +138,27 @@ def train_mode(model) -> None:
             module.eval()
 
 
-def train_step(model, opt, img, near, mask, aligned):
-    """One optimiser step on a batch; returns the loss and its parts."""
-    loss, parts = losses.total(model(img), near, mask, aligned)
+def channels_last(model):
+    """The network with its weights stored channels-last, the layout oneDNN's CPU convolutions run fastest
+    on (the same numbers, in another memory order; benchmarks/train_step_speed.py). Depth-wise
+    convolutions (the EESP skip branches) stay in the plain layout and get plain inputs: on this PyTorch
+    (2.13, CPU) the bfloat16 backward of a dilated depth-wise convolution on channels-last tensors
+    crashes or returns NaN (tests/models/test_train_precision.py)."""
+    model.to(memory_format=torch.channels_last)
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d) and module.groups > 1:
+            # a (C, 1, k, k) weight passes for contiguous in either layout: copy it into fresh plain strides
+            module.weight.data = module.weight.data.new_empty(module.weight.shape).copy_(module.weight.data)
+            module.register_forward_pre_hook(lambda _, args: tuple(a.contiguous() for a in args))
+    return model
+
+
+def train_step(model, opt, img, near, mask, aligned, bf16=False):
+    """One optimiser step on a batch; returns the loss and its parts. bf16: the forward pass runs under
+    bfloat16 autocast (weights, optimiser state and the losses stay float32)."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = model(img)
+    loss, parts = losses.total(out.float(), near, mask, aligned)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -155,7 +174,7 @@ def validate(model, val, batch=16, aligned=False, parts=()):
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
         img, near, mask = (v[i:i + batch] for v in val)
-        out = model(img)
+        out = model(img.contiguous(memory_format=torch.channels_last))
         loss, _ = losses.total(out, near, mask, aligned)
         total += float(loss) * len(img)
         for k in range(len(img)):
@@ -189,13 +208,15 @@ def main():
                    help="SSIM/BerHu/gradient after the evaluation's scale ≥ 0 + shift fit (training.losses.total)")
     p.add_argument("--freeze-stem", action="store_true",
                    help="keep the encoder's conv1, bn1 and layer1 fixed (for runs that continue trained weights)")
+    p.add_argument("--bf16", action="store_true",
+                   help="bfloat16 autocast in training steps (validation stays float32)")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
-    model = Depthy()
+    model = channels_last(Depthy())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
@@ -214,7 +235,8 @@ def main():
     if state["freeze_stem"]:
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
-          f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}")
+          f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}"
+          f"{'; bfloat16 autocast' if args.bf16 else ''}")
 
     val = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
     val_parts = [("synthetic", 0, len(VAL_SEEDS)), ("extra", len(VAL_SEEDS), len(val[0]))] if args.val_cache else []
@@ -228,7 +250,8 @@ def main():
     running = []
     while time.time() < deadline:
         img, near, mask = next(stream)
-        loss, parts = train_step(model, opt, img, near, mask, state["aligned"])
+        img = img.contiguous(memory_format=torch.channels_last)
+        loss, parts = train_step(model, opt, img, near, mask, state["aligned"], args.bf16)
         state["step"] += 1
         state["samples"] += len(img)
         running.append(float(loss.detach()))
