@@ -104,8 +104,9 @@ def validation_set(size, cache_dir: Path, extra=()):
     if extra:
         more = shard_drawings(extra)
         image, near, mask = image + [more["image"]], near + [more["nearness"]], mask + [more["mask"]]
-    return torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2).contiguous(), \
-        torch.from_numpy(np.concatenate(near)), torch.from_numpy(np.concatenate(mask))
+    images = torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2)   # (N, H, W, 3) is already channels-last
+    return images.contiguous(memory_format=torch.channels_last), torch.from_numpy(np.concatenate(near)), \
+        torch.from_numpy(np.concatenate(mask))
 
 
 def shard_drawings(folders) -> dict:
@@ -174,7 +175,7 @@ def validate(model, val, batch=16, aligned=False, parts=()):
     total, errs, ious = 0.0, [], []
     for i in range(0, len(val[0]), batch):
         img, near, mask = (v[i:i + batch] for v in val)
-        out = model(img.contiguous(memory_format=torch.channels_last))
+        out = model(img)
         loss, _ = losses.total(out, near, mask, aligned)
         total += float(loss) * len(img)
         for k in range(len(img)):
