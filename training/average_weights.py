@@ -23,6 +23,18 @@ def average(paths) -> dict:
             for k in keys}
 
 
+def fold_in(mean: dict | None, state: dict, count: int) -> dict:
+    """The uniform mean of count + 1 states, from the mean of the first count (None when count is 0) and
+    the next state: what train.py --average-from keeps over epoch ends without storing each epoch's weights.
+    Same rules as average(): float32 means, integer buffers from the first."""
+    if mean is None or count == 0:
+        return {k: v.detach().float().clone() if v.is_floating_point() else v.detach().clone() for k, v in state.items()}
+    if mean.keys() != state.keys():
+        raise ValueError("checkpoints of different architectures cannot be averaged")
+    return {k: mean[k] + (state[k].detach().float() - mean[k]) / (count + 1) if state[k].is_floating_point()
+            else mean[k] for k in mean}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoints", nargs="+")

@@ -43,7 +43,12 @@ DATA_RECIPE = (
     "facing the camera with a lattice of square or hexagonal lightening pockets between thin ribs) and "
     "4,300,000+ with --ribs only; seeds 4,400,000+, 4,600,000+, 4,800,000+, 5,100,000+, 5,300,000+ and "
     "5,500,000+ with --face-features --rods --blobs --ribs, and 4,500,000+, 4,700,000+, 4,900,000+, 5,200,000+, "
-    "5,400,000+ and 5,600,000+ plain.")
+    "5,400,000+ and 5,600,000+ plain. 0.14.0 adds caches from seeds 5,900,000+ (--face-features --rods "
+    "--blobs --ribs --vessels; --vessels: 15 % of the figures smooth turned pots, bottles and jugs), 6,000,000+ "
+    "(plain), 6,100,000+ (as 5,900,000+), 6,200,000+ (plain), 6,300,000+ (all five and --clusters: 25 % of "
+    "the figures a rounded body with 2–6 parts standing out of it), 6,400,000+ (--clusters only), 6,500,000+ "
+    "(all six) and 6,600,000+ (plain), and 2,000 drawings of third-party meshes (make_cache --library: the "
+    "pybullet 3.2.7 wheel's meshes without its random block objects, seeds 7,100,000+).")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "

@@ -6,10 +6,14 @@
     python -m training.train ... --freeze-stem       # keep the encoder's stem and layer1 fixed (faster steps)
     python -m training.train ... --val-cache training/cache/libval256   # also validate on held-out meshes
     python -m training.train ... --bf16              # bfloat16 autocast: faster steps on CPUs with AVX512-BF16/AMX
+    python -m training.train ... --average-from 6    # also keep the mean of the weights at each epoch end from epoch 6
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
 we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and <run>/history.csv are written.
+With --average-from N, every epoch end from the N-th on is also folded into a uniform mean of the weights
+(stochastic weight averaging over the run's tail), which is validated too: <run>/average.pt and
+<run>/average.csv.
 """
 import argparse
 import csv
@@ -24,6 +28,7 @@ import torch.nn.functional as F
 from depthy_blender.core import metrics
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import losses
+from training.average_weights import fold_in
 from training.evaluate import depthy_weights
 from training.synth import dataset
 
@@ -211,6 +216,8 @@ def main():
                    help="keep the encoder's conv1, bn1 and layer1 fixed (for runs that continue trained weights)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast in training steps (validation stays float32)")
+    p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
+                   help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -221,12 +228,15 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
+    tail = {"from": args.average_from, "mean": None, "count": 0}
     if args.resume and (run / "last.pt").exists():
         ck = torch.load(run / "last.pt", weights_only=True)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
         state = ck["state"]
+        if ck.get("average"):
+            tail.update(ck["average"])
         print(f"resumed at step {state['step']} ({state['samples']} samples)")
     elif args.init:
         model.load_state_dict(depthy_weights(args.init))
@@ -262,15 +272,15 @@ def main():
             last_print = time.time()
         if state["step"] % args.epoch_steps == 0:
             state["wall"] = wall()
-            if end_epoch(model, opt, sched, state, val, val_parts, run, running):
+            if end_epoch(model, opt, sched, state, val, val_parts, run, running, tail):
                 print("early stop: no validation improvement for 5 epochs")
                 break
             running = []
     state["wall"] = wall()
-    end_epoch(model, opt, sched, state, val, val_parts, run, running, final=True)
+    end_epoch(model, opt, sched, state, val, val_parts, run, running, tail, final=True)
 
 
-def end_epoch(model, opt, sched, state, val, val_parts, run, running, final=False):
+def end_epoch(model, opt, sched, state, val, val_parts, run, running, tail=None, final=False):
     val_loss, nrmse, iou, by_part = validate(model, val, aligned=state.get("aligned", False), parts=val_parts)
     if not final:
         state["epoch"] += 1
@@ -281,8 +291,6 @@ def end_epoch(model, opt, sched, state, val, val_parts, run, running, final=Fals
         torch.save(model.state_dict(), run / "best.pt")
     elif not final:
         state["bad_epochs"] += 1
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "state": state},
-               run / "last.pt")
     history = run / "history.csv"
     new = not history.exists()
     with history.open("a", newline="") as f:
@@ -295,7 +303,37 @@ def end_epoch(model, opt, sched, state, val, val_parts, run, running, final=Fals
     split = " (" + ", ".join(f"{k} {v:.4f}" for k, v in by_part.items()) + ")" if by_part else ""
     print(f"epoch {state['epoch']}: val loss {val_loss:.4f} nRMSE {nrmse:.4f}{split} IoU {iou:.4f}"
           f"{' (best)' if improved else ''}", flush=True)
+    checkpoint = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "state": state}
+    # (after an early stop the time-box row would fold the same weights twice)
+    if tail and tail["from"] and state["epoch"] >= tail["from"] and tail.get("step") != state["step"]:
+        fold_tail(tail, model, state, val, val_parts, run)
+    if tail and tail["mean"] is not None:
+        checkpoint["average"] = {"mean": tail["mean"], "count": tail["count"], "step": tail["step"]}
+    torch.save(checkpoint, run / "last.pt")
     return state["bad_epochs"] >= 5
+
+
+def fold_tail(tail, model, state, val, val_parts, run) -> None:
+    """Fold the model's weights into the run's tail mean; validate the mean and write <run>/average.pt (a bare
+    state dict, like best.pt) and a row of <run>/average.csv. The batch-norm statistics are averaged too, as
+    training.average_weights does for checkpoints of one lineage."""
+    tail["mean"] = fold_in(tail["mean"], model.state_dict(), tail["count"])
+    tail["count"] += 1
+    tail["step"] = state["step"]
+    mean_model = Depthy()
+    mean_model.load_state_dict(tail["mean"])
+    _, nrmse, iou, by_part = validate(mean_model, val, aligned=state.get("aligned", False), parts=val_parts)
+    torch.save(mean_model.state_dict(), run / "average.pt")
+    log = run / "average.csv"
+    new = not log.exists()
+    with log.open("a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["epoch", "step", "samples", "epochs_averaged", "val_nrmse", "val_mask_iou", *by_part])
+        w.writerow([state["epoch"], state["step"], state["samples"], tail["count"], round(nrmse, 4), round(iou, 4),
+                    *(round(v, 4) for v in by_part.values())])
+    split = " (" + ", ".join(f"{k} {v:.4f}" for k, v in by_part.items()) + ")" if by_part else ""
+    print(f"  mean of {tail['count']} epoch ends: nRMSE {nrmse:.4f}{split} IoU {iou:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def test_zip_contents(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert "core/relief.py" in names and "blender/operators.py" in names
-    assert "weights/depthy-0.13.0.pt" in names and "weights/depthy-0.13.0.json" in names
+    assert "weights/depthy-0.14.0.pt" in names and "weights/depthy-0.14.0.json" in names
     wheels = [n for n in names if n.startswith("wheels/")]
     assert any("torch-" in w for w in wheels) and any("scipy-" in w for w in wheels)
     assert not any(w.startswith("wheels/numpy-") for w in wheels)
