@@ -77,6 +77,12 @@ def checkpoint_row(history: list[dict], state: dict | None) -> dict:
     return min(history, key=lambda r: float(r["val_nrmse"]))
 
 
+def tail_mean_row(run: Path) -> dict:
+    """The newest row of <run>/average.csv: what <run>/average.pt (train.py --average-from) holds."""
+    with (run / "average.csv").open() as f:
+        return list(csv.DictReader(f))[-1]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--run", required=True)
@@ -103,7 +109,8 @@ def main():
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     history = read_history(run)
     best = min(history, key=lambda r: float(r["val_nrmse"]))
-    exported = checkpoint_row(history, checkpoint.get("state"))
+    tail = tail_mean_row(run) if Path(args.checkpoint).name == "average.pt" else None
+    exported = checkpoint_row(history, {"step": int(tail["step"])} if tail else checkpoint.get("state"))
     shards = shard_files(args.cache)
     count = 0
     for shard in shards:
@@ -135,9 +142,14 @@ def main():
             "wall_time_seconds_total": wall_total,
             "hardware": "2 CPU cores, no GPU",
             "validation": {"loss": float(exported["val_loss"]), "nrmse": float(exported["val_nrmse"]),
-                           "mask_iou": float(exported["val_mask_iou"])},
+                           "mask_iou": float(exported["val_mask_iou"])} if not tail else
+                          {"nrmse": float(tail["val_nrmse"]), "mask_iou": float(tail["val_mask_iou"])},
         },
     }
+    if tail:
+        card["training"]["tail_mean"] = (f"mean of the weights at {int(tail['epochs_averaged'])} epoch ends up to "
+                                         f"epoch {int(tail['epoch'])} (train.py --average-from; batch-norm "
+                                         "statistics averaged too); validation is the mean's")
     if run_state.get("freeze_stem"):
         card["training"]["frozen"] = ("encoder conv1, bn1 and layer1 kept as in the starting weights, batch-norm "
                                       "statistics included (--freeze-stem)")

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training.export_weights import checkpoint_row, run_totals  # noqa: E402
+from training.export_weights import checkpoint_row, run_totals, tail_mean_row  # noqa: E402
 
 # A time-boxed run: epochs 1 and 2 end at steps 300 and 600; the time box stops at step 655, still epoch 2.
 HISTORY = [
@@ -29,3 +29,12 @@ def test_bare_best_checkpoint_is_the_lowest_validation_row():
 
 def test_a_run_counts_up_to_its_final_row_even_when_the_best_was_earlier():
     assert run_totals(HISTORY) == (7860, 2101)
+
+
+def test_a_tail_mean_is_described_by_the_newest_row_of_its_log(tmp_path):
+    (tmp_path / "average.csv").write_text("epoch,step,samples,epochs_averaged,val_nrmse,val_mask_iou\n"
+                                          "4,600,7200,1,0.153,0.98\n5,750,9000,2,0.152,0.98\n")
+    tail = tail_mean_row(tmp_path)
+    assert (tail["epoch"], tail["epochs_averaged"], tail["val_nrmse"]) == ("5", "2", "0.152")
+    assert checkpoint_row(HISTORY + [{"epoch": "3", "step": "750", "samples": "9000"}],
+                          {"step": int(tail["step"])})["samples"] == "9000"
