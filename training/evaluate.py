@@ -134,21 +134,33 @@ def predict_all(method, data, model=None, size=None):
     return out
 
 
-def score(preds, data):
-    rows = [metrics.depth_errors(p, t, m) | {"iou": metrics.mask_iou(pm, m)}
+def drawing_scores(preds, data) -> list[dict]:
+    """nRMSE, acc5 and mask IoU of each drawing."""
+    return [metrics.depth_errors(p, t, m) | {"iou": metrics.mask_iou(pm, m)}
             for (p, pm), t, m in zip(preds, data["nearness"], data["mask"])]
+
+
+def score(preds, data):
+    rows = drawing_scores(preds, data)
     return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
 
 
-def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False, freestyle=False, vessels=False, clusters=False):
-    torch.set_num_threads(2)
+def evaluation_sets(plates=False, freestyle=False, vessels=False, clusters=False) -> dict:
+    """name → drawings (None where the meshes folder is absent): the synthetic split and the meshes set,
+    and the optional sets asked for."""
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
     for name, wanted in (("plates", plates), ("vessels", vessels), ("clusters", clusters)):
         if wanted:
             sets[name] = single_figure_set(name)
     if freestyle:
         sets["freestyle"] = freestyle_test_set()
+    return sets
+
+
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
+             plates=False, freestyle=False, vessels=False, clusters=False):
+    torch.set_num_threads(2)
+    sets = evaluation_sets(plates, freestyle, vessels, clusters)
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
