@@ -53,8 +53,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("old", help="the weights to beat (.pt state dict or a training checkpoint)")
     p.add_argument("new")
-    for name in ("plates", "vessels", "clusters", "freestyle"):
-        p.add_argument(f"--{name}", action="store_true", help=f"also compare on the {name} set")
+    evaluate.add_set_arguments(p)
     p.add_argument("--json", help="also write the summaries here")
     args = p.parse_args()
     torch.set_num_threads(2)
@@ -65,10 +64,10 @@ def main():
             print(f"{name}: skipped ({evaluate.MESH_DIR} not present)")
             continue
         s = paired_summary(drawing_nrmse(args.old, data), drawing_nrmse(args.new, data))
-        results[name] = s | {"verdict": verdict(s)}
+        s = results[name] = s | {"verdict": verdict(s)}
         print(f"{name:10s} {s['drawings']:4d} drawings  nRMSE {s['old']:.4f} → {s['new']:.4f}  "
               f"difference {s['difference']:+.4f} [{s['low']:+.4f}, {s['high']:+.4f}]  "
-              f"better on {s['better']}, worse on {s['worse']}: {verdict(s)}", flush=True)
+              f"better on {s['better']}, worse on {s['worse']}: {s['verdict']}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -192,17 +192,22 @@ def print_table(results):
             print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f} (target ≤ 0.7)")
 
 
+def add_set_arguments(p: argparse.ArgumentParser) -> None:
+    """--plates, --vessels, --clusters, --freestyle: the optional sets of evaluation_sets()."""
+    p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
+    p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
+    p.add_argument("--clusters", action="store_true", help="also score the set of bodies with parts standing out")
+    p.add_argument("--freestyle", action="store_true",
+                   help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
-    p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
-    p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
-    p.add_argument("--clusters", action="store_true", help="also score the set of bodies with parts standing out")
-    p.add_argument("--freestyle", action="store_true",
-                   help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
+    add_set_arguments(p)
     args = p.parse_args()
     weights = args.weights
     if weights is None:
