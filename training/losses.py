@@ -82,20 +82,21 @@ def mask_loss(logit, mask):
     return bce + dice.mean()
 
 
-def total(output, nearness, mask, aligned=False):
+def total(output, nearness, mask, aligned=False, ssi_weight=SSI_WEIGHT):
     """Weighted sum and its parts, for logging.
 
     aligned: SSIM, BerHu and gradient compare the prediction after the evaluation's own fit (scale ≥ 0 +
     shift), so only the shape is learnt, the part that the relief and the metric use; the network no
     longer spends capacity on the absolute level, which an orthographic drawing cannot show, and an
     inverted guess costs what a flat one does, as in the evaluation.
-    A small absolute BerHu keeps the output's scale from drifting."""
+    A small absolute BerHu keeps the output's scale from drifting.
+    ssi_weight: the weight of the scale-and-shift-invariant RMSE, which is the evaluation's nRMSE itself."""
     pred, logit = output[:, 0], output[:, 1]
     shaped = fit_scale_shift(pred, nearness, mask, nonnegative=True) if aligned else pred
     parts = {"ssim": ssim(shaped, nearness, mask), "berhu": berhu(shaped, nearness, mask),
              "grad": gradient(shaped, nearness, mask), "mask": mask_loss(logit, mask),
              "ssi": scale_shift_invariant(pred, nearness, mask, nonnegative=aligned)}
-    loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"] + SSI_WEIGHT * parts["ssi"]
+    loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"] + ssi_weight * parts["ssi"]
     if aligned:
         parts["anchor"] = berhu(pred, nearness, mask)
         loss = loss + ANCHOR_WEIGHT * parts["anchor"]

@@ -13,6 +13,13 @@ A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gea
     pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d LIB
     python -m training.make_cache ... --library LIB/pybullet_data   # its folders are the weighting's groups
     python -m training.make_cache ... --library LIB/pybullet_data --skip-folder random_urdfs  # no block objects
+A second one, ~840 meshes (a dog's bones, household props, robot arms and hands), from three more wheels:
+    pip download --no-deps robosuite==1.5.2 metaworld==3.1.1 dm-control==1.0.50 -d /tmp/mw
+    for w in /tmp/mw/*.whl; do unzip -q $w '*.stl' '*.STL' '*.obj' '*.ply' -d /tmp/mw/x; done
+    cd /tmp/mw/x && mkdir LIB2 && mv dm_control/suite/dog_assets LIB2/dog && \
+        mv dm_control/third_party/kinova/meshes_decimated LIB2/kinova && mv metaworld/assets/objects/meshes LIB2/metaworld && \
+        mv robosuite/models/assets/objects/meshes LIB2/objects && mv robosuite/models/assets/robots LIB2/robots && \
+        mv robosuite/models/assets/grippers LIB2/grippers
 
 Shard k holds seeds start + k·shard … : image uint8 (N, S, S, 3), nearness uint16 (N, S, S),
 mask bool (N, S, S). Existing shards are kept, so an interrupted run resumes.

@@ -114,6 +114,22 @@ def validation_set(size, cache_dir: Path, extra=()):
         torch.from_numpy(np.concatenate(mask))
 
 
+def validation_parts(extra) -> list:
+    """(name, start, stop) of validation_set's synthetic drawings and of each extra folder's, named after
+    the folder, so that each held-out library is reported on its own (none without extra folders)."""
+    if not extra:
+        return []
+    parts, start = [("synthetic", 0, len(VAL_SEEDS))], len(VAL_SEEDS)
+    for folder in extra:
+        count = 0
+        for path in shard_files([folder]):
+            with np.load(path) as z:
+                count += len(z["mask"])
+        parts.append((Path(folder).name, start, start + count))
+        start += count
+    return parts
+
+
 def shard_drawings(folders) -> dict:
     """Every drawing in the cache shard folders as float arrays: image (N, S, S, 3) and nearness in [0, 1], mask."""
     image, near, mask = [], [], []
@@ -159,12 +175,12 @@ def channels_last(model):
     return model
 
 
-def train_step(model, opt, img, near, mask, aligned, bf16=False):
+def train_step(model, opt, img, near, mask, aligned, bf16=False, ssi_weight=losses.SSI_WEIGHT):
     """One optimiser step on a batch; returns the loss and its parts. bf16: the forward pass runs under
     bfloat16 autocast (weights, optimiser state and the losses stay float32)."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         out = model(img)
-    loss, parts = losses.total(out.float(), near, mask, aligned)
+    loss, parts = losses.total(out.float(), near, mask, aligned, ssi_weight)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -216,6 +232,8 @@ def main():
                    help="keep the encoder's conv1, bn1 and layer1 fixed (for runs that continue trained weights)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast in training steps (validation stays float32)")
+    p.add_argument("--ssi-weight", type=float, default=losses.SSI_WEIGHT,
+                   help="weight of the scale-and-shift-invariant RMSE (the evaluation's nRMSE) in the loss")
     p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
     args = p.parse_args()
@@ -243,14 +261,15 @@ def main():
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
     state.setdefault("freeze_stem", args.freeze_stem)
+    state.setdefault("ssi_weight", args.ssi_weight)
     if state["freeze_stem"]:
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}"
-          f"{'; bfloat16 autocast' if args.bf16 else ''}")
+          f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}")
 
     val = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
-    val_parts = [("synthetic", 0, len(VAL_SEEDS)), ("extra", len(VAL_SEEDS), len(val[0]))] if args.val_cache else []
+    val_parts = validation_parts(args.val_cache)
     print(f"validation: {len(val[0])} drawings")
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60
@@ -262,7 +281,7 @@ def main():
     while time.time() < deadline:
         img, near, mask = next(stream)
         img = img.contiguous(memory_format=torch.channels_last)
-        loss, parts = train_step(model, opt, img, near, mask, state["aligned"], args.bf16)
+        loss, parts = train_step(model, opt, img, near, mask, state["aligned"], args.bf16, state["ssi_weight"])
         state["step"] += 1
         state["samples"] += len(img)
         running.append(float(loss.detach()))

@@ -140,6 +140,19 @@ def test_nonnegative_fit_is_the_evaluation_alignment():
     assert float(fitted[0][mask[0]].std()) < 1e-5
 
 
+def test_ssi_weight_scales_only_the_nrmse_term():
+    """train.py --ssi-weight: the loss grows by exactly the extra weight times the nRMSE term."""
+    from training import losses
+    torch.manual_seed(0)
+    out, near = torch.rand(2, 2, 24, 24), torch.rand(2, 24, 24)
+    mask = torch.zeros(2, 24, 24, dtype=torch.bool)
+    mask[:, 4:20, 4:20] = True
+    base, parts = losses.total(out, near, mask, aligned=True)
+    heavier, _ = losses.total(out, near, mask, aligned=True, ssi_weight=losses.SSI_WEIGHT + 3)
+    assert parts["ssi"] > 0.05
+    assert float(heavier - base) == pytest.approx(3 * parts["ssi"], rel=1e-5)
+
+
 def test_aligned_losses_prefer_a_committed_guess_to_a_flat_hedge():
     """Two drawings that look the same, with the step in front in one and behind in the other: after the
     non-negative fit, guessing one answer costs less on average than the flat mean of both."""

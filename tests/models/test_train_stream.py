@@ -31,22 +31,27 @@ def test_shrunk_batches_average_fine_lines_instead_of_aliasing_them(tmp_path):
     assert np.allclose(near.numpy(), 30000 / 65535, atol=1e-4)
 
 
-def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path):
+def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path, monkeypatch):
     import torch
     from depthy_blender.models.depthy import Depthy
-    from training.train import validate, validation_set
+    from training import train
+    monkeypatch.setattr(train, "VAL_SEEDS", range(3))
     rng = np.random.default_rng(0)
     mask = np.zeros((3, 64, 64), bool)
     mask[:, 16:48, 16:48] = True
     np.savez(tmp_path / "val-64.npz", image=rng.random((3, 64, 64, 3), dtype=np.float32),
              nearness=rng.random((3, 64, 64), dtype=np.float32) * mask, mask=mask)
-    extra = tmp_path / "held-out"
-    extra.mkdir()
-    _write_shard(extra, size=64, count=2)
-    img, near, m = validation_set(64, tmp_path, [extra])
-    assert img.shape == (5, 3, 64, 64) and img.dtype == torch.float32 and float(img.max()) <= 1.0
+    folders = [tmp_path / "held-out", tmp_path / "other-library"]
+    for folder, count in zip(folders, (2, 4)):
+        folder.mkdir()
+        _write_shard(folder, size=64, count=count)
+    img, near, m = train.validation_set(64, tmp_path, folders)
+    assert img.shape == (9, 3, 64, 64) and img.dtype == torch.float32 and float(img.max()) <= 1.0
     assert np.allclose(near[3:].numpy(), 30000 / 65535, atol=1e-6) and bool(m[3:].all())
+    parts = train.validation_parts(folders)
+    assert parts == [("synthetic", 0, 3), ("held-out", 3, 5), ("other-library", 5, 9)]
+    assert train.validation_parts([]) == []
     torch.manual_seed(0)
-    _, pooled, _, parts = validate(Depthy().eval(), (img, near, m), parts=[("synthetic", 0, 3), ("extra", 3, 5)])
-    assert set(parts) == {"synthetic", "extra"}
-    assert pooled == pytest.approx((3 * parts["synthetic"] + 2 * parts["extra"]) / 5)
+    _, pooled, _, by_part = train.validate(Depthy().eval(), (img, near, m), parts=parts)
+    assert set(by_part) == {"synthetic", "held-out", "other-library"}
+    assert pooled == pytest.approx((3 * by_part["synthetic"] + 2 * by_part["held-out"] + 4 * by_part["other-library"]) / 9)
