@@ -98,7 +98,9 @@ class ShardStream:
 
 def validation_set(size, cache_dir: Path, extra=()):
     """The fixed synthetic validation drawings, plus every drawing in the shard folders `extra` (e.g. a
-    make_cache --library --part val cache: meshes that training never sees)."""
+    make_cache --library --part val cache: meshes that training never sees), as (images, nearness, mask),
+    and the parts to report on their own: (name, start, stop) of the synthetic drawings and of each extra
+    folder's, named after the folder (no parts without extra folders)."""
     path = cache_dir / f"val-{size}.npz"
     if not path.exists():
         items = [dataset.sample(s, size) for s in VAL_SEEDS]
@@ -106,28 +108,15 @@ def validation_set(size, cache_dir: Path, extra=()):
                  mask=np.stack([i["mask"] for i in items]))
     with np.load(path) as z:
         image, near, mask = [z["image"]], [z["nearness"]], [z["mask"]]
-    if extra:
-        more = shard_drawings(extra)
-        image, near, mask = image + [more["image"]], near + [more["nearness"]], mask + [more["mask"]]
-    images = torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2)   # (N, H, W, 3) is already channels-last
-    return images.contiguous(memory_format=torch.channels_last), torch.from_numpy(np.concatenate(near)), \
-        torch.from_numpy(np.concatenate(mask))
-
-
-def validation_parts(extra) -> list:
-    """(name, start, stop) of validation_set's synthetic drawings and of each extra folder's, named after
-    the folder, so that each held-out library is reported on its own (none without extra folders)."""
-    if not extra:
-        return []
-    parts, start = [("synthetic", 0, len(VAL_SEEDS))], len(VAL_SEEDS)
+    parts = [("synthetic", 0, len(mask[0]))]
     for folder in extra:
-        count = 0
-        for path in shard_files([folder]):
-            with np.load(path) as z:
-                count += len(z["mask"])
-        parts.append((Path(folder).name, start, start + count))
-        start += count
-    return parts
+        more = shard_drawings([folder])
+        image, near, mask = image + [more["image"]], near + [more["nearness"]], mask + [more["mask"]]
+        parts.append((Path(folder).name, parts[-1][2], parts[-1][2] + len(more["mask"])))
+    images = torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2)   # (N, H, W, 3) is already channels-last
+    tensors = (images.contiguous(memory_format=torch.channels_last), torch.from_numpy(np.concatenate(near)),
+               torch.from_numpy(np.concatenate(mask)))
+    return tensors, parts if extra else []
 
 
 def shard_drawings(folders) -> dict:
@@ -268,8 +257,7 @@ def main():
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}"
           f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}")
 
-    val = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
-    val_parts = validation_parts(args.val_cache)
+    val, val_parts = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
     print(f"validation: {len(val[0])} drawings")
     stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60

@@ -31,11 +31,10 @@ def test_shrunk_batches_average_fine_lines_instead_of_aliasing_them(tmp_path):
     assert np.allclose(near.numpy(), 30000 / 65535, atol=1e-4)
 
 
-def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path, monkeypatch):
+def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path):
     import torch
     from depthy_blender.models.depthy import Depthy
     from training import train
-    monkeypatch.setattr(train, "VAL_SEEDS", range(3))
     rng = np.random.default_rng(0)
     mask = np.zeros((3, 64, 64), bool)
     mask[:, 16:48, 16:48] = True
@@ -45,12 +44,11 @@ def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path,
     for folder, count in zip(folders, (2, 4)):
         folder.mkdir()
         _write_shard(folder, size=64, count=count)
-    img, near, m = train.validation_set(64, tmp_path, folders)
+    (img, near, m), parts = train.validation_set(64, tmp_path, folders)
     assert img.shape == (9, 3, 64, 64) and img.dtype == torch.float32 and float(img.max()) <= 1.0
     assert np.allclose(near[3:].numpy(), 30000 / 65535, atol=1e-6) and bool(m[3:].all())
-    parts = train.validation_parts(folders)
     assert parts == [("synthetic", 0, 3), ("held-out", 3, 5), ("other-library", 5, 9)]
-    assert train.validation_parts([]) == []
+    assert train.validation_set(64, tmp_path)[1] == []
     torch.manual_seed(0)
     _, pooled, _, by_part = train.validate(Depthy().eval(), (img, near, m), parts=parts)
     assert set(by_part) == {"synthetic", "held-out", "other-library"}
