@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.core import images  # noqa: E402
 from depthy_blender.models import backends, depthy_engine, weights  # noqa: E402
-from depthy_blender.models.depthy import Depthy, depthy_for, parameter_count  # noqa: E402
+from depthy_blender.models.depthy import Depthy, parameter_count  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gear.png"
 
@@ -42,13 +42,11 @@ def main():
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    model = Depthy()
     try:
-        state = {k: v.float() for k, v in weights.load_state_dict().items()}
-        model = depthy_for(state)
-        model.load_state_dict(state)
+        model.load_state_dict({k: v.float() for k, v in weights.load_state_dict().items()})
         source = "shipped weights"
     except weights.WeightsError:
-        model = Depthy()
         source = "random weights (none shipped; speed is the same)"
     model.eval()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -67,7 +65,6 @@ def main():
             rgba = np.asarray(torch.nn.functional.interpolate(
                 torch.from_numpy(drawing).permute(2, 0, 1)[None], size=(size, size), mode="bilinear")[0].permute(1, 2, 0))
             x = torch.from_numpy(np.ascontiguousarray(rgba[..., :3])).permute(2, 0, 1)[None].to(device, dtype)
-            x = depthy_engine.with_hint(net, x)
 
             def one_pass():
                 with torch.inference_mode():

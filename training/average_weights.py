@@ -14,12 +14,8 @@ from training.evaluate import depthy_weights
 
 
 def average(paths) -> dict:
-    """float32 mean of every floating tensor; integer buffers (batch-norm step counts) from the first.
-    Weights without a hint stem count as a hint network whose stem is zero (which is how they answer)."""
+    """float32 mean of every floating tensor; integer buffers (batch-norm step counts) from the first."""
     states = [depthy_weights(p) for p in paths]
-    stem = next((s["hint_stem.weight"] for s in states if "hint_stem.weight" in s), None)
-    if stem is not None:
-        states = [s if "hint_stem.weight" in s else s | {"hint_stem.weight": torch.zeros_like(stem)} for s in states]
     keys = states[0].keys()
     if any(s.keys() != keys for s in states[1:]):
         raise ValueError("checkpoints of different architectures cannot be averaged")

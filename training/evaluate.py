@@ -21,7 +21,7 @@ import torch
 
 from depthy_blender.core import images, metrics
 from depthy_blender.models import backends, depthy_engine
-from depthy_blender.models.depthy import depthy_for
+from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,9 +108,8 @@ def depthy_weights(path) -> dict:
 
 
 def load_depthy(weights_path):
-    state = depthy_weights(weights_path)
-    model = depthy_for(state)
-    model.load_state_dict(state)
+    model = Depthy()
+    model.load_state_dict(depthy_weights(weights_path))
     return model.eval()
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from depthy_blender.models import weights
-from depthy_blender.models.depthy import depthy_for, parameter_count
+from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
 from training.train import shard_files
 
@@ -105,7 +105,7 @@ def main():
                                                       mmap=True)["state"]
     if args.average_with:
         state = average_weights.average([run / args.checkpoint, *args.average_with])
-    model = depthy_for(state)
+    model = Depthy()
     model.load_state_dict(state)     # strict: refuses anything that is not this architecture
     history = read_history(run)
     best = min(history, key=lambda r: float(r["val_nrmse"]))

@@ -7,7 +7,6 @@
     python -m training.train ... --val-cache training/cache/libval256   # also validate on held-out meshes
     python -m training.train ... --bf16              # bfloat16 autocast: faster steps on CPUs with AVX512-BF16/AMX
     python -m training.train ... --average-from 6    # also keep the mean of the weights at each epoch end from epoch 6
-    python -m training.train ... --hint              # a network that also reads the inflation hint (models.depthy)
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
@@ -27,8 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from depthy_blender.core import metrics
-from depthy_blender.models.classic import inflation_hint
-from depthy_blender.models.depthy import Depthy, depthy_for, parameter_count
+from depthy_blender.models.depthy import Depthy, parameter_count
 from training import losses
 from training.average_weights import fold_in
 from training.evaluate import depthy_weights
@@ -47,8 +45,8 @@ def shard_files(folders) -> list[Path]:
 class ShardStream:
     """Random batches from every shard in the cache folders (new shards are picked up as they land)."""
 
-    def __init__(self, folders, batch, size, seed, scales=(), hint=False):
-        self.folders, self.batch, self.size, self.hint = [Path(f) for f in folders], batch, size, hint
+    def __init__(self, folders, batch, size, seed, scales=()):
+        self.folders, self.batch, self.size = [Path(f) for f in folders], batch, size
         self.scales = list(scales)
         self.rng = np.random.default_rng(seed)
         self.loaded: dict[Path, dict] = {}
@@ -80,8 +78,6 @@ class ShardStream:
         mask = np.stack([s["mask"][j] for s, j in rows])
         flip = self.rng.random(len(rows)) < 0.5            # mirror images: depth does not care
         img[flip], near[flip], mask[flip] = img[flip, :, ::-1], near[flip, :, ::-1], mask[flip, :, ::-1]
-        if self.hint:
-            img = with_hints(img)
         img = torch.from_numpy(np.ascontiguousarray(img)).permute(0, 3, 1, 2)
         if img.shape[-1] != self.size:
             raise ValueError(f"cache is {img.shape[-1]}², training asked for {self.size}²")
@@ -100,17 +96,11 @@ class ShardStream:
         return img, near, mask
 
 
-def with_hints(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) drawings → (N, H, W, 4): each one's inflation hint as a fourth channel."""
-    return np.concatenate([images, np.stack([inflation_hint(i) for i in images])[..., None]], -1)
-
-
-def validation_set(size, cache_dir: Path, extra=(), hint=False):
+def validation_set(size, cache_dir: Path, extra=()):
     """The fixed synthetic validation drawings, plus every drawing in the shard folders `extra` (e.g. a
     make_cache --library --part val cache: meshes that training never sees), as (images, nearness, mask),
     and the parts to report on their own: (name, start, stop) of the synthetic drawings and of each extra
-    folder's, named after the folder (no parts without extra folders). hint: the images carry the inflation
-    hint as a fourth channel."""
+    folder's, named after the folder (no parts without extra folders)."""
     path = cache_dir / f"val-{size}.npz"
     if not path.exists():
         items = [dataset.sample(s, size) for s in VAL_SEEDS]
@@ -123,10 +113,7 @@ def validation_set(size, cache_dir: Path, extra=(), hint=False):
         more = shard_drawings([folder])
         image, near, mask = image + [more["image"]], near + [more["nearness"]], mask + [more["mask"]]
         parts.append((Path(folder).name, parts[-1][2], parts[-1][2] + len(more["mask"])))
-    image = np.concatenate(image)
-    if hint:
-        image = with_hints(image)
-    images = torch.from_numpy(image).permute(0, 3, 1, 2)   # (N, H, W, C) is already channels-last
+    images = torch.from_numpy(np.concatenate(image)).permute(0, 3, 1, 2)   # (N, H, W, 3) is already channels-last
     tensors = (images.contiguous(memory_format=torch.channels_last), torch.from_numpy(np.concatenate(near)),
                torch.from_numpy(np.concatenate(mask)))
     return tensors, parts if extra else []
@@ -238,25 +225,19 @@ def main():
                    help="weight of the scale-and-shift-invariant RMSE (the evaluation's nRMSE) in the loss")
     p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
-    p.add_argument("--hint", action="store_true",
-                   help="train a network that also reads the inflation hint (--init weights without one gain it at zero)")
-    p.add_argument("--hint-lr-scale", type=float, default=10.0,
-                   help="the hint stem's learning rate as a multiple of --lr (it starts at zero and has far to go)")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
-    ck = torch.load(run / "last.pt", weights_only=True) if args.resume and (run / "last.pt").exists() else None
-    hint = args.hint or (ck is not None and "hint_stem.weight" in ck["model"])   # a resumed run keeps its kind
-    model = channels_last(Depthy(hint=hint))
-    opt = torch.optim.AdamW(parameter_groups(model, args.lr, args.hint_lr_scale), lr=args.lr,
-                            weight_decay=args.weight_decay)
+    model = channels_last(Depthy())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
     tail = {"from": args.average_from, "mean": None, "count": 0}
-    if ck is not None:
+    if args.resume and (run / "last.pt").exists():
+        ck = torch.load(run / "last.pt", weights_only=True)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
@@ -265,7 +246,7 @@ def main():
             tail.update(ck["average"])
         print(f"resumed at step {state['step']} ({state['samples']} samples)")
     elif args.init:
-        init_from(model, depthy_weights(args.init))
+        model.load_state_dict(depthy_weights(args.init))
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
     state.setdefault("freeze_stem", args.freeze_stem)
@@ -274,12 +255,11 @@ def main():
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}"
-          f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}"
-          f"{'; inflation hint' if hint else ''}")
+          f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}")
 
-    val, val_parts = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache, hint)
+    val, val_parts = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
     print(f"validation: {len(val[0])} drawings")
-    stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales, hint).batches()
+    stream = ShardStream(args.cache, args.batch, args.size, args.seed + state["step"], args.scales).batches()
     deadline = time.time() + args.minutes * 60
     start, last_print = time.time(), time.time()
     base_wall = state["wall"]
@@ -305,25 +285,6 @@ def main():
             running = []
     state["wall"] = wall()
     end_epoch(model, opt, sched, state, val, val_parts, run, running, tail, final=True)
-
-
-def parameter_groups(model, lr: float, hint_scale: float) -> list[dict]:
-    """The optimiser's parameter groups: everything at lr, a hint stem (when there is one) at lr × hint_scale.
-    Adam moves a weight by about lr per step, so a zero-initialised stem at the rate of trained weights
-    would need thousands of steps to reach the size of the drawing stem's weights."""
-    if model.hint_stem is None:
-        return [{"params": list(model.parameters())}]
-    stem = list(model.hint_stem.parameters())
-    others = [p for p in model.parameters() if all(p is not q for q in stem)]
-    return [{"params": others}, {"params": stem, "lr": lr * hint_scale}]
-
-
-def init_from(model, state: dict) -> None:
-    """Load weights into the model; a hint network may start from weights trained without the hint (its
-    hint stem then stays at zero), nothing else may be missing."""
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or set(missing) - {"hint_stem.weight"}:
-        raise ValueError(f"--init weights do not fit: missing {missing}, unexpected {unexpected}")
 
 
 def end_epoch(model, opt, sched, state, val, val_parts, run, running, tail=None, final=False):
@@ -361,7 +322,7 @@ def fold_tail(tail, model, state, val, val_parts, run) -> None:
     tail["mean"] = fold_in(tail["mean"], model.state_dict(), tail["count"])
     tail["count"] += 1
     tail["step"] = state["step"]
-    mean_model = depthy_for(tail["mean"])
+    mean_model = Depthy()
     mean_model.load_state_dict(tail["mean"])
     _, nrmse, iou, by_part = validate(mean_model, val, aligned=state.get("aligned", False), parts=val_parts)
     torch.save(mean_model.state_dict(), run / "average.pt")

@@ -26,15 +26,6 @@ def inflate(mask: np.ndarray) -> np.ndarray:
     return np.where(mask, np.sqrt(d * (2 * r - d)), 0).astype(np.float32)
 
 
-def inflation_hint(rgb: np.ndarray) -> np.ndarray:
-    """The hint a hint-trained Depthy reads beside an opaque drawing (H, W, 3) in [0, 1]: the inflation of
-    the paper flood-fill figure, scaled to a peak of 1 (so it reads the same at every working size)."""
-    mask = images.figure_mask(np.concatenate([rgb, np.ones(rgb.shape[:2] + (1,), rgb.dtype)], -1))
-    hint = inflate(mask)
-    peak = hint.max()
-    return hint / peak if peak > 0 else hint
-
-
 def luminance_nearness(rgba: np.ndarray, invert: bool = False) -> np.ndarray:
     """Darker = nearer (ink stands out), or lighter = nearer when inverted."""
     lum = images.luminance(rgba)

@@ -4,11 +4,6 @@ excitation, fed by encoder skips refined by EESP-style blocks → 3×3 head → 
 Outputs two channels at the input size: nearness (larger = nearer, trained on [0, 1] over the figure)
 and the figure-mask logit. Parameter names of the encoder follow torchvision's resnet50, so ImageNet
 weights load into `encoder` unchanged where a user has them.
-
-A network built with hint=True reads a fourth input channel: the silhouette-inflation hint of
-models.classic.inflation_hint (an exact distance-transform profile, which a CNN only approximates). It
-enters through its own stem convolution, added to the encoder's first one; that convolution starts at
-zero, so weights trained without the hint load into it and give the same answers until training moves it.
 """
 from __future__ import annotations
 
@@ -78,11 +73,8 @@ class ResNet50Encoder(nn.Module):
         layers += [Bottleneck(width * 4, width) for _ in range(blocks - 1)]
         return nn.Sequential(*layers)
 
-    def forward(self, x, stem_extra=None):
-        y = self.conv1(x)
-        if stem_extra is not None:
-            y = y + stem_extra
-        s2 = self.relu(self.bn1(y))
+    def forward(self, x):
+        s2 = self.relu(self.bn1(self.conv1(x)))
         s4 = self.layer1(self.maxpool(s2))
         s8 = self.layer2(s4)
         s16 = self.layer3(s8)
@@ -175,13 +167,9 @@ class DecoderStage(nn.Module):
 
 
 class Depthy(nn.Module):
-    def __init__(self, widths=(256, 160, 96, 64, 32), hint=False):
+    def __init__(self, widths=(256, 160, 96, 64, 32)):
         super().__init__()
         self.encoder = ResNet50Encoder()
-        self.hint_stem = None
-        if hint:
-            self.hint_stem = nn.Conv2d(1, 64, 7, stride=2, padding=3, bias=False)
-            nn.init.zeros_(self.hint_stem.weight)
         self.aspp = ASPP(cout=widths[0])
         self.up16 = DecoderStage(widths[0], 1024, widths[1])
         self.up8 = DecoderStage(widths[1], 512, widths[2])
@@ -192,20 +180,13 @@ class Depthy(nn.Module):
         self.register_buffer("std", torch.tensor(IMAGE_STD).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
-        """rgb (B, 3, H, W) in [0, 1] — with the hint as a fourth channel for a hint network —, any H, W
-        → (B, 2, H, W): nearness, mask logit."""
+        """rgb (B, 3, H, W) in [0, 1], any H, W → (B, 2, H, W): nearness, mask logit."""
         h, w = rgb.shape[-2:]
-        if rgb.shape[1] != self.in_channels:
-            raise ValueError(f"Depthy{' (hint)' if self.hint_stem is not None else ''} takes "
-                             f"{self.in_channels} channels, got {rgb.shape[1]}")
         pad_h, pad_w = (-h) % 32, (-w) % 32
-        x = (rgb[:, :3] - self.mean) / self.std
+        x = (rgb - self.mean) / self.std
         if pad_h or pad_w:   # replicate the paper at the border so padding looks like more paper
             x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        extra = None
-        if self.hint_stem is not None:
-            extra = self.hint_stem(F.pad(rgb[:, 3:], (0, pad_w, 0, pad_h)))   # paper has no hint: zeros
-        s2, s4, s8, s16, s32 = self.encoder(x, extra)
+        s2, s4, s8, s16, s32 = self.encoder(x)
         y = self.aspp(s32)
         y = self.up16(y, s16)
         y = self.up8(y, s8)
@@ -214,15 +195,6 @@ class Depthy(nn.Module):
         y = self.head(y)
         y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
         return y[..., :h, :w]
-
-    @property
-    def in_channels(self) -> int:
-        return 3 if self.hint_stem is None else 4
-
-
-def depthy_for(state: dict) -> Depthy:
-    """An untrained network of the kind these weights were trained as (with or without the hint)."""
-    return Depthy(hint="hint_stem.weight" in state)
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 
 from ..core import images
-from . import backends, classic, device as devices, weights
+from . import backends, device as devices, weights
 
 DEFAULT_SIZE = 256   # the largest size seen in training; much larger drawings look unlike the training data
 _MODELS: dict[tuple[str, str], object] = {}
@@ -33,13 +33,14 @@ def available() -> str | None:
 
 def get_model(device: str):
     """The network on `device`, loaded once and cached (per device and precision)."""
-    from .depthy import depthy_for
+    import torch
+    from .depthy import Depthy
     dtype = devices.dtype_for(device)
     key = (device, str(dtype))
     with _LOCK:
         if key not in _MODELS:
+            model = Depthy()
             state = {k: v.float() for k, v in weights.load_state_dict().items()}
-            model = depthy_for(state)
             model.load_state_dict(state)
             _MODELS[key] = model.to(device=device, dtype=dtype).eval()
         return _MODELS[key]
@@ -71,17 +72,7 @@ def _resized(x, size: int):
     return F.interpolate(x, size=target, mode="bilinear", align_corners=False, antialias=True)
 
 
-def with_hint(model, x):
-    """x (1, 3, H, W), plus the inflation hint as a fourth channel when the network reads one."""
-    if getattr(model, "hint_stem", None) is None:
-        return x
-    import torch
-    hint = classic.inflation_hint(x[0].permute(1, 2, 0).float().cpu().numpy())
-    return torch.cat([x, torch.from_numpy(hint).to(device=x.device, dtype=x.dtype)[None, None]], 1)
-
-
 def _read(model, x, mirror: bool):
-    x = with_hint(model, x)
     out = model(x).float()
     if mirror:
         # a drawing and its mirror image have mirrored depth; averaging both answers evens out the

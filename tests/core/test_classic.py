@@ -25,16 +25,6 @@ def test_inflate_each_component_gets_its_own_peak():
     assert h[20, 15] == pytest.approx(h[20, 65] * 2, rel=0.15)
 
 
-def test_inflation_hint_peaks_at_one_inside_the_outline_and_is_zero_on_paper():
-    rgb = np.ones((80, 120, 3), np.float32)
-    rgb[20:60, 30:34] = rgb[20:60, 86:90] = rgb[20:24, 30:90] = rgb[56:60, 30:90] = 0   # a closed box outline
-    hint = classic.inflation_hint(rgb)
-    assert hint.max() == pytest.approx(1.0) and hint[40, 60] == hint.max()
-    assert (hint[:15] == 0).all() and (hint[:, :25] == 0).all()
-    assert np.allclose(classic.inflation_hint(rgb[:, ::-1]), hint[:, ::-1])   # mirrors with the drawing
-    assert (classic.inflation_hint(np.ones((30, 30, 3), np.float32)) == 0).all()   # blank paper: no hint
-
-
 def test_luminance_darker_is_nearer_and_invertible():
     rgba = images.grey_to_rgba(np.array([[0.0, 0.5, 1.0]] * 4, np.float32))
     n = classic.luminance_nearness(rgba)

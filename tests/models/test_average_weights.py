@@ -24,13 +24,6 @@ def test_different_architectures_are_refused(tmp_path):
         average([tmp_path / "a.pt", tmp_path / "b.pt"])
 
 
-def test_weights_without_a_hint_stem_average_as_a_zero_stem(tmp_path):
-    torch.save({"w": torch.tensor([1.0])}, tmp_path / "plain.pt")
-    torch.save({"w": torch.tensor([3.0]), "hint_stem.weight": torch.full((2, 1), 4.0)}, tmp_path / "hint.pt")
-    out = average([tmp_path / "plain.pt", tmp_path / "hint.pt"])
-    assert out["w"].tolist() == [2.0] and out["hint_stem.weight"].tolist() == [[2.0], [2.0]]
-
-
 def test_folding_states_in_one_at_a_time_gives_their_uniform_mean(tmp_path):
     states = [{"w": torch.tensor([float(i), 2.0 * i]), "n": torch.tensor(i)} for i in (1, 4, 10)]
     mean = None

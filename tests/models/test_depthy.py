@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from depthy_blender.models import weights  # noqa: E402
-from depthy_blender.models.depthy import Depthy, depthy_for, parameter_count  # noqa: E402
+from depthy_blender.models.depthy import Depthy, parameter_count  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +34,6 @@ def test_any_input_size(model, h, w):
     with torch.no_grad():
         out = model(torch.rand(1, 3, h, w))
     assert out.shape == (1, 2, h, w) and torch.isfinite(out).all()
-
-
-def test_hint_network_starts_as_the_weights_it_was_given_and_learns_to_read_the_hint(model):
-    from training.train import init_from
-    hinted = Depthy(hint=True).eval()
-    init_from(hinted, model.state_dict())
-    assert depthy_for(hinted.state_dict()).hint_stem is not None and depthy_for(model.state_dict()).hint_stem is None
-    x = torch.rand(1, 4, 97, 41)
-    with torch.no_grad():
-        assert torch.equal(hinted(x), model(x[:, :3]))   # the hint stem starts at zero
-        hinted.hint_stem.weight.fill_(0.01)
-        assert not torch.allclose(hinted(x), model(x[:, :3]))
-    with pytest.raises(ValueError, match="4 channels, got 3"):
-        hinted(x[:, :3])
-    with pytest.raises(ValueError, match="do not fit"):
-        init_from(hinted, {k: v for k, v in model.state_dict().items() if not k.startswith("head.")})
 
 
 def test_training_steps_lower_the_loss():
@@ -200,31 +184,6 @@ def test_engine_answers_a_mirrored_drawing_with_the_mirrored_depth(model):
         depthy_engine.free_models()
     assert np.allclose(near_m[:, ::-1], near, atol=1e-5) and np.allclose(prob_m[:, ::-1], prob, atol=1e-5)
     assert not np.allclose(near[:, ::-1], near, atol=1e-3)      # the drawing itself is not symmetric
-
-
-def test_engine_gives_a_hint_network_the_hint_of_each_image_it_reads():
-    from depthy_blender.models import classic, depthy_engine
-    seen = []
-
-    class HintReader(torch.nn.Module):
-        hint_stem = torch.nn.Identity()   # marks a network that reads the hint
-
-        def forward(self, x):
-            seen.append(x.clone())
-            return torch.zeros(1, 2, *x.shape[-2:])
-    rgb = np.ones((100, 200, 3), np.float32)
-    rgb[20:80, 30:36] = rgb[20:80, 90:96] = rgb[20:26, 30:96] = rgb[74:80, 30:96] = 0   # a box left of centre
-    depthy_engine.use_model(HintReader())
-    try:
-        depthy_engine.run_network(rgb, "cpu", 256)
-    finally:
-        depthy_engine.free_models()
-    assert len(seen) == 4 and all(x.shape[1] == 4 for x in seen)   # two scales, each with its mirror image
-    for x in seen:
-        drawing = x[0, :3].permute(1, 2, 0).numpy()
-        assert x[0, 3].max() == 1 and np.allclose(x[0, 3].numpy(), classic.inflation_hint(drawing))
-    assert float(seen[0][0, 3, :, :128].sum()) > float(seen[0][0, 3, :, 128:].sum())        # the box is on the left
-    assert torch.equal(seen[1][0, 3], seen[0][0, 3].flip(-1))                               # and mirrored on the right
 
 
 def test_engine_averages_two_scales_up_to_the_default_size_and_reads_larger_sizes_once():

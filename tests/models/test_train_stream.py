@@ -21,19 +21,6 @@ def test_batches_keep_the_cache_size_when_asked_for_it(tmp_path):
     assert img.shape == (2, 3, 64, 64) and near.shape == (2, 64, 64) and mask.shape == (2, 64, 64)
 
 
-def test_hint_batches_carry_each_drawing_s_inflation_hint(tmp_path):
-    from depthy_blender.models.classic import inflation_hint
-    image = np.full((2, 64, 64, 3), 255, np.uint8)
-    image[:, 10:50, 8:12] = image[:, 10:50, 40:44] = image[:, 10:14, 8:44] = image[:, 46:50, 8:44] = 0   # off-centre box
-    np.savez(tmp_path / "shard-0000.npz", image=image, nearness=np.zeros((2, 64, 64), np.uint16),
-             mask=np.zeros((2, 64, 64), bool))
-    img, _, _ = next(ShardStream([tmp_path], batch=2, size=64, seed=3, scales=[64], hint=True).batches())
-    assert img.shape == (2, 4, 64, 64)
-    for k in range(2):   # the hint of the drawing as it was served (mirrored or not)
-        drawing = img[k, :3].permute(1, 2, 0).numpy()
-        assert np.allclose(img[k, 3].numpy(), inflation_hint(drawing), atol=1e-6)
-
-
 def test_shrunk_batches_average_fine_lines_instead_of_aliasing_them(tmp_path):
     _write_shard(tmp_path)
     img, near, mask = next(ShardStream([tmp_path], batch=2, size=64, seed=0, scales=[48]).batches())
@@ -62,8 +49,6 @@ def test_validation_set_takes_in_held_out_shards_and_reports_each_part(tmp_path)
     assert np.allclose(near[3:].numpy(), 30000 / 65535, atol=1e-6) and bool(m[3:].all())
     assert parts == [("synthetic", 0, 3), ("held-out", 3, 5), ("other-library", 5, 9)]
     assert train.validation_set(64, tmp_path)[1] == []
-    hinted = train.validation_set(64, tmp_path, folders, hint=True)[0][0]
-    assert hinted.shape == (9, 4, 64, 64) and torch.equal(hinted[:, :3], img)
     torch.manual_seed(0)
     _, pooled, _, by_part = train.validate(Depthy().eval(), (img, near, m), parts=parts)
     assert set(by_part) == {"synthetic", "held-out", "other-library"}
