@@ -26,7 +26,6 @@ import torch
 import torch.nn.functional as F
 
 from depthy_blender.core import metrics
-from depthy_blender.models import depthy
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import losses
 from training.average_weights import fold_in
@@ -226,12 +225,8 @@ def main():
                    help="weight of the scale-and-shift-invariant RMSE (the evaluation's nRMSE) in the loss")
     p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
-    p.add_argument("--output-stride", type=int, choices=(16, 32),
-                   help="build Depthy at this output stride (models.depthy.OUTPUT_STRIDE); give it again on --resume")
     args = p.parse_args()
 
-    if args.output_stride:
-        depthy.OUTPUT_STRIDE = args.output_stride
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     run = Path(args.run)
@@ -260,7 +255,7 @@ def main():
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
           f"{'; aligned losses' if state['aligned'] else ''}{'; stem frozen' if state['freeze_stem'] else ''}"
-          f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}; output stride {depthy.OUTPUT_STRIDE}")
+          f"{'; bfloat16 autocast' if args.bf16 else ''}; nRMSE term weight {state['ssi_weight']}")
 
     val, val_parts = validation_set(args.size, Path(args.cache[0]).parent, args.val_cache)
     print(f"validation: {len(val[0])} drawings")

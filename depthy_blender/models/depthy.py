@@ -13,9 +13,6 @@ from torch import nn
 
 IMAGE_MEAN = (0.485, 0.456, 0.406)
 IMAGE_STD = (0.229, 0.224, 0.225)
-# 32: layer4 at 1/32 of the input (ASPP sees 8×8 at 256²); 16: layer4 dilated, ASPP sees 16×16.
-# Both have the same parameters, so weights load into either.
-OUTPUT_STRIDE = 32
 
 
 def conv_bn_relu(cin, cout, k=3, dilation=1, groups=1):
@@ -29,12 +26,12 @@ def conv_bn_relu(cin, cout, k=3, dilation=1, groups=1):
 class Bottleneck(nn.Module):
     expansion = 4
 
-    def __init__(self, cin, width, stride=1, dilation=1):
+    def __init__(self, cin, width, stride=1):
         super().__init__()
         cout = width * self.expansion
         self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=dilation, dilation=dilation, bias=False)
+        self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
         self.conv3 = nn.Conv2d(width, cout, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(cout)
@@ -52,10 +49,9 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50Encoder(nn.Module):
-    """Features at strides 2, 4, 8, 16, 32 with 64, 256, 512, 1024, 2048 channels. With
-    `dilate_last`, layer4 keeps stride 16 and dilates its 3×3 convolutions instead (same parameters)."""
+    """Features at strides 2, 4, 8, 16, 32 with 64, 256, 512, 1024, 2048 channels."""
 
-    def __init__(self, dilate_last=False):
+    def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
@@ -64,7 +60,7 @@ class ResNet50Encoder(nn.Module):
         self.layer1 = self._layer(64, 64, 3, 1)
         self.layer2 = self._layer(256, 128, 4, 2)
         self.layer3 = self._layer(512, 256, 6, 2)
-        self.layer4 = self._layer(1024, 512, 3, 1, dilation=2) if dilate_last else self._layer(1024, 512, 3, 2)
+        self.layer4 = self._layer(1024, 512, 3, 2)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -72,9 +68,9 @@ class ResNet50Encoder(nn.Module):
                 nn.init.zeros_(m.bn3.weight)   # each residual block starts as identity: trains from scratch
 
     @staticmethod
-    def _layer(cin, width, blocks, stride, dilation=1):
+    def _layer(cin, width, blocks, stride):
         layers = [Bottleneck(cin, width, stride)]
-        layers += [Bottleneck(width * 4, width, dilation=dilation) for _ in range(blocks - 1)]
+        layers += [Bottleneck(width * 4, width) for _ in range(blocks - 1)]
         return nn.Sequential(*layers)
 
     def forward(self, x):
@@ -157,31 +153,25 @@ class EESP(nn.Module):
 
 
 class DecoderStage(nn.Module):
-    def __init__(self, cin, skip_in, cout, same_scale=False):
+    def __init__(self, cin, skip_in, cout):
         super().__init__()
         self.up = PixelShuffleBlock(cin, cout)
-        self.same_scale = same_scale   # input already at the skip's resolution: pool the shuffled output back
         self.skip = EESP(skip_in, cout) if skip_in else None
         self.fuse = conv_bn_relu(cout * 2 if skip_in else cout, cout, 3)
 
     def forward(self, x, skip=None):
         x = self.up(x)
-        if self.same_scale:
-            x = F.avg_pool2d(x, 2)
         if self.skip is not None:
             x = torch.cat([x, self.skip(skip)], 1)
         return self.fuse(x)
 
 
 class Depthy(nn.Module):
-    def __init__(self, widths=(256, 160, 96, 64, 32), output_stride=None):
+    def __init__(self, widths=(256, 160, 96, 64, 32)):
         super().__init__()
-        output_stride = output_stride or OUTPUT_STRIDE
-        if output_stride not in (16, 32):
-            raise ValueError(f"output_stride must be 16 or 32, not {output_stride}")
-        self.encoder = ResNet50Encoder(dilate_last=output_stride == 16)
+        self.encoder = ResNet50Encoder()
         self.aspp = ASPP(cout=widths[0])
-        self.up16 = DecoderStage(widths[0], 1024, widths[1], same_scale=output_stride == 16)
+        self.up16 = DecoderStage(widths[0], 1024, widths[1])
         self.up8 = DecoderStage(widths[1], 512, widths[2])
         self.up4 = DecoderStage(widths[2], 256, widths[3])
         self.up2 = DecoderStage(widths[3], 64, widths[4])
