@@ -180,7 +180,8 @@ def main():
                                         "../shared/data/meshes, 4 seeded views each (slivers dropped); plates = "
                                         "40 single-plate --ribs drawings, seeds 5,000,000+; vessels = 40 "
                                         "single-vessel --vessels drawings, seeds 5,050,000+; clusters = 40 "
-                                        "single-cluster --clusters drawings, seeds 5,080,000+; freestyle = the "
+                                        "single-cluster --clusters drawings, seeds 5,080,000+; shells = 40 "
+                                        "single-shell --shells drawings, seeds 9,900,000+; freestyle = the "
                                         "meshes set's views drawn by Blender Cycles + Freestyle "
                                         "(training/blender_drawings.py)")
     path = weights.save(model.state_dict(), card)

@@ -7,6 +7,7 @@
     python -m training.make_cache ... --ribs              # plates with square/honeycomb pockets (faces.rib_lattice)
     python -m training.make_cache ... --vessels           # smooth turned pots and jugs (solids.random_vessel)
     python -m training.make_cache ... --clusters          # bodies with parts standing out (solids.random_cluster)
+    python -m training.make_cache ... --shells            # hollow open trays, boxes, cups, bowls (shells.random_shell)
     python -m training.make_cache ... --library DIR       # every drawing one mesh from a folder (synth/library.py)
 
 A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gears, props, random objects):
@@ -47,6 +48,7 @@ def main():
     p.add_argument("--ribs", action="store_true", help="make some figures plates with lattices of pockets")
     p.add_argument("--vessels", action="store_true", help="make some figures smooth turned pots and jugs")
     p.add_argument("--clusters", action="store_true", help="make some figures bodies with parts standing out of them")
+    p.add_argument("--shells", action="store_true", help="make some figures hollow open trays, boxes, cups and bowls")
     p.add_argument("--library", help="draw meshes from this folder instead (the evaluation meshes left out)")
     p.add_argument("--part", choices=("train", "val"), default="train",
                    help="with --library: the training meshes or the held-out tenth (for validation)")
@@ -62,7 +64,7 @@ def main():
     else:
         draw = lambda seed: dataset.sample(seed, args.size, face_features=args.face_features, rods=args.rods,  # noqa: E731
                                            blobs=args.blobs, ribs=args.ribs, vessels=args.vessels,
-                                           clusters=args.clusters)
+                                           clusters=args.clusters, shells=args.shells)
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The single-figure evaluation sets of training/evaluate.py (--plates, --vessels, --clusters): one figure of their kind
+"""The single-figure evaluation sets of training/evaluate.py (--plates, --vessels, --clusters, --shells): one figure of their kind
 per drawing, built once and read back from the cache."""
 import numpy as np
 import pytest
@@ -6,7 +6,8 @@ import pytest
 pytest.importorskip("torch")
 
 
-@pytest.mark.parametrize("name, word", [("plates", "ribbed"), ("vessels", "vessel:"), ("clusters", "cluster:")])
+@pytest.mark.parametrize("name, word", [("plates", "ribbed"), ("vessels", "vessel:"), ("clusters", "cluster:"),
+                                        ("shells", "shell:")])
 def test_single_figure_evaluation_sets_hold_one_figure_of_their_kind_and_are_cached(tmp_path, monkeypatch,
                                                                                      name, word):
     from training import evaluate

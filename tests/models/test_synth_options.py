@@ -1,4 +1,4 @@
-"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters) changes only the drawings its own generator
+"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters, shells) changes only the drawings its own generator
 picks, leaves the rest exactly as without it (so the test and validation splits and earlier caches stay
 valid), and is seeded."""
 import numpy as np
@@ -14,6 +14,7 @@ OPTIONS = [  # (options on, the extra option under test, words its figures carry
     ({}, "ribs", ("ribbed",), range(20)),
     ({"blobs": True}, "vessels", ("vessel:",), range(16)),
     ({"vessels": True}, "clusters", ("cluster:",), range(12)),
+    ({"clusters": True}, "shells", ("shell:",), range(12)),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import faces, ink, render, solids
+from . import faces, ink, render, shells, solids
 
 HIDDEN_SHARE = 0.3   # single-figure drawings that also show dashed hidden lines
 FACE_SHARE = 0.4     # with face_features: figures with a pocket, pocket grid, counterbore or step cut in a face
@@ -13,11 +13,12 @@ BLOB_SHARE = 0.15    # with blobs: figures that are a smooth organic shape (soli
 RIB_SHARE = 0.15     # with ribs: figures that are a plate with a lattice of lightening pockets (faces.rib_lattice)
 VESSEL_SHARE = 0.15  # with vessels: figures that are a smooth turned pot, vase or jug (solids.random_vessel)
 CLUSTER_SHARE = 0.25  # with clusters: figures that are a body with parts standing out of it (solids.random_cluster)
+SHELL_SHARE = 0.3    # with shells: figures that are a hollow open tray, box, cup or bowl (shells.random_shell)
 
 
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
            rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False,
-           clusters: bool = False) -> dict:
+           clusters: bool = False, shells: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
@@ -29,7 +30,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     ribs: likewise, some are replaced by a plate facing the camera with square or honeycomb pockets.
     vessels (caches from seed 5,700,000 on): likewise, some are replaced by a smooth turned pot or jug.
     clusters (caches from seed 6,300,000 on): likewise, some are replaced by a body with distinct parts
-    standing out of it, whose order in depth only the junctions of their outlines tell."""
+    standing out of it, whose order in depth only the junctions of their outlines tell.
+    shells (caches from seed 9,000,000 on): likewise, some are replaced by a hollow open part, mostly
+    seen square into its opening."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
@@ -40,8 +43,10 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     ribber = np.random.default_rng([seed, 5]) if ribs else None
     shaper = np.random.default_rng([seed, 6]) if vessels else None
     grouper = np.random.default_rng([seed, 7]) if clusters else None
+    sheller = np.random.default_rng([seed, 8]) if shells else None
     if count == 1:
-        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper,
+                                                        sheller)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -56,7 +61,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper)
+            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -65,7 +70,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None):
+def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None, sheller=None):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
         if rodder is not None and rodder.random() < ROD_SHARE:
@@ -85,6 +90,8 @@ def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=
             shape, outline, info = solids.random_plate(ribber, int(np.argmax(np.abs(cam.forward))))
             shape, extra = faces.rib_lattice(shape, outline, ribber, cam.forward)
             info += extra
+        if sheller is not None and sheller.random() < SHELL_SHARE:
+            shape, info = shells.random_shell(sheller, cam.forward)
         cam = render.frame(shape, cam, rng)
         mask, depth, normals = render.trace(shape, cam, size)
         if mask.sum() > 0.01 * size * size:
