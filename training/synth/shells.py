@@ -1,6 +1,6 @@
 """Hollow open parts for the synthetic drawings: trays, boxes, cups, bowls and housings — a body with a wall
-of even thickness, its top cut open, sometimes with ribs, bosses or a partition standing inside, holes in
-the floor or a flange round the rim. Mostly turned so the opening faces the camera square-on.
+of even thickness, its top cut open, sometimes with ribs or bosses standing inside, holes in
+the floor or a flange round the rim. Mostly turned with the opening to the camera, square-on in principal views.
 
 Real parts are often shells (the meshes set's tray and octagonal pocket, the chair's dished seat), and seen
 into they are the reverse of what every other generated figure teaches: the outline is the nearest thing
