@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("torch")
 from scipy import ndimage  # noqa: E402
 
-from training.synth import render, sdf, shells  # noqa: E402
+from training.synth import dataset, render, sdf, shells  # noqa: E402
 
 
 def _nearness_rim_and_inside(shape, forward, size=96):
@@ -15,9 +15,7 @@ def _nearness_rim_and_inside(shape, forward, size=96):
     up = np.array([0.0, 0.0, 1.0]) if abs(forward[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
     mask, depth, _ = render.trace(shape, render.Camera(forward, up, 1.3, np.zeros(3)), size)
     assert mask.sum() > 50
-    d = depth[mask]
-    near = np.zeros_like(depth)
-    near[mask] = (d.max() - depth[mask]) / max(np.ptp(d), 1e-6)
+    near = dataset._nearness(depth, mask)   # the training truth's own scaling
     outline = mask & ~ndimage.binary_erosion(mask)
     inside = mask & ~ndimage.binary_dilation(outline, iterations=3)
     assert inside.any()

@@ -21,6 +21,11 @@ FACING_SHARE = 0.55   # opening turned to face the camera square-on
 AWAY_SHARE = 0.15     # opening turned away (the drawing shows a closed back)
 
 
+def _on_z(shape, offset=(0.0, 0.0, 0.0)):
+    """A shape built about y (cylinders, turned profiles) turned onto z and moved to `offset`."""
+    return sdf.transform(shape, sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)), offset)
+
+
 def _body(rng: np.random.Generator, kind: str):
     """A closed body along z, centred, fitting in the unit sphere: (sdf, half height)."""
     half = float(rng.uniform(0.2, 0.5))
@@ -30,14 +35,12 @@ def _body(rng: np.random.Generator, kind: str):
         sides = [float(rng.uniform(0.4, 0.8)), float(rng.uniform(0.3, 0.7)), half]
         return sdf.round_box(sides, min(sides) * float(rng.uniform(0.1, 0.5))), half
     if kind == "cylinder":   # sdf.cylinder runs along y: turn it onto z
-        shape = sdf.cylinder(float(rng.uniform(0.35, 0.8)), half)
-        return sdf.transform(shape, sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)), (0.0, 0.0, 0.0)), half
+        return _on_z(sdf.cylinder(float(rng.uniform(0.35, 0.8)), half)), half
     if kind == "polygon":
         return sdf.extrude(sdf.polygon2d(random_polygon(rng, float(rng.uniform(0.55, 0.8)))), half), half
     # a bowl: a smooth turned profile, widest at or near the rim
     outline = smooth_profile(rng, float(rng.uniform(0.45, 0.8)), half)
-    bowl = sdf.revolve(sdf.polygon2d(outline))
-    return sdf.transform(bowl, sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)), (0.0, 0.0, 0.0)), half
+    return _on_z(sdf.revolve(sdf.polygon2d(outline))), half
 
 
 def _slab(body, below: float, above: float):
@@ -82,20 +85,17 @@ def open_shell(rng: np.random.Generator):
         for _ in range(int(rng.integers(1, 5))):
             r = float(rng.uniform(0.04, 0.12))
             xy = rng.uniform(-0.5, 0.5, 2)
-            boss = sdf.transform(sdf.cylinder(r, 1.0), sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)),
-                                 (float(xy[0]), float(xy[1]), top - 1.0))
+            boss = _on_z(sdf.cylinder(r, 1.0), (float(xy[0]), float(xy[1]), top - 1.0))
             boss = _inside(boss, open_cavity)
             if rng.random() < 0.6:
-                bore = sdf.transform(sdf.cylinder(r * 0.5, 2.0), sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)),
-                                     (float(xy[0]), float(xy[1]), 0.0))
+                bore = _on_z(sdf.cylinder(r * 0.5, 2.0), (float(xy[0]), float(xy[1]), 0.0))
                 boss = sdf.subtract(boss, bore)
             shape = sdf.union(shape, boss)
         parts.append("+bosses")
     if rng.random() < 0.3:   # holes through the floor
         for _ in range(int(rng.integers(1, 5))):
             xy = rng.uniform(-0.5, 0.5, 2)
-            hole = sdf.transform(sdf.cylinder(float(rng.uniform(0.03, 0.1)), 2.0),
-                                 sdf.rotation_matrix((math.pi / 2, 0.0, 0.0)), (float(xy[0]), float(xy[1]), 0.0))
+            hole = _on_z(sdf.cylinder(float(rng.uniform(0.03, 0.1)), 2.0), (float(xy[0]), float(xy[1]), 0.0))
             shape = sdf.subtract(shape, hole)
         parts.append("-holes")
     if rng.random() < 0.25:   # a flange round the rim
