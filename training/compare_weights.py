@@ -1,7 +1,7 @@
 """Is one set of Depthy weights really better than another? Scores both on the same evaluation drawings
 and tests the per-drawing differences, so a shipping decision rests on more than two means.
 
-    python -m training.compare_weights OLD.pt NEW.pt [--plates] [--vessels] [--clusters] [--shells] [--freestyle] [--json OUT]
+    python -m training.compare_weights OLD.pt NEW.pt [--plates] [--vessels] [--clusters] [--shells] [--rods] [--freestyle] [--json OUT]
 
 Per set: each one's mean nRMSE, the mean paired difference NEW − OLD with a seeded bootstrap 95 %
 interval over the drawings, and on how many drawings NEW is better or worse (by more than 1e-4). An
@@ -57,7 +57,8 @@ def main():
     p.add_argument("--json", help="also write the summaries here")
     args = p.parse_args()
     torch.set_num_threads(2)
-    sets = evaluate.evaluation_sets(args.plates, args.freestyle, args.vessels, args.clusters, args.shells)
+    sets = evaluate.evaluation_sets(args.plates, args.freestyle, args.vessels, args.clusters, args.shells,
+                                     args.rods)
     results = {}
     for name, data in sets.items():
         if data is None:

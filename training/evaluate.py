@@ -1,6 +1,7 @@
 """Score Depthy against the classic baselines on the synthetic test split and the real-mesh set.
 
-    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--vessels] [--clusters] [--shells] [--freestyle]
+    python -m training.evaluate [--weights PT] [--json OUT.json] [--limit N] [--plates] [--vessels] [--clusters] [--shells]
+                                [--rods] [--freestyle]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
 the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
@@ -8,7 +9,9 @@ mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask
 set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind;
 --vessels one of 40 smooth turned pots and jugs (make_cache --vessels figures); --clusters one of 40 bodies
 with parts standing out of them, whose order in depth only line junctions tell (make_cache --clusters figures);
---shells one of 40 hollow open trays, boxes, cups and bowls, mostly seen into (make_cache --shells figures).
+--shells one of 40 hollow open trays, boxes, cups and bowls, mostly seen into (make_cache --shells figures);
+--rods one of 40 pins, shafts and tubes seen obliquely or in perspective (make_cache --rods figures), whose
+slope toward the camera only the ends' ellipses tell.
 --freestyle adds the meshes set drawn by another renderer (Blender Freestyle, training/blender_drawings.py),
 a style Depthy never trained on.
 """
@@ -30,9 +33,12 @@ CACHE = ROOT / "training" / "cache"
 MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
 TEST_SEEDS = range(0, 300)
 SINGLE_FIGURE_COUNT = 40
-# name: (first seed, the dataset.sample option that makes such figures, the word in their "info")
-SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed"), "vessels": (5_050_000, "vessels", "vessel:"),
-                      "clusters": (5_080_000, "clusters", "cluster:"), "shells": (9_900_000, "shells", "shell:")}
+# name: (first seed, the dataset.sample option that makes such figures, the word in their "info", the views
+# kept: None for any)
+SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed", None), "vessels": (5_050_000, "vessels", "vessel:", None),
+                      "clusters": (5_080_000, "clusters", "cluster:", None),
+                      "shells": (9_900_000, "shells", "shell:", None),
+                      "rods": (11_000_000, "rods", "rod:", ("@ oblique", "@ perspective"))}
 MESH_SUFFIXES = {".stl", ".obj", ".ply"}
 
 
@@ -74,14 +80,15 @@ def _mesh_views(path, sample, min_cover=0.02):
 def single_figure_set(name, size=256):
     """The first SINGLE_FIGURE_COUNT drawings from the set's first seed on that are one figure of its kind
     and nothing else: ribbed plates (pockets seen square-on, which read as bumps unless the lines say
-    otherwise), vessels, clusters or shells."""
+    otherwise), vessels, clusters, shells or tilted rods."""
     path = CACHE / f"{name}-{size}.npz"
     if not path.exists():
-        seed, option, word = SINGLE_FIGURE_SETS[name]
+        seed, option, word, views = SINGLE_FIGURE_SETS[name]
         items = []
         while len(items) < SINGLE_FIGURE_COUNT:
             item = dataset.sample(seed, size, **{option: True})
-            if word in item["info"] and "|" not in item["info"]:
+            seen_as_wanted = views is None or any(view in item["info"] for view in views)
+            if word in item["info"] and "|" not in item["info"] and seen_as_wanted:
                 items.append(item)
             seed += 1
         _save(path, items)
@@ -146,11 +153,12 @@ def score(preds, data):
     return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
 
 
-def evaluation_sets(plates=False, freestyle=False, vessels=False, clusters=False, shells=False) -> dict:
+def evaluation_sets(plates=False, freestyle=False, vessels=False, clusters=False, shells=False, rods=False) -> dict:
     """name → drawings (None where the meshes folder is absent): the synthetic split and the meshes set,
     and the optional sets asked for."""
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
-    for name, wanted in (("plates", plates), ("vessels", vessels), ("clusters", clusters), ("shells", shells)):
+    for name, wanted in (("plates", plates), ("vessels", vessels), ("clusters", clusters), ("shells", shells),
+                         ("rods", rods)):
         if wanted:
             sets[name] = single_figure_set(name)
     if freestyle:
@@ -159,9 +167,9 @@ def evaluation_sets(plates=False, freestyle=False, vessels=False, clusters=False
 
 
 def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False, freestyle=False, vessels=False, clusters=False, shells=False):
+             plates=False, freestyle=False, vessels=False, clusters=False, shells=False, rods=False):
     torch.set_num_threads(2)
-    sets = evaluation_sets(plates, freestyle, vessels, clusters, shells)
+    sets = evaluation_sets(plates, freestyle, vessels, clusters, shells, rods)
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
@@ -194,11 +202,12 @@ def print_table(results):
 
 
 def add_set_arguments(p: argparse.ArgumentParser) -> None:
-    """--plates, --vessels, --clusters, --shells, --freestyle: the optional sets of evaluation_sets()."""
+    """--plates, --vessels, --clusters, --shells, --rods, --freestyle: the optional sets of evaluation_sets()."""
     p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
     p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
     p.add_argument("--clusters", action="store_true", help="also score the set of bodies with parts standing out")
     p.add_argument("--shells", action="store_true", help="also score the set of hollow open trays, boxes and bowls")
+    p.add_argument("--rods", action="store_true", help="also score the set of pins, shafts and tubes seen tilted")
     p.add_argument("--freestyle", action="store_true",
                    help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
 
@@ -219,7 +228,7 @@ def main():
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
     results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle,
-                       vessels=args.vessels, clusters=args.clusters, shells=args.shells)
+                       vessels=args.vessels, clusters=args.clusters, shells=args.shells, rods=args.rods)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
