@@ -57,8 +57,7 @@ def main():
     p.add_argument("--json", help="also write the summaries here")
     args = p.parse_args()
     torch.set_num_threads(2)
-    sets = evaluate.evaluation_sets(args.plates, args.freestyle, args.vessels, args.clusters, args.shells,
-                                     args.rods)
+    sets = evaluate.evaluation_sets(evaluate.chosen_sets(args))
     results = {}
     for name, data in sets.items():
         if data is None:

@@ -19,6 +19,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -33,13 +34,27 @@ CACHE = ROOT / "training" / "cache"
 MESH_DIR = ROOT.parent / "shared" / "data" / "meshes"
 TEST_SEEDS = range(0, 300)
 SINGLE_FIGURE_COUNT = 40
-# name: (first seed, the dataset.sample option that makes such figures, the word in their "info", the views
-# kept: None for any)
-SINGLE_FIGURE_SETS = {"plates": (5_000_000, "ribs", "ribbed", None), "vessels": (5_050_000, "vessels", "vessel:", None),
-                      "clusters": (5_080_000, "clusters", "cluster:", None),
-                      "shells": (9_900_000, "shells", "shell:", None),
-                      "rods": (11_000_000, "rods", "rod:", ("@ oblique", "@ perspective"))}
 MESH_SUFFIXES = {".stl", ".obj", ".ply"}
+
+
+class SingleFigureSet(NamedTuple):
+    first_seed: int
+    option: str             # the dataset.sample option that makes such figures
+    word: str               # the word in their "info"
+    views: tuple | None     # the views kept ("@ oblique", …); None for any
+    about: str              # what its command-line flag scores
+
+
+SINGLE_FIGURE_SETS = {
+    "plates": SingleFigureSet(5_000_000, "ribs", "ribbed", None, "the ribbed-plate set"),
+    "vessels": SingleFigureSet(5_050_000, "vessels", "vessel:", None, "the set of turned pots and jugs"),
+    "clusters": SingleFigureSet(5_080_000, "clusters", "cluster:", None, "the set of bodies with parts standing out"),
+    "shells": SingleFigureSet(9_900_000, "shells", "shell:", None, "the set of hollow open trays, boxes and bowls"),
+    "rods": SingleFigureSet(11_000_000, "rods", "rod:", ("@ oblique", "@ perspective"),
+                            "the set of pins, shafts and tubes seen tilted"),
+}
+# every optional set, in the order they are scored: the single-figure ones, then the Freestyle drawings
+OPTIONAL_SETS = (*SINGLE_FIGURE_SETS, "freestyle")
 
 
 def synthetic_test_set(size=256):
@@ -83,7 +98,7 @@ def single_figure_set(name, size=256):
     otherwise), vessels, clusters, shells or tilted rods."""
     path = CACHE / f"{name}-{size}.npz"
     if not path.exists():
-        seed, option, word, views = SINGLE_FIGURE_SETS[name]
+        seed, option, word, views, _ = SINGLE_FIGURE_SETS[name]
         items = []
         while len(items) < SINGLE_FIGURE_COUNT:
             item = dataset.sample(seed, size, **{option: True})
@@ -153,23 +168,19 @@ def score(preds, data):
     return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
 
 
-def evaluation_sets(plates=False, freestyle=False, vessels=False, clusters=False, shells=False, rods=False) -> dict:
+def evaluation_sets(optional=()) -> dict:
     """name → drawings (None where the meshes folder is absent): the synthetic split and the meshes set,
-    and the optional sets asked for."""
+    then each of the OPTIONAL_SETS named in `optional`."""
     sets = {"synthetic": synthetic_test_set(), "meshes": mesh_test_set()}
-    for name, wanted in (("plates", plates), ("vessels", vessels), ("clusters", clusters), ("shells", shells),
-                         ("rods", rods)):
-        if wanted:
-            sets[name] = single_figure_set(name)
-    if freestyle:
-        sets["freestyle"] = freestyle_test_set()
+    for name in OPTIONAL_SETS:
+        if name in optional:
+            sets[name] = freestyle_test_set() if name == "freestyle" else single_figure_set(name)
     return sets
 
 
-def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None,
-             plates=False, freestyle=False, vessels=False, clusters=False, shells=False, rods=False):
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None, optional=()):
     torch.set_num_threads(2)
-    sets = evaluation_sets(plates, freestyle, vessels, clusters, shells, rods)
+    sets = evaluation_sets(optional)
     model = load_depthy(weights) if weights else None
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
@@ -202,14 +213,16 @@ def print_table(results):
 
 
 def add_set_arguments(p: argparse.ArgumentParser) -> None:
-    """--plates, --vessels, --clusters, --shells, --rods, --freestyle: the optional sets of evaluation_sets()."""
-    p.add_argument("--plates", action="store_true", help="also score the ribbed-plate set")
-    p.add_argument("--vessels", action="store_true", help="also score the set of turned pots and jugs")
-    p.add_argument("--clusters", action="store_true", help="also score the set of bodies with parts standing out")
-    p.add_argument("--shells", action="store_true", help="also score the set of hollow open trays, boxes and bowls")
-    p.add_argument("--rods", action="store_true", help="also score the set of pins, shafts and tubes seen tilted")
+    """A flag per optional set (--plates, --rods, --freestyle, …); chosen_sets() reads them back."""
+    for name, table in SINGLE_FIGURE_SETS.items():
+        p.add_argument(f"--{name}", action="store_true", help=f"also score {table.about}")
     p.add_argument("--freestyle", action="store_true",
                    help="also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)")
+
+
+def chosen_sets(args: argparse.Namespace) -> tuple:
+    """The optional sets whose flags add_set_arguments() saw."""
+    return tuple(name for name in OPTIONAL_SETS if getattr(args, name))
 
 
 def main():
@@ -227,8 +240,7 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit, size=args.size, plates=args.plates, freestyle=args.freestyle,
-                       vessels=args.vessels, clusters=args.clusters, shells=args.shells, rods=args.rods)
+    results = evaluate(weights, args.limit, size=args.size, optional=chosen_sets(args))
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

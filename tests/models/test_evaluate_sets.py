@@ -1,6 +1,6 @@
-"""The single-figure evaluation sets of training/evaluate.py (--plates, --vessels, --clusters, --shells,
---rods): one figure of their kind
-per drawing, built once and read back from the cache."""
+"""The optional evaluation sets of training/evaluate.py: the single-figure ones (--plates, --vessels,
+--clusters, --shells, --rods) hold one figure of their kind per drawing, built once and read back from
+the cache; each set has its flag, and the flags pick exactly their sets."""
 import numpy as np
 import pytest
 
@@ -22,3 +22,23 @@ def test_single_figure_evaluation_sets_hold_one_figure_of_their_kind_and_are_cac
         assert views is None or any(view in str(info) for view in views)
     again = evaluate.single_figure_set(name, size=64)
     assert np.array_equal(first["nearness"], again["nearness"])
+
+
+def test_every_optional_set_has_a_flag_and_the_flags_pick_exactly_their_sets(monkeypatch):
+    import argparse
+    from training import evaluate
+    built = []
+    monkeypatch.setattr(evaluate, "synthetic_test_set", lambda: "synthetic drawings")
+    monkeypatch.setattr(evaluate, "mesh_test_set", lambda: "mesh drawings")
+    monkeypatch.setattr(evaluate, "single_figure_set", lambda name: built.append(name) or f"{name} drawings")
+    monkeypatch.setattr(evaluate, "freestyle_test_set", lambda: built.append("freestyle") or "freestyle drawings")
+    p = argparse.ArgumentParser()
+    evaluate.add_set_arguments(p)
+    assert evaluate.evaluation_sets(evaluate.chosen_sets(p.parse_args([]))) == {
+        "synthetic": "synthetic drawings", "meshes": "mesh drawings"} and built == []
+    every = p.parse_args([f"--{name}" for name in evaluate.OPTIONAL_SETS])
+    assert evaluate.chosen_sets(every) == evaluate.OPTIONAL_SETS
+    assert set(evaluate.SINGLE_FIGURE_SETS) < set(evaluate.OPTIONAL_SETS)
+    sets = evaluate.evaluation_sets(evaluate.chosen_sets(p.parse_args(["--freestyle", "--rods"])))
+    assert sets == {"synthetic": "synthetic drawings", "meshes": "mesh drawings", "rods": "rods drawings",
+                    "freestyle": "freestyle drawings"} and built == ["rods", "freestyle"]

@@ -32,3 +32,15 @@ def test_option_changes_only_its_own_drawings_and_is_seeded(base, option, marks,
         else:
             assert np.array_equal(plain["image"], varied["image"]) and plain["info"] == varied["info"]
     assert 0 < changed < len(seeds)
+
+
+def test_a_higher_rod_share_makes_more_rods_and_keeps_the_rest_of_each_drawing_in_step():
+    seeds = range(24)
+    usual = [dataset.sample(s, 40, rods=True)["info"] for s in seeds]
+    assert usual == [dataset.sample(s, 40, rods=True, rod_share=dataset.ROD_SHARE)["info"] for s in seeds]
+    more = [dataset.sample(s, 40, rods=True, rod_share=0.6)["info"] for s in seeds]
+    count = lambda infos: sum(i.count("rod:") for i in infos)  # noqa: E731
+    assert count(more) >= count(usual) + 6
+    for a, b in zip(usual, more):   # a figure that was a rod stays one, drawn the same way
+        if "rod:" in a and "|" not in a:
+            assert a == b

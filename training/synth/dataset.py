@@ -18,14 +18,15 @@ SHELL_SHARE = 0.3    # with shells: figures that are a hollow open tray, box, cu
 
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
            rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False,
-           clusters: bool = False, shells: bool = False) -> dict:
+           clusters: bool = False, shells: bool = False, rod_share: float = ROD_SHARE) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
     face_features (training data from depthy-0.4 on): some figures get machined features cut into a
     face (training.synth.faces). A generator of its own decides and shapes them, so every drawing
     without them is the same as before, and the test and validation splits stay as they were.
-    rods (from depthy-0.5 on): likewise, some figures are replaced by a long thin turned part.
+    rods (from depthy-0.5 on): likewise, some figures are replaced by a long thin turned part; rod_share
+    of them (caches from seed 12,000,000 on raise it, to teach the slope of a rod seen obliquely).
     blobs (caches from seed 3,300,000 on): likewise, some are replaced by a smooth organic figure.
     ribs: likewise, some are replaced by a plate facing the camera with square or honeycomb pockets.
     vessels (caches from seed 5,700,000 on): likewise, some are replaced by a smooth turned pot or jug.
@@ -46,7 +47,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     sheller = np.random.default_rng([seed, 8]) if shells else None
     if count == 1:
         mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper,
-                                                        sheller)
+                                                        sheller, rod_share)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -61,7 +62,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller)
+            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller, rod_share)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -70,10 +71,11 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None, sheller=None):
+def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None, sheller=None,
+         rod_share=ROD_SHARE):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
-        if rodder is not None and rodder.random() < ROD_SHARE:
+        if rodder is not None and rodder.random() < rod_share:
             shape, info = solids.random_rod(rodder)
         if blobber is not None and blobber.random() < BLOB_SHARE:
             shape, info = solids.random_blob(blobber)
