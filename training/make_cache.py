@@ -4,6 +4,7 @@
     python -m training.make_cache ... --face-features     # pockets, grids, counterbores, steps (synth/faces.py)
     python -m training.make_cache ... --rods              # long thin pins, shafts, tubes (solids.random_rod)
     python -m training.make_cache ... --rods --rod-share 0.6   # most figures rods, not 15 %
+    python -m training.make_cache ... --perspective       # 40 % of the figures seen in perspective
     python -m training.make_cache ... --blobs             # smooth organic figures (solids.random_blob)
     python -m training.make_cache ... --ribs              # plates with square/honeycomb pockets (faces.rib_lattice)
     python -m training.make_cache ... --vessels           # smooth turned pots and jugs (solids.random_vessel)
@@ -47,6 +48,7 @@ def main():
     p.add_argument("--rods", action="store_true", help="make some figures long thin pins, shafts or tubes")
     p.add_argument("--rod-share", type=float, default=dataset.ROD_SHARE,
                    help="with --rods: the share of figures made rods")
+    p.add_argument("--perspective", action="store_true", help="see some figures in perspective instead")
     p.add_argument("--blobs", action="store_true", help="make some figures smooth organic shapes")
     p.add_argument("--ribs", action="store_true", help="make some figures plates with lattices of pockets")
     p.add_argument("--vessels", action="store_true", help="make some figures smooth turned pots and jugs")
@@ -67,7 +69,8 @@ def main():
     else:
         draw = lambda seed: dataset.sample(seed, args.size, face_features=args.face_features, rods=args.rods,  # noqa: E731
                                            blobs=args.blobs, ribs=args.ribs, vessels=args.vessels,
-                                           clusters=args.clusters, shells=args.shells, rod_share=args.rod_share)
+                                           clusters=args.clusters, shells=args.shells, rod_share=args.rod_share,
+                                           perspective=args.perspective)
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
-"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters, shells) changes only the drawings its own generator
-picks, leaves the rest exactly as without it (so the test and validation splits and earlier caches stay
-valid), and is seeded."""
+"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters, shells, perspective)
+changes only the drawings its own generator picks, leaves the rest exactly as without it (so the test and
+validation splits and earlier caches stay valid), and is seeded."""
 import numpy as np
 import pytest
 
@@ -15,6 +15,7 @@ OPTIONS = [  # (options on, the extra option under test, words its figures carry
     ({"blobs": True}, "vessels", ("vessel:",), range(16)),
     ({"vessels": True}, "clusters", ("cluster:",), range(12)),
     ({"clusters": True}, "shells", ("shell:",), range(12)),
+    ({"rods": True}, "perspective", ("@ perspective",), range(12)),
 ]
 
 
@@ -44,3 +45,9 @@ def test_a_higher_rod_share_makes_more_rods_and_keeps_the_rest_of_each_drawing_i
     for a, b in zip(usual, more):   # a figure that was a rod stays one, drawn the same way
         if "rod:" in a and "|" not in a:
             assert a == b
+
+
+def test_perspective_sees_many_more_figures_in_perspective():
+    seeds = range(24)
+    count = lambda **o: sum(dataset.sample(s, 40, **o)["info"].count("@ perspective") for s in seeds)  # noqa: E731
+    assert count(perspective=True) >= count() + 5

@@ -14,11 +14,13 @@ RIB_SHARE = 0.15     # with ribs: figures that are a plate with a lattice of lig
 VESSEL_SHARE = 0.15  # with vessels: figures that are a smooth turned pot, vase or jug (solids.random_vessel)
 CLUSTER_SHARE = 0.25  # with clusters: figures that are a body with parts standing out of it (solids.random_cluster)
 SHELL_SHARE = 0.3    # with shells: figures that are a hollow open tray, box, cup or bowl (shells.random_shell)
+PERSPECTIVE_SHARE = 0.4  # with perspective: figures seen in perspective instead of their own view
 
 
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
            rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False,
-           clusters: bool = False, shells: bool = False, rod_share: float = ROD_SHARE) -> dict:
+           clusters: bool = False, shells: bool = False, rod_share: float = ROD_SHARE,
+           perspective: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
@@ -33,7 +35,10 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     clusters (caches from seed 6,300,000 on): likewise, some are replaced by a body with distinct parts
     standing out of it, whose order in depth only the junctions of their outlines tell.
     shells (caches from seed 9,000,000 on): likewise, some are replaced by a hollow open part, mostly
-    seen square into its opening."""
+    seen square into its opening.
+    perspective (caches from seed 13,000,000 on): likewise, some figures are seen in perspective instead
+    (a tenth of them are anyway): the test split's perspective views are where Depthy gains least on
+    inflation."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
@@ -45,9 +50,10 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     shaper = np.random.default_rng([seed, 6]) if vessels else None
     grouper = np.random.default_rng([seed, 7]) if clusters else None
     sheller = np.random.default_rng([seed, 8]) if shells else None
+    viewer = np.random.default_rng([seed, 9]) if perspective else None
     if count == 1:
         mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper,
-                                                        sheller, rod_share)
+                                                        sheller, rod_share, viewer)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -62,7 +68,8 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller, rod_share)
+            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller, rod_share,
+                                 viewer)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -72,7 +79,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
 
 
 def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None, sheller=None,
-         rod_share=ROD_SHARE):
+         rod_share=ROD_SHARE, viewer=None):
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
         if rodder is not None and rodder.random() < rod_share:
@@ -84,6 +91,8 @@ def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=
         if grouper is not None and grouper.random() < CLUSTER_SHARE:
             shape, info = solids.random_cluster(grouper)
         cam, view = render.random_camera(rng)
+        if viewer is not None and viewer.random() < PERSPECTIVE_SHARE:
+            cam, view = render.random_camera(viewer, "perspective")
         # a sculpted or smooth turned figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
         if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:", "cluster:")):
             shape, extra = faces.cut_face(shape, cutter, cam.forward)

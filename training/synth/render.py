@@ -118,9 +118,11 @@ def _normals(shape, p, h=1e-3):
     return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp(min=1e-9)
 
 
-def random_camera(rng: np.random.Generator) -> tuple[Camera, str]:
-    """Mostly orthographic principal views, also oblique/isometric and a few perspective ones."""
-    kind = rng.choice(["principal", "oblique", "perspective"], p=[0.6, 0.3, 0.1])
+def random_camera(rng: np.random.Generator, kind: str | None = None) -> tuple[Camera, str]:
+    """Mostly orthographic principal views, also oblique/isometric and a few perspective ones; `kind`
+    ("principal", "oblique" or "perspective") asks for one kind."""
+    if kind is None:
+        kind = rng.choice(["principal", "oblique", "perspective"], p=[0.6, 0.3, 0.1])
     if kind == "principal":
         axis = int(rng.integers(0, 3))
         sign = rng.choice([-1.0, 1.0])
