@@ -1,6 +1,8 @@
 """One seeded sample = a drawing of one to three random solids with exact nearness and figure mask."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 
@@ -43,17 +45,11 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
     hidden = visible = None
-    cutter = np.random.default_rng([seed, 2]) if face_features else None
-    rodder = np.random.default_rng([seed, 3]) if rods else None
-    blobber = np.random.default_rng([seed, 4]) if blobs else None
-    ribber = np.random.default_rng([seed, 5]) if ribs else None
-    shaper = np.random.default_rng([seed, 6]) if vessels else None
-    grouper = np.random.default_rng([seed, 7]) if clusters else None
-    sheller = np.random.default_rng([seed, 8]) if shells else None
-    viewer = np.random.default_rng([seed, 9]) if perspective else None
+    own = lambda wanted, k: np.random.default_rng([seed, k]) if wanted else None  # noqa: E731
+    options = _Options(own(face_features, 2), own(rods, 3), own(blobs, 4), own(ribs, 5), own(vessels, 6),
+                       own(clusters, 7), own(shells, 8), own(perspective, 9), rod_share)
     if count == 1:
-        mask, depth, normals, info, (shape, cam) = _one(rng, size, cutter, rodder, blobber, ribber, shaper, grouper,
-                                                        sheller, rod_share, viewer)
+        mask, depth, normals, info, (shape, cam) = _one(rng, size, options)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -68,8 +64,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, cutter, rodder, blobber, ribber, shaper, grouper, sheller, rod_share,
-                                 viewer)
+            m, d, n, i, _ = _one(rng, cell, options)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
@@ -78,8 +73,21 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 
-def _one(rng, size, cutter=None, rodder=None, blobber=None, ribber=None, shaper=None, grouper=None, sheller=None,
-         rod_share=ROD_SHARE, viewer=None):
+class _Options(NamedTuple):
+    """Each option's own generator (None when it is off), so drawings without it stay as they were."""
+    cutter: np.random.Generator | None    # face_features
+    rodder: np.random.Generator | None    # rods
+    blobber: np.random.Generator | None   # blobs
+    ribber: np.random.Generator | None    # ribs
+    shaper: np.random.Generator | None    # vessels
+    grouper: np.random.Generator | None   # clusters
+    sheller: np.random.Generator | None   # shells
+    viewer: np.random.Generator | None    # perspective
+    rod_share: float = ROD_SHARE
+
+
+def _one(rng, size, options: _Options):
+    cutter, rodder, blobber, ribber, shaper, grouper, sheller, viewer, rod_share = options
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
         shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
         if rodder is not None and rodder.random() < rod_share:
