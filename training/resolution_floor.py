@@ -17,9 +17,8 @@ from scipy import ndimage
 
 from depthy_blender.core import metrics
 from depthy_blender.models import depthy_engine
+from depthy_blender.models.depthy import OUTPUT_STRIDE
 from training import evaluate
-
-OUTPUT_STRIDE = 2   # Depthy's head runs at half the input size
 
 
 def _at_output_resolution(x: torch.Tensor) -> torch.Tensor:
@@ -33,9 +32,9 @@ def through_output_path(nearness: np.ndarray, mask: np.ndarray, size: int = dept
     _, nearest = ndimage.distance_transform_edt(~mask, return_indices=True)
     extended = nearness[tuple(nearest)].astype(np.float32)
     x = torch.from_numpy(extended)[None, None]
-    out = _at_output_resolution(depthy_engine._resized(x, size))
+    out = _at_output_resolution(depthy_engine.resized_to(x, size))
     if second_scale:
-        second = _at_output_resolution(depthy_engine._resized(x, round(size * depthy_engine.SECOND_SCALE)))
+        second = _at_output_resolution(depthy_engine.resized_to(x, round(size * depthy_engine.SECOND_SCALE)))
         out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
     return F.interpolate(out, size=nearness.shape, mode="bilinear", align_corners=False)[0, 0].numpy()
 

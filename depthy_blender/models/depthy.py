@@ -13,6 +13,7 @@ from torch import nn
 
 IMAGE_MEAN = (0.485, 0.456, 0.406)
 IMAGE_STD = (0.229, 0.224, 0.225)
+OUTPUT_STRIDE = 2   # the head answers at half the input size; the forward pass upsamples by this
 
 
 def conv_bn_relu(cin, cout, k=3, dilation=1, groups=1):
@@ -193,7 +194,7 @@ class Depthy(nn.Module):
         y = self.up4(y, s4)
         y = self.up2(y, s2)
         y = self.head(y)
-        y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
+        y = F.interpolate(y, scale_factor=OUTPUT_STRIDE, mode="bilinear", align_corners=False)
         return y[..., :h, :w]
 
 

@@ -64,7 +64,8 @@ def paper_composite(rgba: np.ndarray) -> np.ndarray:
     return rgba[..., :3] * a + (1.0 - a)
 
 
-def _resized(x, size: int):
+def resized_to(x, size: int):
+    """(B, C, H, W) resized so its longer side is `size` (at least 32 px each way), antialiased."""
     import torch.nn.functional as F
     h, w = x.shape[-2:]
     scale = size / max(h, w)
@@ -93,11 +94,11 @@ def run_network(rgb: np.ndarray, device: str, size: int = DEFAULT_SIZE) -> tuple
     h, w = rgb.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None]
     with torch.inference_mode():
-        working = _resized(x, size)
+        working = resized_to(x, size)
         small = max(working.shape[-2:]) <= DEFAULT_SIZE
         out = _read(model, working.to(device=device, dtype=dtype), small and settings["mirror_average"])
         if small and settings["scale_average"]:
-            second = _resized(x, round(size * SECOND_SCALE)).to(device=device, dtype=dtype)
+            second = resized_to(x, round(size * SECOND_SCALE)).to(device=device, dtype=dtype)
             second = _read(model, second, settings["mirror_average"])
             out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
         out = F.interpolate(out, size=(h, w), mode="bilinear", align_corners=False).cpu()
