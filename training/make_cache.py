@@ -37,6 +37,19 @@ import torch
 from training.synth import dataset, library
 
 
+# dataset.sample's drawing options, each a flag (--face-features, …) with what it does
+OPTIONS = {
+    "face_features": "cut machined features into some faces",
+    "rods": "make some figures long thin pins, shafts or tubes",
+    "perspective": "see some figures in perspective instead",
+    "blobs": "make some figures smooth organic shapes",
+    "ribs": "make some figures plates with lattices of pockets",
+    "vessels": "make some figures smooth turned pots and jugs",
+    "clusters": "make some figures bodies with parts standing out of them",
+    "shells": "make some figures hollow open trays, boxes, cups and bowls",
+}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--size", type=int, default=128)
@@ -44,16 +57,9 @@ def main():
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--shard", type=int, default=500)
     p.add_argument("--out", required=True)
-    p.add_argument("--face-features", action="store_true", help="cut machined features into some faces")
-    p.add_argument("--rods", action="store_true", help="make some figures long thin pins, shafts or tubes")
-    p.add_argument("--rod-share", type=float, default=dataset.ROD_SHARE,
-                   help="with --rods: the share of figures made rods")
-    p.add_argument("--perspective", action="store_true", help="see some figures in perspective instead")
-    p.add_argument("--blobs", action="store_true", help="make some figures smooth organic shapes")
-    p.add_argument("--ribs", action="store_true", help="make some figures plates with lattices of pockets")
-    p.add_argument("--vessels", action="store_true", help="make some figures smooth turned pots and jugs")
-    p.add_argument("--clusters", action="store_true", help="make some figures bodies with parts standing out of them")
-    p.add_argument("--shells", action="store_true", help="make some figures hollow open trays, boxes, cups and bowls")
+    for name, about in OPTIONS.items():
+        p.add_argument("--" + name.replace("_", "-"), action="store_true", help=about)
+    p.add_argument("--rod-share", type=float, default=dataset.ROD_SHARE, help="with --rods: the share of figures made rods")
     p.add_argument("--library", help="draw meshes from this folder instead (the evaluation meshes left out)")
     p.add_argument("--part", choices=("train", "val"), default="train",
                    help="with --library: the training meshes or the held-out tenth (for validation)")
@@ -67,10 +73,8 @@ def main():
         print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
         draw = lambda seed: library.sample(seed, files, odds, args.size)  # noqa: E731
     else:
-        draw = lambda seed: dataset.sample(seed, args.size, face_features=args.face_features, rods=args.rods,  # noqa: E731
-                                           blobs=args.blobs, ribs=args.ribs, vessels=args.vessels,
-                                           clusters=args.clusters, shells=args.shells, rod_share=args.rod_share,
-                                           perspective=args.perspective)
+        chosen = {name: getattr(args, name) for name in OPTIONS}
+        draw = lambda seed: dataset.sample(seed, args.size, rod_share=args.rod_share, **chosen)  # noqa: E731
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -51,3 +51,15 @@ def test_perspective_sees_many_more_figures_in_perspective():
     seeds = range(24)
     count = lambda **o: sum(dataset.sample(s, 40, **o)["info"].count("@ perspective") for s in seeds)  # noqa: E731
     assert count(perspective=True) >= count() + 5
+
+
+def test_every_make_cache_flag_is_an_option_tested_above_and_reaches_the_generator(tmp_path, monkeypatch):
+    import sys
+    from training import make_cache
+    assert set(make_cache.OPTIONS) == {o[1] for o in OPTIONS}
+    seen, real = [], dataset.sample
+    monkeypatch.setattr(dataset, "sample", lambda seed, size, **options: seen.append(options) or real(seed, size))
+    monkeypatch.setattr(sys, "argv", ["make_cache", "--size", "16", "--start", "0", "--count", "1", "--out", str(tmp_path),
+                                      "--perspective", "--face-features", "--rod-share", "0.5"])
+    make_cache.main()
+    assert seen == [{name: name in ("perspective", "face_features") for name in make_cache.OPTIONS} | {"rod_share": 0.5}]
