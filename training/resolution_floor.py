@@ -32,10 +32,7 @@ def through_output_path(nearness: np.ndarray, mask: np.ndarray, size: int = dept
     _, nearest = ndimage.distance_transform_edt(~mask, return_indices=True)
     extended = nearness[tuple(nearest)].astype(np.float32)
     x = torch.from_numpy(extended)[None, None]
-    out = _at_output_resolution(depthy_engine.resized_to(x, size))
-    if second_scale:
-        second = _at_output_resolution(depthy_engine.resized_to(x, round(size * depthy_engine.SECOND_SCALE)))
-        out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
+    out = depthy_engine.read_at_scales(x, size, _at_output_resolution, second_scale)
     return F.interpolate(out, size=nearness.shape, mode="bilinear", align_corners=False)[0, 0].numpy()
 
 

@@ -83,6 +83,17 @@ def _read(model, x, mirror: bool):
     return out
 
 
+def read_at_scales(x, size: int, read, second_scale: bool):
+    """`read` of x resized to `size`, averaged (when `second_scale`) with its reading at SECOND_SCALE of that
+    size, upsampled to match."""
+    import torch.nn.functional as F
+    out = read(resized_to(x, size))
+    if second_scale:
+        second = read(resized_to(x, round(size * SECOND_SCALE)))
+        out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
+    return out
+
+
 def run_network(rgb: np.ndarray, device: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """(nearness, mask probability) at the image's size; the longer side is resized to `size`. Up to the
     default size the answer averages the mirror image and a second, smaller scale; larger working sizes
@@ -93,14 +104,11 @@ def run_network(rgb: np.ndarray, device: str, size: int = DEFAULT_SIZE) -> tuple
     dtype = devices.dtype_for(device)
     h, w = rgb.shape[:2]
     x = torch.from_numpy(np.ascontiguousarray(rgb, dtype=np.float32)).permute(2, 0, 1)[None]
+    small = size <= DEFAULT_SIZE   # the working image's longer side is `size`
+    mirror = small and settings["mirror_average"]
     with torch.inference_mode():
-        working = resized_to(x, size)
-        small = max(working.shape[-2:]) <= DEFAULT_SIZE
-        out = _read(model, working.to(device=device, dtype=dtype), small and settings["mirror_average"])
-        if small and settings["scale_average"]:
-            second = resized_to(x, round(size * SECOND_SCALE)).to(device=device, dtype=dtype)
-            second = _read(model, second, settings["mirror_average"])
-            out = (out + F.interpolate(second, size=out.shape[-2:], mode="bilinear", align_corners=False)) / 2
+        out = read_at_scales(x, size, lambda t: _read(model, t.to(device=device, dtype=dtype), mirror),
+                             small and settings["scale_average"])
         out = F.interpolate(out, size=(h, w), mode="bilinear", align_corners=False).cpu()
     return out[0, 0].numpy(), torch.sigmoid(out[0, 1]).numpy()
 
