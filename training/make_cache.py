@@ -16,6 +16,7 @@ A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gea
     pip download --no-deps pybullet==3.2.7 -d /tmp/pb && unzip -q /tmp/pb/pybullet-*.whl 'pybullet_data/*' -d LIB
     python -m training.make_cache ... --library LIB/pybullet_data   # its folders are the weighting's groups
     python -m training.make_cache ... --library LIB/pybullet_data --skip-folder random_urdfs  # no block objects
+    python -m training.make_cache ... --library LIB/pybullet_data --upright 0.8   # 80 % standing as modelled
 A second one, ~840 meshes (a dog's bones, household props, robot arms and hands), from three more wheels:
     pip download --no-deps robosuite==1.5.2 metaworld==3.1.1 dm-control==1.0.50 -d /tmp/mw
     for w in /tmp/mw/*.whl; do unzip -q $w '*.stl' '*.STL' '*.obj' '*.ply' -d /tmp/mw/x; done
@@ -65,13 +66,15 @@ def main():
                    help="with --library: the training meshes or the held-out tenth (for validation)")
     p.add_argument("--skip-folder", action="append", default=[], metavar="NAME",
                    help="with --library: leave out this top-level folder (repeatable)")
+    p.add_argument("--upright", type=float, default=0.0, metavar="SHARE",
+                   help="with --library: this share of the drawings keep the mesh's +z up, seen level or from above")
     args = p.parse_args()
     if args.library:
         from training.evaluate import MESH_DIR
         evaluation = [path.stem for path in MESH_DIR.iterdir()] if MESH_DIR.is_dir() else []
         files, odds = library.catalogue(Path(args.library), evaluation, args.part, args.skip_folder)
         print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
-        draw = lambda seed: library.sample(seed, files, odds, args.size)  # noqa: E731
+        draw = lambda seed: library.sample(seed, files, odds, args.size, args.upright)  # noqa: E731
     else:
         chosen = {name: getattr(args, name) for name in OPTIONS}
         draw = lambda seed: dataset.sample(seed, args.size, rod_share=args.rod_share, **chosen)  # noqa: E731

@@ -53,6 +53,23 @@ def test_same_seed_same_drawing_with_exact_nearness(folder):
     assert not all(np.array_equal(a["nearness"], o) for o in others)
 
 
+def _extent(mask):
+    rows, cols = np.nonzero(mask)
+    return rows.ptp() + 1, cols.ptp() + 1
+
+
+def test_upright_drawings_keep_the_mesh_standing_and_never_look_up_at_it(tmp_path):
+    trimesh.creation.cylinder(radius=0.2, height=1.5, sections=24).export(tmp_path / "post.stl")  # along z
+    files, odds = [tmp_path / "post.stl"], np.ones(1)
+    standing = [library.sample(s, files, odds, 64, upright=1.0) for s in range(24)]
+    assert all(d["info"].endswith("upright") for d in standing)
+    assert all(h >= 0.95 * w for h, w in map(_extent, (d["mask"] for d in standing)))   # tall, or the top view
+    turned = [library.sample(s, files, odds, 64) for s in range(24)]
+    assert any(w > 1.5 * h for h, w in map(_extent, (d["mask"] for d in turned)))        # some lie on their side
+    rng = np.random.default_rng(3)
+    assert all(library.random_camera(np.eye(3), rng, from_above=True)[0].forward[2] <= 0 for _ in range(200))
+
+
 def _reference_zbuffer(verts, faces, cam, size):
     """Pixel by pixel: the nearest face whose triangle holds the pixel centre."""
     from training.synth.render import camera_basis

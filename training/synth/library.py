@@ -65,6 +65,7 @@ def _rotations() -> list[np.ndarray]:
 
 
 ROTATIONS = _rotations()
+SPINS = [m for m in ROTATIONS if m[2, 2] == 1.0]   # the quarter turns about z
 
 
 @lru_cache(maxsize=64)
@@ -77,9 +78,11 @@ def _load(path: str):
     return (verts, faces) if 4 <= len(faces) <= MAX_FACES else None
 
 
-def random_camera(verts: np.ndarray, rng: np.random.Generator) -> tuple[Camera, str]:
+def random_camera(verts: np.ndarray, rng: np.random.Generator, from_above: bool = False) -> tuple[Camera, str]:
     """Mostly principal views, some isometric and a few tilted ones; zoomed so the figure spans 50–90 %
-    of the frame, shifted at random inside the margin that leaves."""
+    of the frame, shifted at random inside the margin that leaves. from_above: never look up at the
+    figure (a top view but no bottom view, isometric and tilted views from above), as drawings show a
+    standing object; the random draws are the same either way."""
     kind = rng.choice(["principal", "iso", "tilted"], p=[0.6, 0.25, 0.15])
     if kind == "principal":
         forward = np.zeros(3)
@@ -89,6 +92,8 @@ def random_camera(verts: np.ndarray, rng: np.random.Generator) -> tuple[Camera, 
     else:
         az, el = rng.uniform(0, 2 * math.pi), rng.uniform(-1.2, 1.2)
         forward = np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
+    if from_above:
+        forward[2] = -abs(forward[2])
     up = np.array([0.0, 0.0, 1.0]) if abs(forward[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
     cam = Camera(forward, up, 1.0, np.zeros(3))
     _, r, u = camera_basis(cam)
@@ -100,15 +105,21 @@ def random_camera(verts: np.ndarray, rng: np.random.Generator) -> tuple[Camera, 
     return Camera(forward, up, half, shift[0] * r + shift[1] * u), str(kind)
 
 
-def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256) -> dict:
-    """{"image", "nearness", "mask", "info"} for one seeded drawing of one library mesh (odds: catalogue's)."""
+def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upright: float = 0.0) -> dict:
+    """{"image", "nearness", "mask", "info"} for one seeded drawing of one library mesh (odds: catalogue's).
+    upright: the share of drawings that keep the mesh's own +z up (turned about it by quarter turns) and
+    look at it level or from above, as the meshes set does; the rest turn it onto any axis."""
     rng = np.random.default_rng(seed)
     for _ in range(12):   # re-draw unreadable files and views that show a sliver
         path = files[int(rng.choice(len(files), p=odds))]
+        standing = upright > 0 and rng.random() < upright   # no draw at 0, so older caches keep their seeds
         rotation = ROTATIONS[int(rng.integers(0, len(ROTATIONS)))]
+        if standing:
+            rotation = SPINS[int(rng.integers(0, len(SPINS)))]
         loaded = _load(str(path))
         # the camera is drawn even for an unusable file, so the generator's sequence does not depend on it
-        cam, view = random_camera(loaded[0] @ rotation.T if loaded else np.zeros((1, 3)), rng)
+        cam, view = random_camera(loaded[0] @ rotation.T if loaded else np.zeros((1, 3)), rng, standing)
+        view += " upright" if standing else ""
         if loaded is None:
             continue
         verts, faces = loaded[0] @ rotation.T, loaded[1]
