@@ -114,7 +114,7 @@ def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upri
         path = files[int(rng.choice(len(files), p=odds))]
         standing = upright > 0 and rng.random() < upright   # no draw at 0, so older caches keep their seeds
         rotation = ROTATIONS[int(rng.integers(0, len(ROTATIONS)))]
-        if standing:
+        if standing:   # replaces the turn drawn above; both are drawn so the upright caches keep their seeds
             rotation = SPINS[int(rng.integers(0, len(SPINS)))]
         loaded = _load(str(path))
         # the camera is drawn even for an unusable file, so the generator's sequence does not depend on it
