@@ -10,6 +10,7 @@
     python -m training.make_cache ... --vessels           # smooth turned pots and jugs (solids.random_vessel)
     python -m training.make_cache ... --clusters          # bodies with parts standing out (solids.random_cluster)
     python -m training.make_cache ... --shells            # hollow open trays, boxes, cups, bowls (shells.random_shell)
+    python -m training.make_cache ... --even-lines        # half the drawings with every line one thin weight
     python -m training.make_cache ... --library DIR       # every drawing one mesh from a folder (synth/library.py)
 
 A mesh library to hand: the pybullet wheel holds ~1,200 meshes (robot links, gears, props, random objects):
@@ -48,6 +49,7 @@ OPTIONS = {
     "vessels": "make some figures smooth turned pots and jugs",
     "clusters": "make some figures bodies with parts standing out of them",
     "shells": "make some figures hollow open trays, boxes, cups and bowls",
+    "even_lines": "ink half the drawings with every line at one thin weight (also with --library)",
 }
 
 
@@ -74,7 +76,7 @@ def main():
         evaluation = [path.stem for path in MESH_DIR.iterdir()] if MESH_DIR.is_dir() else []
         files, odds = library.catalogue(Path(args.library), evaluation, args.part, args.skip_folder)
         print(f"{len(files)} {args.part} meshes in {args.library}", flush=True)
-        draw = lambda seed: library.sample(seed, files, odds, args.size, args.upright)  # noqa: E731
+        draw = lambda seed: library.sample(seed, files, odds, args.size, args.upright, args.even_lines)  # noqa: E731
     else:
         chosen = {name: getattr(args, name) for name in OPTIONS}
         draw = lambda seed: dataset.sample(seed, args.size, rod_share=args.rod_share, **chosen)  # noqa: E731

@@ -1,4 +1,4 @@
-"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters, shells, perspective)
+"""Every make_cache option (face features, rods, blobs, ribs, vessels, clusters, shells, perspective, even lines)
 changes only the drawings its own generator picks, leaves the rest exactly as without it (so the test and
 validation splits and earlier caches stay valid), and is seeded."""
 import numpy as np
@@ -16,6 +16,7 @@ OPTIONS = [  # (options on, the extra option under test, words its figures carry
     ({"vessels": True}, "clusters", ("cluster:",), range(12)),
     ({"clusters": True}, "shells", ("shell:",), range(12)),
     ({"rods": True}, "perspective", ("@ perspective",), range(12)),
+    ({"rods": True}, "even_lines", ("even lines",), range(12)),
 ]
 
 

@@ -22,7 +22,7 @@ PERSPECTIVE_SHARE = 0.4  # with perspective: figures seen in perspective instead
 def sample(seed: int, size: int = 256, style: str | None = None, face_features: bool = False,
            rods: bool = False, blobs: bool = False, ribs: bool = False, vessels: bool = False,
            clusters: bool = False, shells: bool = False, rod_share: float = ROD_SHARE,
-           perspective: bool = False) -> dict:
+           perspective: bool = False, even_lines: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
     "mask": bool, "info": str}. The same seed always gives the same sample.
 
@@ -40,7 +40,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     seen square into its opening.
     perspective (caches from seed 13,000,000 on): likewise, some figures are seen in perspective instead
     (a tenth of them are anyway): the test split's perspective views are where Depthy gains least on
-    inflation."""
+    inflation.
+    even_lines (caches from seed 14,000,000 on): likewise, some drawings ink every line at one thin weight,
+    as line-art renderers do (ink.EVEN_SHARE), instead of the outline heavier than the rest."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
@@ -69,7 +71,12 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
         info = " | ".join(infos)
-    image = ink.draw(mask, depth, normals, rng, style, hidden, visible)
+    pen = own(even_lines, 10)
+    if pen is not None and pen.random() < ink.EVEN_SHARE:
+        info += " + even lines"
+    else:
+        pen = None
+    image = ink.draw(mask, depth, normals, rng, style, hidden, visible, pen)
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 
 

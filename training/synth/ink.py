@@ -1,6 +1,9 @@
 """Draw G-buffers (mask, depth, normals) as a technical drawing: outline heavier than inner lines
 (occlusion boundaries and creases), optional dashed hidden lines and centre lines, and a style — line art, flat fill, shaded
-or sketchy — on toned paper with noise, blur and JPEG. Works for any renderer's buffers."""
+or sketchy — on toned paper with noise, blur and JPEG. Works for any renderer's buffers.
+
+With a pen (an `even_lines` option of the callers), a share of drawings ink every line at one thin weight
+instead, sometimes with small breaks: line-art renderers such as Blender's Freestyle draw that way."""
 from __future__ import annotations
 
 import io
@@ -8,6 +11,10 @@ import io
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+
+EVEN_SHARE = 0.5            # with a pen: the drawings whose lines all have one weight
+EVEN_WIDTH = (0.6, 2.2)     # that weight in px at 256² (a line under 1 px is inked fainter instead)
+BREAK_SHARE = 0.5           # of those: the drawings whose lines have small breaks
 
 
 def _edges(a: np.ndarray) -> np.ndarray:
@@ -19,10 +26,10 @@ def _edges(a: np.ndarray) -> np.ndarray:
     return e
 
 
-def _thick(lines: np.ndarray, width: float) -> np.ndarray:
-    """Soft line of about `width` px from a 1-px line map."""
+def _thick(lines: np.ndarray, width: float, faint: bool = False) -> np.ndarray:
+    """Soft line of about `width` px from a 1-px line map; faint: a line under 1 px is that much lighter."""
     if width <= 1.0 or not lines.any():   # (the distance transform of a map with no line is undefined)
-        return lines.astype(np.float32)
+        return lines.astype(np.float32) * (width if faint else 1.0)
     dist = ndimage.distance_transform_edt(~lines)
     return np.clip(width / 2 + 0.5 - dist, 0, 1).astype(np.float32)
 
@@ -118,28 +125,42 @@ def hidden_lines(mask, depth, normals, layers, rng, period: float = 5.0, visible
     return behind & on[(yy / period).astype(int), (xx / period).astype(int)]
 
 
+def _breaks(shape, rng, period: float, keep: float = 0.9) -> np.ndarray:
+    """1 except in random cells of about `period` px (1 − keep of them), where lines get a small gap."""
+    cells = rng.random((int(np.ceil(shape[0] / period)), int(np.ceil(shape[1] / period)))) < keep
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return cells[(yy / period).astype(int), (xx / period).astype(int)].astype(np.float32)
+
+
 def _smooth_noise(shape, rng, scale):
     small = rng.standard_normal((max(2, shape[0] // scale), max(2, shape[1] // scale)))
     return ndimage.zoom(small, (shape[0] / small.shape[0], shape[1] / small.shape[1]), order=1)[: shape[0], : shape[1]]
 
 
-def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None, hidden=None, visible=None):
+def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = None, hidden=None, visible=None,
+         pen: np.random.Generator | None = None):
     """RGB float32 image in [0, 1] of the buffers, in a random (or given) drawing style; `hidden`, a
     dashed 1-px map from hidden_lines(), is inked thin in the line styles and on flat fill; `visible`:
-    visible_lines() of the buffers, when the caller has them already."""
+    visible_lines() of the buffers, when the caller has them already. pen: draw every line at one weight
+    (EVEN_WIDTH) chosen by this generator, sometimes with breaks; `rng` draws what it always does, so the
+    rest of the drawing is unchanged."""
     h, w = mask.shape
     res = max(h, w) / 256.0
     outline, inner = visible if visible is not None else visible_lines(mask, depth, normals)
     style = style or str(rng.choice(["lines", "fill", "shaded", "sketchy"], p=[0.55, 0.15, 0.15, 0.15]))
     w_out = rng.uniform(1.5, 3.5) * res
     w_in = rng.uniform(0.8, 1.8) * res
+    if pen is not None:
+        w_out = w_in = pen.uniform(*EVEN_WIDTH) * res
     if style == "sketchy":
         dy, dx = (_smooth_noise((h, w), rng, 16) * 1.5 * res for _ in range(2))
         yy, xx = np.mgrid[:h, :w]
         warp = lambda a: ndimage.map_coordinates(a.astype(np.float32), [yy + dy, xx + dx], order=1) > 0.3  # noqa: E731
         outline, inner = warp(outline), warp(inner)
         hidden = warp(hidden) if hidden is not None else None
-    ink = np.maximum(_thick(outline, w_out), _thick(inner, w_in))
+    ink = np.maximum(_thick(outline, w_out, pen is not None), _thick(inner, w_in, pen is not None))
+    if pen is not None and pen.random() < BREAK_SHARE:
+        ink *= _breaks((h, w), pen, period=3.0 * res)
     if hidden is not None and style != "shaded":
         ink = np.maximum(ink, _thick(hidden, max(1.0, 0.8 * w_in)) * 0.9)
     if style == "sketchy":

@@ -105,10 +105,12 @@ def random_camera(verts: np.ndarray, rng: np.random.Generator, from_above: bool 
     return Camera(forward, up, half, shift[0] * r + shift[1] * u), str(kind)
 
 
-def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upright: float = 0.0) -> dict:
+def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upright: float = 0.0,
+           even_lines: bool = False) -> dict:
     """{"image", "nearness", "mask", "info"} for one seeded drawing of one library mesh (odds: catalogue's).
     upright: the share of drawings that keep the mesh's own +z up (turned about it by quarter turns) and
-    look at it level or from above, as the meshes set does; the rest turn it onto any axis."""
+    look at it level or from above, as the meshes set does; the rest turn it onto any axis.
+    even_lines: a share of drawings (ink.EVEN_SHARE) ink every line at one thin weight, by a generator of its own."""
     rng = np.random.default_rng(seed)
     for _ in range(12):   # re-draw unreadable files and views that show a sliver
         path = files[int(rng.choice(len(files), p=odds))]
@@ -128,6 +130,8 @@ def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upri
             break
     else:
         raise RuntimeError(f"seed {seed}: no usable mesh in 12 draws (is the library folder right?)")
-    image = ink.draw(mask, depth, normals, rng)
+    pen = np.random.default_rng([seed, 10]) if even_lines else None
+    even = pen is not None and pen.random() < ink.EVEN_SHARE
+    image = ink.draw(mask, depth, normals, rng, pen=pen if even else None)
     return {"image": image, "nearness": meshes.nearness_of(depth, mask), "mask": mask,
-            "info": f"{path.name} @ {view}"}
+            "info": f"{path.name} @ {view}" + (" + even lines" if even else "")}
