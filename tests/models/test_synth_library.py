@@ -53,6 +53,21 @@ def test_same_seed_same_drawing_with_exact_nearness(folder):
     assert not all(np.array_equal(a["nearness"], o) for o in others)
 
 
+def test_even_lines_change_only_the_ink_of_the_drawings_they_pick(folder):
+    files, odds = library.catalogue(folder, part="train")
+    picked = 0
+    for seed in range(10):
+        plain, even = library.sample(seed, files, odds, 64), library.sample(seed, files, odds, 64, even_lines=True)
+        assert np.array_equal(plain["nearness"], even["nearness"]) and np.array_equal(plain["mask"], even["mask"])
+        if even["info"].endswith(" + even lines"):
+            picked += 1
+            assert even["info"] == plain["info"] + " + even lines" and not np.array_equal(plain["image"], even["image"])
+            assert np.array_equal(library.sample(seed, files, odds, 64, even_lines=True)["image"], even["image"])
+        else:
+            assert even["info"] == plain["info"] and np.array_equal(plain["image"], even["image"])
+    assert 0 < picked < 10
+
+
 def _extent(mask):
     rows, cols = np.nonzero(mask)
     return rows.ptp() + 1, cols.ptp() + 1
