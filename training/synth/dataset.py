@@ -71,11 +71,8 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
             infos.append(i)
         info = " | ".join(infos)
-    pen = own(even_lines, 10)
-    if pen is not None and pen.random() < ink.EVEN_SHARE:
-        info += " + even lines"
-    else:
-        pen = None
+    pen = ink.even_pen(seed) if even_lines else None
+    info += " + even lines" if pen is not None else ""
     image = ink.draw(mask, depth, normals, rng, style, hidden, visible, pen)
     return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
 

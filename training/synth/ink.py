@@ -119,17 +119,23 @@ def hidden_lines(mask, depth, normals, layers, rng, period: float = 5.0, visible
     band = max(2, round(max(mask.shape) / 64))   # (in perspective the back silhouette differs a little)
     keep_off = ndimage.binary_dilation(inner, iterations=2) | ndimage.binary_dilation(outline, iterations=band)
     behind &= mask & ~keep_off
-    cells = int(np.ceil(max(mask.shape) / period))
-    on = rng.random((cells, cells)) < 0.65
-    yy, xx = np.mgrid[: mask.shape[0], : mask.shape[1]]
-    return behind & on[(yy / period).astype(int), (xx / period).astype(int)]
+    return behind & _cells_on(mask.shape, rng, period, 0.65)
 
 
-def _breaks(shape, rng, period: float, keep: float = 0.9) -> np.ndarray:
-    """1 except in random cells of about `period` px (1 − keep of them), where lines get a small gap."""
-    cells = rng.random((int(np.ceil(shape[0] / period)), int(np.ceil(shape[1] / period)))) < keep
+def _cells_on(shape, rng, period: float, keep: float) -> np.ndarray:
+    """True in a random `keep` share of square cells of about `period` px: where a line is inked, the
+    rest being its gaps (dashes of hidden lines, small breaks in even lines)."""
+    cells = int(np.ceil(max(shape) / period))
+    on = rng.random((cells, cells)) < keep
     yy, xx = np.mgrid[: shape[0], : shape[1]]
-    return cells[(yy / period).astype(int), (xx / period).astype(int)].astype(np.float32)
+    return on[(yy / period).astype(int), (xx / period).astype(int)]
+
+
+def even_pen(seed: int) -> np.random.Generator | None:
+    """The generator draw() takes as its pen when the drawing of this seed is one of the EVEN_SHARE inked
+    with even lines, else None; a generator of its own, so the seed's other draws stay as they were."""
+    pen = np.random.default_rng([seed, 10])
+    return pen if pen.random() < EVEN_SHARE else None
 
 
 def _smooth_noise(shape, rng, scale):
@@ -158,9 +164,10 @@ def draw(mask, depth, normals, rng: np.random.Generator, style: str | None = Non
         warp = lambda a: ndimage.map_coordinates(a.astype(np.float32), [yy + dy, xx + dx], order=1) > 0.3  # noqa: E731
         outline, inner = warp(outline), warp(inner)
         hidden = warp(hidden) if hidden is not None else None
-    ink = np.maximum(_thick(outline, w_out, pen is not None), _thick(inner, w_in, pen is not None))
-    if pen is not None and pen.random() < BREAK_SHARE:
-        ink *= _breaks((h, w), pen, period=3.0 * res)
+    even = pen is not None
+    ink = np.maximum(_thick(outline, w_out, even), _thick(inner, w_in, even))
+    if even and pen.random() < BREAK_SHARE:
+        ink *= _cells_on((h, w), pen, 3.0 * res, 0.9)
     if hidden is not None and style != "shaded":
         ink = np.maximum(ink, _thick(hidden, max(1.0, 0.8 * w_in)) * 0.9)
     if style == "sketchy":

@@ -130,8 +130,7 @@ def sample(seed: int, files: list[Path], odds: np.ndarray, size: int = 256, upri
             break
     else:
         raise RuntimeError(f"seed {seed}: no usable mesh in 12 draws (is the library folder right?)")
-    pen = np.random.default_rng([seed, 10]) if even_lines else None
-    even = pen is not None and pen.random() < ink.EVEN_SHARE
-    image = ink.draw(mask, depth, normals, rng, pen=pen if even else None)
+    pen = ink.even_pen(seed) if even_lines else None
+    image = ink.draw(mask, depth, normals, rng, pen=pen)
     return {"image": image, "nearness": meshes.nearness_of(depth, mask), "mask": mask,
-            "info": f"{path.name} @ {view}" + (" + even lines" if even else "")}
+            "info": f"{path.name} @ {view}" + (" + even lines" if pen is not None else "")}
