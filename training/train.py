@@ -7,10 +7,12 @@
     python -m training.train ... --val-cache training/cache/libval256   # also validate on held-out meshes
     python -m training.train ... --bf16              # bfloat16 autocast: faster steps on CPUs with AVX512-BF16/AMX
     python -m training.train ... --average-from 6    # also keep the mean of the weights at each epoch end from epoch 6
+    python -m training.train ... --patience 0 --lr-patience 1000   # constant rate, no early stop (a run resumed
+                                                                   # over many sessions; the mean is its product)
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
-ReduceLROnPlateau(0.5, patience 2) and early stopping (patience 5) act on its validation nRMSE (the figure
-we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and <run>/history.csv are written.
+ReduceLROnPlateau(0.5, patience 2; --lr-patience) and early stopping (patience 5; --patience) act on its
+validation nRMSE (the figure we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and <run>/history.csv are written.
 With --average-from N, every epoch end from the N-th on is also folded into a uniform mean of the weights
 (stochastic weight averaging over the run's tail), which is validated too: <run>/average.pt and
 <run>/average.csv.
@@ -34,6 +36,7 @@ from training.synth import dataset
 
 VAL_SEEDS = range(900_000, 900_160)
 STEM = ("conv1", "bn1", "layer1")   # encoder modules --freeze-stem keeps fixed
+EARLY_STOP_PATIENCE = 5                # epochs without a validation gain before a run stops
 
 
 def shard_files(folders) -> list[Path]:
@@ -223,6 +226,11 @@ def main():
                    help="bfloat16 autocast in training steps (validation stays float32)")
     p.add_argument("--ssi-weight", type=float, default=losses.SSI_WEIGHT,
                    help="weight of the scale-and-shift-invariant RMSE (the evaluation's nRMSE) in the loss")
+    p.add_argument("--patience", type=int, default=EARLY_STOP_PATIENCE, metavar="EPOCHS",
+                   help="stop after this many epochs without a validation gain (0: never, for a run continued over "
+                        "many sessions)")
+    p.add_argument("--lr-patience", type=int, default=2, metavar="EPOCHS",
+                   help="halve the rate after this many epochs without a validation gain (a large value keeps it)")
     p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
     args = p.parse_args()
@@ -248,9 +256,12 @@ def main():
     elif args.init:
         model.load_state_dict(depthy_weights(args.init))
         print(f"initialised from {args.init}")
-    state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses it began with
+    state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses and schedule it began with
     state.setdefault("freeze_stem", args.freeze_stem)
     state.setdefault("ssi_weight", args.ssi_weight)
+    state.setdefault("patience", args.patience)
+    state.setdefault("lr_patience", args.lr_patience)
+    sched.patience = state["lr_patience"]
     if state["freeze_stem"]:
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
@@ -280,7 +291,7 @@ def main():
         if state["step"] % args.epoch_steps == 0:
             state["wall"] = wall()
             if end_epoch(model, opt, sched, state, val, val_parts, run, running, tail):
-                print("early stop: no validation improvement for 5 epochs")
+                print(f"early stop: no validation improvement for {state['patience']} epochs")
                 break
             running = []
     state["wall"] = wall()
@@ -312,7 +323,8 @@ def end_epoch(model, opt, sched, state, val, val_parts, run, running, tail=None,
     if tail and tail["mean"] is not None:
         checkpoint["average"] = {"mean": tail["mean"], "count": tail["count"], "step": tail["step"]}
     torch.save(checkpoint, run / "last.pt")
-    return state["bad_epochs"] >= 5
+    patience = state.get("patience", EARLY_STOP_PATIENCE)
+    return patience > 0 and state["bad_epochs"] >= patience
 
 
 def fold_tail(tail, model, state, val, val_parts, run) -> None:
