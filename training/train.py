@@ -9,6 +9,8 @@
     python -m training.train ... --average-from 6    # also keep the mean of the weights at each epoch end from epoch 6
     python -m training.train ... --patience 0 --lr-patience 1000   # constant rate, no early stop (a run resumed
                                                                    # over many sessions; the mean is its product)
+    python -m training.train ... --resume --lr 2.5e-5  # go on at a lower rate (given with --resume, --lr,
+                                                       # --patience and --lr-patience replace the run's own)
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2; --lr-patience) and early stopping (patience 5; --patience) act on its
@@ -36,6 +38,8 @@ from training.synth import dataset
 
 VAL_SEEDS = range(900_000, 900_160)
 STEM = ("conv1", "bn1", "layer1")   # encoder modules --freeze-stem keeps fixed
+DEFAULT_LR = 5e-4
+LR_PATIENCE = 2                        # epochs without a validation gain before the rate is halved
 EARLY_STOP_PATIENCE = 5                # epochs without a validation gain before a run stops
 
 
@@ -207,7 +211,7 @@ def main():
                    help="shard folders whose drawings join the validation set (not trained on)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=12)
-    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--lr", type=float, help=f"learning rate (default {DEFAULT_LR:g}; with --resume, replaces the run's own)")
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--epoch-steps", type=int, default=300)
     p.add_argument("--minutes", type=float, required=True, help="time box; a checkpoint is written at the end")
@@ -226,11 +230,12 @@ def main():
                    help="bfloat16 autocast in training steps (validation stays float32)")
     p.add_argument("--ssi-weight", type=float, default=losses.SSI_WEIGHT,
                    help="weight of the scale-and-shift-invariant RMSE (the evaluation's nRMSE) in the loss")
-    p.add_argument("--patience", type=int, default=EARLY_STOP_PATIENCE, metavar="EPOCHS",
-                   help="stop after this many epochs without a validation gain (0: never, for a run continued over "
-                        "many sessions)")
-    p.add_argument("--lr-patience", type=int, default=2, metavar="EPOCHS",
-                   help="halve the rate after this many epochs without a validation gain (a large value keeps it)")
+    p.add_argument("--patience", type=int, metavar="EPOCHS",
+                   help=f"stop after this many epochs without a validation gain (default {EARLY_STOP_PATIENCE}; 0: "
+                        "never, for a run continued over many sessions)")
+    p.add_argument("--lr-patience", type=int, metavar="EPOCHS",
+                   help=f"halve the rate after this many epochs without a validation gain (default {LR_PATIENCE}; "
+                        "a large value keeps it)")
     p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
     args = p.parse_args()
@@ -240,28 +245,10 @@ def main():
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
     model = channels_last(Depthy())
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
-    state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
+    opt = torch.optim.AdamW(model.parameters(), lr=DEFAULT_LR if args.lr is None else args.lr, weight_decay=args.weight_decay)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=LR_PATIENCE)
     tail = {"from": args.average_from, "mean": None, "count": 0}
-    if args.resume and (run / "last.pt").exists():
-        ck = torch.load(run / "last.pt", weights_only=True)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        sched.load_state_dict(ck["sched"])
-        state = ck["state"]
-        if ck.get("average"):
-            tail.update(ck["average"])
-        print(f"resumed at step {state['step']} ({state['samples']} samples)")
-    elif args.init:
-        model.load_state_dict(depthy_weights(args.init))
-        print(f"initialised from {args.init}")
-    state.setdefault("aligned", args.aligned)   # a resumed run keeps the losses and schedule it began with
-    state.setdefault("freeze_stem", args.freeze_stem)
-    state.setdefault("ssi_weight", args.ssi_weight)
-    state.setdefault("patience", args.patience)
-    state.setdefault("lr_patience", args.lr_patience)
-    sched.patience = state["lr_patience"]
+    state = start_or_resume(args, run, model, opt, sched, tail)
     if state["freeze_stem"]:
         freeze_stem(model)
     print(f"Depthy: {parameter_count(model) / 1e6:.1f} M parameters; batch {args.batch} at {args.size}²"
@@ -296,6 +283,39 @@ def main():
             running = []
     state["wall"] = wall()
     end_epoch(model, opt, sched, state, val, val_parts, run, running, tail, final=True)
+
+
+def start_or_resume(args, run, model, opt, sched, tail) -> dict:
+    """The run's state. With --resume, everything from <run>/last.pt: weights, optimiser, schedule, tail mean,
+    and the losses and schedule the run began with, except that a --lr, --patience or --lr-patience given
+    now replaces its own (to lower the rate of a run continued over many sessions). Otherwise a new run,
+    from the --init weights if given."""
+    state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
+    if args.resume and (run / "last.pt").exists():
+        ck = torch.load(run / "last.pt", weights_only=True)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        state = ck["state"]
+        if ck.get("average"):
+            tail.update(ck["average"])
+        if args.lr is not None:
+            for group in opt.param_groups:
+                group["lr"] = args.lr
+        for key in ("patience", "lr_patience"):
+            if getattr(args, key) is not None:
+                state[key] = getattr(args, key)
+        print(f"resumed at step {state['step']} ({state['samples']} samples), rate {opt.param_groups[0]['lr']:g}")
+    elif args.init:
+        model.load_state_dict(depthy_weights(args.init))
+        print(f"initialised from {args.init}")
+    state.setdefault("aligned", args.aligned)
+    state.setdefault("freeze_stem", args.freeze_stem)
+    state.setdefault("ssi_weight", args.ssi_weight)
+    state.setdefault("patience", EARLY_STOP_PATIENCE if args.patience is None else args.patience)
+    state.setdefault("lr_patience", LR_PATIENCE if args.lr_patience is None else args.lr_patience)
+    sched.patience = state["lr_patience"]
+    return state
 
 
 def end_epoch(model, opt, sched, state, val, val_parts, run, running, tail=None, final=False):
