@@ -14,7 +14,8 @@
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2; --lr-patience) and early stopping (patience 5; --patience) act on its
-validation nRMSE (the figure we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and <run>/history.csv are written.
+validation nRMSE (the figure we report), and <run>/last.pt, <run>/best.pt (lowest validation nRMSE) and
+<run>/history.csv are written.
 With --average-from N, every epoch end from the N-th on is also folded into a uniform mean of the weights
 (stochastic weight averaging over the run's tail), which is validated too: <run>/average.pt and
 <run>/average.csv.
@@ -211,7 +212,8 @@ def main():
                    help="shard folders whose drawings join the validation set (not trained on)")
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--batch", type=int, default=12)
-    p.add_argument("--lr", type=float, help=f"learning rate (default {DEFAULT_LR:g}; with --resume, replaces the run's own)")
+    p.add_argument("--lr", type=float,
+                   help=f"learning rate (default {DEFAULT_LR:g}; given with --resume, it replaces the run's own)")
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--epoch-steps", type=int, default=300)
     p.add_argument("--minutes", type=float, required=True, help="time box; a checkpoint is written at the end")
@@ -245,7 +247,8 @@ def main():
     run = Path(args.run)
     run.mkdir(parents=True, exist_ok=True)
     model = channels_last(Depthy())
-    opt = torch.optim.AdamW(model.parameters(), lr=DEFAULT_LR if args.lr is None else args.lr, weight_decay=args.weight_decay)
+    lr = DEFAULT_LR if args.lr is None else args.lr
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=LR_PATIENCE)
     tail = {"from": args.average_from, "mean": None, "count": 0}
     state = start_or_resume(args, run, model, opt, sched, tail)

@@ -6,6 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
+from tests.models.tiny_validation import tiny_validation  # noqa: E402
 from training.train import end_epoch  # noqa: E402
 
 
@@ -20,9 +21,7 @@ def test_epoch_ends_from_the_chosen_epoch_on_are_averaged_and_checkpointed(tmp_p
     model = Depthy()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)
-    mask = torch.zeros(2, 64, 64, dtype=torch.bool)
-    mask[:, 16:48, 12:52] = True
-    val = (torch.rand(2, 3, 64, 64), torch.rand(2, 64, 64), mask)
+    val = tiny_validation(2)
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": float("inf"), "bad_epochs": 0}
     tail = {"from": 2, "mean": None, "count": 0}
     seen = []

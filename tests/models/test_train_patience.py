@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
+from tests.models.tiny_validation import tiny_validation  # noqa: E402
 from training.train import end_epoch  # noqa: E402
 
 
@@ -16,9 +17,7 @@ def _epochs_until_stop(tmp_path, patience, lr_patience, epochs=6):
     model = Depthy()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=lr_patience)
-    mask = torch.zeros(1, 64, 64, dtype=torch.bool)
-    mask[:, 16:48, 12:52] = True
-    val = (torch.rand(1, 3, 64, 64), torch.rand(1, 64, 64), mask)
+    val = tiny_validation(1)
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": float("inf"), "bad_epochs": 0,
              "patience": patience}
     for epoch in range(1, epochs + 1):

@@ -6,6 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
+from tests.models.tiny_validation import tiny_validation  # noqa: E402
 from training.train import end_epoch, start_or_resume  # noqa: E402
 
 
@@ -27,9 +28,7 @@ def run(tmp_path_factory):
     path = tmp_path_factory.mktemp("run")
     torch.manual_seed(0)
     model, opt, sched = _fresh(lr=5e-5, lr_patience=1000)
-    mask = torch.zeros(1, 64, 64, dtype=torch.bool)
-    mask[:, 16:48, 12:52] = True
-    val = (torch.rand(1, 3, 64, 64), torch.rand(1, 64, 64), mask)
+    val = tiny_validation(1)
     state = {"step": 7, "samples": 84, "epoch": 0, "wall": 1.0, "best": float("inf"), "bad_epochs": 0,
              "aligned": True, "freeze_stem": True, "ssi_weight": 1.0, "patience": 0, "lr_patience": 1000}
     end_epoch(model, opt, sched, state, val, [], path, [1.0])
