@@ -238,8 +238,9 @@ def main():
     p.add_argument("--lr-patience", type=int, metavar="EPOCHS",
                    help=f"halve the rate after this many epochs without a validation gain (default {LR_PATIENCE}; "
                         "a large value keeps it)")
-    p.add_argument("--average-from", type=int, default=0, metavar="EPOCH",
-                   help="from this epoch on, keep and validate the mean of the epoch-end weights (0: off)")
+    p.add_argument("--average-from", type=int, metavar="EPOCH",
+                   help="from this epoch on, keep and validate the mean of the epoch-end weights (default 0: off; "
+                        "a resumed run keeps its own)")
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -250,7 +251,7 @@ def main():
     lr = DEFAULT_LR if args.lr is None else args.lr
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=LR_PATIENCE)
-    tail = {"from": args.average_from, "mean": None, "count": 0}
+    tail = {"from": 0, "mean": None, "count": 0}
     state = start_or_resume(args, run, model, opt, sched, tail)
     if state["freeze_stem"]:
         freeze_stem(model)
@@ -290,8 +291,8 @@ def main():
 
 def start_or_resume(args, run, model, opt, sched, tail) -> dict:
     """The run's state. With --resume, everything from <run>/last.pt: weights, optimiser, schedule, tail mean,
-    and the losses and schedule the run began with, except that a --lr, --patience or --lr-patience given
-    now replaces its own (to lower the rate of a run continued over many sessions). Otherwise a new run,
+    and the losses, schedule and --average-from the run began with, except that a --lr, --patience,
+    --lr-patience or --average-from given now replaces its own (to lower the rate of a run continued over many sessions). Otherwise a new run,
     from the --init weights if given."""
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
     if args.resume and (run / "last.pt").exists():
@@ -305,7 +306,7 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
         if args.lr is not None:
             for group in opt.param_groups:
                 group["lr"] = args.lr
-        for key in ("patience", "lr_patience"):
+        for key in ("patience", "lr_patience", "average_from"):
             if getattr(args, key) is not None:
                 state[key] = getattr(args, key)
         print(f"resumed at step {state['step']} ({state['samples']} samples), rate {opt.param_groups[0]['lr']:g}")
@@ -317,7 +318,9 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
     state.setdefault("ssi_weight", args.ssi_weight)
     state.setdefault("patience", EARLY_STOP_PATIENCE if args.patience is None else args.patience)
     state.setdefault("lr_patience", LR_PATIENCE if args.lr_patience is None else args.lr_patience)
+    state.setdefault("average_from", args.average_from or 0)
     sched.patience = state["lr_patience"]
+    tail["from"] = state["average_from"]
     return state
 
 

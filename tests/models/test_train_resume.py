@@ -1,5 +1,6 @@
-"""train.py --resume: a run comes back with its weights, step and schedule; a --lr, --patience or
---lr-patience given with --resume replaces the run's own, and without them the run keeps its own."""
+"""train.py --resume: a run comes back with its weights, step, schedule and --average-from; a --lr, --patience,
+--lr-patience or --average-from given with --resume replaces the run's own, and without them the run keeps
+its own."""
 import argparse
 
 import pytest
@@ -11,7 +12,7 @@ from training.train import end_epoch, start_or_resume  # noqa: E402
 
 
 def _args(**given):
-    values = dict(resume=True, init=None, lr=None, patience=None, lr_patience=None, aligned=True,
+    values = dict(resume=True, init=None, lr=None, patience=None, lr_patience=None, average_from=None, aligned=True,
                   freeze_stem=True, ssi_weight=1.0)
     return argparse.Namespace(**(values | given))
 
@@ -30,7 +31,8 @@ def run(tmp_path_factory):
     model, opt, sched = _fresh(lr=5e-5, lr_patience=1000)
     val = tiny_validation(1)
     state = {"step": 7, "samples": 84, "epoch": 0, "wall": 1.0, "best": float("inf"), "bad_epochs": 0,
-             "aligned": True, "freeze_stem": True, "ssi_weight": 1.0, "patience": 0, "lr_patience": 1000}
+             "aligned": True, "freeze_stem": True, "ssi_weight": 1.0, "patience": 0, "lr_patience": 1000,
+             "average_from": 2}
     end_epoch(model, opt, sched, state, val, [], path, [1.0])
     return path, model.state_dict()
 
@@ -38,8 +40,9 @@ def run(tmp_path_factory):
 def test_a_resumed_run_keeps_its_own_rate_and_schedule(run):
     path, weights = run
     model, opt, sched = _fresh()
-    state = start_or_resume(_args(), path, model, opt, sched, {"from": 0, "mean": None, "count": 0})
-    assert state["step"] == 7 and state["patience"] == 0 and state["lr_patience"] == 1000
+    tail = {"from": 0, "mean": None, "count": 0}
+    state = start_or_resume(_args(), path, model, opt, sched, tail)
+    assert state["step"] == 7 and state["patience"] == 0 and state["lr_patience"] == 1000 and tail["from"] == 2
     assert opt.param_groups[0]["lr"] == pytest.approx(5e-5) and sched.patience == 1000
     name = next(iter(weights))
     assert torch.equal(model.state_dict()[name], weights[name])
@@ -48,10 +51,11 @@ def test_a_resumed_run_keeps_its_own_rate_and_schedule(run):
 def test_a_rate_and_patience_given_with_resume_replace_the_runs_own(run):
     path, _ = run
     model, opt, sched = _fresh()
-    state = start_or_resume(_args(lr=2.5e-5, patience=4, lr_patience=1), path, model, opt, sched,
-                            {"from": 0, "mean": None, "count": 0})
+    tail = {"from": 0, "mean": None, "count": 0}
+    given = _args(lr=2.5e-5, patience=4, lr_patience=1, average_from=5)
+    state = start_or_resume(given, path, model, opt, sched, tail)
     assert opt.param_groups[0]["lr"] == pytest.approx(2.5e-5)
-    assert state["patience"] == 4 and state["lr_patience"] == 1 and sched.patience == 1
+    assert state["patience"] == 4 and state["lr_patience"] == 1 and sched.patience == 1 and tail["from"] == 5
 
 
 def test_a_new_run_takes_the_defaults(tmp_path):
