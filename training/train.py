@@ -10,7 +10,8 @@
     python -m training.train ... --patience 0 --lr-patience 1000   # constant rate, no early stop (a run resumed
                                                                    # over many sessions; the mean is its product)
     python -m training.train ... --resume --lr 2.5e-5  # go on at a lower rate (given with --resume, --lr,
-                                                       # --patience and --lr-patience replace the run's own)
+                                                       # --patience, --lr-patience and --average-from replace
+                                                       # the run's own)
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2; --lr-patience) and early stopping (patience 5; --patience) act on its
@@ -42,6 +43,7 @@ STEM = ("conv1", "bn1", "layer1")   # encoder modules --freeze-stem keeps fixed
 DEFAULT_LR = 5e-4
 LR_PATIENCE = 2                        # epochs without a validation gain before the rate is halved
 EARLY_STOP_PATIENCE = 5                # epochs without a validation gain before a run stops
+RUN_SCHEDULE = {"patience": EARLY_STOP_PATIENCE, "lr_patience": LR_PATIENCE, "average_from": 0}   # their defaults
 
 
 def shard_files(folders) -> list[Path]:
@@ -292,8 +294,8 @@ def main():
 def start_or_resume(args, run, model, opt, sched, tail) -> dict:
     """The run's state. With --resume, everything from <run>/last.pt: weights, optimiser, schedule, tail mean,
     and the losses, schedule and --average-from the run began with, except that a --lr, --patience,
-    --lr-patience or --average-from given now replaces its own (to lower the rate of a run continued over many sessions). Otherwise a new run,
-    from the --init weights if given."""
+    --lr-patience or --average-from given now replaces its own (to lower the rate of a run continued over
+    many sessions). Otherwise a new run, from the --init weights if given."""
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
     if args.resume and (run / "last.pt").exists():
         ck = torch.load(run / "last.pt", weights_only=True)
@@ -306,9 +308,6 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
         if args.lr is not None:
             for group in opt.param_groups:
                 group["lr"] = args.lr
-        for key in ("patience", "lr_patience", "average_from"):
-            if getattr(args, key) is not None:
-                state[key] = getattr(args, key)
         print(f"resumed at step {state['step']} ({state['samples']} samples), rate {opt.param_groups[0]['lr']:g}")
     elif args.init:
         model.load_state_dict(depthy_weights(args.init))
@@ -316,9 +315,10 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
     state.setdefault("aligned", args.aligned)
     state.setdefault("freeze_stem", args.freeze_stem)
     state.setdefault("ssi_weight", args.ssi_weight)
-    state.setdefault("patience", EARLY_STOP_PATIENCE if args.patience is None else args.patience)
-    state.setdefault("lr_patience", LR_PATIENCE if args.lr_patience is None else args.lr_patience)
-    state.setdefault("average_from", args.average_from or 0)
+    for key, default in RUN_SCHEDULE.items():   # given now: replaces; else the run's own, or the default
+        if getattr(args, key) is not None:
+            state[key] = getattr(args, key)
+        state.setdefault(key, default)
     sched.patience = state["lr_patience"]
     tail["from"] = state["average_from"]
     return state
