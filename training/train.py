@@ -12,6 +12,8 @@
     python -m training.train ... --resume --lr 2.5e-5  # go on at a lower rate (given with --resume, --lr,
                                                        # --patience, --lr-patience and --average-from replace
                                                        # the run's own)
+    python -m training.train ... --resume --warmup 100  # after training.carry restore: the optimiser's moments
+                                                        # start afresh, so the rate ramps up over 100 steps
 
 An "epoch" is --epoch-steps optimiser steps; after each one the model is scored on a fixed validation set,
 ReduceLROnPlateau(0.5, patience 2; --lr-patience) and early stopping (patience 5; --patience) act on its
@@ -243,7 +245,12 @@ def main():
     p.add_argument("--average-from", type=int, metavar="EPOCH",
                    help="from this epoch on, keep and validate the mean of the epoch-end weights (default 0: off; "
                         "a resumed run keeps its own)")
+    p.add_argument("--warmup", type=int, default=0, metavar="STEPS",
+                   help="ramp the rate linearly up to its value over this session's first STEPS steps (for a run "
+                        "restored by training.carry, whose optimiser moments start afresh)")
     args = p.parse_args()
+    if args.warmup > args.epoch_steps:
+        p.error("--warmup must end within the first epoch (the plateau schedule acts at epoch ends)")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -270,7 +277,9 @@ def main():
     wall = lambda: base_wall + time.time() - start  # noqa: E731
     train_mode(model)
     running = []
+    ramp = warmup_rates(opt, args.warmup)
     while time.time() < deadline:
+        next(ramp, None)
         img, near, mask = next(stream)
         img = img.contiguous(memory_format=torch.channels_last)
         loss, parts = train_step(model, opt, img, near, mask, state["aligned"], args.bf16, state["ssi_weight"])
@@ -289,6 +298,16 @@ def main():
             running = []
     state["wall"] = wall()
     end_epoch(model, opt, sched, state, val, val_parts, run, running, tail, final=True)
+
+
+def warmup_rates(opt, steps: int):
+    """A generator that, advanced once before each of the first `steps` steps, sets the rate to k/steps of the
+    optimiser's present rate (k = 1 … steps), and then leaves it at that rate."""
+    rates = [group["lr"] for group in opt.param_groups]
+    for k in range(1, steps + 1):
+        for group, rate in zip(opt.param_groups, rates):
+            group["lr"] = rate * k / steps
+        yield
 
 
 def start_or_resume(args, run, model, opt, sched, tail) -> dict:
