@@ -19,20 +19,13 @@ import argparse
 import csv
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy
+from training.train import cache_seeds, read_rows
 
 CARRY_DIR = Path(__file__).resolve().parent / "carry"
-
-
-def _rows(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open() as f:
-        return list(csv.DictReader(f))
 
 
 def _write_rows(path: Path, rows: list[dict]) -> None:
@@ -46,14 +39,9 @@ def _write_rows(path: Path, rows: list[dict]) -> None:
 
 def cache_summary(folders) -> list[dict]:
     """Per make_cache folder: its name, how many drawings its finished shards hold, and their seed range."""
-    from training.train import shard_files
     summary = []
     for folder in folders:
-        seeds = []
-        for shard in shard_files([folder]):
-            with np.load(shard) as z:
-                seeds.append(z["seeds"])
-        seeds = np.concatenate(seeds) if seeds else np.zeros(0, int)
+        seeds = cache_seeds([folder])
         summary.append({"folder": Path(folder).name, "drawings": int(len(seeds)),
                         "seeds": [int(seeds.min()), int(seeds.max())] if len(seeds) else []})
     return summary
@@ -71,8 +59,8 @@ def save(run: Path, folder: Path = CARRY_DIR, caches=(), note: str = "") -> list
         "state": ck["state"],
         "optimiser": {"lr": group["lr"], "weight_decay": group["weight_decay"]},
         "schedule": ck["sched"],
-        "history": _rows(run / "history.csv"),
-        "tail_mean": _rows(run / "average.csv"),
+        "history": read_rows(run / "history.csv"),
+        "tail_mean": read_rows(run / "average.csv"),
         "caches": cache_summary(caches),
         "note": note,
     }
@@ -89,8 +77,8 @@ def save(run: Path, folder: Path = CARRY_DIR, caches=(), note: str = "") -> list
 
 def _verified(name: str, folder: Path) -> tuple[dict, dict]:
     """(float32 state dict, card) of a carried file; refuses one that does not match its card's sha256."""
-    state = weights.load_state_dict(name, folder)
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, weights.model_card(name, folder)
+    state, card = weights.load_verified(name, folder)
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, card
 
 
 def restore(run: Path, folder: Path = CARRY_DIR, name: str | None = None) -> dict:

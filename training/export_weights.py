@@ -13,17 +13,15 @@ With --parent, the card's totals (samples seen, wall time) include the parent's,
 --via adds each named run's final history row too.
 """
 import argparse
-import csv
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
-from training.train import shard_files
+from training.train import cache_seeds, read_rows, shard_files
 
 DATA_RECIPE = (
     "Procedural technical drawings from training/synth (seeded): CSG solids of box, rounded box, cylinder, "
@@ -59,8 +57,7 @@ ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least
 
 
 def read_history(run: Path) -> list[dict]:
-    with (run / "history.csv").open() as f:
-        return list(csv.DictReader(f))
+    return read_rows(run / "history.csv")
 
 
 def run_totals(history: list[dict]) -> tuple[int, int]:
@@ -79,8 +76,7 @@ def checkpoint_row(history: list[dict], state: dict | None) -> dict:
 
 def tail_mean_row(run: Path) -> dict:
     """The newest row of <run>/average.csv: what <run>/average.pt (train.py --average-from) holds."""
-    with (run / "average.csv").open() as f:
-        return list(csv.DictReader(f))[-1]
+    return read_rows(run / "average.csv")[-1]
 
 
 def main():
@@ -112,10 +108,7 @@ def main():
     tail = tail_mean_row(run) if Path(args.checkpoint).name == "average.pt" else None
     exported = checkpoint_row(history, {"step": int(tail["step"])} if tail else checkpoint.get("state"))
     shards = shard_files(args.cache)
-    count = 0
-    for shard in shards:
-        with np.load(shard) as z:
-            count += len(z["seeds"])
+    count = len(cache_seeds(args.cache))
     parent_totals = (0, 0)
     if args.parent:
         parent = json.loads(Path(args.parent).read_text())

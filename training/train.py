@@ -54,6 +54,15 @@ def shard_files(folders) -> list[Path]:
     return [path for folder in folders for path in sorted(Path(folder).glob("shard-*[0-9].npz"))]
 
 
+def cache_seeds(folders) -> np.ndarray:
+    """The seeds of every drawing in the finished shards of make_cache folders."""
+    seeds = []
+    for shard in shard_files(folders):
+        with np.load(shard) as z:
+            seeds.append(z["seeds"])
+    return np.concatenate(seeds) if seeds else np.zeros(0, np.int64)
+
+
 class ShardStream:
     """Random batches from every shard in the cache folders (new shards are picked up as they land)."""
 
@@ -387,6 +396,14 @@ def fold_tail(tail, model, state, val, val_parts, run) -> None:
                [state["epoch"], state["step"], state["samples"], tail["count"], round(nrmse, 4), round(iou, 4),
                 *(round(v, 4) for v in by_part.values())])
     print(f"  mean of {tail['count']} epoch ends: nRMSE {nrmse:.4f}{parts_text(by_part)} IoU {iou:.4f}", flush=True)
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a csv log written by append_row ([] when there is none yet)."""
+    if not path.exists():
+        return []
+    with path.open() as f:
+        return list(csv.DictReader(f))
 
 
 def append_row(path: Path, header: list, row: list) -> None:

@@ -35,6 +35,11 @@ def model_card(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> dict:
 
 def load_state_dict(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> dict:
     """The verified state dict (tensors as stored, usually fp16)."""
+    return load_verified(name, folder)[0]
+
+
+def load_verified(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> tuple[dict, dict]:
+    """(state dict, model card) of weights whose sha256 matches their card; refuses any other."""
     import torch
     pt, card_path = locate(name, folder)
     card = json.loads(card_path.read_text())
@@ -44,7 +49,7 @@ def load_state_dict(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> dict
         raise WeightsError(f"{pt.name} does not match its model card (sha256 {actual[:12]}… ≠ {str(expected)[:12]}…): "
                            "the file was modified or damaged; reinstall the add-on")
     try:
-        return torch.load(pt, map_location="cpu", weights_only=True)
+        return torch.load(pt, map_location="cpu", weights_only=True), card
     except Exception as exc:
         raise WeightsError(f"Cannot read {pt.name}: {exc}") from None
 
