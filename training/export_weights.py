@@ -57,7 +57,10 @@ ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least
 
 
 def read_history(run: Path) -> list[dict]:
-    return read_rows(run / "history.csv")
+    rows = read_rows(run / "history.csv")
+    if not rows:
+        raise SystemExit(f"no training history in {run / 'history.csv'}: is --run a training run folder?")
+    return rows
 
 
 def run_totals(history: list[dict]) -> tuple[int, int]:
@@ -76,7 +79,10 @@ def checkpoint_row(history: list[dict], state: dict | None) -> dict:
 
 def tail_mean_row(run: Path) -> dict:
     """The newest row of <run>/average.csv: what <run>/average.pt (train.py --average-from) holds."""
-    return read_rows(run / "average.csv")[-1]
+    rows = read_rows(run / "average.csv")
+    if not rows:
+        raise SystemExit(f"no tail mean logged in {run / 'average.csv'}: train with --average-from to make average.pt")
+    return rows[-1]
 
 
 def main():

@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training.export_weights import checkpoint_row, run_totals, tail_mean_row  # noqa: E402
+from training.export_weights import checkpoint_row, read_history, run_totals, tail_mean_row  # noqa: E402
 
 # A time-boxed run: epochs 1 and 2 end at steps 300 and 600; the time box stops at step 655, still epoch 2.
 HISTORY = [
@@ -38,3 +38,10 @@ def test_a_tail_mean_is_described_by_the_newest_row_of_its_log(tmp_path):
     assert (tail["epoch"], tail["epochs_averaged"], tail["val_nrmse"]) == ("5", "2", "0.152")
     assert checkpoint_row(HISTORY + [{"epoch": "3", "step": "750", "samples": "9000"}],
                           {"step": int(tail["step"])})["samples"] == "9000"
+
+
+def test_a_folder_without_logs_is_refused_with_a_message_naming_the_file(tmp_path):
+    with pytest.raises(SystemExit, match="history.csv"):
+        read_history(tmp_path)
+    with pytest.raises(SystemExit, match="average.csv"):
+        tail_mean_row(tmp_path)
