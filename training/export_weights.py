@@ -5,9 +5,13 @@
         [--parent depthy_blender/weights/depthy-0.3.0.json]   # the shipped card the run continued from
         [--average-with depthy_blender/weights/depthy-0.3.0.pt training/runs/main/best.pt]
         [--via training/runs/r1]     # unshipped runs between --parent and --run (--init from their last.pt)
+        [--carried r35-last.json ...]  # a run carried across sessions: its carry cards name its caches
 
 With --average-with, the shipped weights are the uniform average of --checkpoint and those files
 (training.average_weights); the card's epoch, samples and validation stay those of --checkpoint's row.
+
+With --carried, the run's caches are counted from the carry cards (training.carry) of each of its
+sessions, since the caches of earlier sessions are gone; each folder is counted once.
 
 With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent;
 --via adds each named run's final history row too.
@@ -21,7 +25,7 @@ import torch
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
-from training.train import cache_seeds, read_rows, shard_files
+from training.train import EARLY_STOP_PATIENCE, LR_PATIENCE, cache_seeds, read_rows, shard_files
 
 DATA_RECIPE = (
     "Procedural technical drawings from training/synth (seeded): CSG solids of box, rounded box, cylinder, "
@@ -46,7 +50,11 @@ DATA_RECIPE = (
     "(plain), 6,100,000+ (as 5,900,000+), 6,200,000+ (plain), 6,300,000+ (all five and --clusters: 25 % of "
     "the figures a rounded body with 2–6 parts standing out of it), 6,400,000+ (--clusters only), 6,500,000+ "
     "(all six) and 6,600,000+ (plain), and 2,000 drawings of third-party meshes (make_cache --library: the "
-    "pybullet 3.2.7 wheel's meshes without its random block objects, seeds 7,100,000+).")
+    "pybullet 3.2.7 wheel's meshes without its random block objects, seeds 7,100,000+). 0.15.0 adds run r35's "
+    "caches at 256²: seeds 15,400,000+, 15,600,000+, 15,800,000+ and 16,000,000+ with all six options, "
+    "15,500,000+, 15,700,000+, 15,900,000+ and 16,100,000+ plain, and 2,000 drawings of the same meshes "
+    "(seeds 13,000,000+, make_cache --library --upright 0.8: 80 % of them keep the mesh's own up axis, turned "
+    "about it by quarter turns).")
 
 
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
@@ -54,6 +62,31 @@ LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness i
 ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least-squares scale (≥ 0) + shift "
            "fit of the prediction to the truth, the invariant RMSE with that scale clamped too, plus absolute "
            "BerHu 0.1 as a scale anchor")
+
+
+def carried_caches(cards) -> list[dict]:
+    """The caches a run trained on across sessions, from its carry cards: one entry per folder (a folder
+    remade in a later session from the same seeds is the same drawings)."""
+    folders = {}
+    for card in cards:
+        for cache in json.loads(Path(card).read_text())["caches"]:
+            folders.setdefault(cache["folder"], cache)
+    return list(folders.values())
+
+
+def cache_description(caches: list[dict]) -> str:
+    drawings = sum(c["drawings"] for c in caches)
+    return f"This run's caches: {drawings:,} drawings ({', '.join(c['folder'] for c in caches)})"
+
+
+def optimiser_description(run_state: dict) -> str:
+    """The optimiser and schedule a run's last settings name (train.py's defaults where a state predates them)."""
+    lr_patience = run_state.get("lr_patience", LR_PATIENCE)
+    patience = run_state.get("patience", EARLY_STOP_PATIENCE)
+    rate = ("a constant rate (the plateau schedule's patience outlasts the run)" if lr_patience >= 1000 else
+            f"ReduceLROnPlateau(0.5, patience {lr_patience}) on validation nRMSE")
+    stop = "no early stop" if patience <= 0 else f"early stop (patience {patience}) on validation nRMSE"
+    return f"AdamW (weight decay 1e-4), {rate}, {stop}"
 
 
 def read_history(run: Path) -> list[dict]:
@@ -92,6 +125,8 @@ def main():
     p.add_argument("--eval-json", help="results of training.evaluate for this checkpoint")
     p.add_argument("--cache", nargs="+", default=["training/cache/train128"],
                    help="the shard folders trained on (counted)")
+    p.add_argument("--carried", nargs="+", default=[],
+                   help="carry cards of each session of the run (training.carry); replaces --cache")
     p.add_argument("--parent", help="model card of the weights this run started from (--init)")
     p.add_argument("--via", nargs="+", default=[],
                    help="runs between --parent and --run that were never shipped (their totals are added)")
@@ -113,8 +148,11 @@ def main():
     best = min(history, key=lambda r: float(r["val_nrmse"]))
     tail = tail_mean_row(run) if Path(args.checkpoint).name == "average.pt" else None
     exported = checkpoint_row(history, {"step": int(tail["step"])} if tail else checkpoint.get("state"))
-    shards = shard_files(args.cache)
-    count = len(cache_seeds(args.cache))
+    if args.carried:
+        caches = cache_description(carried_caches(args.carried))
+    else:
+        caches = (f"This run's cache: {len(cache_seeds(args.cache)):,} drawings "
+                  f"({len(shard_files(args.cache))} shards)")
     parent_totals = (0, 0)
     if args.parent:
         parent = json.loads(Path(args.parent).read_text())
@@ -127,11 +165,11 @@ def main():
                         "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
         "parameters": parameter_count(model),
         "precision": "float16 (loaded as float32 on the CPU)",
-        "data": DATA_RECIPE + f" This run's cache: {count:,} drawings ({len(shards)} shards); multi-scale "
+        "data": DATA_RECIPE + f" {caches}; multi-scale "
                               "batches (128² caches upsampled to 128–256², 256² caches shrunk to 192–256²).",
         "training": {
             "losses": LOSSES + (ALIGNED if run_state.get("aligned") else ""),
-            "optimiser": "AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) and early stop (patience 5) on validation nRMSE",
+            "optimiser": optimiser_description(run_state),
             "checkpoint": args.checkpoint,
             "epoch": int(exported["epoch"]),
             "samples_seen": int(exported["samples"]),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
-DEPTHY_NAME = "depthy-0.14.0"
+DEPTHY_NAME = "depthy-0.15.0"
 
 
 class WeightsError(RuntimeError):

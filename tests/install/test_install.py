@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from depthy_blender.models.weights import DEPTHY_NAME
 from tests.conftest import ROOT
 
 pytest.importorskip("bpy")
@@ -27,7 +28,8 @@ def test_zip_contents(built_zip):
     names = zipfile.ZipFile(built_zip).namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
     assert "core/relief.py" in names and "blender/operators.py" in names
-    assert "weights/depthy-0.14.0.pt" in names and "weights/depthy-0.14.0.json" in names
+    shipped = [n for n in names if n.startswith("weights/")]
+    assert sorted(shipped) == [f"weights/{DEPTHY_NAME}.json", f"weights/{DEPTHY_NAME}.pt"]   # one set, the default
     wheels = [n for n in names if n.startswith("wheels/")]
     assert any("torch-" in w for w in wheels) and any("scipy-" in w for w in wheels)
     assert not any(w.startswith("wheels/numpy-") for w in wheels)

@@ -4,7 +4,10 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training.export_weights import checkpoint_row, read_history, run_totals, tail_mean_row  # noqa: E402
+import json  # noqa: E402
+
+from training.export_weights import (cache_description, carried_caches, checkpoint_row,  # noqa: E402
+                                    optimiser_description, read_history, run_totals, tail_mean_row)
 
 # A time-boxed run: epochs 1 and 2 end at steps 300 and 600; the time box stops at step 655, still epoch 2.
 HISTORY = [
@@ -45,3 +48,23 @@ def test_a_folder_without_logs_is_refused_with_a_message_naming_the_file(tmp_pat
         read_history(tmp_path)
     with pytest.raises(SystemExit, match="average.csv"):
         tail_mean_row(tmp_path)
+
+
+def test_a_carried_run_counts_each_cache_folder_once_across_its_sessions(tmp_path):
+    library = {"folder": "libup256a", "drawings": 2000, "seeds": [13000000, 13001999]}
+    sessions = [[{"folder": "train256ak", "drawings": 2750, "seeds": [15400000, 15402749]}, library],
+                [{"folder": "train256am", "drawings": 1500, "seeds": [15600000, 15601499]}, library]]
+    cards = []
+    for n, caches in enumerate(sessions):
+        cards.append(tmp_path / f"session{n}.json")
+        cards[-1].write_text(json.dumps({"run": "r9", "caches": caches}))
+    caches = carried_caches(cards)
+    assert [c["folder"] for c in caches] == ["train256ak", "libup256a", "train256am"]
+    assert cache_description(caches).startswith("This run's caches: 6,250 drawings (train256ak, libup256a")
+
+
+def test_the_card_names_the_schedule_the_run_used_not_the_defaults():
+    assert optimiser_description({}) == ("AdamW (weight decay 1e-4), ReduceLROnPlateau(0.5, patience 2) on "
+                                         "validation nRMSE, early stop (patience 5) on validation nRMSE")
+    constant = optimiser_description({"patience": 0, "lr_patience": 1000})
+    assert "constant rate" in constant and "no early stop" in constant
