@@ -4,7 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
-from training.train import channels_last, train_mode, train_step  # noqa: E402
+from training.train import channels_last, native_bf16, train_mode, train_step  # noqa: E402
 
 
 def _batch(n=2, s=64):
@@ -38,3 +38,11 @@ def test_bf16_steps_lower_the_loss_and_keep_float32_weights():
     losses = [float(train_step(model, opt, img, near, mask, aligned=False, bf16=True)[0]) for _ in range(8)]
     assert losses[-1] < 0.7 * losses[0]
     assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+def test_bf16_is_native_only_where_the_cpu_flags_say_so():
+    avx2_only = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
+    sapphire = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
+    assert not native_bf16(avx2_only)
+    assert native_bf16(sapphire)
+    assert not native_bf16("")
