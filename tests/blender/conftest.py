@@ -6,10 +6,13 @@ bpy = pytest.importorskip("bpy")
 
 import depthy_blender  # noqa: E402
 
+_SESSION = {}   # what the session did: registered the add-on, pytest's exit status
+
 
 @pytest.fixture(scope="session", autouse=True)
 def registered():
     depthy_blender.register()
+    _SESSION["registered"] = True
     yield
 
 
@@ -52,16 +55,14 @@ def generate(**settings):
     return bpy.context.active_object
 
 
-_EXIT = {}
-
-
 def pytest_sessionfinish(session, exitstatus):
-    _EXIT["status"] = int(exitstatus)
+    _SESSION["status"] = int(exitstatus)
 
 
 def pytest_unconfigure(config):
     """Blender 4.2's Python module segfaults at interpreter exit after registering PropertyGroups;
     after pytest's summary, leave with pytest's own status instead (no effect on 5.x)."""
     from depthy_blender.blender import headless
-    depthy_blender.unregister()
-    headless.end_process(_EXIT.get("status", 0))
+    if _SESSION.get("registered"):   # a run that selected no Blender test never registered the add-on
+        depthy_blender.unregister()
+    headless.end_process(_SESSION.get("status", 0))
