@@ -1,0 +1,48 @@
+"""training/target_bounds.py: blends of Depthy and inflation, and the oracles that bound them."""
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+
+def _figure(size=64):
+    yy, xx = np.mgrid[:size, :size]
+    mask = (yy - 32) ** 2 + (xx - 32) ** 2 < 24 ** 2
+    return mask, xx.astype(np.float32), yy.astype(np.float32)
+
+
+def test_normalised_spans_zero_to_one_over_the_mask_whatever_the_scale():
+    from training.target_bounds import normalised
+    mask, xx, _ = _figure()
+    out = normalised(7.0 * xx - 3.0, mask)
+    assert out[mask].min() == pytest.approx(0.0) and out[mask].max() == pytest.approx(1.0)
+
+
+def test_the_table_ends_in_inflation_depthy_and_flat_and_skips_empty_drawings():
+    from training.target_bounds import BLEND_WEIGHTS, drawing_table
+    mask, xx, yy = _figure()
+    true = xx + 0.5 * yy
+    depthy = [(true.copy(), mask), (true.copy(), np.zeros_like(mask))]
+    inflate = [(yy, mask), (yy, np.zeros_like(mask))]
+    data = {"nearness": np.stack([true, true]), "mask": np.stack([mask, np.zeros_like(mask)])}
+    table = drawing_table(depthy, inflate, data)
+    assert table.shape == (1, len(BLEND_WEIGHTS) + 1)
+    assert table[0, -2] == pytest.approx(0.0, abs=1e-6)        # Depthy is the truth here
+    assert table[0, 0] > 0.1 and table[0, -1] > table[0, -2]  # inflation and a flat figure are not
+
+
+def test_bounds_pick_the_best_weight_and_the_oracles_are_never_worse():
+    from training.target_bounds import BLEND_WEIGHTS, bounds
+    n = len(BLEND_WEIGHTS)
+    a = np.linspace(0.30, 0.20, n).tolist() + [0.25]    # Depthy (last blend) best here
+    b = np.linspace(0.10, 0.40, n).tolist() + [0.05]    # inflation best, a flat figure better still
+    b[3] = 0.08                                          # a blend beats both here
+    out = bounds(np.array([a, b]))
+    assert out["depthy"] == pytest.approx((0.20 + 0.40) / 2)
+    assert out["inflate"] == pytest.approx((0.30 + 0.10) / 2)
+    assert out["target"] == pytest.approx(0.7 * out["inflate"])
+    means = np.array([a[:n], b[:n]]).mean(axis=0)
+    assert out["best_blend"] == pytest.approx(means.min())
+    assert out["best_blend_weight"] == pytest.approx(BLEND_WEIGHTS[means.argmin()])
+    assert out["oracle_best_of_three"] == pytest.approx((0.20 + 0.05) / 2)
+    assert out["oracle_blend"] == pytest.approx((0.20 + 0.08) / 2)
