@@ -1,10 +1,14 @@
-# make demo · make test · make bench · make zip · make test-lts
+# make demo · make test · make bench · make zip · make test-lts · make test-latest · make packages
 PYTHON ?= python3.11
+PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) python3.13)
 VENV := .venv
 PY := $(VENV)/bin/python
 LTS_VENV := .venv-lts
+LATEST_VENV := .venv-latest
+PACKAGE ?= linux-x64
+ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
-.PHONY: setup demo test bench zip test-lts clean
+.PHONY: setup demo test bench zip packages test-lts test-latest clean
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,17 +31,35 @@ test: setup
 bench: setup
 	$(PY) benchmarks/mesh_build.py
 
+# one package (PACKAGE=linux-x64-cuda … ; `make packages` lists them with their pinned wheels)
 zip: setup
-	$(PY) build.py --platform linux-x64
+	$(PY) build.py --package $(PACKAGE)
 
-# Blender 4.2 LTS (the manifest's minimum): the Blender-tier tests in a second venv; not run in CI
+packages: setup
+	$(PY) build.py --list
+
+# Blender 4.2 LTS (the manifest's minimum): the Blender, install and core tiers in a second venv, the
+# install test with the linux-x64 zip built by the 3.11 environment; not run in CI
 $(LTS_VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(LTS_VENV)
 	$(LTS_VENV)/bin/python -m pip install --quiet "bpy==4.2.*" $$(grep -v -e '^bpy' -e '^numpy' -e '^#' requirements-dev.txt)
 	touch $@
 
-test-lts: $(LTS_VENV)/.ready
-	$(LTS_VENV)/bin/python -m pytest -q tests/blender tests/core
+test-lts: setup $(LTS_VENV)/.ready
+	$(PY) build.py --package linux-x64 --out dist
+	DEPTHY_ZIP=$(abspath dist/depthy_blender-0.1.0-linux-x64.zip) $(LTS_VENV)/bin/python -m pytest -q tests/blender tests/install tests/core
+
+# Blender 5.1–5.3 (Python 3.13, bpy 5.3): build the linux-x64 zip with the 3.11 environment (which has
+# torch and onnx for the export), then run the Blender, install and core tiers under Python 3.13; the
+# install test installs that zip into a fresh Blender 5.3 profile and generates with Depthy. Not run in CI.
+$(LATEST_VENV)/.ready: requirements-latest.txt
+	$(PYTHON313) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet -r requirements-latest.txt
+	touch $@
+
+test-latest: setup $(LATEST_VENV)/.ready
+	$(PY) build.py --package linux-x64 --out dist
+	DEPTHY_ZIP=$(abspath dist/depthy_blender-0.1.0-linux-x64.zip) $(LATEST_VENV)/bin/python -m pytest -q tests/blender tests/install tests/core
 
 clean:
 	rm -rf build dist out

@@ -127,7 +127,10 @@ def _cmd_depth(args) -> int:
     if args.mask:
         _ensure_parent(args.mask)
         np.save(args.mask, mask.astype(bool))
-    print(f"wrote {args.output} ({width}×{height}, engine {result.meta.get('engine', args.backend)})")
+    where = result.meta.get("where") or f"engine {result.meta.get('engine', args.backend)}"
+    if result.meta.get("why_cpu"):
+        where += f" ({result.meta['why_cpu']})"
+    print(f"wrote {args.output} ({width}×{height}, {where})")
     return 0
 
 
@@ -146,7 +149,10 @@ def _cmd_mesh(args) -> int:
     for out in outputs:
         if Path(out).suffix.lower() not in MESH_FORMATS:
             raise CliError(f"{out}: output must end in one of {', '.join(MESH_FORMATS)}")
-    headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress)
+    obj = headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress)
+    if getattr(obj.depthy, "ran_on", ""):
+        why = f" ({obj.depthy.why_cpu})" if obj.depthy.why_cpu else ""
+        print(f"  {obj.depthy.ran_on}{why}", file=sys.stderr)
     for out in outputs + ([args.render] if args.render else []):
         print(f"wrote {out}")
     return 0

@@ -7,6 +7,18 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+TIERS = {"core": "core", "models": "engines", "blender": "blender", "install": "install", "training": "training"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test carries its folder's tier marker (pyproject.toml declares them): `pytest -m core` …"""
+    for item in items:
+        try:
+            folder = item.path.relative_to(ROOT / "tests").parts[0]
+        except ValueError:
+            continue
+        if folder in TIERS or folder.endswith(".py"):   # files at the top: the repository's own checks
+            item.add_marker(TIERS.get(folder, "core"))
 
 
 def outline_drawing(size=(160, 120), box=(30, 25, 130, 95), width=3) -> Image.Image:

@@ -21,9 +21,10 @@ from depthy_blender.models.depthy import OUTPUT_STRIDE
 from training import evaluate
 
 
-def _at_output_resolution(x: torch.Tensor) -> torch.Tensor:
-    low = F.avg_pool2d(x, OUTPUT_STRIDE)
-    return F.interpolate(low, size=x.shape[-2:], mode="bilinear", align_corners=False)
+def _at_output_resolution(x: np.ndarray) -> np.ndarray:
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    low = F.avg_pool2d(t, OUTPUT_STRIDE)
+    return F.interpolate(low, size=x.shape[-2:], mode="bilinear", align_corners=False).numpy()
 
 
 def through_output_path(nearness: np.ndarray, mask: np.ndarray, size: int = depthy_engine.DEFAULT_SIZE,
@@ -31,9 +32,8 @@ def through_output_path(nearness: np.ndarray, mask: np.ndarray, size: int = dept
     """The true nearness as the engine's resampling would hand it back from a perfect network."""
     _, nearest = ndimage.distance_transform_edt(~mask, return_indices=True)
     extended = nearness[tuple(nearest)].astype(np.float32)
-    x = torch.from_numpy(extended)[None, None]
-    out = depthy_engine.read_at_scales(x, size, _at_output_resolution, second_scale)
-    return F.interpolate(out, size=nearness.shape, mode="bilinear", align_corners=False)[0, 0].numpy()
+    out = depthy_engine.read_at_scales(extended[None, None], size, _at_output_resolution, second_scale)
+    return depthy_engine.resize(out, nearness.shape)[0, 0]
 
 
 def floor(data: dict, second_scale: bool) -> float:

@@ -44,6 +44,12 @@ class Outcome:
     messages: list[str]
     notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
     solid: object = None                              # a full object (TripoSR) instead of a relief
+    where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
+    why_cpu: str = ""                                 # why no GPU was used, when none was
+
+    def ran_on(self) -> str:
+        """One line for the status bar: where the engine ran and, on the CPU, why."""
+        return f"{self.where} ({self.why_cpu})" if self.where and self.why_cpu else self.where
 
 
 def request_from_settings(context, settings, filepath: str | None = None) -> Request:
@@ -95,14 +101,15 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
         depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
         backends.check_cancel(cancel)
         notes = [depth.meta["note"]] if "note" in depth.meta else []
+        where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
         if not isinstance(depth, backends.DepthResult):   # a whole object, not a depth map
-            return Outcome(None, messages, notes, solid=depth)
+            return Outcome(None, messages, notes, solid=depth, **where)
         progress(0.88, "Building the relief")
         built = relief_math.build(depth.nearness, depth.mask, req.ratio, req.smoothing, req.resolution,
                                   req.size, req.back, req.triangles)
     except (images.ImageError, relief_math.ReliefError, backends.BackendError) as exc:
         raise UserError(str(exc)) from None
-    return Outcome(built, messages, notes)
+    return Outcome(built, messages, notes, **where)
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
@@ -122,6 +129,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     s.width = built.width
     s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
     s.engine = req.engine
+    s.ran_on, s.why_cpu = outcome.where, outcome.why_cpu
     s["ratio"], s["smoothing"] = req.ratio, req.smoothing   # no update: heights are already right
     empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
     _place(context, obj, empty, built)

@@ -144,7 +144,9 @@ class DEPTHY_OT_generate(GenerateMixin, bpy.types.Operator):
 
     def _build(self, context, job):
         obj = generate.finish(context, job.request, job.outcome)
-        self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)")
+        ran_on = job.outcome.ran_on()
+        self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)"
+                    + (f" · {ran_on}" if ran_on else ""))
         return {"FINISHED"}
 
 

@@ -100,7 +100,9 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col.prop(obj.depthy, "invert")
         if problem:
             self.layout.label(text=problem, icon="ERROR")
-        self.layout.label(text=f"Engine: {obj.depthy.engine}")
+        self.layout.label(text=obj.depthy.ran_on or f"Engine: {obj.depthy.engine}")
+        if obj.depthy.why_cpu:
+            self.layout.label(text=f"CPU: {obj.depthy.why_cpu}", icon="INFO")
         self.layout.operator("depthy.apply", icon="CHECKMARK")
 
 

@@ -70,6 +70,8 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
     vert_count: IntProperty(name="Vertices at Generation", default=0)
     face_count: IntProperty(name="Faces at Generation", default=0)
     engine: StringProperty(name="Engine", description="Engine that made the depth")
+    ran_on: StringProperty(name="Ran On", description="Where the engine ran, in what precision, and how long")
+    why_cpu: StringProperty(name="Why the CPU", description="Why the engine did not use a GPU")
     # Sheets: which view of the sheet this relief is (reassignable), and the solid built from them
     sheet_role: EnumProperty(name="View", description="Which view of the sheet this relief is; the solid is "
                              "built from the front, top and side views", items=(

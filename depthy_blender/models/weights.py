@@ -64,3 +64,29 @@ def save(state_dict: dict, card: dict, name: str = DEPTHY_NAME, folder: Path = W
     card = dict(card, file=pt.name, sha256=sha256(pt), size_bytes=pt.stat().st_size)
     (folder / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
     return pt
+
+
+def locate_onnx(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> tuple[Path, dict]:
+    """(exported graph .onnx, model card); raises WeightsError when the package carries no graph."""
+    card_path, graph = folder / f"{name}.json", folder / f"{name}.onnx"
+    if not card_path.is_file() or not graph.is_file():
+        raise WeightsError(f"Weights {name} for ONNX Runtime are not installed (expected {graph.name} and "
+                           f"{card_path.name} in {folder})")
+    try:
+        card = json.loads(card_path.read_text())
+    except ValueError:
+        raise WeightsError(f"{card_path.name} is damaged; reinstall the add-on") from None
+    if not isinstance(card, dict) or not isinstance(card.get("onnx"), dict):
+        raise WeightsError(f"{card_path.name} does not describe {graph.name}; reinstall the add-on")
+    return graph, card
+
+
+def verified_onnx(name: str = DEPTHY_NAME, folder: Path = WEIGHTS_DIR) -> Path:
+    """The exported graph, refused unless its sha256 matches the model card's `onnx` entry."""
+    graph, card = locate_onnx(name, folder)
+    expected = card["onnx"].get("sha256")
+    actual = sha256(graph)
+    if not isinstance(expected, str) or actual != expected:
+        raise WeightsError(f"{graph.name} does not match its model card (sha256 {actual[:12]}… ≠ "
+                           f"{str(expected)[:12]}…): the file was modified or damaged; reinstall the add-on")
+    return graph

@@ -25,6 +25,9 @@ def test_generate_with_depthy_through_the_operator(drawing_path):
     depthy_engine.settings.update(device="CPU", size=256)
     obj = generate(source="EMPTY", engine="depthy")
     assert obj.depthy.engine == "depthy" and len(obj.data.vertices) > 500
+    # the panel names where it ran; this machine has no GPU and this torch build none either
+    assert obj.depthy.ran_on.startswith("Depthy · CPU fp32 · ") and obj.depthy.ran_on.endswith(" s")
+    assert obj.depthy.why_cpu == "this package has no GPU support"
     z = np.array([v.co.z for v in obj.data.vertices])
     assert np.isfinite(z).all() and np.ptp(z) > 0
 
@@ -36,7 +39,8 @@ def test_cli_depth_uses_the_shipped_weights(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     near = np.load(out)
-    assert near.shape == (560, 560) and np.isfinite(near).all() and "engine depthy" in result.stdout
+    assert near.shape == (560, 560) and np.isfinite(near).all() and "Depthy · CPU fp32 · " in result.stdout
+    assert "(CPU chosen in the preferences)" in result.stdout
 
 
 def test_shipped_card_matches_the_file():
