@@ -30,3 +30,15 @@ def test_no_large_file_under_training():
 def test_one_shipped_weights_version():
     weights = [n for n in tracked_sizes() if n.startswith("depthy_blender/weights/") and n.endswith(".pt")]
     assert len(weights) == 1, weights
+
+
+def test_readme_is_short_and_its_links_resolve_inside_the_repository():
+    import re
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 150
+    links = re.findall(r"\]\(([^)#]+)\)", text)
+    assert links, "no links found"
+    for link in links:
+        assert not link.startswith(("http:", "https:", "..")), link
+        target = (ROOT / link).resolve()
+        assert target.exists() and ROOT in target.parents, link
