@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import images
+from .errors import DepthyError
+from .core import images, options
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import backends
 
@@ -19,21 +20,68 @@ MESH_FORMATS = (".glb", ".obj", ".blend")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
+DEPTH_MAX_SIDE = 4096   # `depth` reads larger images downscaled to this and writes nearness at that size
+
+
 def main(argv=None) -> int:
+    """Run one command. A user error is one line on stderr and exit code 2; Ctrl-C exits 130."""
     args = _parser().parse_args(argv)
     try:
+        _check_options(args)
+        _check_outputs(args)
         code = args.func(args)
-    except (backends.BackendError, images.ImageError, CliError) as exc:
+    except DepthyError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        code = 1
+        code = 2
+    except OSError as exc:   # an output folder that cannot be written, a full disk
+        print(f"error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        code = 130
     if "bpy" in sys.modules and args.func in (_cmd_mesh, _cmd_sheet):
         from .blender import headless
         headless.end_process(code)
     return code
 
 
-class CliError(Exception):
+class CliError(DepthyError):
     pass
+
+
+def _check_options(args) -> None:
+    """Every numeric option against its one range (core/options.py), before any work starts."""
+    for name in ("ratio", "smoothing", "size", "depthy_size", "foreground_ratio", "mc_resolution",
+                 "solid_resolution"):
+        if getattr(args, name, None) is not None:
+            options.check(name, getattr(args, name))
+    if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
+        options.check("resolution", args.resolution)
+
+
+def _outputs(args) -> list[str]:
+    outs = args.output if isinstance(args.output, list) else [args.output]
+    return [o for o in outs + [getattr(args, k, None) for k in ("mask", "render", "json")] if o]
+
+
+def _check_outputs(args) -> None:
+    """No output may be an input, or a folder holding one, and no two outputs may be the same file."""
+    source = Path(args.image if hasattr(args, "image") else args.input)
+    inputs = [source] + ([Path(args.views)] if getattr(args, "views", None) else [])
+    if source.is_dir():
+        inputs += [p for p in source.iterdir() if p.is_file()]
+    seen = {}
+    for out in _outputs(args):
+        target = Path(out).resolve()
+        if target in seen:
+            raise CliError(f"{out} is given twice as an output")
+        seen[target] = out
+        for item in inputs:
+            item = item.resolve()
+            if target == item or (target.exists() and item.exists() and os.path.samefile(target, item)):
+                raise CliError(f"{out} is an input; writing it would destroy it (choose another output)")
+            if item.is_file() and target in item.parents:
+                raise CliError(f"{out} holds the input {item.name}; choose an output folder of its own")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,8 +131,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _engine_args(p):
     p.add_argument("--backend", default="auto", help="engine name, or auto = best available (default)")
-    p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS"),
-                   help="where learned engines run (default AUTO: a GPU if PyTorch sees one)")
+    p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS", "DIRECTML"),
+                   help="where learned engines run (default AUTO: a GPU if the package has one and it is here)")
     p.add_argument("--depthy-size", type=int, default=256, help="longer side Depthy sees (default 256)")
     p.add_argument("--triposr-folder", default="", help="folder with TripoSR's config.yaml and model.ckpt "
                    "(default: the Hugging Face cache)")
@@ -97,8 +145,6 @@ def _engine_args(p):
 def _backend(name: str, args=None) -> backends.Backend:
     if args is not None:
         from .models import depthy_engine, triposr_engine
-        if not 32 <= args.mc_resolution <= 512:
-            raise CliError("--mc-resolution must be between 32 and 512")
         depthy_engine.settings.update(device=args.device, size=args.depthy_size)
         triposr_engine.settings.update(device=args.device, folder=args.triposr_folder,
                                        output=args.triposr_output.upper(), ratio=args.foreground_ratio,
@@ -112,16 +158,14 @@ def _progress(fraction, stage):
 
 
 def _cmd_depth(args) -> int:
-    loaded = images.load_image(args.image)
+    loaded = images.load_image(args.image, max_side=DEPTH_MAX_SIDE)
     for message in loaded.messages:
         print(f"note: {message}", file=sys.stderr)
     result = _backend(args.backend, args).predict(loaded.rgba, _progress)
     nearness, mask = result.nearness, result.mask
-    width, height = loaded.source_size
-    if nearness.shape != (height, width):   # the image was downscaled for decoding: back to full size
-        rows = (np.arange(height) * nearness.shape[0]) // height
-        cols = (np.arange(width) * nearness.shape[1]) // width
-        nearness, mask = nearness[rows][:, cols], mask[rows][:, cols]
+    height, width = nearness.shape   # the image's size, or its downscaled size when it was larger
+    if (width, height) != tuple(loaded.source_size):
+        print(f"note: nearness written at {width}×{height}, the size the image was read at", file=sys.stderr)
     _ensure_parent(args.output)
     np.save(args.output, nearness.astype(np.float32))
     if args.mask:
@@ -159,32 +203,65 @@ def _cmd_mesh(args) -> int:
 
 
 def _cmd_sheet(args) -> int:
-    import json
     try:
         from .blender import headless, sheet_generate
     except ImportError as exc:
         raise CliError(f"the sheet command needs Blender's Python module (pip install bpy): {exc}") from None
     engine = _backend(args.backend, args).name
-    views = json.loads(Path(args.views).read_text())["views"] if args.views else None
+    views = _read_views(args.views) if args.views else None
     source = Path(args.input)
-    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | {".dxf"}) \
-        if source.is_dir() else [source]
-    failed = 0
+
+    def request(path):
+        return sheet_generate.SheetRequest(str(path), engine, views=views, solid=args.solid,
+                                           solid_resolution=args.solid_resolution,
+                                           refine_depth=args.refine_depth, resolution=args.resolution)
+    if not source.is_dir():
+        if not source.is_file():
+            raise CliError(f"Sheet file not found: {source}")
+        headless.make_sheet_files(request(source), args.output, render=args.render, json_out=args.json,
+                                  progress=_progress)
+        for out in args.output + [o for o in (args.render, args.json) if o]:
+            print(f"wrote {out}")
+        return 0
+    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | {".dxf"})
+    if not files:
+        raise CliError(f"no sheets (images or .dxf) in {source}")
+    out_dir = Path(args.output[0])
+    names = batch_names(files, ".blend")
+    failed = []
     for i, path in enumerate(files, 1):
-        outs = args.output if not source.is_dir() else [str(Path(args.output[0]) / f"{path.stem}.blend")]
-        request = sheet_generate.SheetRequest(str(path), engine, views=views, solid=args.solid,
-                                              solid_resolution=args.solid_resolution,
-                                              refine_depth=args.refine_depth, resolution=args.resolution)
         print(f"[{i}/{len(files)}] {path.name}", file=sys.stderr)
         try:
-            headless.make_sheet_files(request, outs, render=args.render if len(files) == 1 else None,
-                                      json_out=args.json if len(files) == 1 else None, progress=_progress)
-            for out in outs + [o for o in (args.render, args.json) if o and len(files) == 1]:
-                print(f"wrote {out}")
-        except headless.HeadlessError as exc:
-            failed += 1
-            print(f"  failed: {exc}", file=sys.stderr)
-    return 1 if failed == len(files) else 0
+            headless.make_sheet_files(request(path), [str(out_dir / names[path])], progress=_progress)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:   # one sheet's failure never stops the batch
+            failed.append(path.name)
+            print(f"  failed: {_one_line(exc)}", file=sys.stderr)
+    return _summary(len(files), failed, out_dir)
+
+
+def _read_views(path: str) -> list:
+    import json
+    try:
+        views = json.loads(Path(path).read_text())["views"]
+        if not isinstance(views, list) or not all(isinstance(v, dict) and "box" in v for v in views):
+            raise ValueError("each view needs a box")
+        return views
+    except OSError as exc:
+        raise CliError(f"--views {path}: cannot read it ({exc.strerror or exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"--views {path}: not a views file ({{\"views\": [{{\"box\": …, \"role\": …}}]}}): {exc}") from None
+
+
+def batch_names(files: list[Path], suffix: str) -> dict[Path, str]:
+    """One output name per input: the stem, or stem-extension where two inputs share a stem
+    (part.png and part.jpg → part-png.glb and part-jpg.glb), so no output overwrites another."""
+    stems: dict[str, int] = {}
+    for path in files:
+        stems[path.stem.lower()] = stems.get(path.stem.lower(), 0) + 1
+    return {p: (f"{p.stem}-{p.suffix[1:].lower()}" if stems[p.stem.lower()] > 1 else p.stem) + suffix
+            for p in files}
 
 
 def _batch(headless, folder: Path, args, options) -> int:
@@ -193,17 +270,31 @@ def _batch(headless, folder: Path, args, options) -> int:
         raise CliError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
     out_dir = Path(args.output[0])
     out_dir.mkdir(parents=True, exist_ok=True)
-    failed = 0
+    names = batch_names(files, f".{args.format}")
+    failed = []
     for i, path in enumerate(files, 1):
-        target = out_dir / f"{path.stem}.{args.format}"
+        target = out_dir / names[path]
         print(f"[{i}/{len(files)}] {path.name} → {target}", file=sys.stderr)
         try:
             headless.make_relief_files(str(path), [str(target)], options)
-        except headless.HeadlessError as exc:
-            failed += 1
-            print(f"  failed: {exc}", file=sys.stderr)
-    print(f"done: {len(files) - failed} of {len(files)} converted into {out_dir}")
-    return 1 if failed == len(files) else 0
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:   # one file's failure, whatever it is, never stops the batch
+            failed.append(path.name)
+            print(f"  failed: {_one_line(exc)}", file=sys.stderr)
+    return _summary(len(files), failed, out_dir)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if isinstance(exc, DepthyError) and text else f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _summary(total: int, failed: list[str], out_dir) -> int:
+    """The batch's last line, and its exit code: 0 when every file was converted, 1 otherwise."""
+    print(f"done: {total - len(failed)} of {total} converted into {out_dir}"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
 
 
 def _ensure_parent(path: str):

@@ -12,12 +12,13 @@ import bpy
 import numpy as np
 from mathutils import Euler, Matrix, Vector
 
-from ..core import images, relief as relief_math
+from ..errors import DepthyError
+from ..core import images, options, relief as relief_math
 from ..models import backends
 from . import image_io, mesh_io
 
 
-class UserError(Exception):
+class UserError(DepthyError):
     """Something the user can fix; shown as a message, never as a traceback."""
 
 
@@ -90,6 +91,7 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
     messages = list(req.messages)
     rgba = req.rgba
     try:
+        options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution)
         if rgba is None:
             progress(0.02, "Reading the image")
             loaded = images.load_image(req.path)
@@ -107,7 +109,9 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
         progress(0.88, "Building the relief")
         built = relief_math.build(depth.nearness, depth.mask, req.ratio, req.smoothing, req.resolution,
                                   req.size, req.back, req.triangles)
-    except (images.ImageError, relief_math.ReliefError, backends.BackendError) as exc:
+    except UserError:
+        raise
+    except DepthyError as exc:   # the one user-facing error type: a bad image, option, weights or engine
         raise UserError(str(exc)) from None
     return Outcome(built, messages, notes, **where)
 

@@ -8,10 +8,11 @@ from math import radians
 import bpy
 from mathutils import Vector
 
+from ..errors import DepthyError
 from . import generate
 
 
-class HeadlessError(Exception):
+class HeadlessError(DepthyError):
     pass
 
 

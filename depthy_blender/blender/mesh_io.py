@@ -11,8 +11,9 @@ import numpy as np
 from ..core import relief as relief_math
 
 RAW, CELL, SIDE = "depthy_raw", "depthy_cell", "depthy_side"
+WRITTEN = "depthy_z"    # the heights the add-on last wrote: a difference means the artist moved vertices
 COLOUR = "Col"
-SLIDER_ATTRIBUTES = (RAW, CELL, SIDE)
+SLIDER_ATTRIBUTES = (RAW, CELL, SIDE, WRITTEN)
 
 
 def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
@@ -35,6 +36,7 @@ def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
     _new(mesh, RAW, "FLOAT", "value", relief.raw)
     _new(mesh, CELL, "INT", "value", relief.cells)
     _new(mesh, SIDE, "FLOAT", "value", relief.sides)
+    _new(mesh, WRITTEN, "FLOAT", "value", np.ascontiguousarray(relief.verts[:, 2], np.float32))
     if hasattr(mesh, "shade_smooth"):
         mesh.shade_smooth()
     return mesh
@@ -78,8 +80,25 @@ def set_z(mesh: bpy.types.Mesh, z: np.ndarray) -> None:
     positions = np.empty(len(mesh.vertices) * 3, np.float32)
     mesh.attributes["position"].data.foreach_get("vector", positions)
     positions[2::3] = z
-    mesh.attributes["position"].data.foreach_set("vector", positions)
+    # through the vertices, not attributes["position"]: only this tags the mesh's bounds for recomputing,
+    # so Dimensions and Frame Selected follow the new heights
+    mesh.vertices.foreach_set("co", positions)
+    written = mesh.attributes.get(WRITTEN) or mesh.attributes.new(WRITTEN, "FLOAT", "POINT")
+    written.data.foreach_set("value", np.ascontiguousarray(positions[2::3]))
     mesh.update()
+
+
+def heights_edited(mesh: bpy.types.Mesh, tolerance: float = 1e-5) -> bool:
+    """True when some vertex height differs from what the add-on last wrote (the artist moved it).
+    A relief saved before the heights were remembered counts as unedited."""
+    written = mesh.attributes.get(WRITTEN)
+    if written is None or written.domain != "POINT" or len(written.data) != len(mesh.vertices):
+        return False
+    stored = np.empty(len(mesh.vertices), np.float32)
+    written.data.foreach_get("value", stored)
+    z = get_positions(mesh)[:, 2]
+    scale = max(1.0, float(np.abs(stored).max(initial=0.0)))
+    return bool(np.abs(z - stored).max(initial=0.0) > tolerance * scale)
 
 
 def get_positions(mesh: bpy.types.Mesh) -> np.ndarray:

@@ -5,6 +5,7 @@ import threading
 import bpy
 from bpy.props import EnumProperty, IntProperty, StringProperty
 
+from ..core import options
 from ..models import depthy_engine, triposr_engine
 
 ADDON_ID = __package__.rsplit(".", 1)[0]   # "depthy_blender", or "bl_ext.<repo>.depthy_blender" as an extension
@@ -20,7 +21,8 @@ class DepthyPreferences(bpy.types.AddonPreferences):
         ("MPS", "Apple Metal", "The GPU of an Apple Silicon Mac"),
     ), default="AUTO")
     depthy_size: IntProperty(name="Depthy Resolution", description="Longer image side the network sees",
-                             default=depthy_engine.DEFAULT_SIZE, min=128, max=2048, step=32)
+                             default=depthy_engine.DEFAULT_SIZE, min=options.low("depthy_size"),
+                             max=options.high("depthy_size"), step=32)
     triposr_folder: StringProperty(name="TripoSR Weights", subtype="DIR_PATH",
                                    description="Folder with the official config.yaml and model.ckpt "
                                                "(the Hugging Face cache is also searched)")

@@ -8,7 +8,7 @@ import bpy
 from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
                        StringProperty)
 
-from ..core import relief as relief_math
+from ..core import options, relief as relief_math
 from ..models import backends
 from . import mesh_io
 
@@ -35,6 +35,8 @@ def slider_problem(obj: bpy.types.Object) -> str | None:
     if (len(mesh.vertices), len(mesh.polygons)) != (settings.vert_count, settings.face_count) \
             or mesh_io.read_slider_data(mesh) is None:
         return "Mesh was edited: sliders are off so your edits are kept (Generate again for a new relief)"
+    if mesh_io.heights_edited(mesh):
+        return "Vertices were moved: sliders are off so your edits are kept (Generate again for a new relief)"
     return None
 
 
@@ -58,9 +60,11 @@ def _on_slider(self, context):
 class DepthyResultSettings(bpy.types.PropertyGroup):
     # Sliders
     ratio: FloatProperty(name="Depth Ratio", description="Relief thickness as a fraction of the mesh width",
-                         default=0.2, min=0.0, max=2.0, step=1, precision=3, update=_on_slider)
+                         default=0.2, min=options.low("ratio"), max=options.high("ratio"), step=1, precision=3,
+                         update=_on_slider)
     smoothing: FloatProperty(name="Smoothing", description="Gaussian smoothing of the heights, in grid cells",
-                             default=0.0, min=0.0, max=20.0, step=10, precision=2, update=_on_slider)
+                             default=0.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10,
+                             precision=2, update=_on_slider)
     invert: BoolProperty(name="Invert", description="Swap near and far", default=False, update=_on_slider)
     # What the mesh was built with (read by the sliders)
     is_result: BoolProperty(name="Depthy Relief", default=False)
@@ -101,7 +105,7 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                          items=lambda self, context: engine_items())
     # Mesh
     resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
-                            default=256, min=relief_math.MIN_RESOLUTION, max=relief_math.MAX_RESOLUTION)
+                            default=256, min=options.low("resolution"), max=options.high("resolution"))
     back: EnumProperty(name="Back", description="What closes the relief behind", items=(
         ("none", "None", "Open relief surface"),
         ("flat", "Flat", "Closed solid with a flat back"),
@@ -109,30 +113,31 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     ), default="none")
     triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
     size: FloatProperty(name="Size", description="Longer side of the mesh when there is no image empty",
-                        default=1.0, min=0.001, soft_max=100.0, unit="LENGTH")
+                        default=1.0, min=options.low("size"), max=options.high("size"), soft_max=100.0, unit="LENGTH")
     # TripoSR
     triposr_output: EnumProperty(name="Output", description="What TripoSR makes", items=(
         ("FULL", "Full Object", "A closed 3D object with vertex colours (marching cubes)"),
         ("RELIEF", "Relief", "TripoSR's depth from the image's view, as a relief with live sliders"),
     ), default="FULL")
     foreground_ratio: FloatProperty(name="Foreground Ratio", description="Share of TripoSR's input the object fills",
-                                    default=0.85, min=0.5, max=1.0)
+                                    default=0.85, min=options.low("foreground_ratio"), max=options.high("foreground_ratio"))
     mc_resolution: IntProperty(name="Mesh Resolution", description="Marching-cubes grid size (higher: finer, slower)",
-                               default=256, min=32, max=320)
+                               default=256, min=options.low("mc_resolution"), max=options.high("mc_resolution"))
     # Sheets
     sheet_path: StringProperty(name="Sheet", description="Drawing sheet: an image or a DXF file", subtype="FILE_PATH")
     sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
                               "side and top views", default=True)
     solid_resolution: IntProperty(name="Solid Resolution", description="Voxels along the solid's longest side",
-                                  default=128, min=16, max=512)
+                                  default=128, min=options.low("solid_resolution"),
+                                  max=options.high("solid_resolution"))
     solid_refine_depth: BoolProperty(name="Refine with Depth", description="Also carve away what lies in front "
                                      "of each view's estimated surface (depth hull). Needs accurate depth: with "
                                      "today's engines it removes more than it should", default=False)
     # Starting slider values
     ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
-                         default=0.2, min=0.0, max=2.0, step=1, precision=3)
+                         default=0.2, min=options.low("ratio"), max=options.high("ratio"), step=1, precision=3)
     smoothing: FloatProperty(name="Smoothing", description="Starting smoothing of new reliefs, in grid cells",
-                             default=1.0, min=0.0, max=20.0, step=10, precision=2)
+                             default=1.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10, precision=2)
 
 
 CLASSES = (DepthyResultSettings, DepthySceneSettings)

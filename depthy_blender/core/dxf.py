@@ -6,50 +6,88 @@ say they hold dimensions, text, notes, title blocks or borders.
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
 
+from ..errors import DepthyError
+
 GEOMETRY = {"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "SPLINE", "ELLIPSE"}
 ANNOTATION_NAME = re.compile(r"dim|text|note|anno|title|border|frame|hatch|leader|symbol|cent(er|re)", re.I)
 MM_PER_UNIT = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0}   # $INSUNITS → mm (0 = unitless: mm)
+# Bounds on untrusted structure: a small file can nest blocks into billions of entities, or hold a
+# circle of radius 1e300 whose flattening never ends.
+MAX_DEPTH = 8                   # block-in-block nesting followed
+MAX_ENTITIES = 200_000          # entities visited, those inside blocks included
+MAX_POINTS = 2_000_000          # flattened points in all
+MAX_COORDINATE_MM = 1e7         # 10 km: anything farther is not part of a drawing
+SEGMENTS_PER_CURVE = 2000       # a curve is never flattened finer than its extent / this
 
 
-class DxfError(ValueError):
+class DxfError(DepthyError, ValueError):
     """A DXF that cannot be used, with a message meant for the user."""
 
 
-def _entities(layout, depth=0):
+def _entities(layout, depth=0, budget=None):
+    budget = [MAX_ENTITIES] if budget is None else budget
     for e in layout:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise DxfError(f"The DXF holds more than {MAX_ENTITIES:,} entities, counting those inside "
+                           "nested blocks; it is not a drawing this add-on can read")
         kind = e.dxftype()
         layer = e.dxf.get("layer", "0")
         if ANNOTATION_NAME.search(layer):
             continue
-        if kind == "INSERT" and depth < 8:
+        if kind == "INSERT" and depth < MAX_DEPTH:
             if ANNOTATION_NAME.search(e.dxf.name):
                 continue
-            yield from _entities(e.virtual_entities(), depth + 1)
+            try:
+                inner = e.virtual_entities()
+            except Exception:   # a broken block reference: its geometry is left out
+                continue
+            yield from _entities(inner, depth + 1, budget)
         elif kind in GEOMETRY:
             yield e
+
+
+def _flattened(entity, scale: float, points_left: int) -> np.ndarray | None:
+    """One entity as drawing-unit points, or None when it is not finite or absurdly far or large."""
+    from ezdxf import path as ezpath
+    try:
+        shape = ezpath.make_path(entity)
+        corners = np.array([(v.x, v.y) for v in shape.control_vertices()], np.float64)
+    except Exception:   # an entity ezdxf cannot make a path of
+        return None
+    if len(corners) == 0 or not np.isfinite(corners).all() or np.abs(corners).max() * scale > MAX_COORDINATE_MM:
+        return None
+    extent = float(np.ptp(corners, axis=0).max()) if len(corners) > 1 else 0.0
+    tolerance = max(0.05 / scale, extent / SEGMENTS_PER_CURVE)
+    try:
+        points = list(itertools.islice(shape.flattening(tolerance), points_left + 1))
+    except Exception:
+        return None
+    if len(points) > points_left:
+        raise DxfError(f"The DXF's curves flatten to more than {MAX_POINTS:,} points; it is not a drawing "
+                       "this add-on can read")
+    return np.array([(v.x, v.y) for v in points], np.float64)
 
 
 def polylines(path) -> tuple[list[np.ndarray], float]:
     """The geometry of a DXF file as flattened 2D polylines in millimetres, and the drawing's unit scale."""
     import ezdxf
-    from ezdxf import path as ezpath
     try:
         doc = ezdxf.readfile(str(path))
-    except (OSError, ezdxf.DXFError) as exc:
+    except (OSError, ezdxf.DXFError, ValueError, TypeError, UnicodeError) as exc:
         raise DxfError(f"Cannot read {path}: {exc}") from None
     scale = MM_PER_UNIT.get(doc.header.get("$INSUNITS", 0), 1.0)
-    lines = []
+    lines, points_left = [], MAX_POINTS
     for e in _entities(doc.modelspace()):
-        try:
-            pts = np.array([(v.x, v.y) for v in ezpath.make_path(e).flattening(0.05 / scale)], np.float64)
-        except (TypeError, ValueError):
-            continue
-        if len(pts) >= 2:
+        pts = _flattened(e, scale, points_left)
+        if pts is not None and len(pts) >= 2:
             lines.append(pts * scale)
+            points_left -= len(pts)
     if not lines:
         raise DxfError(f"{path} has no drawing geometry (only annotation, or nothing)")
     return lines, scale

@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from ..errors import DepthyError
+
 MAX_SIDE = 8192                 # longer images are downscaled to this (with a message)
 MAX_DECODE_PIXELS = 32768 ** 2  # refuse to decode anything larger than this
+MAX_DECODE_BYTES = 1_200_000_000  # the decoded file before downscaling (Pillow's own pixel storage)
+BAND_ROWS = 64                  # output rows converted and reduced at a time from a large decoded image
 MIN_SIDE = 4                    # smaller images carry no usable drawing
 
 
-class ImageError(ValueError):
+class ImageError(DepthyError, ValueError):
     """An image that cannot be used, with a message meant for the user."""
 
 
@@ -45,8 +49,14 @@ def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage
                 raise ImageError(f"{name} is {width}×{height} px, too large to decode")
             messages = []
             factor = int(np.ceil(max(width, height) / max_side))
-            if factor > 1 and img.format == "JPEG":
+            if factor > 1 and img.format == "JPEG":   # JPEG decodes at 1/2, 1/4 or 1/8 size directly
                 img.draft(img.mode, (width // factor, height // factor))
+                factor = int(np.ceil(max(img.size) / max_side))
+            decoded = img.size[0] * img.size[1] * _stored_bytes(img.mode)
+            if decoded > MAX_DECODE_BYTES:   # checked before anything is allocated
+                raise ImageError(f"{name} is {width}×{height} px ({img.mode}): decoding it needs "
+                                 f"{decoded / 1e9:.1f} GB, over the {MAX_DECODE_BYTES / 1e9:.1f} GB allowed; "
+                                 "save it smaller or as JPEG")
             img.load()
             img = _reduce(img, factor)
             if factor > 1:
@@ -62,12 +72,31 @@ def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage
     return LoadedImage(rgba, (width, height), messages)
 
 
+def _stored_bytes(mode: str) -> int:
+    """Bytes per pixel Pillow holds for a decoded image of this mode (RGB is stored in 4)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
 def _reduce(img, factor: int):
+    """Convert modes numpy cannot take to RGB(A) and shrink by `factor` (box filter). A large image is
+    converted and reduced a band of rows at a time, so no full-size converted copy is ever made."""
+    target = None
     if img.mode in ("1", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
-        img = img.convert("RGBA" if _has_transparency(img) else "RGB")
-    if factor > 1:
-        img = img.reduce(factor)
-    return img
+        target = "RGBA" if _has_transparency(img) else "RGB"
+    if factor <= 1:
+        return img.convert(target) if target else img
+    if target is None:
+        return img.reduce(factor)
+    from PIL import Image
+    width, height = img.size
+    out = Image.new(target, (-(-width // factor), -(-height // factor)))
+    band = BAND_ROWS * factor
+    for top in range(0, height, band):
+        piece = img.crop((0, top, width, min(height, top + band))).convert(target).reduce(factor)
+        out.paste(piece, (0, top // factor))
+    return out
 
 
 def _has_transparency(img) -> bool:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from ..errors import DepthyError
+
 BACKS = ("none", "flat", "mirror")
 MIN_RESOLUTION, MAX_RESOLUTION = 16, 2048
 
 
-class ReliefError(ValueError):
+class ReliefError(DepthyError, ValueError):
     """A relief that cannot be built, with a message meant for the user."""
 
 

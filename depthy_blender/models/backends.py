@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..errors import DepthyError
+
 import numpy as np
 
 Progress = Callable[[float, str], None]   # (fraction 0..1, stage text)
@@ -19,7 +21,7 @@ class Cancelled(Exception):
     """The user cancelled; not an error."""
 
 
-class BackendError(RuntimeError):
+class BackendError(DepthyError, RuntimeError):
     """An engine failure with a message meant for the user."""
 
 

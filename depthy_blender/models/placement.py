@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import DepthyError
 from . import package as packages
 
 PREFERENCES = ("AUTO", "CPU", "CUDA", "MPS", "DIRECTML")
@@ -19,7 +20,7 @@ NO_DEVICE = {"CUDA": "no CUDA device found", "DirectML": "no DirectX 12 GPU foun
 OUT_OF_MEMORY = "fell back to CPU: out of GPU memory"
 
 
-class PlacementError(RuntimeError):
+class PlacementError(DepthyError, RuntimeError):
     """The preference names a device this package or machine cannot use; the message says which."""
 
 

@@ -5,11 +5,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from ..errors import DepthyError
+
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 DEPTHY_NAME = "depthy-0.15.0"
 
 
-class WeightsError(RuntimeError):
+class WeightsError(DepthyError, RuntimeError):
     """Missing, modified or unreadable weights, with a message meant for the user."""
 
 

@@ -39,16 +39,62 @@ def test_batch_folder_goes_on_after_a_bad_file(tmp_path):
     (src / "b.png").write_bytes(b"not an image")
     outline_drawing(box=(10, 10, 80, 60)).save(src / "c.jpg")
     result = _run(src, "-o", tmp_path / "out", "--format", "obj", "--resolution", "48")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr   # a file failed: the batch says so in its exit code
     assert (tmp_path / "out" / "a.obj").exists() and (tmp_path / "out" / "c.obj").exists()
     assert not (tmp_path / "out" / "b.obj").exists()
-    assert "b.png" in result.stderr and "failed" in result.stderr
-    assert "2 of 3 converted" in result.stdout
+    assert "b.png" in result.stderr and "failed" in result.stderr and "Traceback" not in result.stderr
+    assert "2 of 3 converted" in result.stdout and "failed: b.png" in result.stdout
+
+
+def test_batch_outputs_never_overwrite_each_other(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    outline_drawing().save(src / "part.png")
+    outline_drawing(box=(10, 10, 80, 60)).save(src / "part.jpg")
+    result = _run(src, "-o", tmp_path / "out", "--format", "glb", "--resolution", "32", "--backend", "inflate")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-jpg.glb", "part-png.glb"]
+    assert "2 of 2 converted" in result.stdout
+
+
+def test_single_file_failures_are_one_line(tmp_path, drawing_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG not really")
+    for args in ([bad, "-o", tmp_path / "x.glb"],
+                 [drawing_path, "-o", tmp_path / "x.glb", "--resolution", "0"],
+                 [drawing_path, "-o", tmp_path / "x.glb", "--ratio", "nan"],
+                 [drawing_path, "-o", tmp_path / "x.glb", "--size", "0"],
+                 [drawing_path, "-o", tmp_path / "x.glb", "--depthy-size", "100000"]):
+        result = _run(*args, "--backend", "inflate")
+        assert result.returncode == 2, (args, result.stderr[-500:])
+        assert "Traceback" not in result.stderr and result.stderr.strip().splitlines()[-1].startswith("error: ")
+        assert not (tmp_path / "x.glb").exists()
+
+
+def test_output_folder_that_cannot_be_written_is_one_line(tmp_path, drawing_path):
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        result = _run(drawing_path, "-o", locked / "x.glb", "--backend", "inflate", "--resolution", "32")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_an_input_is_never_an_output(tmp_path, drawing_path):
+    before = drawing_path.read_bytes()
+    result = _run(drawing_path, "-o", tmp_path / "x.glb", "--render", drawing_path, "--backend", "inflate")
+    assert result.returncode == 2 and "is an input" in result.stderr
+    assert drawing_path.read_bytes() == before and not (tmp_path / "x.glb").exists()
 
 
 def test_bad_output_type_is_a_message(tmp_path, drawing_path):
     result = _run(drawing_path, "-o", tmp_path / "r.stl")
-    assert result.returncode == 1 and "error:" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "error:" in result.stderr and "Traceback" not in result.stderr
 
 
 def _sheet(*args):

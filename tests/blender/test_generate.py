@@ -114,6 +114,34 @@ def test_topology_edit_disables_sliders_and_keeps_the_edit(drawing_path):
     assert np.array_equal(mesh_io.get_positions(obj.data), edited)
 
 
+def test_height_edit_disables_sliders_and_keeps_the_edit(drawing_path):
+    """Vertices moved along Z in Edit Mode keep the topology; the sliders must still not rewrite them."""
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2)
+    obj.depthy.ratio = 0.3                      # a slider move before the edit is fine
+    assert props.slider_problem(obj) is None
+    bm = bmesh.new()
+    bm.from_mesh(obj.data)
+    bm.verts.ensure_lookup_table()
+    for v in bm.verts[100:140]:
+        v.co.z += 0.05
+    bm.to_mesh(obj.data)
+    bm.free()
+    edited = mesh_io.get_positions(obj.data).copy()
+    assert "Vertices were moved" in props.slider_problem(obj)
+    obj.depthy.ratio = 1.5
+    obj.depthy.smoothing = 3.0
+    assert np.array_equal(mesh_io.get_positions(obj.data), edited)
+
+
+def test_bounds_follow_a_slider_move(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2)
+    for ratio in (1.5, 0.1):
+        obj.depthy.ratio = ratio
+        bpy.context.view_layer.update()
+        z = mesh_io.get_positions(obj.data)[:, 2]
+        assert obj.dimensions.z == pytest.approx(float(np.ptp(z)), rel=1e-5)
+
+
 def test_edit_mode_blocks_sliders(drawing_path):
     obj = generate(source="FILE", filepath=str(drawing_path))
     bpy.ops.object.mode_set(mode="EDIT")

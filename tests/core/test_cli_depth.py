@@ -1,5 +1,6 @@
 """The headless `depth` command (no bpy needed)."""
 import numpy as np
+import pytest
 
 from depthy_blender import cli
 
@@ -13,12 +14,49 @@ def test_depth_writes_nearness_at_image_size(tmp_path, drawing_path):
     assert near[60, 80] > near[27, 80] > 0 == near[5, 5]
 
 
-def test_depth_downscaled_image_comes_back_full_size(tmp_path, huge_drawing_path):
+def test_huge_image_is_written_at_the_size_it_was_read(tmp_path, huge_drawing_path, capsys):
+    """20000² px in: the nearness is written at 4000² (64 MB), not blown back up to 20000² (1.6 GB)."""
     out = tmp_path / "near.npy"
     assert cli.main(["depth", str(huge_drawing_path), "-o", str(out), "--backend", "inflate"]) == 0
-    assert np.load(out, mmap_mode="r").shape == (20000, 20000)
+    assert np.load(out, mmap_mode="r").shape == (4000, 4000)
+    assert "written at 4000×4000" in capsys.readouterr().err
 
 
 def test_depth_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
-    assert cli.main(["depth", str(tmp_path / "missing.png"), "-o", str(tmp_path / "x.npy")]) == 1
+    assert cli.main(["depth", str(tmp_path / "missing.png"), "-o", str(tmp_path / "x.npy")]) == 2
     assert "error: Image file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value, says", [
+    ("--depthy-size", "100000", "between 128 and 2048"),
+    ("--foreground-ratio", "nan", "finite"),
+    ("--mc-resolution", "8", "between 32 and 512"),
+])
+def test_bad_options_are_one_line(tmp_path, drawing_path, capsys, flag, value, says):
+    out = tmp_path / "x.npy"
+    assert cli.main(["depth", str(drawing_path), "-o", str(out), "--backend", "inflate", flag, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {flag}") and says in err[0]
+    assert not out.exists()
+
+
+def test_outputs_never_overwrite_inputs(tmp_path, drawing_path, capsys):
+    before = drawing_path.read_bytes()
+    assert cli.main(["depth", str(drawing_path), "-o", str(drawing_path), "--backend", "inflate"]) == 2
+    assert cli.main(["depth", str(drawing_path), "-o", str(tmp_path / "n.npy"), "--mask", str(drawing_path)]) == 2
+    assert cli.main(["depth", str(drawing_path), "-o", str(tmp_path / "n.npy"), "--mask", str(tmp_path / "n.npy")]) == 2
+    assert drawing_path.read_bytes() == before and not (tmp_path / "n.npy").exists()
+    # the sheet command refuses before it needs Blender: --json onto the sheet itself
+    assert cli.main(["sheet", str(drawing_path), "-o", str(tmp_path / "s.blend"), "--json", str(drawing_path)]) == 2
+    assert drawing_path.read_bytes() == before
+    assert capsys.readouterr().err.count("is an input") == 3
+
+
+def test_option_ranges_are_one_table():
+    from depthy_blender.core import options
+    from depthy_blender.errors import OptionError
+    assert options.check("ratio", 0.2) == 0.2 and options.check("resolution", 16) == 16
+    for name, bad in (("ratio", float("nan")), ("ratio", float("inf")), ("size", 0.0), ("smoothing", 1e6),
+                      ("resolution", 0), ("resolution", 12.5), ("size", "big")):
+        with pytest.raises(OptionError):
+            options.check(name, bad)

@@ -13,12 +13,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ...errors import DepthyError
 from . import backbone, extract, nerf, vit
 
 CONFIG_NAME, CHECKPOINT_NAME = "config.yaml", "model.ckpt"
 
 
-class TripoSRError(RuntimeError):
+class TripoSRError(DepthyError, RuntimeError):
     """Missing, incomplete or mismatched TripoSR files, with a message meant for the user."""
 
 

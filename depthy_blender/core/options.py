@@ -1,0 +1,51 @@
+"""The range of every numeric option, in one place: the CLI checks its arguments here and the Blender
+properties take their min/max from here, and a request is checked again before any work starts, so a
+NaN, an infinity or a value out of range is one clear line, never a collapsed or endless job."""
+from __future__ import annotations
+
+import math
+
+from ..errors import OptionError
+from .relief import MAX_RESOLUTION, MIN_RESOLUTION
+
+# name: (lowest, highest, what it is)
+RANGES = {
+    "ratio": (0.0, 2.0, "depth ratio (thickness ÷ width)"),
+    "smoothing": (0.0, 20.0, "smoothing (grid cells)"),
+    "size": (0.001, 1000.0, "size (metres)"),
+    "resolution": (MIN_RESOLUTION, MAX_RESOLUTION, "resolution (grid samples)"),
+    "depthy_size": (128, 2048, "Depthy working size (pixels)"),
+    "foreground_ratio": (0.5, 1.0, "TripoSR foreground ratio"),
+    "mc_resolution": (32, 512, "TripoSR mesh resolution"),
+    "solid_resolution": (16, 512, "solid resolution (voxels)"),
+}
+
+
+def low(name: str):
+    return RANGES[name][0]
+
+
+def high(name: str):
+    return RANGES[name][1]
+
+
+def check(name: str, value):
+    """`value` if it is a finite number within the option's range, else OptionError with one line."""
+    lowest, highest, what = RANGES[name]
+    flag = "--" + name.replace("_", "-")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{flag}: {what} must be a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise OptionError(f"{flag}: {what} must be a finite number, not {value}")
+    if isinstance(lowest, int) and number != int(number):
+        raise OptionError(f"{flag}: {what} must be a whole number, not {value}")
+    if not lowest <= number <= highest:
+        raise OptionError(f"{flag}: {what} must be between {lowest} and {highest}, not {value}")
+    return value
+
+
+def check_all(**values) -> None:
+    for name, value in values.items():
+        check(name, value)
