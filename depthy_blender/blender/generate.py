@@ -45,6 +45,7 @@ class Outcome:
     messages: list[str]
     notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
     solid: object = None                              # a full object (TripoSR) instead of a relief
+    rgba: np.ndarray | None = None                    # the pixels read, for a texture Blender cannot load
     where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
     why_cpu: str = ""                                 # why no GPU was used, when none was
 
@@ -76,14 +77,20 @@ def request_from_settings(context, settings, filepath: str | None = None) -> Req
 
 
 def _from_image(image, empty, common) -> Request:
+    """An image datablock as a request. One that shows its file unchanged is read from that file in the
+    worker (decoded at the size the engines need, off the main thread); an edited, packed or generated
+    one is copied from its pixels here, on the main thread, as only that thread may touch them."""
+    if empty is not None:
+        common = dict(common, size=empty.empty_display_size)
+    where = dict(name=_stem(image.name), image_name=image.name, empty_name=empty.name if empty else None)
+    source = image_io.unchanged_file(image)
+    if source:
+        return Request(path=source, **where, **common)
     try:
         rgba, messages = image_io.image_to_rgba(image)
     except images.ImageError as exc:
         raise UserError(str(exc)) from None
-    if empty is not None:
-        common = dict(common, size=empty.empty_display_size)
-    return Request(name=_stem(image.name), rgba=rgba, image_name=image.name,
-                   empty_name=empty.name if empty else None, messages=messages, **common)
+    return Request(rgba=rgba, messages=messages, **where, **common)
 
 
 def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) -> Outcome:
@@ -113,7 +120,7 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
         raise
     except DepthyError as exc:   # the one user-facing error type: a bad image, option, weights or engine
         raise UserError(str(exc)) from None
-    return Outcome(built, messages, notes, **where)
+    return Outcome(built, messages, notes, rgba=rgba, **where)
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
@@ -125,7 +132,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     obj = bpy.data.objects.new(f"{req.name} relief", mesh)
     image = bpy.data.images.get(req.image_name) if req.image_name else None
     if image is None and req.path:
-        image = image_io.load_file_image(req.path)
+        image = image_io.load_file_image(req.path, outcome.rgba)
     mesh.materials.append(_material(req.name, image))
     s = obj.depthy
     s.is_result = True

@@ -1,6 +1,8 @@
 """bpy Image ↔ numpy RGBA (row 0 at the top, float32 in [0, 1])."""
 from __future__ import annotations
 
+import os
+
 import bpy
 import numpy as np
 
@@ -29,12 +31,40 @@ def image_to_rgba(image: bpy.types.Image) -> tuple[np.ndarray, list[str]]:
     rgba = np.clip(np.ascontiguousarray(rgba), 0.0, 1.0)
     rgba, message = images.downscale(rgba)
     images.check_size(rgba, image.name)
-    return rgba, [f"'{image.name}': {message}"] if message else []
+    rgba, note = images.on_paper(rgba, f"'{image.name}'")
+    return rgba, [m for m in (f"'{image.name}': {message}" if message else None, note) if m]
 
 
-def load_file_image(path: str) -> bpy.types.Image | None:
-    """The file as a datablock for the material (reusing an already loaded copy), or None."""
-    try:
-        return bpy.data.images.load(path, check_existing=True)
-    except RuntimeError:
+def unchanged_file(image: bpy.types.Image) -> str | None:
+    """The file an image datablock shows, when its pixels are that file's as saved (not edited, packed,
+    generated, a sequence or a movie); else None."""
+    if image.source != "FILE" or image.packed_file is not None or image.is_dirty or not image.filepath:
         return None
+    path = bpy.path.abspath(image.filepath, library=image.library)
+    return path if os.path.isfile(path) else None
+
+
+def load_file_image(path: str, rgba: np.ndarray | None = None) -> bpy.types.Image | None:
+    """The file as a datablock for the material (reusing an already loaded copy). Where Blender cannot
+    read the format (GIF, for one) it is made from `rgba`, the pixels our decoder read, and packed into
+    the .blend; None when neither works."""
+    try:
+        image = bpy.data.images.load(path, check_existing=True)
+    except RuntimeError:
+        image = None
+    if image is not None and image.size[0] > 0:
+        return image
+    if image is not None:
+        bpy.data.images.remove(image)
+    if rgba is None:
+        return None
+    return rgba_to_image(rgba, os.path.basename(path))
+
+
+def rgba_to_image(rgba: np.ndarray, name: str) -> bpy.types.Image:
+    """A packed image datablock holding `rgba` (row 0 at the top)."""
+    height, width = rgba.shape[:2]
+    image = bpy.data.images.new(name, width, height, alpha=True)
+    image.pixels.foreach_set(np.ascontiguousarray(rgba[::-1], np.float32).ravel())
+    image.pack()
+    return image

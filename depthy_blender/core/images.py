@@ -58,10 +58,15 @@ def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage
                                  f"{decoded / 1e9:.1f} GB, over the {MAX_DECODE_BYTES / 1e9:.1f} GB allowed; "
                                  "save it smaller or as JPEG")
             img.load()
-            img = _reduce(img, factor)
+            decoded_image, img = img, _reduce(img, factor)
+            if img is not decoded_image:
+                decoded_image.close()   # release the full-size pixels before the float copy is made
             if factor > 1:
                 messages.append(f"{name} is {width}×{height} px; downscaled to {img.size[0]}×{img.size[1]}")
             rgba = pil_to_rgba(img)
+            rgba, note = on_paper(rgba, name)
+            if note:
+                messages.append(note)
     except ImageError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -85,6 +90,9 @@ def _reduce(img, factor: int):
     target = None
     if img.mode in ("1", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
         target = "RGBA" if _has_transparency(img) else "RGB"
+    sixteen = img.mode.startswith("I;16")   # Pillow cannot reduce 16-bit images: reduce them as 32-bit
+    if sixteen and factor > 1:
+        target = "I"
     if factor <= 1:
         return img.convert(target) if target else img
     if target is None:
@@ -96,6 +104,8 @@ def _reduce(img, factor: int):
     for top in range(0, height, band):
         piece = img.crop((0, top, width, min(height, top + band))).convert(target).reduce(factor)
         out.paste(piece, (0, top // factor))
+    if sixteen:   # back to 16 bits, so the value scale (0–65535) is read as before
+        out = Image.fromarray(np.clip(np.asarray(out), 0, 65535).astype(np.uint16))
     return out
 
 
@@ -153,6 +163,26 @@ def luminance(rgba: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of the colour composited on white paper."""
     rgb = rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
     return (rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)).astype(np.float32)
+
+
+def on_paper(rgba: np.ndarray, name: str = "image") -> tuple[np.ndarray, str | None]:
+    """A line drawing on transparent paper, put on white paper; anything else as it is.
+
+    Its alpha covers the strokes only, so reading alpha as the figure would keep the ink and lose every
+    area the outlines enclose. It is told from a cut-out (alpha = the object's silhouette) by the shape
+    of the opaque part: strokes enclose far more than they cover, or are so thin that a 2-pixel erosion
+    leaves little of them."""
+    if not has_alpha_mask(rgba):
+        return rgba, None
+    opaque = rgba[..., 3] > 0.5
+    area = opaque.sum()
+    enclosed = ndimage.binary_fill_holes(opaque).sum()
+    core = ndimage.binary_erosion(opaque, iterations=2).sum()
+    if enclosed < 2 * area and core > 0.2 * area:
+        return rgba, None
+    alpha = rgba[..., 3:4]
+    flat = np.concatenate([rgba[..., :3] * alpha + (1.0 - alpha), np.ones_like(alpha)], -1)
+    return flat.astype(np.float32), f"{name}: a line drawing on transparent paper, read as on white paper"
 
 
 def has_alpha_mask(rgba: np.ndarray) -> bool:

@@ -48,6 +48,30 @@ def test_from_file(drawing_path):
     assert bpy.data.images[0].filepath == str(drawing_path)
 
 
+def test_gif_relief_is_textured_with_the_drawing(tmp_path):
+    """Blender cannot read GIF; the texture is made from the pixels we decoded, and packed."""
+    from tests.conftest import outline_drawing
+    path = tmp_path / "part.gif"
+    outline_drawing().save(path)
+    obj = generate(source="FILE", filepath=str(path))
+    tex = next(n for n in obj.active_material.node_tree.nodes if n.type == "TEX_IMAGE")
+    assert tuple(tex.image.size) == (160, 120) and tex.image.packed_file is not None
+    pixels = np.empty(160 * 120 * 4, np.float32)
+    tex.image.pixels.foreach_get(pixels)
+    rgba = pixels.reshape(120, 160, 4)[::-1]
+    assert rgba[25, 80, 0] < 0.1 and rgba[60, 80, 0] > 0.9     # the outline is ink, the inside paper
+
+
+def test_image_datablock_is_read_off_the_main_thread_when_it_shows_its_file(drawing_path):
+    from depthy_blender.blender import generate as gen
+    empty = image_empty(drawing_path)
+    req = gen.request_from_settings(bpy.context, bpy.context.scene.depthy)
+    assert req.path == str(drawing_path) and req.rgba is None and req.empty_name == empty.name
+    empty.data.pixels[0] = 0.5            # an edit in Blender: now its pixels, not the file, are the drawing
+    req = gen.request_from_settings(bpy.context, bpy.context.scene.depthy)
+    assert req.path is None and req.rgba is not None and req.rgba.shape == (120, 160, 4)
+
+
 def test_filepath_argument_overrides_source(drawing_path):
     assert bpy.ops.depthy.generate(filepath=str(drawing_path)) == {"FINISHED"}
     assert bpy.context.active_object.depthy.is_result

@@ -219,3 +219,31 @@ def test_other_errors_are_not_hidden_by_the_fallback(monkeypatch):
     monkeypatch.setattr(triposr_engine, "_run", lambda *a, **k: (_ for _ in ()).throw(ValueError("bug")))
     with pytest.raises(ValueError, match="bug"):
         triposr_engine.predict(np.ones((8, 8, 4), np.float32), lambda f, s: None, lambda: False)
+
+
+@pytest.mark.parametrize("text, says", [
+    # a 1 kB "billion laughs": nine levels of ten aliases each
+    ("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]\n" for i in range(1, 9)) + "decoder: *a8\n",
+     "anchors or aliases"),
+    ("x: ${x}\nbackbone: ${x}\n", "refers back to itself"),
+    ("a: ${b}\nb: ${a}\n", "refers back to itself"),
+    ("backbone: ${nowhere.at.all}\n", "refers to nothing"),
+    ("- just\n- a list\n", "is not a TripoSR config"),
+    ("key: [unclosed\n", "Cannot read"),
+])
+def test_hostile_configs_are_one_line(tmp_path, text, says):
+    from depthy_blender.models.triposr.system import TripoSRError, read_config
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    assert path.stat().st_size < 2000
+    with pytest.raises(TripoSRError, match=says):
+        read_config(path)
+
+
+def test_oversized_config_is_refused(tmp_path):
+    from depthy_blender.models.triposr.system import TripoSRError, read_config
+    path = tmp_path / "config.yaml"
+    path.write_text("k: " + "v" * 70_000 + "\n")
+    with pytest.raises(TripoSRError, match="about 1 kB"):
+        read_config(path)

@@ -23,12 +23,28 @@ class TripoSRError(DepthyError, RuntimeError):
     """Missing, incomplete or mismatched TripoSR files, with a message meant for the user."""
 
 
+MAX_CONFIG_BYTES = 64 * 1024     # the official config.yaml is about 1 kB
+MAX_CONFIG_EVENTS = 5000         # YAML parse events (scalars, mappings, …) in the whole file
+MAX_REFERENCE_DEPTH = 16         # `${a}` → `${b}` → … chains followed
+
+
 def read_config(path: Path) -> dict:
-    """The YAML config with `${a.b}` references resolved (what omegaconf would do for this file)."""
+    """The YAML config with `${a.b}` references resolved (what omegaconf would do for this file).
+    Bounded: size, number of YAML events, no anchors or aliases (a 1 kB file of nested aliases expands
+    to gigabytes), and reference chains that end."""
     import yaml
+    path = Path(path)
     try:
-        cfg = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise TripoSRError(f"{path.name} is {path.stat().st_size:,} bytes; a TripoSR config is about 1 kB")
+        text = path.read_text()
+        for count, event in enumerate(yaml.parse(text)):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise TripoSRError(f"{path.name} uses YAML anchors or aliases, which a TripoSR config never does")
+            if count > MAX_CONFIG_EVENTS:
+                raise TripoSRError(f"{path.name} is far larger than a TripoSR config")
+        cfg = yaml.safe_load(text)
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise TripoSRError(f"Cannot read {path}: {exc}") from None
     if not isinstance(cfg, dict):
         raise TripoSRError(f"{path} is not a TripoSR config")
@@ -36,16 +52,21 @@ def read_config(path: Path) -> dict:
     def lookup(dotted):
         node = cfg
         for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise TripoSRError(f"{path.name}: ${{{dotted}}} refers to nothing")
             node = node[part]
         return node
 
-    def resolve(node):
+    def resolve(node, chain=()):
         if isinstance(node, dict):
-            return {k: resolve(v) for k, v in node.items()}
+            return {k: resolve(v, chain) for k, v in node.items()}
         if isinstance(node, str):
             m = re.fullmatch(r"\$\{([^}]+)\}", node.strip())
             if m:
-                return resolve(lookup(m.group(1)))
+                ref = m.group(1)
+                if ref in chain or len(chain) >= MAX_REFERENCE_DEPTH:
+                    raise TripoSRError(f"{path.name}: ${{{ref}}} refers back to itself")
+                return resolve(lookup(ref), chain + (ref,))
         return node
     return resolve(cfg)
 
