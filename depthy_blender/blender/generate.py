@@ -133,7 +133,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     image = bpy.data.images.get(req.image_name) if req.image_name else None
     if image is None and req.path:
         image = image_io.load_file_image(req.path, outcome.rgba)
-    mesh.materials.append(_material(req.name, image))
+    mesh.materials.append(drawing_material(req.name, image))
     s = obj.depthy
     s.is_result = True
     s.grid_rows, s.grid_cols = built.grid_shape
@@ -200,7 +200,8 @@ def _place(context, obj, empty, built) -> None:
         obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))
 
 
-def _material(name: str, image) -> bpy.types.Material:
+def drawing_material(name: str, image) -> bpy.types.Material:
+    """A material showing the drawing (`image`) through the relief's UVs."""
     mat = bpy.data.materials.new(f"{name} drawing")
     if mat.node_tree is None:   # Blender < 5 starts materials without nodes
         mat.use_nodes = True

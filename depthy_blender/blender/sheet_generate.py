@@ -17,7 +17,7 @@ from mathutils import Euler
 
 from ..core import dxf, images, relief as relief_math, sheets, visual_hull
 from ..models import backends
-from . import generate, mesh_io
+from . import generate, image_io, mesh_io
 
 ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
 SOLID_ROLES = ("front", "top", "side", "section")
@@ -92,6 +92,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             continue
         view.setdefault("mask", mask)
         view["nearness"] = np.where(mask, depth.nearness, np.nan)
+        view["crop"] = crop   # the view's texture
         reliefs.append((view, built))
     solid = None
     if req.solid:
@@ -126,6 +127,9 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
         x0, y0, x1, y1 = view["box"]
         mesh = mesh_io.create_mesh(built, f"{name} {view['role']}")
         obj = bpy.data.objects.new(f"{name} {view['role']} view", mesh)
+        if view.get("crop") is not None:
+            texture = image_io.rgba_to_image(view["crop"], f"{name} {view['role']}")
+            mesh.materials.append(generate.drawing_material(f"{name} {view['role']}", texture))
         s = obj.depthy
         s.is_result, (s.grid_rows, s.grid_cols), s.width = True, built.grid_shape, built.width
         s.vert_count, s.face_count, s.engine = len(mesh.vertices), len(mesh.polygons), req.engine
@@ -199,7 +203,14 @@ def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
         x, z = obj.matrix_world.translation.x, obj.matrix_world.translation.z
         return (x, -z, x, -z)
 
-    masks, near = zip(*(view_mask(v, with_nearness=True) for v in (front, side, top)))
+    three = (front, side, top)
+    masks, near = zip(*(view_mask(v, with_nearness=True) for v in three))
+    # each relief's grid has its own cell size (its longer side is `resolution` cells, whatever the view's
+    # size); carving compares the views cell for cell, so bring them all to the finest cell first
+    cells = [v.depthy.width * v.matrix_world.to_scale().x / max(1, v.depthy.grid_cols) for v in three]
+    finest = min(cells)
+    masks = [visual_hull.rescale(m, c / finest) for m, c in zip(masks, cells)]
+    near = [visual_hull.rescale(n, c / finest) for n, c in zip(near, cells)]
     try:
         solid = visual_hull.from_sheet_views(masks, [box(v) for v in (front, side, top)], resolution,
                                              near if refine_depth else None)

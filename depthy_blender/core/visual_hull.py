@@ -35,6 +35,12 @@ def _fit(mask, rows, cols):
     return mask[np.minimum(r.astype(int), mask.shape[0] - 1)][:, np.minimum(c.astype(int), mask.shape[1] - 1)]
 
 
+def rescale(grid: np.ndarray, factor: float) -> np.ndarray:
+    """A mask or value map resampled (nearest neighbour) to `factor` times its size."""
+    rows, cols = (max(1, round(n * factor)) for n in grid.shape)
+    return _fit(grid, rows, cols)
+
+
 def carve(front: np.ndarray, side: np.ndarray, top: np.ndarray, resolution: int = 128) -> np.ndarray:
     """Voxels inside all three silhouettes: occupancy[x, y, z]."""
     front, side, top = _crop(front), _crop(side), _crop(top)

@@ -109,3 +109,34 @@ def test_refine_with_depth_runs_from_the_stored_nearness(tmp_path):
     from depthy_blender.blender import sheet_generate
     mask, near = sheet_generate.view_mask(views["front"], with_nearness=True)
     assert mask.any() and np.isfinite(near[mask]).all() and np.isnan(near[~mask]).all()
+
+
+def test_rebuilt_solid_matches_the_generated_one(shared_data):
+    """Solid from Views carves the reliefs' grids (each view has its own cell size) and must give the
+    solid Generate carved from the sheet's pixels: bounds within 1 % on ttt-ppp0101."""
+    s = bpy.context.scene.depthy
+    s.sheet_path, s.sheet_solid = str(shared_data / "sheets" / "ttt-ppp0101.png"), True
+    s.engine, s.resolution, s.solid_resolution = "inflate", 192, 128
+    assert bpy.ops.depthy.generate_sheet() == {"FINISHED"}
+    (generated,) = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    made = np.ptp(mesh_io.get_positions(generated.data), axis=0)
+    front = next(o for o in bpy.data.objects if o.depthy.sheet_role == "front")
+    bpy.context.view_layer.objects.active = front
+    assert bpy.ops.depthy.solid_from_views() == {"FINISHED"}
+    (rebuilt,) = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    again = np.ptp(mesh_io.get_positions(rebuilt.data), axis=0)
+    assert again == pytest.approx(made, rel=0.01), (made, again)
+
+
+def test_sheet_view_reliefs_are_textured_with_their_view(tmp_path):
+    _sheet(tmp_path / "sheet.png")
+    views, _ = _generate(tmp_path / "sheet.png")
+    for role in ("front", "top", "side"):
+        mat = views[role].active_material
+        assert mat is not None, role
+        tex = next(n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE")
+        w, h = tex.image.size
+        pixels = np.empty(w * h * 4, np.float32)
+        tex.image.pixels.foreach_get(pixels)
+        grey = pixels.reshape(h, w, 4)[..., 0]
+        assert (grey < 0.2).mean() > 0.01 and (grey > 0.9).mean() > 0.3   # the view's ink on its paper
