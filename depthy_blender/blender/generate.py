@@ -54,6 +54,45 @@ class Outcome:
         return f"{self.where} ({self.why_cpu})" if self.where and self.why_cpu else self.where
 
 
+def source_problem(context, settings) -> str | None:
+    """Why there is nothing to generate from with these settings, or None (cheap: for the button's poll)."""
+    source = settings.source
+    if source == "FILE":
+        return None if settings.filepath else "Choose a drawing file first"
+    if source == "IMAGE":
+        return None if settings.image is not None else "Choose an image first"
+    obj = context.active_object
+    if obj is None or obj.type != "EMPTY" or obj.empty_display_type != "IMAGE" or obj.data is None:
+        return "Select an image empty with a drawing (Add ▸ Image ▸ Reference), or choose another source"
+    return None
+
+
+def engine_problem(name: str) -> str | None:
+    """Why the engine cannot run here, or None."""
+    try:
+        why = backends.get(name).available()
+    except backends.BackendError as exc:
+        return str(exc)
+    return f"{backends.get(name).label} cannot run: {why}" if why else None
+
+
+def request_for_relief(obj, settings) -> Request:
+    """A request that makes `obj` again from the drawing it was made from, with the panel's engine and
+    mesh settings and the relief's own slider values (raises UserError)."""
+    s = obj.depthy
+    common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
+                  triangles=settings.triangles, size=s.size, ratio=s.ratio, smoothing=s.smoothing)
+    image = bpy.data.images.get(s.source_image) if s.source_image else None
+    if image is not None:
+        request = _from_image(image, None, common)
+        request.size = s.size
+        return request
+    if s.source_path and os.path.isfile(bpy.path.abspath(s.source_path)):
+        path = bpy.path.abspath(s.source_path)
+        return Request(name=_stem(path), path=path, **common)
+    raise UserError(f"The drawing {obj.name} was made from is gone; generate it again from its image")
+
+
 def request_from_settings(context, settings, filepath: str | None = None) -> Request:
     """Read the panel settings and the chosen source into a Request (raises UserError)."""
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
@@ -141,10 +180,33 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
     s.engine = req.engine
     s.ran_on, s.why_cpu = outcome.where, outcome.why_cpu
+    s.source_image, s.source_path, s.size = req.image_name or "", req.path or "", req.size
     s["ratio"], s["smoothing"] = req.ratio, req.smoothing   # no update: heights are already right
     empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
     _place(context, obj, empty, built)
     _link_and_select(context, obj, empty)
+    return obj
+
+
+def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> bpy.types.Object:
+    """Put a new relief into `obj` in place: its transform, modifiers, materials and name stay."""
+    if outcome.solid is not None:
+        raise UserError("Regenerate makes reliefs; choose a relief engine (TripoSR's full object is new)")
+    built = outcome.relief
+    old = obj.data
+    mesh = mesh_io.create_mesh(built, old.name)
+    for material in old.materials:
+        mesh.materials.append(material)
+    obj.data = mesh
+    if old.users == 0:
+        bpy.data.meshes.remove(old)
+    s = obj.depthy
+    s.is_result = True
+    s.grid_rows, s.grid_cols = built.grid_shape
+    s.width = built.width
+    s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
+    s.engine, s.ran_on, s.why_cpu = req.engine, outcome.where, outcome.why_cpu
+    s["ratio"], s["smoothing"] = req.ratio, req.smoothing
     return obj
 
 

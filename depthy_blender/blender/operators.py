@@ -1,13 +1,16 @@
-"""Operators: Generate from drawing (modal, worker thread), Apply (freeze), and the drop handler."""
+"""Operators: Generate from drawing (modal, worker thread), Regenerate (in place), Apply (freeze), the
+sheet operators, and the drop handler."""
 
 import threading
 import traceback
 
 import bpy
-from bpy.props import CollectionProperty, StringProperty
+from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
+from ..core import options, relief as relief_math
+from ..errors import DepthyError
 from ..models import backends
-from . import generate, mesh_io, prefs
+from . import generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 
@@ -39,7 +42,7 @@ class Job:
             self.outcome = self.compute(self.request, self._report, self._cancel.is_set)
         except backends.Cancelled:
             self.cancelled = True
-        except generate.UserError as exc:
+        except DepthyError as exc:
             self.error = str(exc)
         except MemoryError:
             self.error = "Out of memory: lower the resolution or use a smaller image"
@@ -52,10 +55,26 @@ class GenerateMixin:
     """Worker thread + modal progress + Esc cancel, shared by the drawing and the sheet operators."""
     _job = None
     _timer = None
+    task = "drawing"   # which panel shows this operator's progress
 
     @classmethod
     def poll(cls, context):
-        return context.mode == "OBJECT" and not context.window_manager.depthy_running
+        """Greyed out, with the reason in the tooltip, when there is nothing it could do."""
+        if context.mode != "OBJECT":
+            cls.poll_message_set("Switch to Object Mode first")
+            return False
+        if context.window_manager.depthy_running:
+            cls.poll_message_set("Depthy is already generating: wait, or press Esc to cancel it")
+            return False
+        why = cls.nothing_to_do(context)
+        if why:
+            cls.poll_message_set(why)
+            return False
+        return True
+
+    @classmethod
+    def nothing_to_do(cls, context) -> str | None:
+        return None
 
 
     def execute(self, context):
@@ -74,12 +93,6 @@ class GenerateMixin:
             return context.window_manager.invoke_props_dialog(self, title="Generate from Drawing")
         return self._start_modal(context)
 
-    def draw(self, context):
-        settings = context.scene.depthy
-        self.layout.label(text=bpy.path.basename(self.filepath))
-        for name in ("engine", "resolution", "back", "ratio"):
-            self.layout.prop(settings, name)
-
     def _make_job(self, request):
         return Job(request)
 
@@ -91,6 +104,7 @@ class GenerateMixin:
         self._job = self._make_job(request)
         self._job.start()
         wm.depthy_running, wm.depthy_progress, wm.depthy_status = True, 0.0, "Starting"
+        wm.depthy_task = self.task
         self._timer = wm.event_timer_add(0.1, window=context.window)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
@@ -109,7 +123,7 @@ class GenerateMixin:
             return {"RUNNING_MODAL"}
         wm.event_timer_remove(self._timer)
         context.workspace.status_text_set(None)
-        wm.depthy_running, wm.depthy_status = False, ""
+        wm.depthy_running, wm.depthy_status, wm.depthy_task = False, "", ""
         _redraw(context)
         return self._finish(context, job)
 
@@ -125,22 +139,55 @@ class GenerateMixin:
         return self._build(context, job)
 
 
-class DEPTHY_OT_generate(GenerateMixin, bpy.types.Operator):
-    """Turn the drawing into a relief mesh with live depth sliders"""
-    bl_idname = "depthy.generate"
-    bl_label = "Generate from Drawing"
+REDO = ("engine", "resolution", "back", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
+
+
+class DrawingMixin(GenerateMixin):
+    """A drawing → one relief; its settings are the panel's unless set on the operator."""
     bl_options = {"REGISTER", "UNDO"}
 
     # Set by a file drop (or scripts) to use this file instead of the panel's source
     filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
+    # The panel's values unless set here; after a generation they are in Adjust Last Operation (F9)
+    engine: EnumProperty(name="Engine", description="How depth is estimated from the drawing",
+                         items=lambda self, context: props.engine_items(), options={"SKIP_SAVE"})
+    resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
+                            default=256, min=options.low("resolution"), max=options.high("resolution"),
+                            options={"SKIP_SAVE"})
+    back: EnumProperty(name="Back", description="What closes the relief behind", options={"SKIP_SAVE"},
+                       items=[(b, b.title(), "") for b in relief_math.BACKS])
+    ratio: FloatProperty(name="Depth Ratio", default=0.2, min=options.low("ratio"), max=options.high("ratio"),
+                         options={"SKIP_SAVE"})
+    smoothing: FloatProperty(name="Smoothing", default=1.0, min=options.low("smoothing"),
+                             max=options.high("smoothing"), options={"SKIP_SAVE"})
+
+    @classmethod
+    def nothing_to_do(cls, context):
+        settings = context.scene.depthy
+        return generate.source_problem(context, settings) or generate.engine_problem(settings.engine)
 
     def _request(self, context):
         prefs.apply(context)
+        settings = context.scene.depthy
+        for name in REDO:   # unset operator values take the panel's, so the redo panel starts from them
+            if not self.properties.is_property_set(name):
+                setattr(self, name, getattr(settings, name))
         try:
-            return generate.request_from_settings(context, context.scene.depthy, self.filepath or None)
+            request = generate.request_from_settings(context, settings, self.filepath or None)
         except generate.UserError as exc:
             self.report({"ERROR"}, str(exc))
             return None
+        request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
+        request.ratio, request.smoothing = self.ratio, self.smoothing
+        return request
+
+    def draw(self, context):
+        if self.filepath:
+            self.layout.label(text=bpy.path.basename(self.filepath))
+        col = self.layout.column()
+        col.use_property_split = True
+        for name in REDO:
+            col.prop(self, name)
 
     def _build(self, context, job):
         obj = generate.finish(context, job.request, job.outcome)
@@ -150,14 +197,77 @@ class DEPTHY_OT_generate(GenerateMixin, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class DEPTHY_OT_generate(DrawingMixin, bpy.types.Operator):
+    """Turn the drawing into a relief mesh with live depth sliders"""
+    bl_idname = "depthy.generate"
+    bl_label = "Generate from Drawing"
+
+
+class DEPTHY_OT_generate_file(DrawingMixin, bpy.types.Operator):
+    """Turn the dropped drawing file into a relief mesh with live depth sliders"""
+    bl_idname = "depthy.generate_file"
+    bl_label = "Generate from Drawing File"
+
+    @classmethod
+    def nothing_to_do(cls, context):   # the file comes with the drop, not from the panel
+        return generate.engine_problem(context.scene.depthy.engine)
+
+
+class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
+    """Make the active relief again from its drawing with the panel's engine and mesh settings, in place"""
+    bl_idname = "depthy.regenerate"
+    bl_label = "Regenerate"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def nothing_to_do(cls, context):
+        obj = context.active_object
+        if obj is None or obj.type != "MESH" or not obj.depthy.is_result:
+            return "Select a Depthy relief"
+        if not (obj.depthy.source_image or obj.depthy.source_path):
+            return "This relief does not know its drawing (made by an older version): use Generate"
+        return generate.engine_problem(context.scene.depthy.engine)
+
+    def _request(self, context):
+        prefs.apply(context)
+        try:
+            request = generate.request_for_relief(context.active_object, context.scene.depthy)
+        except generate.UserError as exc:
+            self.report({"ERROR"}, str(exc))
+            return None
+        self._target = context.active_object.name
+        return request
+
+    def invoke(self, context, event):
+        return self.execute(context) if bpy.app.background else self._start_modal(context)
+
+    def _build(self, context, job):
+        obj = bpy.data.objects.get(getattr(self, "_target", ""))
+        if obj is None:
+            self.report({"ERROR"}, "The relief was deleted while it was being made again")
+            return {"CANCELLED"}
+        try:
+            generate.replace(context, obj, job.request, job.outcome)
+        except generate.UserError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Regenerated '{obj.name}' ({len(obj.data.vertices):,} vertices)"
+                    + (f" · {job.outcome.ran_on()}" if job.outcome.ran_on() else ""))
+        return {"FINISHED"}
+
+
 class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
-    """Find the views on a drawing sheet (image or DXF) and make one relief per view, laid out like the
-    sheet; optionally one solid from the front, side and top views"""
+    """Find the views on a drawing sheet (image or DXF) and make one relief per view, and a solid"""
     bl_idname = "depthy.generate_sheet"
     bl_label = "Generate from Sheet"
     bl_options = {"REGISTER", "UNDO"}
+    task = "sheet"
 
     filepath: StringProperty(name="Sheet", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
+
+    @classmethod
+    def nothing_to_do(cls, context):
+        return None if context.scene.depthy.sheet_path else "Choose a sheet file (image or DXF) first"
 
     def _request(self, context):
         from . import sheet_generate
@@ -167,7 +277,10 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
         if not path:
             self.report({"ERROR"}, "Choose a sheet file (image or DXF) first")
             return None
-        engine = s.engine if s.engine != "triposr" else "depthy"
+        engine = s.engine
+        if engine == "triposr":   # TripoSR makes whole objects, not the depth of a view
+            engine = "depthy"
+            self.report({"INFO"}, "Sheet views use Depthy: TripoSR makes whole objects, not views")
         return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
                                            refine_depth=s.solid_refine_depth,
                                            resolution=min(s.resolution, 512),
@@ -189,8 +302,7 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
 
 
 class DEPTHY_OT_solid_from_views(bpy.types.Operator):
-    """Carve one solid from the sheet's views tagged Front, Top and Side (or Section), replacing the
-    solid made from them before unless it was edited"""
+    """Carve one solid from the views tagged Front, Top and Side, replacing an unedited earlier one"""
     bl_idname = "depthy.solid_from_views"
     bl_label = "Solid from Views"
     bl_options = {"REGISTER", "UNDO"}
@@ -238,7 +350,7 @@ class DEPTHY_OT_apply(bpy.types.Operator):
 class DEPTHY_FH_drawing(bpy.types.FileHandler):
     bl_idname = "DEPTHY_FH_drawing"
     bl_label = "Depthy: Generate from Drawing"
-    bl_import_operator = "depthy.generate"
+    bl_import_operator = "depthy.generate_file"
     bl_file_extensions = IMAGE_EXTENSIONS
 
     @classmethod
@@ -260,7 +372,7 @@ def _redraw(context):
                 area.tag_redraw()
 
 
-CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply,
-           DEPTHY_FH_drawing)
+CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_generate_sheet,
+           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

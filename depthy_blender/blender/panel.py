@@ -1,7 +1,8 @@
-"""Sidebar (N) ▸ Depthy: generation settings and the live sliders of the active relief."""
+"""Sidebar (N) ▸ Depthy: the live sliders of the active relief first, then generation and sheets."""
 
 import bpy
 
+from ..models import backends
 from . import props
 
 
@@ -12,9 +13,22 @@ class SidebarPanel:
     bl_category = "Depthy"
 
 
+def draw_progress(layout, context, task: str) -> None:
+    """The running job's progress, in the panel of the task it belongs to."""
+    wm = context.window_manager
+    if not wm.depthy_running or wm.depthy_task != task:
+        return
+    if hasattr(layout, "progress"):
+        layout.progress(factor=wm.depthy_progress, type="BAR", text=wm.depthy_status)
+    else:
+        layout.label(text=f"{wm.depthy_status} ({wm.depthy_progress:.0%})")
+    layout.label(text="Esc cancels", icon="INFO")
+
+
 class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
     bl_label = "Generate"
     bl_idname = "DEPTHY_PT_generate"
+    bl_order = 1
 
     def draw(self, context):
         settings = context.scene.depthy
@@ -45,17 +59,12 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
         col.prop(settings, "triangles")
         if settings.source != "EMPTY":
             col.prop(settings, "size")
+        col.separator()
         col.prop(settings, "ratio")
         col.prop(settings, "smoothing")
 
     def draw_run(self, layout, context):
-        wm = context.window_manager
-        if wm.depthy_running:
-            if hasattr(layout, "progress"):
-                layout.progress(factor=wm.depthy_progress, type="BAR", text=wm.depthy_status)
-            else:
-                layout.label(text=f"{wm.depthy_status} ({wm.depthy_progress:.0%})")
-            layout.label(text="Esc cancels", icon="INFO")
+        draw_progress(layout, context, "drawing")
         layout.operator("depthy.generate", icon="MOD_DISPLACE")
 
 
@@ -63,14 +72,16 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
     bl_label = "Sheet"
     bl_idname = "DEPTHY_PT_sheet"
     bl_options = {"DEFAULT_CLOSED"}
+    bl_order = 2
 
     def draw(self, context):
         settings = context.scene.depthy
         col = self.layout.column()
-        col.prop(settings, "sheet_path", text="")
+        col.prop(settings, "sheet_path")
         col.prop(settings, "sheet_solid")
         col.prop(settings, "solid_resolution")
         col.prop(settings, "solid_refine_depth")
+        draw_progress(col, context, "sheet")
         col.operator("depthy.generate_sheet", icon="DOCUMENTS")
         obj = context.active_object
         if obj is not None and obj.depthy.sheet_role != "NONE":
@@ -83,6 +94,7 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
 class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
     bl_label = "Relief"
     bl_idname = "DEPTHY_PT_relief"
+    bl_order = 0   # first: when a relief is active, its live sliders are what the artist came for
 
     @classmethod
     def poll(cls, context):
@@ -100,10 +112,20 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col.prop(obj.depthy, "invert")
         if problem:
             self.layout.label(text=problem, icon="ERROR")
-        self.layout.label(text=obj.depthy.ran_on or f"Engine: {obj.depthy.engine}")
+        self.layout.label(text=obj.depthy.ran_on or f"Engine: {engine_label(obj.depthy.engine)}")
         if obj.depthy.why_cpu:
             self.layout.label(text=f"CPU: {obj.depthy.why_cpu}", icon="INFO")
-        self.layout.operator("depthy.apply", icon="CHECKMARK")
+        row = self.layout.row()
+        row.operator("depthy.regenerate", icon="FILE_REFRESH")
+        row.operator("depthy.apply", icon="CHECKMARK")
+
+
+def engine_label(name: str) -> str:
+    """The engine's name as the artist knows it ("Depthy", not "depthy")."""
+    try:
+        return backends.get(name).label
+    except backends.BackendError:
+        return name or "unknown"
 
 
 CLASSES = (DEPTHY_PT_generate, DEPTHY_PT_sheet, DEPTHY_PT_relief)

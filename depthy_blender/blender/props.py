@@ -12,14 +12,21 @@ from ..core import options, relief as relief_math
 from ..models import backends
 from . import mesh_io
 
-_ENGINE_ITEMS: list[tuple[str, str, str]] = []   # kept alive: Blender does not copy enum item strings
+_ENGINE_ITEMS: list[list[tuple[str, str, str]]] = []   # every list handed out stays alive: Blender keeps
+                                                       # pointers to enum item strings, never copies
 
 
 def engine_items():
-    if not _ENGINE_ITEMS:
-        ranked = sorted(backends.all_backends(), key=lambda b: -b.quality_rank)
-        _ENGINE_ITEMS.extend((b.name, b.label, b.description) for b in ranked)
-    return _ENGINE_ITEMS
+    """The engines, best first; one that cannot run here says so in its name and tooltip."""
+    ranked = sorted(backends.all_backends(), key=lambda b: -b.quality_rank)
+    items = []
+    for b in ranked:
+        why = b.available()
+        items.append((b.name, b.label if why is None else f"{b.label} (unavailable)",
+                      b.description if why is None else f"Cannot run: {why}"))
+    if not _ENGINE_ITEMS or _ENGINE_ITEMS[-1] != items:
+        _ENGINE_ITEMS.append(items)
+    return _ENGINE_ITEMS[-1]
 
 
 # ---- live sliders ------------------------------------------------------------------------------------
@@ -75,6 +82,10 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
     face_count: IntProperty(name="Faces at Generation", default=0)
     engine: StringProperty(name="Engine", description="Engine that made the depth")
     ran_on: StringProperty(name="Ran On", description="Where the engine ran, in what precision, and how long")
+    # Where the relief came from, for Regenerate
+    source_path: StringProperty(name="Source File", subtype="FILE_PATH")
+    source_image: StringProperty(name="Source Image")
+    size: FloatProperty(name="Size", description="Longer side the relief was built to", default=1.0)
     why_cpu: StringProperty(name="Why the CPU", description="Why the engine did not use a GPU")
     # Sheets: which view of the sheet this relief is (reassignable), and the solid built from them
     sheet_role: EnumProperty(name="View", description="Which view of the sheet this relief is; the solid is "
@@ -134,9 +145,11 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                                      "of each view's estimated surface (depth hull). Needs accurate depth: with "
                                      "today's engines it removes more than it should", default=False)
     # Starting slider values
-    ratio: FloatProperty(name="Depth Ratio", description="Starting depth ratio of new reliefs",
+    ratio: FloatProperty(name="Starting Depth Ratio", description="Depth ratio a new relief starts with "
+                         "(then change it live in the Relief panel)",
                          default=0.2, min=options.low("ratio"), max=options.high("ratio"), step=1, precision=3)
-    smoothing: FloatProperty(name="Smoothing", description="Starting smoothing of new reliefs, in grid cells",
+    smoothing: FloatProperty(name="Starting Smoothing", description="Smoothing a new relief starts with, in grid "
+                             "cells (then change it live in the Relief panel)",
                              default=1.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10, precision=2)
 
 
@@ -154,10 +167,11 @@ def register():
     wm.depthy_running = BoolProperty(default=False)
     wm.depthy_progress = FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR")
     wm.depthy_status = StringProperty(name="Status", default="")
+    wm.depthy_task = StringProperty(name="Task", default="")   # "drawing" or "sheet": which panel shows progress
 
 
 def unregister():
-    for attr in ("depthy_running", "depthy_progress", "depthy_status"):
+    for attr in ("depthy_running", "depthy_progress", "depthy_status", "depthy_task"):
         delattr(bpy.types.WindowManager, attr)
     del bpy.types.Scene.depthy
     del bpy.types.Object.depthy

@@ -8,11 +8,74 @@ from depthy_blender.blender import mesh_io, props
 from tests.blender.conftest import generate, image_empty, z_of
 
 
-def test_register_adds_operators_panels_and_drop_handler():
+def test_register_adds_operators_panels_and_drop_handler(drawing_path):
     assert hasattr(bpy.types, "DEPTHY_PT_generate") and hasattr(bpy.types, "DEPTHY_PT_relief")
-    assert bpy.ops.depthy.generate.poll() and hasattr(bpy.ops.depthy, "apply")
+    assert hasattr(bpy.ops.depthy, "apply") and hasattr(bpy.ops.depthy, "regenerate")
     handler = bpy.types.FileHandler.bl_rna_get_subclass_py("DEPTHY_FH_drawing")
     assert handler is not None and ".png" in handler.bl_file_extensions
+    # a drop brings its own file: its operator needs no source in the panel
+    assert handler.bl_import_operator == "depthy.generate_file" and bpy.ops.depthy.generate_file.poll()
+
+
+def test_generate_is_disabled_with_its_reason(drawing_path):
+    """Nothing to generate from: greyed out, and the reason is the poll message (the button's tooltip)."""
+    assert not bpy.ops.depthy.generate.poll()
+    with pytest.raises(RuntimeError, match="Select an image empty with a drawing"):
+        bpy.ops.depthy.generate()
+    image_empty(drawing_path)
+    assert bpy.ops.depthy.generate.poll()
+    s = bpy.context.scene.depthy
+    s.source = "FILE"
+    with pytest.raises(RuntimeError, match="Choose a drawing file first"):
+        bpy.ops.depthy.generate()
+    s.filepath, s.engine = str(drawing_path), "triposr"
+    with pytest.raises(RuntimeError, match="TripoSR cannot run: TripoSR weights not found"):
+        bpy.ops.depthy.generate()
+
+
+def test_engines_that_cannot_run_are_marked():
+    from depthy_blender.blender import props as p
+    items = {name: (label, tip) for name, label, tip in p.engine_items()}
+    assert items["triposr"][0] == "TripoSR (unavailable)" and items["triposr"][1].startswith("Cannot run: ")
+    assert items["inflate"][0] == "Inflate" and not items["inflate"][1].startswith("Cannot run")
+
+
+def test_tooltips_are_one_clean_line():
+    for name in dir(bpy.ops.depthy):
+        tip = getattr(bpy.ops.depthy, name).get_rna_type().description
+        assert tip and "\n" not in tip and "  " not in tip, (name, tip)
+
+
+def test_redo_panel_changes_the_relief(drawing_path):
+    """Adjust Last Operation (F9): the operator's own properties, starting from the panel's, re-run it."""
+    s = bpy.context.scene.depthy
+    s.source, s.filepath, s.resolution = "FILE", str(drawing_path), 64
+    assert bpy.ops.depthy.generate() == {"FINISHED"}
+    assert bpy.context.active_object.depthy.grid_cols == 64          # unset: the panel's values
+    rna = bpy.ops.depthy.generate.get_rna_type().properties
+    for name in ("engine", "resolution", "back", "ratio", "smoothing"):   # what F9 shows (not hidden)
+        assert name in rna and not rna[name].is_hidden, name
+    # F9 re-runs the operator with the values the artist set there
+    assert bpy.ops.depthy.generate(resolution=32, back="flat", ratio=0.5) == {"FINISHED"}
+    obj = bpy.context.active_object
+    assert obj.depthy.grid_cols == 32 and obj.depthy.ratio == pytest.approx(0.5)
+    assert np.isclose(z_of(obj).min(), 0.0)                          # the flat back
+    assert (s.resolution, s.back, s.ratio) == (64, "none", pytest.approx(0.2))   # the panel is untouched
+
+
+def test_regenerate_replaces_in_place_and_keeps_the_artists_setup(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), resolution=48)
+    obj.location = (3.0, 1.0, 2.0)
+    obj.modifiers.new("bevel", "BEVEL")
+    material = obj.active_material
+    count = len(bpy.data.objects)
+    bpy.context.scene.depthy.resolution = 96
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert len(bpy.data.objects) == count and bpy.context.active_object == obj
+    assert tuple(obj.location) == (3.0, 1.0, 2.0) and [m.name for m in obj.modifiers] == ["bevel"]
+    assert obj.active_material == material and obj.depthy.grid_cols == 96
+    assert props.slider_problem(obj) is None
+    bpy.ops.ed.undo_push(message="regenerated")
 
 
 def test_from_image_empty_takes_its_place_and_size(drawing_path):
@@ -73,7 +136,8 @@ def test_image_datablock_is_read_off_the_main_thread_when_it_shows_its_file(draw
 
 
 def test_filepath_argument_overrides_source(drawing_path):
-    assert bpy.ops.depthy.generate(filepath=str(drawing_path)) == {"FINISHED"}
+    """What a drop (or a script) calls: the file comes with the call, whatever the panel's source."""
+    assert bpy.ops.depthy.generate_file(filepath=str(drawing_path)) == {"FINISHED"}
     assert bpy.context.active_object.depthy.is_result
 
 
