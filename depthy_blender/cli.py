@@ -52,7 +52,7 @@ class CliError(DepthyError):
 def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
     for name in ("ratio", "smoothing", "size", "depthy_size", "foreground_ratio", "mc_resolution",
-                 "solid_resolution"):
+                 "solid_resolution", "background_tolerance"):
         if getattr(args, name, None) is not None:
             options.check(name, getattr(args, name))
     if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                       help=f"grid samples on the longer side ({MIN_RESOLUTION}–{MAX_RESOLUTION}, default 256)")
     mesh.add_argument("--back", choices=BACKS, default="none")
     mesh.add_argument("--triangles", action="store_true")
+    mesh.add_argument("--background", choices=("auto", "border"), default="auto",
+                      help="auto: the engine's figure; border: flood fill from the image border, for photos")
+    mesh.add_argument("--background-tolerance", type=float, default=0.03,
+                      help="largest colour step the border fill crosses (default 0.03)")
     mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.set_defaults(func=_cmd_mesh)
@@ -185,7 +189,8 @@ def _cmd_mesh(args) -> int:
         raise CliError(f"the mesh command needs Blender's Python module (pip install bpy): {exc}") from None
     engine = _backend(args.backend, args).name
     options = dict(engine=engine, ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
-                   back=args.back, triangles=args.triangles, size=args.size)
+                   back=args.back, triangles=args.triangles, size=args.size, background=args.background,
+                   background_tolerance=args.background_tolerance)
     source = Path(args.input)
     if source.is_dir():
         return _batch(headless, source, args, options)

@@ -29,6 +29,8 @@ class Request:
     resolution: int = 256
     back: str = "none"
     triangles: bool = False
+    background: str = "auto"            # "auto": the engine's figure; "border": flood fill from the border
+    background_tolerance: float = 0.03
     size: float = 1.0
     ratio: float = 0.2
     smoothing: float = 1.0
@@ -81,7 +83,8 @@ def request_for_relief(obj, settings) -> Request:
     mesh settings and the relief's own slider values (raises UserError)."""
     s = obj.depthy
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
-                  triangles=settings.triangles, size=s.size, ratio=s.ratio, smoothing=s.smoothing)
+                  triangles=settings.triangles, size=s.size, ratio=s.ratio, smoothing=s.smoothing,
+                  background=settings.background.lower(), background_tolerance=settings.background_tolerance)
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
         request = _from_image(image, None, common)
@@ -97,7 +100,8 @@ def request_from_settings(context, settings, filepath: str | None = None) -> Req
     """Read the panel settings and the chosen source into a Request (raises UserError)."""
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
                   triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
-                  smoothing=settings.smoothing)
+                  smoothing=settings.smoothing, background=settings.background.lower(),
+                  background_tolerance=settings.background_tolerance)
     source = "FILE" if filepath else settings.source
     if source == "FILE":
         path = bpy.path.abspath(filepath or settings.filepath)
@@ -137,7 +141,8 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
     messages = list(req.messages)
     rgba = req.rgba
     try:
-        options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution)
+        options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution,
+                          background_tolerance=req.background_tolerance)
         if rgba is None:
             progress(0.02, "Reading the image")
             loaded = images.load_image(req.path)
@@ -152,8 +157,14 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
         where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
         if not isinstance(depth, backends.DepthResult):   # a whole object, not a depth map
             return Outcome(None, messages, notes, solid=depth, **where)
+        mask = depth.mask
+        if req.background == "border":   # a photo: the artist's own background cut, not the engine's
+            progress(0.86, "Separating the background")
+            mask = images.flood_from_border(rgba, req.background_tolerance)
+            if not mask.any():
+                raise UserError("The border flood fill took the whole image: lower the background tolerance")
         progress(0.88, "Building the relief")
-        built = relief_math.build(depth.nearness, depth.mask, req.ratio, req.smoothing, req.resolution,
+        built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
                                   req.size, req.back, req.triangles)
     except UserError:
         raise

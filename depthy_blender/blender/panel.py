@@ -55,6 +55,9 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
                 col.prop(settings, "mc_resolution")
                 return
         col.prop(settings, "resolution")
+        col.prop(settings, "background")
+        if settings.background == "BORDER":
+            col.prop(settings, "background_tolerance")
         col.prop(settings, "back")
         col.prop(settings, "triangles")
         if settings.source != "EMPTY":

@@ -123,6 +123,15 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
         ("mirror", "Mirror", "Closed solid, mirrored relief on the back"),
     ), default="none")
     triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
+    background: EnumProperty(name="Background", description="What is cut away around the figure", items=(
+        ("AUTO", "Auto", "The engine's figure: right for drawings on paper and images with transparency"),
+        ("BORDER", "Flood from Border", "For photos: everything reachable from the image border through "
+                                        "smooth colour changes is background (a backdrop's gradient too)"),
+    ), default="AUTO")
+    background_tolerance: FloatProperty(name="Tolerance", description="Largest colour step between "
+                                        "neighbouring pixels the background fill crosses (higher: takes more)",
+                                        default=0.03, min=options.low("background_tolerance"),
+                                        max=options.high("background_tolerance"), step=1, precision=3)
     size: FloatProperty(name="Size", description="Longer side of the mesh when there is no image empty",
                         default=1.0, min=options.low("size"), max=options.high("size"), soft_max=100.0, unit="LENGTH")
     # TripoSR

@@ -253,6 +253,30 @@ def _paper_flood_fill(rgb: np.ndarray, tolerance: float) -> np.ndarray:
     return ~np.isin(labels, outside)
 
 
+def flood_from_border(rgba: np.ndarray, tolerance: float = 0.03, min_area: float = 1e-3) -> np.ndarray:
+    """The figure of a photo: everything a flood fill from the image border cannot reach.
+
+    The fill spreads between neighbouring pixels whose colours differ by at most `tolerance` (after a
+    light blur against noise), so it follows a backdrop's smooth gradient and stops at the object's edge.
+    Holes inside the figure (highlights, reflections) are filled; specks under `min_area` are dropped.
+    Transparent pixels are background whatever their colour."""
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
+    smooth = ndimage.gaussian_filter(rgb, sigma=(1.0, 1.0, 0))
+    step = np.zeros(rgb.shape[:2], np.float32)   # the largest colour change to a 4-neighbour
+    dy = np.abs(np.diff(smooth, axis=0)).max(-1)
+    dx = np.abs(np.diff(smooth, axis=1)).max(-1)
+    step[1:] = np.maximum(step[1:], dy)
+    step[:-1] = np.maximum(step[:-1], dy)
+    step[:, 1:] = np.maximum(step[:, 1:], dx)
+    step[:, :-1] = np.maximum(step[:, :-1], dx)
+    open_ground = (step <= tolerance) | (rgba[..., 3] < 0.5)
+    labels, _ = ndimage.label(open_ground)
+    outside = np.unique(_border(labels))
+    background = np.isin(labels, outside[outside > 0])
+    figure = ndimage.binary_fill_holes(~background)
+    return drop_specks(figure, min_area)
+
+
 def drop_specks(mask: np.ndarray, min_area: float) -> np.ndarray:
     labels, count = ndimage.label(mask)
     if count == 0:

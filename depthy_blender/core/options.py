@@ -18,6 +18,7 @@ RANGES = {
     "foreground_ratio": (0.5, 1.0, "TripoSR foreground ratio"),
     "mc_resolution": (32, 512, "TripoSR mesh resolution"),
     "solid_resolution": (16, 512, "solid resolution (voxels)"),
+    "background_tolerance": (0.005, 0.5, "background tolerance (colour step)"),
 }
 
 

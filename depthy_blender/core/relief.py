@@ -160,6 +160,7 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
     topo = _front_topology(mask_grid, triangles, outline=back != "none")
     if topo is None:
         raise ReliefError("The figure is too small or thin for this resolution: no faces to build")
+    front_faces = len(topo.faces)
     if back != "none":
         topo = _close(topo, triangles)
     img_h, img_w = nearness.shape
@@ -180,8 +181,25 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
     vert_uv = np.empty((len(cells), 2), np.float32)
     vert_uv[:, 0], vert_uv[:, 1] = u_of_col[cols], v_of_row[rows]
     uvs = vert_uv.view(np.int64)[topo.faces.ravel()].view(np.float32).reshape(-1, 2)   # one 8-byte gather
+    if back != "none":
+        wall_corners = slice(2 * front_faces * topo.faces.shape[1], None)
+        uvs[wall_corners] = _inside_uvs(mask_grid, cells[topo.faces.ravel()[wall_corners]], u_of_col, v_of_row)
     return Relief(verts, topo.faces, topo.edges, topo.corner_edges, uvs, cells, sides, raw,
                   shape, float(width), float(height))
+
+
+WALL_INSET = 3   # grid cells: how far inside the outline a side wall takes its colour from
+
+
+def _inside_uvs(mask_grid: np.ndarray, cells: np.ndarray, u_of_col, v_of_row) -> np.ndarray:
+    """UVs for side-wall corners: the nearest point WALL_INSET cells inside the figure, so a closed
+    relief's walls show the figure's own colour instead of the outline's ink stretched over them."""
+    inner = ndimage.binary_erosion(mask_grid, iterations=WALL_INSET)
+    if not inner.any():
+        inner = mask_grid
+    _, (rows, cols) = ndimage.distance_transform_edt(~inner, return_indices=True)
+    r, c = np.divmod(cells, mask_grid.shape[1])
+    return np.stack([u_of_col[cols[r, c]], v_of_row[rows[r, c]]], 1).astype(np.float32)
 
 
 @dataclass

@@ -173,3 +173,29 @@ def test_too_thin_figure_is_reported():
     mask[50, :] = True
     with pytest.raises(relief.ReliefError, match="no faces"):
         relief.build(np.ones((100, 100), np.float32), mask, resolution=100)
+
+
+@pytest.mark.parametrize("back", ["flat", "mirror"])
+def test_side_walls_show_the_figure_not_the_outline_ink(back):
+    """A closed relief of an outline drawing: the walls' texture comes from inside the figure (paper
+    white here), not from the black outline stretched over them."""
+    from tests.conftest import outline_drawing
+    rgba = np.asarray(outline_drawing().convert("RGBA"), np.float32) / 255
+    mask = np.zeros(rgba.shape[:2], bool)
+    mask[25:96, 30:131] = True                              # the rectangle with its outline (box 30,25–130,95)
+    nearness = mask.astype(np.float32)
+    built = relief.build(nearness, mask, 0.2, 0.0, 64, 1.0, back)
+    k = built.faces.shape[1]
+    sides = built.sides[built.faces]                        # front / back / wall by their corners' sides
+    walls = (sides > 0).any(1) & (sides <= 0).any(1)
+    wall_uvs = built.uvs.reshape(-1, k, 2)[walls].reshape(-1, 2)
+    h, w = rgba.shape[:2]
+    cols = np.clip((wall_uvs[:, 0] * w).astype(int), 0, w - 1)
+    rows = np.clip(((1 - wall_uvs[:, 1]) * h).astype(int), 0, h - 1)
+    assert walls.sum() > 100
+    assert rgba[rows, cols, 0].min() > 0.9                  # every wall corner samples paper, no ink
+    front = (sides > 0).all(1)
+    front_uvs = built.uvs.reshape(-1, k, 2)[front].reshape(-1, 2)
+    cols = np.clip((front_uvs[:, 0] * w).astype(int), 0, w - 1)
+    rows = np.clip(((1 - front_uvs[:, 1]) * h).astype(int), 0, h - 1)
+    assert rgba[rows, cols, 0].min() < 0.1                  # the front still shows the outline's ink
