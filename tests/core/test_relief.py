@@ -199,3 +199,41 @@ def test_side_walls_show_the_figure_not_the_outline_ink(back):
     cols = np.clip((front_uvs[:, 0] * w).astype(int), 0, w - 1)
     rows = np.clip(((1 - front_uvs[:, 1]) * h).astype(int), 0, h - 1)
     assert rgba[rows, cols, 0].min() < 0.1                  # the front still shows the outline's ink
+
+
+def _outline_vertices(r):
+    from scipy import ndimage
+    grid = np.zeros(r.grid_shape, bool)
+    grid.ravel()[r.cells] = True
+    return (grid & ~ndimage.binary_erosion(grid)).ravel()[r.cells]
+
+
+def test_outline_follows_a_circle_not_a_staircase():
+    """Oracle: the analytic circle the mask was drawn from. On a 40-sample grid (5 px cells) the outline
+    vertices lie within 0.3 cell of it; cell centres alone sit up to 0.85 cell inside, in steps."""
+    size, centre, radius = 200, 100.0, 70.3
+    yy, xx = np.mgrid[:size, :size]
+    mask = (yy + 0.5 - centre) ** 2 + (xx + 0.5 - centre) ** 2 < radius ** 2
+    r = relief.build(mask.astype(np.float32), mask, 0.2, 0.0, 40, 1.0)
+    px = (r.verts[:, 0] / r.width + 0.5) * size
+    py = (0.5 - r.verts[:, 1] / r.height) * size
+    off = np.hypot(px - centre, py - centre)[_outline_vertices(r)] - radius
+    assert abs(off.mean()) < 1.0 and off.std() < 0.8 and np.abs(off).max() < 1.5
+    inner = ~_outline_vertices(r)                          # the inside stays on the grid
+    cols = r.cells[inner] % r.grid_shape[1]
+    assert np.allclose(r.verts[inner, 0], ((cols + 0.5) / r.grid_shape[1] - 0.5) * r.width, atol=1e-6)
+
+
+def test_a_wild_outline_value_makes_no_spike():
+    """A ramp (nearness = x) whose outline holds a few values 100 times too large: at smoothing 0 the
+    heights must still follow the ramp (oracle: the ramp itself), not collapse under the outliers."""
+    h, w = 60, 80
+    yy, xx = np.mgrid[:h, :w]
+    mask = (yy > 10) & (yy < 50) & (xx > 10) & (xx < 70)
+    nearness = np.where(mask, xx.astype(np.float32), 0)
+    nearness[11, 20:24] = 6000.0                           # on the top outline
+    r = relief.build(nearness, mask, 0.2, 0.0, 80, 1.0)    # grid = image: no resampling
+    cols = r.cells % w
+    z = r.verts[:, 2] / (0.2 * r.width)
+    expected = (cols - 11) / (69 - 11)                    # the ramp, normalised over the figure
+    assert np.abs(z - expected).max() < 0.03
