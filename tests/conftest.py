@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
-TIERS = {"core": "core", "models": "engines", "blender": "blender", "install": "install", "training": "training"}
+TIERS = {"core": "core", "models": "engines", "blender": "blender", "install": "install", "training": "training",
+         "fuzz": "fuzz"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -79,18 +79,28 @@ def polylines(path) -> tuple[list[np.ndarray], float]:
     import ezdxf
     try:
         doc = ezdxf.readfile(str(path))
-    except (OSError, ezdxf.DXFError, ValueError, TypeError, UnicodeError) as exc:
-        raise DxfError(f"Cannot read {path}: {exc}") from None
-    scale = MM_PER_UNIT.get(doc.header.get("$INSUNITS", 0), 1.0)
+        scale = MM_PER_UNIT.get(doc.header.get("$INSUNITS", 0), 1.0)
+    except Exception as exc:   # a damaged file can fail anywhere in the parser: it is unreadable, not a bug
+        raise DxfError(f"Cannot read {path}: not an intact DXF file ({_first_line(exc)})") from None
     lines, points_left = [], MAX_POINTS
-    for e in _entities(doc.modelspace()):
-        pts = _flattened(e, scale, points_left)
-        if pts is not None and len(pts) >= 2:
-            lines.append(pts * scale)
-            points_left -= len(pts)
+    try:
+        for e in _entities(doc.modelspace()):
+            pts = _flattened(e, scale, points_left)
+            if pts is not None and len(pts) >= 2:
+                lines.append(pts * scale)
+                points_left -= len(pts)
+    except DxfError:
+        raise
+    except Exception as exc:
+        raise DxfError(f"Cannot read {path}: damaged entities ({_first_line(exc)})") from None
     if not lines:
         raise DxfError(f"{path} has no drawing geometry (only annotation, or nothing)")
     return lines, scale
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
 def render(path, dpi: float = 150.0, margin: float = 0.1, max_side: int = 8192) -> np.ndarray:

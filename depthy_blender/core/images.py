@@ -69,8 +69,9 @@ def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage
                 messages.append(note)
     except ImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"Cannot read {name}: not a supported or intact image ({exc})") from None
+    except (UnidentifiedImageError, Exception) as exc:   # a damaged file fails anywhere in a decoder
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ImageError(f"Cannot read {name}: not a supported or intact image ({detail})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous_limit
     check_size(rgba, name)
