@@ -134,48 +134,77 @@ def resample(nearness: np.ndarray, mask: np.ndarray, shape) -> tuple[np.ndarray,
     return raw, mask_small
 
 
-def _outline_cells(mask_grid: np.ndarray) -> np.ndarray:
-    return mask_grid & ~ndimage.binary_erosion(mask_grid, border_value=0)
+def outline_cells(mask_grid: np.ndarray) -> np.ndarray:
+    """Figure samples with a 4-neighbour off the figure (or off the grid)."""
+    inner = np.zeros_like(mask_grid)
+    m = mask_grid
+    inner[1:-1, 1:-1] = m[1:-1, 1:-1] & m[:-2, 1:-1] & m[2:, 1:-1] & m[1:-1, :-2] & m[1:-1, 2:]
+    return m & ~inner
 
 
-def settle_outline(raw_grid: np.ndarray, mask_grid: np.ndarray) -> np.ndarray:
+def _around(grid: np.ndarray, rows: np.ndarray, cols: np.ndarray, radius: int, fill) -> np.ndarray:
+    """(window², n): the (2·radius + 1)² neighbourhood of each listed sample, `fill` beyond the grid.
+    Gathering only where needed keeps outline work proportional to the outline, not the grid."""
+    offsets = np.arange(-radius, radius + 1)
+    dr, dc = (d.ravel() for d in np.meshgrid(offsets, offsets, indexing="ij"))
+    r, c = rows[None, :] + dr[:, None], cols[None, :] + dc[:, None]
+    inside = (r >= 0) & (r < grid.shape[0]) & (c >= 0) & (c < grid.shape[1])
+    values = grid[np.clip(r, 0, grid.shape[0] - 1), np.clip(c, 0, grid.shape[1] - 1)]
+    return np.where(inside, values, fill)
+
+
+def settle_outline(raw_grid: np.ndarray, mask_grid: np.ndarray, edge: np.ndarray | None = None,
+                   where: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """An outline sample outside what its neighbours inside the figure (5 × 5) allow — their range, widened
     by as much again, so a slope may go on to the edge and a dome's rim stays low — takes their median.
     An engine's answer is least sure at the figure's edge, and at smoothing 0 one wild outline value
     shows as a spike (and, as the extreme, squeezes every other height)."""
-    edge = _outline_cells(mask_grid)
-    inner = mask_grid & ~edge
-    if not edge.any() or not inner.any():
+    edge = outline_cells(mask_grid) if edge is None else edge
+    rows, cols = np.nonzero(edge) if where is None else where
+    if rows.size == 0:
         return raw_grid
-    padded = np.pad(np.where(inner, raw_grid, np.nan), 2, constant_values=np.nan)
-    h, w = raw_grid.shape
-    around = np.stack([padded[2 + dr:2 + dr + h, 2 + dc:2 + dc + w] for dr in range(-2, 3) for dc in range(-2, 3)])
-    has_inner = np.isfinite(around).any(axis=0) & edge
-    near = around[:, has_inner]
+    inside = _around(mask_grid & ~edge, rows, cols, 2, False)
+    near = np.where(inside, _around(raw_grid, rows, cols, 2, 0.0), np.nan)
+    has_inner = inside.any(axis=0)
+    if not has_inner.any():
+        return raw_grid
+    rows, cols, near = rows[has_inner], cols[has_inner], near[:, has_inner]
     lo, hi = np.nanmin(near, axis=0), np.nanmax(near, axis=0)
     allowance = hi - lo
-    value = raw_grid[has_inner]
+    value = raw_grid[rows, cols]
     wild = (value < lo - allowance) | (value > hi + allowance)
+    if not wild.any():
+        return raw_grid
     settled = raw_grid.copy()
-    settled[has_inner] = np.where(wild, np.nanmedian(near, axis=0), value)
+    settled[rows[wild], cols[wild]] = np.nanmedian(near[:, wild], axis=0)
     return settled
 
 
 OUTLINE_SHIFT = 0.5   # grid cells: the most an outline vertex moves toward the smooth outline
+_KERNEL = np.exp(-0.5 * (np.arange(-3, 4) / 0.8) ** 2)
+_KERNEL /= _KERNEL.sum()                  # a 7-tap Gaussian, sigma 0.8 cells
 
 
-def outline_shift(mask_grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) in grid cells by which each outline sample moves onto the smooth outline: the 0.5
-    level of the blurred mask, one Newton step along its gradient, at most OUTLINE_SHIFT. A staircase of
-    cell centres becomes a straight or round edge instead of a sawtooth; inner samples stay on the grid."""
-    soft = ndimage.gaussian_filter(mask_grid.astype(np.float64), 0.8)
-    g_rows, g_cols = np.gradient(soft)
-    edge = _outline_cells(mask_grid)
+def outline_shift(mask_grid: np.ndarray, edge: np.ndarray,
+                  where: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(row shift, column shift) in grid cells for the `edge` samples, in row-major order: each moves onto
+    the smooth outline, the 0.5 level of the blurred mask, by one Newton step along its gradient, at most
+    OUTLINE_SHIFT. A staircase of cell centres becomes a straight or round edge instead of a sawtooth;
+    inner samples stay on the grid."""
+    rows, cols = np.nonzero(edge) if where is None else where
+    if rows.size == 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
+    window = _around(mask_grid, rows, cols, 4, False).reshape(9, 9, -1).astype(np.float64)
+    # the blurred mask at the 3 × 3 samples around each outline sample, as two 7-tap passes
+    across = np.stack([np.tensordot(_KERNEL, window[:, j:j + 7], axes=([0], [1])) for j in range(3)], 1)
+    soft = np.stack([np.tensordot(_KERNEL, across[i:i + 7], axes=([0], [0])) for i in range(3)], 0)
+    f = soft[1, 1]
+    g_rows = (soft[2, 1] - soft[0, 1]) / 2
+    g_cols = (soft[1, 2] - soft[1, 0]) / 2
     norm2 = g_rows ** 2 + g_cols ** 2
-    step = np.where(edge & (norm2 > 1e-6), (0.5 - soft) / np.maximum(norm2, 1e-6), 0.0)
-    limit = OUTLINE_SHIFT
-    return (np.clip(step * g_rows, -limit, limit).astype(np.float32),
-            np.clip(step * g_cols, -limit, limit).astype(np.float32))
+    step = np.where(norm2 > 1e-6, (0.5 - f) / np.maximum(norm2, 1e-6), 0.0)
+    return (np.clip(step * g_rows, -OUTLINE_SHIFT, OUTLINE_SHIFT).astype(np.float32),
+            np.clip(step * g_cols, -OUTLINE_SHIFT, OUTLINE_SHIFT).astype(np.float32))
 
 
 def _zoom_to(a: np.ndarray, shape) -> np.ndarray:
@@ -201,7 +230,9 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
         raise ReliefError("Nearness and mask must have the same shape")
     shape = grid_shape_for(nearness.shape, resolution)
     raw_grid, mask_grid = resample(np.nan_to_num(nearness.astype(np.float32)), mask, shape)
-    raw_grid = settle_outline(raw_grid, mask_grid)
+    edge = outline_cells(mask_grid)
+    where = np.nonzero(edge)
+    raw_grid = settle_outline(raw_grid, mask_grid, edge, where)
     topo = _front_topology(mask_grid, triangles, outline=back != "none")
     if topo is None:
         raise ReliefError("The figure is too small or thin for this resolution: no faces to build")
@@ -220,14 +251,21 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
     sides[n_front:] = -1.0 if back == "mirror" else 0.0
     raw = raw_grid.ravel()[cells]
     verts = np.empty((len(cells), 3), np.float32)
-    shift_rows, shift_cols = (s.ravel()[cells] for s in outline_shift(mask_grid))
-    u = u_of_col[cols] + shift_cols / shape[1]
-    v = v_of_row[rows] - shift_rows / shape[0]
-    verts[:, 0] = (u - 0.5) * width
-    verts[:, 1] = (v - 0.5) * height
+    verts[:, 0] = ((u_of_col - 0.5) * width)[cols]
+    verts[:, 1] = ((v_of_row - 0.5) * height)[rows]
     verts[:, 2] = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert)
     vert_uv = np.empty((len(cells), 2), np.float32)
-    vert_uv[:, 0], vert_uv[:, 1] = u, v
+    vert_uv[:, 0], vert_uv[:, 1] = u_of_col[cols], v_of_row[rows]
+    # outline vertices move onto the smooth outline; the k-th outline sample in row-major order is the
+    # k-th True of `edge`
+    shift_rows, shift_cols = outline_shift(mask_grid, edge, where)
+    moved = np.flatnonzero(edge.ravel()[cells])
+    rank = np.searchsorted(where[0] * shape[1] + where[1], cells[moved])
+    du, dv = shift_cols[rank] / shape[1], -shift_rows[rank] / shape[0]
+    verts[moved, 0] += du * width
+    verts[moved, 1] += dv * height
+    vert_uv[moved, 0] += du
+    vert_uv[moved, 1] += dv
     uvs = vert_uv.view(np.int64)[topo.faces.ravel()].view(np.float32).reshape(-1, 2)   # one 8-byte gather
     if back != "none":
         wall_corners = slice(2 * front_faces * topo.faces.shape[1], None)

@@ -72,17 +72,22 @@ def test_single_file_failures_are_one_line(tmp_path, drawing_path):
 
 
 def test_output_folder_that_cannot_be_written_is_one_line(tmp_path, drawing_path):
-    import os
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as a user who can write anywhere")
-        result = _run(drawing_path, "-o", locked / "x.glb", "--backend", "inflate", "--resolution", "32")
-        assert result.returncode == 2 and "Traceback" not in result.stderr
-    finally:
-        locked.chmod(0o700)
+    """An output "folder" that is a file cannot be written, even by root (a read-only folder can)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    result = _run(drawing_path, "-o", blocker / "x.glb", "--backend", "inflate", "--resolution", "32")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.mark.parametrize("views", [None, "{not json", '{"views": 3}', '{"other": []}'])
+def test_sheet_views_file_missing_or_bad_is_one_line(tmp_path, drawing_path, views):
+    path = tmp_path / "views.json"
+    if views is not None:
+        path.write_text(views)
+    result = _sheet(drawing_path, "-o", tmp_path / "s.blend", "--views", path, "--backend", "inflate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: --views")
 
 
 def test_an_input_is_never_an_output(tmp_path, drawing_path):
