@@ -8,7 +8,9 @@ LATEST_VENV := .venv-latest
 PACKAGE ?= linux-x64
 ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
-.PHONY: setup demo test bench zip packages test-lts test-latest clean
+TIERS := core engines blender install fuzz training
+
+.PHONY: setup demo test bench zip packages test-lts test-latest clean $(addprefix test-,$(TIERS))
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+# one tier: make test-core, test-engines, test-blender, test-install, test-fuzz, test-training
+$(addprefix test-,$(TIERS)): test-%: setup
+	$(PY) -m pytest -q tests -m $*
 
 bench: setup
 	$(PY) benchmarks/mesh_build.py

@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.core import images  # noqa: E402
-from depthy_blender.models import backends, depthy_engine, depthy_onnx, weights  # noqa: E402
+from depthy_blender.models import depthy_engine, depthy_onnx, engines, weights  # noqa: E402
 from depthy_blender.models.placement import Placement  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gear.png"
@@ -70,7 +70,7 @@ def main():
     print(f"{'where':>22} {'size':>6} {'1 pass':>8} {'engine':>8} {'inflate':>9} {'engine/inflate':>15} "
           f"{'vs 1 s budget':>14}")
     drawing = images.load_image(EXAMPLE).rgba
-    inflate, depthy = backends.get("inflate"), backends.get("depthy")
+    inflate, depthy = engines.get("inflate"), engines.get("depthy")
     for where, label in placements(onnx_ready):
         depthy_engine.settings.update(device=where.device.upper(), runtime=where.runtime)
         net = depthy_engine.network(where)

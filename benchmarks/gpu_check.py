@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from depthy_blender.models import backends, depthy_engine, placement  # noqa: E402
+from depthy_blender.models import depthy_engine, engines, placement  # noqa: E402
 from triposr_speed import FULL_CONFIG, object_density  # noqa: E402
 
 EXAMPLES = ("bracket", "gear", "bottle")
@@ -93,7 +93,7 @@ def depthy_out_of_memory(device):
     torch.cuda.set_per_process_memory_fraction(cap)
     try:
         rgba = np.concatenate([example("gear"), np.ones((560, 560, 1), np.float32)], -1)
-        result = backends.get("depthy").predict(rgba)
+        result = engines.get("depthy").predict(rgba)
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
         depthy_engine.settings.update(device="AUTO", size=depthy_engine.DEFAULT_SIZE)

@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.core import sheets, visual_hull  # noqa: E402
-from depthy_blender.models import backends  # noqa: E402
+from depthy_blender.models import engines as registry  # noqa: E402
 from training.synth import render  # noqa: E402
 from training.synth import sheets as synthetic_sheets  # noqa: E402
 
@@ -74,7 +74,7 @@ def main():
     parser.add_argument("--tolerance", type=float, default=2.0, help="voxels kept in front of a surface")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    engines = {name: backends.get(name) for name in args.engines}
+    engines = {name: registry.get(name) for name in args.engines}
     methods = ["exact", *engines]
     scores = {"hull": []} | {name: [] for name in methods}
     carved = {name: [] for name in methods}

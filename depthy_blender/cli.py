@@ -14,7 +14,7 @@ import numpy as np
 from .errors import DepthyError
 from .core import images, options
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
-from .models import backends
+from .models import engine, engines
 
 MESH_FORMATS = (".glb", ".obj", ".blend")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
@@ -146,7 +146,7 @@ def _engine_args(p):
     p.add_argument("--mc-resolution", type=int, default=256, help="TripoSR marching cubes grid, 32–512 (default 256)")
 
 
-def _backend(name: str, args=None) -> backends.Backend:
+def _backend(name: str, args=None) -> engine.Engine:
     if args is not None:
         from .models import depthy_engine, triposr_engine
         depthy_engine.settings.update(device=args.device, size=args.depthy_size)
@@ -154,7 +154,7 @@ def _backend(name: str, args=None) -> backends.Backend:
                                        output=args.triposr_output.upper(), ratio=args.foreground_ratio,
                                        resolution=args.mc_resolution,
                                        relief_size=max(64, min(512, getattr(args, "resolution", 256))))
-    return backends.best_available() if name == "auto" else backends.get(name)
+    return engines.best_available() if name == "auto" else engines.get(name)
 
 
 def _progress(fraction, stage):

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from depthy_blender.core import images, metrics
-from depthy_blender.models import backends, depthy_engine
+from depthy_blender.models import depthy_engine, engine, engines
 from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
 
@@ -150,9 +150,9 @@ def predict_all(method, data, model=None, size=None):
             out.append((mask.astype(np.float32), mask))
             continue
         try:
-            r = backends.get(method).predict(rgba)
+            r = engines.get(method).predict(rgba)
             out.append((r.nearness, r.mask))
-        except backends.BackendError:
+        except engine.EngineError:
             out.append((np.zeros(image.shape[:2], np.float32), np.zeros(image.shape[:2], bool)))
     return out
 

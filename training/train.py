@@ -155,7 +155,7 @@ def shard_drawings(folders) -> dict:
 def freeze_stem(model) -> None:
     """Fix the encoder's stem and first stage (their weights, and through train_mode their batch-norm
     statistics). They run at the two largest resolutions, so leaving them out of the backward pass saves
-    a fifth to a quarter of a 256² step on this CPU (benchmarks/train_step_speed.py); on a trained model they are
+    a fifth to a quarter of a 256² step on this CPU (training/train_step_speed.py); on a trained model they are
     edge and line detectors that no longer need to move. Their parameters keep no gradient, which the
     optimiser skips."""
     for name in STEM:
@@ -173,7 +173,7 @@ def train_mode(model) -> None:
 
 def channels_last(model):
     """The network with its weights stored channels-last, the layout oneDNN's CPU convolutions run fastest
-    on (the same numbers, in another memory order; benchmarks/train_step_speed.py). Depth-wise
+    on (the same numbers, in another memory order; training/train_step_speed.py). Depth-wise
     convolutions (the EESP skip branches) stay in the plain layout and get plain inputs: on this PyTorch
     (2.13, CPU) the bfloat16 backward of a dilated depth-wise convolution on channels-last tensors
     crashes or returns NaN (tests/models/test_train_precision.py)."""

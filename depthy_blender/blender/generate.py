@@ -14,7 +14,7 @@ from mathutils import Euler, Matrix, Vector
 
 from ..errors import DepthyError
 from ..core import images, options, relief as relief_math
-from ..models import backends
+from ..models import engine, engines
 from . import image_io, mesh_io
 
 
@@ -72,10 +72,10 @@ def source_problem(context, settings) -> str | None:
 def engine_problem(name: str) -> str | None:
     """Why the engine cannot run here, or None."""
     try:
-        why = backends.get(name).available()
-    except backends.BackendError as exc:
+        why = engines.get(name).available()
+    except engine.EngineError as exc:
         return str(exc)
-    return f"{backends.get(name).label} cannot run: {why}" if why else None
+    return f"{engines.get(name).label} cannot run: {why}" if why else None
 
 
 def request_for_relief(obj, settings) -> Request:
@@ -136,7 +136,7 @@ def _from_image(image, empty, common) -> Request:
     return Request(rgba=rgba, messages=messages, **where, **common)
 
 
-def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) -> Outcome:
+def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> Outcome:
     """Depth and relief arrays. Touches no bpy data, so it may run in a worker thread."""
     messages = list(req.messages)
     rgba = req.rgba
@@ -149,13 +149,13 @@ def compute(req: Request, progress: backends.Progress, cancel: backends.Cancel) 
             rgba, messages = loaded.rgba, messages + loaded.messages
         # engines never need more pixels than a few per grid sample
         rgba, _ = images.downscale(rgba, max(1024, 2 * req.resolution))
-        backends.check_cancel(cancel)
-        backend = backends.get(req.engine)
+        engine.check_cancel(cancel)
+        backend = engines.get(req.engine)
         depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
-        backends.check_cancel(cancel)
+        engine.check_cancel(cancel)
         notes = [depth.meta["note"]] if "note" in depth.meta else []
         where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
-        if not isinstance(depth, backends.DepthResult):   # a whole object, not a depth map
+        if not isinstance(depth, engine.DepthResult):   # a whole object, not a depth map
             return Outcome(None, messages, notes, solid=depth, **where)
         mask = depth.mask
         if req.background == "border":   # a photo: the artist's own background cut, not the engine's

@@ -9,7 +9,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..core import options, relief as relief_math
 from ..errors import DepthyError
-from ..models import backends
+from ..models import engine
 from . import generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
@@ -40,7 +40,7 @@ class Job:
     def _run(self):
         try:
             self.outcome = self.compute(self.request, self._report, self._cancel.is_set)
-        except backends.Cancelled:
+        except engine.Cancelled:
             self.cancelled = True
         except DepthyError as exc:
             self.error = str(exc)

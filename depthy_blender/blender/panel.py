@@ -2,7 +2,7 @@
 
 import bpy
 
-from ..models import backends
+from ..models import engine, engines
 from . import props
 
 
@@ -126,8 +126,8 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
 def engine_label(name: str) -> str:
     """The engine's name as the artist knows it ("Depthy", not "depthy")."""
     try:
-        return backends.get(name).label
-    except backends.BackendError:
+        return engines.get(name).label
+    except engine.EngineError:
         return name or "unknown"
 
 

@@ -9,7 +9,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
                        StringProperty)
 
 from ..core import options, relief as relief_math
-from ..models import backends
+from ..models import engines
 from . import mesh_io
 
 _ENGINE_ITEMS: list[list[tuple[str, str, str]]] = []   # every list handed out stays alive: Blender keeps
@@ -18,7 +18,7 @@ _ENGINE_ITEMS: list[list[tuple[str, str, str]]] = []   # every list handed out s
 
 def engine_items():
     """The engines, best first; one that cannot run here says so in its name and tooltip."""
-    ranked = sorted(backends.all_backends(), key=lambda b: -b.quality_rank)
+    ranked = sorted(engines.all_engines(), key=lambda b: -b.quality_rank)
     items = []
     for b in ranked:
         why = b.available()

@@ -16,7 +16,7 @@ import numpy as np
 from mathutils import Euler
 
 from ..core import dxf, images, relief as relief_math, sheets, visual_hull
-from ..models import backends
+from ..models import engine, engines
 from . import generate, image_io, mesh_io
 
 ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
@@ -74,10 +74,10 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     ortho = [v for v in views if v["role"] in ORTHOGRAPHIC]
     if not ortho:
         raise generate.UserError("No orthographic views found on this sheet")
-    backend = backends.get(req.engine)
+    backend = engines.get(req.engine)
     reliefs = []
     for i, view in enumerate(ortho):
-        backends.check_cancel(cancel)
+        engine.check_cancel(cancel)
         progress(0.15 + 0.7 * i / len(ortho), f"Depth of the {view['role']} view")
         x0, y0, x1, y1 = view["box"]
         crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
@@ -87,7 +87,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
                                       size=req.size * max(x1 - x0, y1 - y0) / rgba.shape[1])
-        except (backends.BackendError, relief_math.ReliefError) as exc:
+        except (engine.EngineError, relief_math.ReliefError) as exc:
             messages.append(f"{view['role']} view skipped: {exc}")
             continue
         view.setdefault("mask", mask)

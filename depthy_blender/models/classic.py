@@ -8,7 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..core import images
-from . import backends
+from . import engine
 
 
 def inflate(mask: np.ndarray) -> np.ndarray:
@@ -36,27 +36,26 @@ def _figure(rgba, progress):
     progress(0.1, "Finding the figure")
     mask = images.figure_mask(rgba)
     if not mask.any():
-        raise backends.BackendError("No figure found: the image looks like blank paper")
+        raise engine.EngineError("No figure found: the image looks like blank paper")
     return mask
 
 
 def _predict_inflate(rgba, progress, cancel, **_):
     mask = _figure(rgba, progress)
-    backends.check_cancel(cancel)
+    engine.check_cancel(cancel)
     progress(0.5, "Inflating the silhouette")
-    return backends.DepthResult(inflate(mask), mask, {"engine": "inflate"})
+    return engine.DepthResult(inflate(mask), mask, {"engine": "inflate"})
 
 
 def _predict_luminance(rgba, progress, cancel, invert_luminance: bool = False, **_):
     mask = _figure(rgba, progress)
-    backends.check_cancel(cancel)
+    engine.check_cancel(cancel)
     progress(0.5, "Reading luminance")
-    return backends.DepthResult(luminance_nearness(rgba, invert_luminance), mask, {"engine": "luminance"})
+    return engine.DepthResult(luminance_nearness(rgba, invert_luminance), mask, {"engine": "luminance"})
 
 
-def register_all() -> None:
-    backends.register(backends.Backend(
-        "inflate", "Inflate", "Round relief from the silhouette (no weights)", _predict_inflate,
-        quality_rank=10))
-    backends.register(backends.Backend(
-        "luminance", "Luminance", "Darker = nearer (no weights)", _predict_luminance, quality_rank=5))
+ENGINES = (
+    engine.Engine("inflate", "Inflate", "Round relief from the silhouette (no weights)", _predict_inflate,
+                  quality_rank=10),
+    engine.Engine("luminance", "Luminance", "Darker = nearer (no weights)", _predict_luminance, quality_rank=5),
+)

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..core import images
-from . import backends, placement as placements, weights
+from . import engine, placement as placements, weights
 
 DEFAULT_SIZE = 256   # the largest size seen in training; much larger drawings look unlike the training data
 _MODELS: dict[tuple[str, bool], object] = {}
@@ -55,7 +55,7 @@ def runtime() -> str:
     if wanted in ("auto", "onnx") and depthy_onnx.available() is None:
         return "onnx"
     why = depthy_onnx.available() if wanted == "onnx" else torch_ready()
-    raise backends.BackendError(f"Depthy cannot run: {why}")
+    raise engine.EngineError(f"Depthy cannot run: {why}")
 
 
 def available() -> str | None:
@@ -207,8 +207,8 @@ def predict(rgba, progress, cancel, **_):
             where = where.on_cpu(f"fell back to CPU: {exc}")
             network(where)
     except (RuntimeError, ValueError) as exc:   # no such device, or missing/modified weights
-        raise backends.BackendError(str(exc)) from None
-    backends.check_cancel(cancel)
+        raise engine.EngineError(str(exc)) from None
+    engine.check_cancel(cancel)
     progress(0.3, f"Estimating depth ({placements.DEVICE_NAMES[where.device]})")
     rgb = paper_composite(rgba)
     started = time.perf_counter()
@@ -222,7 +222,7 @@ def predict(rgba, progress, cancel, **_):
         started = time.perf_counter()
         nearness, prob = run_network(rgb, where, settings["size"])
     seconds = time.perf_counter() - started
-    backends.check_cancel(cancel)
+    engine.check_cancel(cancel)
     progress(0.9, "Finishing")
     if images.has_alpha_mask(rgba):
         mask = rgba[..., 3] > 0.5
@@ -230,17 +230,15 @@ def predict(rgba, progress, cancel, **_):
         mask = images.trim_to_drawing(prob > 0.5, rgba)
     mask = images.drop_specks(mask, 1e-3)
     if not mask.any():
-        raise backends.BackendError("No figure found: Depthy sees only paper in this image")
+        raise engine.EngineError("No figure found: Depthy sees only paper in this image")
     meta = {"engine": "depthy", "device": where.device, "runtime": where.runtime,
             "where": f"Depthy · {where.label()} · {seconds:.2f} s"}
     if where.why_cpu:
         meta["why_cpu"] = where.why_cpu
     if where.why_cpu and where.why_cpu.startswith("fell back"):
         meta["note"] = f"Depthy {where.why_cpu}"
-    return backends.DepthResult(nearness.astype(np.float32), mask, meta)
+    return engine.DepthResult(nearness.astype(np.float32), mask, meta)
 
 
-def register() -> None:
-    backends.register(backends.Backend(
-        "depthy", "Depthy", "Learned depth for drawings (shipped weights, runs offline)", predict,
-        available_fn=available, quality_rank=100))
+ENGINE = engine.Engine("depthy", "Depthy", "Learned depth for drawings (shipped weights, runs offline)", predict,
+                       available_fn=available, quality_rank=100)

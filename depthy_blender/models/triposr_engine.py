@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backends, device as devices
+from . import device as devices, engine
 
 HF_REPO = "stabilityai/TripoSR"
 settings = {"folder": "", "device": "AUTO", "output": "FULL", "ratio": 0.85, "resolution": 256,
@@ -94,15 +94,15 @@ def _run(rgba, progress, cancel, device, chunk=None):
     try:
         model = get_model(folder, device)
     except TripoSRError as exc:
-        raise backends.BackendError(str(exc)) from None
-    backends.check_cancel(cancel)
+        raise engine.EngineError(str(exc)) from None
+    engine.check_cancel(cancel)
     image, framing = preprocess.prepare(rgba, settings["ratio"], model.cond_image_size)
 
     def blocks(fraction):
-        backends.check_cancel(cancel)
+        engine.check_cancel(cancel)
         progress(0.1 + 0.3 * fraction, "Encoding the image")
     codes = model.encode(image, blocks)[0]
-    check = lambda: backends.check_cancel(cancel)  # noqa: E731
+    check = lambda: engine.check_cancel(cancel)  # noqa: E731
     chunk = chunk or fitted_chunk(device)
     if settings["output"] == "RELIEF":
         progress(0.45, "Rendering depth from the input view")
@@ -113,14 +113,14 @@ def _run(rgba, progress, cancel, device, chunk=None):
         opacity_img = preprocess.unframe(opacity, framing, (h, w))
         mask = opacity_img > 0.5
         if not mask.any():
-            raise backends.BackendError("TripoSR saw no object in this image")
+            raise engine.EngineError("TripoSR saw no object in this image")
         nearness = np.where(mask, depth_img.max() - depth_img, 0).astype(np.float32)
-        return backends.DepthResult(nearness, mask, {"engine": "triposr", "device": device})
+        return engine.DepthResult(nearness, mask, {"engine": "triposr", "device": device})
     progress(0.45, "Evaluating density")
     result, colours = model.extract_mesh(codes, settings["resolution"], chunk=chunk, cancel=check,
                                          progress=lambda f, s: progress(0.45 + 0.4 * f, s))
     if len(result.faces) == 0:
-        raise backends.BackendError("TripoSR found no surface (try another image or a lower foreground ratio)")
+        raise engine.EngineError("TripoSR found no surface (try another image or a lower foreground ratio)")
     progress(0.9, "Colouring")
     return MeshResult(native_to_blender(result.vertices), result.faces, colours,
                       {"engine": "triposr", "device": device, "queries": result.queries,
@@ -131,14 +131,14 @@ def predict(rgba, progress, cancel, **_):
     try:
         device = devices.choose(settings["device"])
     except (RuntimeError, ValueError) as exc:
-        raise backends.BackendError(str(exc)) from None
+        raise engine.EngineError(str(exc)) from None
     attempts = [(device, None)]
     if device != "cpu":   # out of GPU memory: first smaller chunks, then the CPU
         attempts += [(device, fitted_chunk(device) // 8), ("cpu", None)]
     for i, (where, chunk) in enumerate(attempts):
         try:
             result = _run(rgba, progress, cancel, where, chunk)
-        except backends.Cancelled:
+        except engine.Cancelled:
             raise
         except Exception as exc:
             if i == len(attempts) - 1 or not devices.is_out_of_memory(exc):
@@ -153,7 +153,6 @@ def predict(rgba, progress, cancel, **_):
         return result
 
 
-def register() -> None:
-    backends.register(backends.Backend(
-        "triposr", "TripoSR", "Full 3D object (or relief) from a product image; needs the official weights",
-        predict, available_fn=available, quality_rank=1))
+ENGINE = engine.Engine(
+    "triposr", "TripoSR", "Full 3D object (or relief) from a product image; needs the official weights",
+    predict, available_fn=available, quality_rank=1)

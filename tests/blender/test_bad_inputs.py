@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from depthy_blender.blender import generate as gen, operators
-from depthy_blender.models import backends
+from depthy_blender.models import engine, engines
 from tests.blender.conftest import image_empty, scene_state
 from tests.conftest import outline_drawing
 
@@ -93,15 +93,15 @@ def _slow_backend(started: threading.Event):
     def predict(rgba, progress, cancel, **_):
         started.set()
         for _ in range(500):
-            backends.check_cancel(cancel)
+            engine.check_cancel(cancel)
             threading.Event().wait(0.01)
         raise AssertionError("cancel was never seen")
-    return backends.Backend("slow_test", "Slow", "test only", predict)
+    return engine.Engine("slow_test", "Slow", "test only", predict)
 
 
 def test_cancel_stops_the_worker_and_changes_nothing(drawing_path):
     started = threading.Event()
-    backends.register(_slow_backend(started))
+    engines.register(_slow_backend(started))
     request = gen.Request(name="x", engine="slow_test", path=str(drawing_path))
     job = operators.Job(request)
     before = scene_state()
@@ -116,7 +116,7 @@ def test_cancel_stops_the_worker_and_changes_nothing(drawing_path):
 def test_worker_error_becomes_a_message(drawing_path):
     def broken(rgba, progress, cancel, **_):
         raise ValueError("boom")
-    backends.register(backends.Backend("broken_test", "Broken", "test only", broken))
+    engines.register(engine.Engine("broken_test", "Broken", "test only", broken))
     job = operators.Job(gen.Request(name="x", engine="broken_test", path=str(drawing_path)))
     job.start()
     job.thread.join(5)

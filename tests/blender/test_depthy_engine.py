@@ -6,7 +6,7 @@ import bpy
 import numpy as np
 import pytest
 
-from depthy_blender.models import backends, depthy_engine, weights
+from depthy_blender.models import depthy_engine, engines, weights
 from tests.blender.conftest import generate, image_empty
 from tests.conftest import ROOT
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(depthy_engine.available() is not None,
 def test_depthy_is_the_default_engine():
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.context.scene.depthy.engine == "depthy"
-    assert backends.best_available().name == "depthy"
+    assert engines.best_available().name == "depthy"
 
 
 def test_generate_with_depthy_through_the_operator(drawing_path):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from depthy_blender.core import images
-from depthy_blender.models import backends, classic
+from depthy_blender.models import classic, engine, engines
 from tests.conftest import outline_drawing
 
 
@@ -33,30 +33,30 @@ def test_luminance_darker_is_nearer_and_invertible():
 
 
 def test_registry_and_predict():
-    assert {"inflate", "luminance"} <= set(backends.names())
+    assert {"inflate", "luminance"} <= set(engines.names())
     rgba = images.pil_to_rgba(outline_drawing())
-    result = backends.get("inflate").predict(rgba)
+    result = engines.get("inflate").predict(rgba)
     assert result.nearness.shape == result.mask.shape == (120, 160)
     assert result.mask[60, 80] and result.nearness[60, 80] > 0
 
 
 def test_unknown_engine_message():
-    with pytest.raises(backends.BackendError, match="Unknown engine 'nope'"):
-        backends.get("nope")
+    with pytest.raises(engine.EngineError, match="Unknown engine 'nope'"):
+        engines.get("nope")
 
 
 def test_blank_image_is_a_clear_error():
-    with pytest.raises(backends.BackendError, match="No figure"):
-        backends.get("inflate").predict(np.ones((50, 50, 4), np.float32))
+    with pytest.raises(engine.EngineError, match="No figure"):
+        engines.get("inflate").predict(np.ones((50, 50, 4), np.float32))
 
 
 def test_cancel_stops_prediction():
     rgba = images.pil_to_rgba(outline_drawing())
-    with pytest.raises(backends.Cancelled):
-        backends.get("luminance").predict(rgba, cancel=lambda: True)
+    with pytest.raises(engine.Cancelled):
+        engines.get("luminance").predict(rgba, cancel=lambda: True)
 
 
 def test_progress_is_reported():
     seen = []
-    backends.get("inflate").predict(images.pil_to_rgba(outline_drawing()), lambda f, s: seen.append((f, s)))
+    engines.get("inflate").predict(images.pil_to_rgba(outline_drawing()), lambda f, s: seen.append((f, s)))
     assert seen and all(0 <= f <= 1 for f, _ in seen)

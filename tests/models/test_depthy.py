@@ -1,4 +1,4 @@
-"""Depthy: shapes at odd sizes, a few training steps, weights verification, seeded synthetic data."""
+"""Depthy the engine: shapes at odd sizes, weights verification, the engine's reading (mirror, scales)."""
 import json
 
 import numpy as np
@@ -36,36 +36,6 @@ def test_any_input_size(model, h, w):
     assert out.shape == (1, 2, h, w) and torch.isfinite(out).all()
 
 
-def test_training_steps_lower_the_loss():
-    from training import losses
-    torch.manual_seed(0)
-    net = Depthy().train()
-    img = torch.rand(2, 3, 64, 64)
-    mask = torch.zeros(2, 64, 64, dtype=torch.bool)
-    mask[:, 16:48, 12:52] = True
-    near = torch.linspace(0, 1, 64).view(1, 1, 64).expand(2, 64, 64) * mask
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    first = None
-    for _ in range(8):
-        loss, _ = losses.total(net(img), near, mask)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        first = first if first is not None else float(loss.detach())
-    assert float(loss.detach()) < 0.7 * first
-
-
-def test_training_starts_from_shipped_weights_or_a_run_checkpoint(tmp_path):
-    from training.evaluate import depthy_weights
-    state = {"w": torch.randn(3, 3).half(), "b": torch.randn(3).half()}
-    torch.save(state, tmp_path / "shipped.pt")
-    torch.save({"model": state, "opt": {}, "state": {"step": 7}}, tmp_path / "last.pt")
-    for name in ("shipped.pt", "last.pt"):
-        got = depthy_weights(tmp_path / name)
-        assert set(got) == {"w", "b"} and got["w"].dtype == torch.float32
-        assert torch.equal(got["w"], state["w"].float())
-
-
 def test_weights_round_trip_and_tamper_refused(tmp_path):
     state = {"a": torch.randn(4, 4), "steps": torch.tensor(3)}
     path = weights.save(state, {"note": "test"}, name="tiny", folder=tmp_path)
@@ -85,23 +55,6 @@ def test_missing_weights_message(tmp_path):
         weights.load_state_dict("nothing", tmp_path)
 
 
-def test_same_seed_same_sample():
-    from training.synth import dataset
-    a, b = dataset.sample(123, 64), dataset.sample(123, 64)
-    assert np.array_equal(a["image"], b["image"]) and np.array_equal(a["nearness"], b["nearness"])
-    assert np.array_equal(a["mask"], b["mask"]) and a["info"] == b["info"]
-    c = dataset.sample(124, 64)
-    assert not np.array_equal(a["image"], c["image"])
-
-
-def test_sample_targets_are_consistent():
-    from training.synth import dataset
-    s = dataset.sample(7, 96)
-    near, mask = s["nearness"], s["mask"]
-    assert s["image"].shape == (96, 96, 3) and 0 <= s["image"].min() and s["image"].max() <= 1
-    assert mask.any() and (near[~mask] == 0).all() and near[mask].max() == pytest.approx(1.0)
-
-
 def test_metrics_alignment():
     from depthy_blender.core import metrics
     true = np.linspace(0, 1, 100).reshape(10, 10)
@@ -109,68 +62,6 @@ def test_metrics_alignment():
     assert metrics.depth_errors(3 * true + 5, true, mask)["nrmse"] == pytest.approx(0, abs=1e-9)
     assert metrics.depth_errors(-true, true, mask)["nrmse"] == pytest.approx(true.std(), rel=1e-6)  # no flips
     assert metrics.mask_iou(mask, mask) == 1.0
-
-
-def test_scale_shift_invariant_loss_matches_the_reported_metric():
-    from depthy_blender.core import metrics
-    from training import losses
-    gen = torch.Generator().manual_seed(3)
-    true = torch.rand(2, 16, 16, generator=gen)
-    mask = torch.rand(2, 16, 16, generator=gen) > 0.3
-    assert float(losses.scale_shift_invariant(4 * true + 2, true, mask)) == pytest.approx(0, abs=1e-4)
-    pred = true + 0.3 * torch.rand(2, 16, 16, generator=gen)   # aligned scale stays positive: same as the metric
-    expected = np.mean([metrics.depth_errors(pred[k].numpy(), true[k].numpy(), mask[k].numpy())["nrmse"]
-                        for k in range(2)])
-    assert float(losses.scale_shift_invariant(pred, true, mask)) == pytest.approx(expected, rel=1e-3)
-
-
-
-def test_nonnegative_fit_is_the_evaluation_alignment():
-    from depthy_blender.core import metrics
-    from training import losses
-    gen = torch.Generator().manual_seed(5)
-    true = torch.rand(3, 20, 20, generator=gen)
-    mask = torch.rand(3, 20, 20, generator=gen) > 0.3
-    pred = torch.randn(3, 20, 20, generator=gen)
-    pred[0] = -true[0]                                  # inverted depth: the fit must fall back to a constant
-    fitted = losses.fit_scale_shift(pred, true, mask, nonnegative=True)
-    for k in range(3):
-        expected = metrics.align_scale_shift(pred[k].numpy(), true[k].numpy(), mask[k].numpy())
-        assert np.allclose(fitted[k].numpy()[mask[k].numpy()], expected[mask[k].numpy()], atol=1e-5)
-    assert float(fitted[0][mask[0]].std()) < 1e-5
-
-
-def test_ssi_weight_scales_only_the_nrmse_term():
-    """train.py --ssi-weight: the loss grows by exactly the extra weight times the nRMSE term."""
-    from training import losses
-    torch.manual_seed(0)
-    out, near = torch.rand(2, 2, 24, 24), torch.rand(2, 24, 24)
-    mask = torch.zeros(2, 24, 24, dtype=torch.bool)
-    mask[:, 4:20, 4:20] = True
-    base, parts = losses.total(out, near, mask, aligned=True)
-    heavier, _ = losses.total(out, near, mask, aligned=True, ssi_weight=losses.SSI_WEIGHT + 3)
-    assert parts["ssi"] > 0.05
-    assert float(heavier - base) == pytest.approx(3 * parts["ssi"], rel=1e-5)
-
-
-def test_aligned_losses_prefer_a_committed_guess_to_a_flat_hedge():
-    """Two drawings that look the same, with the step in front in one and behind in the other: after the
-    non-negative fit, guessing one answer costs less on average than the flat mean of both."""
-    from training import losses
-    mask = torch.ones(2, 32, 32, dtype=torch.bool)
-    step = torch.zeros(32, 32)
-    step[:, 16:] = 1.0
-    truths = torch.stack([step, 1 - step])
-    committed = torch.stack([step, step])
-    hedge = torch.full((2, 32, 32), 0.5) + 1e-3 * torch.rand(2, 32, 32)
-
-    def cost(pred, anchor=True):
-        out = torch.stack([pred, torch.full_like(pred, 9.0)], 1)    # the mask channel is certain
-        loss, parts = losses.total(out, truths, mask, aligned=True)
-        return float(loss) - (0 if anchor else losses.ANCHOR_WEIGHT * parts["anchor"])
-    assert cost(committed) < cost(hedge) - 0.1
-    shifted = torch.stack([3 * step - 1, 3 * step - 1])             # apart from the small anchor, only shape counts
-    assert cost(shifted, anchor=False) == pytest.approx(cost(committed, anchor=False), abs=1e-4)
 
 
 def test_engine_answers_a_mirrored_drawing_with_the_mirrored_depth(model):
@@ -204,38 +95,3 @@ def test_engine_averages_two_scales_up_to_the_default_size_and_reads_larger_size
         assert seen == [(256, 512)] and np.allclose(near, 512)
     finally:
         depthy_engine.free_models()
-
-
-def _front_view(shape, size=128, perspective=0.0):
-    from training.synth import render, ink
-    cam = render.Camera(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0]), 1.2, np.zeros(3), perspective)
-    mask, depth, normals = render.trace(shape, cam, size)
-    layers = render.hidden_layers(shape, cam, size, depth, mask)
-    return mask, ink.hidden_lines(mask, depth, normals, layers, np.random.default_rng(0), period=3.0)
-
-
-def test_hidden_lines_show_a_blind_hole_from_behind_and_nothing_else():
-    from training.synth import sdf
-    block = sdf.box([0.8, 0.4, 0.8])
-    hole = sdf.transform(sdf.cylinder(0.3, 0.3), torch.eye(3), (0.0, 0.4, 0.0))   # drilled from the back
-    mask, hidden = _front_view(sdf.subtract(block, hole))
-    assert mask.any() and hidden.sum() > 30
-    ys, xs = np.nonzero(hidden)
-    radius = np.hypot(ys + 0.5 - 64, xs + 0.5 - 64)
-    assert np.abs(radius - 0.3 / 1.2 * 64).max() < 2.5   # only on the hole's circle
-    # a plain block, and a sphere in perspective (back silhouette differs from the front one), have none
-    assert not _front_view(block)[1].any()
-    assert not _front_view(sdf.sphere(0.9), perspective=3.0)[1].any()
-
-
-def test_hidden_lines_do_not_change_drawings_without_them():
-    from training.synth import dataset
-    seeds = [s for s in range(40) if "hidden" not in dataset.sample(s, 48)["info"]]
-    assert 0 < len(seeds) < 40
-    share = dataset.HIDDEN_SHARE
-    try:   # with hidden lines switched off, every other drawing is the same as before
-        dataset.HIDDEN_SHARE = 0.0
-        before = {s: dataset.sample(s, 48)["image"] for s in seeds[:5]}
-    finally:
-        dataset.HIDDEN_SHARE = share
-    assert all(np.array_equal(before[s], dataset.sample(s, 48)["image"]) for s in before)

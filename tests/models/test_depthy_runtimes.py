@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from depthy_blender.models import backends, depthy_engine, depthy_onnx, placement, weights
+from depthy_blender.models import depthy_engine, depthy_onnx, engines, placement, weights
 from depthy_blender.models.package import Package
 from tests.conftest import ROOT
 
@@ -110,7 +110,7 @@ def test_onnx_matches_torch_on_the_cpu(onnx_only, example, size):
 
 def test_onnx_engine_reports_where_it_ran(onnx_only, drawing_path):
     rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
-    result = backends.get("depthy").predict(rgba)
+    result = engines.get("depthy").predict(rgba)
     assert result.meta["runtime"] == "onnx" and result.meta["device"] == "cpu"
     assert result.meta["where"].startswith("Depthy · CPU fp32 (ONNX Runtime) · ")
     assert result.meta["why_cpu"] == "this package has no GPU support" and "note" not in result.meta
@@ -119,7 +119,7 @@ def test_onnx_engine_reports_where_it_ran(onnx_only, drawing_path):
 def test_directml_that_cannot_start_falls_back(onnx_only, drawing_path, monkeypatch):
     monkeypatch.setattr(placement, "onnx_gpus", lambda: ["directml"])
     rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
-    result = backends.get("depthy").predict(rgba)
+    result = engines.get("depthy").predict(rgba)
     assert result.meta["device"] == "cpu"
     assert result.meta["why_cpu"] == "fell back to CPU: no DirectX 12 GPU found"
 
@@ -157,7 +157,7 @@ def test_torch_out_of_memory_falls_back_to_cpu(drawing_path, monkeypatch):
     monkeypatch.setattr(depthy_engine, "network", network)
     monkeypatch.setattr(depthy_engine, "_empty_cache", lambda where: used.append(f"freed {where.device}"))
     rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
-    result = backends.get("depthy").predict(rgba)
+    result = engines.get("depthy").predict(rgba)
     assert used[:3] == ["cuda", "cuda", "freed cuda"] and used[-1] == "cpu"
     assert result.meta["device"] == "cpu" and result.meta["why_cpu"] == placement.OUT_OF_MEMORY
     assert result.meta["note"] == "Depthy fell back to CPU: out of GPU memory"
@@ -175,4 +175,4 @@ def test_other_gpu_errors_are_not_hidden(drawing_path, monkeypatch):
     monkeypatch.setattr(depthy_engine, "network", network)
     rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
     with pytest.raises(RuntimeError, match="illegal memory access"):
-        backends.get("depthy").predict(rgba)
+        engines.get("depthy").predict(rgba)

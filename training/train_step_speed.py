@@ -2,7 +2,7 @@
 alternately in the same run against the plain float32 step (contiguous tensors, whole network); prints
 the ratios.
 
-    python benchmarks/train_step_speed.py [--size 256] [--batch 12] [--repeat 3] [--threads 2]
+    python -m training.train_step_speed [--size 256] [--batch 12] [--repeat 3] [--threads 2]
 
 Rows: whole network float32 (the baseline), channels-last float32, --freeze-stem (channels-last), and
 --freeze-stem --bf16 (bfloat16 autocast, channels-last), the setting of runs that continue trained weights.

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
 from depthy_blender.models.weights import WeightsError  # noqa: E402
-from tests.models.tiny_validation import tiny_validation  # noqa: E402
+from tests.training.tiny_validation import tiny_validation  # noqa: E402
 from training import carry  # noqa: E402
 from training.train import end_epoch, start_or_resume, warmup_rates  # noqa: E402
 

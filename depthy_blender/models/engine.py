@@ -1,11 +1,11 @@
-"""Registry of depth engines: name → Backend with predict(rgba, progress, cancel) → DepthResult.
+"""What an engine is: a name, a label for the artist, and predict(rgba, progress, cancel) → DepthResult;
+the errors and the cancel check every engine shares. The engines themselves are in models/engines.py.
 
 Engines that need torch or weights import them lazily inside predict()/available(), so the registry
 and the classic engines work in any Python that has numpy and scipy.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -21,7 +21,7 @@ class Cancelled(Exception):
     """The user cancelled; not an error."""
 
 
-class BackendError(DepthyError, RuntimeError):
+class EngineError(DepthyError, RuntimeError):
     """An engine failure with a message meant for the user."""
 
 
@@ -33,7 +33,7 @@ class DepthResult:
 
 
 @dataclass
-class Backend:
+class Engine:
     name: str
     label: str
     description: str
@@ -48,41 +48,8 @@ class Backend:
                 cancel: Optional[Cancel] = None, **options) -> DepthResult:
         why_not = self.available()
         if why_not:
-            raise BackendError(f"{self.label} is not available: {why_not}")
+            raise EngineError(f"{self.label} is not available: {why_not}")
         return self.predict_fn(rgba, progress or _no_progress, cancel or _never, **options)
-
-
-_REGISTRY: dict[str, Backend] = {}
-_LOCK = threading.Lock()
-
-
-def register(backend: Backend) -> None:
-    with _LOCK:
-        _REGISTRY[backend.name] = backend
-
-
-def get(name: str) -> Backend:
-    _ensure_builtin()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise BackendError(f"Unknown engine {name!r}; choose one of: {', '.join(names())}") from None
-
-
-def names() -> list[str]:
-    _ensure_builtin()
-    return list(_REGISTRY)
-
-
-def all_backends() -> list[Backend]:
-    _ensure_builtin()
-    return list(_REGISTRY.values())
-
-
-def best_available() -> Backend:
-    """The highest-quality engine that can run here (the default for the demo and the CLI)."""
-    ready = [b for b in all_backends() if b.available() is None]
-    return max(ready, key=lambda b: b.quality_rank)
 
 
 def check_cancel(cancel: Cancel) -> None:
@@ -96,11 +63,3 @@ def _no_progress(fraction: float, stage: str) -> None:
 
 def _never() -> bool:
     return False
-
-
-def _ensure_builtin() -> None:
-    if not _REGISTRY:
-        from . import classic, depthy_engine, triposr_engine
-        classic.register_all()
-        depthy_engine.register()
-        triposr_engine.register()
