@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from depthy_blender.core import images  # noqa: E402
 from depthy_blender.models import depthy_engine, depthy_onnx, engines, weights  # noqa: E402
+from depthy_blender.models.engine import EngineOptions  # noqa: E402
 from depthy_blender.models.placement import Placement  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gear.png"
@@ -72,12 +73,11 @@ def main():
     drawing = images.load_image(EXAMPLE).rgba
     inflate, depthy = engines.get("inflate"), engines.get("depthy")
     for where, label in placements(onnx_ready):
-        depthy_engine.settings.update(device=where.device.upper(), runtime=where.runtime)
         net = depthy_engine.network(where)
         for size in args.sizes:
             rgba = np.ascontiguousarray(depthy_engine.resize(
                 drawing.transpose(2, 0, 1)[None], (size, size))[0].transpose(1, 2, 0))
-            depthy_engine.settings["size"] = size
+            options = EngineOptions(device=where.device.upper(), depthy_size=size, depthy_runtime=where.runtime)
             x = np.ascontiguousarray(rgba[..., :3].transpose(2, 0, 1)[None])
 
             def one_pass():
@@ -85,7 +85,7 @@ def main():
                 if where.device == "cuda":
                     torch.cuda.synchronize()
             t_pass = timed(one_pass, args.repeat)
-            t = timed(lambda: depthy.predict(rgba), args.repeat)
+            t = timed(lambda: depthy.predict(rgba, options=options), args.repeat)
             t_inflate = timed(lambda: inflate.predict(rgba), args.repeat)
             print(f"{label:>22} {size:>5}² {t_pass:7.3f}s {t:7.3f}s {t_inflate:8.3f}s {t / t_inflate:14.1f}× "
                   f"{t / 1.0:13.2f}×")

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from depthy_blender.models import depthy_engine, engines, placement  # noqa: E402
+from depthy_blender.models.engine import EngineOptions  # noqa: E402
 from triposr_speed import FULL_CONFIG, object_density  # noqa: E402
 
 EXAMPLES = ("bracket", "gear", "bottle")
@@ -86,17 +87,16 @@ def depthy_out_of_memory(device):
     if device != "cuda":
         print("Depthy out-of-memory fallback: needs CUDA, skipped")
         return {"skipped": "no CUDA"}
-    depthy_engine.settings.update(device="CUDA", size=1024, runtime="torch")
+    options = EngineOptions(device="CUDA", depthy_size=1024, depthy_runtime="torch")
     depthy_engine.get_model("cuda")
     total = torch.cuda.get_device_properties(0).total_memory
     cap = (torch.cuda.memory_allocated() + (64 << 20)) / total
     torch.cuda.set_per_process_memory_fraction(cap)
     try:
         rgba = np.concatenate([example("gear"), np.ones((560, 560, 1), np.float32)], -1)
-        result = engines.get("depthy").predict(rgba)
+        result = engines.get("depthy").predict(rgba, options=options)
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
-        depthy_engine.settings.update(device="AUTO", size=depthy_engine.DEFAULT_SIZE)
     out = {"cap_fraction": cap, "device": result.meta["device"], "why_cpu": result.meta.get("why_cpu"),
            "where": result.meta["where"]}
     print(f"Depthy with GPU memory capped at {cap:.4f}: {out['where']} — {out['why_cpu']}")

@@ -15,6 +15,7 @@ from .errors import DepthyError
 from .core import images, options
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import engine, engines
+from .models.engine import EngineOptions
 
 MESH_FORMATS = (".glb", ".obj", ".blend")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
@@ -134,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _engine_args(p):
-    p.add_argument("--backend", default="auto", help="engine name, or auto = best available (default)")
+    p.add_argument("--engine", "--backend", dest="engine", default="auto",
+                   help="engine name, or auto = best available (default); --backend is the old name")
     p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS", "DIRECTML"),
                    help="where learned engines run (default AUTO: a GPU if the package has one and it is here)")
     p.add_argument("--depthy-size", type=int, default=256, help="longer side Depthy sees (default 256)")
@@ -146,15 +148,16 @@ def _engine_args(p):
     p.add_argument("--mc-resolution", type=int, default=256, help="TripoSR marching cubes grid, 32–512 (default 256)")
 
 
-def _backend(name: str, args=None) -> engine.Engine:
-    if args is not None:
-        from .models import depthy_engine, triposr_engine
-        depthy_engine.settings.update(device=args.device, size=args.depthy_size)
-        triposr_engine.settings.update(device=args.device, folder=args.triposr_folder,
-                                       output=args.triposr_output.upper(), ratio=args.foreground_ratio,
-                                       resolution=args.mc_resolution,
-                                       relief_size=max(64, min(512, getattr(args, "resolution", 256))))
-    return engines.best_available() if name == "auto" else engines.get(name)
+def engine_options(args) -> EngineOptions:
+    """The engines' options from the command line (the add-on builds the same from its preferences)."""
+    return EngineOptions(device=args.device, depthy_size=args.depthy_size, triposr_folder=args.triposr_folder,
+                         triposr_output=args.triposr_output.upper(), foreground_ratio=args.foreground_ratio,
+                         mc_resolution=args.mc_resolution,
+                         relief_size=max(64, min(512, getattr(args, "resolution", 256))))
+
+
+def _engine(args) -> engine.Engine:
+    return engines.best_available(engine_options(args)) if args.engine == "auto" else engines.get(args.engine)
 
 
 def _progress(fraction, stage):
@@ -165,7 +168,7 @@ def _cmd_depth(args) -> int:
     loaded = images.load_image(args.image, max_side=DEPTH_MAX_SIDE)
     for message in loaded.messages:
         print(f"note: {message}", file=sys.stderr)
-    result = _backend(args.backend, args).predict(loaded.rgba, _progress)
+    result = _engine(args).predict(loaded.rgba, _progress, options=engine_options(args))
     nearness, mask = result.nearness, result.mask
     height, width = nearness.shape   # the image's size, or its downscaled size when it was larger
     if (width, height) != tuple(loaded.source_size):
@@ -175,7 +178,7 @@ def _cmd_depth(args) -> int:
     if args.mask:
         _ensure_parent(args.mask)
         np.save(args.mask, mask.astype(bool))
-    where = result.meta.get("where") or f"engine {result.meta.get('engine', args.backend)}"
+    where = result.meta.get("where") or f"engine {result.meta.get('engine', args.engine)}"
     if result.meta.get("why_cpu"):
         where += f" ({result.meta['why_cpu']})"
     print(f"wrote {args.output} ({width}×{height}, {where})")
@@ -187,8 +190,8 @@ def _cmd_mesh(args) -> int:
         from .blender import headless
     except ImportError as exc:
         raise CliError(f"the mesh command needs Blender's Python module (pip install bpy): {exc}") from None
-    engine = _backend(args.backend, args).name
-    options = dict(engine=engine, ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
+    chosen = _engine(args).name
+    options = dict(engine=chosen, options=engine_options(args), ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size, background=args.background,
                    background_tolerance=args.background_tolerance)
     source = Path(args.input)
@@ -212,12 +215,13 @@ def _cmd_sheet(args) -> int:
         from .blender import headless, sheet_generate
     except ImportError as exc:
         raise CliError(f"the sheet command needs Blender's Python module (pip install bpy): {exc}") from None
-    engine = _backend(args.backend, args).name
+    chosen = _engine(args).name
     views = _read_views(args.views) if args.views else None
     source = Path(args.input)
 
     def request(path):
-        return sheet_generate.SheetRequest(str(path), engine, views=views, solid=args.solid,
+        return sheet_generate.SheetRequest(str(path), chosen, views=views, solid=args.solid,
+                                           options=engine_options(args),
                                            solid_resolution=args.solid_resolution,
                                            refine_depth=args.refine_depth, resolution=args.resolution)
     if not source.is_dir():

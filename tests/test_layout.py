@@ -74,3 +74,13 @@ def test_no_import_cycle_in_the_add_on():
     for node in sorted(graph):
         if node not in state:
             visit(node)
+
+
+def test_no_module_level_engine_settings():
+    """Engine options travel with each request (models/engine.py: EngineOptions); no module keeps a
+    shared, mutable `settings` that writers change under a worker thread."""
+    for path in (PACKAGE / "models").rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            assert "settings" not in names, path

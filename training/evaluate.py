@@ -141,8 +141,7 @@ def predict_all(method, data, model=None, size=None):
     for image in data["image"]:
         rgba = np.concatenate([image, np.ones(image.shape[:2] + (1,), np.float32)], -1)
         if method == "depthy":   # the engine's own inference path (resize, paper veto on the mask)
-            depthy_engine.settings["size"] = size or image.shape[0]
-            near, prob = depthy_engine.run_network(image, "cpu", depthy_engine.settings["size"])
+            near, prob = depthy_engine.run_network(image, "cpu", size or image.shape[0])
             out.append((near, images.trim_to_drawing(prob > 0.5, rgba)))
             continue
         if method == "flat":

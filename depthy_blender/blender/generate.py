@@ -15,6 +15,7 @@ from mathutils import Euler, Matrix, Vector
 from ..errors import DepthyError
 from ..core import images, options, relief as relief_math
 from ..models import engine, engines
+from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from . import image_io, mesh_io
 
 
@@ -31,6 +32,7 @@ class Request:
     triangles: bool = False
     background: str = "auto"            # "auto": the engine's figure; "border": flood fill from the border
     background_tolerance: float = 0.03
+    options: EngineOptions = DEFAULT_OPTIONS   # how the engines run (device, Depthy size, TripoSR's settings)
     size: float = 1.0
     ratio: float = 0.2
     smoothing: float = 1.0
@@ -69,10 +71,10 @@ def source_problem(context, settings) -> str | None:
     return None
 
 
-def engine_problem(name: str) -> str | None:
-    """Why the engine cannot run here, or None."""
+def engine_problem(name: str, options: EngineOptions = DEFAULT_OPTIONS) -> str | None:
+    """Why the engine cannot run here with these options, or None."""
     try:
-        why = engines.get(name).available()
+        why = engines.get(name).available(options)
     except engine.EngineError as exc:
         return str(exc)
     return f"{engines.get(name).label} cannot run: {why}" if why else None
@@ -151,7 +153,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         rgba, _ = images.downscale(rgba, max(1024, 2 * req.resolution))
         engine.check_cancel(cancel)
         backend = engines.get(req.engine)
-        depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
+        depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel, req.options)
         engine.check_cancel(cancel)
         notes = [depth.meta["note"]] if "note" in depth.meta else []
         where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))

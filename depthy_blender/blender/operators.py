@@ -150,7 +150,7 @@ class DrawingMixin(GenerateMixin):
     filepath: StringProperty(name="File", subtype="FILE_PATH", options={"SKIP_SAVE", "HIDDEN"})
     # The panel's values unless set here; after a generation they are in Adjust Last Operation (F9)
     engine: EnumProperty(name="Engine", description="How depth is estimated from the drawing",
-                         items=lambda self, context: props.engine_items(), options={"SKIP_SAVE"})
+                         items=lambda self, context: props.engine_items(context), options={"SKIP_SAVE"})
     resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
                             default=256, min=options.low("resolution"), max=options.high("resolution"),
                             options={"SKIP_SAVE"})
@@ -164,10 +164,10 @@ class DrawingMixin(GenerateMixin):
     @classmethod
     def nothing_to_do(cls, context):
         settings = context.scene.depthy
-        return generate.source_problem(context, settings) or generate.engine_problem(settings.engine)
+        return generate.source_problem(context, settings) or \
+            generate.engine_problem(settings.engine, prefs.engine_options(context))
 
     def _request(self, context):
-        prefs.apply(context)
         settings = context.scene.depthy
         for name in REDO:   # unset operator values take the panel's, so the redo panel starts from them
             if not self.properties.is_property_set(name):
@@ -178,6 +178,7 @@ class DrawingMixin(GenerateMixin):
             self.report({"ERROR"}, str(exc))
             return None
         request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
+        request.options = prefs.engine_options(context)
         request.ratio, request.smoothing = self.ratio, self.smoothing
         return request
 
@@ -210,7 +211,7 @@ class DEPTHY_OT_generate_file(DrawingMixin, bpy.types.Operator):
 
     @classmethod
     def nothing_to_do(cls, context):   # the file comes with the drop, not from the panel
-        return generate.engine_problem(context.scene.depthy.engine)
+        return generate.engine_problem(context.scene.depthy.engine, prefs.engine_options(context))
 
 
 class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
@@ -226,15 +227,15 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
             return "Select a Depthy relief"
         if not (obj.depthy.source_image or obj.depthy.source_path):
             return "This relief does not know its drawing (made by an older version): use Generate"
-        return generate.engine_problem(context.scene.depthy.engine)
+        return generate.engine_problem(context.scene.depthy.engine, prefs.engine_options(context))
 
     def _request(self, context):
-        prefs.apply(context)
         try:
             request = generate.request_for_relief(context.active_object, context.scene.depthy)
         except generate.UserError as exc:
             self.report({"ERROR"}, str(exc))
             return None
+        request.options = prefs.engine_options(context)
         self._target = context.active_object.name
         return request
 
@@ -271,7 +272,6 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
 
     def _request(self, context):
         from . import sheet_generate
-        prefs.apply(context)
         s = context.scene.depthy
         path = bpy.path.abspath(self.filepath or s.sheet_path)
         if not path:
@@ -284,7 +284,8 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
         return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
                                            refine_depth=s.solid_refine_depth,
                                            resolution=min(s.resolution, 512),
-                                           ratio=s.ratio, smoothing=s.smoothing)
+                                           ratio=s.ratio, smoothing=s.smoothing,
+                                           options=prefs.engine_options(context))
 
     def invoke(self, context, event):
         return self.execute(context) if bpy.app.background else self._start_modal(context)

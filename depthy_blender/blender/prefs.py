@@ -7,6 +7,7 @@ from bpy.props import EnumProperty, IntProperty, StringProperty
 
 from ..core import options
 from ..models import depthy_engine, triposr_engine
+from ..models.engine import EngineOptions
 
 ADDON_ID = __package__.rsplit(".", 1)[0]   # "depthy_blender", or "bl_ext.<repo>.depthy_blender" as an extension
 
@@ -15,10 +16,11 @@ class DepthyPreferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_ID
 
     device: EnumProperty(name="Device", description="Where the networks run", items=(
-        ("AUTO", "Auto", "A GPU when PyTorch sees one (CUDA, then Apple Metal), else the CPU"),
+        ("AUTO", "Auto", "A GPU when this package has GPU support and one is here, else the CPU"),
         ("CPU", "CPU", "Always the CPU"),
-        ("CUDA", "CUDA", "An NVIDIA GPU"),
-        ("MPS", "Apple Metal", "The GPU of an Apple Silicon Mac"),
+        ("CUDA", "CUDA", "An NVIDIA GPU (the linux-x64-cuda package)"),
+        ("MPS", "Apple Metal", "The GPU of an Apple Silicon Mac (the macos-arm64 package)"),
+        ("DIRECTML", "DirectML", "Any DirectX 12 GPU on Windows (the windows-x64-gpu package)"),
     ), default="AUTO")
     depthy_size: IntProperty(name="Depthy Resolution", description="Longer image side the network sees",
                              default=depthy_engine.DEFAULT_SIZE, min=options.low("depthy_size"),
@@ -140,16 +142,17 @@ def _prefs(context):
     return addon.preferences if addon else None
 
 
-def apply(context) -> None:
-    """Hand the preferences and scene settings to the engines (called before each generation)."""
+def engine_options(context) -> EngineOptions:
+    """The engines' options for a generation: the preferences' device, Depthy size and TripoSR folder,
+    and the scene's TripoSR settings. Each request carries its own copy."""
     prefs = _prefs(context)
-    device = prefs.device if prefs else "AUTO"
-    depthy_engine.settings.update(device=device, size=prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE)
     scene = context.scene.depthy
-    triposr_engine.settings.update(
-        device=device, folder=bpy.path.abspath(prefs.triposr_folder) if prefs and prefs.triposr_folder else "",
-        output=scene.triposr_output, ratio=scene.foreground_ratio, resolution=scene.mc_resolution,
-        relief_size=max(64, min(512, scene.resolution)))
+    return EngineOptions(
+        device=prefs.device if prefs else "AUTO",
+        depthy_size=prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE,
+        triposr_folder=bpy.path.abspath(prefs.triposr_folder) if prefs and prefs.triposr_folder else "",
+        triposr_output=scene.triposr_output, foreground_ratio=scene.foreground_ratio,
+        mc_resolution=scene.mc_resolution, relief_size=max(64, min(512, scene.resolution)))
 
 
 CLASSES = (DepthyPreferences, DEPTHY_OT_free_models, DEPTHY_OT_download_triposr)

@@ -10,18 +10,21 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 
 from ..core import options, relief as relief_math
 from ..models import engines
+from ..models.engine import DEFAULT_OPTIONS
 from . import mesh_io
 
 _ENGINE_ITEMS: list[list[tuple[str, str, str]]] = []   # every list handed out stays alive: Blender keeps
                                                        # pointers to enum item strings, never copies
 
 
-def engine_items():
+def engine_items(context=None):
     """The engines, best first; one that cannot run here says so in its name and tooltip."""
+    from . import prefs
+    options = prefs.engine_options(context) if context is not None and context.scene else DEFAULT_OPTIONS
     ranked = sorted(engines.all_engines(), key=lambda b: -b.quality_rank)
     items = []
     for b in ranked:
-        why = b.available()
+        why = b.available(options)
         items.append((b.name, b.label if why is None else f"{b.label} (unavailable)",
                       b.description if why is None else f"Cannot run: {why}"))
     if not _ENGINE_ITEMS or _ENGINE_ITEMS[-1] != items:
@@ -113,7 +116,7 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     filepath: StringProperty(name="File", description="Drawing file to convert", subtype="FILE_PATH")
     # Engine
     engine: EnumProperty(name="Engine", description="How depth is estimated from the drawing",
-                         items=lambda self, context: engine_items())
+                         items=lambda self, context: engine_items(context))
     # Mesh
     resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
                             default=256, min=options.low("resolution"), max=options.high("resolution"))

@@ -17,6 +17,7 @@ from mathutils import Euler
 
 from ..core import dxf, images, relief as relief_math, sheets, visual_hull
 from ..models import engine, engines
+from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from . import generate, image_io, mesh_io
 
 ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
@@ -36,6 +37,7 @@ class SheetRequest:
     refine_depth: bool = False        # also carve with each view's nearness (depth hull)
     ratio: float = 0.2
     smoothing: float = 1.0
+    options: EngineOptions = DEFAULT_OPTIONS
 
 
 @dataclass
@@ -82,7 +84,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
         x0, y0, x1, y1 = view["box"]
         crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
         try:
-            depth = backend.predict(crop, lambda f, s: None, cancel)
+            depth = backend.predict(crop, lambda f, s: None, cancel, req.options)
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,

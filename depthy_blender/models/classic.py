@@ -40,18 +40,18 @@ def _figure(rgba, progress):
     return mask
 
 
-def _predict_inflate(rgba, progress, cancel, **_):
+def _predict_inflate(rgba, progress, cancel, options=None):
     mask = _figure(rgba, progress)
     engine.check_cancel(cancel)
     progress(0.5, "Inflating the silhouette")
     return engine.DepthResult(inflate(mask), mask, {"engine": "inflate"})
 
 
-def _predict_luminance(rgba, progress, cancel, invert_luminance: bool = False, **_):
+def _predict_luminance(rgba, progress, cancel, options=None):
     mask = _figure(rgba, progress)
     engine.check_cancel(cancel)
     progress(0.5, "Reading luminance")
-    return engine.DepthResult(luminance_nearness(rgba, invert_luminance), mask, {"engine": "luminance"})
+    return engine.DepthResult(luminance_nearness(rgba), mask, {"engine": "luminance"})
 
 
 ENGINES = (

@@ -25,8 +25,6 @@ _LOCK = threading.Lock()
 # and averages the two answers (measured on the selection set: nRMSE 0.1554 → 0.1534 with weights 0.5.0,
 # 0.1522 → 0.1510 with 0.6.0).
 SECOND_SCALE = 0.75
-settings = {"device": "AUTO", "size": DEFAULT_SIZE, "mirror_average": True,   # set by the add-on preferences / the CLI
-            "scale_average": True, "runtime": "auto"}                       # runtime: auto, torch or onnx
 Network = Callable[[np.ndarray], np.ndarray]   # (1, 3, H, W) float32 → (1, 2, H, W) float32
 
 
@@ -45,11 +43,10 @@ def torch_ready() -> str | None:
     return None
 
 
-def runtime() -> str:
+def runtime(wanted: str = "auto") -> str:
     """"torch" or "onnx": the one this package can run (PyTorch first where both are present, unless
-    settings["runtime"] names one)."""
+    `wanted` names one)."""
     from . import depthy_onnx
-    wanted = settings.get("runtime", "auto")
     if wanted in ("auto", "torch") and torch_ready() is None:
         return "torch"
     if wanted in ("auto", "onnx") and depthy_onnx.available() is None:
@@ -58,7 +55,7 @@ def runtime() -> str:
     raise engine.EngineError(f"Depthy cannot run: {why}")
 
 
-def available() -> str | None:
+def available(options: engine.EngineOptions = engine.DEFAULT_OPTIONS) -> str | None:
     why_torch = torch_ready()
     if why_torch is None:
         return None
@@ -163,8 +160,8 @@ def read_at_scales(x: np.ndarray, size: int, read: Network, second_scale: bool) 
     return out
 
 
-def run_network(rgb: np.ndarray, device: str | placements.Placement = "cpu",
-                size: int = DEFAULT_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def run_network(rgb: np.ndarray, device: str | placements.Placement = "cpu", size: int = DEFAULT_SIZE,
+                mirror_average: bool = True, scale_average: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(nearness, mask probability) at the image's size; the longer side is resized to `size`. Up to the
     default size the answer averages the mirror image and a second, smaller scale; larger working sizes
     (a user's choice for detail) take one pass, so 512² stays within the 1-second budget. `device` is a
@@ -174,8 +171,8 @@ def run_network(rgb: np.ndarray, device: str | placements.Placement = "cpu",
     h, w = rgb.shape[:2]
     x = np.ascontiguousarray(rgb, dtype=np.float32).transpose(2, 0, 1)[None]
     small = size <= DEFAULT_SIZE   # the working image's longer side is `size`
-    mirror = small and settings["mirror_average"]
-    out = read_at_scales(x, size, lambda t: _read(net, t, mirror), small and settings["scale_average"])
+    mirror = small and mirror_average
+    out = read_at_scales(x, size, lambda t: _read(net, t, mirror), small and scale_average)
     out = resize(out, (h, w))
     return out[0, 0], 1.0 / (1.0 + np.exp(-out[0, 1]))
 
@@ -194,11 +191,14 @@ def _empty_cache(where: placements.Placement) -> None:
         devices.empty_cache(where.device)
 
 
-def predict(rgba, progress, cancel, **_):
+def predict(rgba, progress, cancel, options: engine.EngineOptions = engine.DEFAULT_OPTIONS):
     progress(0.05, "Loading Depthy")
+
+    def read(where):
+        return run_network(rgb, where, options.depthy_size, options.mirror_average, options.scale_average)
     try:
-        kind = runtime()
-        where = placements.choose(settings["device"], kind)
+        kind = runtime(options.depthy_runtime)
+        where = placements.choose(options.device, kind)
         try:
             network(where)
         except RuntimeError as exc:   # a GPU provider that cannot start: the CPU still can
@@ -213,14 +213,14 @@ def predict(rgba, progress, cancel, **_):
     rgb = paper_composite(rgba)
     started = time.perf_counter()
     try:
-        nearness, prob = run_network(rgb, where, settings["size"])
+        nearness, prob = read(where)
     except Exception as exc:
         if where.device == "cpu" or not is_out_of_memory(exc):
             raise
         _empty_cache(where)   # the GPU ran out of memory: the CPU is slower but has room
         where = where.on_cpu(placements.OUT_OF_MEMORY)
         started = time.perf_counter()
-        nearness, prob = run_network(rgb, where, settings["size"])
+        nearness, prob = read(where)
     seconds = time.perf_counter() - started
     engine.check_cancel(cancel)
     progress(0.9, "Finishing")

@@ -25,6 +25,25 @@ class EngineError(DepthyError, RuntimeError):
     """An engine failure with a message meant for the user."""
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the engines are to run, carried by each request (the CLI and the add-on build one; training
+    and evaluation pass their own). Each engine reads the fields that are its own."""
+    device: str = "AUTO"                 # AUTO, CPU, CUDA, MPS or DIRECTML
+    depthy_size: int = 256               # the longer side Depthy reads the drawing at
+    depthy_runtime: str = "auto"         # auto, torch or onnx
+    mirror_average: bool = True          # Depthy: average the mirror image's reading (up to 256²)
+    scale_average: bool = True           # Depthy: average a reading at 0.75 of the size (up to 256²)
+    triposr_folder: str = ""             # the official config.yaml and model.ckpt ("" = Hugging Face cache)
+    triposr_output: str = "FULL"         # FULL (closed object) or RELIEF
+    foreground_ratio: float = 0.85       # TripoSR's framing of the object
+    mc_resolution: int = 256             # TripoSR's marching-cubes grid
+    relief_size: int = 256               # TripoSR's relief: the depth image's side
+
+
+DEFAULT_OPTIONS = EngineOptions()
+
+
 @dataclass
 class DepthResult:
     nearness: np.ndarray                 # (H, W) float32, larger = nearer, any scale
@@ -38,18 +57,18 @@ class Engine:
     label: str
     description: str
     predict_fn: Callable[..., DepthResult]
-    available_fn: Callable[[], Optional[str]] = lambda: None   # None = ready, else why not
-    quality_rank: int = 0                                      # higher = better default
+    available_fn: Callable[[EngineOptions], Optional[str]] = lambda options: None   # None = ready, else why
+    quality_rank: int = 0                                                            # higher = better default
 
-    def available(self) -> Optional[str]:
-        return self.available_fn()
+    def available(self, options: EngineOptions = DEFAULT_OPTIONS) -> Optional[str]:
+        return self.available_fn(options)
 
-    def predict(self, rgba: np.ndarray, progress: Optional[Progress] = None,
-                cancel: Optional[Cancel] = None, **options) -> DepthResult:
-        why_not = self.available()
+    def predict(self, rgba: np.ndarray, progress: Optional[Progress] = None, cancel: Optional[Cancel] = None,
+                options: EngineOptions = DEFAULT_OPTIONS) -> DepthResult:
+        why_not = self.available(options)
         if why_not:
             raise EngineError(f"{self.label} is not available: {why_not}")
-        return self.predict_fn(rgba, progress or _no_progress, cancel or _never, **options)
+        return self.predict_fn(rgba, progress or _no_progress, cancel or _never, options)
 
 
 def check_cancel(cancel: Cancel) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from . import classic, depthy_engine, triposr_engine
-from .engine import Engine, EngineError
+from .engine import DEFAULT_OPTIONS, Engine, EngineError, EngineOptions
 
 _REGISTRY: dict[str, Engine] = {e.name: e for e in (*classic.ENGINES, depthy_engine.ENGINE, triposr_engine.ENGINE)}
 _LOCK = threading.Lock()
@@ -35,7 +35,7 @@ def all_engines() -> list[Engine]:
     return list(_REGISTRY.values())
 
 
-def best_available() -> Engine:
+def best_available(options: EngineOptions = DEFAULT_OPTIONS) -> Engine:
     """The highest-quality engine that can run here (the default for the demo and the CLI)."""
-    ready = [e for e in all_engines() if e.available() is None]
+    ready = [e for e in all_engines() if e.available(options) is None]
     return max(ready, key=lambda e: e.quality_rank)

@@ -13,8 +13,6 @@ import numpy as np
 from . import device as devices, engine
 
 HF_REPO = "stabilityai/TripoSR"
-settings = {"folder": "", "device": "AUTO", "output": "FULL", "ratio": 0.85, "resolution": 256,
-            "relief_size": 256}
 _MODELS: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
@@ -35,22 +33,23 @@ def hf_cache_folders() -> list[Path]:
     return [Path(p) for p in sorted(snaps, key=os.path.getmtime, reverse=True)]
 
 
-def find_weights() -> Path | None:
-    candidates = ([Path(settings["folder"])] if settings["folder"] else []) + hf_cache_folders()
+def find_weights(folder: str = "") -> Path | None:
+    """The chosen folder, else the Hugging Face cache: the first with config.yaml and model.ckpt."""
+    candidates = ([Path(folder)] if folder else []) + hf_cache_folders()
     for folder in candidates:
         if (folder / "config.yaml").is_file() and (folder / "model.ckpt").is_file():
             return folder
     return None
 
 
-def available() -> str | None:
+def available(options: engine.EngineOptions = engine.DEFAULT_OPTIONS) -> str | None:
     for module in ("torch", "yaml", "skimage"):
         try:
             __import__(module)
         except ImportError:
             return f"the Python package '{module}' is missing"
-    if find_weights() is None:
-        where = settings["folder"] or "no folder set"
+    if find_weights(options.triposr_folder) is None:
+        where = options.triposr_folder or "no folder set"
         return (f"TripoSR weights not found ({where}; nor in the Hugging Face cache). Set the folder with "
                 "config.yaml and model.ckpt in the add-on preferences, or use the download button there")
     return None
@@ -87,16 +86,16 @@ def fitted_chunk(device: str) -> int:
     return 262144 if device == "cpu" else 1 << 20
 
 
-def _run(rgba, progress, cancel, device, chunk=None):
+def _run(rgba, progress, cancel, device, options: engine.EngineOptions, chunk=None):
     from .triposr import TripoSRError, preprocess
-    folder = find_weights()
+    folder = find_weights(options.triposr_folder)
     progress(0.02, "Loading TripoSR")
     try:
         model = get_model(folder, device)
     except TripoSRError as exc:
         raise engine.EngineError(str(exc)) from None
     engine.check_cancel(cancel)
-    image, framing = preprocess.prepare(rgba, settings["ratio"], model.cond_image_size)
+    image, framing = preprocess.prepare(rgba, options.foreground_ratio, model.cond_image_size)
 
     def blocks(fraction):
         engine.check_cancel(cancel)
@@ -104,9 +103,9 @@ def _run(rgba, progress, cancel, device, chunk=None):
     codes = model.encode(image, blocks)[0]
     check = lambda: engine.check_cancel(cancel)  # noqa: E731
     chunk = chunk or fitted_chunk(device)
-    if settings["output"] == "RELIEF":
+    if options.triposr_output == "RELIEF":
         progress(0.45, "Rendering depth from the input view")
-        depth, opacity = model.render_input_depth(codes, settings["relief_size"], chunk=max(256, chunk // 128),
+        depth, opacity = model.render_input_depth(codes, options.relief_size, chunk=max(256, chunk // 128),
                                                   cancel=check)
         h, w = rgba.shape[:2]
         depth_img = preprocess.unframe(depth, framing, (h, w))
@@ -117,7 +116,7 @@ def _run(rgba, progress, cancel, device, chunk=None):
         nearness = np.where(mask, depth_img.max() - depth_img, 0).astype(np.float32)
         return engine.DepthResult(nearness, mask, {"engine": "triposr", "device": device})
     progress(0.45, "Evaluating density")
-    result, colours = model.extract_mesh(codes, settings["resolution"], chunk=chunk, cancel=check,
+    result, colours = model.extract_mesh(codes, options.mc_resolution, chunk=chunk, cancel=check,
                                          progress=lambda f, s: progress(0.45 + 0.4 * f, s))
     if len(result.faces) == 0:
         raise engine.EngineError("TripoSR found no surface (try another image or a lower foreground ratio)")
@@ -127,9 +126,9 @@ def _run(rgba, progress, cancel, device, chunk=None):
                        "dense_queries": result.dense_queries})
 
 
-def predict(rgba, progress, cancel, **_):
+def predict(rgba, progress, cancel, options: engine.EngineOptions = engine.DEFAULT_OPTIONS):
     try:
-        device = devices.choose(settings["device"])
+        device = devices.choose(options.device)
     except (RuntimeError, ValueError) as exc:
         raise engine.EngineError(str(exc)) from None
     attempts = [(device, None)]
@@ -137,7 +136,7 @@ def predict(rgba, progress, cancel, **_):
         attempts += [(device, fitted_chunk(device) // 8), ("cpu", None)]
     for i, (where, chunk) in enumerate(attempts):
         try:
-            result = _run(rgba, progress, cancel, where, chunk)
+            result = _run(rgba, progress, cancel, where, options, chunk)
         except engine.Cancelled:
             raise
         except Exception as exc:

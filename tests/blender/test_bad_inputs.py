@@ -89,8 +89,8 @@ def test_huge_image_is_downscaled_with_a_message(huge_drawing_path, capsys):
     assert bpy.context.active_object.depthy.is_result
 
 
-def _slow_backend(started: threading.Event):
-    def predict(rgba, progress, cancel, **_):
+def _slow_engine(started: threading.Event):
+    def predict(rgba, progress, cancel, options=None):
         started.set()
         for _ in range(500):
             engine.check_cancel(cancel)
@@ -101,7 +101,7 @@ def _slow_backend(started: threading.Event):
 
 def test_cancel_stops_the_worker_and_changes_nothing(drawing_path):
     started = threading.Event()
-    engines.register(_slow_backend(started))
+    engines.register(_slow_engine(started))
     request = gen.Request(name="x", engine="slow_test", path=str(drawing_path))
     job = operators.Job(request)
     before = scene_state()
@@ -114,7 +114,7 @@ def test_cancel_stops_the_worker_and_changes_nothing(drawing_path):
 
 
 def test_worker_error_becomes_a_message(drawing_path):
-    def broken(rgba, progress, cancel, **_):
+    def broken(rgba, progress, cancel, options=None):
         raise ValueError("boom")
     engines.register(engine.Engine("broken_test", "Broken", "test only", broken))
     job = operators.Job(gen.Request(name="x", engine="broken_test", path=str(drawing_path)))

@@ -22,7 +22,6 @@ def test_depthy_is_the_default_engine():
 
 def test_generate_with_depthy_through_the_operator(drawing_path):
     image_empty(drawing_path)
-    depthy_engine.settings.update(device="CPU", size=256)
     obj = generate(source="EMPTY", engine="depthy")
     assert obj.depthy.engine == "depthy" and len(obj.data.vertices) > 500
     # the panel names where it ran; this machine has no GPU and this torch build none either

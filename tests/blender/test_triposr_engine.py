@@ -24,7 +24,7 @@ def sphere_model(tmp_path, monkeypatch):
         sigma = (25.0 + 300.0 * (0.4 - d)).clamp(min=0)
         return sigma, (points.clamp(-1, 1) + 1) / 2
     monkeypatch.setattr(model, "field", field)
-    monkeypatch.setattr(triposr_engine, "find_weights", lambda: folder)
+    monkeypatch.setattr(triposr_engine, "find_weights", lambda chosen="": folder)
     monkeypatch.setattr(triposr_engine, "get_model", lambda folder, device: model)
     return model
 

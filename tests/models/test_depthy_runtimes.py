@@ -77,7 +77,6 @@ def onnx_only(exported, monkeypatch):
     folder, _ = exported
     monkeypatch.setattr(weights, "WEIGHTS_DIR", folder)
     monkeypatch.setattr(depthy_engine, "torch_ready", lambda: "PyTorch is not installed")
-    monkeypatch.setitem(depthy_engine.settings, "device", "AUTO")
     depthy_onnx.free_sessions()
     yield folder
     depthy_onnx.free_sessions()
@@ -143,7 +142,6 @@ def test_tampered_graph_is_refused(exported, tmp_path):
 
 def test_torch_out_of_memory_falls_back_to_cpu(drawing_path, monkeypatch):
     monkeypatch.setattr(placement, "torch_gpus", lambda: ["cuda"])
-    monkeypatch.setitem(depthy_engine.settings, "device", "AUTO")
     real = depthy_engine.network
     used = []
 
@@ -166,7 +164,6 @@ def test_torch_out_of_memory_falls_back_to_cpu(drawing_path, monkeypatch):
 
 def test_other_gpu_errors_are_not_hidden(drawing_path, monkeypatch):
     monkeypatch.setattr(placement, "torch_gpus", lambda: ["cuda"])
-    monkeypatch.setitem(depthy_engine.settings, "device", "AUTO")
 
     def network(where):
         def broken(x):

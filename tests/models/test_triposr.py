@@ -197,7 +197,7 @@ def test_gpu_out_of_memory_falls_back_to_smaller_chunks_then_cpu(monkeypatch):
     from depthy_blender.models import device as devices
     calls = []
 
-    def run(rgba, progress, cancel, where, chunk=None):
+    def run(rgba, progress, cancel, where, options, chunk=None):
         calls.append((where, chunk))
         if where == "cuda":
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
