@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DepthyError
-from .core import images, options
+from .core import options
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import engine, engines
 from .models.engine import EngineOptions
+from .pipeline import drawing, sheet
 
 MESH_FORMATS = (".glb", ".obj", ".blend")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
@@ -55,9 +56,9 @@ def _check_options(args) -> None:
     for name in ("ratio", "smoothing", "size", "depthy_size", "foreground_ratio", "mc_resolution",
                  "solid_resolution", "background_tolerance"):
         if getattr(args, name, None) is not None:
-            options.check(name, getattr(args, name))
+            options.check(name, getattr(args, name), as_flag=True)
     if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
-        options.check("resolution", args.resolution)
+        options.check("resolution", args.resolution, as_flag=True)
 
 
 def _outputs(args) -> list[str]:
@@ -165,10 +166,10 @@ def _progress(fraction, stage):
 
 
 def _cmd_depth(args) -> int:
-    loaded = images.load_image(args.image, max_side=DEPTH_MAX_SIDE)
+    loaded = drawing.read(args.image, DEPTH_MAX_SIDE)
     for message in loaded.messages:
         print(f"note: {message}", file=sys.stderr)
-    result = _engine(args).predict(loaded.rgba, _progress, options=engine_options(args))
+    result = drawing.estimate(loaded.rgba, _engine(args).name, engine_options(args), _progress)
     nearness, mask = result.nearness, result.mask
     height, width = nearness.shape   # the image's size, or its downscaled size when it was larger
     if (width, height) != tuple(loaded.source_size):
@@ -212,7 +213,7 @@ def _cmd_mesh(args) -> int:
 
 def _cmd_sheet(args) -> int:
     try:
-        from .blender import headless, sheet_generate
+        from .blender import headless
     except ImportError as exc:
         raise CliError(f"the sheet command needs Blender's Python module (pip install bpy): {exc}") from None
     chosen = _engine(args).name
@@ -220,7 +221,7 @@ def _cmd_sheet(args) -> int:
     source = Path(args.input)
 
     def request(path):
-        return sheet_generate.SheetRequest(str(path), chosen, views=views, solid=args.solid,
+        return sheet.SheetRequest(str(path), chosen, views=views, solid=args.solid,
                                            options=engine_options(args),
                                            solid_resolution=args.solid_resolution,
                                            refine_depth=args.refine_depth, resolution=args.resolution)

@@ -48,8 +48,8 @@ def test_the_product_imports_nothing_of_the_lab():
         assert not lab, (path, lab)
 
 
-@pytest.mark.parametrize("folder", ["core"])
-def test_core_imports_no_bpy_and_no_torch(folder):
+@pytest.mark.parametrize("folder", ["core", "pipeline"])
+def test_core_and_pipeline_import_no_bpy_and_no_torch(folder):
     for path in (PACKAGE / folder).rglob("*.py"):
         heavy = {m for m in imports_of(path) if m.split(".")[0] in ("bpy", "torch", "mathutils", "bmesh")}
         assert not heavy, (path, heavy)

@@ -1,61 +1,24 @@
-"""One generation, in three steps: gather (main thread) → compute (any thread, no bpy) → finish (main).
-
-The operator runs compute() in a worker thread; the CLI and background scripts call all three in a row.
+"""One generation in Blender: gather the settings into a Request (main thread) → pipeline.drawing.compute
+(any thread, no bpy) → finish: the relief object, its material and placement (main thread).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from math import radians
 
 import bpy
-import numpy as np
 from mathutils import Euler, Matrix, Vector
 
 from ..errors import DepthyError
-from ..core import images, options, relief as relief_math
+from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
+from ..pipeline.drawing import Outcome, Request
 from . import image_io, mesh_io
 
 
 class UserError(DepthyError):
     """Something the user can fix; shown as a message, never as a traceback."""
-
-
-@dataclass
-class Request:
-    name: str
-    engine: str
-    resolution: int = 256
-    back: str = "none"
-    triangles: bool = False
-    background: str = "auto"            # "auto": the engine's figure; "border": flood fill from the border
-    background_tolerance: float = 0.03
-    options: EngineOptions = DEFAULT_OPTIONS   # how the engines run (device, Depthy size, TripoSR's settings)
-    size: float = 1.0
-    ratio: float = 0.2
-    smoothing: float = 1.0
-    rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
-    path: str | None = None             # from a file (decoded in compute)
-    image_name: str | None = None
-    empty_name: str | None = None
-    messages: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Outcome:
-    relief: relief_math.Relief | None
-    messages: list[str]
-    notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
-    solid: object = None                              # a full object (TripoSR) instead of a relief
-    rgba: np.ndarray | None = None                    # the pixels read, for a texture Blender cannot load
-    where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
-    why_cpu: str = ""                                 # why no GPU was used, when none was
-
-    def ran_on(self) -> str:
-        """One line for the status bar: where the engine ran and, on the CPU, why."""
-        return f"{self.where} ({self.why_cpu})" if self.where and self.why_cpu else self.where
 
 
 def source_problem(context, settings) -> str | None:
@@ -136,43 +99,6 @@ def _from_image(image, empty, common) -> Request:
     except images.ImageError as exc:
         raise UserError(str(exc)) from None
     return Request(rgba=rgba, messages=messages, **where, **common)
-
-
-def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> Outcome:
-    """Depth and relief arrays. Touches no bpy data, so it may run in a worker thread."""
-    messages = list(req.messages)
-    rgba = req.rgba
-    try:
-        options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution,
-                          background_tolerance=req.background_tolerance)
-        if rgba is None:
-            progress(0.02, "Reading the image")
-            loaded = images.load_image(req.path)
-            rgba, messages = loaded.rgba, messages + loaded.messages
-        # engines never need more pixels than a few per grid sample
-        rgba, _ = images.downscale(rgba, max(1024, 2 * req.resolution))
-        engine.check_cancel(cancel)
-        backend = engines.get(req.engine)
-        depth = backend.predict(rgba, lambda f, s: progress(0.05 + 0.8 * f, s), cancel, req.options)
-        engine.check_cancel(cancel)
-        notes = [depth.meta["note"]] if "note" in depth.meta else []
-        where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
-        if not isinstance(depth, engine.DepthResult):   # a whole object, not a depth map
-            return Outcome(None, messages, notes, solid=depth, **where)
-        mask = depth.mask
-        if req.background == "border":   # a photo: the artist's own background cut, not the engine's
-            progress(0.86, "Separating the background")
-            mask = images.flood_from_border(rgba, req.background_tolerance)
-            if not mask.any():
-                raise UserError("The border flood fill took the whole image: lower the background tolerance")
-        progress(0.88, "Building the relief")
-        built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
-                                  req.size, req.back, req.triangles)
-    except UserError:
-        raise
-    except DepthyError as exc:   # the one user-facing error type: a bad image, option, weights or engine
-        raise UserError(str(exc)) from None
-    return Outcome(built, messages, notes, rgba=rgba, **where)
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:

@@ -9,6 +9,7 @@ import bpy
 from mathutils import Vector
 
 from ..errors import DepthyError
+from ..pipeline import drawing, sheet
 from . import generate
 
 
@@ -37,11 +38,8 @@ def make_relief_files(path: str, outputs: list[str], options: dict, render: str 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     ensure_registered()
     context = bpy.context
-    request = generate.Request(name=generate._stem(path), path=os.path.abspath(path), **options)
-    try:
-        outcome = generate.compute(request, progress or (lambda f, s: None), lambda: False)
-    except generate.UserError as exc:
-        raise HeadlessError(str(exc)) from None
+    request = drawing.Request(name=generate._stem(path), path=os.path.abspath(path), **options)
+    outcome = drawing.compute(request, progress or (lambda f, s: None), lambda: False)   # DepthyError: the CLI's
     obj = generate.finish(context, request, outcome)
     if render:
         render_preview(context, obj, render)
@@ -58,10 +56,7 @@ def make_sheet_files(request, outputs: list[str], render: str | None = None, jso
     bpy.ops.wm.read_factory_settings(use_empty=True)
     ensure_registered()
     context = bpy.context
-    try:
-        outcome = sheet_generate.compute(request, progress or (lambda f, s: None), lambda: False)
-    except generate.UserError as exc:
-        raise HeadlessError(str(exc)) from None
+    outcome = sheet.compute(request, progress or (lambda f, s: None), lambda: False)
     for message in outcome.messages:
         print(f"note: {message}")
     if json_out:

@@ -10,6 +10,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 from ..core import options, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine
+from ..pipeline import drawing, sheet
 from . import generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
@@ -20,7 +21,7 @@ class Job:
 
     def __init__(self, request, compute=None):
         self.request = request
-        self.compute = compute or generate.compute
+        self.compute = compute or drawing.compute
         self.progress, self.stage = 0.0, "Starting"
         self.outcome = None
         self.error: str | None = None
@@ -174,7 +175,7 @@ class DrawingMixin(GenerateMixin):
                 setattr(self, name, getattr(settings, name))
         try:
             request = generate.request_from_settings(context, settings, self.filepath or None)
-        except generate.UserError as exc:
+        except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return None
         request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
@@ -232,7 +233,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
     def _request(self, context):
         try:
             request = generate.request_for_relief(context.active_object, context.scene.depthy)
-        except generate.UserError as exc:
+        except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return None
         request.options = prefs.engine_options(context)
@@ -249,7 +250,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
             return {"CANCELLED"}
         try:
             generate.replace(context, obj, job.request, job.outcome)
-        except generate.UserError as exc:
+        except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Regenerated '{obj.name}' ({len(obj.data.vertices):,} vertices)"
@@ -271,7 +272,6 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
         return None if context.scene.depthy.sheet_path else "Choose a sheet file (image or DXF) first"
 
     def _request(self, context):
-        from . import sheet_generate
         s = context.scene.depthy
         path = bpy.path.abspath(self.filepath or s.sheet_path)
         if not path:
@@ -281,18 +281,15 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
         if engine == "triposr":   # TripoSR makes whole objects, not the depth of a view
             engine = "depthy"
             self.report({"INFO"}, "Sheet views use Depthy: TripoSR makes whole objects, not views")
-        return sheet_generate.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
-                                           refine_depth=s.solid_refine_depth,
-                                           resolution=min(s.resolution, 512),
-                                           ratio=s.ratio, smoothing=s.smoothing,
-                                           options=prefs.engine_options(context))
+        return sheet.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
+                                  refine_depth=s.solid_refine_depth, resolution=min(s.resolution, 512),
+                                  ratio=s.ratio, smoothing=s.smoothing, options=prefs.engine_options(context))
 
     def invoke(self, context, event):
         return self.execute(context) if bpy.app.background else self._start_modal(context)
 
     def _make_job(self, request):
-        from . import sheet_generate
-        return Job(request, sheet_generate.compute)
+        return Job(request, sheet.compute)
 
     def _build(self, context, job):
         from . import sheet_generate
@@ -315,12 +312,12 @@ class DEPTHY_OT_solid_from_views(bpy.types.Operator):
             and bool(obj.users_collection)
 
     def execute(self, context):
-        from . import generate, sheet_generate
+        from . import sheet_generate
         try:
             settings = context.scene.depthy
             solid = sheet_generate.solid_from_objects(context, context.active_object, settings.solid_resolution,
                                                       settings.solid_refine_depth)
-        except generate.UserError as exc:
+        except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Built {solid.name}")

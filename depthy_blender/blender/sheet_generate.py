@@ -1,6 +1,5 @@
-"""A whole sheet: find the views (or take them from a list), one relief per orthographic view laid out
-like the sheet and named by role, and optionally one solid from the front, side and top silhouettes.
-Like generate.py: compute() touches no bpy data; finish() builds the objects on the main thread.
+"""A whole sheet in Blender: pipeline.sheet.compute finds the views and builds the arrays (any thread, no
+bpy); finish() lays one relief per view out like the sheet, named by role, and the solid (main thread).
 
 Each view relief keeps its role (`depthy.sheet_role`, reassignable in the panel); `solid_from_objects`
 rebuilds the solid from the reliefs themselves (their masks are the mesh's grid cells), so a wrong role
@@ -8,114 +7,15 @@ can be fixed without reading the sheet again."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from math import radians
 
 import bpy
 import numpy as np
 from mathutils import Euler
 
-from ..core import dxf, images, relief as relief_math, sheets, visual_hull
-from ..models import engine, engines
-from ..models.engine import DEFAULT_OPTIONS, EngineOptions
+from ..core import visual_hull
+from ..pipeline.sheet import SOLID_ROLES, SheetOutcome, SheetRequest
 from . import generate, image_io, mesh_io
-
-ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
-SOLID_ROLES = ("front", "top", "side", "section")
-SHEET_SIDE = 3000   # sheets are worked on at most this large: enough for every line, quick to search
-
-
-@dataclass
-class SheetRequest:
-    path: str
-    engine: str
-    views: list | None = None          # [{"box": [x0, y0, x1, y1], "role": str}] to skip detection
-    solid: bool = False
-    size: float = 4.0                  # sheet width in metres
-    resolution: int = 192
-    solid_resolution: int = 128       # voxels along the solid's longest side
-    refine_depth: bool = False        # also carve with each view's nearness (depth hull)
-    ratio: float = 0.2
-    smoothing: float = 1.0
-    options: EngineOptions = DEFAULT_OPTIONS
-
-
-@dataclass
-class SheetOutcome:
-    shape: tuple[int, int]
-    views: list[dict]
-    reliefs: list[tuple[dict, relief_math.Relief]]
-    solid: visual_hull.Solid | None
-    messages: list[str] = field(default_factory=list)
-
-
-def load_sheet(path: str) -> tuple[np.ndarray, list[str]]:
-    if path.lower().endswith(".dxf"):
-        try:
-            return dxf.render(path, max_side=SHEET_SIDE), []
-        except dxf.DxfError as exc:
-            raise generate.UserError(str(exc)) from None
-    try:
-        loaded = images.load_image(path)
-    except images.ImageError as exc:
-        raise generate.UserError(str(exc)) from None
-    rgba, _ = images.downscale(loaded.rgba, SHEET_SIDE)
-    return rgba, loaded.messages
-
-
-def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
-    progress(0.02, "Reading the sheet")
-    rgba, messages = load_sheet(req.path)
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
-    if req.views is None:
-        progress(0.1, "Finding the views")
-        found = sheets.find_views(rgb)
-        views = [{"box": list(map(int, v.box)), "role": v.role, "mask": v.mask} for v in found]
-    else:
-        views = [dict(v) for v in req.views]
-    ortho = [v for v in views if v["role"] in ORTHOGRAPHIC]
-    if not ortho:
-        raise generate.UserError("No orthographic views found on this sheet")
-    backend = engines.get(req.engine)
-    reliefs = []
-    for i, view in enumerate(ortho):
-        engine.check_cancel(cancel)
-        progress(0.15 + 0.7 * i / len(ortho), f"Depth of the {view['role']} view")
-        x0, y0, x1, y1 = view["box"]
-        crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
-        try:
-            depth = backend.predict(crop, lambda f, s: None, cancel, req.options)
-            # the view's own outline beats the engine's guess on a crop full of dimensions and notes
-            mask = view["mask"] if view.get("mask") is not None else depth.mask
-            built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
-                                      size=req.size * max(x1 - x0, y1 - y0) / rgba.shape[1])
-        except (engine.EngineError, relief_math.ReliefError) as exc:
-            messages.append(f"{view['role']} view skipped: {exc}")
-            continue
-        view.setdefault("mask", mask)
-        view["nearness"] = np.where(mask, depth.nearness, np.nan)
-        view["crop"] = crop   # the view's texture
-        reliefs.append((view, built))
-    solid = None
-    if req.solid:
-        progress(0.9, "Carving the solid from three views")
-        by_role = {v["role"]: v for v in ortho}
-        side = by_role.get("side") or by_role.get("section")
-        if "front" not in by_role or "top" not in by_role or side is None:
-            messages.append("Solid needs front, top and side views; some were not found")
-        else:
-            three = (by_role["front"], side, by_role["top"])
-            masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
-                     images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
-                     for v in three]
-            width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
-            near = None
-            if req.refine_depth and all(v.get("nearness") is not None for v in three):
-                near = [v["nearness"] for v in three]
-            solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
-            solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
-    return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
-
 
 def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.Object]:
     """One relief per view, upright in the front plane where the view sits on the sheet."""

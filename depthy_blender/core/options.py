@@ -30,20 +30,21 @@ def high(name: str):
     return RANGES[name][1]
 
 
-def check(name: str, value):
-    """`value` if it is a finite number within the option's range, else OptionError with one line."""
+def check(name: str, value, as_flag: bool = False):
+    """`value` if it is a finite number within the option's range, else OptionError with one line
+    (naming the command-line flag when `as_flag`, the setting otherwise)."""
     lowest, highest, what = RANGES[name]
-    flag = "--" + name.replace("_", "-")
+    subject = f"--{name.replace('_', '-')}: {what}" if as_flag else what[0].upper() + what[1:]
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OptionError(f"{flag}: {what} must be a number, not {value!r}") from None
+        raise OptionError(f"{subject} must be a number, not {value!r}") from None
     if not math.isfinite(number):
-        raise OptionError(f"{flag}: {what} must be a finite number, not {value}")
+        raise OptionError(f"{subject} must be a finite number, not {value}")
     if isinstance(lowest, int) and number != int(number):
-        raise OptionError(f"{flag}: {what} must be a whole number, not {value}")
+        raise OptionError(f"{subject} must be a whole number, not {value}")
     if not lowest <= number <= highest:
-        raise OptionError(f"{flag}: {what} must be between {lowest} and {highest}, not {value}")
+        raise OptionError(f"{subject} must be between {lowest} and {highest}, not {value}")
     return value
 
 

@@ -121,3 +121,22 @@ def test_worker_error_becomes_a_message(drawing_path):
     job.start()
     job.thread.join(5)
     assert job.error == "Generation failed unexpectedly: boom"
+
+
+def test_operator_boundary_bad_option_is_one_line_and_changes_nothing(drawing_path):
+    """The operator's boundary: a value Blender's own clamp lets through (NaN) is one line, no object."""
+    before = scene_state()
+    with pytest.raises(RuntimeError, match=r"Depth ratio \(thickness ÷ width\) must be a finite number, not nan"):
+        bpy.ops.depthy.generate_file(filepath=str(drawing_path), ratio=float("nan"))
+    assert scene_state() == before
+
+
+def test_operator_boundary_bad_image_is_one_line(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    before = scene_state()
+    with pytest.raises(RuntimeError) as caught:
+        bpy.ops.depthy.generate_file(filepath=str(bad))
+    message = str(caught.value).strip()
+    assert "Cannot read bad.png" in message and "Traceback" not in message and len(message.splitlines()) == 1
+    assert scene_state() == before

@@ -1,0 +1,94 @@
+"""From a drawing to relief arrays, with no Blender in it: read the image, run the engine, cut the
+background, build the relief. The operator runs `compute` in a worker thread, the CLI and scripts call it
+directly; the Blender layer only reads its settings into a Request and writes the Outcome into meshes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import images, options, relief as relief_math
+from ..errors import DepthyError
+from ..models import engine, engines
+from ..models.engine import DEFAULT_OPTIONS, EngineOptions
+
+
+@dataclass
+class Request:
+    name: str
+    engine: str
+    resolution: int = 256
+    back: str = "none"
+    triangles: bool = False
+    background: str = "auto"            # "auto": the engine's figure; "border": flood fill from the border
+    background_tolerance: float = 0.03
+    options: EngineOptions = DEFAULT_OPTIONS   # how the engines run (device, Depthy size, TripoSR's settings)
+    size: float = 1.0
+    ratio: float = 0.2
+    smoothing: float = 1.0
+    rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
+    path: str | None = None             # from a file (decoded in compute)
+    image_name: str | None = None
+    empty_name: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    relief: relief_math.Relief | None
+    messages: list[str]
+    notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
+    solid: object = None                              # a full object (TripoSR) instead of a relief
+    rgba: np.ndarray | None = None                    # the pixels read, for a texture Blender cannot load
+    where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
+    why_cpu: str = ""                                 # why no GPU was used, when none was
+
+    def ran_on(self) -> str:
+        """One line for the status bar: where the engine ran and, on the CPU, why."""
+        return f"{self.where} ({self.why_cpu})" if self.where and self.why_cpu else self.where
+
+
+def read(path: str, max_side: int = images.MAX_SIDE) -> images.LoadedImage:
+    """An image file as float RGBA, at most `max_side` pixels on its longer side."""
+    return images.load_image(path, max_side=max_side)
+
+
+def estimate(rgba: np.ndarray, engine_name: str, engine_options: EngineOptions = DEFAULT_OPTIONS,
+             progress: engine.Progress | None = None, cancel: engine.Cancel | None = None):
+    """The engine's answer for the drawing: a DepthResult (or a whole object from TripoSR)."""
+    progress = progress or (lambda f, s: None)
+    cancel = cancel or (lambda: False)
+    engine.check_cancel(cancel)
+    result = engines.get(engine_name).predict(rgba, progress, cancel, engine_options)
+    engine.check_cancel(cancel)
+    return result
+
+
+def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> Outcome:
+    """Depth and relief arrays; any thread. A failure the user can act on is a DepthyError."""
+    messages = list(req.messages)
+    rgba = req.rgba
+    options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution,
+                      background_tolerance=req.background_tolerance)
+    if rgba is None:
+        progress(0.02, "Reading the image")
+        loaded = images.load_image(req.path)
+        rgba, messages = loaded.rgba, messages + loaded.messages
+    # engines never need more pixels than a few per grid sample
+    rgba, _ = images.downscale(rgba, max(1024, 2 * req.resolution))
+    depth = estimate(rgba, req.engine, req.options, lambda f, s: progress(0.05 + 0.8 * f, s), cancel)
+    notes = [depth.meta["note"]] if "note" in depth.meta else []
+    where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
+    if not isinstance(depth, engine.DepthResult):   # a whole object, not a depth map
+        return Outcome(None, messages, notes, solid=depth, **where)
+    mask = depth.mask
+    if req.background == "border":   # a photo: the artist's own background cut, not the engine's
+        progress(0.86, "Separating the background")
+        mask = images.flood_from_border(rgba, req.background_tolerance)
+        if not mask.any():
+            raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
+    progress(0.88, "Building the relief")
+    built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
+                              req.size, req.back, req.triangles)
+    return Outcome(built, messages, notes, rgba=rgba, **where)

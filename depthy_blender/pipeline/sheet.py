@@ -1,0 +1,104 @@
+"""From a drawing sheet to arrays, with no Blender in it: find the views (or take them from a list), a
+relief per orthographic view, and optionally one solid carved from the front, side and top views. The
+Blender layer (blender/sheet_generate.py) lays the results out as objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import dxf, images, relief as relief_math, sheets, visual_hull
+from ..errors import DepthyError
+from ..models import engine, engines
+from ..models.engine import DEFAULT_OPTIONS, EngineOptions
+
+ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
+SOLID_ROLES = ("front", "top", "side", "section")
+SHEET_SIDE = 3000   # sheets are worked on at most this large: enough for every line, quick to search
+
+
+@dataclass
+class SheetRequest:
+    path: str
+    engine: str
+    views: list | None = None          # [{"box": [x0, y0, x1, y1], "role": str}] to skip detection
+    solid: bool = False
+    size: float = 4.0                  # sheet width in metres
+    resolution: int = 192
+    solid_resolution: int = 128       # voxels along the solid's longest side
+    refine_depth: bool = False        # also carve with each view's nearness (depth hull)
+    ratio: float = 0.2
+    smoothing: float = 1.0
+    options: EngineOptions = DEFAULT_OPTIONS
+
+
+@dataclass
+class SheetOutcome:
+    shape: tuple[int, int]
+    views: list[dict]
+    reliefs: list[tuple[dict, relief_math.Relief]]
+    solid: visual_hull.Solid | None
+    messages: list[str] = field(default_factory=list)
+
+
+def load_sheet(path: str) -> tuple[np.ndarray, list[str]]:
+    """A sheet (image or DXF) as float RGBA at most SHEET_SIDE pixels wide, and any notes on reading it."""
+    if path.lower().endswith(".dxf"):
+        return dxf.render(path, max_side=SHEET_SIDE), []
+    loaded = images.load_image(path)
+    rgba, _ = images.downscale(loaded.rgba, SHEET_SIDE)
+    return rgba, loaded.messages
+
+
+def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
+    progress(0.02, "Reading the sheet")
+    rgba, messages = load_sheet(req.path)
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
+    if req.views is None:
+        progress(0.1, "Finding the views")
+        found = sheets.find_views(rgb)
+        views = [{"box": list(map(int, v.box)), "role": v.role, "mask": v.mask} for v in found]
+    else:
+        views = [dict(v) for v in req.views]
+    ortho = [v for v in views if v["role"] in ORTHOGRAPHIC]
+    if not ortho:
+        raise DepthyError("No orthographic views found on this sheet")
+    backend = engines.get(req.engine)
+    reliefs = []
+    for i, view in enumerate(ortho):
+        engine.check_cancel(cancel)
+        progress(0.15 + 0.7 * i / len(ortho), f"Depth of the {view['role']} view")
+        x0, y0, x1, y1 = view["box"]
+        crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
+        try:
+            depth = backend.predict(crop, lambda f, s: None, cancel, req.options)
+            # the view's own outline beats the engine's guess on a crop full of dimensions and notes
+            mask = view["mask"] if view.get("mask") is not None else depth.mask
+            built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
+                                      size=req.size * max(x1 - x0, y1 - y0) / rgba.shape[1])
+        except (engine.EngineError, relief_math.ReliefError) as exc:
+            messages.append(f"{view['role']} view skipped: {exc}")
+            continue
+        view.setdefault("mask", mask)
+        view["nearness"] = np.where(mask, depth.nearness, np.nan)
+        view["crop"] = crop   # the view's texture
+        reliefs.append((view, built))
+    solid = None
+    if req.solid:
+        progress(0.9, "Carving the solid from three views")
+        by_role = {v["role"]: v for v in ortho}
+        side = by_role.get("side") or by_role.get("section")
+        if "front" not in by_role or "top" not in by_role or side is None:
+            messages.append("Solid needs front, top and side views; some were not found")
+        else:
+            three = (by_role["front"], side, by_role["top"])
+            masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
+                     images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
+                     for v in three]
+            width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
+            near = None
+            if req.refine_depth and all(v.get("nearness") is not None for v in three):
+                near = [v["nearness"] for v in three]
+            solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
+            solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
+    return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
