@@ -77,7 +77,7 @@ def main():
         for size in args.sizes:
             rgba = np.ascontiguousarray(depthy_engine.resize(
                 drawing.transpose(2, 0, 1)[None], (size, size))[0].transpose(1, 2, 0))
-            options = EngineOptions(device=where.device.upper(), depthy_size=size, depthy_runtime=where.runtime)
+            options = EngineOptions(device=where.device.upper(), depthy_resolution=size, depthy_runtime=where.runtime)
             x = np.ascontiguousarray(rgba[..., :3].transpose(2, 0, 1)[None])
 
             def one_pass():

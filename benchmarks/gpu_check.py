@@ -87,7 +87,7 @@ def depthy_out_of_memory(device):
     if device != "cuda":
         print("Depthy out-of-memory fallback: needs CUDA, skipped")
         return {"skipped": "no CUDA"}
-    options = EngineOptions(device="CUDA", depthy_size=1024, depthy_runtime="torch")
+    options = EngineOptions(device="CUDA", depthy_resolution=1024, depthy_runtime="torch")
     depthy_engine.get_model("cuda")
     total = torch.cuda.get_device_properties(0).total_memory
     cap = (torch.cuda.memory_allocated() + (64 << 20)) / total

@@ -53,7 +53,7 @@ class CliError(DepthyError):
 
 def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
-    for name in ("ratio", "smoothing", "size", "depthy_size", "foreground_ratio", "mc_resolution",
+    for name in ("ratio", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
                  "solid_resolution", "background_tolerance"):
         if getattr(args, name, None) is not None:
             options.check(name, getattr(args, name), as_flag=True)
@@ -140,7 +140,8 @@ def _engine_args(p):
                    help="engine name, or auto = best available (default); --backend is the old name")
     p.add_argument("--device", default="AUTO", choices=("AUTO", "CPU", "CUDA", "MPS", "DIRECTML"),
                    help="where learned engines run (default AUTO: a GPU if the package has one and it is here)")
-    p.add_argument("--depthy-size", type=int, default=256, help="longer side Depthy sees (default 256)")
+    p.add_argument("--depthy-resolution", "--depthy-size", dest="depthy_resolution", type=int, default=256,
+                   help="pixels on the longer side Depthy reads (default 256; --depthy-size is the old name)")
     p.add_argument("--triposr-folder", default="", help="folder with TripoSR's config.yaml and model.ckpt "
                    "(default: the Hugging Face cache)")
     p.add_argument("--triposr-output", choices=("full", "relief"), default="full",
@@ -151,10 +152,10 @@ def _engine_args(p):
 
 def engine_options(args) -> EngineOptions:
     """The engines' options from the command line (the add-on builds the same from its preferences)."""
-    return EngineOptions(device=args.device, depthy_size=args.depthy_size, triposr_folder=args.triposr_folder,
+    return EngineOptions(device=args.device, depthy_resolution=args.depthy_resolution, triposr_folder=args.triposr_folder,
                          triposr_output=args.triposr_output.upper(), foreground_ratio=args.foreground_ratio,
                          mc_resolution=args.mc_resolution,
-                         relief_size=max(64, min(512, getattr(args, "resolution", 256))))
+                         relief_resolution=max(64, min(512, getattr(args, "resolution", 256))))
 
 
 def _engine(args) -> engine.Engine:

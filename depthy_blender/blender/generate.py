@@ -103,8 +103,8 @@ def _from_image(image, empty, common) -> Request:
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     """Create the relief object, its material and placement; select it."""
-    if outcome.solid is not None:
-        return _finish_solid(context, req, outcome.solid)
+    if outcome.whole_object is not None:
+        return _finish_whole_object(context, req, outcome.whole_object)
     built = outcome.relief
     mesh = mesh_io.create_mesh(built, f"{req.name} relief")
     obj = bpy.data.objects.new(f"{req.name} relief", mesh)
@@ -129,7 +129,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
 
 def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> bpy.types.Object:
     """Put a new relief into `obj` in place: its transform, modifiers, materials and name stay."""
-    if outcome.solid is not None:
+    if outcome.whole_object is not None:
         raise UserError("Regenerate makes reliefs; choose a relief engine (TripoSR's full object is new)")
     built = outcome.relief
     old = obj.data
@@ -149,7 +149,7 @@ def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> b
     return obj
 
 
-def _finish_solid(context, req: Request, solid) -> bpy.types.Object:
+def _finish_whole_object(context, req: Request, solid) -> bpy.types.Object:
     """A full object: vertex colours shown by its material; front (the image's side) toward −Y, at the
     image empty (scaled to its size) or at the 3D cursor."""
     mesh = mesh_io.create_coloured_mesh(solid.vertices, solid.faces, solid.colours, f"{req.name} object")

@@ -23,8 +23,8 @@ class DepthyPreferences(bpy.types.AddonPreferences):
         ("DIRECTML", "DirectML", "Any DirectX 12 GPU on Windows (the windows-x64-gpu package)"),
     ), default="AUTO")
     depthy_size: IntProperty(name="Depthy Resolution", description="Longer image side the network sees",
-                             default=depthy_engine.DEFAULT_SIZE, min=options.low("depthy_size"),
-                             max=options.high("depthy_size"), step=32)
+                             default=depthy_engine.DEFAULT_SIZE, min=options.low("depthy_resolution"),
+                             max=options.high("depthy_resolution"), step=32)
     triposr_folder: StringProperty(name="TripoSR Weights", subtype="DIR_PATH",
                                    description="Folder with the official config.yaml and model.ckpt "
                                                "(the Hugging Face cache is also searched)")
@@ -149,10 +149,10 @@ def engine_options(context) -> EngineOptions:
     scene = context.scene.depthy
     return EngineOptions(
         device=prefs.device if prefs else "AUTO",
-        depthy_size=prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE,
+        depthy_resolution=prefs.depthy_size if prefs else depthy_engine.DEFAULT_SIZE,
         triposr_folder=bpy.path.abspath(prefs.triposr_folder) if prefs and prefs.triposr_folder else "",
         triposr_output=scene.triposr_output, foreground_ratio=scene.foreground_ratio,
-        mc_resolution=scene.mc_resolution, relief_size=max(64, min(512, scene.resolution)))
+        mc_resolution=scene.mc_resolution, relief_resolution=max(64, min(512, scene.resolution)))
 
 
 CLASSES = (DepthyPreferences, DEPTHY_OT_free_models, DEPTHY_OT_download_triposr)

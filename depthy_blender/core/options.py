@@ -14,7 +14,7 @@ RANGES = {
     "smoothing": (0.0, 20.0, "smoothing (grid cells)"),
     "size": (0.001, 1000.0, "size (metres)"),
     "resolution": (MIN_RESOLUTION, MAX_RESOLUTION, "resolution (grid samples)"),
-    "depthy_size": (128, 2048, "Depthy working size (pixels)"),
+    "depthy_resolution": (128, 2048, "Depthy resolution (pixels on the longer side)"),
     "foreground_ratio": (0.5, 1.0, "TripoSR foreground ratio"),
     "mc_resolution": (32, 512, "TripoSR mesh resolution"),
     "solid_resolution": (16, 512, "solid resolution (voxels)"),

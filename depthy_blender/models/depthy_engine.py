@@ -195,7 +195,7 @@ def predict(rgba, progress, cancel, options: engine.EngineOptions = engine.DEFAU
     progress(0.05, "Loading Depthy")
 
     def read(where):
-        return run_network(rgb, where, options.depthy_size, options.mirror_average, options.scale_average)
+        return run_network(rgb, where, options.depthy_resolution, options.mirror_average, options.scale_average)
     try:
         kind = runtime(options.depthy_runtime)
         where = placements.choose(options.device, kind)

@@ -30,7 +30,7 @@ class EngineOptions:
     """How the engines are to run, carried by each request (the CLI and the add-on build one; training
     and evaluation pass their own). Each engine reads the fields that are its own."""
     device: str = "AUTO"                 # AUTO, CPU, CUDA, MPS or DIRECTML
-    depthy_size: int = 256               # the longer side Depthy reads the drawing at
+    depthy_resolution: int = 256         # pixels on the longer side Depthy reads the drawing at
     depthy_runtime: str = "auto"         # auto, torch or onnx
     mirror_average: bool = True          # Depthy: average the mirror image's reading (up to 256²)
     scale_average: bool = True           # Depthy: average a reading at 0.75 of the size (up to 256²)
@@ -38,7 +38,7 @@ class EngineOptions:
     triposr_output: str = "FULL"         # FULL (closed object) or RELIEF
     foreground_ratio: float = 0.85       # TripoSR's framing of the object
     mc_resolution: int = 256             # TripoSR's marching-cubes grid
-    relief_size: int = 256               # TripoSR's relief: the depth image's side
+    relief_resolution: int = 256         # TripoSR's relief: pixels on the depth image's side
 
 
 DEFAULT_OPTIONS = EngineOptions()

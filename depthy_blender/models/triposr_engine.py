@@ -105,7 +105,7 @@ def _run(rgba, progress, cancel, device, options: engine.EngineOptions, chunk=No
     chunk = chunk or fitted_chunk(device)
     if options.triposr_output == "RELIEF":
         progress(0.45, "Rendering depth from the input view")
-        depth, opacity = model.render_input_depth(codes, options.relief_size, chunk=max(256, chunk // 128),
+        depth, opacity = model.render_input_depth(codes, options.relief_resolution, chunk=max(256, chunk // 128),
                                                   cancel=check)
         h, w = rgba.shape[:2]
         depth_img = preprocess.unframe(depth, framing, (h, w))

@@ -39,7 +39,7 @@ class Outcome:
     relief: relief_math.Relief | None
     messages: list[str]
     notes: list[str] = field(default_factory=list)   # from the engine, e.g. a GPU → CPU fallback
-    solid: object = None                              # a full object (TripoSR) instead of a relief
+    whole_object: object = None                       # TripoSR's full object instead of a relief
     rgba: np.ndarray | None = None                    # the pixels read, for a texture Blender cannot load
     where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
     why_cpu: str = ""                                 # why no GPU was used, when none was
@@ -81,7 +81,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     notes = [depth.meta["note"]] if "note" in depth.meta else []
     where = dict(where=depth.meta.get("where", ""), why_cpu=depth.meta.get("why_cpu", ""))
     if not isinstance(depth, engine.DepthResult):   # a whole object, not a depth map
-        return Outcome(None, messages, notes, solid=depth, **where)
+        return Outcome(None, messages, notes, whole_object=depth, **where)
     mask = depth.mask
     if req.background == "border":   # a photo: the artist's own background cut, not the engine's
         progress(0.86, "Separating the background")

@@ -28,7 +28,7 @@ def test_depth_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("flag, value, says", [
-    ("--depthy-size", "100000", "between 128 and 2048"),
+    ("--depthy-resolution", "100000", "between 128 and 2048"),
     ("--foreground-ratio", "nan", "finite"),
     ("--mc-resolution", "8", "between 32 and 512"),
 ])

@@ -183,7 +183,7 @@ def test_preprocess_framing_round_trip():
     rgba = np.ones((60, 100, 4), np.float32)
     rgba[..., 3] = 0
     rgba[10:30, 40:80, 3] = 1
-    image, framing = preprocess.prepare(rgba, ratio=0.8, size=64)
+    image, framing = preprocess.prepare(rgba, foreground_ratio=0.8, size=64)
     assert image.shape == (1, 3, 64, 64)
     row0, col0, side = framing
     assert side == int(40 / 0.8)
