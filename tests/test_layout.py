@@ -84,3 +84,10 @@ def test_no_module_level_engine_settings():
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             assert "settings" not in names, path
+
+
+def test_product_benchmarks_import_nothing_of_the_lab():
+    """benchmarks/ measures the product; evaluations on the lab's synthetic data live in training/."""
+    for path in (ROOT / "benchmarks").glob("*.py"):
+        lab = {m for m in imports_of(path) if m == "training" or m.startswith("training.")}
+        assert not lab, (path, lab)

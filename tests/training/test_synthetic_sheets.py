@@ -5,7 +5,7 @@ import pytest
 from depthy_blender.core import sheets
 
 pytest.importorskip("torch")
-from benchmarks.sheet_views import box_iou, score_sheet  # noqa: E402
+from training.sheet_views import box_iou, score_sheet  # noqa: E402
 from training.synth import sheets as synthetic  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """View finding on synthetic sheets: box IoU of found views against the known ones, over seeded sheets.
 
-    python benchmarks/sheet_views.py [--seeds 50] [--start 0] [--threshold 0.9]
+    python -m training.sheet_views [--seeds 50] [--start 0] [--threshold 0.9]
 
 Each sheet (training/synth/sheets.py) draws one random solid in front, top and side views with blue
 dimensions, notes, a frame, a title block and a QR-like block. For every known view the best-matching

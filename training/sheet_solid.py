@@ -1,7 +1,7 @@
 """Solid from three views on synthetic sheets: volume IoU of the visual hull, and of the hull refined
 with each engine's nearness (depth hull), against the true solid.
 
-    python benchmarks/sheet_solid.py [--seeds 20] [--resolution 64] [--tolerance 2] [--engines depthy inflate]
+    python -m training.sheet_solid [--seeds 20] [--resolution 64] [--tolerance 2] [--engines depthy inflate]
 
 Each sheet (training/synth/sheets.py) draws one solid in three views; the views are found on the sheet
 (core/sheets.py), the hull is carved from their masks (core/visual_hull.py) and refined with the
