@@ -20,8 +20,9 @@ $(VENV)/.ready: requirements-dev.txt
 setup: $(VENV)/.ready
 
 demo: setup
-	$(PY) -m depthy_blender mesh examples/bottle.png -o out/demo.blend -o out/demo.glb --render out/demo.png --back flat
-	@ls -l out/demo.blend out/demo.glb out/demo.png
+	$(PY) -m depthy_blender mesh examples/bottle.png -o out/demo.blend -o out/demo.glb --render out/demo.png \
+		--render-side out/demo-side.png --back flat
+	@ls -l out/demo.blend out/demo.glb out/demo.png out/demo-side.png
 	@if [ -f ../shared/data/sheets/ttt-ppp0101.png ]; then \
 		$(PY) -m depthy_blender sheet ../shared/data/sheets/ttt-ppp0101.png -o out/sheet.blend --render out/sheet.png --solid --json out/sheet.json && \
 		ls -l out/sheet.blend out/sheet.png; \

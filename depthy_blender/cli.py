@@ -63,7 +63,7 @@ def _check_options(args) -> None:
 
 def _outputs(args) -> list[str]:
     outs = args.output if isinstance(args.output, list) else [args.output]
-    return [o for o in outs + [getattr(args, k, None) for k in ("mask", "render", "json")] if o]
+    return [o for o in outs + [getattr(args, k, None) for k in ("mask", "render", "render_side", "json")] if o]
 
 
 def _check_outputs(args) -> None:
@@ -116,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="largest colour step the border fill crosses (default 0.03)")
     mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
+    mesh.add_argument("--render-side", help="also write a PNG of the relief's profile seen from the right")
     mesh.set_defaults(func=_cmd_mesh)
 
     sheet = sub.add_parser("sheet", help="drawing sheet (image or DXF) → one relief per view (+ solid)")
@@ -203,11 +204,12 @@ def _cmd_mesh(args) -> int:
     for out in outputs:
         if Path(out).suffix.lower() not in MESH_FORMATS:
             raise CliError(f"{out}: output must end in one of {', '.join(MESH_FORMATS)}")
-    obj = headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress)
+    obj = headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress,
+                                     render_side=args.render_side)
     if getattr(obj.depthy, "ran_on", ""):
         why = f" ({obj.depthy.why_cpu})" if obj.depthy.why_cpu else ""
         print(f"  {obj.depthy.ran_on}{why}", file=sys.stderr)
-    for out in outputs + ([args.render] if args.render else []):
+    for out in outputs + [r for r in (args.render, args.render_side) if r]:
         print(f"wrote {out}")
     return 0
 

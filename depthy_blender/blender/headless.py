@@ -33,7 +33,7 @@ def ensure_registered() -> None:
 
 
 def make_relief_files(path: str, outputs: list[str], options: dict, render: str | None = None,
-                      progress=None) -> bpy.types.Object:
+                      progress=None, render_side: str | None = None) -> bpy.types.Object:
     """Build one relief from an image file into an empty scene and write every requested output."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
     ensure_registered()
@@ -43,6 +43,8 @@ def make_relief_files(path: str, outputs: list[str], options: dict, render: str 
     obj = generate.finish(context, request, outcome)
     if render:
         render_preview(context, obj, render)
+    if render_side:
+        render_preview(context, obj, render_side, view="side")
     for out in outputs:
         export(obj, out)
     return obj
@@ -88,8 +90,9 @@ def export(obj, out: str) -> None:
         raise HeadlessError(f"unknown output type: {out}")
 
 
-def render_preview(context, obj, out: str, size=(800, 600)) -> None:
-    """A three-quarter front view with the drawing as texture (Cycles on the CPU, few samples)."""
+def render_preview(context, obj, out: str, size=(800, 600), view: str = "three_quarter") -> None:
+    """A three-quarter front view with the drawing as texture, or with view="side" an orthographic view
+    from the right that shows the relief's profile (Cycles on the CPU, few samples)."""
     scene = context.scene
     objs = obj if isinstance(obj, (list, tuple)) else [obj]
     context.view_layer.update()
@@ -100,9 +103,14 @@ def render_preview(context, obj, out: str, size=(800, 600)) -> None:
     cam_data = bpy.data.cameras.new("Depthy preview")
     cam = bpy.data.objects.new("Depthy preview", cam_data)
     scene.collection.objects.link(cam)
-    cam.location = center + Vector((0.6, -2.0, 0.6)) * extent
+    if view == "side":
+        cam.location = center + Vector((2.5, 0.0, 0.0)) * extent
+        # the ortho scale spans the render's wider side; the relief stands tall in a wide frame
+        cam_data.type, cam_data.ortho_scale = "ORTHO", 1.15 * extent * max(1.0, size[0] / size[1])
+    else:
+        cam.location = center + Vector((0.6, -2.0, 0.6)) * extent
+        cam_data.lens = 50
     cam.rotation_euler = (center - cam.location).to_track_quat("-Z", "Y").to_euler()
-    cam_data.lens = 50
     scene.camera = cam
     sun = bpy.data.objects.new("Depthy sun", bpy.data.lights.new("Depthy sun", "SUN"))
     sun.data.energy = 3.0

@@ -33,7 +33,7 @@ class Relief:
     uvs: np.ndarray          # (F × corners, 2) float32, one per face corner
     cells: np.ndarray        # (V,) int32: flat index of the vertex's grid sample
     sides: np.ndarray        # (V,) float32: +1 front, -1 mirrored back, 0 flat back
-    raw: np.ndarray          # (V,) float32: the backend's nearness at the vertex's sample
+    raw: np.ndarray          # (V,) float32: the engine's nearness at the vertex's sample
     grid_shape: tuple[int, int]
     width: float             # x extent; thickness = ratio × width
     height: float

@@ -63,7 +63,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     ortho = [v for v in views if v["role"] in ORTHOGRAPHIC]
     if not ortho:
         raise DepthyError("No orthographic views found on this sheet")
-    backend = engines.get(req.engine)
+    chosen = engines.get(req.engine)
     reliefs = []
     for i, view in enumerate(ortho):
         engine.check_cancel(cancel)
@@ -71,7 +71,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
         x0, y0, x1, y1 = view["box"]
         crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
         try:
-            depth = backend.predict(crop, lambda f, s: None, cancel, req.options)
+            depth = chosen.predict(crop, lambda f, s: None, cancel, req.options)
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,

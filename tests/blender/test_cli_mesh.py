@@ -17,9 +17,9 @@ def _run(*args):
 
 def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     outs = [tmp_path / "r.glb", tmp_path / "r.obj", tmp_path / "r.blend"]
-    png = tmp_path / "r.png"
-    result = _run(drawing_path, *sum((["-o", o] for o in outs), []), "--render", png,
-                  "--backend", "inflate", "--back", "flat", "--resolution", "64")
+    png, side = tmp_path / "r.png", tmp_path / "r-side.png"
+    result = _run(drawing_path, *sum((["-o", o] for o in outs), []), "--render", png, "--render-side", side,
+                  "--engine", "inflate", "--back", "flat", "--resolution", "64")
     assert result.returncode == 0, result.stderr
     assert outs[0].read_bytes()[:4] == b"glTF"
     assert outs[1].read_text().count("\nf ") > 100
@@ -27,6 +27,11 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     with Image.open(png) as img:
         assert img.size == (800, 600)
         assert len(np.unique(np.asarray(img.convert("L")))) > 20     # not a blank frame
+    with Image.open(side) as img:   # the profile: a closed relief seen edge-on is tall and thin
+        grey = np.asarray(img.convert("L"), np.float32)
+        lit = np.abs(grey - np.median(grey)) > 10
+        rows, cols = np.nonzero(lit)
+        assert lit.sum() > 500 and np.ptp(rows) > 2 * np.ptp(cols)
     bpy.ops.wm.open_mainfile(filepath=str(outs[2]))
     reliefs = [o for o in bpy.data.objects if o.depthy.is_result]
     assert len(reliefs) == 1 and reliefs[0].depthy.ratio == pytest.approx(0.2)
@@ -51,7 +56,7 @@ def test_batch_outputs_never_overwrite_each_other(tmp_path):
     src.mkdir()
     outline_drawing().save(src / "part.png")
     outline_drawing(box=(10, 10, 80, 60)).save(src / "part.jpg")
-    result = _run(src, "-o", tmp_path / "out", "--format", "glb", "--resolution", "32", "--backend", "inflate")
+    result = _run(src, "-o", tmp_path / "out", "--format", "glb", "--resolution", "32", "--engine", "inflate")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-jpg.glb", "part-png.glb"]
     assert "2 of 2 converted" in result.stdout
@@ -65,7 +70,7 @@ def test_single_file_failures_are_one_line(tmp_path, drawing_path):
                  [drawing_path, "-o", tmp_path / "x.glb", "--ratio", "nan"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--size", "0"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--depthy-size", "100000"]):
-        result = _run(*args, "--backend", "inflate")
+        result = _run(*args, "--engine", "inflate")
         assert result.returncode == 2, (args, result.stderr[-500:])
         assert "Traceback" not in result.stderr and result.stderr.strip().splitlines()[-1].startswith("error: ")
         assert not (tmp_path / "x.glb").exists()
@@ -75,7 +80,7 @@ def test_output_folder_that_cannot_be_written_is_one_line(tmp_path, drawing_path
     """An output "folder" that is a file cannot be written, even by root (a read-only folder can)."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file")
-    result = _run(drawing_path, "-o", blocker / "x.glb", "--backend", "inflate", "--resolution", "32")
+    result = _run(drawing_path, "-o", blocker / "x.glb", "--engine", "inflate", "--resolution", "32")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
 
@@ -85,14 +90,14 @@ def test_sheet_views_file_missing_or_bad_is_one_line(tmp_path, drawing_path, vie
     path = tmp_path / "views.json"
     if views is not None:
         path.write_text(views)
-    result = _sheet(drawing_path, "-o", tmp_path / "s.blend", "--views", path, "--backend", "inflate")
+    result = _sheet(drawing_path, "-o", tmp_path / "s.blend", "--views", path, "--engine", "inflate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: --views")
 
 
 def test_an_input_is_never_an_output(tmp_path, drawing_path):
     before = drawing_path.read_bytes()
-    result = _run(drawing_path, "-o", tmp_path / "x.glb", "--render", drawing_path, "--backend", "inflate")
+    result = _run(drawing_path, "-o", tmp_path / "x.glb", "--render", drawing_path, "--engine", "inflate")
     assert result.returncode == 2 and "is an input" in result.stderr
     assert drawing_path.read_bytes() == before and not (tmp_path / "x.glb").exists()
 
@@ -111,7 +116,7 @@ def test_sheet_to_reliefs_and_solid(tmp_path, shared_data):
     import json
     out, views = tmp_path / "sheet.blend", tmp_path / "views.json"
     result = _sheet(shared_data / "sheets" / "ttt-ppp0101.png", "-o", out, "--json", views, "--solid",
-                    "--backend", "inflate", "--resolution", "64")
+                    "--engine", "inflate", "--resolution", "64")
     assert result.returncode == 0, result.stderr[-2000:]
     roles = {v["role"] for v in json.loads(views.read_text())["views"]}
     assert {"front", "top", "side", "pictorial"} <= roles
@@ -133,7 +138,7 @@ def test_sheet_from_dxf_draws_only_geometry(tmp_path):
     msp.add_text("BRACKET", height=6, dxfattribs={"insert": (100, 50)})
     path = tmp_path / "bracket.dxf"
     doc.saveas(path)
-    result = _sheet(path, "-o", tmp_path / "b.glb", "--backend", "inflate", "--resolution", "48",
+    result = _sheet(path, "-o", tmp_path / "b.glb", "--engine", "inflate", "--resolution", "48",
                     "--json", tmp_path / "v.json")
     assert result.returncode == 0, result.stderr[-2000:]
     import json

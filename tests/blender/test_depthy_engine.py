@@ -34,7 +34,7 @@ def test_generate_with_depthy_through_the_operator(drawing_path):
 def test_cli_depth_uses_the_shipped_weights(tmp_path):
     out = tmp_path / "near.npy"
     result = subprocess.run([sys.executable, "-m", "depthy_blender", "depth", str(ROOT / "examples" / "gear.png"),
-                             "-o", str(out), "--backend", "depthy", "--device", "CPU"], cwd=ROOT,
+                             "-o", str(out), "--engine", "depthy", "--device", "CPU"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     near = np.load(out)

@@ -1,4 +1,4 @@
-"""Classic engines and the backend registry."""
+"""Classic engines and the engine registry."""
 import numpy as np
 import pytest
 

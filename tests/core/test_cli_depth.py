@@ -7,7 +7,7 @@ from depthy_blender import cli
 
 def test_depth_writes_nearness_at_image_size(tmp_path, drawing_path):
     out = tmp_path / "d" / "near.npy"
-    assert cli.main(["depth", str(drawing_path), "-o", str(out), "--backend", "inflate",
+    assert cli.main(["depth", str(drawing_path), "-o", str(out), "--engine", "inflate",
                      "--mask", str(tmp_path / "m.npy")]) == 0
     near = np.load(out)
     assert near.shape == (120, 160) and near.dtype == np.float32
@@ -17,7 +17,7 @@ def test_depth_writes_nearness_at_image_size(tmp_path, drawing_path):
 def test_huge_image_is_written_at_the_size_it_was_read(tmp_path, huge_drawing_path, capsys):
     """20000² px in: the nearness is written at 4000² (64 MB), not blown back up to 20000² (1.6 GB)."""
     out = tmp_path / "near.npy"
-    assert cli.main(["depth", str(huge_drawing_path), "-o", str(out), "--backend", "inflate"]) == 0
+    assert cli.main(["depth", str(huge_drawing_path), "-o", str(out), "--engine", "inflate"]) == 0
     assert np.load(out, mmap_mode="r").shape == (4000, 4000)
     assert "written at 4000×4000" in capsys.readouterr().err
 
@@ -34,7 +34,7 @@ def test_depth_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
 ])
 def test_bad_options_are_one_line(tmp_path, drawing_path, capsys, flag, value, says):
     out = tmp_path / "x.npy"
-    assert cli.main(["depth", str(drawing_path), "-o", str(out), "--backend", "inflate", flag, value]) == 2
+    assert cli.main(["depth", str(drawing_path), "-o", str(out), "--engine", "inflate", flag, value]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {flag}") and says in err[0]
     assert not out.exists()
@@ -42,7 +42,7 @@ def test_bad_options_are_one_line(tmp_path, drawing_path, capsys, flag, value, s
 
 def test_outputs_never_overwrite_inputs(tmp_path, drawing_path, capsys):
     before = drawing_path.read_bytes()
-    assert cli.main(["depth", str(drawing_path), "-o", str(drawing_path), "--backend", "inflate"]) == 2
+    assert cli.main(["depth", str(drawing_path), "-o", str(drawing_path), "--engine", "inflate"]) == 2
     assert cli.main(["depth", str(drawing_path), "-o", str(tmp_path / "n.npy"), "--mask", str(drawing_path)]) == 2
     assert cli.main(["depth", str(drawing_path), "-o", str(tmp_path / "n.npy"), "--mask", str(tmp_path / "n.npy")]) == 2
     assert drawing_path.read_bytes() == before and not (tmp_path / "n.npy").exists()

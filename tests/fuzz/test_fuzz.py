@@ -150,7 +150,7 @@ def test_random_option_values_give_a_result_or_one_line(tmp_path, capsys, depthy
     source.write_bytes(SEEDS["png"])
     out = tmp_path / "near.npy"
     out.unlink(missing_ok=True)
-    argv = ["depth", str(source), "-o", str(out), "--backend", "inflate", "--depthy-resolution", str(depthy_size),
+    argv = ["depth", str(source), "-o", str(out), "--engine", "inflate", "--depthy-resolution", str(depthy_size),
             "--foreground-ratio", str(foreground), "--mc-resolution", str(mc)]
     try:
         code = cli.main(argv)
