@@ -230,6 +230,20 @@ def test_bounds_follow_a_slider_move(drawing_path):
         assert obj.dimensions.z == pytest.approx(float(np.ptp(z)), rel=1e-5)
 
 
+def test_a_deleted_face_alone_disables_the_sliders(drawing_path):
+    """Faces removed, every vertex kept: only the face count tells (vertex data still fits)."""
+    obj = generate(source="FILE", filepath=str(drawing_path))
+    bm = bmesh.new()
+    bm.from_mesh(obj.data)
+    bm.faces.ensure_lookup_table()
+    bmesh.ops.delete(bm, geom=bm.faces[:3], context="FACES_ONLY")
+    bm.to_mesh(obj.data)
+    bm.free()
+    assert len(obj.data.vertices) == obj.depthy.vert_count
+    assert len(obj.data.polygons) == obj.depthy.face_count - 3
+    assert "edited" in props.slider_problem(obj)
+
+
 def test_edit_mode_blocks_sliders(drawing_path):
     obj = generate(source="FILE", filepath=str(drawing_path))
     bpy.ops.object.mode_set(mode="EDIT")

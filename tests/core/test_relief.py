@@ -46,7 +46,8 @@ def test_thickness_is_ratio_times_width():
 def test_no_smoothing_gives_normalised_nearness():
     near, mask = disk(shape=(40, 50))
     r = relief.build(near, mask, ratio=0.5, sigma=0.0, resolution=50)   # grid = image, no resampling
-    expected = relief.normalise(near, mask).ravel()[r.cells]
+    v = near[mask]
+    expected = ((near - v.min()) / (v.max() - v.min())).ravel()[r.cells]   # by hand, not relief.normalise
     assert np.allclose(r.verts[:, 2] / (0.5 * r.width), expected, atol=1e-6)
     assert np.allclose(r.raw, near.ravel()[r.cells])
 
@@ -141,11 +142,23 @@ def test_uvs_follow_positions():
     assert np.allclose(corner_verts[:, 1], (r.uvs[:, 1] - 0.5) * r.height, atol=1e-6)
 
 
-def test_slider_path_matches_build():
-    near, mask = disk()
-    r = relief.build(near, mask, ratio=0.7, sigma=1.5, resolution=40, back="mirror", invert=True)
+def test_slider_path_against_a_brute_force_oracle():
+    """The slider path (vertex_z) on a closed, inverted relief, against loops written out by hand: the
+    inverted normalised nearness, smoothed with an explicit Gaussian over the figure, times the
+    thickness, mirrored on the back."""
+    from tests.core.test_oracles import brute_force_smooth
+    near, mask = disk(shape=(24, 30), radius=9)
+    r = relief.build(near, mask, ratio=0.7, sigma=1.5, resolution=30, back="mirror", invert=True)
     z = relief.vertex_z(r.raw, r.cells, r.sides, r.grid_shape, r.width, 0.7, 1.5, invert=True)
-    assert np.array_equal(z, r.verts[:, 2])
+    grid = np.zeros(r.grid_shape)
+    on = np.zeros(r.grid_shape, bool)
+    grid.ravel()[r.cells] = r.raw
+    on.ravel()[r.cells] = True
+    v = grid[on]
+    heights = brute_force_smooth(np.where(on, 1 - (grid - v.min()) / (v.max() - v.min()), 0), on, 1.5)
+    expected = r.sides * 0.7 * r.width * heights.ravel()[r.cells]
+    assert np.abs(z - expected).max() < 1e-5
+    assert np.array_equal(z, r.verts[:, 2])   # and build wrote exactly what the sliders write
 
 
 def test_invert_swaps_near_and_far():
