@@ -1,6 +1,6 @@
 """`python -m depthy_blender ...` runs the headless CLI."""
 import sys
 
-from .cli import main
+from .cli import run_as_program
 
-sys.exit(main())
+sys.exit(run_as_program())

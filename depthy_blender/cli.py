@@ -41,7 +41,14 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         code = 130
-    if "bpy" in sys.modules and args.func in (_cmd_mesh, _cmd_sheet):
+    return code
+
+
+def run_as_program(argv=None) -> int:
+    """`python -m depthy_blender`: main(), then, where Blender 4.2's module would crash at interpreter
+    exit, leave at once (never from main() itself, which tests and scripts call in-process)."""
+    code = main(argv)
+    if "bpy" in sys.modules:
         from .blender import headless
         headless.end_process(code)
     return code
