@@ -20,7 +20,7 @@ from . import generate, image_io, mesh_io
 def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.Object]:
     """One relief per view, upright in the front plane where the view sits on the sheet."""
     h, w = outcome.shape
-    scale = req.size / w
+    scale = outcome.width_m / w   # metres per sheet pixel: a DXF's true size, else the sheet's set width
     name = os.path.splitext(os.path.basename(req.path))[0]
     collection = bpy.data.collections.new(f"{name} sheet")
     context.scene.collection.children.link(collection)
@@ -37,12 +37,12 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
         s.vert_count, s.face_count, s.engine = len(mesh.vertices), len(mesh.polygons), req.engine
         s["ratio"], s["smoothing"] = req.ratio, req.smoothing
         s.sheet_role = view["role"] if view["role"] in SOLID_ROLES else "unknown"
-        obj.location = ((x0 + x1) / 2 * scale - req.size / 2, 0.0, (h / 2 - (y0 + y1) / 2) * scale)
+        obj.location = ((x0 + x1) / 2 * scale - outcome.width_m / 2, 0.0, (h / 2 - (y0 + y1) / 2) * scale)
         obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))
         collection.objects.link(obj)
         created.append(obj)
     if outcome.solid is not None:
-        location = (req.size / 2 + np.ptp(outcome.solid.vertices[:, 0]), 0.0, 0.0)
+        location = (outcome.width_m / 2 + np.ptp(outcome.solid.vertices[:, 0]), 0.0, 0.0)
         created.append(_add_solid(collection, outcome.solid, f"{name} solid", location))
     for other in context.view_layer.objects.selected:
         other.select_set(False)

@@ -106,6 +106,13 @@ def _first_line(exc: BaseException) -> str:
 def render(path, dpi: float = 150.0, margin: float = 0.1, max_side: int = 8192) -> np.ndarray:
     """RGBA float image (black geometry on white paper with a `margin` of its extent all round), at
     `dpi` unless that exceeds `max_side` pixels."""
+    return render_to_scale(path, dpi, margin, max_side)[0]
+
+
+def render_to_scale(path, dpi: float = 150.0, margin: float = 0.1,
+                    max_side: int = 8192) -> tuple[np.ndarray, float]:
+    """`render`'s image and its scale: millimetres of the drawing per pixel (from the DXF's $INSUNITS;
+    a file without units is read as millimetres)."""
     from PIL import Image, ImageDraw
     lines, _ = polylines(path)
     allpts = np.concatenate(lines)
@@ -124,4 +131,4 @@ def render(path, dpi: float = 150.0, margin: float = 0.1, max_side: int = 8192) 
         xy[:, 1] = h - xy[:, 1]                 # DXF y goes up, image rows go down
         draw.line([tuple(p) for p in xy], fill=0, width=width, joint="curve")
     grey = np.asarray(img, np.float32) / 255.0
-    return np.stack([grey, grey, grey, np.ones_like(grey)], -1)
+    return np.stack([grey, grey, grey, np.ones_like(grey)], -1), 1.0 / px_per_mm

@@ -23,7 +23,7 @@ class SheetRequest:
     engine: str
     views: list | None = None          # [{"box": [x0, y0, x1, y1], "role": str}] to skip detection
     solid: bool = False
-    size: float = 4.0                  # sheet width in metres
+    size: float = 4.0                  # sheet width in metres, for a raster sheet (a DXF has its own units)
     resolution: int = 192
     solid_resolution: int = 128       # voxels along the solid's longest side
     refine_depth: bool = False        # also carve with each view's nearness (depth hull)
@@ -39,20 +39,44 @@ class SheetOutcome:
     reliefs: list[tuple[dict, relief_math.Relief]]
     solid: visual_hull.Solid | None
     messages: list[str] = field(default_factory=list)
+    width_m: float = 4.0               # the sheet's width in metres (true size for a DXF with units)
 
 
-def load_sheet(path: str) -> tuple[np.ndarray, list[str]]:
-    """A sheet (image or DXF) as float RGBA at most SHEET_SIDE pixels wide, and any notes on reading it."""
+AGREEMENT = 0.05   # views whose shared extents differ by more than this share disagree: no solid
+
+
+def load_sheet(path: str) -> tuple[np.ndarray, list[str], float | None]:
+    """A sheet (image or DXF) as float RGBA at most SHEET_SIDE pixels wide, any notes on reading it, and
+    for a DXF its true scale in metres per pixel (None for a raster)."""
     if path.lower().endswith(".dxf"):
-        return dxf.render(path, max_side=SHEET_SIDE), []
+        rgba, mm_per_px = dxf.render_to_scale(path, max_side=SHEET_SIDE)
+        return rgba, [], mm_per_px / 1000.0
     loaded = images.load_image(path)
     rgba, _ = images.downscale(loaded.rgba, SHEET_SIDE)
-    return rgba, loaded.messages
+    return rgba, loaded.messages, None
+
+
+def disagreement(front_box, side_box, top_box) -> str | None:
+    """One line naming the views whose shared extents differ (front and plan share the width, front and
+    side the height, plan and side the depth), or None when they agree within AGREEMENT."""
+    def span(box, axis):
+        return box[2] - box[0] if axis == "x" else box[3] - box[1]
+    pairs = (("front", "x", front_box, "top", "x", top_box, "width"),
+             ("front", "y", front_box, "side", "y", side_box, "height"),
+             ("top", "y", top_box, "side", "x", side_box, "depth"))
+    for a, axis_a, box_a, b, axis_b, box_b, what in pairs:
+        sa, sb = span(box_a, axis_a), span(box_b, axis_b)
+        if abs(sa - sb) > AGREEMENT * max(sa, sb):
+            return (f"The {a} and {b} views disagree on the {what} ({sa} px against {sb} px, "
+                    f"{abs(sa - sb) / max(sa, sb):.0%}): no solid was built rather than stretch one; "
+                    "check the views' outlines")
+    return None
 
 
 def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     progress(0.02, "Reading the sheet")
-    rgba, messages = load_sheet(req.path)
+    rgba, messages, metres_per_px = load_sheet(req.path)
+    width_m = req.size if metres_per_px is None else metres_per_px * rgba.shape[1]
     rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
     if req.views is None:
         progress(0.1, "Finding the views")
@@ -75,7 +99,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
-                                      size=req.size * max(x1 - x0, y1 - y0) / rgba.shape[1])
+                                      size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1])
         except (engine.EngineError, relief_math.ReliefError) as exc:
             messages.append(f"{view['role']} view skipped: {exc}")
             continue
@@ -86,19 +110,29 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     solid = None
     if req.solid:
         progress(0.9, "Carving the solid from three views")
-        by_role = {v["role"]: v for v in ortho}
-        side = by_role.get("side") or by_role.get("section")
-        if "front" not in by_role or "top" not in by_role or side is None:
-            messages.append("Solid needs front, top and side views; some were not found")
-        else:
-            three = (by_role["front"], side, by_role["top"])
-            masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
-                     images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])
-                     for v in three]
-            width_m = req.size * (by_role["front"]["box"][2] - by_role["front"]["box"][0]) / rgba.shape[1]
-            near = None
-            if req.refine_depth and all(v.get("nearness") is not None for v in three):
-                near = [v["nearness"] for v in three]
-            solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
-            solid.vertices *= width_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
-    return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages)
+        solid, problem = _carve(req, rgba, ortho, width_m)
+        if problem:
+            messages.append(problem)
+    return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages, width_m)
+
+
+def _carve(req: SheetRequest, rgba: np.ndarray, ortho: list[dict], width_m: float):
+    """(the solid from the front, side and top views, or None; why not, or None)."""
+    by_role = {v["role"]: v for v in ortho}
+    side = by_role.get("side") or by_role.get("section")
+    if "front" not in by_role or "top" not in by_role or side is None:
+        return None, "Solid needs front, top and side views; some were not found"
+    front, top = by_role["front"], by_role["top"]
+    problem = disagreement(front["box"], side["box"], top["box"])
+    if problem:
+        return None, problem
+    three = (front, side, top)
+    masks = [np.asarray(v.get("mask")) if v.get("mask") is not None else
+             images.figure_mask(rgba[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]]) for v in three]
+    near = None
+    if req.refine_depth and all(v.get("nearness") is not None for v in three):
+        near = [v["nearness"] for v in three]
+    solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
+    front_m = width_m * (front["box"][2] - front["box"][0]) / rgba.shape[1]
+    solid.vertices *= front_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
+    return solid, None
