@@ -61,7 +61,7 @@ class CliError(DepthyError):
 def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
     for name in ("ratio", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
-                 "solid_resolution", "background_tolerance"):
+                 "solid_resolution", "background_tolerance", "mm_per_px"):
         if getattr(args, name, None) is not None:
             options.check(name, getattr(args, name), as_flag=True)
     if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
@@ -138,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="also carve the solid with each view's estimated depth (see README: lowers IoU today)")
     sheet.add_argument("--render", help="also write a preview PNG")
     sheet.add_argument("--resolution", type=int, default=192, help="relief grid per view (default 192)")
+    sheet.add_argument("--mm-per-px", type=float, default=None,
+                       help="a raster sheet's scale, for a true-size solid (a DXF's units set its own)")
     _engine_args(sheet)
     sheet.set_defaults(func=_cmd_sheet)
     return parser
@@ -233,7 +235,7 @@ def _cmd_sheet(args) -> int:
     def request(path):
         return sheet.SheetRequest(str(path), chosen, views=views, solid=args.solid,
                                            options=engine_options(args),
-                                           solid_resolution=args.solid_resolution,
+                                           solid_resolution=args.solid_resolution, mm_per_px=args.mm_per_px or 0.0,
                                            refine_depth=args.refine_depth, resolution=args.resolution)
     if not source.is_dir():
         if not source.is_file():

@@ -283,7 +283,8 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
             self.report({"INFO"}, "Sheet views use Depthy: TripoSR makes whole objects, not views")
         return sheet.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
                                   refine_depth=s.solid_refine_depth, resolution=min(s.resolution, 512),
-                                  ratio=s.ratio, smoothing=s.smoothing, options=prefs.engine_options(context))
+                                  ratio=s.ratio, smoothing=s.smoothing, options=prefs.engine_options(context),
+                                  mm_per_px=s.sheet_mm_per_px)
 
     def invoke(self, context, event):
         return self.execute(context) if bpy.app.background else self._start_modal(context)

@@ -81,6 +81,8 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
         settings = context.scene.depthy
         col = self.layout.column()
         col.prop(settings, "sheet_path")
+        if not settings.sheet_path.lower().endswith(".dxf"):
+            col.prop(settings, "sheet_mm_per_px")
         col.prop(settings, "sheet_solid")
         col.prop(settings, "solid_resolution")
         col.prop(settings, "solid_refine_depth")

@@ -148,6 +148,9 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                                default=256, min=options.low("mc_resolution"), max=options.high("mc_resolution"))
     # Sheets
     sheet_path: StringProperty(name="Sheet", description="Drawing sheet: an image or a DXF file", subtype="FILE_PATH")
+    sheet_mm_per_px: FloatProperty(name="Scale (mm per px)", description="A raster sheet's scale, for a "
+                                   "true-size solid (0: unknown). A DXF's units set its own",
+                                   default=0.0, min=0.0, max=options.high("mm_per_px"), precision=4)
     sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
                               "side and top views", default=True)
     solid_resolution: IntProperty(name="Solid Resolution", description="Voxels along the solid's longest side",

@@ -19,6 +19,7 @@ RANGES = {
     "mc_resolution": (32, 512, "TripoSR mesh resolution"),
     "solid_resolution": (16, 512, "solid resolution (voxels)"),
     "background_tolerance": (0.005, 0.5, "background tolerance (colour step)"),
+    "mm_per_px": (0.001, 1000.0, "sheet scale (millimetres per pixel)"),
 }
 
 

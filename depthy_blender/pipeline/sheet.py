@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import dxf, images, relief as relief_math, sheets, visual_hull
+from ..core import dxf, images, options, relief as relief_math, sheets, visual_hull
 from ..errors import DepthyError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
@@ -24,6 +24,7 @@ class SheetRequest:
     views: list | None = None          # [{"box": [x0, y0, x1, y1], "role": str}] to skip detection
     solid: bool = False
     size: float = 4.0                  # sheet width in metres, for a raster sheet (a DXF has its own units)
+    mm_per_px: float = 0.0             # a raster sheet's scale from the artist (0: unknown, use `size`)
     resolution: int = 192
     solid_resolution: int = 128       # voxels along the solid's longest side
     refine_depth: bool = False        # also carve with each view's nearness (depth hull)
@@ -45,15 +46,19 @@ class SheetOutcome:
 AGREEMENT = 0.05   # views whose shared extents differ by more than this share disagree: no solid
 
 
-def load_sheet(path: str) -> tuple[np.ndarray, list[str], float | None]:
+def load_sheet(path: str, mm_per_px: float = 0.0) -> tuple[np.ndarray, list[str], float | None]:
     """A sheet (image or DXF) as float RGBA at most SHEET_SIDE pixels wide, any notes on reading it, and
-    for a DXF its true scale in metres per pixel (None for a raster)."""
+    its true scale in metres per pixel of that image: a DXF's from its units, a raster's from the
+    artist's `mm_per_px` of the file (None when a raster's scale is unknown)."""
     if path.lower().endswith(".dxf"):
-        rgba, mm_per_px = dxf.render_to_scale(path, max_side=SHEET_SIDE)
-        return rgba, [], mm_per_px / 1000.0
+        rgba, mm_per_drawn_px = dxf.render_to_scale(path, max_side=SHEET_SIDE)
+        return rgba, [], mm_per_drawn_px / 1000.0
     loaded = images.load_image(path)
     rgba, _ = images.downscale(loaded.rgba, SHEET_SIDE)
-    return rgba, loaded.messages, None
+    if mm_per_px <= 0:
+        return rgba, loaded.messages, None
+    file_px_per_px = loaded.source_size[0] / rgba.shape[1]   # the file may have been read smaller
+    return rgba, loaded.messages, mm_per_px * file_px_per_px / 1000.0
 
 
 def disagreement(front_box, side_box, top_box) -> str | None:
@@ -75,7 +80,9 @@ def disagreement(front_box, side_box, top_box) -> str | None:
 
 def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     progress(0.02, "Reading the sheet")
-    rgba, messages, metres_per_px = load_sheet(req.path)
+    if req.mm_per_px:
+        options.check("mm_per_px", req.mm_per_px)
+    rgba, messages, metres_per_px = load_sheet(req.path, req.mm_per_px)
     width_m = req.size if metres_per_px is None else metres_per_px * rgba.shape[1]
     rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
     if req.views is None:

@@ -59,3 +59,18 @@ def test_disagreeing_views_are_one_line_and_no_solid(tmp_path):
     assert outcome.solid is None
     (line,) = [m for m in outcome.messages if "disagree" in m]
     assert "front and top views disagree on the width" in line and "\n" not in line
+
+
+def test_raster_sheet_takes_the_artists_scale(tmp_path):
+    """The same plate drawn at 2 px per mm; told 0.5 mm per px, the solid is 0.25 m wide."""
+    img = Image.new("RGB", (1300, 1000), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((100, 800, 600, 870), outline="black", width=3)      # front: 250 × 35 mm
+    draw.rectangle((100, 330, 600, 710), outline="black", width=3)      # plan: 250 × 190 mm
+    draw.rectangle((700, 800, 1080, 870), outline="black", width=3)     # right view: 190 × 35 mm
+    img.save(tmp_path / "plate.png")
+    request = sheet.SheetRequest(str(tmp_path / "plate.png"), "inflate", solid=True, solid_resolution=96,
+                                 resolution=48, mm_per_px=0.5)
+    outcome = sheet.compute(request, lambda f, s: None, lambda: False)
+    assert outcome.solid is not None, outcome.messages
+    assert np.ptp(outcome.solid.vertices[:, 0]) == pytest.approx(0.2515, rel=0.01)   # 503 px incl. the pen
