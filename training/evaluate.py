@@ -157,14 +157,15 @@ def predict_all(method, data, model=None, size=None):
 
 
 def drawing_scores(preds, data) -> list[dict]:
-    """nRMSE, acc5 and mask IoU of each drawing."""
-    return [metrics.depth_errors(p, t, m) | {"iou": metrics.mask_iou(pm, m)}
+    """nRMSE, acc5, normal error (degrees) and mask IoU of each drawing."""
+    return [metrics.depth_errors(p, t, m) | {"normal_deg": metrics.normal_error(p, t, m),
+                                              "iou": metrics.mask_iou(pm, m)}
             for (p, pm), t, m in zip(preds, data["nearness"], data["mask"])]
 
 
 def score(preds, data):
     rows = drawing_scores(preds, data)
-    return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "iou")}
+    return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "normal_deg", "iou")}
 
 
 def evaluation_sets(optional=()) -> dict:
@@ -203,12 +204,14 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
 def print_table(results):
     for name, r in results.items():
         print(f"\n{name} ({r['samples']} drawings)")
-        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'mask IoU':>9}")
+        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'normal°':>8} {'mask IoU':>9}")
         for method, m in r.items():
             if method != "samples":
-                print(f"{method:<10} {m['nrmse']:7.4f} {m['acc5']:7.3f} {m['iou']:9.3f}")
+                print(f"{method:<10} {m['nrmse']:7.4f} {m['acc5']:7.3f} {m.get('normal_deg', float('nan')):8.2f} "
+                      f"{m['iou']:9.3f}")
         if "depthy" in r and "inflate" in r:
-            print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f} (target ≤ 0.7)")
+            print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f}; "
+                  f"normal error {r['depthy']['normal_deg'] / r['inflate']['normal_deg']:.3f} of inflation's")
 
 
 def add_set_arguments(p: argparse.ArgumentParser) -> None:
