@@ -10,7 +10,7 @@ ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
 TIERS := core engines blender install fuzz training
 
-.PHONY: setup demo test bench zip packages test-lts test-latest clean $(addprefix test-,$(TIERS))
+.PHONY: setup demo test bench zip packages test-lts test-latest mutate clean $(addprefix test-,$(TIERS))
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ $(LATEST_VENV)/.ready: requirements-latest.txt
 test-latest: setup $(LATEST_VENV)/.ready
 	$(PY) build.py --package linux-x64 --out dist
 	DEPTHY_ZIP=$(abspath dist/depthy_blender-0.1.0-linux-x64.zip) $(LATEST_VENV)/bin/python -m pytest -q tests/blender tests/install tests/core
+
+# mutation testing of the core paths (pyproject.toml [tool.mutmut]); not part of CI; see docs/testing.md
+mutate: setup
+	$(VENV)/bin/mutmut run; $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
 clean:
 	rm -rf build dist out
