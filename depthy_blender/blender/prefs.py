@@ -77,7 +77,13 @@ class DEPTHY_OT_download_triposr(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return bool(bpy.app.online_access) and not _DOWNLOAD["running"]
+        if not bpy.app.online_access:
+            cls.poll_message_set("Allow online access (Preferences ▸ System ▸ Network) to download")
+            return False
+        if _DOWNLOAD["running"]:
+            cls.poll_message_set("A download is already running")
+            return False
+        return True
 
     def execute(self, context):
         try:
@@ -124,7 +130,8 @@ def _download(folder: str) -> None:
             hf_hub_download(triposr_engine.HF_REPO, name, local_dir=folder)
         _DOWNLOAD["status"] = "Downloaded"
     except Exception as exc:   # network, disk or permission: shown to the user as one sentence
-        _DOWNLOAD["error"] = f"Download failed: {exc}"
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        _DOWNLOAD["error"] = f"Download failed: {detail}"
         _DOWNLOAD["status"] = ""
 
 
