@@ -140,3 +140,14 @@ def test_sheet_view_reliefs_are_textured_with_their_view(tmp_path):
         tex.image.pixels.foreach_get(pixels)
         grey = pixels.reshape(h, w, 4)[..., 0]
         assert (grey < 0.2).mean() > 0.01 and (grey > 0.9).mean() > 0.3   # the view's ink on its paper
+
+
+def test_sheet_with_triposr_chosen_uses_depthy_for_the_views(tmp_path):
+    """TripoSR makes whole objects, not a view's depth: the sheet swaps in Depthy (and says so)."""
+    from depthy_blender.models import depthy_engine
+    if depthy_engine.available() is not None:
+        pytest.skip(f"Depthy not ready: {depthy_engine.available()}")
+    _sheet(tmp_path / "sheet.png")
+    bpy.context.scene.depthy.engine = "triposr"
+    views, _ = _generate(tmp_path / "sheet.png")
+    assert {v.depthy.engine for v in views.values()} == {"depthy"}
