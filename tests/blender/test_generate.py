@@ -298,3 +298,17 @@ def test_generate_from_sheet_without_file_is_a_message():
     bpy.context.scene.depthy.sheet_path = ""
     with pytest.raises(RuntimeError, match="Choose a sheet"):
         bpy.ops.depthy.generate_sheet()
+
+
+def test_the_panel_names_engines_as_the_artist_knows_them():
+    from depthy_blender.blender import panel
+    assert (panel.engine_label("depthy"), panel.engine_label("triposr")) == ("Depthy", "TripoSR")
+    assert panel.engine_label("gone") == "gone"
+
+
+def test_relief_controls_come_first_and_starting_values_say_so():
+    from depthy_blender.blender import panel
+    assert panel.DEPTHY_PT_relief.bl_order < panel.DEPTHY_PT_generate.bl_order < panel.DEPTHY_PT_sheet.bl_order
+    scene = bpy.types.Scene.bl_rna.properties["depthy"].fixed_type.properties
+    assert scene["ratio"].name == "Starting Depth Ratio" and scene["smoothing"].name == "Starting Smoothing"
+    assert scene["sheet_path"].name == "Sheet"
