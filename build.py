@@ -18,7 +18,6 @@ time (models/depthy_onnx.py, needs torch and onnx here); the others carry the Py
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -32,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+from depthy_blender.models import weights  # noqa: E402  (the weights to stage; its sha256 checks wheels too)
+
 LOCK = ROOT / "packages.lock.json"
 WHEELS = ROOT / "wheels"
 
@@ -216,7 +218,7 @@ def fetch_wheels(package: Package, lock: dict, offline: bool, pythons=tuple(PYTH
     paths = []
     for wheel in locked_wheels(package, lock, pythons):
         path = WHEELS / wheel["file"]
-        if not (path.is_file() and file_sha256(path) == wheel["sha256"]):
+        if not (path.is_file() and weights.sha256(path) == wheel["sha256"]):
             if offline:
                 sys.exit(f"{wheel['file']} is not in {WHEELS} (run without --offline)")
             download(wheel["url"], path, wheel["sha256"])
@@ -228,7 +230,7 @@ def download(url: str, path: Path, sha256: str) -> None:
     part = path.with_suffix(".part")
     with urllib.request.urlopen(url, timeout=180) as response, open(part, "wb") as f:
         shutil.copyfileobj(response, f, 1 << 20)
-    if file_sha256(part) != sha256:
+    if weights.sha256(part) != sha256:
         part.unlink()
         sys.exit(f"{path.name}: sha256 differs from {LOCK.name}; nothing was kept")
     part.replace(path)
@@ -268,8 +270,6 @@ def build_zip(package: Package, wheels: list[Path], out_dir: Path, python: str |
 
 def stage_weights(package: Package, folder: Path) -> None:
     """The shipped weights in the package's runtime: the .pt as it is, or the ONNX graph exported from it."""
-    sys.path.insert(0, str(ROOT))
-    from depthy_blender.models import weights
     folder.mkdir(parents=True)
     if package.depthy == "torch":
         for path in weights.locate():
@@ -298,14 +298,6 @@ def blender_ext_tool() -> Path:
     if not found:
         sys.exit(f"blender_ext.py not found under {base}")
     return found[-1]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def dist_name(wheel: str) -> str:
