@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DepthyError
+from .errors import DepthyError, described, first_line
 from .core import options
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import engine, engines
@@ -308,8 +308,7 @@ def _batch(headless, folder: Path, args, options) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if isinstance(exc, DepthyError) and text else f"{type(exc).__name__}: {text[0] if text else ''}"
+    return first_line(exc) if isinstance(exc, DepthyError) else described(exc)
 
 
 def _summary(total: int, failed: list[str], out_dir) -> int:

@@ -10,3 +10,17 @@ class DepthyError(Exception):
 
 class OptionError(DepthyError, ValueError):
     """An option outside its range, or not a finite number."""
+
+
+def first_line(exc: BaseException, limit: int | None = None) -> str:
+    """The first line of an exception's message (at most `limit` characters), or its type's name when
+    it says nothing: how a failure from a library becomes one line for the user."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__
+
+
+def described(exc: BaseException, limit: int | None = None) -> str:
+    """`Type: first line`, for a failure that is not a DepthyError (the type tells what went wrong)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:limit]}" if lines else type(exc).__name__
+

@@ -6,6 +6,7 @@ import bpy
 from bpy.props import EnumProperty, IntProperty, StringProperty
 
 from ..core import options
+from ..errors import first_line
 from ..models import depthy_engine, triposr_engine
 from ..models.engine import EngineOptions
 
@@ -130,8 +131,7 @@ def _download(folder: str) -> None:
             hf_hub_download(triposr_engine.HF_REPO, name, local_dir=folder)
         _DOWNLOAD["status"] = "Downloaded"
     except Exception as exc:   # network, disk or permission: shown to the user as one sentence
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        _DOWNLOAD["error"] = f"Download failed: {detail}"
+        _DOWNLOAD["error"] = f"Download failed: {first_line(exc)}"
         _DOWNLOAD["status"] = ""
 
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..errors import DepthyError
+from ..errors import DepthyError, described
 
 GEOMETRY = {"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "SPLINE", "ELLIPSE"}
 ANNOTATION_NAME = re.compile(r"dim|text|note|anno|title|border|frame|hatch|leader|symbol|cent(er|re)", re.I)
@@ -81,7 +81,7 @@ def polylines(path) -> tuple[list[np.ndarray], float]:
         doc = ezdxf.readfile(str(path))
         scale = MM_PER_UNIT.get(doc.header.get("$INSUNITS", 0), 1.0)
     except Exception as exc:   # a damaged file can fail anywhere in the parser: it is unreadable, not a bug
-        raise DxfError(f"Cannot read {path}: not an intact DXF file ({_first_line(exc)})") from None
+        raise DxfError(f"Cannot read {path}: not an intact DXF file ({described(exc, 200)})") from None
     lines, points_left = [], MAX_POINTS
     try:
         for e in _entities(doc.modelspace()):
@@ -92,15 +92,10 @@ def polylines(path) -> tuple[list[np.ndarray], float]:
     except DxfError:
         raise
     except Exception as exc:
-        raise DxfError(f"Cannot read {path}: damaged entities ({_first_line(exc)})") from None
+        raise DxfError(f"Cannot read {path}: damaged entities ({described(exc, 200)})") from None
     if not lines:
         raise DxfError(f"{path} has no drawing geometry (only annotation, or nothing)")
     return lines, scale
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
 def render(path, dpi: float = 150.0, margin: float = 0.1, max_side: int = 8192) -> np.ndarray:

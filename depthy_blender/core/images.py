@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from ..errors import DepthyError
+from ..errors import DepthyError, first_line
 
 MAX_SIDE = 8192                 # longer images are downscaled to this (with a message)
 MAX_DECODE_PIXELS = 32768 ** 2  # refuse to decode anything larger than this
@@ -70,8 +70,7 @@ def load_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> LoadedImage
     except ImageError:
         raise
     except (UnidentifiedImageError, Exception) as exc:   # a damaged file fails anywhere in a decoder
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ImageError(f"Cannot read {name}: not a supported or intact image ({detail})") from None
+        raise ImageError(f"Cannot read {name}: not a supported or intact image ({first_line(exc, 200)})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = previous_limit
     check_size(rgba, name)
