@@ -178,11 +178,12 @@ def run_network(rgb: np.ndarray, device: str | placements.Placement = "cpu", siz
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """A GPU allocation failure of either runtime (PyTorch's OutOfMemoryError, or a message saying so)."""
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
-        return True
+    """A GPU allocation failure of either runtime: PyTorch's (device.is_out_of_memory), or ONNX Runtime's,
+    whose exceptions say so only in their message."""
+    from . import device as devices
     text = str(exc).lower()
-    return "out of memory" in text or "e_outofmemory" in text or "failed to allocate" in text
+    return devices.is_out_of_memory(exc) or any(m in text for m in ("out of memory", "e_outofmemory",
+                                                                      "failed to allocate"))
 
 
 def _empty_cache(where: placements.Placement) -> None:

@@ -28,8 +28,9 @@ def dtype_for(device: str):
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    import torch
-    if isinstance(exc, getattr(torch.cuda, "OutOfMemoryError", ())) or isinstance(exc, MemoryError):
+    """PyTorch's OutOfMemoryError (told by its name, so a package without torch can ask too), a
+    MemoryError, or a RuntimeError saying "out of memory"."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
         return True
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 

@@ -40,7 +40,7 @@ class Placement:
         return text + (" (ONNX Runtime)" if self.runtime == "onnx" else "")
 
     def on_cpu(self, why: str) -> "Placement":
-        return Placement(self.runtime if self.runtime == "torch" else "onnx", "cpu", why)
+        return Placement(self.runtime, "cpu", why)
 
 
 def torch_gpus() -> list[str]:
