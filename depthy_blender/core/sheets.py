@@ -80,7 +80,7 @@ def find_views(rgb: np.ndarray) -> list[View]:
     marks = geometry | halo | shade_fill | colour_fill | hatch_fill
     ink = remove_frame(marks)
     ink &= ~_title_block_area(marks & ~ink)
-    filled = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=_disk(2)))
+    filled = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=_disk(max(2, radius - 1))))
     solid = ndimage.binary_opening(filled, structure=_disk(radius))
     labels, boxes, _ = _components(solid)
     views = []

@@ -21,11 +21,12 @@ class Solid:
     occupancy: np.ndarray  # (nx, ny, nz) bool voxels
 
 
-def _crop(mask):
+def _bounds(mask):
+    """The rows and columns a view's figure spans."""
     ys, xs = np.nonzero(mask)
     if ys.size == 0:
         raise ValueError("a view has an empty silhouette")
-    return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
 
 
 def _fit(mask, rows, cols):
@@ -35,23 +36,46 @@ def _fit(mask, rows, cols):
     return mask[np.minimum(r.astype(int), mask.shape[0] - 1)][:, np.minimum(c.astype(int), mask.shape[1] - 1)]
 
 
-def rescale(grid: np.ndarray, factor: float) -> np.ndarray:
+@dataclass
+class Grid:
+    """Where each view's figure lies in its image and the voxel grid they span together."""
+    bounds: dict            # view → (rows, cols) slices of its figure
+    shape: tuple            # (nx, ny, nz)
+
+    def plane(self, image: np.ndarray, view: str) -> np.ndarray:
+        """A view-sized image (the mask, a region) on the view's voxel plane: front [x, z], side [y, z],
+        top [x, y], each with its second axis pointing up or back."""
+        nx, ny, nz = self.shape
+        rows, cols = {"front": (nz, nx), "side": (nz, ny), "top": (ny, nx)}[view]
+        return _fit(image[self.bounds[view]], rows, cols)[::-1].T
+
+
+def grid(front, side, top, resolution: int = 128) -> Grid:
+    """The voxel grid of three views: the front view's width and height, the plan's and side view's
+    depth (their shared extents averaged), `resolution` cells along the longest."""
+    bounds = {"front": _bounds(front), "side": _bounds(side), "top": _bounds(top)}
+    size = {v: (b[0].stop - b[0].start, b[1].stop - b[1].start) for v, b in bounds.items()}
+    width = size["front"][1]
+    height = (size["front"][0] + size["side"][0]) / 2
+    depth = (size["top"][0] + size["side"][1]) / 2
+    scale = resolution / max(width, height, depth)
+    return Grid(bounds, tuple(max(2, round(v * scale)) for v in (width, depth, height)))
+
+
+def rescale(image: np.ndarray, factor: float) -> np.ndarray:
     """A mask or value map resampled (nearest neighbour) to `factor` times its size."""
-    rows, cols = (max(1, round(n * factor)) for n in grid.shape)
-    return _fit(grid, rows, cols)
+    rows, cols = (max(1, round(n * factor)) for n in image.shape)
+    return _fit(image, rows, cols)
 
 
 def carve(front: np.ndarray, side: np.ndarray, top: np.ndarray, resolution: int = 128) -> np.ndarray:
     """Voxels inside all three silhouettes: occupancy[x, y, z]."""
-    front, side, top = _crop(front), _crop(side), _crop(top)
-    width = front.shape[1]
-    height = (front.shape[0] + side.shape[0]) / 2
-    depth = (top.shape[0] + side.shape[1]) / 2
-    scale = resolution / max(width, height, depth)
-    nx, ny, nz = (max(2, round(v * scale)) for v in (width, depth, height))
-    f = _fit(front, nz, nx)[::-1].T          # [x, z], z up
-    s = _fit(side, nz, ny)[::-1].T           # [y, z]
-    t = _fit(top, ny, nx)[::-1].T            # [x, y], y back
+    g = grid(front, side, top, resolution)
+    return _hull(g, front, side, top)
+
+
+def _hull(g: Grid, front, side, top) -> np.ndarray:
+    f, s, t = g.plane(front, "front"), g.plane(side, "side"), g.plane(top, "top")
     return f[:, None, :] & s[None, :, :] & t[:, :, None]
 
 
@@ -150,17 +174,31 @@ def from_views(front, side, top, resolution: int = 128, size: float = 1.0) -> So
     return mesh(carve(front, side, top, resolution), size)
 
 
-def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None) -> Solid:
+def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=None, bridge: int = 0) -> Solid:
     """The solid from the (front, side, top) masks drawn on a sheet at `boxes` (x0, y0, x1, y1, y down):
-    the projection is read from the layout and a side view seen from the left is mirrored; with
-    `nearness` (the same three views) the hull is refined into a depth hull."""
+    the projection is read from the layout and a side view seen from the left is mirrored. With `inks`
+    (each view's lines, the same crops) holes, slots and pockets are cut where the lines inside the
+    views agree on them (core/cavities.py; `bridge` closes dashes); with `nearness` (the same three
+    views) the hull is refined into a depth hull."""
     front_box, side_box, top_box = boxes
     angle = projection(front_box, top_box)
+
+    def right(side_image):
+        return as_right_view(side_image, side_box, front_box, angle)
     front, side, top = masks
-    occupancy = carve(front, as_right_view(side, side_box, front_box, angle), top, resolution)
+    side = right(side)
+    g = grid(front, side, top, resolution)
+    occupancy = _hull(g, front, side, top)
+    if inks is not None:
+        from . import cavities
+        planes = {}
+        for view, ink, mask in zip(("front", "side", "top"), inks, (front, side, top)):
+            ink = right(ink) if view == "side" else ink
+            planes[view] = [g.plane(r, view) for r in cavities.regions(ink, mask, bridge)]
+        occupancy, _ = cavities.carve(occupancy, planes)
     if nearness is not None:
         front_near, side_near, top_near = nearness
-        occupancy = refine(occupancy, front_near, as_right_view(side_near, side_box, front_box, angle), top_near)
+        occupancy = refine(occupancy, front_near, right(side_near), top_near)
     return mesh(occupancy)
 
 

@@ -139,7 +139,12 @@ def _carve(req: SheetRequest, rgba: np.ndarray, ortho: list[dict], width_m: floa
     near = None
     if req.refine_depth and all(v.get("nearness") is not None for v in three):
         near = [v["nearness"] for v in three]
-    solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near)
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
+    inks = [sheets.ink_layers(rgb[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])[0] for v in three]
+    # a DXF's hidden lines are drawn whole; a raster's are dashed, with gaps about a pen's reach wide
+    bridge = 0 if req.path.lower().endswith(".dxf") else max(2, round(0.005 * float(np.hypot(*rgb.shape[:2]))))
+    solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near,
+                                         inks, bridge)
     front_m = width_m * (front["box"][2] - front["box"][0]) / rgba.shape[1]
     solid.vertices *= front_m / max(1e-9, np.ptp(solid.vertices[:, 0]))
     return solid, None

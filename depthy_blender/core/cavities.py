@@ -1,0 +1,183 @@
+"""Holes, slots, pockets and hollows read from the lines drawn inside three orthographic views.
+
+A silhouette hull never sees a hole: every view's outline is filled. A draftsman reads one from the lines
+inside the outlines. A closed contour in one view (a circle in the plan) is a hole when the other two
+views show edges that match its extent (the two hidden lines of a drilled hole in the front and side
+views) and bound the same empty space. Here each view is cut into the closed regions its lines make
+(visible and hidden lines alike: a DXF's hidden layer, or dashes bridged in a raster), and for each region
+the regions of the two other views that lie within its extent are taken as the same cavity seen from
+there. The cavity is the product of the three (a small visual hull of the empty space), and it is cut
+from the solid only when every view's outline stays as drawn: a boss or a pad drawn the same way would
+change an outline when removed, a hole does not.
+
+Planes: front [x, z], side [y, z], top [x, y], as in visual_hull (x right, y back, z up).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+AXES = {"front": ("x", "z"), "side": ("y", "z"), "top": ("x", "y")}
+TOLERANCE = 2          # cells: how far matching edges may be apart
+LARGEST = 0.9          # a cavity with this share of the solid or more is the reading gone wrong
+
+
+@dataclass
+class Region:
+    """One closed region of a view on its voxel plane, filled (what it encloses belongs to it)."""
+    cells: np.ndarray                       # bool plane
+    extent: dict[str, tuple[int, int]]      # axis → first, last cell
+
+
+def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarray]:
+    """The closed regions inside a view's figure, in pixels: the figure cut by its lines (dashes closed
+    over gaps up to 2 × `bridge` pixels), each region filled and grown back over half a line so that it
+    reaches its contour. The region that is the whole figure is left out."""
+    lines = ink & mask
+    if bridge > 0:
+        lines = bridged(lines, bridge) & mask
+    labels, count = ndimage.label(mask & ~lines)
+    width = _line_width(lines)
+    smallest = max(16, (4 * width) ** 2)      # crumbs between a line and the figure's edge are not regions
+    out = []
+    for k, box in enumerate(ndimage.find_objects(labels), 1):
+        if box is None or np.count_nonzero(labels[box] == k) < smallest:
+            continue
+        area = np.zeros(mask.shape, bool)
+        area[box] = ndimage.binary_fill_holes(labels[box] == k)
+        grown = ndimage.binary_dilation(area, iterations=max(1, width)) & mask
+        if grown.sum() >= 0.97 * mask.sum():
+            continue
+        out.append(grown)
+    return out
+
+
+def bridged(lines: np.ndarray, gap: int, directions: int = 12) -> np.ndarray:
+    """Dashed lines made whole. Each ink pixel's direction is read from the structure tensor, and the
+    ink running in one direction is drawn out along that direction only, by `gap` pixels each way: the
+    gaps between the dashes of one line fill, a dashed line that stops short of an outline reaches it,
+    and lines side by side (two close circles) stay apart. The ink is thickened by a pixel first, so a
+    stroke also follows a line a few degrees off its own direction."""
+    lines = ndimage.binary_dilation(lines, structure=np.ones((3, 3), bool))
+    ink = lines.astype(np.float64)
+    sigma = 1.5
+    gy, gx = ndimage.sobel(ink, 0), ndimage.sobel(ink, 1)
+    jxx, jyy, jxy = (ndimage.gaussian_filter(a, sigma) for a in (gx * gx, gy * gy, gx * gy))
+    across = 0.5 * np.arctan2(2 * jxy, jxx - jyy)           # the direction ink changes most: across a line
+    along = np.mod(across + np.pi / 2, np.pi)               # the line's own direction, 0..π (x right, y down)
+    n = 2 * gap + 1
+    out = lines.copy()
+    for k in range(directions):
+        angle = k * np.pi / directions
+        near = np.abs(np.angle(np.exp(2j * (along - angle)))) <= np.pi / directions   # within half a step
+        stroke = np.zeros((n, n), bool)
+        dx, dy = gap * np.cos(angle), gap * np.sin(angle)
+        t = np.linspace(-1, 1, 4 * n)
+        stroke[np.round(gap + t * dy).astype(int), np.round(gap + t * dx).astype(int)] = True
+        out |= ndimage.binary_dilation(lines & near, structure=stroke)
+    return out
+
+
+def _line_width(lines: np.ndarray) -> int:
+    """About half a line's width in pixels: the largest distance to paper along the lines' middles."""
+    if not lines.any():
+        return 1
+    depth = ndimage.distance_transform_edt(lines)
+    return int(np.ceil(np.percentile(depth[depth > 0], 90)))
+
+
+def on_plane(cells: np.ndarray, view: str) -> Region:
+    names = AXES[view]
+    extent = {}
+    for k, name in enumerate(names):
+        hit = np.nonzero(cells.any(axis=1 - k))[0]
+        extent[name] = (int(hit[0]), int(hit[-1])) if hit.size else (0, -1)
+    return Region(cells, extent)
+
+
+def _within(region: Region, axis: str, lo: int, hi: int) -> bool:
+    a, b = region.extent[axis]
+    return a >= lo - TOLERANCE and b <= hi + TOLERANCE
+
+
+def _matching(candidates: list[Region], axis: str, lo: int, hi: int) -> np.ndarray | None:
+    """The union of the regions lying within lo..hi along `axis`, when together they reach both ends."""
+    inside = [r for r in candidates if _within(r, axis, lo, hi)]
+    if not inside:
+        return None
+    first = min(r.extent[axis][0] for r in inside)
+    last = max(r.extent[axis][1] for r in inside)
+    if first > lo + TOLERANCE or last < hi - TOLERANCE:
+        return None
+    return np.logical_or.reduce([r.cells for r in inside])
+
+
+def _solid(cells: np.ndarray, view: str) -> np.ndarray:
+    """A plane's cells as a broadcastable [x, y, z] array."""
+    if view == "front":
+        return cells[:, None, :]
+    if view == "side":
+        return cells[None, :, :]
+    return cells[:, :, None]
+
+
+def _projections(occ: np.ndarray) -> dict[str, np.ndarray]:
+    return {"front": occ.any(axis=1), "side": occ.any(axis=0), "top": occ.any(axis=2)}
+
+
+def inner(region: np.ndarray, mask: np.ndarray, margin: int = 1) -> bool:
+    """A region enclosed by its view's outline: it stays `margin` cells clear of the figure's edge. (A
+    region that reaches the outline is a face beside an edge line, not a hole; a hole or groove open to
+    the outline already shows in the silhouettes.)"""
+    edge = mask & ~ndimage.binary_erosion(mask, iterations=margin, border_value=0)
+    return not (region & edge).any()
+
+
+def carve(occupancy: np.ndarray, planes: dict[str, list[np.ndarray]]) -> tuple[np.ndarray, int]:
+    """The occupancy with every cavity the views' regions agree on cut out, and how many were cut.
+    `planes` maps front / side / top to that view's regions, each already on its voxel plane."""
+    found = {view: [on_plane(c, view) for c in cells if c.any()] for view, cells in planes.items()}
+    outline = _projections(occupancy)
+    occ = occupancy.copy()
+    total = occupancy.sum()
+    cut = 0
+    order = sorted(((r.cells.sum(), view, i) for view, rs in found.items() for i, r in enumerate(rs)),
+                   reverse=True)
+    for _, view, i in order:
+        region = found[view][i]
+        if not inner(region.cells, outline[view]):
+            continue
+        cavity = _solid(region.cells, view)
+        for other in found:
+            if other == view:
+                continue
+            (shared,) = set(AXES[view]) & set(AXES[other])
+            seen = _matching(found[other], shared, *region.extent[shared])
+            if seen is None:
+                break
+            cavity = cavity & _solid(seen, other)
+        else:
+            cavity = np.broadcast_to(cavity, occ.shape) & occ
+            removed = int(cavity.sum())
+            if removed == 0 or removed >= LARGEST * total:
+                continue
+            left = occ & ~cavity
+            if _outlines_kept(left, outline, view, region.cells):
+                occ = left
+                cut += 1
+    return occ, cut
+
+
+def _outlines_kept(occ: np.ndarray, outline: dict, view: str, region: np.ndarray) -> bool:
+    """The other two views' outlines unchanged; the cavity's own view may open only within its region
+    (a through hole shows as one)."""
+    after = _projections(occ)
+    for v, drawn in outline.items():
+        lost = drawn & ~after[v]
+        if v == view:
+            lost &= ~ndimage.binary_dilation(region)
+        if lost.any():
+            return False
+    return True
