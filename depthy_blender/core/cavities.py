@@ -80,6 +80,20 @@ def bridged(lines: np.ndarray, gap: int, directions: int = 12) -> np.ndarray:
     return out
 
 
+def pen_width(ink: np.ndarray) -> float:
+    """The drawing pen's width in pixels: the ink's area over the length of its centre lines."""
+    from skimage.morphology import skeletonize
+    length = np.count_nonzero(skeletonize(ink))
+    return float(np.count_nonzero(ink)) / length if length else 1.0
+
+
+def to_line_centres(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """A figure filled out to the outside of its outline, trimmed back to the outline's centre, where
+    the drawn edge lies (half a pen: a pixel or two, but a voxel layer on a thin wall)."""
+    half = int(round(pen_width(ink & mask) / 2))
+    return ndimage.binary_erosion(mask, iterations=half, border_value=0) if half else mask
+
+
 def _line_width(lines: np.ndarray) -> int:
     """About half a line's width in pixels: the largest distance to paper along the lines' middles."""
     if not lines.any():
@@ -164,15 +178,15 @@ def carve(occupancy: np.ndarray, planes: dict[str, list[np.ndarray]]) -> tuple[n
             if removed == 0 or removed >= LARGEST * total:
                 continue
             left = occ & ~cavity
-            if _outlines_kept(left, outline, view, region.cells):
+            if _outlines_kept(left, _projections(occ), view, region.cells):
                 occ = left
                 cut += 1
     return occ, cut
 
 
 def _outlines_kept(occ: np.ndarray, outline: dict, view: str, region: np.ndarray) -> bool:
-    """The other two views' outlines unchanged; the cavity's own view may open only within its region
-    (a through hole shows as one)."""
+    """The other two views' outlines as they were; the cavity's own view may open only within its
+    region (a through hole shows as one)."""
     after = _projections(occ)
     for v, drawn in outline.items():
         lost = drawn & ~after[v]

@@ -36,6 +36,15 @@ def _fit(mask, rows, cols):
     return mask[np.minimum(r.astype(int), mask.shape[0] - 1)][:, np.minimum(c.astype(int), mask.shape[1] - 1)]
 
 
+def _cover(mask, rows, cols):
+    """A mask resampled to (rows, cols) by area: a cell is in when most of the pixels it covers are.
+    (Nearest-neighbour sampling shifts an edge by up to a cell depending on where the cells fall: a
+    whole voxel layer on a wall a few voxels thick.)"""
+    from PIL import Image
+    share = Image.fromarray(np.ascontiguousarray(mask, dtype=np.float32), "F").resize((cols, rows), Image.BOX)
+    return np.asarray(share) >= 0.5
+
+
 @dataclass
 class Grid:
     """Where each view's figure lies in its image and the voxel grid they span together."""
@@ -47,7 +56,44 @@ class Grid:
         top [x, y], each with its second axis pointing up or back."""
         nx, ny, nz = self.shape
         rows, cols = {"front": (nz, nx), "side": (nz, ny), "top": (ny, nx)}[view]
-        return _fit(image[self.bounds[view]], rows, cols)[::-1].T
+        return _cover(image[self.bounds[view]], rows, cols)[::-1].T
+
+
+VOXEL_BUDGET = 24_000_000   # voxels a solid may have: about 100 MB while it is meshed
+WALL_CELLS = 3              # the thinnest wall gets at least this many voxels across
+
+
+def thinnest(mask: np.ndarray, side: int = 512, share: float = 0.02) -> float:
+    """The thinnest wall of a figure, as a fraction of its longest side: the narrowest disk whose
+    opening removes a noticeable share of the figure (worked on a copy at most `side` pixels long)."""
+    crop = mask[_bounds(mask)]
+    longest = max(crop.shape)
+    small = _cover(crop, max(1, round(crop.shape[0] * side / longest)), max(1, round(crop.shape[1] * side / longest))) \
+        if longest > side else crop
+    area = small.sum()
+    inset = ndimage.distance_transform_edt(np.pad(small, 1))[1:-1, 1:-1]
+
+    def removed(r):            # what an opening with a disk of radius r takes away: the pixels farther
+        fits = inset > r       # than r from every centre where such a disk fits inside
+        if not fits.any():
+            return area
+        return np.count_nonzero(small & (ndimage.distance_transform_edt(~fits) > r))
+    lo, hi = 0, max(small.shape)          # the removed share only grows with r: bisect
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if removed(mid) >= share * area else (mid, hi)
+    return min(1.0, (2 * hi - 1) / max(small.shape))   # a disk of radius r first fails a wall of 2r − 1 or 2r
+
+
+def resolution_for(masks, least: int = 128, budget: int = VOXEL_BUDGET) -> int:
+    """Voxels along the longest side: at least `least`, and enough for WALL_CELLS across the thinnest
+    wall any view shows, as far as `budget` allows."""
+    g = grid(*masks, resolution=least)
+    wall = min(thinnest(m) * max(m[_bounds(m)].shape) for m in masks)      # in pixels
+    longest = max(max(m[_bounds(m)].shape) for m in masks)
+    want = int(np.ceil(WALL_CELLS * longest / max(wall, 1e-9)))
+    most = int((budget * least ** 3 / float(np.prod(g.shape))) ** (1 / 3))
+    return int(max(least, min(want, most, 512)))
 
 
 def grid(front, side, top, resolution: int = 128) -> Grid:
@@ -174,12 +220,14 @@ def from_views(front, side, top, resolution: int = 128, size: float = 1.0) -> So
     return mesh(carve(front, side, top, resolution), size)
 
 
-def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=None, bridge: int = 0) -> Solid:
+def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=None, bridge: int = 0,
+                     adapt: bool = True) -> Solid:
     """The solid from the (front, side, top) masks drawn on a sheet at `boxes` (x0, y0, x1, y1, y down):
     the projection is read from the layout and a side view seen from the left is mirrored. With `inks`
     (each view's lines, the same crops) holes, slots and pockets are cut where the lines inside the
     views agree on them (core/cavities.py; `bridge` closes dashes); with `nearness` (the same three
-    views) the hull is refined into a depth hull."""
+    views) the hull is refined into a depth hull. With `adapt`, `resolution` is the least: it is raised
+    until the thinnest wall is WALL_CELLS voxels across, within VOXEL_BUDGET."""
     front_box, side_box, top_box = boxes
     angle = projection(front_box, top_box)
 
@@ -187,10 +235,15 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
         return as_right_view(side_image, side_box, front_box, angle)
     front, side, top = masks
     side = right(side)
+    if inks is not None:
+        from . import cavities
+        front, side, top = (cavities.to_line_centres(m, right(i) if v == "side" else i)
+                            for v, m, i in zip(("front", "side", "top"), (front, side, top), inks))
+    if adapt:
+        resolution = resolution_for((front, side, top), resolution)
     g = grid(front, side, top, resolution)
     occupancy = _hull(g, front, side, top)
     if inks is not None:
-        from . import cavities
         planes = {}
         for view, ink, mask in zip(("front", "side", "top"), inks, (front, side, top)):
             ink = right(ink) if view == "side" else ink

@@ -28,6 +28,7 @@ class SheetRequest:
     resolution: int = 192
     solid_resolution: int = 128       # voxels along the solid's longest side
     refine_depth: bool = False        # also carve with each view's nearness (depth hull)
+    read_lines: bool = True           # cut the holes, slots and pockets the lines inside the views show
     ratio: float = 0.2
     smoothing: float = 1.0
     options: EngineOptions = DEFAULT_OPTIONS
@@ -140,7 +141,9 @@ def _carve(req: SheetRequest, rgba: np.ndarray, ortho: list[dict], width_m: floa
     if req.refine_depth and all(v.get("nearness") is not None for v in three):
         near = [v["nearness"] for v in three]
     rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
-    inks = [sheets.ink_layers(rgb[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])[0] for v in three]
+    inks = None
+    if req.read_lines:
+        inks = [sheets.ink_layers(rgb[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])[0] for v in three]
     # a DXF's hidden lines are drawn whole; a raster's are dashed, with gaps about a pen's reach wide
     bridge = 0 if req.path.lower().endswith(".dxf") else max(2, round(0.005 * float(np.hypot(*rgb.shape[:2]))))
     solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near,
