@@ -38,12 +38,14 @@ def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarr
     lines = ink & mask
     if bridge > 0:
         lines = bridged(lines, bridge) & mask
-    labels, count = ndimage.label(mask & ~lines)
+    paper = mask & ~lines
+    labels, count = ndimage.label(paper)
     width = _line_width(lines)
-    smallest = max(16, (4 * width) ** 2)      # crumbs between a line and the figure's edge are not regions
+    inset = ndimage.distance_transform_edt(paper)
+    widest = ndimage.maximum(inset, labels, np.arange(1, count + 1)) if count else []
     out = []
     for k, box in enumerate(ndimage.find_objects(labels), 1):
-        if box is None or np.count_nonzero(labels[box] == k) < smallest:
+        if box is None or widest[k - 1] < 2.5:   # crumbs between a line and the figure's edge: no room inside
             continue
         area = np.zeros(mask.shape, bool)
         area[box] = ndimage.binary_fill_holes(labels[box] == k)

@@ -37,12 +37,14 @@ def _fit(mask, rows, cols):
 
 
 def _cover(mask, rows, cols):
-    """A mask resampled to (rows, cols) by area: a cell is in when most of the pixels it covers are.
-    (Nearest-neighbour sampling shifts an edge by up to a cell depending on where the cells fall: a
-    whole voxel layer on a wall a few voxels thick.)"""
-    from PIL import Image
-    share = Image.fromarray(np.ascontiguousarray(mask, dtype=np.float32), "F").resize((cols, rows), Image.BOX)
-    return np.asarray(share) >= 0.5
+    """A mask sampled at the centres of (rows, cols) cells spanning its first to its last pixel centre
+    (where a figure trimmed to its outline's centre starts and ends), interpolated between pixels. A
+    nearest-pixel pick shifts an edge by up to a cell depending on where the cells fall: a whole voxel
+    layer on a wall a few voxels thick."""
+    r = (np.arange(rows) + 0.5) * (mask.shape[0] - 1) / rows
+    c = (np.arange(cols) + 0.5) * (mask.shape[1] - 1) / cols
+    rr, cc = np.meshgrid(r, c, indexing="ij")
+    return ndimage.map_coordinates(mask.astype(np.float32), [rr, cc], order=1, mode="nearest") >= 0.5
 
 
 @dataclass
