@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 AXES = {"front": ("x", "z"), "side": ("y", "z"), "top": ("x", "y")}
+AXIS_INDEX = {"x": 0, "y": 1, "z": 2}
 TOLERANCE = 2          # cells: how far matching edges may be apart
 LARGEST = 0.9          # a cavity with this share of the solid or more is the reading gone wrong
 
@@ -64,11 +65,15 @@ def bridged(lines: np.ndarray, gap: int, directions: int = 12) -> np.ndarray:
     stroke also follows a line a few degrees off its own direction."""
     lines = ndimage.binary_dilation(lines, structure=np.ones((3, 3), bool))
     ink = lines.astype(np.float64)
-    sigma = 1.5
+    sigma = 3.0
     gy, gx = ndimage.sobel(ink, 0), ndimage.sobel(ink, 1)
     jxx, jyy, jxy = (ndimage.gaussian_filter(a, sigma) for a in (gx * gx, gy * gy, gx * gy))
     across = 0.5 * np.arctan2(2 * jxy, jxx - jyy)           # the direction ink changes most: across a line
     along = np.mod(across + np.pi / 2, np.pi)               # the line's own direction, 0..π (x right, y down)
+    # how clearly the ink runs one way: 1 along a straight stroke, low at a dash's end or a corner,
+    # which are not drawn out (they would sprout across to the next line)
+    coherence = np.hypot(jxx - jyy, 2 * jxy) / (jxx + jyy + 1e-12)
+    lines_straight = lines & (coherence > 0.3)
     n = 2 * gap + 1
     out = lines.copy()
     for k in range(directions):
@@ -78,7 +83,7 @@ def bridged(lines: np.ndarray, gap: int, directions: int = 12) -> np.ndarray:
         dx, dy = gap * np.cos(angle), gap * np.sin(angle)
         t = np.linspace(-1, 1, 4 * n)
         stroke[np.round(gap + t * dy).astype(int), np.round(gap + t * dx).astype(int)] = True
-        out |= ndimage.binary_dilation(lines & near, structure=stroke)
+        out |= ndimage.binary_dilation(lines_straight & near, structure=stroke)
     return out
 
 
@@ -130,6 +135,17 @@ def _matching(candidates: list[Region], axis: str, lo: int, hi: int) -> np.ndarr
     return np.logical_or.reduce([r.cells for r in inside])
 
 
+def _flanked(seen: np.ndarray, axis: int, outline: np.ndarray) -> bool:
+    """The matching regions have the figure on both sides along the shared axis: the edges a hole
+    shows in another view run through the part. (A raised step's own outline, seen from above like a
+    hole's, sits on the other view's outline instead, with nothing beyond it.)"""
+    beside = np.zeros_like(seen)
+    for step in range(1, TOLERANCE + 2):      # past a line the region may stop short of
+        beside |= np.roll(seen, step, axis=axis) | np.roll(seen, -step, axis=axis)
+    beside &= ~seen
+    return bool(beside.any()) and (beside & ~outline).sum() <= 0.02 * beside.sum()
+
+
 def _solid(cells: np.ndarray, view: str) -> np.ndarray:
     """A plane's cells as a broadcastable [x, y, z] array."""
     if view == "front":
@@ -171,7 +187,7 @@ def carve(occupancy: np.ndarray, planes: dict[str, list[np.ndarray]]) -> tuple[n
                 continue
             (shared,) = set(AXES[view]) & set(AXES[other])
             seen = _matching(found[other], shared, *region.extent[shared])
-            if seen is None:
+            if seen is None or not _flanked(seen, AXES[other].index(shared), outline[other]):
                 break
             cavity = cavity & _solid(seen, other)
         else:

@@ -65,7 +65,7 @@ VOXEL_BUDGET = 24_000_000   # voxels a solid may have: about 100 MB while it is 
 WALL_CELLS = 3              # the thinnest wall gets at least this many voxels across
 
 
-def thinnest(mask: np.ndarray, side: int = 512, share: float = 0.02) -> float:
+def thinnest(mask: np.ndarray, side: int = 512, share: float = 0.005) -> float:
     """The thinnest wall of a figure, as a fraction of its longest side: the narrowest disk whose
     opening removes a noticeable share of the figure (worked on a copy at most `side` pixels long)."""
     crop = mask[_bounds(mask)]
