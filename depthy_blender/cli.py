@@ -132,8 +132,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="OUT.blend|.glb|.obj (repeat for several); a folder when the input is a folder")
     sheet.add_argument("--json", help="write the views found ({views: [{box, role}]}, input pixels)")
     sheet.add_argument("--views", help="use these views (same JSON) instead of finding them")
-    sheet.add_argument("--solid", action="store_true", help="also carve one solid from front, side and top")
-    sheet.add_argument("--solid-resolution", type=int, default=128, help="voxels along the solid's longest side")
+    sheet.add_argument("--solid", action="store_true", help="also carve one solid from front, side and top, "
+                       "with the holes, slots and pockets the lines inside the views show")
+    sheet.add_argument("--outline-only", action="store_true",
+                       help="carve the solid from the views' outlines alone (the lines inside are not read)")
+    sheet.add_argument("--solid-resolution", type=int, default=128,
+                       help="least voxels along the solid's longest side; raised for a wall under three voxels")
     sheet.add_argument("--refine-depth", action="store_true",
                        help="also carve the solid with each view's estimated depth (see README: lowers IoU today)")
     sheet.add_argument("--render", help="also write a preview PNG")
@@ -236,6 +240,7 @@ def _cmd_sheet(args) -> int:
         return sheet.SheetRequest(str(path), chosen, views=views, solid=args.solid,
                                            options=engine_options(args),
                                            solid_resolution=args.solid_resolution, mm_per_px=args.mm_per_px or 0.0,
+                                           read_lines=not args.outline_only,
                                            refine_depth=args.refine_depth, resolution=args.resolution)
     if not source.is_dir():
         if not source.is_file():

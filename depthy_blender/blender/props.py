@@ -152,8 +152,10 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                                    "true-size solid (0: unknown). A DXF's units set its own",
                                    default=0.0, min=0.0, max=options.high("mm_per_px"), precision=4)
     sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
-                              "side and top views", default=True)
-    solid_resolution: IntProperty(name="Solid Resolution", description="Voxels along the solid's longest side",
+                              "side and top views, with the holes, slots and pockets their lines show",
+                              default=True)
+    solid_resolution: IntProperty(name="Solid Resolution", description="Least voxels along the solid's longest "
+                                  "side; raised so the thinnest wall is at least three voxels thick",
                                   default=128, min=options.low("solid_resolution"),
                                   max=options.high("solid_resolution"))
     solid_refine_depth: BoolProperty(name="Refine with Depth", description="Also carve away what lies in front "

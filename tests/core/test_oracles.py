@@ -97,3 +97,41 @@ def test_views_at_another_resolution_are_resampled():
     assert carved.shape == truth.shape
     assert visual_hull.iou(carved, truth) > 0.97
     assert not carved[8:12, :4].any()      # the notch, at the front
+
+
+def test_flood_from_border_stops_at_the_object_and_follows_a_gradient():
+    """A 200 × 240 photo: a backdrop shading smoothly from 0.9 to 0.6 grey (0.0015 per row, well under
+    the fill's tolerance), a red 40 × 50 box on it with a white highlight inside, and a one-pixel black
+    speck. By hand: the figure is the box with its highlight, plus the rim the fill's one-pixel blur
+    smears round it (at most 3 px); not the backdrop, nor the speck (its blur covers about 21 px, under
+    min_area: 1e-3 of 48000 px)."""
+    rows = np.linspace(0.9, 0.6, 200, dtype=np.float32)[:, None, None]
+    rgba = np.concatenate([np.broadcast_to(rows, (200, 240, 3)), np.ones((200, 240, 1), np.float32)], -1).copy()
+    rgba[80:120, 100:150, :3] = (0.8, 0.1, 0.1)
+    rgba[95:100, 115:125, :3] = 1.0           # a highlight: a hole the fill must close
+    rgba[20, 20, :3] = 0.0                    # a speck
+    mask = images.flood_from_border(rgba)
+    assert mask[80:120, 100:150].all()
+    rim = np.zeros_like(mask)
+    rim[77:123, 97:153] = True
+    assert not (mask & ~rim).any()
+    assert mask.sum() >= 42 * 52               # the rim is there all round: the fill stopped at the edge
+    assert images.flood_from_border(rgba, min_area=0)[18:23, 18:23].any()    # kept only without min_area
+
+
+def test_flood_from_border_takes_transparent_pixels_for_background():
+    rgba = np.zeros((50, 50, 4), np.float32)
+    rgba[..., :3] = 0.2                       # dark everywhere: only alpha tells the figure
+    rgba[10:30, 15:35, 3] = 1.0
+    mask = images.flood_from_border(rgba)
+    assert mask[10:30, 15:35].all() and mask.sum() == 20 * 20
+
+
+def test_rescale_keeps_a_checkerboard_block_pattern():
+    """Each 1-pixel cell of a 4 × 6 pattern becomes a 3 × 3 block at factor 3; at 0.5, every other one."""
+    pattern = (np.add.outer(np.arange(4), np.arange(6)) % 2).astype(bool)
+    big = visual_hull.rescale(pattern, 3)
+    assert big.shape == (12, 18)
+    assert (big == np.kron(pattern, np.ones((3, 3), bool))).all()
+    assert visual_hull.rescale(big, 1 / 3).shape == (4, 6)
+    assert (visual_hull.rescale(big, 1 / 3) == pattern).all()

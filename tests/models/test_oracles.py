@@ -67,3 +67,19 @@ def test_weights_whose_card_has_no_checksum_are_refused(tmp_path):
     (tmp_path / card.name).write_text(json.dumps(data))
     with pytest.raises(weights.WeightsError, match="does not match its model card"):
         weights.load_verified(folder=tmp_path)
+
+
+def test_saved_weights_are_half_precision_with_a_card_that_checks_out(tmp_path):
+    """The card's sha256 and size are the file's own (computed here with hashlib), floats are stored
+    as fp16, integers untouched, and the caller's card fields are kept."""
+    import hashlib
+    import torch
+    state = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3) / 3, "steps": torch.tensor([7])}
+    pt = weights.save(state, {"recipe": "test"}, name="tiny", folder=tmp_path / "w")
+    card = json.loads((tmp_path / "w" / "tiny.json").read_text())
+    assert card["sha256"] == hashlib.sha256(pt.read_bytes()).hexdigest()
+    assert card["size_bytes"] == pt.stat().st_size and card["file"] == "tiny.pt" and card["recipe"] == "test"
+    loaded = torch.load(pt, weights_only=True)
+    assert loaded["w"].dtype == torch.float16 and loaded["steps"].dtype == torch.int64
+    assert torch.equal(loaded["w"], state["w"].half()) and loaded["steps"].item() == 7
+    assert weights.model_card("tiny", tmp_path / "w") == card
