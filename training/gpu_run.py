@@ -1,0 +1,206 @@
+"""One Depthy training run that fits a GPU window (issue 51): start from weights, train for a fixed time,
+validate, and leave fp16 weights in parts small enough to come back from the GPU machine.
+
+    python -m training.gpu_run --out $OUT [--device cuda] [--seconds 480] [--parent WEIGHTS.pt]
+                               [--size 256] [--batch 64] [--workers 14] [--val 96] [--lr 1e-4]
+    python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
+
+The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw)
+in DataLoader worker processes, seeds from `--first-seed` on, so a run's data never meets the test
+(0–299) or validation (900,000–900,159) seeds. The step runs under bfloat16 autocast on CUDA (and on a
+CPU that computes bfloat16 natively) with channels-last weights; the optimiser is AdamW at a constant
+rate after a short warm-up. At the end the model is scored on `--val` fixed validation drawings (nRMSE
+after scale + shift, mask IoU, the same metrics as training.evaluate) and written as a float16 state dict
+split into parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data
+included), the loss every few seconds, the validation scores, the parts' sha256 and the recipe.
+Everything runs on a CPU too (`--device cpu`), which is how the tests smoke-test it.
+"""
+import argparse
+import hashlib
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from depthy_blender.core import metrics  # noqa: E402
+from depthy_blender.models import weights  # noqa: E402
+from depthy_blender.models.depthy import Depthy  # noqa: E402
+from training import losses  # noqa: E402
+from training.evaluate import depthy_weights  # noqa: E402
+from training.make_cache import OPTIONS  # noqa: E402
+from training.synth import dataset  # noqa: E402
+from training.train import VAL_SEEDS, channels_last, native_bf16  # noqa: E402
+
+PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per returned file
+FIRST_SEED = 30_000_000                   # above every cache made so far (training/HISTORY.md)
+RESERVE_S = 0.15                          # share of --seconds kept for validation and writing
+
+
+class Drawings(torch.utils.data.IterableDataset):
+    """An endless stream of (image, nearness, mask) from the generator; each worker takes every n-th seed."""
+
+    def __init__(self, first_seed: int, size: int):
+        self.first_seed, self.size = first_seed, size
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        k, n = (info.id, info.num_workers) if info else (0, 1)
+        torch.set_num_threads(1)
+        seed = self.first_seed + k
+        while True:
+            s = dataset.sample(seed, self.size, **{name: True for name in OPTIONS})
+            yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
+                   torch.from_numpy(s["mask"]))
+            seed += n
+
+
+def autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+def step(model, opt, img, near, mask, bf16, device) -> float:
+    with autocast(device, bf16):
+        out = model(img)
+    loss, _ = losses.total(out.float(), near, mask, True)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def validate(model, count: int, size: int, device, bf16: bool, batch: int = 16) -> dict:
+    """nRMSE (after scale + shift on the true mask) and mask IoU on the first `count` validation seeds."""
+    model.eval()
+    errors, ious = [], []
+    seeds = list(VAL_SEEDS)[:count]
+    for i in range(0, len(seeds), batch):
+        items = [dataset.sample(s, size) for s in seeds[i:i + batch]]
+        img = torch.from_numpy(np.stack([d["image"] for d in items])).permute(0, 3, 1, 2).to(device)
+        with autocast(device, bf16):
+            out = model(img.contiguous(memory_format=torch.channels_last)).float().cpu().numpy()
+        for d, o in zip(items, out):
+            errors.append(metrics.depth_errors(o[0], d["nearness"], d["mask"])["nrmse"])
+            ious.append(metrics.mask_iou(o[1] > 0, d["mask"]))
+    model.train()
+    return {"drawings": len(seeds), "nrmse": float(np.nanmean(errors)), "mask_iou": float(np.mean(ious))}
+
+
+def write_parts(state: dict, folder: Path, name: str = "depthy") -> list[dict]:
+    """The state dict as float16, serialised once and cut into files of at most PART_BYTES."""
+    half = {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()) for k, v in state.items()}
+    buffer = io.BytesIO()
+    torch.save(half, buffer)
+    data = buffer.getvalue()
+    parts = []
+    for i in range(math.ceil(len(data) / PART_BYTES)):
+        chunk = data[i * PART_BYTES:(i + 1) * PART_BYTES]
+        path = folder / f"{name}.pt.{i:03d}"
+        path.write_bytes(chunk)
+        parts.append({"file": path.name, "bytes": len(chunk), "sha256": hashlib.sha256(chunk).hexdigest()})
+    return [{"whole_sha256": hashlib.sha256(data).hexdigest(), "whole_bytes": len(data)}] + parts
+
+
+def join(folder: Path) -> Path:
+    """The parts listed in folder/log.json joined into folder/<name>.pt, every checksum verified."""
+    log = json.loads((folder / "log.json").read_text())
+    whole, *parts = log["weights"]
+    data = b""
+    for part in parts:
+        chunk = (folder / part["file"]).read_bytes()
+        if hashlib.sha256(chunk).hexdigest() != part["sha256"]:
+            raise SystemExit(f"{part['file']} does not match log.json: damaged in transfer")
+        data += chunk
+    if hashlib.sha256(data).hexdigest() != whole["whole_sha256"]:
+        raise SystemExit("the joined weights do not match log.json")
+    out = folder / parts[0]["file"].rsplit(".", 1)[0]
+    out.write_bytes(data)
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, help="folder for the weight parts and log.json")
+    p.add_argument("--join", type=Path, metavar="FOLDER", help="join a run's parts into one .pt and stop")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--seconds", type=float, default=480, help="the whole run, validation and writing included")
+    p.add_argument("--parent", type=Path, help="starting weights (.pt); default: the shipped weights")
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--workers", type=int, default=14, help="generator processes (0: in the training process)")
+    p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
+    p.add_argument("--first-seed", type=int, default=FIRST_SEED)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.join:
+        print(join(args.join))
+        return
+    if args.out is None:
+        p.error("--out is required")
+    start = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    bf16 = device.type == "cuda" or (device.type == "cpu" and native_bf16())
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    parent = args.parent or weights.locate()[0]
+    model = Depthy()
+    model.load_state_dict(depthy_weights(parent))
+    model = channels_last(model.to(device))
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=args.batch,
+                                         num_workers=args.workers, pin_memory=device.type == "cuda",
+                                         persistent_workers=args.workers > 0,
+                                         prefetch_factor=4 if args.workers > 0 else None)
+    deadline = start + args.seconds * (1 - RESERVE_S)
+    samples, steps, losses_seen, trace = 0, 0, [], []
+    train_start = time.perf_counter()
+    for img, near, mask in loader:
+        for group in opt.param_groups:
+            group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
+        img = img.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        near, mask = near.to(device, non_blocking=True), mask.to(device, non_blocking=True)
+        losses_seen.append(step(model, opt, img, near, mask, bf16, device))
+        steps += 1
+        samples += len(img)
+        now = time.perf_counter()
+        if not trace or now - trace[-1]["t"] - train_start >= 10:
+            trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples,
+                          "loss": float(np.mean(losses_seen[-20:]))})
+        if now >= deadline:
+            break
+    train_s = time.perf_counter() - train_start
+    rate = samples / max(train_s, 1e-9)
+    print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
+          f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'})", flush=True)
+    scores = validate(model, args.val, args.size, device, bf16)
+    print(f"validation ({scores['drawings']} drawings): nRMSE {scores['nrmse']:.4f}, mask IoU {scores['mask_iou']:.4f}")
+    parts = write_parts(model.state_dict(), args.out)
+    log = {"parent": str(parent), "device": args.device,
+           "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+           "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
+           "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
+           "first_seed": args.first_seed, "steps": steps, "samples": samples,
+           "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
+           "losses": trace, "validation": scores, "weights": parts,
+           "recipe": {"generator": "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),
+                      "losses": "training.losses.total, aligned"},
+           "wall_seconds": round(time.perf_counter() - start, 1)}
+    (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n")
+    print(f"wrote {len(parts) - 1} weight parts and log.json to {args.out} ({log['wall_seconds']} s in all)")
+
+
+if __name__ == "__main__":
+    main()
