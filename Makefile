@@ -70,7 +70,7 @@ test-latest: setup $(LATEST_VENV)/.ready
 
 # mutation testing of the core paths (pyproject.toml [tool.mutmut]); not part of CI; see docs/testing.md
 mutate: setup
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run; $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run $(MUTANTS); $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
 clean:
 	rm -rf build dist out

@@ -71,10 +71,11 @@ def test_weights_whose_card_has_no_checksum_are_refused(tmp_path):
 
 def test_saved_weights_are_half_precision_with_a_card_that_checks_out(tmp_path):
     """The card's sha256 and size are the file's own (computed here with hashlib), floats are stored
-    as fp16, integers untouched, and the caller's card fields are kept."""
+    as fp16, integers untouched, and the caller's card fields are kept; the folder is made, nested,
+    and saving again replaces the weights."""
     import hashlib
-    import torch
     state = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3) / 3, "steps": torch.tensor([7])}
+    weights.save(state, {"recipe": "old"}, name="tiny", folder=tmp_path / "w")
     pt = weights.save(state, {"recipe": "test"}, name="tiny", folder=tmp_path / "w")
     card = json.loads((tmp_path / "w" / "tiny.json").read_text())
     assert card["sha256"] == hashlib.sha256(pt.read_bytes()).hexdigest()
@@ -83,3 +84,41 @@ def test_saved_weights_are_half_precision_with_a_card_that_checks_out(tmp_path):
     assert loaded["w"].dtype == torch.float16 and loaded["steps"].dtype == torch.int64
     assert torch.equal(loaded["w"], state["w"].half()) and loaded["steps"].item() == 7
     assert weights.model_card("tiny", tmp_path / "w") == card
+
+
+def tiny_weights(folder):
+    state = {"w": torch.tensor([0.5, -2.0]), "n": torch.tensor([3])}
+    weights.save(state, {}, name="tiny", folder=folder / "nested" / "w")
+    return folder / "nested" / "w"
+
+
+def test_verified_weights_load_as_saved(tmp_path):
+    folder = tiny_weights(tmp_path)
+    state = weights.load_state_dict("tiny", folder)
+    assert set(state) == {"w", "n"} and torch.equal(state["w"], torch.tensor([0.5, -2.0]).half())
+    assert state["n"].item() == 3
+
+
+def test_a_changed_file_names_both_checksums_and_the_remedy(tmp_path):
+    folder = tiny_weights(tmp_path)
+    expected = json.loads((folder / "tiny.json").read_text())["sha256"]
+    (folder / "tiny.pt").write_bytes((folder / "tiny.pt").read_bytes() + b"x")
+    import hashlib
+    actual = hashlib.sha256((folder / "tiny.pt").read_bytes()).hexdigest()
+    with pytest.raises(weights.WeightsError) as caught:
+        weights.load_verified("tiny", folder)
+    assert f"(sha256 {actual[:12]}… ≠ {expected[:12]}…)" in str(caught.value)
+    assert str(caught.value).endswith("the file was modified or damaged; reinstall the add-on")
+
+
+class Payload:
+    """Anything that is not a tensor: a pickle that runs code on load would come as such an object."""
+
+
+def test_weights_holding_other_objects_are_refused_even_with_a_matching_card(tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    torch.save({"w": torch.zeros(2), "x": Payload()}, folder / "evil.pt")
+    (folder / "evil.json").write_text(json.dumps({"sha256": weights.sha256(folder / "evil.pt")}))
+    with pytest.raises(weights.WeightsError, match="Cannot read evil.pt"):
+        weights.load_verified("evil", folder)
