@@ -122,3 +122,56 @@ def test_weights_holding_other_objects_are_refused_even_with_a_matching_card(tmp
     (folder / "evil.json").write_text(json.dumps({"sha256": weights.sha256(folder / "evil.pt")}))
     with pytest.raises(weights.WeightsError, match="Cannot read evil.pt"):
         weights.load_verified("evil", folder)
+
+
+def _sphere(radius=0.4):
+    return lambda p: (25.0 + 200.0 * (radius - p.norm(dim=-1))).clamp(min=0)
+
+
+def test_no_surface_is_an_empty_mesh_of_the_right_shapes():
+    """A field that never crosses the threshold, or only touches it, gives (0, 3) float32 vertices and
+    (0, 3) int32 faces, not a call into marching cubes."""
+    for field in (np.zeros((8, 8, 8), np.float32), np.full((8, 8, 8), 25.0, np.float32)):
+        verts, faces = extract.marching_cubes(field, 25.0)
+        assert verts.shape == (0, 3) and verts.dtype == np.float32
+        assert faces.shape == (0, 3) and faces.dtype == np.int32
+
+
+def test_extraction_counts_its_queries_and_types_its_arrays():
+    """Counted by hand: at 32 the grid is evaluated densely (32³ queries); above 32, coarse to fine
+    queries fewer than the dense count, which is resolution³ either way."""
+    dense = extract.extract(_sphere(), resolution=32)
+    assert dense.queries == dense.dense_queries == 32 ** 3
+    fine = extract.extract(_sphere(), resolution=40)
+    assert fine.dense_queries == 40 ** 3 and fine.queries < 40 ** 3
+    assert fine.vertices.dtype == np.float32 and fine.faces.dtype == np.int32 and fine.faces.shape[1] == 3
+    v = fine.vertices[fine.faces].astype(np.float64)      # outward: the volume by the divergence theorem
+    volume = np.einsum("ij,ij->i", v[:, 0], np.cross(v[:, 1], v[:, 2])).sum() / 6
+    assert volume == pytest.approx(4 / 3 * np.pi * 0.4 ** 3, rel=0.05)
+    assert abs(fine.vertices).max() == pytest.approx(0.4, abs=0.02)  # the frame: radius 0.4 from the centre
+
+
+@pytest.mark.parametrize("resolution", [24, 40])      # the dense path and the coarse-to-fine one
+def test_extraction_checks_for_cancel_and_reports_progress(resolution):
+    calls = []
+
+    def cancel():
+        calls.append("cancel")
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        extract.extract(_sphere(), resolution=resolution, chunk=1000, cancel=cancel)
+    seen = []
+    extract.extract(_sphere(), resolution=40, progress=lambda f, s: seen.append((f, s)))
+    assert seen and all(0 <= f <= 1 and "points near the surface" in s for f, s in seen)
+
+
+def test_inward_winding_is_turned_outward():
+    """A mesh whose faces all wind inward has negative signed volume; marching cubes of the complement
+    (an inside-out field) still comes back with positive volume."""
+    axis = np.linspace(-1, 1, 24)
+    x, y, z = np.meshgrid(axis, axis, axis, indexing="ij")
+    field = (25.0 + 200.0 * (0.5 - np.sqrt(x * x + y * y + z * z))).astype(np.float32)
+    verts, faces = extract.marching_cubes(field, 25.0)
+    assert extract.signed_volume(verts, faces) > 0
+    assert extract.signed_volume(verts, faces[:, ::-1]) == pytest.approx(-extract.signed_volume(verts, faces))
