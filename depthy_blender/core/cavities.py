@@ -58,34 +58,38 @@ def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarr
     return out
 
 
-def bridged(lines: np.ndarray, gap: int, directions: int = 12) -> np.ndarray:
-    """Dashed lines made whole. Each ink pixel's direction is read from the structure tensor, and the
-    ink running in one direction is drawn out along that direction only, by `gap` pixels each way: the
-    gaps between the dashes of one line fill, a dashed line that stops short of an outline reaches it,
-    and lines side by side (two close circles) stay apart. The ink is thickened by a pixel first, so a
-    stroke also follows a line a few degrees off its own direction."""
-    lines = ndimage.binary_dilation(lines, structure=np.ones((3, 3), bool))
-    ink = lines.astype(np.float64)
-    sigma = 3.0
-    gy, gx = ndimage.sobel(ink, 0), ndimage.sobel(ink, 1)
-    jxx, jyy, jxy = (ndimage.gaussian_filter(a, sigma) for a in (gx * gx, gy * gy, gx * gy))
-    across = 0.5 * np.arctan2(2 * jxy, jxx - jyy)           # the direction ink changes most: across a line
-    along = np.mod(across + np.pi / 2, np.pi)               # the line's own direction, 0..π (x right, y down)
-    # how clearly the ink runs one way: 1 along a straight stroke, low at a dash's end or a corner,
-    # which are not drawn out (they would sprout across to the next line)
-    coherence = np.hypot(jxx - jyy, 2 * jxy) / (jxx + jyy + 1e-12)
-    lines_straight = lines & (coherence > 0.3)
-    n = 2 * gap + 1
+def bridged(lines: np.ndarray, gap: int, back: int = 6) -> np.ndarray:
+    """Dashed lines made whole: every free end of a stroke is drawn on along its own direction by `gap`
+    pixels (a whole gap: the stroke beyond may be an outline, which has no end to meet it halfway). The direction comes from the stroke's centre line, walked `back` pixels from the end, so a
+    dash continues into the next dash of its line (or reaches the outline it stops short of) and never
+    across to a line beside it."""
+    from skimage.draw import line as segment
+    from skimage.morphology import skeletonize
+    centre = skeletonize(lines)
+    count = ndimage.convolve(centre.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - 1
     out = lines.copy()
-    for k in range(directions):
-        angle = k * np.pi / directions
-        near = np.abs(np.angle(np.exp(2j * (along - angle)))) <= np.pi / directions   # within half a step
-        stroke = np.zeros((n, n), bool)
-        dx, dy = gap * np.cos(angle), gap * np.sin(angle)
-        t = np.linspace(-1, 1, 4 * n)
-        stroke[np.round(gap + t * dy).astype(int), np.round(gap + t * dx).astype(int)] = True
-        out |= ndimage.binary_dilation(lines_straight & near, structure=stroke)
-    return out
+    h, w = lines.shape
+    pen = max(1, int(round(pen_width(lines) / 2)))
+    for y, x in np.argwhere(centre & (count == 1)):
+        path, seen = [(y, x)], {(y, x)}
+        while len(path) <= back:                     # walk back along the centre line from the end
+            cy, cx = path[-1]
+            nxt = [(cy + dy, cx + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                   if (dy or dx) and 0 <= cy + dy < h and 0 <= cx + dx < w and centre[cy + dy, cx + dx]
+                   and (cy + dy, cx + dx) not in seen]
+            if len(nxt) != 1:                        # a branch or the stroke's other end
+                break
+            path.append(nxt[0])
+            seen.add(nxt[0])
+        if len(path) < 3:
+            continue
+        dy, dx = y - path[-1][0], x - path[-1][1]
+        norm = np.hypot(dy, dx)
+        ty, tx = int(round(y + gap * dy / norm)), int(round(x + gap * dx / norm))
+        rr, cc = segment(int(y), int(x), ty, tx)
+        keep = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
+        out[rr[keep], cc[keep]] = True
+    return out | ndimage.binary_dilation(out & ~lines, iterations=pen)   # the drawn-on ends at the pen's width
 
 
 def pen_width(ink: np.ndarray) -> float:

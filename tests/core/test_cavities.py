@@ -139,7 +139,7 @@ def test_dashes_are_bridged_along_the_line_not_across_to_a_neighbour():
     dashed_circle(draw, (200, 200), 134)
     ink = np.asarray(img, bool)
     mask = ndimage.binary_fill_holes(ink)
-    found = cavities.regions(ink, mask, bridge=8)
+    found = cavities.regions(ink, mask, bridge=12)
     areas = sorted(int(r.sum()) for r in found)
     assert len(found) == 2, areas
     assert areas[0] == pytest.approx(np.pi * 120 ** 2, rel=0.03)
