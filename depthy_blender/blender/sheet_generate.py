@@ -13,7 +13,7 @@ import bpy
 import numpy as np
 from mathutils import Euler
 
-from ..core import visual_hull
+from ..core import sheets, visual_hull
 from ..pipeline.sheet import SOLID_ROLES, SheetOutcome, SheetRequest
 from . import generate, image_io, mesh_io
 
@@ -83,6 +83,19 @@ def view_mask(obj: bpy.types.Object, with_nearness: bool = False):
     return mask, near.reshape(mask.shape)
 
 
+def view_ink(obj: bpy.types.Object):
+    """(the view's drawn lines at its texture's pixels, its figure mask brought to that size), or None
+    when the relief has no drawing texture left (the solid is then carved from the outline alone)."""
+    mat = obj.active_material
+    tex = next((n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE" and n.image is not None), None) \
+        if mat is not None and mat.node_tree is not None else None
+    if tex is None:
+        return None
+    rgba, _ = image_io.image_to_rgba(tex.image)
+    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
+    return sheets.ink_layers(rgb)[0], rgba.shape[:2]
+
+
 def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
                        refine_depth: bool = False) -> bpy.types.Object:
     """Carve the solid again from the front, top and side reliefs that share a collection with `anchor`,
@@ -107,15 +120,26 @@ def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
 
     three = (front, side, top)
     masks, near = zip(*(view_mask(v, with_nearness=True) for v in three))
-    # each relief's grid has its own cell size (its longer side is `resolution` cells, whatever the view's
-    # size); carving compares the views cell for cell, so bring them all to the finest cell first
-    cells = [v.depthy.width * v.matrix_world.to_scale().x / max(1, v.depthy.grid_cols) for v in three]
+    inks = [view_ink(v) for v in three]
+    if all(i is not None for i in inks):   # the lines inside the views, at the drawing's own pixels
+        masks = [visual_hull.resize(m, *shape) for m, (_, shape) in zip(masks, inks)]
+        near = [visual_hull.resize(n, *shape) for n, (_, shape) in zip(near, inks)]
+        inks = [ink for ink, _ in inks]
+    else:
+        inks = None
+    # each view has its own cell size (a relief's grid, or its drawing's pixels); carving compares the
+    # views cell for cell, so bring them all to the finest cell first
+    cells = [v.depthy.width * v.matrix_world.to_scale().x / max(1, m.shape[1]) for v, m in zip(three, masks)]
     finest = min(cells)
     masks = [visual_hull.rescale(m, c / finest) for m, c in zip(masks, cells)]
     near = [visual_hull.rescale(n, c / finest) for n, c in zip(near, cells)]
+    if inks is not None:
+        inks = [visual_hull.rescale(i, c / finest) for i, c in zip(inks, cells)]
+    # dashes: gaps up to about 1 % of a sheet, which is about twice the front view's diagonal
+    bridge = max(4, round(0.02 * float(np.hypot(*masks[0].shape))))
     try:
         solid = visual_hull.from_sheet_views(masks, [box(v) for v in (front, side, top)], resolution,
-                                             near if refine_depth else None)
+                                             near if refine_depth else None, inks, bridge)
     except ValueError as exc:
         raise generate.UserError(f"Cannot carve a solid: {exc}") from None
     width = front.depthy.width * front.matrix_world.to_scale().x

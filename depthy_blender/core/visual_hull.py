@@ -110,6 +110,11 @@ def grid(front, side, top, resolution: int = 128) -> Grid:
     return Grid(bounds, tuple(max(2, round(v * scale)) for v in (width, depth, height)))
 
 
+def resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """A mask or value map resampled (nearest neighbour) to exactly (rows, cols)."""
+    return _fit(image, rows, cols)
+
+
 def rescale(image: np.ndarray, factor: float) -> np.ndarray:
     """A mask or value map resampled (nearest neighbour) to `factor` times its size."""
     rows, cols = (max(1, round(n * factor)) for n in image.shape)

@@ -151,3 +151,25 @@ def test_sheet_with_triposr_chosen_uses_depthy_for_the_views(tmp_path):
     bpy.context.scene.depthy.engine = "triposr"
     views, _ = _generate(tmp_path / "sheet.png")
     assert {v.depthy.engine for v in views.values()} == {"depthy"}
+
+
+def test_rebuilding_after_a_retag_still_reads_the_holes(tmp_path):
+    """A plate with two drilled holes (hidden lines dashed): the solid has genus 2 when generated, and
+    still after it is rebuilt from the reliefs (as after re-tagging a view)."""
+    from benchmarks import three_view_parts as parts
+    from depthy_blender.blender import sheet_generate
+    parts.save_sheet(parts.plate_with_holes(2), tmp_path / "plate.png")
+    s = bpy.context.scene.depthy
+    s.sheet_path, s.sheet_solid, s.resolution, s.solid_resolution = str(tmp_path / "plate.png"), True, 96, 128
+    assert bpy.ops.depthy.generate_sheet() == {"FINISHED"}
+    views = {o.depthy.sheet_role: o for o in bpy.data.objects if o.depthy.is_result}
+    (first,) = [o for o in bpy.data.objects if o.depthy.is_sheet_solid]
+    assert _genus(first) == 2
+    rebuilt = sheet_generate.solid_from_objects(bpy.context, views["front"], 128)
+    assert _genus(rebuilt) == 2
+
+
+def _genus(obj) -> int:
+    mesh = obj.data
+    v, e, f = len(mesh.vertices), len(mesh.edges), len(mesh.polygons)
+    return (2 - (v - e + f)) // 2
