@@ -60,15 +60,35 @@ def test_shapes(tiny):
     assert (sigma > 0).all() and ((rgb >= 0) & (rgb <= 1)).all()
 
 
+def _cubic_matrix(n_in: int, scale: float, a: float = -0.75) -> np.ndarray:
+    """Bicubic resampling along one axis as a matrix, written out from the cubic convolution kernel
+    (Keys, a = −0.75) with half-pixel centres and edge samples repeated: out = M @ in."""
+    def kernel(x):
+        x = abs(x)
+        if x <= 1:
+            return (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1
+        return a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a if x < 2 else 0.0
+    n_out = int(np.floor(n_in * scale))
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        src = (i + 0.5) / scale - 0.5
+        base = int(np.floor(src))
+        for k in range(base - 1, base + 3):
+            m[i, min(max(k, 0), n_in - 1)] += kernel(src - k)
+    return m
+
+
 def test_position_table_is_interpolated_bicubically(tiny):
+    """The 3 × 3 position table stretched to 4 × 4 patches by a factor (4 + 0.1) / 3 (the facts of the
+    official model), checked against the kernel written out by hand, not against torch's interpolate."""
     emb = tiny.image_tokenizer.model.embeddings
     table = emb.interpolated_positions(64, 64)          # 3×3 table → 4×4 patches
     assert table.shape == (1, 17, 32)
     assert torch.equal(table[:, 0], emb.position_embeddings[:, 0])
-    grid = emb.position_embeddings[:, 1:].reshape(1, 3, 3, 32).permute(0, 3, 1, 2)
-    expected = torch.nn.functional.interpolate(grid, scale_factor=(4.1 / 3, 4.1 / 3), mode="bicubic",
-                                               align_corners=False)
-    assert torch.allclose(table[:, 1:], expected.permute(0, 2, 3, 1).reshape(1, 16, 32))
+    grid = emb.position_embeddings[0, 1:].detach().reshape(3, 3, 32).double().numpy()   # [row, col, channel]
+    m = _cubic_matrix(3, 4.1 / 3)
+    expected = np.einsum("ir,rcd,jc->ijd", m, grid, m).reshape(16, 32)
+    assert np.allclose(table[0, 1:].detach().double().numpy(), expected, atol=1e-5)
     assert torch.equal(emb.interpolated_positions(48, 48), emb.position_embeddings)   # native size: untouched
 
 
