@@ -1,10 +1,12 @@
 """Three-view sheet → solid: volume IoU against the true part, with the ceilings beside it.
 
-    python benchmarks/sheet_solid.py [--sheets 56] [--real ../shared/data/three_view] [--resolution 128]
+    python benchmarks/sheet_solid.py [--sheets 56] [--real ../shared/data/three_view]
+                                     [--meshes ../shared/data/meshes] [--resolution 128]
 
 Generated sheets (benchmarks/three_view_parts.py: eight families of machined parts, drawn third-angle as
 PNGs with hidden lines dashed) and the shared real parts (a 1:1 mm DXF and a PNG of each, with the true
-STL) go through the add-on's own sheet path (pipeline/sheet.py, `--solid`), views found on the sheet.
+STL), and the closed meshes in ../shared/data/meshes drawn the same way as the generated parts (their
+crossings along each ray instead of exact intervals) go through the add-on's own sheet path (pipeline/sheet.py, `--solid`), views found on the sheet.
 For each, the table gives the IoU of:
   ours         the solid the add-on builds (silhouette hull with holes, slots and pockets cut from lines);
   hull         the same run with the lines inside the views ignored (the previous method), measured here;
@@ -92,6 +94,25 @@ def real_rows(folder: Path, resolution: int) -> list:
     return rows
 
 
+def mesh_rows(folder: Path, resolution: int, tmp: Path) -> list:
+    """The closed (watertight) meshes of a folder, each drawn as a three-view sheet and scored."""
+    import trimesh
+    rows = []
+    for path in sorted(folder.iterdir()):
+        try:
+            mesh = trimesh.load(path, force="mesh")
+        except Exception:   # not a mesh (a licence file)
+            continue
+        if not mesh.is_watertight:
+            continue
+        part = parts.MeshPart(path.stem, np.asarray(mesh.vertices, np.float64), np.asarray(mesh.faces))
+        sheet_path = tmp / f"{path.stem}.png"
+        parts.save_sheet(part, sheet_path)
+        rows.append({"name": path.stem, "family": "real meshes", "holes": 1,
+                     **score(sheet_path, part.occupancy, resolution)})
+    return rows
+
+
 def table(rows: list, title: str) -> None:
     print(f"\n{title}")
     columns = ("ours", "hull", "outline hull", "with holes", "box")
@@ -112,6 +133,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sheets", type=int, default=56, help="generated sheets (seeds 0 …)")
     parser.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "data" / "three_view")
+    parser.add_argument("--meshes", type=Path, default=ROOT.parent / "shared" / "data" / "meshes")
     parser.add_argument("--resolution", type=int, default=128, help="voxels along the longest side")
     args = parser.parse_args()
     start = time.perf_counter()
@@ -123,6 +145,15 @@ def main():
         table(real, f"real parts in {args.real}")
     else:
         print(f"\n({args.real} not present: real parts skipped)")
+    if args.meshes.is_dir():
+        with tempfile.TemporaryDirectory() as tmp:
+            meshes = mesh_rows(args.meshes, args.resolution, Path(tmp))
+        table(meshes, f"closed meshes in {args.meshes}, drawn as three-view PNGs")
+        for r in meshes:
+            print(f"  {r['name']:<20} ours {r.get('ours', 0):.3f}  hull {r.get('hull', 0):.3f}  "
+                  f"outline hull {r.get('outline hull', 0):.3f}")
+    else:
+        print(f"\n({args.meshes} not present: meshes skipped)")
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 

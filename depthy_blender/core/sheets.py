@@ -87,9 +87,11 @@ def find_views(rgb: np.ndarray) -> list[View]:
     for k, sl in enumerate(boxes, 1):
         blob = labels[sl] == k
         bh, bw = blob.shape
-        if max(bh, bw) < 0.05 * diag or min(bh, bw) < 0.02 * diag or blob.sum() < 0.002 * h * w:
-            continue                                   # a letter, a line of text, an arrowhead, a symbol
+        if max(bh, bw) < 0.05 * diag or blob.sum() < 0.002 * h * w:
+            continue                                   # a letter, an arrowhead, a symbol
         crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
+        if min(bh, bw) < 0.02 * diag and not (max(bh, bw) >= 0.15 * diag and _outlined(blob, crop_ink)):
+            continue                                   # a line of text; but a plate seen edge-on is a view
         if crop_ink.sum() < (bh + bw):                 # no black outline: coloured text or a logo
             continue
         solid_fill = ndimage.binary_opening(shaded[sl] | coloured[sl], structure=_disk(radius)) & blob
@@ -114,6 +116,13 @@ def find_views(rgb: np.ndarray) -> list[View]:
         views.append(View(box, role, crop_ink, blob))
     assign_roles(views)
     return views
+
+
+def _outlined(blob: np.ndarray, ink: np.ndarray) -> bool:
+    """The figure's edge is drawn all round: nearly every pixel of its boundary has ink beside it (a
+    thin drawn rectangle, such as a plate seen edge-on; a line of text has a ragged, mostly inkless edge)."""
+    edge = blob & ~ndimage.binary_erosion(blob)
+    return bool(edge.any()) and (edge & ndimage.binary_dilation(ink, iterations=2)).sum() >= 0.95 * edge.sum()
 
 
 def _is_qr_code(ink: np.ndarray, blob: np.ndarray) -> bool:

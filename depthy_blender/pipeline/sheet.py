@@ -45,6 +45,7 @@ class SheetOutcome:
 
 
 AGREEMENT = 0.05   # views whose shared extents differ by more than this share disagree: no solid
+SLACK_PX = 3       # … and by more than a pen's width or two (a plate's edge view is a few pixels thick)
 
 
 def load_sheet(path: str, mm_per_px: float = 0.0) -> tuple[np.ndarray, list[str], float | None]:
@@ -64,7 +65,7 @@ def load_sheet(path: str, mm_per_px: float = 0.0) -> tuple[np.ndarray, list[str]
 
 def disagreement(front_box, side_box, top_box) -> str | None:
     """One line naming the views whose shared extents differ (front and plan share the width, front and
-    side the height, plan and side the depth), or None when they agree within AGREEMENT."""
+    side the height, plan and side the depth), or None when they agree within AGREEMENT or SLACK_PX."""
     def span(box, axis):
         return box[2] - box[0] if axis == "x" else box[3] - box[1]
     pairs = (("front", "x", front_box, "top", "x", top_box, "width"),
@@ -72,7 +73,7 @@ def disagreement(front_box, side_box, top_box) -> str | None:
              ("top", "y", top_box, "side", "x", side_box, "depth"))
     for a, axis_a, box_a, b, axis_b, box_b, what in pairs:
         sa, sb = span(box_a, axis_a), span(box_b, axis_b)
-        if abs(sa - sb) > AGREEMENT * max(sa, sb):
+        if abs(sa - sb) > max(AGREEMENT * max(sa, sb), SLACK_PX):
             return (f"The {a} and {b} views disagree on the {what} ({sa} px against {sb} px, "
                     f"{abs(sa - sb) / max(sa, sb):.0%}): no solid was built rather than stretch one; "
                     "check the views' outlines")

@@ -189,3 +189,14 @@ def test_a_turned_step_is_round_not_square(tmp_path):
     nx, ny, nz = ours.shape
     corner = ours[int(nx * 0.3), int(ny * 0.3), nz - 2]        # (−16, −16) mm: in the square, out of the Ø40 circle
     assert not corner and ours[nx // 2, ny // 2, nz - 2]
+
+
+def test_a_thin_plate_seen_edge_on_still_has_its_views(tmp_path):
+    """A 150 × 100 × 3 mm plate with a hole: its front and side views are strips about 8 px high on the
+    sheet, thinner than any text line the view finder skips, and its plan and side view agree on the
+    depth only to a pixel or two; the solid is still built, with its hole."""
+    part = parts.Part("thin", [parts.Box((-75, -50, 0), (75, 50, 3))], [parts.Cylinder("z", (20, 10, 0), 8, -1, 4)])
+    parts.save_sheet(part, tmp_path / "thin.png")
+    solid = solid_of(tmp_path / "thin.png")
+    assert visual_hull.iou(solid.occupancy, part.occupancy(solid.occupancy.shape)) >= 0.85
+    assert genus(solid) == 1
