@@ -175,3 +175,31 @@ def test_inward_winding_is_turned_outward():
     verts, faces = extract.marching_cubes(field, 25.0)
     assert extract.signed_volume(verts, faces) > 0
     assert extract.signed_volume(verts, faces[:, ::-1]) == pytest.approx(-extract.signed_volume(verts, faces))
+
+
+@pytest.mark.parametrize("missing", ["tiny.pt", "tiny.json"])
+def test_weights_with_one_file_missing_are_not_installed(tmp_path, missing):
+    folder = tiny_weights(tmp_path)
+    (folder / missing).unlink()
+    with pytest.raises(weights.WeightsError, match=r"Weights tiny are not installed \(expected tiny.pt and tiny.json"):
+        weights.locate("tiny", folder)
+
+
+@pytest.mark.parametrize("missing", ["tiny.onnx", "tiny.json"])
+def test_an_onnx_graph_with_one_file_missing_is_not_installed(tmp_path, missing):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "tiny.onnx").write_bytes(b"graph")
+    (folder / "tiny.json").write_text(json.dumps({"onnx": {"sha256": "0" * 64}}))
+    (folder / missing).unlink()
+    with pytest.raises(weights.WeightsError, match="for ONNX Runtime are not installed"):
+        weights.locate_onnx("tiny", folder)
+
+
+def test_a_damaged_card_is_one_line(tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "tiny.onnx").write_bytes(b"graph")
+    (folder / "tiny.json").write_text("{not json")
+    with pytest.raises(weights.WeightsError, match="tiny.json is damaged; reinstall the add-on"):
+        weights.locate_onnx("tiny", folder)
