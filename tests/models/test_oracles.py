@@ -203,3 +203,18 @@ def test_a_damaged_card_is_one_line(tmp_path):
     (folder / "tiny.json").write_text("{not json")
     with pytest.raises(weights.WeightsError, match="tiny.json is damaged; reinstall the add-on"):
         weights.locate_onnx("tiny", folder)
+
+
+def test_a_changed_onnx_graph_names_both_checksums(tmp_path):
+    import hashlib
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "tiny.onnx").write_bytes(b"graph, changed")
+    expected = hashlib.sha256(b"graph").hexdigest()
+    actual = hashlib.sha256(b"graph, changed").hexdigest()
+    (folder / "tiny.json").write_text(json.dumps({"onnx": {"sha256": expected}}))
+    with pytest.raises(weights.WeightsError) as caught:
+        weights.verified_onnx("tiny", folder)
+    assert f"(sha256 {actual[:12]}… ≠ {expected[:12]}…)" in str(caught.value)
+    (folder / "tiny.onnx").write_bytes(b"graph")
+    assert weights.verified_onnx("tiny", folder) == folder / "tiny.onnx"
