@@ -144,6 +144,7 @@ def test_extraction_counts_its_queries_and_types_its_arrays():
     assert dense.queries == dense.dense_queries == 32 ** 3
     fine = extract.extract(_sphere(), resolution=40)
     assert fine.dense_queries == 40 ** 3 and fine.queries < 40 ** 3
+    assert fine.queries > 11 ** 3        # the coarse lattice alone: every 4th point and the last, 11 a side
     assert fine.vertices.dtype == np.float32 and fine.faces.dtype == np.int32 and fine.faces.shape[1] == 3
     v = fine.vertices[fine.faces].astype(np.float64)      # outward: the volume by the divergence theorem
     volume = np.einsum("ij,ij->i", v[:, 0], np.cross(v[:, 1], v[:, 2])).sum() / 6
