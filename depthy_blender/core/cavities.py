@@ -8,7 +8,9 @@ views) and bound the same empty space. Here each view is cut into the closed reg
 the regions of the two other views that lie within its extent are taken as the same cavity seen from
 there. The cavity is the product of the three (a small visual hull of the empty space), and it is cut
 from the solid only when every view's outline stays as drawn: a boss or a pad drawn the same way would
-change an outline when removed, a hole does not.
+change an outline when removed, a hole does not. A region whose extent is all the other views' outlines
+span at some heights is a raised part (a turned step, a boss): beside it, at those heights, the hull's
+square corners are cut away.
 
 Planes: front [x, z], side [y, z], top [x, y], as in visual_hull (x right, y back, z up).
 """
@@ -34,8 +36,8 @@ class Region:
 
 
 def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarray]:
-    """The closed regions inside a view's figure, in pixels: the figure cut by its lines (dashes closed
-    over gaps up to 2 × `bridge` pixels), each region filled and grown back over half a line so that it
+    """The closed regions inside a view's figure, in pixels: the figure cut by its lines (dashes joined
+    over gaps up to `bridge` pixels), each region filled and grown back over half a line so that it
     reaches its contour. The region that is the whole figure is left out."""
     lines = ink & mask
     if bridge > 0:
