@@ -13,7 +13,7 @@ import bpy
 import numpy as np
 from mathutils import Euler
 
-from ..core import sheets, visual_hull
+from ..core import images, sheets, visual_hull
 from ..pipeline.sheet import SOLID_ROLES, SheetOutcome, SheetRequest
 from . import generate, image_io, mesh_io
 
@@ -92,8 +92,7 @@ def view_ink(obj: bpy.types.Object):
     if tex is None:
         return None
     rgba, _ = image_io.image_to_rgba(tex.image)
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
-    return sheets.ink_layers(rgb)[0], rgba.shape[:2]
+    return sheets.ink_layers(images.on_white(rgba))[0], rgba.shape[:2]
 
 
 def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,

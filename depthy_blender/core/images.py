@@ -159,9 +159,14 @@ def downscale(rgba: np.ndarray, max_side: int = MAX_SIDE) -> tuple[np.ndarray, s
     return boxed.astype(np.float32), f"image is {w}×{h} px; downscaled to {ww}×{hh}"
 
 
+def on_white(rgba: np.ndarray) -> np.ndarray:
+    """The RGB colour composited on white paper."""
+    return rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
+
+
 def luminance(rgba: np.ndarray) -> np.ndarray:
     """Rec. 709 luma of the colour composited on white paper."""
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
+    rgb = on_white(rgba)
     return (rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32)).astype(np.float32)
 
 
@@ -260,7 +265,7 @@ def flood_from_border(rgba: np.ndarray, tolerance: float = 0.03, min_area: float
     light blur against noise), so it follows a backdrop's smooth gradient and stops at the object's edge.
     Holes inside the figure (highlights, reflections) are filled; specks under `min_area` are dropped.
     Transparent pixels are background whatever their colour."""
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1.0 - rgba[..., 3:4])
+    rgb = on_white(rgba)
     smooth = ndimage.gaussian_filter(rgb, sigma=(1.0, 1.0, 0))
     step = np.zeros(rgb.shape[:2], np.float32)   # the largest colour change to a 4-neighbour
     dy = np.abs(np.diff(smooth, axis=0)).max(-1)

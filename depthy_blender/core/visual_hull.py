@@ -91,8 +91,9 @@ def resolution_for(masks, least: int = 128, budget: int = VOXEL_BUDGET) -> int:
     """Voxels along the longest side: at least `least`, and enough for WALL_CELLS across the thinnest
     wall any view shows, as far as `budget` allows."""
     g = grid(*masks, resolution=least)
-    wall = min(thinnest(m) * max(m[_bounds(m)].shape) for m in masks)      # in pixels
-    longest = max(max(m[_bounds(m)].shape) for m in masks)
+    sides = [max(r.stop - r.start, c.stop - c.start) for r, c in g.bounds.values()]   # front, side, top
+    wall = min(thinnest(m) * n for m, n in zip(masks, sides))      # in pixels
+    longest = max(sides)
     want = int(np.ceil(WALL_CELLS * longest / max(wall, 1e-9)))
     most = int((budget * least ** 3 / float(np.prod(g.shape))) ** (1 / 3))
     return int(max(least, min(want, most, 512)))
@@ -244,8 +245,8 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
     side = right(side)
     if inks is not None:
         from . import cavities
-        front, side, top = (cavities.to_line_centres(m, right(i) if v == "side" else i)
-                            for v, m, i in zip(("front", "side", "top"), (front, side, top), inks))
+        inks = (inks[0], right(inks[1]), inks[2])
+        front, side, top = (cavities.to_line_centres(m, i) for m, i in zip((front, side, top), inks))
     if adapt:
         resolution = resolution_for((front, side, top), resolution)
     g = grid(front, side, top, resolution)
@@ -253,7 +254,6 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
     if inks is not None:
         planes = {}
         for view, ink, mask in zip(("front", "side", "top"), inks, (front, side, top)):
-            ink = right(ink) if view == "side" else ink
             planes[view] = [g.plane(r, view) for r in cavities.regions(ink, mask, bridge)]
         occupancy, _ = cavities.carve(occupancy, planes)
     if nearness is not None:

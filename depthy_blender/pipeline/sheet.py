@@ -86,7 +86,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
         options.check("mm_per_px", req.mm_per_px)
     rgba, messages, metres_per_px = load_sheet(req.path, req.mm_per_px)
     width_m = req.size if metres_per_px is None else metres_per_px * rgba.shape[1]
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
+    rgb = images.on_white(rgba)
     if req.views is None:
         progress(0.1, "Finding the views")
         found = sheets.find_views(rgb)
@@ -119,13 +119,13 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
     solid = None
     if req.solid:
         progress(0.9, "Carving the solid from three views")
-        solid, problem = _carve(req, rgba, ortho, width_m)
+        solid, problem = _carve(req, rgba, rgb, ortho, width_m)
         if problem:
             messages.append(problem)
     return SheetOutcome(rgba.shape[:2], views, reliefs, solid, messages, width_m)
 
 
-def _carve(req: SheetRequest, rgba: np.ndarray, ortho: list[dict], width_m: float):
+def _carve(req: SheetRequest, rgba: np.ndarray, rgb: np.ndarray, ortho: list[dict], width_m: float):
     """(the solid from the front, side and top views, or None; why not, or None)."""
     by_role = {v["role"]: v for v in ortho}
     side = by_role.get("side") or by_role.get("section")
@@ -141,7 +141,6 @@ def _carve(req: SheetRequest, rgba: np.ndarray, ortho: list[dict], width_m: floa
     near = None
     if req.refine_depth and all(v.get("nearness") is not None for v in three):
         near = [v["nearness"] for v in three]
-    rgb = rgba[..., :3] * rgba[..., 3:4] + (1 - rgba[..., 3:4])
     inks = None
     if req.read_lines:
         inks = [sheets.ink_layers(rgb[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])[0] for v in three]

@@ -186,34 +186,34 @@ def test_weights_with_one_file_missing_are_not_installed(tmp_path, missing):
         weights.locate("tiny", folder)
 
 
-@pytest.mark.parametrize("missing", ["tiny.onnx", "tiny.json"])
-def test_an_onnx_graph_with_one_file_missing_is_not_installed(tmp_path, missing):
+def onnx_folder(tmp_path, graph: bytes, card: str):
+    """A weights folder holding tiny.onnx and its card tiny.json, as given."""
     folder = tmp_path / "w"
     folder.mkdir()
-    (folder / "tiny.onnx").write_bytes(b"graph")
-    (folder / "tiny.json").write_text(json.dumps({"onnx": {"sha256": "0" * 64}}))
+    (folder / "tiny.onnx").write_bytes(graph)
+    (folder / "tiny.json").write_text(card)
+    return folder
+
+
+@pytest.mark.parametrize("missing", ["tiny.onnx", "tiny.json"])
+def test_an_onnx_graph_with_one_file_missing_is_not_installed(tmp_path, missing):
+    folder = onnx_folder(tmp_path, b"graph", json.dumps({"onnx": {"sha256": "0" * 64}}))
     (folder / missing).unlink()
     with pytest.raises(weights.WeightsError, match="for ONNX Runtime are not installed"):
         weights.locate_onnx("tiny", folder)
 
 
 def test_a_damaged_card_is_one_line(tmp_path):
-    folder = tmp_path / "w"
-    folder.mkdir()
-    (folder / "tiny.onnx").write_bytes(b"graph")
-    (folder / "tiny.json").write_text("{not json")
+    folder = onnx_folder(tmp_path, b"graph", "{not json")
     with pytest.raises(weights.WeightsError, match="tiny.json is damaged; reinstall the add-on"):
         weights.locate_onnx("tiny", folder)
 
 
 def test_a_changed_onnx_graph_names_both_checksums(tmp_path):
     import hashlib
-    folder = tmp_path / "w"
-    folder.mkdir()
-    (folder / "tiny.onnx").write_bytes(b"graph, changed")
     expected = hashlib.sha256(b"graph").hexdigest()
     actual = hashlib.sha256(b"graph, changed").hexdigest()
-    (folder / "tiny.json").write_text(json.dumps({"onnx": {"sha256": expected}}))
+    folder = onnx_folder(tmp_path, b"graph, changed", json.dumps({"onnx": {"sha256": expected}}))
     with pytest.raises(weights.WeightsError) as caught:
         weights.verified_onnx("tiny", folder)
     assert f"(sha256 {actual[:12]}… ≠ {expected[:12]}…)" in str(caught.value)
