@@ -63,7 +63,28 @@ def score(path: Path, truth_of, resolution: int) -> dict:
         row["outline hull"] = hull_ceiling(truth, filled=True)
         row["with holes"] = hull_ceiling(truth, filled=False)
         row["box"] = float(truth.mean())
+        if key == "ours" and row["ours"] <= row["outline hull"]:
+            row["layer"] = worst_layer(occ, truth, truth_of)
     return row
+
+
+def worst_layer(occ: np.ndarray, truth: np.ndarray, truth_of) -> str:
+    """Where a solid below the ceiling goes wrong, when one voxel layer holds most of its wrong cells:
+    how far from that layer's middle the true surface runs (the truth sampled 16 times finer across
+    the layer). A surface through a layer's middle is decided by the drawing's last half pixel."""
+    wrong = occ ^ truth
+    for ax in range(3):
+        profile = wrong.sum(axis=tuple(a for a in range(3) if a != ax))
+        k = int(np.argmax(profile))
+        if profile[k] < 0.5 * wrong.sum():
+            continue
+        fine = list(occ.shape)
+        fine[ax] *= 16
+        layer = np.take(truth_of(tuple(fine)), np.arange(16 * k, 16 * k + 16), axis=ax).mean(axis=ax)
+        share = float(layer[np.take(wrong, k, axis=ax)].mean())
+        return (f"{profile[k]} of {wrong.sum()} wrong cells lie in one layer (axis {'xyz'[ax]}, {k}); the true "
+                f"surface crosses it {abs(share - 0.5):.2f} of a cell from its middle")
+    return f"{wrong.sum()} wrong cells, in no single layer"
 
 
 def generated_rows(count: int, resolution: int, folder: Path) -> list:
@@ -127,6 +148,8 @@ def table(rows: list, title: str) -> None:
     for r in rows:
         if r.get("why"):
             print(f"  {r['name']}: no solid: {r['why']}")
+        elif r.get("layer") and r["holes"]:
+            print(f"  {r['name']} at or below the outline hull ({r['ours']:.3f} vs {r['outline hull']:.3f}): {r['layer']}")
 
 
 def main():

@@ -35,10 +35,11 @@ class Region:
     extent: dict[str, tuple[int, int]]      # axis → first, last cell
 
 
-def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarray]:
+def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0, sub_pixel: bool = False) -> list[np.ndarray]:
     """The closed regions inside a view's figure, in pixels: the figure cut by its lines (dashes joined
     over gaps up to `bridge` pixels), each region filled and grown back over half a line so that it
-    reaches its contour. The region that is the whole figure is left out."""
+    reaches its contour. The region that is the whole figure is left out. With `sub_pixel`, each comes
+    as a signed field (reach_field) whose zero is its contour's centre line."""
     lines = ink & mask
     if bridge > 0:
         lines = bridged(lines, bridge) & mask
@@ -56,7 +57,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0) -> list[np.ndarr
         grown = ndimage.binary_dilation(area, iterations=max(1, width)) & mask
         if grown.sum() >= 0.97 * mask.sum():
             continue
-        out.append(grown)
+        out.append(np.where(mask, reach_field(area, lines), -1.0).astype(np.float32) if sub_pixel else grown)
     return out
 
 
@@ -103,9 +104,25 @@ def pen_width(ink: np.ndarray) -> float:
 
 def to_line_centres(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """A figure filled out to the outside of its outline, trimmed back to the outline's centre, where
-    the drawn edge lies (half a pen: a pixel or two, but a voxel layer on a thin wall)."""
+    the drawn edge lies (half a pen: a pixel or two, but a voxel layer on a thin wall), to the nearest
+    whole pixel; centre_field places that edge between pixels."""
     half = int(round(pen_width(ink & mask) / 2))
     return ndimage.binary_erosion(mask, iterations=half, border_value=0) if half else mask
+
+
+def centre_field(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """The figure as a signed field, ≥ 0 inside its outline's centre line: pixels from the figure's
+    outer edge, less half a pen. Sampled between pixels (visual_hull.Grid.plane) the edge falls where
+    the pen's centre is, between two pixels for an even pen and on a pixel's middle for an odd one."""
+    depth = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]   # to the nearest pixel outside
+    return (depth - 0.5 - pen_width(ink & mask) / 2).astype(np.float32)
+
+
+def reach_field(area: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """A region of paper as a signed field, ≥ 0 out to the centre of the lines round it: half a pen
+    beyond its own edge."""
+    out = ndimage.distance_transform_edt(~area)                     # to the nearest pixel of the region
+    return (0.5 + pen_width(lines) / 2 - out).astype(np.float32)
 
 
 def _line_width(lines: np.ndarray) -> int:
@@ -244,12 +261,21 @@ def _beside_raised(region: Region, view: str, outline: dict) -> np.ndarray | Non
 
 def _outlines_kept(occ: np.ndarray, outline: dict, view: str, region: np.ndarray) -> bool:
     """The other two views' outlines as they were, but for a few cells where a curved region meets a
-    straight outline; the cut's own view may open only within its region (a through hole shows as one)."""
+    straight outline, and the cells one either side of the region's own ends (the same edge placed by
+    two views, a fraction of a cell apart); the cut's own view may open only within its region (a
+    through hole shows as one)."""
     after = _projections(occ)
+    ends = on_plane(region, view).extent
     for v, drawn in outline.items():
         lost = drawn & ~after[v]
         if v == view:
             lost &= ~ndimage.binary_dilation(region)
+        else:
+            (shared,) = set(AXES[view]) & set(AXES[v])
+            lo, hi = ends[shared]
+            along = np.arange(drawn.shape[AXES[v].index(shared)])
+            edge = (np.abs(along - lo) <= 1) | (np.abs(along - hi) <= 1)
+            lost &= ~(edge[:, None] if AXES[v].index(shared) == 0 else edge[None, :])
         if lost.sum() > OUTLINE_SLACK * drawn.sum():
             return False
     return True

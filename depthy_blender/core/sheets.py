@@ -66,6 +66,10 @@ def _title_block_area(removed: np.ndarray) -> np.ndarray:
     return cells
 
 
+SMALL_VIEW = 0.015   # the smallest end view looked for beside a found view, × the sheet's diagonal
+ALIGN_PX = 3         # how far a small view's ends may sit from the rows or columns it shares
+
+
 def find_views(rgb: np.ndarray) -> list[View]:
     """Views on a sheet: closed outlines (filled) survive an opening that removes every thin mark —
     text, leaders, dimension and centre lines, hatching — so each surviving blob is one view."""
@@ -83,13 +87,15 @@ def find_views(rgb: np.ndarray) -> list[View]:
     filled = ndimage.binary_fill_holes(ndimage.binary_closing(ink, structure=_disk(max(2, radius - 1))))
     solid = ndimage.binary_opening(filled, structure=_disk(radius))
     labels, boxes, _ = _components(solid)
-    views = []
+    views, small = [], []
     for k, sl in enumerate(boxes, 1):
         blob = labels[sl] == k
         bh, bw = blob.shape
-        if max(bh, bw) < 0.05 * diag or blob.sum() < 0.002 * h * w:
-            continue                                   # a letter, an arrowhead, a symbol
         crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
+        if max(bh, bw) < 0.05 * diag or blob.sum() < 0.002 * h * w:
+            if max(bh, bw) >= SMALL_VIEW * diag and crop_ink.sum() >= bh + bw and _outlined(blob, crop_ink):
+                small.append(_inked_view(sl, crop_ink, blob, "unknown"))   # a view, if aligned (below)
+            continue                                   # a letter, an arrowhead, a symbol
         if min(bh, bw) < 0.02 * diag and not (max(bh, bw) >= 0.15 * diag and _outlined(blob, crop_ink)):
             continue                                   # a line of text; but a plate seen edge-on is a view
         if crop_ink.sum() < (bh + bw):                 # no black outline: coloured text or a logo
@@ -104,18 +110,44 @@ def find_views(rgb: np.ndarray) -> list[View]:
             role = "section"                           # hatched cut faces
         else:
             role = "unknown"
-        box = (sl[1].start, sl[0].start, sl[1].stop, sl[0].stop)
-        if role != "pictorial":   # black ink bounds an orthographic view; coloured notes beside it do not
-            ys, xs = np.nonzero(crop_ink & blob)
-            if ys.size:
-                y0, x0 = sl[0].start + ys.min(), sl[1].start + xs.min()
-                y1, x1 = sl[0].start + ys.max() + 1, sl[1].start + xs.max() + 1
-                box = (int(x0), int(y0), int(x1), int(y1))
-                sub = (slice(y0 - sl[0].start, y1 - sl[0].start), slice(x0 - sl[1].start, x1 - sl[1].start))
-                crop_ink, blob = crop_ink[sub], blob[sub]
-        views.append(View(box, role, crop_ink, blob))
+        if role == "pictorial":
+            views.append(View((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop), role, crop_ink, blob))
+        else:   # black ink bounds an orthographic view; coloured notes beside it do not
+            views.append(_inked_view(sl, crop_ink, blob, role))
     assign_roles(views)
+    if small and not any(v.role == "front" for v in views):
+        _add_small_view(views, small)
     return views
+
+
+def _inked_view(sl, ink: np.ndarray, blob: np.ndarray, role: str) -> View:
+    """A view boxed by its black ink (a blob's slices `sl` on the sheet)."""
+    ys, xs = np.nonzero(ink & blob)
+    if not ys.size:
+        return View((sl[1].start, sl[0].start, sl[1].stop, sl[0].stop), role, ink, blob)
+    y0, x0, y1, x1 = ys.min(), xs.min(), ys.max() + 1, xs.max() + 1
+    box = (int(sl[1].start + x0), int(sl[0].start + y0), int(sl[1].start + x1), int(sl[0].start + y1))
+    return View(box, role, ink[y0:y1, x0:x1], blob[y0:y1, x0:x1])
+
+
+def _add_small_view(views: list[View], small: list[View]) -> None:
+    """A part's end can be drawn smaller than a symbol (a rod's end circle). Such a mark counts as
+    the missing third view only when it spans exactly the rows or the columns of a found view, as a
+    projected view must: a letter or symbol beside a view almost never does."""
+    def same(a0, a1, b0, b1):
+        return max(abs(a0 - b0), abs(a1 - b1)) <= max(ALIGN_PX, 0.05 * (b1 - b0))
+    ortho = [v for v in views if v.role != "pictorial"]
+    for s in sorted(small, key=lambda v: -v.mask.sum()):
+        for v in ortho:
+            if same(v.box[0], v.box[2], s.box[0], s.box[2]) or same(v.box[1], v.box[3], s.box[1], s.box[3]):
+                roles = [t.role for t in ortho]
+                assign_roles(ortho + [s])
+                if s.role in ("top", "side"):
+                    views.append(s)
+                    return
+                for t, role in zip(ortho, roles):
+                    t.role = role
+                s.role = "unknown"
 
 
 def _outlined(blob: np.ndarray, ink: np.ndarray) -> bool:

@@ -36,15 +36,17 @@ def _fit(mask, rows, cols):
     return mask[np.minimum(r.astype(int), mask.shape[0] - 1)][:, np.minimum(c.astype(int), mask.shape[1] - 1)]
 
 
-def _cover(mask, rows, cols):
-    """A mask sampled at the centres of (rows, cols) cells spanning its first to its last pixel centre
-    (where a figure trimmed to its outline's centre starts and ends), interpolated between pixels. A
-    nearest-pixel pick shifts an edge by up to a cell depending on where the cells fall: a whole voxel
-    layer on a wall a few voxels thick."""
-    r = (np.arange(rows) + 0.5) * (mask.shape[0] - 1) / rows
-    c = (np.arange(cols) + 0.5) * (mask.shape[1] - 1) / cols
+def _cover(mask, rows, cols, inset: float = 0.0):
+    """A mask, or a signed field (float, ≥ 0 inside), sampled at the centres of (rows, cols) cells
+    spanning its figure, interpolated between pixels. The figure's edge is taken at the outer edge of its
+    first and last pixels, moved `inset` pixels inward (to an outline's centre: see from_sheet_views).
+    A nearest-pixel pick, or a span half a pixel off, shifts an edge by up to a cell depending on where
+    the cells fall: a whole voxel layer on a wall a few voxels thick."""
+    r = inset - 0.5 + (np.arange(rows) + 0.5) * (mask.shape[0] - 2 * inset) / rows
+    c = inset - 0.5 + (np.arange(cols) + 0.5) * (mask.shape[1] - 2 * inset) / cols
     rr, cc = np.meshgrid(r, c, indexing="ij")
-    return ndimage.map_coordinates(mask.astype(np.float32), [rr, cc], order=1, mode="nearest") >= 0.5
+    level = 0.5 if mask.dtype == bool else 0.0
+    return ndimage.map_coordinates(mask.astype(np.float32), [rr, cc], order=1, mode="nearest") >= level
 
 
 @dataclass
@@ -52,15 +54,19 @@ class Grid:
     """Where each view's figure lies in its image and the voxel grid they span together."""
     bounds: dict            # view → (rows, cols) slices of its figure
     shape: tuple            # (nx, ny, nz)
+    insets: dict = None     # view → pixels from its figure's outer pixel edges in to the drawn edge
+                            # (half a pen: the figure's mask holds the outline's ink)
 
     def plane(self, image: np.ndarray, view: str) -> np.ndarray:
         """A view-sized image (the mask, a region) on the view's voxel plane: front [x, z], side [y, z],
         top [x, y], each with its second axis pointing up or back."""
         nx, ny, nz = self.shape
         rows, cols = {"front": (nz, nx), "side": (nz, ny), "top": (ny, nx)}[view]
-        return _cover(image[self.bounds[view]], rows, cols)[::-1].T
+        inset = (self.insets or {}).get(view, 0.0)
+        return _cover(image[self.bounds[view]], rows, cols, inset)[::-1].T
 
 
+VIEWS = ("front", "side", "top")
 VOXEL_BUDGET = 24_000_000   # voxels a solid may have: about 100 MB while it is meshed
 WALL_CELLS = 3              # the thinnest wall gets at least this many voxels across
 
@@ -99,16 +105,19 @@ def resolution_for(masks, least: int = 128, budget: int = VOXEL_BUDGET) -> int:
     return int(max(least, min(want, most, 512)))
 
 
-def grid(front, side, top, resolution: int = 128) -> Grid:
+def grid(front, side, top, resolution: int = 128, insets: dict = None) -> Grid:
     """The voxel grid of three views: the front view's width and height, the plan's and side view's
-    depth (their shared extents averaged), `resolution` cells along the longest."""
+    depth (their shared extents averaged), `resolution` cells along the longest. `insets` (view →
+    pixels) moves a view's edges in from its outer pixels' edges, as Grid.plane does."""
     bounds = {"front": _bounds(front), "side": _bounds(side), "top": _bounds(top)}
-    size = {v: (b[0].stop - b[0].start, b[1].stop - b[1].start) for v, b in bounds.items()}
+    insets = insets or {}
+    size = {v: (b[0].stop - b[0].start - 2 * insets.get(v, 0.0), b[1].stop - b[1].start - 2 * insets.get(v, 0.0))
+            for v, b in bounds.items()}
     width = size["front"][1]
     height = (size["front"][0] + size["side"][0]) / 2
     depth = (size["top"][0] + size["side"][1]) / 2
     scale = resolution / max(width, height, depth)
-    return Grid(bounds, tuple(max(2, round(v * scale)) for v in (width, depth, height)))
+    return Grid(bounds, tuple(max(2, round(v * scale)) for v in (width, depth, height)), insets)
 
 
 def resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -243,18 +252,23 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
         return as_right_view(side_image, side_box, front_box, angle)
     front, side, top = masks
     side = right(side)
-    if inks is not None:
+    if inks is None:
+        if adapt:
+            resolution = resolution_for((front, side, top), resolution)
+        g = grid(front, side, top, resolution)
+        occupancy = _hull(g, front, side, top)
+    else:   # the drawn edges lie on the lines' centres, half a pen inside the figures' masks
         from . import cavities
+        masks = (front, side, top)
         inks = (inks[0], right(inks[1]), inks[2])
-        front, side, top = (cavities.to_line_centres(m, i) for m, i in zip((front, side, top), inks))
-    if adapt:
-        resolution = resolution_for((front, side, top), resolution)
-    g = grid(front, side, top, resolution)
-    occupancy = _hull(g, front, side, top)
-    if inks is not None:
-        planes = {}
-        for view, ink, mask in zip(("front", "side", "top"), inks, (front, side, top)):
-            planes[view] = [g.plane(r, view) for r in cavities.regions(ink, mask, bridge)]
+        trimmed = [cavities.to_line_centres(m, i) for m, i in zip(masks, inks)]
+        if adapt:
+            resolution = resolution_for(trimmed, resolution)
+        insets = {v: cavities.pen_width(i & m) / 2 for v, m, i in zip(VIEWS, masks, inks)}
+        g = grid(*masks, resolution, insets)
+        occupancy = _hull(g, *(cavities.centre_field(m, i) for m, i in zip(masks, inks)))
+        planes = {v: [g.plane(r, v) for r in cavities.regions(i, t, bridge, sub_pixel=True)]
+                  for v, i, t in zip(VIEWS, inks, trimmed)}
         occupancy, _ = cavities.carve(occupancy, planes)
     if nearness is not None:
         front_near, side_near, top_near = nearness

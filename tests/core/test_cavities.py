@@ -160,6 +160,60 @@ def test_masks_are_trimmed_to_the_outline_centre():
     assert cavities.pen_width(ink) == pytest.approx(2.0, abs=0.2)
 
 
+def stepped_block_sheet(pen: int):
+    """A stepped block drawn third-angle, every edge a `pen`-pixel stroke centred on its true place
+    (pixel centres are whole numbers). Between edge centres: front 200 wide × 120 high with the right
+    80 px stepped down to 47 px, plan 200 × 80 above it, right view 80 × 120 beside it."""
+    ink = np.zeros((330, 420), bool)
+
+    def h(row, c0, c1):        # a horizontal edge along row `row` (a pen's centre), columns c0 … c1
+        ink[int(np.floor(row - (pen - 1) / 2)):int(np.floor(row - (pen - 1) / 2)) + pen,
+            int(np.floor(c0 - (pen - 1) / 2)):int(np.ceil(c1 + (pen - 1) / 2)) + 1] = True
+
+    def v(col, r0, r1):
+        ink[int(np.floor(r0 - (pen - 1) / 2)):int(np.ceil(r1 + (pen - 1) / 2)) + 1,
+            int(np.floor(col - (pen - 1) / 2)):int(np.floor(col - (pen - 1) / 2)) + pen] = True
+    o = (pen - 1) / 2 + 20                     # the pen's centre: between pixels for an even pen
+    top, front = o, o + 80 + 60
+    h(top, o, o + 200), h(top + 80, o, o + 200), v(o, top, top + 80), v(o + 200, top, top + 80)   # plan
+    h(front, o, o + 120), v(o, front, front + 120), h(front + 120, o, o + 200)                    # front
+    v(o + 120, front, front + 120 - 47), h(front + 120 - 47, o + 120, o + 200), v(o + 200, front + 120 - 47, front + 120)
+    s0 = o + 200 + 60                          # the right view
+    h(front, s0, s0 + 80), h(front + 120, s0, s0 + 80), v(s0, front, front + 120), v(s0 + 80, front, front + 120)
+    return np.where(ink, 0, 255).astype(np.uint8)
+
+
+def stepped_block_solid(path, resolution):
+    from depthy_blender.core import images, sheets
+    found = {v.role: v for v in sheets.find_views(images.load_image(path).rgba[..., :3])}
+    views = [found[r] for r in ("front", "side", "top")]
+    return visual_hull.from_sheet_views([v.mask for v in views], [v.box for v in views], resolution,
+                                        inks=[v.ink for v in views], adapt=False).occupancy
+
+
+@pytest.mark.parametrize("pen", [1, 2, 3])
+def test_an_inner_edge_lands_where_it_is_drawn(tmp_path, pen):
+    """The step's layers, at many resolutions, are the cells whose centres lie below the step edge's
+    drawn centre (47 of 120 px): counted from the drawing, not from the solid. Cells whose centre lies
+    within a tenth of a cell of that edge are left out of the count, as a drawing does not say which
+    side they fall. Trimmed to whole pixels (the way before), one- and three-pixel pens missed by a layer."""
+    path = tmp_path / "step.png"
+    Image.fromarray(np.stack([stepped_block_sheet(pen)] * 3, -1)).save(path)
+    checked = 0
+    for resolution in range(100, 260, 5):        # 0.6 × resolution cells up: a whole number
+        occ = stepped_block_solid(path, resolution)
+        nx, ny, nz = occ.shape
+        assert (nx, nz) == (resolution, round(0.6 * resolution))
+        edge = 47 / 120 * nz                     # the step's edge, in cells up from the bottom
+        if abs(edge - np.floor(edge) - 0.5) < 0.1:
+            continue
+        layers = occ[int(0.85 * nx), ny // 2].sum()
+        assert layers == int(np.floor(edge + 0.5)), (resolution, edge, layers)
+        assert occ[int(0.3 * nx), ny // 2].sum() == nz
+        checked += 1
+    assert checked >= 15
+
+
 def test_resolution_gives_a_thin_tab_three_voxels():
     """A 250 mm part with a 3 mm sheet-metal tab (4 px per mm): at the default 128 the tab would be one
     and a half voxels; the chosen resolution gives it at least three, and the budget caps it."""

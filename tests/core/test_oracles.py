@@ -89,14 +89,16 @@ def test_plan_view_is_read_front_at_the_bottom():
 
 
 def test_views_at_another_resolution_are_resampled():
-    """Carving at half the shape's own resolution: the notch survives, as in the truth averaged 2×2×2."""
+    """Carving at half the shape's own resolution: every cell the truth, averaged 2×2×2, fills wholly
+    is kept and every cell it leaves empty is cut (the notch at the front); the half-filled cells on the
+    notch's sides (x from 15 to 25 pixels: cells 7 and 12 halved) may go either way."""
     occ = notched_plate()
     front, side, top = silhouettes(occ)
     carved = visual_hull.carve(front, side, top, resolution=max(occ.shape) // 2)
-    truth = occ.reshape(20, 2, 15, 2, 6, 2).mean(axis=(1, 3, 5)) > 0.5
-    assert carved.shape == truth.shape
-    assert visual_hull.iou(carved, truth) > 0.97
-    assert not carved[8:12, :4].any()      # the notch, at the front
+    share = occ.reshape(20, 2, 15, 2, 6, 2).mean(axis=(1, 3, 5))
+    assert carved.shape == share.shape
+    assert carved[share == 1].all() and not carved[share == 0].any()
+    assert (share == 0).sum() == 4 * 5 * 6   # the notch's whole cells: x 8–11, y 0–4, all heights
 
 
 def test_flood_from_border_stops_at_the_object_and_follows_a_gradient():

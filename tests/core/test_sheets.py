@@ -72,3 +72,47 @@ def test_qr_code_is_told_from_a_dense_round_view():
     rings &= (np.arctan2(y, x) * 12 % 1.0) > 0.1                         # broken up into many pieces
     assert rings[r < 48].mean() > 0.4 and sheets._pieces(rings) > 30
     assert not sheets._is_qr_code(rings, r < 48)
+
+
+def rod_sheet(end_dx=0, letter=False):
+    """An upright Ø34 px × 380 px rod drawn third-angle on a white sheet: front and right views are
+    thin tall rectangles, the plan above the front is a small circle (under the symbol size). The circle
+    can be moved sideways by `end_dx`; `letter` adds an "O"-like ring beside the right view's top."""
+    from PIL import Image, ImageDraw
+    im = Image.new("RGB", (320, 660), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((71, 199, 104, 580), outline="black", width=3)     # front
+    d.rectangle((198, 199, 231, 580), outline="black", width=3)    # right view
+    d.ellipse((71 + end_dx, 72, 104 + end_dx, 105), outline="black", width=3)
+    if letter:
+        d.ellipse((250, 150, 283, 183), outline="black", width=3)  # aligned with nothing
+    return np.asarray(im, np.float32) / 255.0
+
+
+def test_a_rods_small_end_view_is_found_when_it_lines_up():
+    found = {v.role: v.box for v in sheets.find_views(rod_sheet(letter=True))}
+    assert set(found) == {"front", "top", "side"}, found
+    assert found["top"][0] == pytest.approx(71, abs=1) and found["top"][2] == pytest.approx(105, abs=1)
+    assert found["side"][0] == pytest.approx(198, abs=1)
+
+
+def test_a_small_mark_that_does_not_line_up_is_no_view():
+    found = sheets.find_views(rod_sheet(end_dx=12))
+    assert [v.role for v in found] == ["unknown", "unknown"]    # two rectangles, nothing tagged
+
+
+def test_a_rod_drawn_with_a_small_end_view_is_round(tmp_path):
+    from PIL import Image
+    from depthy_blender.pipeline import sheet
+    path = tmp_path / "rod.png"
+    Image.fromarray((rod_sheet() * 255).astype(np.uint8)).save(path)
+    request = sheet.SheetRequest(str(path), "inflate", solid=True, solid_resolution=384, resolution=24)
+    outcome = sheet.compute(request, lambda f, s: None, lambda: False)
+    assert outcome.solid is not None, outcome.messages
+    occ = outcome.solid.occupancy
+    long_axis = int(np.argmax(occ.shape))
+    section = occ.take(occ.shape[long_axis] // 2, axis=long_axis)
+    filled = section[np.ix_(section.any(1), section.any(0))]
+    # a disc fills π/4 of its square; a 34 px drawn circle is a little squarer (measured 0.84); the
+    # square the two rectangles alone would give fills all of it
+    assert 0.75 < filled.mean() < 0.88
