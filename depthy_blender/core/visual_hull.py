@@ -56,6 +56,12 @@ class Grid:
     shape: tuple            # (nx, ny, nz)
     insets: dict = None     # view → pixels from its figure's outer pixel edges in to the drawn edge
                             # (half a pen: the figure's mask holds the outline's ink)
+    extent: tuple = None    # (width, depth, height) in pixels, before rounding to whole cells
+
+    @property
+    def cell(self) -> tuple:
+        """Each axis's cell size in pixels: the views span whole cells, so they differ a little."""
+        return tuple(e / n for e, n in zip(self.extent, self.shape))
 
     def plane(self, image: np.ndarray, view: str) -> np.ndarray:
         """A view-sized image (the mask, a region) on the view's voxel plane: front [x, z], side [y, z],
@@ -117,7 +123,8 @@ def grid(front, side, top, resolution: int = 128, insets: dict = None) -> Grid:
     height = (size["front"][0] + size["side"][0]) / 2
     depth = (size["top"][0] + size["side"][1]) / 2
     scale = resolution / max(width, height, depth)
-    return Grid(bounds, tuple(max(2, round(v * scale)) for v in (width, depth, height)), insets)
+    extent = (width, depth, height)
+    return Grid(bounds, tuple(max(2, round(v * scale)) for v in extent), insets, extent)
 
 
 def resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -202,14 +209,16 @@ def _carve_in_front(occ, near, tolerance):
     return occ & (depth >= cut[:, None, :])
 
 
-def mesh(occupancy: np.ndarray, size: float = 1.0) -> Solid:
-    """Marching cubes over the (padded) voxels; the longest side becomes `size`."""
+def mesh(occupancy: np.ndarray, size: float = 1.0, cell: tuple = (1.0, 1.0, 1.0)) -> Solid:
+    """Marching cubes over the (padded) voxels, each axis's cells `cell` long; the longest side
+    becomes `size`."""
     from skimage import measure
     padded = np.pad(occupancy, 1).astype(np.float32)
     smooth = ndimage.gaussian_filter(padded, 0.6)
     verts, faces, _, _ = measure.marching_cubes(smooth, 0.5, gradient_direction="ascent")
-    verts = verts - 1.0 - (np.array(occupancy.shape) - 1) / 2
-    verts *= size / max(occupancy.shape)
+    cell = np.asarray(cell, np.float64)
+    verts = (verts - 1.0 - (np.array(occupancy.shape) - 1) / 2) * cell
+    verts *= size / max(np.array(occupancy.shape) * cell)
     faces = faces.astype(np.int32)
     a, b, c = (verts[faces[:, k]] for k in range(3))
     if np.einsum("ij,ij->i", a, np.cross(b, c)).sum() < 0:
@@ -265,15 +274,22 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
         if adapt:
             resolution = resolution_for(trimmed, resolution)
         insets = {v: cavities.pen_width(i & m) / 2 for v, m, i in zip(VIEWS, masks, inks)}
+        outlines = [cavities.centre_field(m, i) for m, i in zip(masks, inks)]
+        regions = {v: cavities.regions(i, t, bridge, sub_pixel=True) for v, i, t in zip(VIEWS, inks, trimmed)}
+        if adapt:                # cell walls on the drawn faces, not a layer decided by half a pixel
+            from . import cell_fit
+            g = grid(*masks, resolution, insets)
+            fields = {v: [f[g.bounds[v]] for f in [o] + regions[v]] for v, o in zip(VIEWS, outlines)}
+            resolution = cell_fit.best_resolution(cell_fit.edges_by_axis(fields, insets),
+                                                  lambda n: grid(*masks, n, insets).shape, resolution, VOXEL_BUDGET)
         g = grid(*masks, resolution, insets)
-        occupancy = _hull(g, *(cavities.centre_field(m, i) for m, i in zip(masks, inks)))
-        planes = {v: [g.plane(r, v) for r in cavities.regions(i, t, bridge, sub_pixel=True)]
-                  for v, i, t in zip(VIEWS, inks, trimmed)}
+        occupancy = _hull(g, *outlines)
+        planes = {v: [g.plane(r, v) for r in regions[v]] for v in VIEWS}
         occupancy, _ = cavities.carve(occupancy, planes)
     if nearness is not None:
         front_near, side_near, top_near = nearness
         occupancy = refine(occupancy, front_near, right(side_near), top_near)
-    return mesh(occupancy)
+    return mesh(occupancy, cell=g.cell)     # each axis as long as the views draw it, not as rounded
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

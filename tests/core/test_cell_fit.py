@@ -1,0 +1,55 @@
+"""Choosing the solid's resolution so that drawn faces fall on cell walls (core/cell_fit.py), with
+places worked out by hand."""
+import numpy as np
+import pytest
+
+from depthy_blender.core import cell_fit, visual_hull
+
+
+def test_crossings_are_placed_between_pixels():
+    field = np.tile(np.arange(20, dtype=np.float32) - 10.3, (5, 1))   # zero at 10.3 along each row
+    assert cell_fit.crossings(field, axis=1) == pytest.approx([10.3] * 5)
+    assert cell_fit.crossings(field.T, axis=0) == pytest.approx([10.3] * 5)
+
+
+def test_a_long_edge_is_found_and_a_short_one_is_not():
+    """A 60-row field whose zero runs down column 30.5 on every row, and at column 10.5 on 3 rows
+    only. The view spans 100 pixels (no inset): the edge sits at (30.5 + 0.5) / 100 of it."""
+    field = np.full((60, 100), -1.0, np.float32)
+    field[:, 31:] = 1.0
+    field[:3, 11:31] = 1.0          # a short stub on three rows
+    edges = cell_fit.straight_edges(field, axis=1, inset=0.0)
+    assert [share for share, _ in edges] == pytest.approx([0.31])
+    assert edges[0][1] == 57
+
+
+def test_the_resolution_moves_an_edge_off_the_cell_centres():
+    """An edge at a quarter of x: 130 cells put it on a centre (32.5); 131 put it a quarter of a
+    cell from one (32.75), out of reach; so 131, unless the budget forbids it."""
+    edges = {"x": [(0.25, 100)], "y": [], "z": []}
+    cube = lambda n: (n, n, n)      # noqa: E731
+    assert cell_fit.risk(edges, cube(130)) == pytest.approx(100 * cell_fit.NEAR)
+    assert cell_fit.risk(edges, cube(131)) == 0.0
+    assert cell_fit.best_resolution(edges, cube, 130, budget=10**9) == 131
+    assert cell_fit.best_resolution(edges, cube, 130, budget=130**3) == 130
+    assert cell_fit.best_resolution(edges, cube, 132, budget=10**9) == 132   # already on a wall
+
+
+def test_a_drawn_step_is_kept_off_the_cell_centres(tmp_path):
+    """The stepped block of test_cavities (step 47 of 120 px up, pen 2): asked for 130 cells, the step
+    would lie 0.05 of a cell from a centre (0.6 × 130 = 78 cells up: 30.55); the chosen grid keeps it
+    at least NEAR away, and its layers are those the drawing gives."""
+    from PIL import Image
+    from tests.core.test_cavities import stepped_block_sheet
+    from depthy_blender.core import images, sheets
+    path = tmp_path / "step.png"
+    Image.fromarray(np.stack([stepped_block_sheet(2)] * 3, -1)).save(path)
+    found = {v.role: v for v in sheets.find_views(images.load_image(path).rgba[..., :3])}
+    views = [found[r] for r in ("front", "side", "top")]
+    occ = visual_hull.from_sheet_views([v.mask for v in views], [v.box for v in views], 130,
+                                       inks=[v.ink for v in views]).occupancy
+    nx, ny, nz = occ.shape
+    assert nx > 130
+    edge = 47 / 120 * nz
+    assert abs(edge % 1.0 - 0.5) >= cell_fit.NEAR - 0.02
+    assert occ[int(0.85 * nx), ny // 2].sum() == int(np.floor(edge + 0.5))
