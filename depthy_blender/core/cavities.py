@@ -26,6 +26,7 @@ AXIS_INDEX = {"x": 0, "y": 1, "z": 2}
 TOLERANCE = 2          # cells: how far matching edges may be apart
 LARGEST = 0.9          # a cavity with this share of the solid or more is the reading gone wrong
 OUTLINE_SLACK = 0.003  # share of a view's outline cells a cut may take off (rounding at its edge)
+FLANK_SLACK = 0.25     # share of the cells beside a hole's edges that may lie outside the figure (it breaks out)
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _flanked(seen: np.ndarray, axis: int, outline: np.ndarray) -> bool:
     for step in range(1, TOLERANCE + 2):      # past a line the region may stop short of
         beside |= np.roll(seen, step, axis=axis) | np.roll(seen, -step, axis=axis)
     beside &= ~seen
-    return bool(beside.any()) and (beside & ~outline).sum() <= 0.02 * beside.sum()
+    return bool(beside.any()) and (beside & ~outline).sum() <= FLANK_SLACK * beside.sum()
 
 
 def _solid(cells: np.ndarray, view: str) -> np.ndarray:

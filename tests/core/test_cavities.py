@@ -90,12 +90,9 @@ def family_scores(tmp_path_factory):
 
 def test_generated_parts_come_out_close_to_their_true_solid(family_scores):
     ours, hull = family_scores.T
-    assert ours.min() >= 0.88, ours
-    assert ours.mean() >= 0.95, ours
-    # a voxel layer on a thin wall can go either way at this resolution, so part by part the lines may
-    # lose a little to the hull where the holes are small; on the families together they win clearly
-    assert ours.mean() >= hull.mean() + 0.05, (ours, hull)
-    assert (ours > hull).sum() >= 6, (ours, hull)
+    # measured 0.986 … 0.999 (the outlines alone 0.542 … 0.959)
+    assert ours.min() >= 0.98, ours
+    assert (ours > hull + 0.03).all(), (ours, hull)
 
 
 def test_a_boss_is_kept_though_its_lines_match_like_a_hole(tmp_path):
@@ -108,6 +105,20 @@ def test_a_boss_is_kept_though_its_lines_match_like_a_hole(tmp_path):
     assert visual_hull.iou(occ, truth) >= 0.93        # without the boss (a fifth of the volume): 0.81 at most
     top = occ.shape[2] - 1
     assert occ[:, :, top].sum() >= 0.8 * truth[:, :, top].sum()          # the boss's top is there
+
+
+def test_a_cross_hole_breaking_through_a_step_is_cut(tmp_path):
+    """A block with a hole along its length whose top (z = 25) rises above the floor of a step cut in its
+    right end (z = 24): over the step the hole breaks out, so its hidden lines in the front view have no
+    material above them there. It is still a hole: cut all along (measured 0.997; the outlines alone 0.887)."""
+    part = parts.Part("breakout", [parts.Box((-45, -20, 0), (45, 20, 36))],
+                      [parts.Cylinder("x", (0, 0, 18), 7, -46, 46), parts.Box((25, -21, 24), (46, 21, 37))])
+    parts.save_sheet(part, tmp_path / "breakout.png")
+    occ = solid_of(tmp_path / "breakout.png").occupancy
+    truth = part.occupancy(occ.shape)
+    assert visual_hull.iou(occ, truth) >= 0.98
+    nx, ny, nz = occ.shape
+    assert not occ[nx // 4, ny // 2, nz // 2] and not occ[nx - 3, ny // 2, nz // 2]   # the hole, both ends
 
 
 def test_a_closed_hollow_seen_only_as_hidden_lines_is_cut(tmp_path):
