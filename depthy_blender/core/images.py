@@ -185,8 +185,7 @@ def on_paper(rgba: np.ndarray, name: str = "image") -> tuple[np.ndarray, str | N
     core = ndimage.binary_erosion(opaque, iterations=2).sum()
     if enclosed < 2 * area and core > 0.2 * area:
         return rgba, None
-    alpha = rgba[..., 3:4]
-    flat = np.concatenate([rgba[..., :3] * alpha + (1.0 - alpha), np.ones_like(alpha)], -1)
+    flat = np.concatenate([on_white(rgba), np.ones_like(rgba[..., 3:4])], -1)
     return flat.astype(np.float32), f"{name}: a line drawing on transparent paper, read as on white paper"
 
 

@@ -1,0 +1,221 @@
+"""Image decoding and figure finding against values worked out by hand: each PIL mode's scale, the box
+filter, luma weights, the transparent-paper test and the network-mask trim (core/images.py)."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from depthy_blender.core import images
+
+F32 = np.float32
+
+
+def rgba_of(img):
+    out = images.pil_to_rgba(img)
+    assert out.dtype == np.float32 and out.shape == img.size[::-1] + (4,)
+    return out
+
+
+def test_one_bit_and_grey_are_read_on_the_0_to_255_scale():
+    one = Image.new("1", (4, 4), 0)
+    one.putpixel((1, 2), 1)
+    out = rgba_of(one)
+    assert out[2, 1].tolist() == [1, 1, 1, 1] and out[0, 0].tolist() == [0, 0, 0, 1]
+    out = rgba_of(Image.new("L", (4, 4), 51))
+    assert out[0, 0].tolist() == [F32(51 / 255)] * 3 + [1.0]
+
+
+def test_grey_with_alpha_keeps_its_alpha():
+    out = rgba_of(Image.new("LA", (4, 4), (51, 102)))
+    assert out[1, 1].tolist() == [F32(51 / 255)] * 3 + [F32(102 / 255)]
+
+
+def test_32_bit_integers_are_8_bit_values_unless_one_exceeds_255():
+    small = rgba_of(Image.fromarray(np.array([[0, 102], [200, 255]] * 2, np.int32).repeat(2, 1)))
+    assert small[0, 2, 0] == F32(102 / 255)
+    big = rgba_of(Image.fromarray(np.array([[256, 128]] * 4, np.int32).repeat(2, 1)))   # 256: the 16-bit scale
+    assert big[0, 0, 0] == F32(256 / 65535) and big[0, 2, 0] == F32(128 / 65535)
+
+
+def test_16_bit_is_read_on_the_0_to_65535_scale():
+    img = Image.fromarray(np.array([[65535, 32768, 200, 0]] * 4, np.uint16))
+    assert img.mode.startswith("I;16")
+    out = rgba_of(img)
+    assert out[0, :, 0].tolist() == [1.0, F32(32768 / 65535), F32(200 / 65535), 0.0]
+
+
+def test_floats_are_taken_as_they_are_and_clipped():
+    out = rgba_of(Image.fromarray(np.array([[0.25, 1.5, -0.5, 1.0]] * 4, np.float32)))
+    assert out[0, :, 0].tolist() == [0.25, 1.0, 0.0, 1.0] and (out[..., 3] == 1).all()
+
+
+def test_colour_and_transparency_modes():
+    assert rgba_of(Image.new("RGB", (4, 4), (51, 102, 153)))[0, 0].tolist() == \
+        [F32(0.2), F32(0.4), F32(0.6), 1.0]
+    assert rgba_of(Image.new("RGBA", (4, 4), (51, 102, 153, 0)))[0, 0, 3] == 0.0
+    pal = Image.new("P", (4, 4), 1)
+    pal.putpalette([255, 255, 255, 51, 102, 153] + [0] * 762)
+    pal.info["transparency"] = 1
+    assert rgba_of(pal)[0, 0].tolist() == [F32(0.2), F32(0.4), F32(0.6), 0.0]
+    pa = pal.convert("PA")
+    assert pa.mode == "PA" and rgba_of(pa)[0, 0, 3] == 0.0
+
+
+def test_which_modes_carry_transparency():
+    assert not images._has_transparency(Image.new("RGB", (4, 4)))
+    assert not images._has_transparency(Image.new("P", (4, 4)))
+    assert images._has_transparency(Image.new("PA", (4, 4)))
+    pal = Image.new("P", (4, 4))
+    pal.info["transparency"] = 0
+    assert images._has_transparency(pal)
+
+
+@pytest.mark.parametrize("mode,size", [("1", 1), ("L", 1), ("P", 1), ("I;16", 2), ("I;16B", 2),
+                                       ("RGB", 4), ("RGBA", 4), ("I", 4), ("F", 4)])
+def test_decoded_bytes_per_pixel(mode, size):
+    assert images._stored_bytes(mode) == size
+
+
+@pytest.mark.parametrize("mode", ["1", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"])
+def test_modes_numpy_cannot_read_are_converted_to_rgb(mode):
+    img = Image.new("RGB", (6, 6), (51, 102, 153)).convert(mode) if mode != "PA" else \
+        Image.new("P", (6, 6)).convert("PA")
+    for factor in (1, 2):
+        out = images._reduce(img, factor)
+        assert out.mode == ("RGBA" if mode == "PA" else "RGB"), (mode, factor, out.mode)
+
+
+def test_16_bit_keeps_its_scale_through_reduction():
+    """Reduced or not, 16-bit values stay on the 0–65535 scale: 200 reads as 200/65535 (a 32-bit
+    image whose values are all ≤ 255 would read as 200/255), and 0 stays 0."""
+    img = Image.fromarray(np.array([[200, 0, 0, 0]] * 4, np.uint16).repeat(2, 1))   # 8 × 4
+    for factor in (1, 2):
+        out = images.pil_to_rgba(images._reduce(img, factor))[..., 0]
+        assert out[0, 0] == F32(200 / 65535) and out[0, -1] == 0.0, factor
+
+
+def test_downscale_is_a_box_filter():
+    """A 4 × 6 image with max side 3: factor 2, so 2 × 3 blocks of four pixels averaged, by hand."""
+    rgba = np.zeros((4, 6, 4), np.float32)
+    rgba[..., 0] = np.arange(24).reshape(4, 6)
+    rgba[..., 3] = 1.0
+    out, note = images.downscale(rgba, max_side=3)
+    assert out.dtype == np.float32 and out.shape == (2, 3, 4)
+    assert out[..., 0].tolist() == [[3.5, 5.5, 7.5], [15.5, 17.5, 19.5]]   # (0+1+6+7)/4 …
+    assert (out[..., 3] == 1).all() and note == "image is 6×4 px; downscaled to 3×2"
+
+
+def test_luma_weights():
+    rgba = np.zeros((1, 3, 4), np.float32)
+    rgba[0, 0, 0] = rgba[0, 1, 1] = rgba[0, 2, 2] = 1.0
+    rgba[..., 3] = 1.0
+    luma = images.luminance(rgba)
+    assert luma.dtype == np.float32
+    assert luma[0].tolist() == pytest.approx([0.2126, 0.7152, 0.0722], abs=1e-7)
+
+
+def test_the_smallest_image_allowed():
+    images.check_size(np.zeros((4, 4, 4), np.float32))
+    with pytest.raises(images.ImageError, match="3×4"):
+        images.check_size(np.zeros((4, 3, 4), np.float32))
+
+
+def transparent(strokes: np.ndarray, grey: float = 0.2, alpha: float = 1.0) -> np.ndarray:
+    rgba = np.zeros(strokes.shape + (4,), np.float32)
+    rgba[..., :3] = grey
+    rgba[..., 3] = np.where(strokes, alpha, 0.0)
+    return rgba
+
+
+def test_thick_bars_on_transparent_paper_are_a_drawing():
+    """Four parallel bars 4 px wide enclose nothing, but a 2-pixel erosion leaves nothing of them: a
+    drawing's strokes, put on white (0.2 grey ink stays 0.2; paper becomes 1)."""
+    strokes = np.zeros((40, 40), bool)
+    for x in (4, 14, 24, 34):
+        strokes[4:36, x:x + 4] = True
+    out, note = images.on_paper(transparent(strokes))
+    assert note and out.dtype == np.float32
+    assert out[10, 5].tolist() == [F32(0.2)] * 3 + [1.0] and out[10, 10].tolist() == [1.0] * 4
+
+
+def test_half_transparent_ink_is_composited_on_white():
+    strokes = np.zeros((40, 40), bool)
+    for x in (4, 14, 24, 34):
+        strokes[4:36, x:x + 2] = True
+    rgba = transparent(strokes)
+    rgba[10, 4, 3] = 0.75                           # an anti-aliased edge: 0.2 × 0.75 + 0.25
+    out, _ = images.on_paper(rgba)
+    assert out[10, 4, 0] == pytest.approx(0.4, abs=1e-6)
+
+
+def test_a_thick_ring_is_a_drawing_and_a_disc_is_a_cut_out():
+    """A ring 7.5 px wide (radii 25.5 to 33): it encloses about 2.5 times what it covers, so it is
+    strokes, though a 2-pixel erosion leaves nearly half of it. A disc encloses only itself and keeps
+    its core: a cut-out."""
+    y, x = np.mgrid[:80, :80]
+    r = np.hypot(y - 40, x - 40)
+    ring = (r >= 25.5) & (r < 33)
+    filled = ring | (r < 25.5)
+    assert 2.2 < filled.sum() / ring.sum() < 2.8
+    assert images.on_paper(transparent(ring))[1] is not None
+    disc = transparent(r < 30)
+    out, note = images.on_paper(disc)
+    assert note is None and out is disc
+
+
+def paper_with_box(bleed: int = 3):
+    """A white sheet with a black 20 × 20 square outline (2 px); the network's mask over it bleeds
+    `bleed` px onto the paper all round."""
+    rgba = np.ones((60, 60, 4), np.float32)
+    rgba[10:30, 10:30, :3] = 0.0
+    rgba[12:28, 12:28, :3] = 1.0
+    net = np.zeros((60, 60), bool)
+    net[10 - bleed:30 + bleed, 10 - bleed:30 + bleed] = True
+    return rgba, net
+
+
+def test_one_part_is_trimmed_to_the_drawing():
+    rgba, net = paper_with_box()
+    out = images.trim_to_drawing(net, rgba)
+    assert out.sum() == 400 and out[10:30, 10:30].all()      # the square, filled: 20 × 20
+
+
+def test_parts_are_judged_one_at_a_time():
+    """The square (trimmed to its 400 px) and a second part of the mask on a broken outline, whose
+    paper fill ran in: kept whole (576 px). Judged against both parts' area together, the square would
+    count as mostly missed and be kept with its bleed."""
+    rgba, net = paper_with_box()
+    rgba[40:56, 36:38, :3] = 0.0                    # a stroke: an outline with its other sides missing
+    net[36:60, 34:58] = True                         # 24 × 24
+    out = images.trim_to_drawing(net, rgba)
+    assert out[:34, :34].sum() == 400 and out[36:60, 34:58].all() and out.sum() == 400 + 576
+
+
+def test_a_part_on_blank_paper_is_dropped_and_the_fill_outside_the_mask_ignored():
+    """A part of the mask with one ink pixel in 225 (0.44 %, under the 0.5 % that holds ink) is
+    dropped; a drawn square the mask does not cover stays out."""
+    rgba, net = paper_with_box()
+    net[:] = False
+    net[40:55, 40:55] = True                         # 15 × 15 = 225 px of paper …
+    rgba[47, 47, :3] = 0.0                           # … and one ink pixel
+    assert not images.trim_to_drawing(net, rgba).any()
+
+
+def test_the_ink_share_limit_is_strict():
+    """Exactly 0.5 % ink (1 of 200 px) is not enough; 2 of 200 is."""
+    rgba = np.ones((60, 60, 4), np.float32)
+    net = np.zeros((60, 60), bool)
+    net[20:30, 20:40] = True                         # 200 px
+    rgba[25, 25, :3] = 0.0
+    assert not images.trim_to_drawing(net, rgba).any()
+    rgba[25, 30, :3] = 0.0
+    assert images.trim_to_drawing(net, rgba).sum() == 200
+
+
+def test_a_part_half_covered_by_the_drawing_is_trimmed():
+    """Exactly half the part is figure (covered = 0.5): trimmed to the figure, not kept whole."""
+    rgba = np.ones((60, 60, 4), np.float32)
+    rgba[20:30, 20:30, :3] = 0.0                     # a solid black 10 × 10 block
+    net = np.zeros((60, 60), bool)
+    net[20:30, 20:40] = True                         # 200 px, 100 of them the block
+    out = images.trim_to_drawing(net, rgba)
+    assert out.sum() == 100 and out[20:30, 20:30].all()
