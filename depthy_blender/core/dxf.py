@@ -15,7 +15,9 @@ from ..errors import DepthyError, described
 
 GEOMETRY = {"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "SPLINE", "ELLIPSE"}
 ANNOTATION_NAME = re.compile(r"dim|text|note|anno|title|border|frame|hatch|leader|symbol|cent(er|re)", re.I)
-MM_PER_UNIT = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0}   # $INSUNITS → mm (0 = unitless: mm)
+MM_PER_UNIT = {0: 1.0, 1: 25.4, 2: 304.8, 3: 1_609_344.0, 4: 1.0, 5: 10.0, 6: 1000.0, 7: 1e6,   # $INSUNITS → mm
+               8: 2.54e-5, 9: 0.0254, 10: 914.4, 11: 1e-7, 12: 1e-6, 13: 1e-3, 14: 100.0, 15: 1e4,
+               16: 1e5}   # 0 (unitless) and anything else: millimetres
 # Bounds on untrusted structure: a small file can nest blocks into billions of entities, or hold a
 # circle of radius 1e300 whose flattening never ends.
 MAX_DEPTH = 8                   # block-in-block nesting followed
@@ -43,13 +45,18 @@ def _entities(layout, depth=0, budget=None):
         if kind == "INSERT" and depth < MAX_DEPTH:
             if ANNOTATION_NAME.search(e.dxf.name):
                 continue
-            try:
-                inner = e.virtual_entities()
-            except Exception:   # a broken block reference: its geometry is left out
-                continue
-            yield from _entities(inner, depth + 1, budget)
+            yield from _entities(_virtual(e), depth + 1, budget)
         elif kind in GEOMETRY:
             yield e
+
+
+def _virtual(insert):
+    """A block reference's entities; a broken one (its block missing or damaged) gives what it can.
+    ezdxf builds them lazily, so the error comes while they are read, not when they are asked for."""
+    try:
+        yield from insert.virtual_entities()
+    except Exception:
+        return
 
 
 def _flattened(entity, scale: float, points_left: int) -> np.ndarray | None:
