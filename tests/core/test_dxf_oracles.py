@@ -113,6 +113,7 @@ def test_too_far_is_measured_in_millimetres(tmp_path):
 
 
 def test_an_empty_polyline_is_skipped(tmp_path):
+    """(ezdxf itself drops an LWPOLYLINE without points when it reads the file.)"""
     doc = new()
     doc.modelspace().add_lwpolyline([])
     doc.modelspace().add_line((0, 0), (10, 0))
@@ -208,3 +209,35 @@ def test_corners_are_joined_round_with_a_thick_pen(tmp_path):
     # the corner (10, 0) mm is at column 100 + 500, row h − 100; 4 px out along the diagonal, inside the
     # pen's 9 px radius but past both segments' ends
     assert grey[h - 100 + 4, 600 + 4] == 0.0
+
+
+def test_the_size_cap_is_8192_by_default_for_render_to_scale_too(tmp_path):
+    rgba, _ = dxf.render_to_scale(rectangle(tmp_path, w=1400.0, h=10.0))
+    assert rgba.shape[1] == 8192
+
+
+def test_a_damaged_file_names_its_error_in_one_line_of_at_most_200_characters(tmp_path):
+    """A group code of 300 letters where a number belongs: ezdxf's message quotes it; ours gives the
+    error's type and its first line cut at 200 characters."""
+    doc = new()
+    doc.modelspace().add_line((0, 0), (10, 0))
+    text = save(doc, tmp_path).read_text().replace("AcDbLine\n 10\n", "AcDbLine\n" + "Q" * 300 + "\n", 1)
+    (tmp_path / "damaged.dxf").write_text(text)
+    with pytest.raises(dxf.DxfError) as err:
+        dxf.polylines(tmp_path / "damaged.dxf")
+    message = str(err.value)
+    head = f"Cannot read {tmp_path / 'damaged.dxf'}: not an intact DXF file ("
+    assert message.startswith(head) and message.endswith(")") and "\n" not in message
+    kind, _, said = message[len(head):-1].partition(": ")
+    assert kind.endswith("Error") and len(said) == 200 and "QQQ" in said
+
+
+def test_an_unexpected_failure_inside_an_entity_is_one_line(tmp_path, monkeypatch):
+    path = rectangle(tmp_path)
+
+    def broken(*_):
+        raise RuntimeError("Z" * 300 + "\nsecond line")
+    monkeypatch.setattr(dxf, "_flattened", broken)
+    with pytest.raises(dxf.DxfError) as err:
+        dxf.polylines(path)
+    assert str(err.value) == f"Cannot read {path}: damaged entities (RuntimeError: {'Z' * 200})"
