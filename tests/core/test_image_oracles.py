@@ -219,3 +219,109 @@ def test_a_part_half_covered_by_the_drawing_is_trimmed():
     net[20:30, 20:40] = True                         # 200 px, 100 of them the block
     out = images.trim_to_drawing(net, rgba)
     assert out.sum() == 100 and out[20:30, 20:30].all()
+
+
+def test_a_premultiplied_image_keeps_its_alpha():
+    img = Image.new("RGBA", (4, 4), (51, 102, 153, 0)).convert("RGBa")
+    assert img.mode == "RGBa" and rgba_of(img)[0, 0, 3] == 0.0
+
+
+def test_the_default_name_in_the_size_message():
+    with pytest.raises(images.ImageError) as err:
+        images.check_size(np.zeros((2, 3, 4), np.float32))
+    assert str(err.value) == "image is only 3×2 px; at least 4×4 px is needed"
+
+
+def test_a_downscaled_file_is_named_with_both_sizes(tmp_path):
+    Image.new("L", (300, 40), 255).save(tmp_path / "wide.png")
+    loaded = images.load_image(tmp_path / "wide.png", max_side=100)
+    assert loaded.rgba.shape[:2] == (14, 100)                      # ceil(40 / 3) × 300 / 3
+    assert loaded.messages == ["wide.png is 300×40 px; downscaled to 100×14"]
+
+
+def png_header(width, height):
+    """A PNG that claims `width` × `height` pixels: its signature, header chunk and end, no pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    head = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)   # 8-bit grey
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
+    """40000 × 40000 is over 32768²; a 1 × 1600000000 strip has as many pixels and is refused too."""
+    (tmp_path / "bomb.png").write_bytes(png_header(40000, 40000))
+    with pytest.raises(images.ImageError) as err:
+        images.load_image(tmp_path / "bomb.png")
+    assert str(err.value) == "bomb.png is 40000×40000 px, too large to decode"
+    (tmp_path / "strip.png").write_bytes(png_header(1_600_000_000, 1))
+    with pytest.raises(images.ImageError, match="too large to decode"):
+        images.load_image(tmp_path / "strip.png")
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
+    """A JPEG 4 times over the side limit asks its decoder for a quarter-size draft (the DCT scales
+    down while decoding, so the full-size pixels are never held); other formats have no draft."""
+    from PIL import JpegImagePlugin
+    Image.new("RGB", (400, 300), (255, 255, 255)).save(tmp_path / "big.jpg")
+    asked = []
+    original = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        asked.append((mode, size))
+        return original(self, mode, size)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    loaded = images.load_image(tmp_path / "big.jpg", max_side=100)
+    assert asked == [("RGB", (100, 75))] and loaded.rgba.shape[:2] == (75, 100)
+    asked.clear()
+    Image.new("RGB", (400, 300)).save(tmp_path / "big.png")
+    images.load_image(tmp_path / "big.png", max_side=100)
+    Image.new("RGB", (100, 75)).save(tmp_path / "small.jpg")
+    images.load_image(tmp_path / "small.jpg", max_side=100)
+    assert asked == []
+
+
+def test_the_trim_uses_the_callers_tolerance_for_the_fill():
+    """A pale grey (0.8) square outline: at a tolerance of 0.3 it is paper, so the fill finds no figure
+    and the part (no ink at that tolerance either) is dropped; at 0.12 it is a figure."""
+    rgba, net = paper_with_box()
+    rgba[10:30, 10:30, :3] = 0.8
+    rgba[12:28, 12:28, :3] = 1.0
+    assert images.trim_to_drawing(net, rgba).sum() == 400
+    assert not images.trim_to_drawing(net, rgba, tolerance=0.3).any()
+
+
+def photo(box_rgb=(1.0, 0.0, 0.0), backdrop=0.7, h=120, w=140):
+    rgba = np.ones((h, w, 4), np.float32)
+    rgba[..., :3] = backdrop
+    rgba[40:80, 45:95, :3] = box_rgb                  # 40 × 50
+    return rgba
+
+
+def test_a_photos_figure_has_the_same_rim_on_every_side():
+    """The blur spreads a box's edge over a few pixels, and the closed band round it belongs to the
+    figure: as many rows above the box as below it, as many columns left as right."""
+    mask = images.flood_from_border(photo())
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    above, below = 40 - rows.min(), rows.max() + 1 - 80
+    left, right = 45 - cols.min(), cols.max() + 1 - 95
+    assert above == below == left == right and above >= 1
+
+
+def test_an_edge_at_the_border_does_not_take_the_figures_rim_with_it():
+    """A dark band along the left edge makes closed pixels on the border; the box keeps its rim."""
+    plain = images.flood_from_border(photo())
+    rgba = photo()
+    rgba[:, :4, :3] = 0.0
+    mask = images.flood_from_border(rgba)
+    assert mask[30:90, 30:110].sum() == plain[30:90, 30:110].sum() and mask[40:80, 45:95].all()
+
+
+def test_an_object_that_differs_in_one_channel_is_found():
+    """A box 0.1 bluer than a grey backdrop: blurred in space only, the step at its edge is
+    0.1 × 0.38 = 0.038, over the 0.03 tolerance (but at the four corner pixels, where the blur spreads
+    it both ways); mixed across colour channels it would be under it, and the box lost."""
+    mask = images.flood_from_border(photo(box_rgb=(0.5, 0.5, 0.6), backdrop=0.5))
+    assert mask[40:80, 45:95].sum() == 2000 - 4
