@@ -253,7 +253,8 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
     (each view's lines, the same crops) holes, slots and pockets are cut where the lines inside the
     views agree on them (core/cavities.py; `bridge` closes dashes); with `nearness` (the same three
     views) the hull is refined into a depth hull. With `adapt`, `resolution` is the least: it is raised
-    until the thinnest wall is WALL_CELLS voxels across, within VOXEL_BUDGET."""
+    until the thinnest wall is WALL_CELLS voxels across, within VOXEL_BUDGET, and with `inks` a little
+    further where that puts cell walls on the drawn faces (cell_fit)."""
     front_box, side_box, top_box = boxes
     angle = projection(front_box, top_box)
 
