@@ -325,3 +325,21 @@ def test_an_object_that_differs_in_one_channel_is_found():
     it both ways); mixed across colour channels it would be under it, and the box lost."""
     mask = images.flood_from_border(photo(box_rgb=(0.5, 0.5, 0.6), backdrop=0.5))
     assert mask[40:80, 45:95].sum() == 2000 - 4
+
+
+def test_coloured_paper_is_paper_channel_by_channel():
+    """Cream paper (1.0, 0.93, 0.70) with a black 20 × 20 square outline: the paper's colour is taken
+    per channel, so the figure is the square (400 px by hand), not the whole sheet."""
+    rgba = np.ones((60, 60, 4), np.float32)
+    rgba[..., :3] = (1.0, 0.93, 0.70)
+    rgba[10:30, 10:30, :3] = 0.0
+    rgba[12:28, 12:28, :3] = (1.0, 0.93, 0.70)
+    mask = images.figure_mask(rgba)
+    assert mask.sum() == 400 and mask[10:30, 10:30].all()
+
+
+def test_an_image_without_a_paper_border_is_all_figure():
+    rgba = np.random.default_rng(0).random((30, 40, 4)).astype(np.float32)
+    rgba[..., 3] = 1.0
+    mask = images.figure_mask(rgba)
+    assert mask.dtype == bool and mask.shape == (30, 40) and mask.all()
