@@ -343,3 +343,16 @@ def test_an_image_without_a_paper_border_is_all_figure():
     rgba[..., 3] = 1.0
     mask = images.figure_mask(rgba)
     assert mask.dtype == bool and mask.shape == (30, 40) and mask.all()
+
+
+def test_the_border_ring_by_hand():
+    a = np.arange(20).reshape(4, 5)
+    assert images._border(a).tolist() == [0, 1, 2, 3, 4, 15, 16, 17, 18, 19, 5, 10, 9, 14]
+
+
+def test_a_lone_speck_is_dropped():
+    mask = np.zeros((100, 100), bool)
+    mask[50, 50] = True                       # 1 px, under 1e-3 of 10000
+    assert not images.drop_specks(mask, 1e-3).any()
+    mask[10:20, 10:20] = True                 # 100 px: kept, the speck still dropped
+    assert images.drop_specks(mask, 1e-3).sum() == 100
