@@ -47,6 +47,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0, sub_pixel: bool 
     paper = mask & ~lines
     labels, count = ndimage.label(paper)
     width = _line_width(lines)
+    pen = pen_width(lines) if sub_pixel else 0.0
     inset = ndimage.distance_transform_edt(paper)
     widest = ndimage.maximum(inset, labels, np.arange(1, count + 1)) if count else []
     out = []
@@ -58,7 +59,7 @@ def regions(ink: np.ndarray, mask: np.ndarray, bridge: int = 0, sub_pixel: bool 
         grown = ndimage.binary_dilation(area, iterations=max(1, width)) & mask
         if grown.sum() >= 0.97 * mask.sum():
             continue
-        out.append(np.where(mask, reach_field(area, lines), -1.0).astype(np.float32) if sub_pixel else grown)
+        out.append(np.where(mask, reach_field(area, pen), -1.0).astype(np.float32) if sub_pixel else grown)
     return out
 
 
@@ -103,27 +104,27 @@ def pen_width(ink: np.ndarray) -> float:
     return float(np.count_nonzero(ink)) / length if length else 1.0
 
 
-def to_line_centres(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+def to_line_centres(mask: np.ndarray, ink: np.ndarray, pen: float | None = None) -> np.ndarray:
     """A figure filled out to the outside of its outline, trimmed back to the outline's centre, where
     the drawn edge lies (half a pen: a pixel or two, but a voxel layer on a thin wall), to the nearest
-    whole pixel; centre_field places that edge between pixels."""
-    half = int(round(pen_width(ink & mask) / 2))
+    whole pixel; centre_field places that edge between pixels. `pen`: pen_width(ink & mask), if known."""
+    half = int(round((pen_width(ink & mask) if pen is None else pen) / 2))
     return ndimage.binary_erosion(mask, iterations=half, border_value=0) if half else mask
 
 
-def centre_field(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+def centre_field(mask: np.ndarray, pen: float) -> np.ndarray:
     """The figure as a signed field, ≥ 0 inside its outline's centre line: pixels from the figure's
     outer edge, less half a pen. Sampled between pixels (visual_hull.Grid.plane) the edge falls where
     the pen's centre is, between two pixels for an even pen and on a pixel's middle for an odd one."""
     depth = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]   # to the nearest pixel outside
-    return (depth - 0.5 - pen_width(ink & mask) / 2).astype(np.float32)
+    return (depth - 0.5 - pen / 2).astype(np.float32)
 
 
-def reach_field(area: np.ndarray, lines: np.ndarray) -> np.ndarray:
+def reach_field(area: np.ndarray, pen: float) -> np.ndarray:
     """A region of paper as a signed field, ≥ 0 out to the centre of the lines round it: half a pen
-    beyond its own edge."""
+    (`pen` pixels wide) beyond its own edge."""
     out = ndimage.distance_transform_edt(~area)                     # to the nearest pixel of the region
-    return (0.5 + pen_width(lines) / 2 - out).astype(np.float32)
+    return (0.5 + pen / 2 - out).astype(np.float32)
 
 
 def _line_width(lines: np.ndarray) -> int:

@@ -91,11 +91,13 @@ def find_views(rgb: np.ndarray) -> list[View]:
     for k, sl in enumerate(boxes, 1):
         blob = labels[sl] == k
         bh, bw = blob.shape
-        crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
         if max(bh, bw) < 0.05 * diag or blob.sum() < 0.002 * h * w:
-            if max(bh, bw) >= SMALL_VIEW * diag and crop_ink.sum() >= bh + bw and _outlined(blob, crop_ink):
-                small.append(_inked_view(sl, crop_ink, blob, "unknown"))   # a view, if aligned (below)
+            if max(bh, bw) >= SMALL_VIEW * diag:       # a view, if it lines up with one (below)
+                crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
+                if crop_ink.sum() >= bh + bw and _outlined(blob, crop_ink):
+                    small.append(_inked_view(sl, crop_ink, blob, "unknown"))
             continue                                   # a letter, an arrowhead, a symbol
+        crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
         if min(bh, bw) < 0.02 * diag and not (max(bh, bw) >= 0.15 * diag and _outlined(blob, crop_ink)):
             continue                                   # a line of text; but a plate seen edge-on is a view
         if crop_ink.sum() < (bh + bw):                 # no black outline: coloured text or a logo
@@ -138,16 +140,17 @@ def _add_small_view(views: list[View], small: list[View]) -> None:
         return max(abs(a0 - b0), abs(a1 - b1)) <= max(ALIGN_PX, 0.05 * (b1 - b0))
     ortho = [v for v in views if v.role != "pictorial"]
     for s in sorted(small, key=lambda v: -v.mask.sum()):
-        for v in ortho:
-            if same(v.box[0], v.box[2], s.box[0], s.box[2]) or same(v.box[1], v.box[3], s.box[1], s.box[3]):
-                roles = [t.role for t in ortho]
-                assign_roles(ortho + [s])
-                if s.role in ("top", "side"):
-                    views.append(s)
-                    return
-                for t, role in zip(ortho, roles):
-                    t.role = role
-                s.role = "unknown"
+        if not any(same(v.box[0], v.box[2], s.box[0], s.box[2]) or same(v.box[1], v.box[3], s.box[1], s.box[3])
+                   for v in ortho):
+            continue
+        roles = [t.role for t in ortho]
+        assign_roles(ortho + [s])
+        if s.role in ("top", "side"):
+            views.append(s)
+            return
+        for t, role in zip(ortho, roles):
+            t.role = role
+        s.role = "unknown"
 
 
 def _outlined(blob: np.ndarray, ink: np.ndarray) -> bool:

@@ -271,11 +271,12 @@ def from_sheet_views(masks, boxes, resolution: int = 128, nearness=None, inks=No
         from . import cavities
         masks = (front, side, top)
         inks = (inks[0], right(inks[1]), inks[2])
-        trimmed = [cavities.to_line_centres(m, i) for m, i in zip(masks, inks)]
+        pens = [cavities.pen_width(i & m) for m, i in zip(masks, inks)]
+        trimmed = [cavities.to_line_centres(m, i, p) for m, i, p in zip(masks, inks, pens)]
         if adapt:
             resolution = resolution_for(trimmed, resolution)
-        insets = {v: cavities.pen_width(i & m) / 2 for v, m, i in zip(VIEWS, masks, inks)}
-        outlines = [cavities.centre_field(m, i) for m, i in zip(masks, inks)]
+        insets = {v: p / 2 for v, p in zip(VIEWS, pens)}
+        outlines = [cavities.centre_field(m, p) for m, p in zip(masks, pens)]
         regions = {v: cavities.regions(i, t, bridge, sub_pixel=True) for v, i, t in zip(VIEWS, inks, trimmed)}
         if adapt:                # cell walls on the drawn faces, not a layer decided by half a pixel
             from . import cell_fit
