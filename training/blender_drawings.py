@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.synth import meshes
+from training.synth import meshes, truth
 from training.synth.render import Camera, camera_basis
 
 STYLE_SEED = 90_000   # styles use their own seeds, so the cameras (and truth) match the meshes set
@@ -163,8 +163,10 @@ def view_sample(path: Path, view: str, size: int, seed: int, style_seed: int) ->
     """One drawing with its exact nearness and mask; `seed` gives the same camera as meshes.view_sample."""
     verts, faces = meshes.load_unit(path)
     cam = meshes.view_camera(view, np.random.default_rng(seed))
-    mask, depth, _ = meshes.rasterise(verts, faces, cam, size)
+    mask, depth, normals = meshes.rasterise(verts, faces, cam, size)
     style = choose_style(np.random.default_rng(style_seed))
     image, _ = draw(verts, faces, cam, size, style)
+    planes, ratio = truth.of_view(mask, depth, normals, cam)
     return {"image": image, "nearness": meshes.nearness_of(depth, mask), "mask": mask,
-            "info": f"{path.name} @ {view} ({style['kind']}{', hidden lines' if style['hidden'] else ''})"}
+            "info": f"{path.name} @ {view} ({style['kind']}{', hidden lines' if style['hidden'] else ''})",
+            "planes": planes, "proportion": ratio}

@@ -4,8 +4,10 @@
                                 [--rods] [--freestyle]
 
 Per set and method: nRMSE (RMSE after the best non-negative scale + shift on the true mask, divided by
-the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range) and
-mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
+the true depth range; lower is better), acc5 (share of true-mask pixels within 5 % of the range), the
+normal error (degrees), planarity (how far the prediction bends on the truth's flat faces, in units of
+the depth range), the proportion error (the relief at the default Depth ratio against the true depth,
+both in units of the figure's width, after the best shift; single orthographic figures only) and mask IoU. Baselines: inflate, luminance, flat (a constant on the flood-fill mask). --plates adds a third
 set: 40 single-figure drawings of ribbed plates (make_cache --ribs figures), the meshes set's worst kind;
 --vessels one of 40 smooth turned pots and jugs (make_cache --vessels figures); --clusters one of 40 bodies
 with parts standing out of them, whose order in depth only line junctions tell (make_cache --clusters figures);
@@ -18,13 +20,14 @@ a style Depthy never trained on.
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from depthy_blender.core import images, metrics
+from depthy_blender.core import images, metrics, relief
 from depthy_blender.models import depthy_engine, engine, engines
 from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
@@ -59,7 +62,7 @@ OPTIONAL_SETS = (*SINGLE_FIGURE_SETS, "freestyle")
 
 def synthetic_test_set(size=256):
     path = CACHE / f"test-{size}.npz"
-    if not path.exists():
+    if not _current(path):
         items = [dataset.sample(s, size) for s in TEST_SEEDS]
         _save(path, items)
     return _load(path)
@@ -80,7 +83,7 @@ def freestyle_test_set(size=256):
 def _mesh_views(path, sample, min_cover=0.02):
     if not MESH_DIR.is_dir():
         return None
-    if not path.exists():
+    if not _current(path):
         items = []
         files = sorted(p for p in MESH_DIR.iterdir() if p.suffix.lower() in MESH_SUFFIXES)
         for i, mesh_path in enumerate(files):
@@ -97,7 +100,7 @@ def single_figure_set(name, size=256):
     and nothing else: ribbed plates (pockets seen square-on, which read as bumps unless the lines say
     otherwise), vessels, clusters, shells or tilted rods."""
     path = CACHE / f"{name}-{size}.npz"
-    if not path.exists():
+    if not _current(path):
         seed, option, word, views, _ = SINGLE_FIGURE_SETS[name]
         items = []
         while len(items) < SINGLE_FIGURE_COUNT:
@@ -114,12 +117,21 @@ def _save(path, items):
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, image=np.stack([i["image"] for i in items]).astype(np.float32),
                         nearness=np.stack([i["nearness"] for i in items]), mask=np.stack([i["mask"] for i in items]),
-                        info=np.array([i["info"] for i in items]))
+                        info=np.array([i["info"] for i in items]), planes=np.stack([i["planes"] for i in items]),
+                        proportion=np.array([i["proportion"] for i in items], np.float64))
 
 
 def _load(path):
     with np.load(path) as z:
         return {k: z[k] for k in z.files}
+
+
+def _current(path: Path) -> bool:
+    """A cached set exists and holds the truth the shape metrics need (sets cached before them do not)."""
+    if not path.exists():
+        return False
+    with np.load(path) as z:
+        return "planes" in z.files and "proportion" in z.files
 
 
 def depthy_weights(path) -> dict:
@@ -157,15 +169,40 @@ def predict_all(method, data, model=None, size=None):
 
 
 def drawing_scores(preds, data) -> list[dict]:
-    """nRMSE, acc5, normal error (degrees) and mask IoU of each drawing."""
-    return [metrics.depth_errors(p, t, m) | {"normal_deg": metrics.normal_error(p, t, m),
-                                              "iou": metrics.mask_iou(pm, m)}
-            for (p, pm), t, m in zip(preds, data["nearness"], data["mask"])]
+    """nRMSE, acc5, normal error (degrees), planarity, proportion error and mask IoU of each drawing
+    (planarity is NaN without flat faces, the proportion error NaN where the truth has no proportion)."""
+    count = len(data["mask"])
+    flat_faces = data["planes"] if "planes" in data else np.zeros(data["mask"].shape, np.int32)   # training shards
+    proportions = data["proportion"] if "proportion" in data else np.full(count, np.nan)   # have neither
+    rows = []
+    for (p, pm), t, m, planes, ratio in zip(preds, data["nearness"], data["mask"], flat_faces, proportions):
+        row = metrics.depth_errors(p, t, m)
+        row["normal_deg"] = metrics.normal_error(p, t, m)
+        row["planarity"] = metrics.planarity(p, t, m, planes) if planes.any() else float("nan")
+        row["proportion"] = (metrics.proportion_error(as_drawn(p, pm, m, DEFAULT_RATIO), t * ratio, m)
+                             if np.isfinite(ratio) and m.any() else float("nan"))
+        row["iou"] = metrics.mask_iou(pm, m)
+        rows.append(row)
+    return rows
+
+
+SCORES = ("nrmse", "acc5", "normal_deg", "planarity", "proportion", "iou")
+DEFAULT_RATIO = 0.2   # the panel's default Depth ratio: thickness ÷ the image's width
+
+
+def as_drawn(near: np.ndarray, pred_mask: np.ndarray, true_mask: np.ndarray, ratio: float) -> np.ndarray:
+    """The relief the add-on builds at Depth ratio `ratio` (its thickness is ratio × the image's width,
+    spread over the nearness normalised on the predicted mask), in units of the true figure's width."""
+    cols = np.nonzero(true_mask.any(0))[0]
+    figure_width = cols[-1] - cols[0] + 1
+    return relief.normalise(near, pred_mask) * (ratio * true_mask.shape[1] / figure_width)
 
 
 def score(preds, data):
     rows = drawing_scores(preds, data)
-    return {k: float(np.nanmean([r[k] for r in rows])) for k in ("nrmse", "acc5", "normal_deg", "iou")}
+    with warnings.catch_warnings():   # a set without flat faces or proportions has NaN there
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {k: float(np.nanmean([r[k] for r in rows])) for k in SCORES}
 
 
 def evaluation_sets(optional=()) -> dict:
@@ -204,10 +241,11 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
 def print_table(results):
     for name, r in results.items():
         print(f"\n{name} ({r['samples']} drawings)")
-        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'normal°':>8} {'mask IoU':>9}")
+        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'normal°':>8} {'planar':>7} {'proport':>7} {'mask IoU':>9}")
         for method, m in r.items():
             if method != "samples":
                 print(f"{method:<10} {m['nrmse']:7.4f} {m['acc5']:7.3f} {m.get('normal_deg', float('nan')):8.2f} "
+                      f"{m.get('planarity', float('nan')):7.4f} {m.get('proportion', float('nan')):7.4f} "
                       f"{m['iou']:9.3f}")
         if "depthy" in r and "inflate" in r:
             print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f}; "

@@ -25,7 +25,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(2)
     path = evaluate.CACHE / "select-256.npz"
-    if not path.exists():
+    if not evaluate._current(path):
         evaluate._save(path, [dataset.sample(s, 256) for s in SEEDS])
     sets = {"selection": evaluate._load(path)}
     if args.also:

@@ -1,4 +1,5 @@
-"""Depth and mask quality measures: scale+shift-aligned errors, surface-normal error, mask IoU."""
+"""Depth and mask quality measures: scale+shift-aligned errors, surface-normal error, planarity of flat
+faces, proportion error, mask IoU."""
 from __future__ import annotations
 
 import numpy as np
@@ -50,6 +51,39 @@ def normal_error(pred: np.ndarray, true: np.ndarray, mask: np.ndarray, erode: in
     aligned = align_scale_shift(pred, true, mask)
     cos = (surface_normals(aligned) * surface_normals(np.where(mask, true, 0.0))).sum(-1)[inner]
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))).mean())
+
+
+def planarity(pred: np.ndarray, true: np.ndarray, mask: np.ndarray, planes: np.ndarray, erode: int = 2) -> float:
+    """How far the prediction bends where the truth is flat: on each labelled flat face (`planes` > 0),
+    eroded by `erode` pixels, the RMS distance along depth of the scale + shift aligned prediction from
+    its own least-squares plane over that face, pooled over all faces and divided by the true depth
+    range. 0 for any prediction that is planar on every face; NaN without a face left after erosion."""
+    aligned = align_scale_shift(pred, true, mask)
+    span = float(np.ptp(true[mask])) if mask.any() else 0.0
+    squares, count = 0.0, 0
+    for k in np.unique(planes[planes > 0]):
+        face = planes == k
+        on = ndimage.binary_erosion(face, iterations=erode) if erode else face
+        if on.sum() < 3:
+            continue
+        rows, cols = np.nonzero(on)
+        a = np.stack([cols, rows, np.ones(rows.size)], 1).astype(np.float64)
+        z = aligned[on].astype(np.float64)
+        coef, *_ = np.linalg.lstsq(a, z, rcond=None)
+        squares += float(((a @ coef - z) ** 2).sum())
+        count += rows.size
+    if count == 0:
+        return float("nan")
+    return float(np.sqrt(squares / count) / (span if span > 0 else 1.0))
+
+
+def proportion_error(pred: np.ndarray, true: np.ndarray, mask: np.ndarray) -> float:
+    """RMSE of a depth map against the truth after the best shift only (no scale), over the mask. Both
+    are given in units of the figure's width, so the error says how far the drawn proportions are off."""
+    if not mask.any():
+        return float("nan")
+    diff = pred[mask].astype(np.float64) - true[mask].astype(np.float64)
+    return float(np.sqrt(np.mean((diff - diff.mean()) ** 2)))
 
 
 def mask_iou(pred: np.ndarray, true: np.ndarray) -> float:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from . import faces, ink, render, shells, solids
+from . import faces, ink, render, shells, solids, truth
 
 HIDDEN_SHARE = 0.3   # single-figure drawings that also show dashed hidden lines
 FACE_SHARE = 0.4     # with face_features: figures with a pocket, pocket grid, counterbore or step cut in a face
@@ -24,7 +24,9 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
            clusters: bool = False, shells: bool = False, rod_share: float = ROD_SHARE,
            perspective: bool = False, even_lines: bool = False) -> dict:
     """{"image": (size, size, 3) float32, "nearness": (size, size) float32 in [0, 1] on the mask,
-    "mask": bool, "info": str}. The same seed always gives the same sample.
+    "mask": bool, "info": str, "planes": int32 labels of the flat faces (0 elsewhere; none in perspective),
+    "proportion": the figure's depth range ÷ its width (NaN for several figures or a perspective view)}.
+    The same seed always gives the same sample; planes and proportion draw nothing from the generators.
 
     face_features (training data from depthy-0.4 on): some figures get machined features cut into a
     face (training.synth.faces). A generator of its own decides and shapes them, so every drawing
@@ -52,6 +54,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
                        own(clusters, 7), own(shells, 8), own(perspective, 9), rod_share)
     if count == 1:
         mask, depth, normals, info, (shape, cam) = _one(rng, size, options)
+        planes, ratio = truth.of_view(mask, depth, normals, cam)
         # a second generator decides on hidden lines, so drawings without them stay as before
         side = np.random.default_rng([seed, 1])
         if side.random() < HIDDEN_SHARE:
@@ -63,18 +66,23 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
         mask = np.zeros((size, size), bool)
         depth = np.zeros((size, size), np.float32)
         normals = np.zeros((size, size, 3), np.float32)
+        planes = np.zeros((size, size), np.int32)
+        ratio = float("nan")   # each figure has its own scale
         cell = size // count
         infos = []
         for k in range(count):
-            m, d, n, i, _ = _one(rng, cell, options)
+            m, d, n, i, (_, cam) = _one(rng, cell, options)
             sl = (slice((size - cell) // 2, (size - cell) // 2 + cell), slice(k * cell, (k + 1) * cell))
             mask[sl], depth[sl], normals[sl] = m, np.where(m, _unit(d, m), 0), n
+            labels = truth.of_view(m, d, n, cam)[0]
+            planes[sl] = np.where(labels > 0, labels + planes.max(), 0)
             infos.append(i)
         info = " | ".join(infos)
     pen = ink.even_pen(seed) if even_lines else None
     info += " + even lines" if pen is not None else ""
     image = ink.draw(mask, depth, normals, rng, style, hidden, visible, pen)
-    return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info}
+    return {"image": image, "nearness": _nearness(depth, mask), "mask": mask, "info": info, "planes": planes,
+            "proportion": ratio}
 
 
 class _Options(NamedTuple):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ink
+from . import ink, truth
 from .render import Camera, camera_basis
 
 VIEWS = {   # name: (forward, up); the solid's native +z is up
@@ -107,6 +107,9 @@ def nearness_of(depth: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def view_sample(path: Path, view: str, size: int, seed: int) -> dict:
     verts, faces = load_unit(path)
     rng = np.random.default_rng(seed)
-    mask, depth, normals = rasterise(verts, faces, view_camera(view, rng), size)
+    cam = view_camera(view, rng)
+    mask, depth, normals = rasterise(verts, faces, cam, size)
     image = ink.draw(mask, depth, normals, rng)
-    return {"image": image, "nearness": nearness_of(depth, mask), "mask": mask, "info": f"{path.name} @ {view}"}
+    planes, ratio = truth.of_view(mask, depth, normals, cam)
+    return {"image": image, "nearness": nearness_of(depth, mask), "mask": mask, "info": f"{path.name} @ {view}",
+            "planes": planes, "proportion": ratio}
