@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DepthyError, described, first_line
-from .core import options
+from .core import options, proportion
 from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import engine, engines
 from .models.engine import EngineOptions
@@ -60,9 +60,11 @@ class CliError(DepthyError):
 
 def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
+    if isinstance(getattr(args, "ratio", None), str):   # --ratio: "auto" or a number
+        args.ratio = "auto" if args.ratio.strip().lower() == "auto" else float(options.check("ratio", args.ratio, as_flag=True))
     for name in ("ratio", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
                  "solid_resolution", "background_tolerance", "mm_per_px"):
-        if getattr(args, name, None) is not None:
+        if getattr(args, name, None) not in (None, "auto"):
             options.check(name, getattr(args, name), as_flag=True)
     if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
         options.check("resolution", args.resolution, as_flag=True)
@@ -111,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--format", choices=[f[1:] for f in MESH_FORMATS], default="glb",
                       help="output type for folder input (default glb)")
     _engine_args(mesh)
-    mesh.add_argument("--ratio", type=float, default=0.2, help="depth ratio: thickness / width (default 0.2)")
+    mesh.add_argument("--ratio", default="auto",
+                      help="depth ratio: thickness / width, or auto: as deep as the engine sees the figure drawn "
+                           "(default auto; 0.2 where the engine cannot tell)")
     mesh.add_argument("--smoothing", type=float, default=1.0, help="Gaussian sigma in grid cells (default 1)")
     mesh.add_argument("--resolution", type=int, default=256,
                       help=f"grid samples on the longer side ({MIN_RESOLUTION}–{MAX_RESOLUTION}, default 256)")
@@ -207,7 +211,9 @@ def _cmd_mesh(args) -> int:
     except ImportError as exc:
         raise CliError(f"the mesh command needs Blender's Python module (pip install bpy): {exc}") from None
     chosen = _engine(args).name
-    options = dict(engine=chosen, options=engine_options(args), ratio=args.ratio, smoothing=args.smoothing, resolution=args.resolution,
+    auto = args.ratio == "auto"
+    options = dict(engine=chosen, options=engine_options(args), ratio=proportion.FALLBACK_RATIO if auto else args.ratio,
+                   auto_ratio=auto, smoothing=args.smoothing, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size, background=args.background,
                    background_tolerance=args.background_tolerance)
     source = Path(args.input)

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from depthy_blender.core import images, metrics, relief
+from depthy_blender.core import images, metrics, proportion, relief
 from depthy_blender.models import depthy_engine, engine, engines
 from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
@@ -168,25 +168,31 @@ def predict_all(method, data, model=None, size=None):
     return out
 
 
-def drawing_scores(preds, data) -> list[dict]:
-    """nRMSE, acc5, normal error (degrees), planarity, proportion error and mask IoU of each drawing
-    (planarity is NaN without flat faces, the proportion error NaN where the truth has no proportion)."""
+def drawing_scores(preds, data, estimates=None) -> list[dict]:
+    """nRMSE, acc5, normal error (degrees), planarity, proportion error (at the default ratio, and with
+    Auto depth from the method's own estimates when given) and mask IoU of each drawing (planarity is NaN
+    without flat faces, the proportion errors NaN where the truth has no proportion)."""
     count = len(data["mask"])
     flat_faces = data["planes"] if "planes" in data else np.zeros(data["mask"].shape, np.int32)   # training shards
     proportions = data["proportion"] if "proportion" in data else np.full(count, np.nan)   # have neither
     rows = []
-    for (p, pm), t, m, planes, ratio in zip(preds, data["nearness"], data["mask"], flat_faces, proportions):
+    estimates = [None] * count if estimates is None else estimates
+    for (p, pm), t, m, planes, ratio, guess in zip(preds, data["nearness"], data["mask"], flat_faces, proportions,
+                                                  estimates):
         row = metrics.depth_errors(p, t, m)
         row["normal_deg"] = metrics.normal_error(p, t, m)
         row["planarity"] = metrics.planarity(p, t, m, planes) if planes.any() else float("nan")
-        row["proportion"] = (metrics.proportion_error(as_drawn(p, pm, m, DEFAULT_RATIO), t * ratio, m)
-                             if np.isfinite(ratio) and m.any() else float("nan"))
+        known = np.isfinite(ratio) and m.any()
+        row["proportion"] = metrics.proportion_error(as_drawn(p, pm, m, DEFAULT_RATIO), t * ratio, m) \
+            if known else float("nan")
+        row["proportion_auto"] = metrics.proportion_error(as_drawn(p, pm, m, proportion.ratio_for(guess, pm)),
+                                                          t * ratio, m) if known else float("nan")
         row["iou"] = metrics.mask_iou(pm, m)
         rows.append(row)
     return rows
 
 
-SCORES = ("nrmse", "acc5", "normal_deg", "planarity", "proportion", "iou")
+SCORES = ("nrmse", "acc5", "normal_deg", "planarity", "proportion", "proportion_auto", "iou")
 DEFAULT_RATIO = 0.2   # the panel's default Depth ratio: thickness ÷ the image's width
 
 
@@ -198,8 +204,18 @@ def as_drawn(near: np.ndarray, pred_mask: np.ndarray, true_mask: np.ndarray, rat
     return relief.normalise(near, pred_mask) * (ratio * true_mask.shape[1] / figure_width)
 
 
-def score(preds, data):
-    rows = drawing_scores(preds, data)
+def auto_estimates(method, preds) -> list:
+    """Each prediction's proportion as the add-on's Auto depth reads it: Depthy's from its raw nearness,
+    inflation's from its round profile, flat's none at all (0); luminance cannot tell (the default ratio)."""
+    if method == "depthy":
+        return [proportion.from_nearness(p, pm) for p, pm in preds]
+    if method == "inflate":
+        return [proportion.round_body(pm) if pm.any() else None for _, pm in preds]
+    return [0.0 if method == "flat" else None for _ in preds]
+
+
+def score(preds, data, estimates=None):
+    rows = drawing_scores(preds, data, estimates)
     with warnings.catch_warnings():   # a set without flat faces or proportions has NaN there
         warnings.simplefilter("ignore", RuntimeWarning)
         return {k: float(np.nanmean([r[k] for r in rows])) for k in SCORES}
@@ -233,7 +249,8 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
             if method == "depthy" and model is None:
                 continue
             t0 = time.time()
-            results[name][method] = score(predict_all(method, data, model, size), data)
+            preds = predict_all(method, data, model, size)
+            results[name][method] = score(preds, data, auto_estimates(method, preds))
             results[name][method]["seconds"] = round(time.time() - t0, 1)
     return results
 
@@ -241,15 +258,21 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
 def print_table(results):
     for name, r in results.items():
         print(f"\n{name} ({r['samples']} drawings)")
-        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'normal°':>8} {'planar':>7} {'proport':>7} {'mask IoU':>9}")
+        print(f"{'method':<10} {'nRMSE':>7} {'acc5':>7} {'normal°':>8} {'planar':>7} {'prop0.2':>7} {'propAuto':>8} "
+              f"{'mask IoU':>9}")
         for method, m in r.items():
             if method != "samples":
                 print(f"{method:<10} {m['nrmse']:7.4f} {m['acc5']:7.3f} {m.get('normal_deg', float('nan')):8.2f} "
                       f"{m.get('planarity', float('nan')):7.4f} {m.get('proportion', float('nan')):7.4f} "
+                      f"{m.get('proportion_auto', float('nan')):8.4f} "
                       f"{m['iou']:9.3f}")
         if "depthy" in r and "inflate" in r:
             print(f"Depthy nRMSE / inflate nRMSE = {r['depthy']['nrmse'] / r['inflate']['nrmse']:.3f}; "
                   f"normal error {r['depthy']['normal_deg'] / r['inflate']['normal_deg']:.3f} of inflation's")
+        if all(m in r for m in ("depthy", "inflate", "flat")) and np.isfinite(r["depthy"]["proportion_auto"]):
+            best = min(r["flat"]["proportion"], r["inflate"]["proportion"], r["depthy"]["proportion"])
+            print(f"Depthy Auto depth proportion error / best of flat, inflate and Depthy at ratio 0.2 = "
+                  f"{r['depthy']['proportion_auto'] / best:.3f}")
 
 
 def add_set_arguments(p: argparse.ArgumentParser) -> None:

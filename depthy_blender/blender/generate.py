@@ -48,7 +48,7 @@ def request_for_relief(obj, settings) -> Request:
     mesh settings and the relief's own slider values (raises UserError)."""
     s = obj.depthy
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
-                  triangles=settings.triangles, size=s.size, ratio=s.ratio, smoothing=s.smoothing,
+                  triangles=settings.triangles, size=s.size, ratio=s.ratio, auto_ratio=False, smoothing=s.smoothing,
                   background=settings.background.lower(), background_tolerance=settings.background_tolerance)
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
@@ -65,7 +65,7 @@ def request_from_settings(context, settings, filepath: str | None = None) -> Req
     """Read the panel settings and the chosen source into a Request (raises UserError)."""
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
                   triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
-                  smoothing=settings.smoothing, background=settings.background.lower(),
+                  auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, background=settings.background.lower(),
                   background_tolerance=settings.background_tolerance)
     source = "FILE" if filepath else settings.source
     if source == "FILE":
@@ -120,7 +120,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     s.engine = req.engine
     s.ran_on, s.why_cpu = outcome.where, outcome.why_cpu
     s.source_image, s.source_path, s.size = req.image_name or "", req.path or "", req.size
-    s["ratio"], s["smoothing"] = req.ratio, req.smoothing   # no update: heights are already right
+    _store_sliders(s, req, outcome)
     empty = bpy.data.objects.get(req.empty_name) if req.empty_name else None
     _place(context, obj, empty, built)
     _link_and_select(context, obj, empty)
@@ -145,8 +145,15 @@ def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> b
     s.width = built.width
     s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
     s.engine, s.ran_on, s.why_cpu = req.engine, outcome.where, outcome.why_cpu
-    s["ratio"], s["smoothing"] = req.ratio, req.smoothing
+    _store_sliders(s, req, outcome)
     return obj
+
+
+def _store_sliders(s, req: Request, outcome: Outcome) -> None:
+    """The sliders the relief was built with, and the as-drawn depth ratio; set without their update,
+    as the heights are already right."""
+    s["ratio"], s["smoothing"] = outcome.ratio, req.smoothing
+    s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 
 
 def _finish_whole_object(context, req: Request, solid) -> bpy.types.Object:

@@ -5,7 +5,7 @@ import threading
 import traceback
 
 import bpy
-from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..core import options, relief as relief_math
 from ..errors import DepthyError
@@ -140,7 +140,7 @@ class GenerateMixin:
         return self._build(context, job)
 
 
-REDO = ("engine", "resolution", "back", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
+REDO = ("engine", "resolution", "back", "auto_ratio", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
 
 
 class DrawingMixin(GenerateMixin):
@@ -157,6 +157,8 @@ class DrawingMixin(GenerateMixin):
                             options={"SKIP_SAVE"})
     back: EnumProperty(name="Back", description="What closes the relief behind", options={"SKIP_SAVE"},
                        items=[(b, b.title(), "") for b in relief_math.BACKS])
+    auto_ratio: BoolProperty(name="Auto Depth (as Drawn)", default=True, options={"SKIP_SAVE"},
+                             description="As deep as the engine sees the figure drawn; off: the Depth Ratio")
     ratio: FloatProperty(name="Depth Ratio", default=0.2, min=options.low("ratio"), max=options.high("ratio"),
                          options={"SKIP_SAVE"})
     smoothing: FloatProperty(name="Smoothing", default=1.0, min=options.low("smoothing"),
@@ -170,9 +172,13 @@ class DrawingMixin(GenerateMixin):
 
     def _request(self, context):
         settings = context.scene.depthy
+        # a script that gives a ratio and says nothing of Auto Depth means that ratio
+        given_ratio = self.properties.is_property_set("ratio") and not self.properties.is_property_set("auto_ratio")
         for name in REDO:   # unset operator values take the panel's, so the redo panel starts from them
             if not self.properties.is_property_set(name):
                 setattr(self, name, getattr(settings, name))
+        if given_ratio:
+            self.auto_ratio = False
         try:
             request = generate.request_from_settings(context, settings, self.filepath or None)
         except DepthyError as exc:
@@ -180,7 +186,7 @@ class DrawingMixin(GenerateMixin):
             return None
         request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
         request.options = prefs.engine_options(context)
-        request.ratio, request.smoothing = self.ratio, self.smoothing
+        request.ratio, request.auto_ratio, request.smoothing = self.ratio, self.auto_ratio, self.smoothing
         return request
 
     def draw(self, context):
@@ -189,7 +195,9 @@ class DrawingMixin(GenerateMixin):
         col = self.layout.column()
         col.use_property_split = True
         for name in REDO:
-            col.prop(self, name)
+            row = col.row()
+            row.active = name != "ratio" or not self.auto_ratio   # Auto Depth sets the ratio itself
+            row.prop(self, name)
 
     def _build(self, context, job):
         obj = generate.finish(context, job.request, job.outcome)
@@ -283,7 +291,8 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
             self.report({"INFO"}, "Sheet views use Depthy: TripoSR makes whole objects, not views")
         return sheet.SheetRequest(path, engine, solid=s.sheet_solid, solid_resolution=s.solid_resolution,
                                   refine_depth=s.solid_refine_depth, resolution=min(s.resolution, 512),
-                                  ratio=s.ratio, smoothing=s.smoothing, options=prefs.engine_options(context),
+                                  ratio=s.ratio, auto_ratio=s.auto_ratio, smoothing=s.smoothing,
+                                  options=prefs.engine_options(context),
                                   mm_per_px=s.sheet_mm_per_px)
 
     def invoke(self, context, event):
@@ -346,6 +355,24 @@ class DEPTHY_OT_apply(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class DEPTHY_OT_ratio_as_drawn(bpy.types.Operator):
+    """Set the depth ratio back to the engine's as-drawn value"""
+    bl_idname = "depthy.ratio_as_drawn"
+    bl_label = "Depth as Drawn"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = context.active_object
+        return obj is not None and obj.depthy.is_result and obj.depthy.drawn_ratio >= 0 \
+            and props.slider_problem(obj) is None
+
+    def execute(self, context):
+        settings = context.active_object.depthy
+        settings.ratio = settings.drawn_ratio   # through the slider's update: heights follow
+        return {"FINISHED"}
+
+
 class DEPTHY_FH_drawing(bpy.types.FileHandler):
     bl_idname = "DEPTHY_FH_drawing"
     bl_label = "Depthy: Generate from Drawing"
@@ -372,6 +399,6 @@ def _redraw(context):
 
 
 CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_generate_sheet,
-           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_FH_drawing)
+           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

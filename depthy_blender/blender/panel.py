@@ -63,7 +63,10 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
         if settings.source != "EMPTY":
             col.prop(settings, "size")
         col.separator()
-        col.prop(settings, "ratio")
+        col.prop(settings, "auto_ratio")
+        row = col.row()
+        row.active = not settings.auto_ratio
+        row.prop(settings, "ratio")
         col.prop(settings, "smoothing")
 
     def draw_run(self, layout, context):
@@ -112,7 +115,10 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col = self.layout.column()
         col.use_property_split = True
         col.enabled = problem is None
-        col.prop(obj.depthy, "ratio")
+        row = col.row(align=True)
+        row.prop(obj.depthy, "ratio")
+        if obj.depthy.drawn_ratio >= 0:
+            row.operator("depthy.ratio_as_drawn", text="", icon="LOOP_BACK")
         col.prop(obj.depthy, "smoothing")
         col.prop(obj.depthy, "invert")
         if problem:

@@ -76,6 +76,8 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
                              default=0.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10,
                              precision=2, update=_on_slider)
     invert: BoolProperty(name="Invert", description="Swap near and far", default=False, update=_on_slider)
+    drawn_ratio: FloatProperty(name="As Drawn", description="The depth ratio that makes the figure as deep as "
+                               "the engine sees it drawn (negative: the engine could not tell)", default=-1.0)
     # What the mesh was built with (read by the sliders)
     is_result: BoolProperty(name="Depthy Relief", default=False)
     grid_rows: IntProperty(name="Grid Rows", default=0)
@@ -162,8 +164,12 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
                                      "of each view's estimated surface (depth hull). Needs accurate depth: with "
                                      "today's engines it removes more than it should", default=False)
     # Starting slider values
-    ratio: FloatProperty(name="Starting Depth Ratio", description="Depth ratio a new relief starts with "
-                         "(then change it live in the Relief panel)",
+    auto_ratio: BoolProperty(name="Auto Depth (as Drawn)", description="A new relief is as deep as the engine "
+                             "sees the figure drawn (a plate stays flat, a round body round); off: it starts "
+                             "at the Starting Depth Ratio. Either way the Depth Ratio slider changes it live",
+                             default=True)
+    ratio: FloatProperty(name="Starting Depth Ratio", description="Depth ratio a new relief starts with when "
+                         "Auto Depth is off (then change it live in the Relief panel)",
                          default=0.2, min=options.low("ratio"), max=options.high("ratio"), step=1, precision=3)
     smoothing: FloatProperty(name="Starting Smoothing", description="Smoothing a new relief starts with, in grid "
                              "cells (then change it live in the Relief panel)",

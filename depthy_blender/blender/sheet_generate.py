@@ -35,7 +35,8 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
         s = obj.depthy
         s.is_result, (s.grid_rows, s.grid_cols), s.width = True, built.grid_shape, built.width
         s.vert_count, s.face_count, s.engine = len(mesh.vertices), len(mesh.polygons), req.engine
-        s["ratio"], s["smoothing"] = req.ratio, req.smoothing
+        s["ratio"], s["smoothing"] = view.get("ratio", req.ratio), req.smoothing
+        s["drawn_ratio"] = -1.0 if view.get("drawn_ratio") is None else view["drawn_ratio"]
         s.sheet_role = view["role"] if view["role"] in SOLID_ROLES else "unknown"
         obj.location = ((x0 + x1) / 2 * scale - outcome.width_m / 2, 0.0, (h / 2 - (y0 + y1) / 2) * scale)
         obj.rotation_euler = Euler((radians(90.0), 0.0, 0.0))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ..core import images
+from ..core import images, proportion
 from . import engine
 
 
@@ -44,7 +44,7 @@ def _predict_inflate(rgba, progress, cancel, options=None):
     mask = _figure(rgba, progress)
     engine.check_cancel(cancel)
     progress(0.5, "Inflating the silhouette")
-    return engine.DepthResult(inflate(mask), mask, {"engine": "inflate"})
+    return engine.DepthResult(inflate(mask), mask, {"engine": "inflate"}, proportion.round_body(mask))
 
 
 def _predict_luminance(rgba, progress, cancel, options=None):

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-from ..core import images
+from ..core import images, proportion
 from . import engine, placement as placements, weights
 
 DEFAULT_SIZE = 256   # the largest size seen in training; much larger drawings look unlike the training data
@@ -238,7 +238,7 @@ def predict(rgba, progress, cancel, options: engine.EngineOptions = engine.DEFAU
         meta["why_cpu"] = where.why_cpu
     if where.why_cpu and where.why_cpu.startswith("fell back"):
         meta["note"] = f"Depthy {where.why_cpu}"
-    return engine.DepthResult(nearness.astype(np.float32), mask, meta)
+    return engine.DepthResult(nearness.astype(np.float32), mask, meta, proportion.from_nearness(nearness, mask))
 
 
 ENGINE = engine.Engine("depthy", "Depthy", "Learned depth for drawings (shipped weights, runs offline)", predict,

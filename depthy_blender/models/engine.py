@@ -49,6 +49,7 @@ class DepthResult:
     nearness: np.ndarray                 # (H, W) float32, larger = nearer, any scale
     mask: np.ndarray                     # (H, W) bool, the figure
     meta: dict = field(default_factory=dict)
+    proportion: Optional[float] = None   # the figure's depth ÷ its width as drawn, when the engine can tell
 
 
 @dataclass

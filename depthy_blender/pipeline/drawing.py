@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import images, options, relief as relief_math
+from ..core import images, options, proportion, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
@@ -25,7 +25,8 @@ class Request:
     background_tolerance: float = 0.03
     options: EngineOptions = DEFAULT_OPTIONS   # how the engines run (device, Depthy size, TripoSR's settings)
     size: float = 1.0
-    ratio: float = 0.2
+    ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
+    auto_ratio: bool = True             # Auto (as drawn): the engine's proportion sets the Depth ratio
     smoothing: float = 1.0
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
     path: str | None = None             # from a file (decoded in compute)
@@ -42,6 +43,8 @@ class Outcome:
     whole_object: object = None                       # TripoSR's full object instead of a relief
     rgba: np.ndarray | None = None                    # the pixels read, for a texture Blender cannot load
     where: str = ""                                   # e.g. "Depthy · CUDA fp16 · 0.03 s"
+    ratio: float = proportion.FALLBACK_RATIO          # the Depth ratio the relief was built with
+    drawn_ratio: float | None = None                  # the ratio that draws it as deep as the engine sees it
     why_cpu: str = ""                                 # why no GPU was used, when none was
 
     def ran_on(self) -> str:
@@ -89,6 +92,16 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
     progress(0.88, "Building the relief")
-    built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
+    drawn = drawn_ratio(depth.proportion, mask)
+    ratio = drawn if req.auto_ratio and drawn is not None else req.ratio
+    built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles)
-    return Outcome(built, messages, notes, rgba=rgba, **where)
+    return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
+
+
+def drawn_ratio(figure_proportion: float | None, mask: np.ndarray) -> float | None:
+    """The Depth ratio that builds the figure as deep as the engine says it is drawn, within the
+    slider's range; None when the engine cannot say (then the artist's ratio is used)."""
+    if figure_proportion is None or not np.isfinite(figure_proportion) or not mask.any():
+        return None
+    return float(np.clip(proportion.ratio_for(figure_proportion, mask), options.low("ratio"), options.high("ratio")))

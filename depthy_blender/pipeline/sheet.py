@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core import dxf, images, options, relief as relief_math, sheets, visual_hull
+from ..core import dxf, images, options, proportion, relief as relief_math, sheets, visual_hull
 from ..errors import DepthyError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
+from . import drawing
 
 ORTHOGRAPHIC = ("front", "top", "side", "section", "unknown")
 SOLID_ROLES = ("front", "top", "side", "section")
@@ -29,7 +30,8 @@ class SheetRequest:
     solid_resolution: int = 128       # voxels along the solid's longest side
     refine_depth: bool = False        # also carve with each view's nearness (depth hull)
     read_lines: bool = True           # cut the holes, slots and pockets the lines inside the views show
-    ratio: float = 0.2
+    ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
+    auto_ratio: bool = True            # each view as deep as the engine sees it drawn
     smoothing: float = 1.0
     options: EngineOptions = DEFAULT_OPTIONS
 
@@ -107,7 +109,10 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             depth = chosen.predict(crop, lambda f, s: None, cancel, req.options)
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
-            built = relief_math.build(depth.nearness, mask, req.ratio, req.smoothing, req.resolution,
+            drawn = drawing.drawn_ratio(depth.proportion, mask)
+            view["ratio"] = drawn if req.auto_ratio and drawn is not None else req.ratio
+            view["drawn_ratio"] = drawn
+            built = relief_math.build(depth.nearness, mask, view["ratio"], req.smoothing, req.resolution,
                                       size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1])
         except (engine.EngineError, relief_math.ReliefError) as exc:
             messages.append(f"{view['role']} view skipped: {exc}")

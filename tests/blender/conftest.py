@@ -48,7 +48,10 @@ def z_of(obj):
 
 
 def generate(**settings):
+    """Generate with these panel settings; a ratio given without auto_ratio means that ratio (Auto Depth off)."""
     s = bpy.context.scene.depthy
+    if "ratio" in settings:
+        settings.setdefault("auto_ratio", False)
     for key, value in settings.items():
         setattr(s, key, value)
     assert bpy.ops.depthy.generate() == {"FINISHED"}

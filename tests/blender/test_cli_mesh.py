@@ -19,7 +19,7 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     outs = [tmp_path / "r.glb", tmp_path / "r.obj", tmp_path / "r.blend"]
     png, side = tmp_path / "r.png", tmp_path / "r-side.png"
     result = _run(drawing_path, *sum((["-o", o] for o in outs), []), "--render", png, "--render-side", side,
-                  "--engine", "inflate", "--back", "flat", "--resolution", "64")
+                  "--engine", "inflate", "--back", "flat", "--resolution", "64", "--ratio", "0.2")
     assert result.returncode == 0, result.stderr
     assert outs[0].read_bytes()[:4] == b"glTF"
     assert outs[1].read_text().count("\nf ") > 100
@@ -35,6 +35,18 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     bpy.ops.wm.open_mainfile(filepath=str(outs[2]))
     reliefs = [o for o in bpy.data.objects if o.depthy.is_result]
     assert len(reliefs) == 1 and reliefs[0].depthy.ratio == pytest.approx(0.2)
+
+
+def test_the_depth_ratio_is_auto_unless_given(tmp_path, drawing_path):
+    """Auto (as drawn) by default: inflation's round body in the 101 × 71 px rectangle is 36 px deep."""
+    for given, expected in (([], 36 / 160), (["--ratio", "AUTO"], 36 / 160), (["--ratio", "0.35"], 0.35)):
+        out = tmp_path / "r.blend"
+        result = _run(drawing_path, "-o", out, "--engine", "inflate", "--resolution", "64", *given)
+        assert result.returncode == 0, result.stderr
+        bpy.ops.wm.open_mainfile(filepath=str(out))
+        relief = next(o for o in bpy.data.objects if o.depthy.is_result)
+        assert relief.depthy.ratio == pytest.approx(expected, rel=1e-5), given
+        assert relief.depthy.drawn_ratio == pytest.approx(36 / 160, rel=1e-5)
 
 
 def test_batch_folder_goes_on_after_a_bad_file(tmp_path):
@@ -68,6 +80,7 @@ def test_single_file_failures_are_one_line(tmp_path, drawing_path):
     for args in ([bad, "-o", tmp_path / "x.glb"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--resolution", "0"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--ratio", "nan"],
+                 [drawing_path, "-o", tmp_path / "x.glb", "--ratio", "deep"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--size", "0"],
                  [drawing_path, "-o", tmp_path / "x.glb", "--depthy-size", "100000"]):
         result = _run(*args, "--engine", "inflate")

@@ -53,7 +53,7 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert bpy.ops.depthy.generate() == {"FINISHED"}
     assert bpy.context.active_object.depthy.grid_cols == 64          # unset: the panel's values
     rna = bpy.ops.depthy.generate.get_rna_type().properties
-    for name in ("engine", "resolution", "back", "ratio", "smoothing"):   # what F9 shows (not hidden)
+    for name in ("engine", "resolution", "back", "auto_ratio", "ratio", "smoothing"):   # what F9 shows
         assert name in rna and not rna[name].is_hidden, name
     # F9 re-runs the operator with the values the artist set there
     assert bpy.ops.depthy.generate(resolution=32, back="flat", ratio=0.5) == {"FINISHED"}
@@ -312,3 +312,33 @@ def test_relief_controls_come_first_and_starting_values_say_so():
     scene = bpy.types.Scene.bl_rna.properties["depthy"].fixed_type.properties
     assert scene["ratio"].name == "Starting Depth Ratio" and scene["smoothing"].name == "Starting Smoothing"
     assert scene["sheet_path"].name == "Sheet"
+
+
+def test_auto_depth_builds_the_relief_as_deep_as_the_engine_sees_it_drawn(drawing_path):
+    """The default. Inflation sees a round body: the widest circle inside the 101 × 71 px rectangle has
+    a radius of 36 px, so the relief is 36 px deep, 36/160 of the image's width."""
+    assert bpy.context.scene.depthy.auto_ratio
+    obj = generate(source="FILE", filepath=str(drawing_path), smoothing=0.0)
+    drawn = 36 / 160
+    assert obj.depthy.drawn_ratio == pytest.approx(drawn, rel=1e-5)
+    assert obj.depthy.ratio == pytest.approx(drawn, rel=1e-5)
+    assert np.ptp(z_of(obj)) == pytest.approx(drawn * obj.depthy.width, rel=1e-4)
+    # the slider overrides it; Depth as Drawn brings it back, and undo takes that back again
+    obj.depthy.ratio = 0.6
+    bpy.ops.ed.undo_push(message="slider")
+    assert bpy.ops.depthy.ratio_as_drawn() == {"FINISHED"}
+    assert obj.depthy.ratio == pytest.approx(drawn, rel=1e-5)
+    assert np.ptp(z_of(obj)) == pytest.approx(drawn * obj.depthy.width, rel=1e-4)
+    bpy.ops.ed.undo_push(message="as drawn")
+    bpy.ops.ed.undo()
+    obj = bpy.context.active_object
+    assert obj.depthy.ratio == pytest.approx(0.6) and np.ptp(z_of(obj)) == pytest.approx(0.6 * obj.depthy.width, rel=1e-4)
+
+
+def test_without_auto_depth_or_an_engine_that_can_tell_the_starting_ratio_is_used(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), auto_ratio=False)
+    assert obj.depthy.ratio == pytest.approx(0.2)
+    assert obj.depthy.drawn_ratio == pytest.approx(36 / 160, rel=1e-5)   # still offered
+    obj = generate(source="FILE", filepath=str(drawing_path), auto_ratio=True, engine="luminance")
+    assert obj.depthy.ratio == pytest.approx(0.2) and obj.depthy.drawn_ratio < 0
+    assert not bpy.ops.depthy.ratio_as_drawn.poll()

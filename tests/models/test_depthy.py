@@ -95,3 +95,28 @@ def test_engine_averages_two_scales_up_to_the_default_size_and_reads_larger_size
         assert seen == [(256, 512)] and np.allclose(near, 512)
     finally:
         depthy_engine.free_models()
+
+
+def test_the_engine_says_how_deep_the_figure_is_drawn(drawing_path):
+    """Auto depth's input: a network whose nearness rises 0.3 from the image's top to its bottom and whose
+    figure is the drawn 101 × 71 px rectangle. Its spread on the figure (rows 25–95 of 120) is 0.3 · 70/120,
+    and the widest circle inside the rectangle has a radius of 36 px: proportion = spread × 1.5 × 36/101."""
+    from PIL import Image
+
+    from depthy_blender.models import depthy_engine, engine
+
+    def ramp(x):
+        h, w = x.shape[-2:]
+        rows = torch.arange(h, dtype=torch.float32).view(h, 1).expand(h, w)
+        cols = torch.arange(w, dtype=torch.float32).view(1, w).expand(h, w)
+        inside = (rows >= 25 * h / 120) & (rows < 96 * h / 120) & (cols >= 30 * w / 160) & (cols < 131 * w / 160)
+        return torch.stack([0.3 * (rows + 0.5) / h, torch.where(inside, 10.0, -10.0)])[None]
+    rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
+    depthy_engine.use_model(ramp)
+    try:
+        options = engine.EngineOptions(mirror_average=False, scale_average=False)
+        result = depthy_engine.predict(rgba, lambda f, s: None, lambda: False, options)
+    finally:
+        depthy_engine.free_models()
+    assert result.mask.sum() == pytest.approx(101 * 71, rel=0.03)
+    assert result.proportion == pytest.approx(0.3 * 70 / 120 * 1.5 * 36 / 101, rel=0.03)

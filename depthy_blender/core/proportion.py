@@ -1,0 +1,53 @@
+"""Auto (as drawn) depth: how deep a figure is in units of its own width, and the Depth ratio that builds it.
+
+A relief is `ratio × the image's width` thick (core/relief), so a figure drawn `proportion` of its own
+width deep needs ratio = proportion × figure width ÷ image width. Engines estimate the proportion:
+- inflation: a round body, as deep as the widest circle that fits inside the outline (its own profile);
+- a network trained on nearness in [0, 1] (Depthy): its raw range says how far from flat the figure
+  is (a face seen square-on is all 1, so its range is near 0), times DEPTH_PER_SPREAD round-body depths.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+FALLBACK_RATIO = 0.2   # the Depth ratio when no engine can say how deep the figure is
+# Depthy's full nearness range stands for a body 1.5 round bodies deep: figures seen obliquely show more
+# than a cylinder's front half. The best of 0.5 … 3 on 100 drawings of seeds of their own, by
+# training/fit_proportion.py (docs/benchmarks.md: Auto depth).
+DEPTH_PER_SPREAD = 1.5
+
+
+def figure_width(mask: np.ndarray) -> int:
+    """Columns the figure spans, from its leftmost to its rightmost pixel (0 without a figure)."""
+    cols = np.flatnonzero(mask.any(0))
+    return int(cols[-1] - cols[0] + 1) if cols.size else 0
+
+
+def ratio_for(proportion: float | None, mask: np.ndarray) -> float:
+    """The Depth ratio (thickness ÷ image width) that makes the figure `proportion` of its width deep;
+    FALLBACK_RATIO when the proportion is unknown or there is no figure."""
+    width = figure_width(mask)
+    if proportion is None or not np.isfinite(proportion) or width == 0:
+        return FALLBACK_RATIO
+    return float(max(0.0, proportion) * width / mask.shape[1])
+
+
+def round_body(mask: np.ndarray) -> float:
+    """The proportion of a round body with this outline: the radius of the widest circle inside the
+    figure ÷ the figure's width (0.5 for a disc; a long bar is as deep as half its thickness)."""
+    width = figure_width(mask)
+    if width == 0:
+        return float("nan")
+    return float(ndimage.distance_transform_edt(mask).max() / width)
+
+
+def from_nearness(nearness: np.ndarray, mask: np.ndarray, per_spread: float = DEPTH_PER_SPREAD) -> float:
+    """The proportion estimated from a network's raw nearness, trained on targets that span [0, 1] over
+    the figure unless it is seen square-on (all 1): its range (clipped to [0, 1]) × per_spread ×
+    round_body."""
+    if not mask.any():
+        return float("nan")
+    values = nearness[mask]
+    spread = float(np.clip(values.max() - values.min(), 0.0, 1.0))
+    return spread * per_spread * round_body(mask)
