@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import DepthyError, described, first_line
 from .core import options, proportion
-from .core.relief import BACKS, MAX_RESOLUTION, MIN_RESOLUTION
+from .core.relief import BACKS, BASE, MAX_RESOLUTION, MIN_RESOLUTION
 from .models import engine, engines
 from .models.engine import EngineOptions
 from .pipeline import drawing, sheet
@@ -62,7 +62,7 @@ def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
     if isinstance(getattr(args, "ratio", None), str):   # --ratio: "auto" or a number
         args.ratio = "auto" if args.ratio.strip().lower() == "auto" else float(options.check("ratio", args.ratio, as_flag=True))
-    for name in ("ratio", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
+    for name in ("ratio", "base", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
                  "solid_resolution", "background_tolerance", "mm_per_px"):
         if getattr(args, name, None) not in (None, "auto"):
             options.check(name, getattr(args, name), as_flag=True)
@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--resolution", type=int, default=256,
                       help=f"grid samples on the longer side ({MIN_RESOLUTION}–{MAX_RESOLUTION}, default 256)")
     mesh.add_argument("--back", choices=BACKS, default="none")
+    mesh.add_argument("--base", type=float, default=BASE,
+                      help=f"a closed back's distance behind the relief, ÷ the width (default {BASE})")
     mesh.add_argument("--triangles", action="store_true")
     mesh.add_argument("--background", choices=("auto", "border"), default="auto",
                       help="auto: the engine's figure; border: flood fill from the image border, for photos")
@@ -213,7 +215,7 @@ def _cmd_mesh(args) -> int:
     chosen = _engine(args).name
     auto = args.ratio == "auto"
     options = dict(engine=chosen, options=engine_options(args), ratio=proportion.FALLBACK_RATIO if auto else args.ratio,
-                   auto_ratio=auto, smoothing=args.smoothing, resolution=args.resolution,
+                   auto_ratio=auto, smoothing=args.smoothing, base=args.base, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size, background=args.background,
                    background_tolerance=args.background_tolerance)
     source = Path(args.input)

@@ -49,6 +49,7 @@ def request_for_relief(obj, settings) -> Request:
     s = obj.depthy
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
                   triangles=settings.triangles, size=s.size, ratio=s.ratio, auto_ratio=False, smoothing=s.smoothing,
+                  base=s.base,
                   background=settings.background.lower(), background_tolerance=settings.background_tolerance)
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
@@ -65,7 +66,7 @@ def request_from_settings(context, settings, filepath: str | None = None) -> Req
     """Read the panel settings and the chosen source into a Request (raises UserError)."""
     common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
                   triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
-                  auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, background=settings.background.lower(),
+                  auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, base=settings.base, background=settings.background.lower(),
                   background_tolerance=settings.background_tolerance)
     source = "FILE" if filepath else settings.source
     if source == "FILE":
@@ -152,7 +153,8 @@ def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> b
 def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     """The sliders the relief was built with, and the as-drawn depth ratio; set without their update,
     as the heights are already right."""
-    s["ratio"], s["smoothing"] = outcome.ratio, req.smoothing
+    s["ratio"], s["smoothing"], s["base"] = outcome.ratio, req.smoothing, req.base
+    s["closed"] = req.back != "none"
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 
 

@@ -140,7 +140,7 @@ class GenerateMixin:
         return self._build(context, job)
 
 
-REDO = ("engine", "resolution", "back", "auto_ratio", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
+REDO = ("engine", "resolution", "back", "base", "auto_ratio", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
 
 
 class DrawingMixin(GenerateMixin):
@@ -157,6 +157,8 @@ class DrawingMixin(GenerateMixin):
                             options={"SKIP_SAVE"})
     back: EnumProperty(name="Back", description="What closes the relief behind", options={"SKIP_SAVE"},
                        items=[(b, b.title(), "") for b in relief_math.BACKS])
+    base: FloatProperty(name="Base", default=relief_math.BASE, min=options.low("base"), max=options.high("base"),
+                        options={"SKIP_SAVE"}, description="A closed back's distance behind the relief, ÷ the width")
     auto_ratio: BoolProperty(name="Auto Depth (as Drawn)", default=True, options={"SKIP_SAVE"},
                              description="As deep as the engine sees the figure drawn; off: the Depth Ratio")
     ratio: FloatProperty(name="Depth Ratio", default=0.2, min=options.low("ratio"), max=options.high("ratio"),
@@ -187,6 +189,7 @@ class DrawingMixin(GenerateMixin):
         request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
         request.options = prefs.engine_options(context)
         request.ratio, request.auto_ratio, request.smoothing = self.ratio, self.auto_ratio, self.smoothing
+        request.base = self.base
         return request
 
     def draw(self, context):
@@ -196,7 +199,8 @@ class DrawingMixin(GenerateMixin):
         col.use_property_split = True
         for name in REDO:
             row = col.row()
-            row.active = name != "ratio" or not self.auto_ratio   # Auto Depth sets the ratio itself
+            # Auto Depth sets the ratio itself; an open relief has no back to put a base under
+            row.active = not (name == "ratio" and self.auto_ratio or name == "base" and self.back == "none")
             row.prop(self, name)
 
     def _build(self, context, job):

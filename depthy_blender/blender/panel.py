@@ -59,6 +59,8 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
         if settings.background == "BORDER":
             col.prop(settings, "background_tolerance")
         col.prop(settings, "back")
+        if settings.back != "none":
+            col.prop(settings, "base")
         col.prop(settings, "triangles")
         if settings.source != "EMPTY":
             col.prop(settings, "size")
@@ -121,6 +123,8 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
             row.operator("depthy.ratio_as_drawn", text="", icon="LOOP_BACK")
         col.prop(obj.depthy, "smoothing")
         col.prop(obj.depthy, "invert")
+        if obj.depthy.closed:
+            col.prop(obj.depthy, "base")
         if problem:
             self.layout.label(text=problem, icon="ERROR")
         self.layout.label(text=obj.depthy.ran_on or f"Engine: {engine_label(obj.depthy.engine)}")

@@ -58,7 +58,7 @@ def refresh_relief(obj: bpy.types.Object) -> str | None:
     s = obj.depthy
     raw, cells, sides = mesh_io.read_slider_data(obj.data)
     z = relief_math.vertex_z(raw, cells, sides, (s.grid_rows, s.grid_cols), s.width,
-                             s.ratio, s.smoothing, s.invert)
+                             s.ratio, s.smoothing, s.invert, s.base)
     mesh_io.set_z(obj.data, z)
     return None
 
@@ -76,6 +76,10 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
                              default=0.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10,
                              precision=2, update=_on_slider)
     invert: BoolProperty(name="Invert", description="Swap near and far", default=False, update=_on_slider)
+    base: FloatProperty(name="Base", description="A closed back's distance behind the relief's lowest point, "
+                        "as a fraction of the mesh width", default=relief_math.BASE, min=options.low("base"),
+                        max=options.high("base"), step=1, precision=3, update=_on_slider)
+    closed: BoolProperty(name="Closed Back", default=False)
     drawn_ratio: FloatProperty(name="As Drawn", description="The depth ratio that makes the figure as deep as "
                                "the engine sees it drawn (negative: the engine could not tell)", default=-1.0)
     # What the mesh was built with (read by the sliders)
@@ -174,6 +178,10 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     smoothing: FloatProperty(name="Starting Smoothing", description="Smoothing a new relief starts with, in grid "
                              "cells (then change it live in the Relief panel)",
                              default=1.0, min=options.low("smoothing"), max=options.high("smoothing"), step=10, precision=2)
+    base: FloatProperty(name="Base", description="A closed back's distance behind the relief's lowest point, as "
+                        "a fraction of the width (a plate drawn square-on is still this thick)",
+                        default=relief_math.BASE, min=options.low("base"), max=options.high("base"), step=1,
+                        precision=3)
 
 
 CLASSES = (DepthyResultSettings, DepthySceneSettings)

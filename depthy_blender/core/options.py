@@ -11,6 +11,7 @@ from .relief import MAX_RESOLUTION, MIN_RESOLUTION
 # name: (lowest, highest, what it is)
 RANGES = {
     "ratio": (0.0, 2.0, "depth ratio (thickness ÷ width)"),
+    "base": (0.0, 1.0, "base (closed back's thickness ÷ width)"),
     "smoothing": (0.0, 20.0, "smoothing (grid cells)"),
     "size": (0.001, 1000.0, "size (metres)"),
     "resolution": (MIN_RESOLUTION, MAX_RESOLUTION, "resolution (grid samples)"),

@@ -5,7 +5,11 @@ One vertex per masked grid sample; a face wherever four neighbouring samples are
 unmasked pixels never make faces. Each vertex remembers its grid cell and its side (+1 front,
 -1 mirrored back, 0 flat back) so that sliders can recompute heights from the raw nearness alone:
 
-    z = side × ratio × width × h[cell],   h = smooth(normalise(raw over mask), sigma)
+    z = side × ratio × width × h[cell] − (base × width where side ≤ 0),
+    h = smooth(normalise(raw over mask), sigma)
+
+so a closed relief's back lies `base × width` behind its lowest point: a plate drawn square-on, which
+Auto depth keeps nearly flat, is still a solid of that thickness.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from scipy import ndimage
 from ..errors import DepthyError
 
 BACKS = ("none", "flat", "mirror")
+BASE = 0.02   # a closed back's default distance behind the relief's lowest point, ÷ the mesh width
 MIN_RESOLUTION, MAX_RESOLUTION = 16, 2048
 
 
@@ -86,8 +91,9 @@ def grid_heights(raw_grid: np.ndarray, mask_grid: np.ndarray, sigma: float, inve
 
 
 def vertex_z(raw: np.ndarray, cells: np.ndarray, sides: np.ndarray, grid_shape, width: float,
-             ratio: float, sigma: float, invert: bool = False) -> np.ndarray:
-    """Per-vertex z from what a mesh stores (raw nearness, cell, side); the slider path."""
+             ratio: float, sigma: float, invert: bool = False, base: float = 0.0) -> np.ndarray:
+    """Per-vertex z from what a mesh stores (raw nearness, cell, side); the slider path. Back vertices
+    (side ≤ 0) sit a further `base × width` back."""
     thickness = float(ratio) * float(width)
     if raw.size == 0:
         return np.zeros(0, np.float32)
@@ -95,13 +101,16 @@ def vertex_z(raw: np.ndarray, cells: np.ndarray, sides: np.ndarray, grid_shape, 
         z = _normalised_values(raw.astype(np.float32), invert, in_place=True)   # float32: ample for heights
         z *= np.float32(thickness)
         z *= sides
-        return z
-    raw_grid = np.zeros(grid_shape[0] * grid_shape[1], np.float64)
-    mask_grid = np.zeros(raw_grid.shape, bool)
-    raw_grid[cells] = raw
-    mask_grid[cells] = True
-    h = grid_heights(raw_grid.reshape(grid_shape), mask_grid.reshape(grid_shape), sigma, invert)
-    return (sides * (thickness * h.ravel()[cells])).astype(np.float32)
+    else:
+        raw_grid = np.zeros(grid_shape[0] * grid_shape[1], np.float64)
+        mask_grid = np.zeros(raw_grid.shape, bool)
+        raw_grid[cells] = raw
+        mask_grid[cells] = True
+        h = grid_heights(raw_grid.reshape(grid_shape), mask_grid.reshape(grid_shape), sigma, invert)
+        z = (sides * (thickness * h.ravel()[cells])).astype(np.float32)
+    if base > 0:
+        z -= np.float32(float(base) * float(width)) * (sides <= 0)
+    return z
 
 
 # ---- resampling onto the grid ----------------------------------------------------------------------
@@ -222,8 +231,9 @@ def _zoom_to(a: np.ndarray, shape) -> np.ndarray:
 
 def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: float = 0.0,
           resolution: int = 256, size: float = 1.0, back: str = "none", triangles: bool = False,
-          invert: bool = False) -> Relief:
-    """Relief mesh arrays for a nearness map; `size` is the longer side of the mesh."""
+          invert: bool = False, base: float = 0.0) -> Relief:
+    """Relief mesh arrays for a nearness map; `size` is the longer side of the mesh; a closed back lies
+    `base` × the mesh width behind the relief's lowest point."""
     if back not in BACKS:
         raise ReliefError(f"Back must be one of {', '.join(BACKS)}, not {back!r}")
     if nearness.shape != mask.shape:
@@ -253,7 +263,7 @@ def build(nearness: np.ndarray, mask: np.ndarray, ratio: float = 0.2, sigma: flo
     verts = np.empty((len(cells), 3), np.float32)
     verts[:, 0] = ((u_of_col - 0.5) * width)[cols]
     verts[:, 1] = ((v_of_row - 0.5) * height)[rows]
-    verts[:, 2] = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert)
+    verts[:, 2] = vertex_z(raw, cells, sides, shape, width, ratio, sigma, invert, base)
     vert_uv = np.empty((len(cells), 2), np.float32)
     vert_uv[:, 0], vert_uv[:, 1] = u_of_col[cols], v_of_row[rows]
     # outline vertices move onto the smooth outline; the k-th outline sample in row-major order is the

@@ -28,6 +28,7 @@ class Request:
     ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
     auto_ratio: bool = True             # Auto (as drawn): the engine's proportion sets the Depth ratio
     smoothing: float = 1.0
+    base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
     path: str | None = None             # from a file (decoded in compute)
     image_name: str | None = None
@@ -73,7 +74,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     messages = list(req.messages)
     rgba = req.rgba
     options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution,
-                      background_tolerance=req.background_tolerance)
+                      background_tolerance=req.background_tolerance, base=req.base)
     if rgba is None:
         progress(0.02, "Reading the image")
         loaded = images.load_image(req.path)
@@ -95,7 +96,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     drawn = drawn_ratio(depth.proportion, mask)
     ratio = drawn if req.auto_ratio and drawn is not None else req.ratio
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
-                              req.size, req.back, req.triangles)
+                              req.size, req.back, req.triangles, base=req.base)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
 
 

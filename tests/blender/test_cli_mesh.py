@@ -19,7 +19,7 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     outs = [tmp_path / "r.glb", tmp_path / "r.obj", tmp_path / "r.blend"]
     png, side = tmp_path / "r.png", tmp_path / "r-side.png"
     result = _run(drawing_path, *sum((["-o", o] for o in outs), []), "--render", png, "--render-side", side,
-                  "--engine", "inflate", "--back", "flat", "--resolution", "64", "--ratio", "0.2")
+                  "--engine", "inflate", "--back", "flat", "--resolution", "64", "--ratio", "0.15")
     assert result.returncode == 0, result.stderr
     assert outs[0].read_bytes()[:4] == b"glTF"
     assert outs[1].read_text().count("\nf ") > 100
@@ -34,7 +34,8 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
         assert lit.sum() > 500 and np.ptp(rows) > 2 * np.ptp(cols)
     bpy.ops.wm.open_mainfile(filepath=str(outs[2]))
     reliefs = [o for o in bpy.data.objects if o.depthy.is_result]
-    assert len(reliefs) == 1 and reliefs[0].depthy.ratio == pytest.approx(0.2)
+    assert len(reliefs) == 1 and reliefs[0].depthy.ratio == pytest.approx(0.15)
+    assert reliefs[0].depthy.base == pytest.approx(0.02) and reliefs[0].depthy.closed
 
 
 def test_the_depth_ratio_is_auto_unless_given(tmp_path, drawing_path):

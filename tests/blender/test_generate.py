@@ -59,7 +59,7 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert bpy.ops.depthy.generate(resolution=32, back="flat", ratio=0.5) == {"FINISHED"}
     obj = bpy.context.active_object
     assert obj.depthy.grid_cols == 32 and obj.depthy.ratio == pytest.approx(0.5)
-    assert np.isclose(z_of(obj).min(), 0.0)                          # the flat back
+    assert np.isclose(z_of(obj).min(), -0.02 * obj.depthy.width)    # the flat back, the base behind
     assert (s.resolution, s.back, s.ratio) == (64, "none", pytest.approx(0.2))   # the panel is untouched
 
 
@@ -107,7 +107,8 @@ def test_from_file(drawing_path):
     obj = generate(source="FILE", filepath=str(drawing_path), back="mirror", triangles=True)
     assert obj.name == "drawing relief"
     assert all(len(p.vertices) == 3 for p in obj.data.polygons[:50])
-    assert np.isclose(z_of(obj).min(), -z_of(obj).max())
+    # the mirrored back, a further base (0.02 of the width) behind
+    assert np.isclose(z_of(obj).min(), -z_of(obj).max() - 0.02 * obj.depthy.width)
     assert bpy.data.images[0].filepath == str(drawing_path)
 
 
@@ -342,3 +343,19 @@ def test_without_auto_depth_or_an_engine_that_can_tell_the_starting_ratio_is_use
     obj = generate(source="FILE", filepath=str(drawing_path), auto_ratio=True, engine="luminance")
     assert obj.depthy.ratio == pytest.approx(0.2) and obj.depthy.drawn_ratio < 0
     assert not bpy.ops.depthy.ratio_as_drawn.poll()
+
+
+def test_a_closed_back_keeps_its_base_under_a_flat_relief_and_the_base_is_a_live_slider(drawing_path):
+    """A face seen square-on (luminance on the paper inside the outline is constant there) at depth ratio
+    0 is still a solid: its back is the base (0.02 of the width) behind; the slider moves only the back."""
+    obj = generate(source="FILE", filepath=str(drawing_path), back="flat", ratio=0.0, smoothing=0.0)
+    width = obj.depthy.width
+    z = z_of(obj)
+    assert z.max() == pytest.approx(0.0, abs=1e-7) and z.min() == pytest.approx(-0.02 * width, rel=1e-5)
+    sides = mesh_io.read_slider_data(obj.data)[2]
+    obj.depthy.base = 0.1
+    moved = z_of(obj)
+    assert np.array_equal(moved[sides > 0], z[sides > 0])
+    assert np.allclose(moved[sides <= 0], -0.1 * width, rtol=1e-6)
+    open_relief = generate(source="FILE", filepath=str(drawing_path), back="none", ratio=0.2, base=0.3)
+    assert not open_relief.depthy.closed and z_of(open_relief).min() >= 0.0   # no back, no base

@@ -250,3 +250,16 @@ def test_a_wild_outline_value_makes_no_spike():
     z = r.verts[:, 2] / (0.2 * r.width)
     expected = (cols - 11) / (69 - 11)                    # the ramp, normalised over the figure
     assert np.abs(z - expected).max() < 0.03
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.0])
+def test_the_base_moves_only_the_back(sigma):
+    """Front vertices keep ratio × width × h; flat-back (0) and mirrored (−1) vertices sit base × width
+    further back. A constant nearness normalises to all ones, so h = 1 with or without smoothing."""
+    raw = np.full(6, 0.7, np.float32)
+    cells = np.array([0, 1, 2, 0, 1, 2])
+    sides = np.array([1, 1, 1, 0, -1, -1], np.float32)
+    z = relief.vertex_z(raw, cells, sides, (1, 3), width=2.0, ratio=0.25, sigma=sigma, base=0.1)
+    assert np.allclose(z, [0.5, 0.5, 0.5, -0.2, -0.7, -0.7], atol=1e-6)
+    assert np.allclose(relief.vertex_z(raw, cells, sides, (1, 3), 2.0, 0.25, sigma), [0.5] * 3 + [0.0, -0.5, -0.5],
+                       atol=1e-6)
