@@ -265,3 +265,112 @@ def test_a_thin_plate_seen_edge_on_still_has_its_views(tmp_path):
     solid = solid_of(tmp_path / "thin.png")
     assert visual_hull.iou(solid.occupancy, part.occupancy(solid.occupancy.shape)) >= 0.85
     assert genus(solid) == 1
+
+
+def _cross_grown(pixels, shape):
+    """The pixels and their four neighbours inside the image: one step of a cross-shaped dilation."""
+    grown = set(pixels)
+    for y, x in pixels:
+        grown |= {(y + dy, x + dx) for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1))
+                  if 0 <= y + dy < shape[0] and 0 <= x + dx < shape[1]}
+    return grown
+
+
+@pytest.mark.parametrize("stroke, drawn_on", [
+    # a 1 px stroke, columns 5–20 of row 10, drawn on 6 px at each end: to column 26, and to column −1
+    # (cut at the image's edge)
+    ([(10, x) for x in range(5, 21)], [(10, x) for x in range(21, 27)] + [(10, x) for x in range(0, 5)]),
+    # a 45° stroke (5, 5)–(15, 15), drawn on 4 px along its own slope: 4/√2 = 2.8 → 3 steps each way
+    ([(i, i) for i in range(5, 16)], [(16, 16), (17, 17), (18, 18), (4, 4), (3, 3), (2, 2)]),
+])
+def test_a_stroke_is_drawn_on_along_its_own_direction_by_the_gap(stroke, drawn_on):
+    shape = (30, 40)
+    lines = np.zeros(shape, bool)
+    lines[tuple(np.array(stroke).T)] = True
+    gap = 6 if stroke[0][0] == stroke[-1][0] else 4
+    out = cavities.bridged(lines, gap)
+    expected = np.zeros(shape, bool)
+    # a 1 px pen: the drawn-on pixels are widened by one cross-shaped step, the stroke stays as drawn
+    expected[tuple(np.array(sorted(_cross_grown(drawn_on, shape))).T)] = True
+    expected |= lines
+    assert np.array_equal(out, expected)
+
+
+def test_a_stroke_too_short_to_have_a_direction_is_left_as_it_is():
+    lines = np.zeros((20, 20), bool)
+    lines[10, 9:11] = True          # two pixels: no third to walk back to
+    assert np.array_equal(cavities.bridged(lines, 6), lines)
+
+
+def _region(a, b, axis="x"):
+    cells = np.zeros((4, 40), bool)
+    cells[:, a:b + 1] = True
+    return cavities.Region(cells, {axis: (a, b)})
+
+
+def test_a_region_lies_within_an_extent_up_to_the_tolerance_and_no_further():
+    t = cavities.TOLERANCE   # 2 cells
+    assert cavities._within(_region(10 - t, 20 + t), "x", 10, 20)
+    assert not cavities._within(_region(10 - t - 1, 20), "x", 10, 20)
+    assert not cavities._within(_region(10, 20 + t + 1), "x", 10, 20)
+
+
+def test_matching_regions_must_reach_both_ends_within_the_tolerance():
+    t = cavities.TOLERANCE
+    union = cavities._matching([_region(10 + t, 15), _region(15, 20 - t)], "x", 10, 20)
+    assert union is not None and union[:, 10 + t:20 - t + 1].all() and not union[:, :10 + t].any()
+    assert cavities._matching([_region(10 + t + 1, 20)], "x", 10, 20) is None   # stops short at the start only
+    assert cavities._matching([_region(10, 20 - t - 1)], "x", 10, 20) is None   # … at the end only
+    assert cavities._matching([_region(30, 35)], "x", 10, 20) is None           # nothing within
+
+
+def _flank_case(missing_cols=(), rows=(5,), missing_cells=()):
+    """A region two cells wide (columns 10–11) in the given rows; the cells beside it along the columns,
+    one to three steps out (TOLERANCE + 1), are columns 7–9 and 12–14. The other view's outline covers
+    every cell but the region's own, the missing columns and the missing cells."""
+    seen = np.zeros((12, 30), bool)
+    for r in rows:
+        seen[r, 10:12] = True
+    outline = ~seen
+    outline[:, list(missing_cols)] = False
+    for cell in missing_cells:
+        outline[cell] = False
+    return seen, outline
+
+
+@pytest.mark.parametrize("missing, flanked", [
+    ((), True),             # the figure on both sides
+    ((9,), True),           # 1 of 6 beside cells off the figure: within the slack (a quarter)
+    ((9, 12), False),       # the two nearest: 2 of 6
+    ((7, 8), False),        # one side's two farther cells: 2 of 6
+    ((8, 13), False),
+    ((6, 15), True),        # four steps out is not beside
+])
+def test_flanked_counts_the_cells_one_to_three_steps_either_side(missing, flanked):
+    seen, outline = _flank_case(missing)
+    assert cavities._flanked(seen, 1, outline) == flanked
+
+
+def test_flanked_allows_exactly_a_quarter_of_the_beside_cells_off_the_figure():
+    # two rows: 12 cells beside; 3 missing is exactly the slack, 4 is more
+    three = [(5, 7), (5, 8), (6, 7)]
+    seen, outline = _flank_case(rows=(5, 6), missing_cells=three)
+    assert cavities._flanked(seen, 1, outline)
+    seen, outline = _flank_case(rows=(5, 6), missing_cells=three + [(6, 8)])
+    assert not cavities._flanked(seen, 1, outline)
+    assert not cavities._flanked(np.zeros((12, 30), bool), 1, np.ones((12, 30), bool))   # no region, no flanks
+
+
+def test_flanked_looks_one_step_out_from_a_one_cell_region():
+    """A region one cell wide (column 10): beside it are columns 7–9 and 11–13; the nearest two off the
+    figure are 2 of 6, more than the slack."""
+    seen = np.zeros((12, 30), bool)
+    seen[5, 10] = True
+    outline = ~seen
+    outline[:, [9, 11]] = False
+    assert not cavities._flanked(seen, 1, outline)
+    outline[:, [9, 11]] = True
+    outline[:, [7, 13]] = False
+    assert not cavities._flanked(seen, 1, outline)
+    outline[:, 13] = True
+    assert cavities._flanked(seen, 1, outline)
