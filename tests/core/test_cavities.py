@@ -374,3 +374,53 @@ def test_flanked_looks_one_step_out_from_a_one_cell_region():
     assert not cavities._flanked(seen, 1, outline)
     outline[:, 13] = True
     assert cavities._flanked(seen, 1, outline)
+
+
+def _boss_on_plate(extra=()):
+    """[x, y, z] cells, 40³: a plate (z 0–9) and a square boss standing on it (x, y 10–20, z 10–19),
+    plus any extra boxes ((x0, x1), (y0, y1), (z0, z1)), ends included."""
+    occ = np.zeros((40, 40, 40), bool)
+    occ[:, :, 0:10] = True
+    occ[10:21, 10:21, 10:20] = True
+    for (x0, x1), (y0, y1), (z0, z1) in extra:
+        occ[x0:x1 + 1, y0:y1 + 1, z0:z1 + 1] = True
+    return occ
+
+
+def _outlines(occ):
+    return {"front": occ.any(axis=1), "side": occ.any(axis=0), "top": occ.any(axis=2)}
+
+
+def _expected_beside(cells_xy, levels):
+    out = np.zeros((40, 40, 40), bool)
+    for z in levels:
+        out[:, :, z] = ~cells_xy
+    return out
+
+
+def test_beside_a_raised_boss_is_nothing_at_the_levels_where_the_other_views_span_it_exactly():
+    cells = np.zeros((40, 40), bool)
+    cells[10:21, 10:21] = True
+    region = cavities.Region(cells, {"x": (10, 20), "y": (10, 20)})
+    got = cavities._beside_raised(region, "top", _outlines(_boss_on_plate()))
+    assert np.array_equal(got, _expected_beside(cells, range(10, 20)))
+    # seen from the front instead (the same part turned so the boss faces the front: y is its height)
+    turned = _boss_on_plate().transpose(0, 2, 1)
+    region = cavities.Region(cells, {"x": (10, 20), "z": (10, 20)})
+    got = cavities._beside_raised(region, "front", _outlines(turned))
+    assert np.array_equal(got, _expected_beside(cells, range(10, 20)).transpose(0, 2, 1))
+
+
+def test_a_level_spans_the_boss_within_the_tolerance_at_both_ends_in_both_other_views():
+    t = cavities.TOLERANCE
+    extra = [((10 - t, 20 + t), (10 + t, 20 - t), (20, 21)),   # a flange: off by exactly the tolerance
+             ((10, 35), (10, 20), (22, 23)),                   # a rib: the front view's span runs on to 35
+             ((10, 20), (10, 20), (24, 24))]                   # the boss again, above the rib
+    occ = _boss_on_plate(extra)
+    cells = np.zeros((40, 40), bool)
+    cells[10:21, 10:21] = True
+    region = cavities.Region(cells, {"x": (10, 20), "y": (10, 20)})
+    got = cavities._beside_raised(region, "top", _outlines(occ))
+    assert np.array_equal(got, _expected_beside(cells, [*range(10, 22), 24]))
+    nowhere = cavities.Region(np.zeros((40, 40), bool), {"x": (0, 5), "y": (0, 5)})
+    assert cavities._beside_raised(nowhere, "top", _outlines(occ)) is None
