@@ -14,7 +14,7 @@ from scipy import ndimage
 FALLBACK_RATIO = 0.2   # the Depth ratio when no engine can say how deep the figure is
 # Depthy's full nearness range stands for a body 1.5 round bodies deep: figures seen obliquely show more
 # than a cylinder's front half. The best of 0.5 … 3 on 100 drawings of seeds of their own, by
-# training/fit_proportion.py (docs/benchmarks.md: Auto depth).
+# training/fit_proportion.py (training/README.md: Shape metrics).
 DEPTH_PER_SPREAD = 1.5
 
 
