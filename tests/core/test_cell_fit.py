@@ -53,3 +53,50 @@ def test_a_drawn_step_is_kept_off_the_cell_centres(tmp_path):
     edge = 47 / 120 * nz
     assert abs(edge % 1.0 - 0.5) >= cell_fit.NEAR - 0.02
     assert occ[int(0.85 * nx), ny // 2].sum() == int(np.floor(edge + 0.5))
+
+
+def _edge_field(rows, width, at_by_row):
+    """A field whose zero lies at the given place (pixels, between two columns) on each listed row,
+    and nowhere on the others (all inside)."""
+    field = np.ones((rows, width), np.float32)
+    cols = np.arange(width, dtype=np.float32)
+    for r, at in at_by_row.items():
+        field[r] = at - cols     # ≥ 0 left of `at`, < 0 right of it: one crossing, at `at`
+    return field
+
+
+def test_the_inset_sets_the_edges_share_of_the_view():
+    """An edge at 20.3 on all 40 rows, a view 60 px wide with 1.5 px trimmed each side: the drawn
+    extent runs from pixel centre 1.0 over 57 px, so the edge sits at 19.3 / 57 of it."""
+    field = _edge_field(40, 60, {r: 20.3 for r in range(40)})
+    (share, length), = cell_fit.straight_edges(field, axis=1, inset=1.5)
+    assert share == pytest.approx(19.3 / 57) and length == 40
+    # a view with no inset given is taken whole
+    edges = cell_fit.edges_by_axis({"front": [field]}, {})
+    assert edges["x"] == [(pytest.approx(20.8 / 60), 40)] and edges["y"] == []
+
+
+def test_edges_half_a_pixel_apart_are_two_edges():
+    field = _edge_field(40, 60, {r: 20.3 if r < 20 else 20.7 for r in range(40)})   # bins 40 and 41
+    edges = cell_fit.straight_edges(field, axis=1, inset=0.0)
+    assert [s * 60 for s, _ in edges] == pytest.approx([20.8, 21.2], abs=1e-4) and [n for _, n in edges] == [20, 20]
+
+
+def test_an_edge_counts_from_eight_rows_or_a_twentieth_of_the_view():
+    short = _edge_field(40, 60, {r: 20.3 for r in range(8)})          # 8 rows: enough in a short view
+    assert [n for _, n in cell_fit.straight_edges(short, axis=1, inset=0.0)] == [8]
+    shorter = _edge_field(40, 60, {r: 20.3 for r in range(7)})
+    assert cell_fit.straight_edges(shorter, axis=1, inset=0.0) == []
+    tall = _edge_field(400, 60, {r: 20.3 for r in range(19)})         # a tall view needs 400 / 20 = 20
+    assert cell_fit.straight_edges(tall, axis=1, inset=0.0) == []
+    tall = _edge_field(400, 60, {r: 20.3 for r in range(20)})
+    assert [n for _, n in cell_fit.straight_edges(tall, axis=1, inset=0.0)] == [20]
+
+
+def test_a_view_trimmed_to_nothing_has_no_edges_and_a_one_pixel_one_has():
+    field = _edge_field(40, 3, {r: 1.4 for r in range(40)})
+    assert cell_fit.straight_edges(field, axis=1, inset=1.5) == []    # extent 0
+    field = _edge_field(40, 4, {r: 1.4 for r in range(40)})
+    (share, _), = cell_fit.straight_edges(field, axis=1, inset=1.5)   # extent 1 px, from pixel 1.0
+    assert share == pytest.approx(0.4)
+    assert cell_fit.straight_edges(np.ones((40, 60), np.float32), axis=1, inset=0.0) == []

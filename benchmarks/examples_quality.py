@@ -1,0 +1,71 @@
+"""Depthy against silhouette inflation on the shipped examples, whose true depth is known
+(examples/NAME-truth.npz, made with the drawings by examples/make_examples.py).
+
+    python benchmarks/examples_quality.py
+
+Per example and engine, through the engine's own `predict` on the PNG as the add-on reads it: nRMSE
+(after the best non-negative scale + shift, ÷ the true range), the normal error in degrees, mask IoU,
+and the proportion error of the relief Auto depth builds (depth in figure widths, after the best
+shift). The last columns are Depthy ÷ inflation; issue 51 asks that Depthy beat inflation on nRMSE and
+normal error on every example.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from depthy_blender.core import metrics, proportion, relief  # noqa: E402
+from depthy_blender.models import engines  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+
+
+def examples() -> list[str]:
+    return sorted(p.name[:-len("-truth.npz")] for p in EXAMPLES.glob("*-truth.npz"))
+
+
+def load(name: str) -> tuple[np.ndarray, dict]:
+    rgba = np.asarray(Image.open(EXAMPLES / f"{name}.png").convert("RGBA"), np.float32) / 255.0
+    with np.load(EXAMPLES / f"{name}-truth.npz") as z:
+        truth = {"nearness": z["nearness"].astype(np.float64) / 65535.0, "mask": z["mask"],
+                 "proportion": float(z["proportion"])}
+    return rgba, truth
+
+
+def scores(result, truth: dict) -> dict:
+    true, mask = truth["nearness"], truth["mask"]
+    auto = proportion.ratio_for(result.proportion, result.mask)
+    cols = np.flatnonzero(mask.any(0))
+    depth = relief.normalise(result.nearness, result.mask) * (auto * mask.shape[1] / (cols[-1] - cols[0] + 1))
+    return {"nrmse": metrics.depth_errors(result.nearness, true, mask)["nrmse"],
+            "normal": metrics.normal_error(result.nearness, true, mask),
+            "iou": metrics.mask_iou(result.mask, mask),
+            "proportion": metrics.proportion_error(depth, true * truth["proportion"], mask)}
+
+
+def main():
+    print(f"{'example':<13} {'engine':<8} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
+    wins = 0
+    names = examples()
+    for name in names:
+        rgba, truth = load(name)
+        rows = {}
+        for engine in ("depthy", "inflate"):
+            result = engines.get(engine).predict(rgba, lambda f, s: None, lambda: False)
+            rows[engine] = scores(result, truth)
+            r = rows[engine]
+            print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
+        d, i = rows["depthy"], rows["inflate"]
+        better = d["nrmse"] < i["nrmse"] and d["normal"] < i["normal"]
+        wins += better
+        print(f"{'':<13} {'ratio':<8} {d['nrmse'] / i['nrmse']:7.3f} {d['normal'] / i['normal']:8.3f} "
+              f"{'':>6} {d['proportion'] / i['proportion']:8.3f}   Depthy beats inflation on both: {better}")
+    print(f"Depthy beats inflation on nRMSE and normal error on {wins} of {len(names)} examples")
+
+
+if __name__ == "__main__":
+    main()
