@@ -18,7 +18,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from depthy_blender.core import metrics, proportion, relief  # noqa: E402
+from depthy_blender.core import metrics, proportion  # noqa: E402
 from depthy_blender.models import engines  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -39,8 +39,7 @@ def load(name: str) -> tuple[np.ndarray, dict]:
 def scores(result, truth: dict) -> dict:
     true, mask = truth["nearness"], truth["mask"]
     auto = proportion.ratio_for(result.proportion, result.mask)
-    cols = np.flatnonzero(mask.any(0))
-    depth = relief.normalise(result.nearness, result.mask) * (auto * mask.shape[1] / (cols[-1] - cols[0] + 1))
+    depth = proportion.in_widths(result.nearness, result.mask, auto, mask)
     return {"nrmse": metrics.depth_errors(result.nearness, true, mask)["nrmse"],
             "normal": metrics.normal_error(result.nearness, true, mask),
             "iou": metrics.mask_iou(result.mask, mask),

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from depthy_blender.core import images, metrics, proportion, relief
+from depthy_blender.core import images, metrics, proportion
 from depthy_blender.models import depthy_engine, engine, engines
 from depthy_blender.models.depthy import Depthy
 from training.synth import dataset, meshes
@@ -183,9 +183,9 @@ def drawing_scores(preds, data, estimates=None) -> list[dict]:
         row["normal_deg"] = metrics.normal_error(p, t, m)
         row["planarity"] = metrics.planarity(p, t, m, planes) if planes.any() else float("nan")
         known = np.isfinite(ratio) and m.any()
-        row["proportion"] = metrics.proportion_error(as_drawn(p, pm, m, DEFAULT_RATIO), t * ratio, m) \
+        row["proportion"] = metrics.proportion_error(proportion.in_widths(p, pm, DEFAULT_RATIO, m), t * ratio, m) \
             if known else float("nan")
-        row["proportion_auto"] = metrics.proportion_error(as_drawn(p, pm, m, proportion.ratio_for(guess, pm)),
+        row["proportion_auto"] = metrics.proportion_error(proportion.in_widths(p, pm, proportion.ratio_for(guess, pm), m),
                                                           t * ratio, m) if known else float("nan")
         row["iou"] = metrics.mask_iou(pm, m)
         rows.append(row)
@@ -194,14 +194,6 @@ def drawing_scores(preds, data, estimates=None) -> list[dict]:
 
 SCORES = ("nrmse", "acc5", "normal_deg", "planarity", "proportion", "proportion_auto", "iou")
 DEFAULT_RATIO = 0.2   # the panel's default Depth ratio: thickness ÷ the image's width
-
-
-def as_drawn(near: np.ndarray, pred_mask: np.ndarray, true_mask: np.ndarray, ratio: float) -> np.ndarray:
-    """The relief the add-on builds at Depth ratio `ratio` (its thickness is ratio × the image's width,
-    spread over the nearness normalised on the predicted mask), in units of the true figure's width."""
-    cols = np.nonzero(true_mask.any(0))[0]
-    figure_width = cols[-1] - cols[0] + 1
-    return relief.normalise(near, pred_mask) * (ratio * true_mask.shape[1] / figure_width)
 
 
 def auto_estimates(method, preds) -> list:

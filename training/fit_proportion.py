@@ -41,7 +41,7 @@ def errors(data: dict, preds) -> dict:
         spread_body = proportion.from_nearness(near, pred_mask, 1.0)
 
         def error(depth_ratio):
-            return metrics.proportion_error(evaluate.as_drawn(near, pred_mask, mask, depth_ratio), truth, mask)
+            return metrics.proportion_error(proportion.in_widths(near, pred_mask, depth_ratio, mask), truth, mask)
         rows.setdefault("default 0.2", []).append(error(evaluate.DEFAULT_RATIO))
         rows.setdefault("true proportion", []).append(error(proportion.ratio_for(ratio, pred_mask)))
         for k in CANDIDATES:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from .relief import normalise
+
 FALLBACK_RATIO = 0.2   # the Depth ratio when no engine can say how deep the figure is
 # Depthy's full nearness range stands for a body 1.5 round bodies deep: figures seen obliquely show more
 # than a cylinder's front half. The best of 0.5 … 3 on 100 drawings of seeds of their own, by
@@ -31,6 +33,13 @@ def ratio_for(proportion: float | None, mask: np.ndarray) -> float:
     if proportion is None or not np.isfinite(proportion) or width == 0:
         return FALLBACK_RATIO
     return float(max(0.0, proportion) * width / mask.shape[1])
+
+
+def in_widths(nearness: np.ndarray, mask: np.ndarray, ratio: float, true_mask: np.ndarray) -> np.ndarray:
+    """The relief a Depth ratio builds (its thickness is ratio × the image's width, spread over the
+    nearness normalised on the figure `mask`), in units of the width of `true_mask`'s figure: what the
+    proportion error compares with the true depth."""
+    return normalise(nearness, mask) * (ratio * true_mask.shape[1] / figure_width(true_mask))
 
 
 def round_body(mask: np.ndarray) -> float:

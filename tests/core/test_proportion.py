@@ -60,3 +60,14 @@ def test_depthys_estimate_is_its_clipped_spread_times_round_bodies():
     outside = np.where(mask, 0.5, 50.0)   # values off the figure do not count
     assert proportion.from_nearness(outside, mask) == 0.0
     assert np.isnan(proportion.from_nearness(full, np.zeros_like(mask)))
+
+
+def test_a_relief_in_figure_widths():
+    """At ratio 0.2 a relief is 0.2 × 100 px thick; the true figure is 41 px wide, so its nearest point
+    stands 20/41 of the figure's width above its farthest."""
+    mask = disc(20)
+    rows, cols = np.indices(mask.shape)
+    nearness = np.where(mask, 5.0 + cols, 0.0)          # any scale: normalised over the figure
+    depth = proportion.in_widths(nearness, mask, 0.2, mask)
+    assert depth[mask].max() == pytest.approx(20 / 41) and depth[mask].min() == pytest.approx(0.0)
+    assert not depth[~mask].any()
