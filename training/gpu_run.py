@@ -2,7 +2,8 @@
 validate, and leave fp16 weights in parts small enough to come back from the GPU machine.
 
     python -m training.gpu_run --out $OUT [--device cuda] [--seconds 480] [--parent WEIGHTS.pt]
-                               [--size 256] [--batch 64] [--workers 14] [--val 96] [--lr 1e-4]
+                               [--size 256] [--batch 64] [--reuse 4] [--pool 4096] [--workers 14]
+                               [--val 96] [--lr 1e-4]
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
 The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw)
@@ -13,6 +14,11 @@ rate after a short warm-up. At the end the model is scored on `--val` fixed vali
 after scale + shift, mask IoU, the same metrics as training.evaluate) and written as a float16 state dict
 split into parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data
 included), the loss every few seconds, the validation scores, the parts' sha256 and the recipe.
+
+The generator makes a few dozen drawings a second on 16 cores, far fewer than a GPU trains on. So each
+batch holds batch ÷ reuse fresh drawings and the rest is drawn at random from a pool of the `--pool`
+most recent ones kept on the device, half of them mirrored: every drawing is trained on about `reuse`
+times while it is recent. The log gives both rates: training samples/s and fresh drawings/s.
 Everything runs on a CPU too (`--device cpu`), which is how the tests smoke-test it.
 """
 import argparse
@@ -59,6 +65,45 @@ class Drawings(torch.utils.data.IterableDataset):
             yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
                    torch.from_numpy(s["mask"]))
             seed += n
+
+
+class Pool:
+    """The most recent drawings, on the training device, for batches that reuse them (a ring buffer)."""
+
+    def __init__(self, capacity: int, size: int, device: torch.device):
+        self.img = torch.empty((capacity, 3, size, size), dtype=torch.bfloat16 if device.type == "cuda" else
+                               torch.float32, device=device)
+        self.near = torch.empty((capacity, size, size), device=device)
+        self.mask = torch.empty((capacity, size, size), dtype=torch.bool, device=device)
+        self.count = self.next = 0
+
+    def add(self, img, near, mask) -> None:
+        capacity = len(self.img)
+        at = (self.next + torch.arange(len(img), device=img.device)) % capacity
+        self.img[at], self.near[at], self.mask[at] = img.to(self.img.dtype), near, mask
+        self.next = (self.next + len(img)) % capacity
+        self.count = min(capacity, self.count + len(img))
+
+    def draw(self, n: int, generator: torch.Generator):
+        """n drawings from the pool, each mirrored left to right with probability ½."""
+        at = torch.randint(0, self.count, (n,), generator=generator).to(self.img.device)
+        flip = (torch.rand(n, generator=generator) < 0.5).to(self.img.device)
+        img, near, mask = self.img[at].float(), self.near[at], self.mask[at]
+        img = torch.where(flip[:, None, None, None], img.flip(-1), img)
+        near = torch.where(flip[:, None, None], near.flip(-1), near)
+        mask = torch.where(flip[:, None, None], mask.flip(-1), mask)
+        return img, near, mask
+
+
+def batch_with_reuse(pool: Pool, fresh, batch: int, generator: torch.Generator):
+    """The fresh drawings, put in the pool, plus enough drawn from the pool to fill the batch."""
+    img, near, mask = fresh
+    pool.add(img, near, mask)
+    extra = batch - len(img)
+    if extra <= 0:
+        return img, near, mask
+    more = pool.draw(extra, generator)
+    return torch.cat([img, more[0]]), torch.cat([near, more[1]]), torch.cat([mask, more[2]])
 
 
 def autocast(device: torch.device, enabled: bool):
@@ -134,7 +179,10 @@ def main(argv=None):
     p.add_argument("--seconds", type=float, default=480, help="the whole run, validation and writing included")
     p.add_argument("--parent", type=Path, help="starting weights (.pt); default: the shipped weights")
     p.add_argument("--size", type=int, default=256)
-    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--batch", type=int, default=64, help="drawings per optimiser step")
+    p.add_argument("--reuse", type=int, default=4, help="about how often each fresh drawing is trained on "
+                   "(batch ÷ reuse are fresh, the rest drawn from the pool); 1: every drawing once")
+    p.add_argument("--pool", type=int, default=4096, help="recent drawings kept on the device for reuse")
     p.add_argument("--workers", type=int, default=14, help="generator processes (0: in the training process)")
     p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end")
     p.add_argument("--lr", type=float, default=1e-4)
@@ -160,31 +208,40 @@ def main(argv=None):
     model = channels_last(model.to(device))
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=args.batch,
+    fresh_per_batch = max(1, args.batch // max(1, args.reuse))
+    pool = Pool(max(args.pool, args.batch), args.size, device)
+    picks = torch.Generator().manual_seed(args.seed)
+    loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=fresh_per_batch,
                                          num_workers=args.workers, pin_memory=device.type == "cuda",
                                          persistent_workers=args.workers > 0,
                                          prefetch_factor=4 if args.workers > 0 else None)
     deadline = start + args.seconds * (1 - RESERVE_S)
-    samples, steps, losses_seen, trace = 0, 0, [], []
+    samples, fresh, steps, losses_seen, trace = 0, 0, 0, [], []
     train_start = time.perf_counter()
     for img, near, mask in loader:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
-        img = img.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-        near, mask = near.to(device, non_blocking=True), mask.to(device, non_blocking=True)
+        fresh += len(img)
+        moved = (img.to(device, non_blocking=True), near.to(device, non_blocking=True),
+                 mask.to(device, non_blocking=True))
+        img, near, mask = batch_with_reuse(pool, moved, args.batch, picks)
+        img = img.contiguous(memory_format=torch.channels_last)
         losses_seen.append(step(model, opt, img, near, mask, bf16, device))
         steps += 1
         samples += len(img)
         now = time.perf_counter()
         if not trace or now - trace[-1]["t"] - train_start >= 10:
-            trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples,
+            trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples, "fresh": fresh,
                           "loss": float(np.mean(losses_seen[-20:]))})
         if now >= deadline:
             break
     train_s = time.perf_counter() - train_start
     rate = samples / max(train_s, 1e-9)
+    fresh_rate = fresh / max(train_s, 1e-9)
     print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
-          f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'})", flush=True)
+          f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
+          f"{fresh} fresh drawings, {fresh_rate:.1f}/s, each trained on {samples / max(fresh, 1):.1f} times",
+          flush=True)
     scores = validate(model, args.val, args.size, device, bf16)
     print(f"validation ({scores['drawings']} drawings): nRMSE {scores['nrmse']:.4f}, mask IoU {scores['mask_iou']:.4f}")
     parts = write_parts(model.state_dict(), args.out)
@@ -192,8 +249,10 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
-           "first_seed": args.first_seed, "steps": steps, "samples": samples,
+           "reuse": args.reuse, "pool": len(pool.img), "fresh_per_batch": fresh_per_batch,
+           "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
+           "fresh_per_s": round(fresh_rate, 2),
            "losses": trace, "validation": scores, "weights": parts,
            "recipe": {"generator": "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),
                       "losses": "training.losses.total, aligned"},

@@ -26,8 +26,8 @@ def test_help_names_the_window_and_the_parts():
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("gpu_run")
-    done = run("--device", "cpu", "--seconds", "30", "--size", "64", "--batch", "2", "--workers", "1",
-               "--val", "4", "--out", str(out))
+    done = run("--device", "cpu", "--seconds", "30", "--size", "64", "--batch", "2", "--reuse", "2",
+               "--pool", "8", "--workers", "1", "--val", "4", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     return out, done.stdout
 
@@ -38,6 +38,9 @@ def test_cpu_smoke_run_trains_validates_and_logs(smoke):
     assert "training samples/s" in stdout
     assert log["samples"] > 0 and log["steps"] > 0 and log["samples_per_s"] > 0
     assert log["samples"] == log["steps"] * log["batch"]
+    # batch 2, reuse 2: one fresh drawing per step, the other from the pool
+    assert log["fresh_per_batch"] == 1 and log["fresh"] == log["steps"] and log["fresh_per_s"] > 0
+    assert "fresh drawings" in stdout
     assert log["channels_last"] and log["device"] == "cpu"
     assert 0 <= log["validation"]["nrmse"] < 1 and 0 <= log["validation"]["mask_iou"] <= 1
     assert log["losses"] and all(entry["loss"] > 0 for entry in log["losses"])
@@ -66,3 +69,36 @@ def test_a_damaged_part_is_refused(smoke, tmp_path):
     (tmp_path / first).write_bytes(bytes(data))
     with pytest.raises(SystemExit, match="damaged"):
         gpu_run.join(tmp_path)
+
+
+def numbered(first, count, size=4):
+    """Drawings whose every pixel holds their own number; the left half of the mask is set."""
+    img = torch.arange(first, first + count, dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 3, size, size)
+    near = img[:, 0] * 1.0
+    mask = torch.zeros(count, size, size, dtype=torch.bool)
+    mask[:, :, : size // 2] = True
+    near = near + torch.arange(size, dtype=torch.float32) / 100   # rising to the right: mirrors show
+    return img.clone(), near, mask
+
+
+def test_the_pool_keeps_the_most_recent_drawings_and_mirrors_half_of_what_it_gives():
+    pool = gpu_run.Pool(4, 4, torch.device("cpu"))
+    pool.add(*numbered(0, 3))
+    pool.add(*numbered(3, 3))                       # 6 in, 4 kept: 2, 3, 4, 5 (0 and 1 overwritten)
+    assert pool.count == 4 and sorted(pool.img[:, 0, 0, 0].tolist()) == [2.0, 3.0, 4.0, 5.0]
+    img, near, mask = pool.draw(400, torch.Generator().manual_seed(1))
+    numbers = img[:, 0, 0, 0]
+    assert set(numbers.tolist()) == {2.0, 3.0, 4.0, 5.0}
+    mirrored = near[:, 0, 0] > near[:, 0, -1]       # the rise runs right to left
+    assert 150 < int(mirrored.sum()) < 250
+    assert mask[mirrored][:, :, 2:].all() and not mask[mirrored][:, :, :2].any()   # the mask turns with it
+    assert mask[~mirrored][:, :, :2].all() and torch.equal(near[:, :, 0] // 1, numbers[:, None].expand(-1, 4))
+
+
+def test_a_batch_is_the_fresh_drawings_and_the_rest_from_the_pool():
+    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
+    img, near, mask = gpu_run.batch_with_reuse(pool, numbered(10, 2), 8, torch.Generator().manual_seed(0))
+    assert len(img) == 8 and img[:2, 0, 0, 0].tolist() == [10.0, 11.0]
+    assert set(img[2:, 0, 0, 0].tolist()) <= {10.0, 11.0}          # only what the pool has seen
+    img, _, _ = gpu_run.batch_with_reuse(pool, numbered(20, 8), 8, torch.Generator().manual_seed(0))
+    assert img[:, 0, 0, 0].tolist() == [float(k) for k in range(20, 28)] and pool.count == 10
