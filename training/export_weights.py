@@ -133,6 +133,9 @@ def main():
     p.add_argument("--average-with", nargs="+", default=[],
                    help="ship the average of --checkpoint and these checkpoints (same architecture)")
     p.add_argument("--selection", help="how this checkpoint was chosen (e.g. training.select_checkpoint output)")
+    p.add_argument("--nearness", choices=("unit range", "figure widths"), default="unit range",
+                   help="what the raw nearness was taught: [0, 1] over each figure, or depth in figure widths "
+                        "(gpu_run --widths-weight > 0); Auto depth reads the proportion accordingly")
     args = p.parse_args()
     run = Path(args.run)
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
@@ -207,7 +210,8 @@ def main():
                                                       "128–256², finished on drawings rendered at 256²; "
                                                       "measured worse at 512²; up to 256² the engine averages "
                                                       "the drawing and its mirror image, each read at the "
-                                                      "working size and at 0.75 of it (four passes)"}
+                                                      "working size and at 0.75 of it (four passes)",
+                         "nearness": args.nearness}
     if args.eval_json:
         card["evaluation"] = json.loads(Path(args.eval_json).read_text())
         card["evaluation"]["method"] = ("training/evaluate.py at 256²: nRMSE after the best non-negative "

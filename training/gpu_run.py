@@ -50,7 +50,9 @@ RESERVE_S = 0.15                          # share of --seconds kept for validati
 
 
 class Drawings(torch.utils.data.IterableDataset):
-    """An endless stream of (image, nearness, mask) from the generator; each worker takes every n-th seed."""
+    """An endless stream of (image, nearness, mask, proportion) from the generator (proportion: the
+    figure's depth ÷ width, NaN for several figures or a perspective view); each worker takes every n-th
+    seed."""
 
     def __init__(self, first_seed: int, size: int):
         self.first_seed, self.size = first_seed, size
@@ -63,7 +65,7 @@ class Drawings(torch.utils.data.IterableDataset):
         while True:
             s = dataset.sample(seed, self.size, **{name: True for name in OPTIONS})
             yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
-                   torch.from_numpy(s["mask"]))
+                   torch.from_numpy(s["mask"]), torch.tensor(s["proportion"], dtype=torch.float32))
             seed += n
 
 
@@ -75,12 +77,14 @@ class Pool:
                                torch.float32, device=device)
         self.near = torch.empty((capacity, size, size), device=device)
         self.mask = torch.empty((capacity, size, size), dtype=torch.bool, device=device)
+        self.widths = torch.empty(capacity, device=device)
         self.count = self.next = 0
 
-    def add(self, img, near, mask) -> None:
+    def add(self, img, near, mask, widths) -> None:
         capacity = len(self.img)
         at = (self.next + torch.arange(len(img), device=img.device)) % capacity
         self.img[at], self.near[at], self.mask[at] = img.to(self.img.dtype), near, mask
+        self.widths[at] = widths
         self.next = (self.next + len(img)) % capacity
         self.count = min(capacity, self.count + len(img))
 
@@ -92,28 +96,28 @@ class Pool:
         img = torch.where(flip[:, None, None, None], img.flip(-1), img)
         near = torch.where(flip[:, None, None], near.flip(-1), near)
         mask = torch.where(flip[:, None, None], mask.flip(-1), mask)
-        return img, near, mask
+        return img, near, mask, self.widths[at]
 
 
 def batch_with_reuse(pool: Pool, fresh, batch: int, generator: torch.Generator):
-    """The fresh drawings, put in the pool, plus enough drawn from the pool to fill the batch."""
-    img, near, mask = fresh
-    pool.add(img, near, mask)
-    extra = batch - len(img)
+    """The fresh drawings (image, nearness, mask, proportion), put in the pool, plus enough drawn from
+    the pool to fill the batch."""
+    pool.add(*fresh)
+    extra = batch - len(fresh[0])
     if extra <= 0:
-        return img, near, mask
+        return fresh
     more = pool.draw(extra, generator)
-    return torch.cat([img, more[0]]), torch.cat([near, more[1]]), torch.cat([mask, more[2]])
+    return tuple(torch.cat([a, b]) for a, b in zip(fresh, more))
 
 
 def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def step(model, opt, img, near, mask, bf16, device) -> float:
+def step(model, opt, img, near, mask, bf16, device, widths=None, widths_weight=0.0) -> float:
     with autocast(device, bf16):
         out = model(img)
-    loss, _ = losses.total(out.float(), near, mask, True)
+    loss, _ = losses.total(out.float(), near, mask, True, widths=widths, widths_weight=widths_weight)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -122,10 +126,12 @@ def step(model, opt, img, near, mask, bf16, device) -> float:
 
 
 @torch.no_grad()
-def validate(model, count: int, size: int, device, bf16: bool, batch: int = 16) -> dict:
-    """nRMSE (after scale + shift on the true mask) and mask IoU on the first `count` validation seeds."""
+def validate(model, count: int, size: int, device, bf16: bool, batch: int = 16, widths: bool = False) -> dict:
+    """nRMSE (after scale + shift on the true mask) and mask IoU on the first `count` validation seeds;
+    with `widths` (the raw nearness taught in figure widths) also the proportion error of the raw output
+    against the true depth in figure widths, after the best shift, where the truth has a proportion."""
     model.eval()
-    errors, ious = [], []
+    errors, ious, proportion_errors = [], [], []
     seeds = list(VAL_SEEDS)[:count]
     for i in range(0, len(seeds), batch):
         items = [dataset.sample(s, size) for s in seeds[i:i + batch]]
@@ -135,8 +141,13 @@ def validate(model, count: int, size: int, device, bf16: bool, batch: int = 16) 
         for d, o in zip(items, out):
             errors.append(metrics.depth_errors(o[0], d["nearness"], d["mask"])["nrmse"])
             ious.append(metrics.mask_iou(o[1] > 0, d["mask"]))
+            if widths and np.isfinite(d["proportion"]):
+                proportion_errors.append(metrics.proportion_error(o[0], d["nearness"] * d["proportion"], d["mask"]))
     model.train()
-    return {"drawings": len(seeds), "nrmse": float(np.nanmean(errors)), "mask_iou": float(np.mean(ious))}
+    scores = {"drawings": len(seeds), "nrmse": float(np.nanmean(errors)), "mask_iou": float(np.mean(ious))}
+    if proportion_errors:
+        scores["proportion_error"] = float(np.mean(proportion_errors))
+    return scores
 
 
 def write_parts(state: dict, folder: Path, name: str = "depthy") -> list[dict]:
@@ -183,6 +194,9 @@ def main(argv=None):
     p.add_argument("--reuse", type=int, default=4, help="about how often each fresh drawing is trained on "
                    "(batch ÷ reuse are fresh, the rest drawn from the pool); 1: every drawing once")
     p.add_argument("--pool", type=int, default=4096, help="recent drawings kept on the device for reuse")
+    p.add_argument("--widths-weight", type=float, default=0.5,
+                   help="teach the raw nearness depth in figure widths (Auto depth reads it; export with "
+                        "--nearness 'figure widths'); 0: the [0, 1] anchor of earlier releases")
     p.add_argument("--workers", type=int, default=14, help="generator processes (0: in the training process)")
     p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end")
     p.add_argument("--lr", type=float, default=1e-4)
@@ -218,15 +232,14 @@ def main(argv=None):
     deadline = start + args.seconds * (1 - RESERVE_S)
     samples, fresh, steps, losses_seen, trace = 0, 0, 0, [], []
     train_start = time.perf_counter()
-    for img, near, mask in loader:
+    for drawn in loader:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
-        fresh += len(img)
-        moved = (img.to(device, non_blocking=True), near.to(device, non_blocking=True),
-                 mask.to(device, non_blocking=True))
-        img, near, mask = batch_with_reuse(pool, moved, args.batch, picks)
+        fresh += len(drawn[0])
+        moved = tuple(t.to(device, non_blocking=True) for t in drawn)
+        img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)
         img = img.contiguous(memory_format=torch.channels_last)
-        losses_seen.append(step(model, opt, img, near, mask, bf16, device))
+        losses_seen.append(step(model, opt, img, near, mask, bf16, device, widths, args.widths_weight))
         steps += 1
         samples += len(img)
         now = time.perf_counter()
@@ -242,7 +255,7 @@ def main(argv=None):
           f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
           f"{fresh} fresh drawings, {fresh_rate:.1f}/s, each trained on {samples / max(fresh, 1):.1f} times",
           flush=True)
-    scores = validate(model, args.val, args.size, device, bf16)
+    scores = validate(model, args.val, args.size, device, bf16, widths=args.widths_weight > 0)
     print(f"validation ({scores['drawings']} drawings): nRMSE {scores['nrmse']:.4f}, mask IoU {scores['mask_iou']:.4f}")
     parts = write_parts(model.state_dict(), args.out)
     log = {"parent": str(parent), "device": args.device,
@@ -250,6 +263,8 @@ def main(argv=None):
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
            "reuse": args.reuse, "pool": len(pool.img), "fresh_per_batch": fresh_per_batch,
+           "widths_weight": args.widths_weight,
+           "nearness": "figure widths" if args.widths_weight > 0 else "unit range",
            "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
            "fresh_per_s": round(fresh_rate, 2),

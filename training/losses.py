@@ -69,6 +69,15 @@ def scale_shift_invariant(pred, target, mask, nonnegative=False):
     return rmse[keep].mean() if keep.any() else pred.sum() * 0
 
 
+def shift_invariant_berhu(pred, target, mask):
+    """BerHu of pred against target after each image's best shift (their means in the mask agree): the
+    depth's scale is learnt, its level, which an orthographic drawing cannot show, is not."""
+    w = mask.float()
+    n = w.sum((-1, -2)).clamp(min=1)
+    shift = ((target - pred) * w).sum((-1, -2)) / n
+    return berhu(pred + shift[:, None, None], target, mask)
+
+
 SSI_WEIGHT = 1.0
 ANCHOR_WEIGHT = 0.1
 
@@ -82,7 +91,7 @@ def mask_loss(logit, mask):
     return bce + dice.mean()
 
 
-def total(output, nearness, mask, aligned=False, ssi_weight=SSI_WEIGHT):
+def total(output, nearness, mask, aligned=False, ssi_weight=SSI_WEIGHT, widths=None, widths_weight=0.0):
     """Weighted sum and its parts, for logging.
 
     aligned: SSIM, BerHu and gradient compare the prediction after the evaluation's own fit (scale ≥ 0 +
@@ -90,14 +99,24 @@ def total(output, nearness, mask, aligned=False, ssi_weight=SSI_WEIGHT):
     longer spends capacity on the absolute level, which an orthographic drawing cannot show, and an
     inverted guess costs what a flat one does, as in the evaluation.
     A small absolute BerHu keeps the output's scale from drifting.
-    ssi_weight: the weight of the scale-and-shift-invariant RMSE, which is the evaluation's nRMSE itself."""
+    ssi_weight: the weight of the scale-and-shift-invariant RMSE, which is the evaluation's nRMSE itself.
+    widths (B,), with widths_weight > 0: each figure's true depth ÷ width (NaN where unknown: several
+    figures, perspective). The raw output is then taught depth in units of the figure's width, up to a
+    shift (nearness × widths, shift-invariant BerHu, on the drawings that have it) in place of the
+    anchor to [0, 1], so its range says how deep the figure is drawn (Auto depth reads it directly)."""
     pred, logit = output[:, 0], output[:, 1]
     shaped = fit_scale_shift(pred, nearness, mask, nonnegative=True) if aligned else pred
     parts = {"ssim": ssim(shaped, nearness, mask), "berhu": berhu(shaped, nearness, mask),
              "grad": gradient(shaped, nearness, mask), "mask": mask_loss(logit, mask),
              "ssi": scale_shift_invariant(pred, nearness, mask, nonnegative=aligned)}
     loss = 1.0 * parts["ssim"] + 0.6 * parts["berhu"] + 0.2 * parts["grad"] + parts["mask"] + ssi_weight * parts["ssi"]
-    if aligned:
+    known = torch.isfinite(widths) if widths is not None and widths_weight > 0 else None
+    if known is not None:
+        if known.any():
+            k = known.nonzero().squeeze(1)
+            parts["widths"] = shift_invariant_berhu(pred[k], nearness[k] * widths[k, None, None], mask[k])
+            loss = loss + widths_weight * parts["widths"]
+    elif aligned:
         parts["anchor"] = berhu(pred, nearness, mask)
         loss = loss + ANCHOR_WEIGHT * parts["anchor"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}

@@ -51,12 +51,19 @@ def round_body(mask: np.ndarray) -> float:
     return float(ndimage.distance_transform_edt(mask).max() / width)
 
 
-def from_nearness(nearness: np.ndarray, mask: np.ndarray, per_spread: float = DEPTH_PER_SPREAD) -> float:
-    """The proportion estimated from a network's raw nearness, trained on targets that span [0, 1] over
-    the figure unless it is seen square-on (all 1): its range (clipped to [0, 1]) × per_spread ×
-    round_body."""
+UNIT_RANGE, FIGURE_WIDTHS = "unit range", "figure widths"   # what a network's raw nearness was taught
+
+
+def from_nearness(nearness: np.ndarray, mask: np.ndarray, per_spread: float = DEPTH_PER_SPREAD,
+                  units: str = UNIT_RANGE) -> float:
+    """The proportion estimated from a network's raw nearness. Taught in UNIT_RANGE (targets that span
+    [0, 1] over the figure unless it is seen square-on, all 1): its range (clipped to [0, 1]) ×
+    per_spread × round_body. Taught in FIGURE_WIDTHS (depth ÷ the figure's width, up to a shift): its
+    range is the proportion."""
     if not mask.any():
         return float("nan")
     values = nearness[mask]
-    spread = float(np.clip(values.max() - values.min(), 0.0, 1.0))
-    return spread * per_spread * round_body(mask)
+    spread = float(values.max() - values.min())
+    if units == FIGURE_WIDTHS:
+        return spread
+    return float(np.clip(spread, 0.0, 1.0)) * per_spread * round_body(mask)

@@ -238,7 +238,17 @@ def predict(rgba, progress, cancel, options: engine.EngineOptions = engine.DEFAU
         meta["why_cpu"] = where.why_cpu
     if where.why_cpu and where.why_cpu.startswith("fell back"):
         meta["note"] = f"Depthy {where.why_cpu}"
-    return engine.DepthResult(nearness.astype(np.float32), mask, meta, proportion.from_nearness(nearness, mask))
+    drawn = proportion.from_nearness(nearness, mask, units=nearness_units())
+    return engine.DepthResult(nearness.astype(np.float32), mask, meta, drawn)
+
+
+def nearness_units() -> str:
+    """What the shipped weights' raw nearness was taught (their model card), for Auto depth: [0, 1] over
+    each figure (proportion.UNIT_RANGE, every release so far) or depth in figure widths."""
+    try:
+        return weights.model_card().get("inference", {}).get("nearness", proportion.UNIT_RANGE)
+    except (weights.WeightsError, OSError, ValueError):
+        return proportion.UNIT_RANGE
 
 
 ENGINE = engine.Engine("depthy", "Depthy", "Learned depth for drawings (shipped weights, runs offline)", predict,

@@ -71,3 +71,11 @@ def test_a_relief_in_figure_widths():
     depth = proportion.in_widths(nearness, mask, 0.2, mask)
     assert depth[mask].max() == pytest.approx(20 / 41) and depth[mask].min() == pytest.approx(0.0)
     assert not depth[~mask].any()
+
+
+def test_a_network_taught_in_figure_widths_gives_its_range_as_the_proportion():
+    mask = disc(20)
+    taught = np.where(mask, np.linspace(2.0, 4.0, mask.size).reshape(mask.shape), 0.0)   # any level
+    spread = taught[mask].max() - taught[mask].min()
+    assert proportion.from_nearness(taught, mask, units=proportion.FIGURE_WIDTHS) == pytest.approx(spread)
+    assert spread > 1.0   # not clipped to [0, 1] as a unit-range spread is

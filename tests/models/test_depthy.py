@@ -120,3 +120,13 @@ def test_the_engine_says_how_deep_the_figure_is_drawn(drawing_path):
         depthy_engine.free_models()
     assert result.mask.sum() == pytest.approx(101 * 71, rel=0.03)
     assert result.proportion == pytest.approx(0.3 * 70 / 120 * 1.5 * 36 / 101, rel=0.03)
+
+
+def test_the_shipped_weights_say_how_their_nearness_was_taught(tmp_path, monkeypatch):
+    from depthy_blender.core import proportion
+    from depthy_blender.models import depthy_engine, weights
+    assert depthy_engine.nearness_units() == proportion.UNIT_RANGE      # every release so far
+    card = weights.model_card()
+    card["inference"]["nearness"] = proportion.FIGURE_WIDTHS
+    monkeypatch.setattr(weights, "model_card", lambda *a, **k: card)
+    assert depthy_engine.nearness_units() == proportion.FIGURE_WIDTHS

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from depthy_blender.models.depthy import Depthy  # noqa: E402
+from training import losses  # noqa: E402
 
 
 def test_training_steps_lower_the_loss():
@@ -150,3 +151,24 @@ def test_hidden_lines_do_not_change_drawings_without_them():
     finally:
         dataset.HIDDEN_SHARE = share
     assert all(np.array_equal(before[s], dataset.sample(s, 48)["image"]) for s in before)
+
+
+def test_the_widths_loss_teaches_depth_in_figure_widths_up_to_a_shift():
+    """With widths, the raw output is compared with nearness × the figure's proportion after a shift:
+    the right depth at any level costs nothing, the [0, 1] nearness costs its excess, and a drawing
+    without a proportion adds nothing (nor the [0, 1] anchor)."""
+    mask = torch.zeros(2, 8, 8, dtype=torch.bool)
+    mask[:, 2:6, 2:6] = True
+    near = torch.linspace(0, 1, 8).expand(2, 8, 8).clone() * mask
+    widths = torch.tensor([0.25, float("nan")])
+    logit = torch.where(mask, 5.0, -5.0)
+    right = torch.stack([near * 0.25 + 3.0, logit], 1)             # depth in figure widths, shifted
+    loss_right, parts = losses.total(right, near, mask, aligned=True, widths=widths, widths_weight=0.5)
+    assert parts["widths"] == pytest.approx(0.0, abs=1e-6) and "anchor" not in parts
+    unit = torch.stack([near, logit], 1)                            # the [0, 1] nearness: four times too deep
+    loss_unit, parts = losses.total(unit, near, mask, aligned=True, widths=widths, widths_weight=0.5)
+    assert parts["widths"] > 0.01 and float(loss_unit) > float(loss_right)
+    assert float(losses.shift_invariant_berhu(near[:1] * 0.25 - 7, near[:1] * 0.25, mask[:1])) == pytest.approx(0, abs=1e-6)
+    # none of the drawings has a proportion: no widths term, and no anchor either
+    _, parts = losses.total(unit, near, mask, aligned=True, widths=torch.full((2,), float("nan")), widths_weight=0.5)
+    assert "widths" not in parts and "anchor" not in parts

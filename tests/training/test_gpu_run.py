@@ -41,6 +41,7 @@ def test_cpu_smoke_run_trains_validates_and_logs(smoke):
     # batch 2, reuse 2: one fresh drawing per step, the other from the pool
     assert log["fresh_per_batch"] == 1 and log["fresh"] == log["steps"] and log["fresh_per_s"] > 0
     assert "fresh drawings" in stdout
+    assert log["nearness"] == "figure widths" and log["widths_weight"] > 0
     assert log["channels_last"] and log["device"] == "cpu"
     assert 0 <= log["validation"]["nrmse"] < 1 and 0 <= log["validation"]["mask_iou"] <= 1
     assert log["losses"] and all(entry["loss"] > 0 for entry in log["losses"])
@@ -78,7 +79,7 @@ def numbered(first, count, size=4):
     mask = torch.zeros(count, size, size, dtype=torch.bool)
     mask[:, :, : size // 2] = True
     near = near + torch.arange(size, dtype=torch.float32) / 100   # rising to the right: mirrors show
-    return img.clone(), near, mask
+    return img.clone(), near, mask, torch.arange(first, first + count, dtype=torch.float32) / 100
 
 
 def test_the_pool_keeps_the_most_recent_drawings_and_mirrors_half_of_what_it_gives():
@@ -86,8 +87,9 @@ def test_the_pool_keeps_the_most_recent_drawings_and_mirrors_half_of_what_it_giv
     pool.add(*numbered(0, 3))
     pool.add(*numbered(3, 3))                       # 6 in, 4 kept: 2, 3, 4, 5 (0 and 1 overwritten)
     assert pool.count == 4 and sorted(pool.img[:, 0, 0, 0].tolist()) == [2.0, 3.0, 4.0, 5.0]
-    img, near, mask = pool.draw(400, torch.Generator().manual_seed(1))
+    img, near, mask, widths = pool.draw(400, torch.Generator().manual_seed(1))
     numbers = img[:, 0, 0, 0]
+    assert torch.allclose(widths, numbers / 100)      # each drawing keeps its own proportion
     assert set(numbers.tolist()) == {2.0, 3.0, 4.0, 5.0}
     mirrored = near[:, 0, 0] > near[:, 0, -1]       # the rise runs right to left
     assert 150 < int(mirrored.sum()) < 250
@@ -97,8 +99,8 @@ def test_the_pool_keeps_the_most_recent_drawings_and_mirrors_half_of_what_it_giv
 
 def test_a_batch_is_the_fresh_drawings_and_the_rest_from_the_pool():
     pool = gpu_run.Pool(16, 4, torch.device("cpu"))
-    img, near, mask = gpu_run.batch_with_reuse(pool, numbered(10, 2), 8, torch.Generator().manual_seed(0))
+    img, near, mask, _ = gpu_run.batch_with_reuse(pool, numbered(10, 2), 8, torch.Generator().manual_seed(0))
     assert len(img) == 8 and img[:2, 0, 0, 0].tolist() == [10.0, 11.0]
     assert set(img[2:, 0, 0, 0].tolist()) <= {10.0, 11.0}          # only what the pool has seen
-    img, _, _ = gpu_run.batch_with_reuse(pool, numbered(20, 8), 8, torch.Generator().manual_seed(0))
+    img, _, _, _ = gpu_run.batch_with_reuse(pool, numbered(20, 8), 8, torch.Generator().manual_seed(0))
     assert img[:, 0, 0, 0].tolist() == [float(k) for k in range(20, 28)] and pool.count == 10
