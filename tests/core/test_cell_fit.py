@@ -100,3 +100,46 @@ def test_a_view_trimmed_to_nothing_has_no_edges_and_a_one_pixel_one_has():
     (share, _), = cell_fit.straight_edges(field, axis=1, inset=1.5)   # extent 1 px, from pixel 1.0
     assert share == pytest.approx(0.4)
     assert cell_fit.straight_edges(np.ones((40, 60), np.float32), axis=1, inset=0.0) == []
+
+
+def test_a_zero_on_a_pixel_is_one_crossing_there():
+    """Pen centre exactly on pixel 1 of the row 1, 0, −1: one crossing, at 1.0 (not none, not two)."""
+    field = np.array([[1.0, 0.0, -1.0]] * 3, np.float32)
+    assert cell_fit.crossings(field, axis=1).tolist() == [1.0, 1.0, 1.0]
+    assert cell_fit.crossings(field.T, axis=0).tolist() == [1.0, 1.0, 1.0]
+
+
+def _free_only_at(target, least):
+    """Edges all on cell walls at `target` cells (shares j / target), one for each other resolution from
+    `least` to target + 1 that puts that resolution's edge within a tenth of a cell of a centre: every
+    resolution but `target` is at risk."""
+    edges = []
+    for n in range(least, target + 2):
+        if n == target:
+            continue
+        j = next(j for j in range(1, target) if 0.4 <= (j * n / target) % 1.0 <= 0.6)
+        edges.append((j / target, 10))
+    return {"x": edges, "y": [], "z": []}
+
+
+@pytest.mark.parametrize("least", [40, 120])
+def test_the_search_reaches_a_tenth_above_the_least_or_four_and_no_further(least):
+    """The search tries least + 1 … least + max(4, least // 10): an edge set free of risk only at the
+    last of those is found; free only at the one after, it is not."""
+    cube = lambda n: (n, n, n)      # noqa: E731
+    last = least + max(4, least // 10)
+    edges = _free_only_at(last, least)
+    assert all(cell_fit.risk(edges, cube(n)) > 0 for n in range(least, last + 2) if n != last)
+    assert cell_fit.risk(edges, cube(last)) == 0.0
+    assert cell_fit.best_resolution(edges, cube, least, budget=10**12) == last
+    beyond = _free_only_at(last + 1, least)
+    assert cell_fit.best_resolution(beyond, cube, least, budget=10**12) <= last
+
+
+def test_a_budget_met_exactly_is_within_it_and_small_gains_count():
+    edges = {"x": [(0.25, 100)], "y": [], "z": []}
+    cube = lambda n: (n, n, n)      # noqa: E731
+    assert cell_fit.best_resolution(edges, cube, 130, budget=131 ** 3) == 131
+    assert cell_fit.best_resolution(edges, cube, 130, budget=131 ** 3 - 1) == 130
+    short = {"x": [(0.25, 1)], "y": [], "z": []}      # a 1-pixel edge: a risk of 0.2 at 130, 0 at 131
+    assert cell_fit.best_resolution(short, cube, 130, budget=10**9) == 131
