@@ -276,18 +276,23 @@ def _cross_grown(pixels, shape):
     return grown
 
 
-@pytest.mark.parametrize("stroke, drawn_on", [
+@pytest.mark.parametrize("stroke, gap, drawn_on", [
     # a 1 px stroke, columns 5–20 of row 10, drawn on 6 px at each end: to column 26, and to column −1
     # (cut at the image's edge)
-    ([(10, x) for x in range(5, 21)], [(10, x) for x in range(21, 27)] + [(10, x) for x in range(0, 5)]),
+    ([(10, x) for x in range(5, 21)], 6, [(10, x) for x in range(21, 27)] + [(10, x) for x in range(0, 5)]),
     # a 45° stroke (5, 5)–(15, 15), drawn on 4 px along its own slope: 4/√2 = 2.8 → 3 steps each way
-    ([(i, i) for i in range(5, 16)], [(16, 16), (17, 17), (18, 18), (4, 4), (3, 3), (2, 2)]),
+    ([(i, i) for i in range(5, 16)], 4, [(16, 16), (17, 17), (18, 18), (4, 4), (3, 3), (2, 2)]),
+    # the same drawn on 12 px: 8.5 → 8 steps each way, the upper one cut at the image's corner
+    ([(i, i) for i in range(5, 16)], 12, [(i, i) for i in range(16, 24)] + [(i, i) for i in range(0, 5)]),
+    # three pixels are enough to have a direction
+    ([(10, 9), (10, 10), (10, 11)], 6, [(10, x) for x in range(12, 18)] + [(10, x) for x in range(3, 9)]),
+    # a vertical stroke whose upper end is drawn on past the image's top
+    ([(y, 10) for y in range(3, 16)], 6, [(y, 10) for y in range(0, 3)] + [(y, 10) for y in range(16, 22)]),
 ])
-def test_a_stroke_is_drawn_on_along_its_own_direction_by_the_gap(stroke, drawn_on):
+def test_a_stroke_is_drawn_on_along_its_own_direction_by_the_gap(stroke, gap, drawn_on):
     shape = (30, 40)
     lines = np.zeros(shape, bool)
     lines[tuple(np.array(stroke).T)] = True
-    gap = 6 if stroke[0][0] == stroke[-1][0] else 4
     out = cavities.bridged(lines, gap)
     expected = np.zeros(shape, bool)
     # a 1 px pen: the drawn-on pixels are widened by one cross-shaped step, the stroke stays as drawn
