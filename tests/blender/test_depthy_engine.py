@@ -5,6 +5,7 @@ import sys
 import bpy
 import numpy as np
 import pytest
+from PIL import Image
 
 from depthy_blender.models import depthy_engine, engines, weights
 from tests.blender.conftest import generate, image_empty
@@ -38,7 +39,9 @@ def test_cli_depth_uses_the_shipped_weights(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     near = np.load(out)
-    assert near.shape == (560, 560) and np.isfinite(near).all() and "Depthy · CPU fp32 · " in result.stdout
+    with Image.open(ROOT / "examples" / "gear.png") as drawing:
+        assert near.shape == drawing.size[::-1]                         # the drawing's own size
+    assert np.isfinite(near).all() and "Depthy · CPU fp32 · " in result.stdout
     assert "(CPU chosen in the preferences)" in result.stdout
 
 

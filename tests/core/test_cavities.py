@@ -288,6 +288,9 @@ def _cross_grown(pixels, shape):
     ([(10, 9), (10, 10), (10, 11)], 6, [(10, x) for x in range(12, 18)] + [(10, x) for x in range(3, 9)]),
     # a vertical stroke whose upper end is drawn on past the image's top
     ([(y, 10) for y in range(3, 16)], 6, [(y, 10) for y in range(0, 3)] + [(y, 10) for y in range(16, 22)]),
+    # strokes ending on the image's bottom and right edges: only their other ends are drawn on
+    ([(y, 10) for y in range(20, 30)], 6, [(y, 10) for y in range(14, 20)]),
+    ([(10, x) for x in range(30, 40)], 6, [(10, x) for x in range(24, 30)]),
 ])
 def test_a_stroke_is_drawn_on_along_its_own_direction_by_the_gap(stroke, gap, drawn_on):
     shape = (30, 40)
