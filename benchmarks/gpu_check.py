@@ -93,7 +93,8 @@ def depthy_out_of_memory(device):
     cap = (torch.cuda.memory_allocated() + (64 << 20)) / total
     torch.cuda.set_per_process_memory_fraction(cap)
     try:
-        rgba = np.concatenate([example("gear"), np.ones((560, 560, 1), np.float32)], -1)
+        rgb = example("gear")
+        rgba = np.concatenate([rgb, np.ones(rgb.shape[:2] + (1,), np.float32)], -1)
         result = engines.get("depthy").predict(rgba, options=options)
     finally:
         torch.cuda.set_per_process_memory_fraction(1.0)
