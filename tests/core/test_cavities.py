@@ -432,3 +432,29 @@ def test_a_level_spans_the_boss_within_the_tolerance_at_both_ends_in_both_other_
     assert np.array_equal(got, _expected_beside(cells, [*range(10, 22), 24]))
     nowhere = cavities.Region(np.zeros((40, 40), bool), {"x": (0, 5), "y": (0, 5)})
     assert cavities._beside_raised(nowhere, "top", _outlines(occ)) is None
+
+
+def test_a_region_is_inner_when_it_stays_a_cell_clear_of_the_outline():
+    mask = np.zeros((20, 20), bool)
+    mask[2:18, 2:18] = True                  # the figure; its outermost ring (rows/cols 2 and 17) is the edge
+    region = np.zeros_like(mask)
+    region[3:17, 3:17] = True                # touches nothing of that ring: inner
+    assert cavities.inner(region, mask)
+    region[3, 2] = True                      # one cell on the ring
+    assert not cavities.inner(region, mask)
+    full = np.ones((20, 20), bool)           # a figure filling the image: its edge is the image's border
+    region = np.zeros_like(full)
+    region[1:19, 1:19] = True
+    assert cavities.inner(region, full) and not cavities.inner(full, full)
+    assert not cavities.inner(region, full, margin=2)     # a two-cell edge band: rows/cols 1 and 18 are in it
+    region[:] = False
+    region[2:18, 2:18] = True
+    assert cavities.inner(region, full, margin=2)
+
+
+def test_a_regions_extent_runs_from_its_first_to_its_last_cell_on_each_axis():
+    cells = np.zeros((30, 20), bool)         # a top view: rows are x, columns y
+    cells[4:9, 6:16] = True
+    region = cavities.on_plane(cells, "top")
+    assert region.extent == {"x": (4, 8), "y": (6, 15)}
+    assert cavities.on_plane(np.zeros((30, 20), bool), "front").extent == {"x": (0, -1), "z": (0, -1)}
