@@ -133,3 +133,48 @@ def test_depth_refinement_ignores_nearness_that_contradicts_the_hull():
     assert np.array_equal(visual_hull.refine(flat, *nearness_maps(_crop3(pocketed_block()))), flat)
     noisy = [n + np.random.default_rng(0).normal(0, 0.5, n.shape) for n in nearness_maps(truth)]
     assert visual_hull.iou(visual_hull.refine(hull, *noisy), truth) >= visual_hull.iou(hull, truth) - 0.02
+
+
+def _fronted(first, near):
+    """occ [a, d, b] filled from depth first[a, b] back (no cells where first is −1), and its nearness."""
+    depth = np.arange(12)[None, :, None]
+    occ = (depth >= first[:, None, :]) & (first[:, None, :] >= 0)
+    return occ, near
+
+
+def _pocket_case(scale=1.0):
+    """8 × 8 rays, 12 deep. The hull's front is at depth a on row a (a sloping face); the nearness says
+    8 − front there (slope −1), except on a 2 × 2 pocket (a, b in 0–1) whose surface it puts 3 deeper.
+    Column 6 has no nearness (NaN) and column 7 no hull (its nearness is junk)."""
+    first = np.repeat(np.arange(8)[:, None], 8, axis=1)
+    first[:, 7] = -1
+    near = (8.0 - first).astype(np.float64)
+    near[0:2, 0:2] -= 3.0
+    near[:, 6] = np.nan
+    near[:, 7] = -100.0
+    occ, near = _fronted(first, near)
+    return occ, near * scale
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.1])
+def test_carving_in_front_removes_what_lies_before_the_fitted_surface_and_nothing_else(scale):
+    """Refitted without the pocket's rays, the line is depth = 8 − nearness; with a tolerance of half a
+    voxel a pocket ray on row a keeps depth ≥ a + 2.5, so its depths a, a + 1 and a + 2 go. Nothing else
+    is cut: not the rays without nearness, not those without hull. The nearness' scale does not matter."""
+    occ, near = _pocket_case(scale)
+    expected = occ.copy()
+    expected[0, 0:3, 0:2] = False
+    expected[1, 1:4, 0:2] = False
+    assert np.array_equal(visual_hull._carve_in_front(occ, near, 0.5), expected)
+
+
+def test_carving_needs_sixteen_rays_a_front_with_depth_and_nearness_that_falls_with_it():
+    occ, near = _pocket_case()
+    few = near.copy()
+    few[:, 2:] = np.nan
+    few[7, 0] = np.nan                                   # 15 rays with nearness: too few to trust
+    assert np.array_equal(visual_hull._carve_in_front(occ, few, 1.0), occ)
+    rising = np.where(np.isfinite(near), (8.0 - near) * 10.0, np.nan)   # nearness rising with depth
+    assert np.array_equal(visual_hull._carve_in_front(occ, rising, 1.0), occ)
+    gentle = np.where(np.isfinite(near), (8.0 - near) * 0.1, np.nan)    # … however gently (slope 10)
+    assert np.array_equal(visual_hull._carve_in_front(occ, gentle, 1.0), occ)
