@@ -178,3 +178,16 @@ def test_carving_needs_sixteen_rays_a_front_with_depth_and_nearness_that_falls_w
     assert np.array_equal(visual_hull._carve_in_front(occ, rising, 1.0), occ)
     gentle = np.where(np.isfinite(near), (8.0 - near) * 0.1, np.nan)    # … however gently (slope 10)
     assert np.array_equal(visual_hull._carve_in_front(occ, gentle, 1.0), occ)
+
+
+def test_a_front_one_voxel_deep_is_enough_to_fit():
+    """64 × 64 rays whose hull front is at depth 0 or 1 (a step of one voxel), nearness 5 − front, and
+    a 2 × 2 pocket whose surface is 3 deeper (nearness 2). One voxel of front depth is scale enough: the
+    pocket's rays lose depths 0, 1 and 2 (the refitted line is depth = 5 − nearness)."""
+    first = np.repeat((np.arange(64) // 32)[:, None], 64, axis=1)
+    near = (5.0 - first).astype(np.float64)
+    near[0:2, 0:2] = 2.0
+    occ, near = _fronted(first, near)
+    expected = occ.copy()
+    expected[0:2, 0:3, 0:2] = False
+    assert np.array_equal(visual_hull._carve_in_front(occ, near, 0.5), expected)
