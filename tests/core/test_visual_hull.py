@@ -191,3 +191,22 @@ def test_a_front_one_voxel_deep_is_enough_to_fit():
     expected = occ.copy()
     expected[0:2, 0:3, 0:2] = False
     assert np.array_equal(visual_hull._carve_in_front(occ, near, 0.5), expected)
+
+
+@pytest.mark.parametrize("rows, cols, expected", [
+    (1, 300, 1 / 300),      # a hairline: not even a disk of radius 1 fits
+    (7, 1000, 3 / 512),     # longer than 512 px: measured on a copy 512 long, where it is 4 px thick
+])
+def test_the_thinnest_wall_of_a_bar_is_its_thickness(rows, cols, expected):
+    mask = np.zeros((rows + 20, cols + 20), bool)
+    mask[10:10 + rows, 10:10 + cols] = True
+    assert visual_hull.thinnest(mask) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_frame_seven_pixels_thick_has_walls_of_seven():
+    """A square frame, 500 px outside, walls 7 px: a disk of radius 3 fits along the walls (its opening
+    takes off only the outer corners, far under half a percent), one of radius 4 does not: 2·4 − 1 = 7."""
+    mask = np.zeros((520, 520), bool)
+    mask[10:510, 10:510] = True
+    mask[17:503, 17:503] = False
+    assert visual_hull.thinnest(mask) == pytest.approx(7 / 500, rel=1e-9)
