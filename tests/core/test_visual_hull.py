@@ -210,3 +210,33 @@ def test_a_frame_seven_pixels_thick_has_walls_of_seven():
     mask[10:510, 10:510] = True
     mask[17:503, 17:503] = False
     assert visual_hull.thinnest(mask) == pytest.approx(7 / 500, rel=1e-9)
+
+
+def test_fitting_a_value_map_crops_it_to_its_finite_part_first():
+    values = np.full((6, 8), np.nan)
+    values[2:4, 3:7] = [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]
+    assert np.array_equal(visual_hull._fit_values(values, 2, 4), [[1, 2, 3, 4], [5, 6, 7, 8]])
+    # two columns over four: each takes the pixel under its centre, 1.0 and 3.0 → the 2nd and 4th
+    assert np.array_equal(visual_hull._fit_values(values, 4, 2), [[2, 4], [2, 4], [6, 8], [6, 8]])
+    one = np.full((5, 5), np.nan)
+    one[3, 1] = 9.0
+    assert np.array_equal(visual_hull._fit_values(one, 2, 3), np.full((2, 3), 9.0))
+    empty = visual_hull._fit_values(np.full((5, 5), np.nan), 3, 4)
+    assert empty.shape == (3, 4) and np.isnan(empty).all()
+
+
+def test_a_tall_mask_is_resampled_row_by_row():
+    tall = np.zeros((6, 2), bool)
+    tall[4:, 1] = True
+    assert np.array_equal(visual_hull._fit(tall, 6, 2), tall)
+    assert np.array_equal(visual_hull._fit(tall, 3, 1), [[False], [False], [True]])
+
+
+def test_iou_of_single_cells_and_the_defaults_of_carving():
+    one = np.zeros((3, 3, 3), bool)
+    one[1, 1, 1] = True
+    assert visual_hull.iou(one, one) == 1.0 and visual_hull.iou(one, np.zeros_like(one)) == 0.0
+    square = np.ones((40, 40), bool)
+    assert visual_hull.carve(square, square, square).shape == (128, 128, 128)
+    solid = visual_hull.from_views(square, square, square)
+    assert np.ptp(solid.vertices, axis=0).max() == pytest.approx(1.0, rel=0.02)
