@@ -240,3 +240,9 @@ def test_iou_of_single_cells_and_the_defaults_of_carving():
     assert visual_hull.carve(square, square, square).shape == (128, 128, 128)
     solid = visual_hull.from_views(square, square, square)
     assert np.ptp(solid.vertices, axis=0).max() == pytest.approx(1.0, rel=0.02)
+
+
+def test_resize_gives_exactly_the_asked_shape_by_nearest_pixels():
+    image = np.arange(12, dtype=float).reshape(3, 4)
+    assert np.array_equal(visual_hull.resize(image, 3, 2), [[1, 3], [5, 7], [9, 11]])
+    assert np.array_equal(visual_hull.resize(image, 6, 4), np.repeat(image, 2, axis=0))
