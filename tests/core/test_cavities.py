@@ -458,3 +458,44 @@ def test_a_regions_extent_runs_from_its_first_to_its_last_cell_on_each_axis():
     region = cavities.on_plane(cells, "top")
     assert region.extent == {"x": (4, 8), "y": (6, 15)}
     assert cavities.on_plane(np.zeros((30, 20), bool), "front").extent == {"x": (0, -1), "z": (0, -1)}
+
+
+def _kept_after(cut):
+    """A full 20³ block, a top-view region over x, y 5–9, and whether the outlines survive `cut`."""
+    occ = np.ones((20, 20, 20), bool)
+    outline = {"front": occ.any(axis=1), "side": occ.any(axis=0), "top": occ.any(axis=2)}
+    region = np.zeros((20, 20), bool)
+    region[5:10, 5:10] = True
+    after = occ.copy()
+    cut(after)
+    return cavities._outlines_kept(after, outline, "top", region)
+
+
+@pytest.mark.parametrize("x, kept", [(4, True), (10, True), (3, False), (11, False)])
+def test_an_outline_may_lose_cells_one_beside_the_regions_ends_and_no_further(x, kept):
+    """The front view loses its column x above mid-height: forgiven one cell either side of the
+    region's x extent 5–9 (the same edge placed by two views), not two."""
+    def cut(occ):
+        occ[x, :, 10:] = False
+    assert _kept_after(cut) == kept
+
+
+@pytest.mark.parametrize("y, kept", [(4, True), (3, False)])
+def test_the_side_views_edges_are_read_along_its_own_axis(y, kept):
+    def cut(occ):
+        occ[:, y, 10:] = False
+    assert _kept_after(cut) == kept
+
+
+def test_a_single_lost_cell_is_within_the_slack_and_its_own_view_may_open_only_within_the_region():
+    def one(occ):
+        occ[15, :, 19] = False             # the front view loses one cell of 400: under 0.3 %
+    assert _kept_after(one)
+
+    def through(occ):
+        occ[5:10, 5:10, :] = False         # a hole through: the top view opens within its region
+    assert _kept_after(through)
+
+    def beyond(occ):
+        occ[5:10, 12:15, :] = False        # … but not 2 cells past it
+    assert not _kept_after(beyond)
