@@ -24,7 +24,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from training.synth import ink, render, sdf, truth  # noqa: E402
+from training.synth import ink, meshes, render, sdf, truth  # noqa: E402
 
 SIZE = 512
 
@@ -111,9 +111,7 @@ def make(name: str, size: int = SIZE) -> dict:
     mask, depth, normals = render.trace(shape, cam, size)
     rng = np.random.default_rng(sorted(EXAMPLES).index(name))
     image = ink.draw(mask, depth, normals, rng, style)
-    near = np.zeros(mask.shape, np.float32)
-    span = np.ptp(depth[mask])
-    near[mask] = (depth[mask].max() - depth[mask]) / span if span > 1e-4 else 1.0
+    near = meshes.nearness_of(depth, mask)
     _, ratio = truth.of_view(mask, depth, normals, cam)
     return {"image": (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8), "nearness": near, "mask": mask,
             "proportion": ratio}

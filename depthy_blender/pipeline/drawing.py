@@ -93,16 +93,17 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
     progress(0.88, "Building the relief")
-    drawn = drawn_ratio(depth.proportion, mask)
-    ratio = drawn if req.auto_ratio and drawn is not None else req.ratio
+    ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles, base=req.base)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
 
 
-def drawn_ratio(figure_proportion: float | None, mask: np.ndarray) -> float | None:
-    """The Depth ratio that builds the figure as deep as the engine says it is drawn, within the
-    slider's range; None when the engine cannot say (then the artist's ratio is used)."""
+def ratios(figure_proportion: float | None, mask: np.ndarray, auto: bool, ratio: float) -> tuple[float, float | None]:
+    """(the Depth ratio to build with, the as-drawn one). The as-drawn ratio builds the figure as deep as
+    the engine says it is drawn, within the slider's range; None when the engine cannot say. Auto builds
+    with it where there is one; otherwise the artist's `ratio` is used."""
     if figure_proportion is None or not np.isfinite(figure_proportion) or not mask.any():
-        return None
-    return float(np.clip(proportion.ratio_for(figure_proportion, mask), options.low("ratio"), options.high("ratio")))
+        return ratio, None
+    drawn = float(np.clip(proportion.ratio_for(figure_proportion, mask), options.low("ratio"), options.high("ratio")))
+    return (drawn if auto else ratio), drawn

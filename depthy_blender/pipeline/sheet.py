@@ -109,9 +109,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             depth = chosen.predict(crop, lambda f, s: None, cancel, req.options)
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
-            drawn = drawing.drawn_ratio(depth.proportion, mask)
-            view["ratio"] = drawn if req.auto_ratio and drawn is not None else req.ratio
-            view["drawn_ratio"] = drawn
+            view["ratio"], view["drawn_ratio"] = drawing.ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
             built = relief_math.build(depth.nearness, mask, view["ratio"], req.smoothing, req.resolution,
                                       size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1])
         except (engine.EngineError, relief_math.ReliefError) as exc:

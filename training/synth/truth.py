@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from depthy_blender.core.proportion import figure_width
+
 SAME_NORMAL_DEG = 0.5    # neighbours whose normals differ by more lie on different faces
 STEP_PX = 0.5            # ... and so do neighbours off each other's plane by more than this (pixel units)
 FIT_RMS_PX = 0.25        # a face whose points lie off their own best plane by more is not flat
@@ -80,9 +82,7 @@ def proportion(mask: np.ndarray, depth: np.ndarray, pixel: float) -> float:
     """The figure's depth range divided by its width (both in the same units); NaN without a figure."""
     if not mask.any():
         return float("nan")
-    cols = np.nonzero(mask.any(0))[0]
-    width = (cols[-1] - cols[0] + 1) * pixel
-    return float(np.ptp(depth[mask]) / width)
+    return float(np.ptp(depth[mask]) / (figure_width(mask) * pixel))
 
 
 def camera_normals(normals: np.ndarray, right: np.ndarray, up: np.ndarray, forward: np.ndarray) -> np.ndarray:
