@@ -499,3 +499,44 @@ def test_a_single_lost_cell_is_within_the_slack_and_its_own_view_may_open_only_w
     def beyond(occ):
         occ[5:10, 12:15, :] = False        # … but not 2 cells past it
     assert not _kept_after(beyond)
+
+
+def test_a_regions_reach_runs_half_a_pen_past_its_last_pixel():
+    """Along a row: the region's pixels are 0 px out, the next 1, 2, 3 … A pen 2 px wide has its centre
+    line 1.5 px past the last region pixel's centre, so the field there is 0.5 + 1 − out: 1.5, 0.5,
+    −0.5, −1.5. A 3 px pen reaches a further half pixel: 2.0, 1.0, 0.0, −1.0."""
+    area = np.zeros((1, 10), bool)
+    area[0, :5] = True
+    assert np.array_equal(cavities.reach_field(area, 2.0)[0, 4:8], [1.5, 0.5, -0.5, -1.5])
+    assert np.array_equal(cavities.reach_field(area, 3.0)[0, 4:8], [2.0, 1.0, 0.0, -1.0])
+    assert cavities.reach_field(area, 2.0).dtype == np.float32
+
+
+def _hole_views(front_outline):
+    """A 10³ grid. The plan shows a square x 3–5, y 3–5; the front and side views show its matching
+    edges through the whole height (x 3–5 and y 3–5, z 0–9); the side's outline is the whole plane and
+    the front's is `front_outline`."""
+    plan = np.zeros((10, 10), bool)
+    plan[3:6, 3:6] = True
+    band = np.zeros((10, 10), bool)
+    band[3:6, :] = True
+    found = {"top": [cavities.on_plane(plan, "top")], "front": [cavities.on_plane(band, "front")],
+             "side": [cavities.on_plane(band, "side")]}
+    outline = {"top": np.ones((10, 10), bool), "front": front_outline, "side": np.ones((10, 10), bool)}
+    return found, outline
+
+
+def test_a_cavity_is_the_product_of_its_views_only_when_each_other_view_has_flanked_matching_edges():
+    found, outline = _hole_views(np.ones((10, 10), bool))
+    region = found["top"][0]
+    expected = np.zeros((10, 10, 10), bool)
+    expected[3:6, 3:6, :] = True                          # the square drilled through the whole height
+    cavity = cavities._cavity(region, "top", found, outline)
+    assert np.array_equal(np.broadcast_to(cavity, expected.shape), expected)
+    # the front's edges sit on its own outline, nothing beyond them: a raised part, not a hole
+    found, outline = _hole_views(found["front"][0].cells.copy())
+    assert cavities._cavity(region, "top", found, outline) is None
+    # the front view shows no matching edges at all
+    found, outline = _hole_views(np.ones((10, 10), bool))
+    found["front"] = []
+    assert cavities._cavity(region, "top", found, outline) is None

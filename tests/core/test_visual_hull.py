@@ -246,3 +246,62 @@ def test_resize_gives_exactly_the_asked_shape_by_nearest_pixels():
     image = np.arange(12, dtype=float).reshape(3, 4)
     assert np.array_equal(visual_hull.resize(image, 3, 2), [[1, 3], [5, 7], [9, 11]])
     assert np.array_equal(visual_hull.resize(image, 6, 4), np.repeat(image, 2, axis=0))
+
+
+def test_sixteen_rays_are_enough_to_fit_and_a_refit_needs_sixteen():
+    """Columns 0–1 of the pocket case: 16 rays, 4 of them the pocket's. Fitted through all 16, the line
+    is depth = (211 − 32·nearness) / 26 (by hand: mean nearness 3.75, mean depth 3.5, Sxy −24, Sxx 19.5);
+    it keeps only the 12 clean rays, under 16, so that first line stands: with half a voxel of tolerance
+    the pocket's row 0 keeps depth ≥ 1.46 and row 1 depth ≥ 2.69. Four more clean rays (column 2, rows
+    2–5) make 20: the first line (≈ 8.01 − 1.157·nearness) keeps exactly the 16 clean ones, enough to
+    refit on them alone, and the refit is the true depth = 8 − nearness."""
+    occ, near = _pocket_case()
+    sixteen = near.copy()
+    sixteen[:, 2:] = np.nan
+    expected = occ.copy()
+    expected[0, 0:2, 0:2] = False
+    expected[1, 1:3, 0:2] = False
+    assert np.array_equal(visual_hull._carve_in_front(occ, sixteen, 0.5), expected)
+    twenty = sixteen.copy()
+    twenty[2:6, 2] = near[2:6, 2]
+    expected = occ.copy()
+    expected[0, 0:3, 0:2] = False
+    expected[1, 1:4, 0:2] = False
+    assert np.array_equal(visual_hull._carve_in_front(occ, twenty, 0.5), expected)
+
+
+def test_refine_reads_the_side_view_alone_at_the_default_tolerance():
+    """The side view looks along −x from x = 11: its rays run across y (8) and up z (8), depth 11 − x.
+    The hull's front on ray (y, z) is at depth y; the nearness is 8 − depth, except a 2 × 2 pocket
+    (y, z in 0–1) put 3 deeper. Every ray has a finite nearness, so the 56 rays with hull fit the line
+    depth = 8 − nearness once the pocket's are left out. At the default tolerance of 2 voxels the pocket
+    keeps depth ≥ 1 on y = 0 and ≥ 2 on y = 1: the cells at x = 11 and x = 10 go, nothing else."""
+    y, z = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+    front_depth = y.copy()
+    front_depth[:, 7] = -1                                 # no hull on the top row
+    near = (8.0 - front_depth).astype(np.float64)
+    near[0:2, 0:2] -= 3.0
+    near[:, 7] = -100.0                                    # junk where there is no hull
+    x = np.arange(12)[:, None, None]
+    occ = ((11 - x) >= front_depth[None]) & (front_depth[None] >= 0)
+    image = near.T[::-1]                                   # [up, across] with the top row first
+    expected = occ.copy()
+    expected[11, 0, 0:2] = False
+    expected[10, 1, 0:2] = False
+    assert np.array_equal(visual_hull.refine(occ, None, image), expected)
+
+
+def test_the_resolution_follows_the_thinnest_wall_within_the_budget():
+    """Views 500 px across. The front is a frame with 7 px walls, so WALL_CELLS (3) across it needs
+    ceil(3 × 500 / 7) = 215 voxels. The plan sits 300 px into its image. Thick views need only the least,
+    128. With least 64 the grid is 64³, so a budget of 1,000,001 voxels allows 100 along a side."""
+    frame = np.zeros((520, 520), bool)
+    frame[10:510, 10:510] = True
+    frame[17:503, 17:503] = False
+    square = np.zeros((520, 520), bool)
+    square[10:510, 10:510] = True
+    plan = np.zeros((900, 900), bool)
+    plan[300:800, 300:800] = True
+    assert visual_hull.resolution_for((frame, square, plan)) == 215
+    assert visual_hull.resolution_for((square, square, plan)) == 128
+    assert visual_hull.resolution_for((frame, square, plan), least=64, budget=1_000_001) == 100
