@@ -3,7 +3,7 @@ validate, and leave fp16 weights in parts small enough to come back from the GPU
 
     python -m training.gpu_run --out $OUT [--device cuda] [--seconds 480] [--parent WEIGHTS.pt]
                                [--size 256] [--batch 64] [--reuse 4] [--pool 4096] [--workers 14]
-                               [--val 96] [--lr 1e-4]
+                               [--data device|cpu] [--views 8] [--val 96] [--lr 1e-4]
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
 The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw)
@@ -15,8 +15,14 @@ after scale + shift, mask IoU, the same metrics as training.evaluate) and writte
 split into parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data
 included), the loss every few seconds, the validation scores, the parts' sha256 and the recipe.
 
-The generator makes a few dozen drawings a second on 16 cores, far fewer than a GPU trains on. So each
-batch holds batch ÷ reuse fresh drawings and the rest is drawn at random from a pool of the `--pool`
+Where the drawings come from (`--data`):
+- `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
+  in one march and inks them together on the training device, in the training process. The CPU workers
+  run beside it and their drawings (the only ones with hidden lines, or two or three figures side by
+  side) join a batch whenever some are ready, never holding a step up.
+- `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
+The CPU generator makes a few dozen drawings a second on 16 cores, far fewer than a GPU trains on. So
+each batch holds batch ÷ reuse fresh drawings and the rest is drawn at random from a pool of the `--pool`
 most recent ones kept on the device, half of them mirrored: every drawing is trained on about `reuse`
 times while it is recent. The log gives both rates: training samples/s and fresh drawings/s.
 Everything runs on a CPU too (`--device cpu`), which is how the tests smoke-test it.
@@ -26,7 +32,9 @@ import hashlib
 import io
 import json
 import math
+import queue
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,7 +49,7 @@ from depthy_blender.models.depthy import Depthy  # noqa: E402
 from training import losses  # noqa: E402
 from training.evaluate import depthy_weights  # noqa: E402
 from training.make_cache import OPTIONS  # noqa: E402
-from training.synth import dataset  # noqa: E402
+from training.synth import batch_views, dataset  # noqa: E402
 from training.train import VAL_SEEDS, channels_last, native_bf16  # noqa: E402
 
 PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per returned file
@@ -67,6 +75,56 @@ class Drawings(torch.utils.data.IterableDataset):
             yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
                    torch.from_numpy(s["mask"]), torch.tensor(s["proportion"], dtype=torch.float32))
             seed += n
+
+
+class DeviceDrawings:
+    """An endless stream of (image, nearness, mask, proportion) made on the device by batch_views, `views`
+    views of one solid per seed, seeds from `first_seed` on (their own streams: never a drawing of
+    dataset.sample)."""
+
+    def __init__(self, first_seed: int, size: int, views: int, device: torch.device):
+        self.seed, self.size, self.views, self.device = first_seed, size, views, device
+        self.ready: list[tuple] = []
+        self.made = 0
+
+    def take(self, n: int) -> tuple:
+        """n drawings (a tuple of batched tensors), tracing new solids as needed."""
+        have = sum(len(r[0]) for r in self.ready)
+        while have < n:
+            v = batch_views.views(self.seed, self.views, self.size, self.device)
+            self.seed += 1
+            drawn = (v["image"].permute(0, 3, 1, 2), v["nearness"], v["mask"], v["proportion"])
+            self.ready.append(drawn)
+            have += len(drawn[0])
+            self.made += len(drawn[0])
+        joined = tuple(torch.cat(parts) for parts in zip(*self.ready))
+        rest = tuple(t[n:] for t in joined)
+        self.ready = [rest] if len(rest[0]) else []
+        return tuple(t[:n] for t in joined)
+
+
+def cpu_feed(loader, capacity: int = 64) -> queue.Queue:
+    """A queue the CPU workers' drawings arrive in, one at a time, filled by a thread: a step takes what
+    is there and never waits for it."""
+    ready: queue.Queue = queue.Queue(maxsize=capacity)
+
+    def fill():
+        for batch in loader:
+            for item in zip(*batch):
+                ready.put(item)
+    threading.Thread(target=fill, daemon=True).start()
+    return ready
+
+
+def take_ready(ready: queue.Queue, most: int) -> list:
+    """Up to `most` drawings already in the queue, without waiting."""
+    out = []
+    while len(out) < most:
+        try:
+            out.append(ready.get_nowait())
+        except queue.Empty:
+            break
+    return out
 
 
 class Pool:
@@ -197,7 +255,12 @@ def main(argv=None):
     p.add_argument("--widths-weight", type=float, default=0.5,
                    help="teach the raw nearness depth in figure widths (Auto depth reads it; export with "
                         "--nearness 'figure widths'); 0: the [0, 1] anchor of earlier releases")
-    p.add_argument("--workers", type=int, default=14, help="generator processes (0: in the training process)")
+    p.add_argument("--workers", type=int, default=14, help="CPU generator processes (0: none with --data "
+                   "device; in the training process with --data cpu)")
+    p.add_argument("--data", choices=("device", "cpu"), default=None,
+                   help="fresh drawings traced and inked on the training device (default on CUDA) or only from "
+                        "the CPU workers (default elsewhere)")
+    p.add_argument("--views", type=int, default=8, help="with --data device: views traced together per solid")
     p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
@@ -225,18 +288,33 @@ def main(argv=None):
     fresh_per_batch = max(1, args.batch // max(1, args.reuse))
     pool = Pool(max(args.pool, args.batch), args.size, device)
     picks = torch.Generator().manual_seed(args.seed)
-    loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=fresh_per_batch,
-                                         num_workers=args.workers, pin_memory=device.type == "cuda",
-                                         persistent_workers=args.workers > 0,
-                                         prefetch_factor=4 if args.workers > 0 else None)
+    data = args.data or ("device" if device.type == "cuda" else "cpu")
+    loader = None
+    if data == "cpu" or args.workers > 0:
+        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=fresh_per_batch,
+                                             num_workers=args.workers, pin_memory=device.type == "cuda",
+                                             persistent_workers=args.workers > 0,
+                                             prefetch_factor=4 if args.workers > 0 else None)
+    made = DeviceDrawings(args.first_seed, args.size, args.views, device) if data == "device" else None
+    from_cpu = cpu_feed(loader) if made is not None and loader is not None else None
+    batches = iter(loader) if made is None else None
     deadline = start + args.seconds * (1 - RESERVE_S)
-    samples, fresh, steps, losses_seen, trace = 0, 0, 0, [], []
+    samples, fresh, fresh_cpu, steps, losses_seen, trace = 0, 0, 0, 0, [], []
     train_start = time.perf_counter()
-    for drawn in loader:
+    while True:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
-        fresh += len(drawn[0])
-        moved = tuple(t.to(device, non_blocking=True) for t in drawn)
+        if made is None:
+            moved = tuple(t.to(device, non_blocking=True) for t in next(batches))
+            fresh_cpu += len(moved[0])
+        else:
+            cpu_items = take_ready(from_cpu, fresh_per_batch // 2) if from_cpu is not None else []
+            moved = made.take(fresh_per_batch - len(cpu_items))
+            if cpu_items:
+                extra = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
+                moved = tuple(torch.cat([a, b.to(a.dtype)]) for a, b in zip(moved, extra))
+                fresh_cpu += len(cpu_items)
+        fresh += len(moved[0])
         img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)
         img = img.contiguous(memory_format=torch.channels_last)
         losses_seen.append(step(model, opt, img, near, mask, bf16, device, widths, args.widths_weight))
@@ -245,7 +323,7 @@ def main(argv=None):
         now = time.perf_counter()
         if not trace or now - trace[-1]["t"] - train_start >= 10:
             trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples, "fresh": fresh,
-                          "loss": float(np.mean(losses_seen[-20:]))})
+                          "fresh_cpu": fresh_cpu, "loss": float(np.mean(losses_seen[-20:]))})
         if now >= deadline:
             break
     train_s = time.perf_counter() - train_start
@@ -253,8 +331,8 @@ def main(argv=None):
     fresh_rate = fresh / max(train_s, 1e-9)
     print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
           f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
-          f"{fresh} fresh drawings, {fresh_rate:.1f}/s, each trained on {samples / max(fresh, 1):.1f} times",
-          flush=True)
+          f"{fresh} fresh drawings, {fresh_rate:.1f}/s ({fresh - fresh_cpu} traced and inked on {args.device}, "
+          f"{fresh_cpu} by CPU workers), each trained on {samples / max(fresh, 1):.1f} times", flush=True)
     scores = validate(model, args.val, args.size, device, bf16, widths=args.widths_weight > 0)
     print(f"validation ({scores['drawings']} drawings): nRMSE {scores['nrmse']:.4f}, mask IoU {scores['mask_iou']:.4f}")
     parts = write_parts(model.state_dict(), args.out)
@@ -267,9 +345,12 @@ def main(argv=None):
            "nearness": "figure widths" if args.widths_weight > 0 else "unit range",
            "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
-           "fresh_per_s": round(fresh_rate, 2),
+           "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
+           "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu,
            "losses": trace, "validation": scores, "weights": parts,
-           "recipe": {"generator": "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),
+           "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
+                                    if data == "device" else "") +
+                                   "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),
                       "losses": "training.losses.total, aligned"},
            "wall_seconds": round(time.perf_counter() - start, 1)}
     (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n")

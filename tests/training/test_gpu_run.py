@@ -104,3 +104,33 @@ def test_a_batch_is_the_fresh_drawings_and_the_rest_from_the_pool():
     assert set(img[2:, 0, 0, 0].tolist()) <= {10.0, 11.0}          # only what the pool has seen
     img, _, _, _ = gpu_run.batch_with_reuse(pool, numbered(20, 8), 8, torch.Generator().manual_seed(0))
     assert img[:, 0, 0, 0].tolist() == [float(k) for k in range(20, 28)] and pool.count == 10
+
+
+def test_device_drawings_come_in_the_numbers_asked_and_keep_the_rest():
+    made = gpu_run.DeviceDrawings(40_000_000, 48, 2, torch.device("cpu"))
+    img, near, mask, widths = made.take(3)
+    assert img.shape == (3, 3, 48, 48) and near.shape == mask.shape == (3, 48, 48) and widths.shape == (3,)
+    traced = made.made
+    assert traced >= 3 and sum(len(r[0]) for r in made.ready) == traced - 3
+    if traced - 3 >= 1:                         # a leftover view is used before any new solid is traced
+        made.take(1)
+        assert made.made == traced
+
+
+def test_ready_cpu_drawings_are_taken_without_waiting():
+    ready = gpu_run.queue.Queue()
+    for k in range(3):
+        ready.put(k)
+    assert gpu_run.take_ready(ready, 2) == [0, 1]
+    assert gpu_run.take_ready(ready, 5) == [2]
+    assert gpu_run.take_ready(ready, 5) == []
+
+
+def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
+    done = run("--device", "cpu", "--data", "device", "--views", "3", "--seconds", "20", "--size", "48",
+               "--batch", "2", "--reuse", "1", "--pool", "4", "--workers", "0", "--val", "2", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = json.loads((tmp_path / "log.json").read_text())
+    assert log["data"] == "device" and log["views"] == 3
+    assert log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] == log["samples"] > 0
+    assert "batch_views" in log["recipe"]["generator"]

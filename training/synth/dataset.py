@@ -49,9 +49,7 @@ def sample(seed: int, size: int = 256, style: str | None = None, face_features: 
     torch.manual_seed(seed)
     count = int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
     hidden = visible = None
-    own = lambda wanted, k: np.random.default_rng([seed, k]) if wanted else None  # noqa: E731
-    options = _Options(own(face_features, 2), own(rods, 3), own(blobs, 4), own(ribs, 5), own(vessels, 6),
-                       own(clusters, 7), own(shells, 8), own(perspective, 9), rod_share)
+    options = options_for(seed, face_features, rods, blobs, ribs, vessels, clusters, shells, perspective, rod_share)
     if count == 1:
         mask, depth, normals, info, (shape, cam) = _one(rng, size, options)
         planes, ratio = truth.of_view(mask, depth, normals, cam)
@@ -99,35 +97,57 @@ class _Options(NamedTuple):
 
 
 def _one(rng, size, options: _Options):
-    cutter, rodder, blobber, ribber, shaper, grouper, sheller, viewer, rod_share = options
     for _ in range(8):   # re-draw the rare solid that misses the frame or is a speck
-        shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
-        if rodder is not None and rodder.random() < rod_share:
-            shape, info = solids.random_rod(rodder)
-        if blobber is not None and blobber.random() < BLOB_SHARE:
-            shape, info = solids.random_blob(blobber)
-        if shaper is not None and shaper.random() < VESSEL_SHARE:
-            shape, info = solids.random_vessel(shaper)
-        if grouper is not None and grouper.random() < CLUSTER_SHARE:
-            shape, info = solids.random_cluster(grouper)
-        cam, view = render.random_camera(rng)
-        if viewer is not None and viewer.random() < PERSPECTIVE_SHARE:
-            cam, view = render.random_camera(viewer, "perspective")
-        # a sculpted or smooth turned figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
-        if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:", "cluster:")):
-            shape, extra = faces.cut_face(shape, cutter, cam.forward)
-            info += extra
-        if ribber is not None and ribber.random() < RIB_SHARE:
-            shape, outline, info = solids.random_plate(ribber, int(np.argmax(np.abs(cam.forward))))
-            shape, extra = faces.rib_lattice(shape, outline, ribber, cam.forward)
-            info += extra
-        if sheller is not None and sheller.random() < SHELL_SHARE:
-            shape, info = shells.random_shell(sheller, cam.forward)
+        shape, cam, info, view = figure(rng, options)
         cam = render.frame(shape, cam, rng)
         mask, depth, normals = render.trace(shape, cam, size)
         if mask.sum() > 0.01 * size * size:
             break
     return mask, depth, normals, f"{info} @ {view}", (shape, cam)
+
+
+def figure(rng, options: _Options):
+    """One random solid and the camera that first looks at it (before framing): (shape, camera, what
+    the solid is, what view the camera gives). Every option's generator draws what it always has."""
+    cutter, rodder, blobber, ribber, shaper, grouper, sheller, viewer, rod_share = options
+    shape, info = solids.random_solid(rng)   # drawn even when replaced, so `rng` stays in step
+    if rodder is not None and rodder.random() < rod_share:
+        shape, info = solids.random_rod(rodder)
+    if blobber is not None and blobber.random() < BLOB_SHARE:
+        shape, info = solids.random_blob(blobber)
+    if shaper is not None and shaper.random() < VESSEL_SHARE:
+        shape, info = solids.random_vessel(shaper)
+    if grouper is not None and grouper.random() < CLUSTER_SHARE:
+        shape, info = solids.random_cluster(grouper)
+    cam, view = camera(rng, viewer)
+    # a sculpted or smooth turned figure gets no machined pockets (the draw still happens, to keep `cutter` in step)
+    if cutter is not None and cutter.random() < FACE_SHARE and not info.startswith(("blob:", "vessel:", "cluster:")):
+        shape, extra = faces.cut_face(shape, cutter, cam.forward)
+        info += extra
+    if ribber is not None and ribber.random() < RIB_SHARE:
+        shape, outline, info = solids.random_plate(ribber, int(np.argmax(np.abs(cam.forward))))
+        shape, extra = faces.rib_lattice(shape, outline, ribber, cam.forward)
+        info += extra
+    if sheller is not None and sheller.random() < SHELL_SHARE:
+        shape, info = shells.random_shell(sheller, cam.forward)
+    return shape, cam, info, view
+
+
+def camera(rng, viewer=None):
+    """A random camera (render.random_camera); with the perspective option's generator, PERSPECTIVE_SHARE
+    of them are perspective instead."""
+    cam, view = render.random_camera(rng)
+    if viewer is not None and viewer.random() < PERSPECTIVE_SHARE:
+        cam, view = render.random_camera(viewer, "perspective")
+    return cam, view
+
+
+def options_for(seed, face_features=False, rods=False, blobs=False, ribs=False, vessels=False, clusters=False,
+                shells=False, perspective=False, rod_share=ROD_SHARE, offset: int = 0) -> _Options:
+    """Each option's own generator for a seed (keys offset by `offset`: 0 for sample)."""
+    own = lambda wanted, k: np.random.default_rng([seed, offset + k]) if wanted else None  # noqa: E731
+    return _Options(own(face_features, 2), own(rods, 3), own(blobs, 4), own(ribs, 5), own(vessels, 6),
+                    own(clusters, 7), own(shells, 8), own(perspective, 9), rod_share)
 
 
 def _unit(depth, mask):

@@ -138,8 +138,8 @@ def _lattice(rng, pitch: float, wall: float, counts):
     row = pitch * math.sqrt(3) / 2
     hexagon = sdf.regular_polygon2d(inner * 2 / math.sqrt(3), 6, math.pi / 6)   # flats `inner` from its centre
     rows = sdf.repeat2d(hexagon, counts, (pitch, 2 * row))
-    shift = torch.tensor([pitch / 2, row], dtype=torch.float32)   # every other row, half a cell along
-    return (lambda q: torch.minimum(rows(q), rows(q - shift))), "honeycomb"
+    shift = sdf.const([pitch / 2, row])   # every other row, half a cell along
+    return (lambda q: torch.minimum(rows(q), rows(q - shift(q)))), "honeycomb"
 
 
 def rib_lattice(shape, outline, rng: np.random.Generator, forward):
@@ -162,6 +162,6 @@ def rib_lattice(shape, outline, rng: np.random.Generator, forward):
     counts = tuple(int(math.ceil(float(x) / pitch)) + 2 for x in span)
     cells, kind = _lattice(rng, pitch, wall, counts)
     centre = (lo + hi) / 2
-    to_face = torch.tensor(centre, dtype=torch.float32)
-    profile = lambda q: torch.maximum(cells(q), outline(q + to_face) + rim)   # noqa: E731  (cells inside the rim)
+    to_face = sdf.const(centre)
+    profile = lambda q: torch.maximum(cells(q), outline(q + to_face(q)) + rim)   # noqa: E731  (cells inside the rim)
     return sdf.subtract(shape, _cutter(profile, axis, sign, centre, face_level, depth)), f" -ribbed_{kind}"

@@ -30,7 +30,7 @@ def camera_basis(cam: Camera):
     return f, r, u
 
 
-def rays(cam: Camera, size: int):
+def rays(cam: Camera, size: int, device=None):
     f, r, u = camera_basis(cam)
     s = (np.arange(size) + 0.5) / size * 2 - 1
     xs, ys = np.meshgrid(s, -s)
@@ -43,16 +43,27 @@ def rays(cam: Camera, size: int):
     else:
         dirs = np.broadcast_to(f, plane.shape)
         origins = plane - f * (BOUND * 2.5)
-    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a.reshape(-1, 3), dtype=np.float32))  # noqa: E731
-    return to_t(origins), to_t(dirs), torch.from_numpy(f.astype(np.float32))
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a.reshape(-1, 3), dtype=np.float32)).to(device)  # noqa: E731
+    return to_t(origins), to_t(dirs), torch.from_numpy(f.astype(np.float32)).to(device)
 
 
 def trace(shape, cam: Camera, size: int, steps: int = 96, eps: float = 1e-3):
     """G-buffers (size × size): mask bool, depth float32 (along the view axis), normals (…, 3)."""
-    origins, dirs, forward = rays(cam, size)
+    mask, depth, normals = trace_views(shape, [cam], size, steps, eps)
+    return mask[0].numpy(), depth[0].numpy(), normals[0].numpy()
+
+
+def trace_views(shape, cams: list, size: int, steps: int = 96, eps: float = 1e-3, device=None):
+    """trace() of one solid from several cameras at once, on `device` (default the CPU): every view's
+    rays march together, so each step evaluates the shape once for all of them (on a GPU the cost of a
+    step is in launching its operations, not in the rays). Tensors (views, size, size[, 3]) on `device`."""
+    rays_of = [rays(cam, size, device) for cam in cams]
+    origins = torch.cat([o for o, _, _ in rays_of])
+    dirs = torch.cat([d for _, d, _ in rays_of])
+    forward = torch.cat([f.expand(size * size, 3) for _, _, f in rays_of])
     t, t_exit, inside = _bounding_sphere(origins, dirs)
     hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
-    return _buffers(shape, origins, dirs, forward, t, hit, size)[:3]
+    return _buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size))[:3]
 
 
 def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.ndarray, steps: int = 160,
@@ -69,7 +80,7 @@ def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.nda
     for leave in (True, False):   # leave the material, then enter it again
         t = t + 4 * eps   # step off the surface we stand on
         hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(hit).squeeze(1), steps, eps, leave)
-        layers.append(_buffers(shape, origins, dirs, forward, t, hit, size))
+        layers.append(tuple(b[0].numpy() for b in _buffers(shape, origins, dirs, forward, t, hit, (1, size, size))))
     return layers
 
 
@@ -84,7 +95,7 @@ def _bounding_sphere(origins, dirs):
 def _march(shape, origins, dirs, t, t_exit, active, steps, eps, leave=False):
     """Sphere-trace the `active` rays, advancing t in place, until they reach a surface (within eps) —
     or, with leave, until they are outside the material; returns which rays got there."""
-    found = torch.zeros(origins.shape[0], dtype=torch.bool)
+    found = torch.zeros(origins.shape[0], dtype=torch.bool, device=origins.device)
     for _ in range(steps):
         if active.numel() == 0:
             break
@@ -100,20 +111,21 @@ def _march(shape, origins, dirs, t, t_exit, active, steps, eps, leave=False):
     return found
 
 
-def _buffers(shape, origins, dirs, forward, t, found, size):
-    """(mask, depth along the view axis, normals, facing = |normal · ray|) at the ray parameters t."""
+def _buffers(shape, origins, dirs, forward, t, found, grid):
+    """(mask, depth along the view axis, normals, facing = |normal · ray|) at the ray parameters t, as
+    tensors of shape `grid` (views, rows, columns)."""
     points = origins + dirs * t[:, None]
     normals = torch.zeros_like(points)
     idx = torch.nonzero(found).squeeze(1)
     if idx.numel():
         normals[idx] = _normals(shape, points[idx])
     facing = (normals * dirs).sum(-1).abs()
-    return (found.reshape(size, size).numpy(), (points * forward).sum(-1).reshape(size, size).numpy(),
-            normals.reshape(size, size, 3).numpy(), facing.reshape(size, size).numpy())
+    return (found.reshape(grid), (points * forward).sum(-1).reshape(grid), normals.reshape(*grid, 3),
+            facing.reshape(grid))
 
 
 def _normals(shape, p, h=1e-3):
-    k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=torch.float32)
+    k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=torch.float32, device=p.device)
     g = sum(k[i] * shape(p + k[i] * h)[:, None] for i in range(4))
     return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp(min=1e-9)
 
@@ -146,7 +158,17 @@ def random_camera(rng: np.random.Generator, kind: str | None = None) -> tuple[Ca
 def frame(shape, cam: Camera, rng: np.random.Generator, probe: int = 48) -> Camera:
     """Zoom and shift the camera so the solid spans a random 35–90 % of the image (a coarse trace
     finds its extent first)."""
-    mask, _, _ = trace(shape, cam, probe, steps=64)
+    return frame_views(shape, [cam], rng, probe)[0]
+
+
+def frame_views(shape, cams: list, rng: np.random.Generator, probe: int = 48, device=None) -> list:
+    """frame() of each camera in turn, its coarse trace made for all of them at once (trace_views); the
+    random zoom and shift are drawn camera by camera, as frame() draws them."""
+    masks = trace_views(shape, cams, probe, steps=64, device=device)[0].cpu().numpy()
+    return [_framed(cam, mask, rng, probe) for cam, mask in zip(cams, masks)]
+
+
+def _framed(cam: Camera, mask: np.ndarray, rng: np.random.Generator, probe: int) -> Camera:
     if not mask.any():
         return cam
     ys, xs = np.nonzero(mask)

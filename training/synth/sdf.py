@@ -13,11 +13,25 @@ def _len(x: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(x, dim=-1)
 
 
+def const(values):
+    """A float32 constant that follows the points onto their device: const(v)(p) is v on p's device,
+    copied there once (so a shape built on the CPU evaluates on CUDA too)."""
+    cpu = values.to(torch.float32) if isinstance(values, torch.Tensor) else torch.tensor(values, dtype=torch.float32)
+    copies = {cpu.device: cpu}
+
+    def on(p: torch.Tensor) -> torch.Tensor:
+        at = copies.get(p.device)
+        if at is None:
+            at = copies[p.device] = cpu.to(p.device)
+        return at
+    return on
+
+
 def box(half) -> Shape:
-    b = torch.tensor(half, dtype=torch.float32)
+    b = const(half)
 
     def f(p):
-        q = p.abs() - b
+        q = p.abs() - b(p)
         return _len(q.clamp(min=0)) + q.max(dim=-1).values.clamp(max=0)
     return f
 
@@ -32,9 +46,10 @@ def sphere(r) -> Shape:
 
 
 def ellipsoid(radii) -> Shape:
-    r = torch.tensor(radii, dtype=torch.float32)
+    radii = const(radii)
 
     def f(p):
+        r = radii(p)
         k0 = _len(p / r)
         k1 = _len(p / (r * r)).clamp(min=1e-6)
         return k0 * (k0 - 1.0) / k1
@@ -66,11 +81,12 @@ def torus(big, small) -> Shape:
 
 def polygon2d(points) -> "Callable":
     """Exact signed distance to a closed 2D polygon (negative inside), vectorised over (N, 2)."""
-    v = torch.tensor(points, dtype=torch.float32)
+    corners = const(points)
 
     def f(q):
+        v = corners(q)
         d = ((q - v[0]) ** 2).sum(-1)
-        s = torch.ones(len(q))
+        s = torch.ones(len(q), device=q.device)
         j = len(v) - 1
         for i in range(len(v)):
             e = v[j] - v[i]
@@ -97,10 +113,10 @@ def regular_polygon2d(radius: float, n: int, start: float) -> "Callable":
 def rounded_rect2d(half_u: float, half_v: float, radius: float = 0.0) -> "Callable":
     """Exact signed distance to a 2D rectangle (±half_u, ±half_v) with corners rounded by `radius`
     (radius = min(half) gives a slot, equal halves and that radius a disc)."""
-    b = torch.tensor([half_u - radius, half_v - radius], dtype=torch.float32)
+    b = const([half_u - radius, half_v - radius])
 
     def f(q):
-        d = q.abs() - b
+        d = q.abs() - b(q)
         return _len(d.clamp(min=0)) + d.max(dim=-1).values.clamp(max=0) - radius
     return f
 
@@ -108,11 +124,11 @@ def rounded_rect2d(half_u: float, half_v: float, radius: float = 0.0) -> "Callab
 def repeat2d(profile2d, counts, pitch) -> "Callable":
     """counts[0] × counts[1] copies of a 2D profile centred on 0, `pitch` apart: each point is measured
     against its nearest copy, so a grid costs one profile evaluation (exact while copies don't touch)."""
-    n = torch.tensor(counts, dtype=torch.float32)
-    step = torch.tensor(pitch, dtype=torch.float32)
+    counts, pitch = const(counts), const(pitch)
 
     def f(q):
-        k = torch.minimum(torch.maximum(torch.round(q / step + (n - 1) / 2), torch.zeros(2)), n - 1)
+        n, step = counts(q), pitch(q)
+        k = torch.minimum(torch.maximum(torch.round(q / step + (n - 1) / 2), torch.zeros_like(n)), n - 1)
         return profile2d(q - (k - (n - 1) / 2) * step)
     return f
 
@@ -137,9 +153,8 @@ def cone(r_bottom, r_top, h) -> Shape:
 
 def transform(shape, rotation: torch.Tensor, offset) -> Shape:
     """Place a shape: world point p ↦ shape(Rᵀ(p − t)). Rotations keep distances exact."""
-    t = torch.tensor(offset, dtype=torch.float32)
-    r = rotation.to(torch.float32)
-    return lambda p: shape((p - t) @ r)
+    t, r = const(offset), const(rotation)
+    return lambda p: shape((p - t(p)) @ r(p))
 
 
 def union(a, b, k: float = 0.0) -> Shape:

@@ -1,0 +1,106 @@
+"""The device-side generator (training/synth/batch_views, batch_ink) against the CPU reference
+(render.trace, ink.draw, dataset's truth), on the CPU: the same solid and cameras give identical
+G-buffers and truth, and drawings within 1e-5 (the tolerance batch_ink states)."""
+import numpy as np
+import pytest
+import torch
+
+from training.synth import batch_ink, batch_views, dataset, ink, render, solids, truth
+
+TOLERANCE = 1e-5
+
+
+def _solid_and_cameras(seed, count=4):
+    rng = np.random.default_rng(seed)
+    shape, _ = solids.random_solid(rng)
+    return shape, render.frame_views(shape, [render.random_camera(rng)[0] for _ in range(count)], rng)
+
+
+def test_views_traced_together_are_each_view_traced_alone():
+    shape, cams = _solid_and_cameras(3)
+    mask, depth, normals = render.trace_views(shape, cams, 64)
+    for k, cam in enumerate(cams):
+        m, d, n = render.trace(shape, cam, 64)
+        assert m.any()
+        assert np.array_equal(mask[k].numpy(), m)
+        assert np.array_equal(depth[k].numpy()[m], d[m])
+        assert np.array_equal(normals[k].numpy(), n)
+
+
+def test_framing_views_together_draws_what_framing_each_in_turn_draws():
+    rng = np.random.default_rng(4)
+    shape, _ = solids.random_solid(rng)
+    cams = [render.random_camera(rng)[0] for _ in range(3)]
+    together = render.frame_views(shape, cams, np.random.default_rng(9))
+    one_by_one, turn = [], np.random.default_rng(9)
+    for cam in cams:
+        one_by_one.append(render.frame(shape, cam, turn))
+    for a, b in zip(together, one_by_one):
+        assert a.half_size == b.half_size and np.array_equal(a.center, b.center)
+
+
+@pytest.mark.parametrize("style", [None, "lines", "fill", "shaded", "sketchy"])
+@pytest.mark.parametrize("even", [False, True])
+def test_batched_ink_draws_what_ink_draw_draws(style, even):
+    shape, cams = _solid_and_cameras(5)
+    mask, depth, normals = render.trace_views(shape, cams, 96)
+    pen = lambda k: np.random.default_rng([7, 10, k]) if even else None  # noqa: E731
+    plans = [batch_ink.plan(mask[k].numpy(), np.random.default_rng([7, k]), style, pen(k))
+             for k in range(len(cams))]
+    drawn = batch_ink.draw(mask, depth, normals, plans)
+    assert drawn.shape == (len(cams), 96, 96, 3) and drawn.dtype == torch.float32
+    for k in range(len(cams)):
+        reference = ink.draw(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), np.random.default_rng([7, k]),
+                             style, pen=pen(k))
+        assert np.abs(drawn[k].numpy() - reference).max() <= TOLERANCE
+
+
+def test_line_maps_and_soft_lines_are_inks_own():
+    shape, cams = _solid_and_cameras(6)
+    mask, depth, normals = render.trace_views(shape, cams, 80)
+    outline, inner = batch_ink.line_maps(mask, depth, normals)
+    widths = torch.tensor([0.7, 1.0, 2.5, 7.0])
+    faint = torch.tensor([True, True, False, False])
+    soft = batch_ink.thick(outline, widths, faint)
+    for k in range(len(cams)):
+        o, i = ink.visible_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy())
+        assert np.array_equal(outline[k].numpy(), o) and np.array_equal(inner[k].numpy(), i)
+        reference = ink._thick(o, float(widths[k]), bool(faint[k]))
+        assert np.abs(soft[k].numpy() - reference).max() <= TOLERANCE
+
+
+def test_a_seeds_views_are_its_solid_drawn_and_measured_by_the_cpu_reference():
+    seed, count, size = 11, 4, 96
+    got = batch_views.views(seed, count, size)
+    shape, cams, _ = next(batch_views.solids(seed, count, {name: True for name in batch_views.FAMILIES}))
+    buffers = [render.trace(shape, cam, size) for cam in cams]
+    kept = [k for k, (m, _, _) in enumerate(buffers) if m.sum() > 0.01 * size * size]
+    assert len(got["mask"]) == len(kept) >= 2
+    plans = batch_views.plans(seed, np.stack([buffers[k][0] for k in kept]), True)
+    for j, k in enumerate(kept):
+        m, d, n = buffers[k]
+        rng = np.random.default_rng([seed, batch_views.STREAM + 1, j])
+        pen = np.random.default_rng([seed, batch_views.STREAM + 2, j])
+        pen = pen if pen.random() < ink.EVEN_SHARE else None
+        assert plans[j].even == (pen is not None)
+        assert np.array_equal(got["mask"][j].numpy(), m)
+        assert np.array_equal(got["nearness"][j].numpy(), dataset._nearness(d, m))
+        proportion = float("nan") if cams[k].perspective > 0 else \
+            truth.proportion(m, d, 2.0 * cams[k].half_size / size)
+        assert np.isclose(float(got["proportion"][j]), proportion, rtol=1e-6, equal_nan=True)
+        assert np.abs(got["image"][j].numpy() - ink.draw(m, d, n, rng, pen=pen)).max() <= TOLERANCE
+
+
+def test_a_seed_always_gives_the_same_views_and_other_seeds_others():
+    a, b = batch_views.views(21, 3, 64), batch_views.views(21, 3, 64)
+    assert all(torch.equal(a[key], b[key]) for key in ("image", "nearness", "mask"))
+    c = batch_views.views(22, 3, 64)
+    assert not torch.equal(a["image"][0], c["image"][0])
+    assert a["image"].shape[1:] == (64, 64, 3) and a["mask"].dtype == torch.bool
+
+
+def test_the_data_speed_benchmark_prints_both_rates_and_their_ratio(capsys):
+    from training import data_speed
+    data_speed.main(["--device", "cpu", "--size", "32", "--views", "2", "--seconds", "0.5"])
+    out = capsys.readouterr().out
+    assert "CPU generator" in out and "batch_views on cpu, 2 views per solid" in out and "ratio:" in out

@@ -1,0 +1,93 @@
+"""Training drawings made on the training device (issue 51, GPU data): several views of one random
+solid per seed, traced together and inked together.
+
+On a GPU the cost of sphere tracing is in launching each step's operations, not in the rays, so one
+march for all of a solid's views costs about what one view costs. `views(seed, count, size, device)`:
+- draws a solid and its first camera as dataset.sample does (every family, its own generators), then
+  count − 1 more cameras, all from the seed's own streams ([seed, 20 …]): never the drawings of
+  dataset.sample(seed), and never a test or validation drawing;
+- frames and traces every view at once (render.frame_views, render.trace_views);
+- inks them with batch_ink (the same random choices ink.draw makes, the maths in torch);
+- gives the truth dataset.sample gives: nearness in [0, 1] on the mask, the mask, and the proportion
+  (depth range ÷ width; NaN in perspective).
+A view whose figure covers under 1 % of the image is left out, so a seed may give fewer than `count`.
+
+What the CPU generator draws and these do not: hidden lines (they need two more marches per view and
+are 30 % of the single figures there) and drawings of two or three figures side by side (a fifth
+there). training.gpu_run mixes in CPU-generated drawings for those (`--cpu-share`).
+Against the CPU reference (tests/training/test_batch_views.py): the same solid and cameras give
+identical G-buffers, the drawings agree within batch_ink's tolerance, the truth exactly.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import batch_ink, dataset, ink, render, truth
+
+STREAM = 20         # the seed's generators: [seed, 20] the solid and cameras, [seed, 21, k] view k's ink,
+OPTION_STREAM = 30  # [seed, 22, k] view k's even pen, [seed, 32 …] the options' own (dataset.options_for)
+TRIES = 8           # solids drawn for a seed before giving up on one that a camera sees
+
+
+def solids(seed: int, count: int, options: dict, device=None):
+    """Endless (shape, framed cameras, info) of a seed, from one generator: a solid, its first camera and
+    count − 1 more, framed by a coarse trace on `device` (views takes the first that a camera sees)."""
+    rng = np.random.default_rng([seed, STREAM])
+    opts = dataset.options_for(seed, offset=OPTION_STREAM, **options)
+    while True:
+        shape, cam, info, view = dataset.figure(rng, opts)
+        cams = [cam] + [dataset.camera(rng, opts.viewer)[0] for _ in range(count - 1)]
+        yield shape, render.frame_views(shape, cams, rng, device=device), info
+
+
+def plans(seed: int, masks: np.ndarray, even_lines: bool) -> list:
+    """batch_ink plans of a seed's views (masks (V, H, W) on the CPU)."""
+    out = []
+    for k, mask in enumerate(masks):
+        pen = np.random.default_rng([seed, STREAM + 2, k]) if even_lines else None
+        if pen is not None and not pen.random() < ink.EVEN_SHARE:
+            pen = None
+        out.append(batch_ink.plan(mask, np.random.default_rng([seed, STREAM + 1, k]), pen=pen))
+    return out
+
+
+def views(seed: int, count: int, size: int, device=None, options: dict | None = None,
+          even_lines: bool = True) -> dict:
+    """{"image": (V, size, size, 3) float32, "nearness": (V, size, size) float32, "mask": bool,
+    "proportion": (V,) float32} on `device`, V ≤ count. `options`: dataset.sample's family flags (default:
+    every one on, as training.make_cache.OPTIONS)."""
+    options = dict(options if options is not None else {name: True for name in FAMILIES})
+    for _, (shape, cams, _) in zip(range(TRIES), solids(seed, count, options, device)):
+        mask, depth, normals = render.trace_views(shape, cams, size, device=device)
+        keep = mask.sum((1, 2)) > 0.01 * size * size
+        if keep.any():
+            break
+    idx = torch.nonzero(keep).squeeze(1)
+    mask, depth, normals = mask[idx], depth[idx], normals[idx]
+    cams = [cams[int(k)] for k in idx.cpu()]
+    masks_cpu, depth_cpu = mask.cpu().numpy(), depth.cpu().numpy()
+    image = batch_ink.draw(mask, depth, normals, plans(seed, masks_cpu, even_lines))
+    proportion = torch.tensor([_proportion(m, d, c) for m, d, c in zip(masks_cpu, depth_cpu, cams)],
+                              dtype=torch.float32, device=mask.device)
+    return {"image": image, "nearness": nearness(depth, mask), "mask": mask, "proportion": proportion}
+
+
+FAMILIES = ("face_features", "rods", "blobs", "ribs", "vessels", "clusters", "shells", "perspective")
+
+
+def nearness(depth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """dataset._nearness for views: nearer = larger, [0, 1] over each mask, 0 outside; a view with no
+    depth range is all near."""
+    inf = torch.tensor(float("inf"), device=depth.device)
+    lo = torch.where(mask, depth, inf).amin((1, 2), keepdim=True)
+    hi = torch.where(mask, depth, -inf).amax((1, 2), keepdim=True)
+    spread = hi - lo
+    unit = torch.where(spread > 1e-4, (hi - depth) / spread.clamp(min=1e-12), torch.ones_like(depth))
+    return torch.where(mask, unit, torch.zeros_like(depth)).float()
+
+
+def _proportion(mask: np.ndarray, depth: np.ndarray, cam) -> float:
+    if cam.perspective > 0:
+        return float("nan")
+    return truth.proportion(mask, depth, 2.0 * cam.half_size / mask.shape[1])
