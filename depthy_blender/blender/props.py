@@ -63,7 +63,7 @@ def refresh_relief(obj: bpy.types.Object) -> str | None:
     return None
 
 
-def _on_slider(self, context):
+def _on_slider(self, context):  # pragma: no mutate block (Blender checks an update callback's signature)
     refresh_relief(self.id_data)
 
 
