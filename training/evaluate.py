@@ -196,11 +196,12 @@ SCORES = ("nrmse", "acc5", "normal_deg", "planarity", "proportion", "proportion_
 DEFAULT_RATIO = 0.2   # the panel's default Depth ratio: thickness ÷ the image's width
 
 
-def auto_estimates(method, preds) -> list:
-    """Each prediction's proportion as the add-on's Auto depth reads it: Depthy's from its raw nearness,
-    inflation's from its round profile, flat's none at all (0); luminance cannot tell (the default ratio)."""
+def auto_estimates(method, preds, units: str = proportion.UNIT_RANGE) -> list:
+    """Each prediction's proportion as the add-on's Auto depth reads it: Depthy's from its raw nearness
+    (taught in `units`, as the weights' model card or run log says), inflation's from its round profile,
+    flat's none at all (0); luminance cannot tell (the default ratio)."""
     if method == "depthy":
-        return [proportion.from_nearness(p, pm) for p, pm in preds]
+        return [proportion.from_nearness(p, pm, units=units) for p, pm in preds]
     if method == "inflate":
         return [proportion.round_body(pm) if pm.any() else None for _, pm in preds]
     return [0.0 if method == "flat" else None for _ in preds]
@@ -223,10 +224,32 @@ def evaluation_sets(optional=()) -> dict:
     return sets
 
 
-def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None, optional=()):
+def nearness_units_of(weights) -> str:
+    """What a weights file's raw nearness was taught: the "nearness" of the training.gpu_run log.json
+    beside it, else of the shipped model card when it is the shipped file, else [0, 1]
+    (proportion.UNIT_RANGE, every release so far)."""
+    if weights is None:
+        return proportion.UNIT_RANGE
+    log = Path(weights).parent / "log.json"
+    if log.is_file():
+        return json.loads(log.read_text()).get("nearness", proportion.UNIT_RANGE)
+    from depthy_blender.models import weights as shipped
+    try:
+        if Path(weights).resolve() == shipped.locate()[0].resolve():
+            return depthy_engine.nearness_units()
+    except shipped.WeightsError:
+        pass
+    return proportion.UNIT_RANGE
+
+
+def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None, optional=(),
+             units: str | None = None):
+    """Scores of every method on every set; `units`: how Depthy's raw nearness is read for Auto depth
+    (default: nearness_units_of(weights))."""
     torch.set_num_threads(2)
     sets = evaluation_sets(optional)
     model = load_depthy(weights) if weights else None
+    units = units or nearness_units_of(weights)
     if model is not None:   # score exactly what the add-on runs
         depthy_engine.use_model(model)
     results = {}
@@ -242,7 +265,7 @@ def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance"
                 continue
             t0 = time.time()
             preds = predict_all(method, data, model, size)
-            results[name][method] = score(preds, data, auto_estimates(method, preds))
+            results[name][method] = score(preds, data, auto_estimates(method, preds, units))
             results[name][method]["seconds"] = round(time.time() - t0, 1)
     return results
 
@@ -286,6 +309,9 @@ def main():
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
+    p.add_argument("--nearness", choices=(proportion.UNIT_RANGE, proportion.FIGURE_WIDTHS),
+                   help="what the weights' raw nearness was taught (default: a gpu_run log.json beside them, "
+                        "the shipped model card, else the unit range)")
     add_set_arguments(p)
     args = p.parse_args()
     weights = args.weights
@@ -295,7 +321,7 @@ def main():
             weights = str(shipped.locate()[0])
         except shipped.WeightsError as exc:
             print(f"note: {exc}; scoring the baselines only")
-    results = evaluate(weights, args.limit, size=args.size, optional=chosen_sets(args))
+    results = evaluate(weights, args.limit, size=args.size, optional=chosen_sets(args), units=args.nearness)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

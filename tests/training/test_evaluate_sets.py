@@ -42,3 +42,23 @@ def test_every_optional_set_has_a_flag_and_the_flags_pick_exactly_their_sets(mon
     sets = evaluate.evaluation_sets(evaluate.chosen_sets(p.parse_args(["--freestyle", "--rods"])))
     assert sets == {"synthetic": "synthetic drawings", "meshes": "mesh drawings", "rods": "rods drawings",
                     "freestyle": "freestyle drawings"} and built == ["rods", "freestyle"]
+
+
+def test_auto_depth_reads_the_raw_nearness_in_the_units_the_weights_were_taught(tmp_path):
+    from depthy_blender.core import proportion
+    from training import evaluate as ev
+    mask = np.zeros((8, 8), bool)
+    mask[2:6, 2:6] = True
+    raw = np.where(mask, np.linspace(0.0, 0.3, 8)[None, :], 0.0)      # a spread of 0.2 over the figure's columns
+    spread = float(raw[mask].max() - raw[mask].min())
+    assert ev.auto_estimates("depthy", [(raw, mask)], proportion.FIGURE_WIDTHS) == [pytest.approx(spread)]
+    unit = ev.auto_estimates("depthy", [(raw, mask)])[0]
+    assert unit == pytest.approx(spread * proportion.DEPTH_PER_SPREAD * proportion.round_body(mask))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "depthy.pt").write_bytes(b"")
+    (run / "log.json").write_text('{"nearness": "figure widths"}')
+    assert ev.nearness_units_of(run / "depthy.pt") == proportion.FIGURE_WIDTHS
+    (tmp_path / "other.pt").write_bytes(b"")
+    assert ev.nearness_units_of(tmp_path / "other.pt") == proportion.UNIT_RANGE
+    assert ev.nearness_units_of(None) == proportion.UNIT_RANGE
