@@ -66,6 +66,6 @@ def pytest_unconfigure(config):
     """Blender 4.2's Python module segfaults at interpreter exit after registering PropertyGroups;
     after pytest's summary, leave with pytest's own status instead (no effect on 5.x)."""
     from depthy_blender.blender import headless
-    if _SESSION.get("registered"):   # a run that selected no Blender test never registered the add-on
-        depthy_blender.unregister()
+    if _SESSION.pop("registered", False):   # a run that selected no Blender test never registered the add-on
+        depthy_blender.unregister()           # (popped: mutation testing runs several sessions in one process)
     headless.end_process(_SESSION.get("status", 0))
