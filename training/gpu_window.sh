@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The prepared commands for a lent GPU machine (DEVELOPERS.md: about 15 minutes of device time a session,
+# at most 10 minutes a command, 8 files of at most 16 MiB back under $OUT). Two calls:
+#
+#   bash training/gpu_window.sh check   # ~4 min: issue 50's CUDA checks, issue 51's inference check and
+#                                       # both data generators' rates (benchmarks/gpu_check.py, training.data_speed)
+#   bash training/gpu_window.sh train   # ~8 min: one training run (training.gpu_run), weights in parts
+#
+# Then here: python -m training.gpu_run --join FOLDER, and record every figure with its command.
+set -euo pipefail
+OUT=${OUT:?the device tool sets OUT}
+case "${1:-}" in
+  check)
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+    timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
+    timeout 90 python3 -m training.data_speed --device cuda --seconds 15 2>&1 | tee "$OUT/data_speed.log"
+    ;;
+  train)
+    timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" 2>&1 | tail -40
+    ;;
+  *)
+    echo "usage: bash training/gpu_window.sh check|train" >&2
+    exit 2
+    ;;
+esac
