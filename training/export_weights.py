@@ -15,6 +15,15 @@ sessions, since the caches of earlier sessions are gone; each folder is counted 
 
 With --parent, the card's totals (samples seen, wall time) include the parent's, and it names the parent;
 --via adds each named run's final history row too.
+
+A GPU window's run (training.gpu_run) ships only when it is better (issue 51):
+
+    python -m training.export_weights --gpu-run FOLDER --gate COMPARE.json [--parent SHIPPED.json]
+
+COMPARE.json is `training.compare_weights SHIPPED.pt FOLDER/depthy.pt --freestyle --json COMPARE.json`;
+the export is refused unless the meshes and Freestyle sets both say "better" (the 95 % interval of the
+nRMSE difference lies below 0). The card records the GPU, its minutes, the samples seen, the recipe and
+the comparison; the parts are joined and checked against the run's log first.
 """
 import argparse
 import json
@@ -118,9 +127,80 @@ def tail_mean_row(run: Path) -> dict:
     return rows[-1]
 
 
+GATED_SETS = ("meshes", "freestyle")
+
+
+def gate(comparison: dict, sets=GATED_SETS) -> None:
+    """Refuse (one line) unless every one of `sets` is in the compare_weights results and says "better"."""
+    missing = [name for name in sets if name not in comparison]
+    if missing:
+        raise SystemExit(f"not shipped: the comparison has no {' or '.join(missing)} set "
+                         "(run training.compare_weights with --freestyle and the meshes folder present)")
+    short = [f"{name} ({comparison[name]['verdict']}, interval [{comparison[name]['low']:+.4f}, "
+             f"{comparison[name]['high']:+.4f}])" for name in sets if comparison[name]["verdict"] != "better"]
+    if short:
+        raise SystemExit("not shipped: no gain whose 95 % interval excludes 0 on " + "; ".join(short))
+
+
+def gpu_card(log: dict, parameters: int, comparison: dict, parent: dict | None = None) -> dict:
+    """The model card of a training.gpu_run window's weights, from its log.json."""
+    before = (parent["training"]["samples_seen_total"], parent["training"]["wall_time_seconds_total"]) \
+        if parent else (0, 0)
+    training = {
+        "losses": log["recipe"]["losses"] + f" (training.losses.total, widths weight {log['widths_weight']})",
+        "optimiser": f"AdamW (weight decay 1e-4), {log['lr']} after a {log['warmup']}-step warm-up, constant",
+        "hardware": f"{log.get('gpu') or log['device']} (training.gpu_run, torch {log['torch']})",
+        "gpu_minutes": round(log["wall_seconds"] / 60, 2),
+        "samples_seen": log["samples"],
+        "fresh_drawings": log["fresh"],
+        "steps": log["steps"],
+        "samples_per_second": log["samples_per_s"],
+        "batch": log["batch"], "reuse": log["reuse"], "size": log["size"],
+        "precision_in_training": "bfloat16 autocast, channels-last" if log["bf16"] else "float32, channels-last",
+        "samples_seen_total": before[0] + log["samples"],
+        "wall_time_seconds_total": before[1] + int(log["wall_seconds"]),
+        "validation": log["validation"],
+    }
+    if parent:
+        training["started_from"] = (f"{parent['name']} (its {before[0]:,} samples and {before[1]:,} s are "
+                                    "included in the totals)")
+    return {
+        "name": weights.DEPTHY_NAME,
+        "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
+                        "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
+        "parameters": parameters,
+        "precision": "float16 (loaded as float32 on the CPU)",
+        "data": log["recipe"]["generator"] + f"; seeds from {log['first_seed']:,} on",
+        "training": training,
+        "inference": {"default_size": 256, "nearness": log["nearness"]},
+        "comparison": {"method": "training.compare_weights: per-drawing nRMSE, new − old, seeded bootstrap 95 % "
+                                 "interval; shipped only when meshes and Freestyle both say better",
+                       "sets": comparison},
+    }
+
+
+def export_gpu_run(folder: Path, comparison_path: Path, parent_path: Path | None = None,
+                   out: Path = weights.WEIGHTS_DIR) -> Path:
+    """Gate, join, check and ship a training.gpu_run folder's weights with their card."""
+    from training import gpu_run
+    comparison = json.loads(Path(comparison_path).read_text())
+    gate(comparison)
+    log = json.loads((folder / "log.json").read_text())
+    joined = gpu_run.join(folder)                 # every part's checksum and the whole's checked
+    state = torch.load(joined, map_location="cpu", weights_only=True)
+    model = Depthy()
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    parent = json.loads(Path(parent_path).read_text()) if parent_path else None
+    card = gpu_card(log, parameter_count(model), comparison, parent)
+    return weights.save(model.state_dict(), card, folder=out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--run", required=True)
+    p.add_argument("--run", help="a train.py run folder")
+    p.add_argument("--gpu-run", type=Path, help="a training.gpu_run output folder (weight parts + log.json)")
+    p.add_argument("--gate", type=Path, help="training.compare_weights --json of the shipped and the new weights; "
+                   "required with --gpu-run")
     p.add_argument("--checkpoint", default="best.pt")
     p.add_argument("--eval-json", help="results of training.evaluate for this checkpoint")
     p.add_argument("--cache", nargs="+", default=["training/cache/train128"],
@@ -137,6 +217,16 @@ def main():
                    help="what the raw nearness was taught: [0, 1] over each figure, or depth in figure widths "
                         "(gpu_run --widths-weight > 0); Auto depth reads the proportion accordingly")
     args = p.parse_args()
+    if args.gpu_run:
+        if args.gate is None:
+            p.error("--gpu-run needs --gate: weights ship only when compare_weights shows them better")
+        path = export_gpu_run(args.gpu_run, args.gate, args.parent)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) and its model card")
+        return
+    if args.run is None:
+        p.error("give --run or --gpu-run")
+    if args.gate:
+        gate(json.loads(args.gate.read_text()))
     run = Path(args.run)
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint)

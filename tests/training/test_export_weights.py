@@ -68,3 +68,67 @@ def test_the_card_names_the_schedule_the_run_used_not_the_defaults():
                                          "validation nRMSE, early stop (patience 5) on validation nRMSE")
     constant = optimiser_description({"patience": 0, "lr_patience": 1000})
     assert "constant rate" in constant and "no early stop" in constant
+
+
+def _comparison(meshes="better", freestyle="better"):
+    row = lambda verdict: {"verdict": verdict, "low": -0.01 if verdict == "better" else -0.002,  # noqa: E731
+                           "high": -0.001 if verdict == "better" else 0.003, "drawings": 60}
+    return {"synthetic": row("better"), "meshes": row(meshes), "freestyle": row(freestyle)}
+
+
+@pytest.mark.parametrize("meshes, freestyle, refused", [
+    ("better", "better", None),
+    ("better", "no clear difference", "freestyle"),
+    ("worse", "better", "meshes"),
+])
+def test_weights_ship_only_when_meshes_and_freestyle_both_say_better(meshes, freestyle, refused):
+    from training.export_weights import gate
+    if refused is None:
+        gate(_comparison(meshes, freestyle))
+        return
+    with pytest.raises(SystemExit, match=f"not shipped: .*{refused}"):
+        gate(_comparison(meshes, freestyle))
+
+
+def test_a_comparison_without_the_freestyle_set_is_refused():
+    from training.export_weights import gate
+    with pytest.raises(SystemExit, match="no freestyle set"):
+        gate({"meshes": _comparison()["meshes"]})
+
+
+def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(tmp_path):
+    import torch
+
+    from depthy_blender.models import weights
+    from depthy_blender.models.depthy import Depthy
+    from training import gpu_run
+    from training.export_weights import export_gpu_run
+    run = tmp_path / "run"
+    run.mkdir()
+    model = Depthy()
+    parts = gpu_run.write_parts(model.state_dict(), run)
+    log = {"device": "cuda", "gpu": "NVIDIA H200", "torch": "2.11", "size": 256, "batch": 64, "bf16": True,
+           "lr": 1e-4, "warmup": 50, "reuse": 4, "widths_weight": 0.5, "nearness": "figure widths",
+           "first_seed": 30_000_000, "steps": 900, "samples": 57_600, "fresh": 14_400, "samples_per_s": 130.0,
+           "wall_seconds": 540.0, "validation": {"nrmse": 0.12, "mask_iou": 0.97}, "weights": parts,
+           "recipe": {"generator": "training.synth.batch_views …", "losses": "training.losses.total, aligned"}}
+    (run / "log.json").write_text(json.dumps(log))
+    compare = tmp_path / "compare.json"
+    compare.write_text(json.dumps(_comparison()))
+    parent = tmp_path / "parent.json"
+    parent.write_text(json.dumps({"name": "depthy-0.15.0", "training": {"samples_seen_total": 1_000,
+                                                                      "wall_time_seconds_total": 100}}))
+    pt = export_gpu_run(run, compare, parent, out=tmp_path / "shipped")
+    card = json.loads(pt.with_suffix(".json").read_text())
+    assert card["training"]["gpu_minutes"] == 9.0 and card["training"]["samples_seen"] == 57_600
+    assert card["training"]["samples_seen_total"] == 58_600 and card["training"]["wall_time_seconds_total"] == 640
+    assert "H200" in card["training"]["hardware"] and "batch_views" in card["data"]
+    assert card["inference"]["nearness"] == "figure widths"
+    assert card["comparison"]["sets"]["freestyle"]["verdict"] == "better"
+    assert card["sha256"] == weights.sha256(pt)
+    state = torch.load(pt, weights_only=True)
+    assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    compare.write_text(json.dumps(_comparison(freestyle="worse")))
+    with pytest.raises(SystemExit, match="not shipped"):
+        export_gpu_run(run, compare, parent, out=tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()
