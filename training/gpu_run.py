@@ -116,6 +116,12 @@ def cpu_feed(loader, capacity: int = 64) -> queue.Queue:
     return ready
 
 
+def _queued(ready: queue.Queue, n: int):
+    """Batches of n drawings from the queue, waiting for them (the CPU workers alone)."""
+    while True:
+        yield tuple(torch.stack(t) for t in zip(*[ready.get() for _ in range(n)]))
+
+
 def take_ready(ready: queue.Queue, most: int) -> list:
     """Up to `most` drawings already in the queue, without waiting."""
     out = []
@@ -300,6 +306,7 @@ def main(argv=None):
     batches = iter(loader) if made is None else None
     deadline = start + args.seconds * (1 - RESERVE_S)
     samples, fresh, fresh_cpu, steps, losses_seen, trace = 0, 0, 0, 0, [], []
+    data_failure = None
     train_start = time.perf_counter()
     while True:
         for group in opt.param_groups:
@@ -309,7 +316,20 @@ def main(argv=None):
             fresh_cpu += len(moved[0])
         else:
             cpu_items = take_ready(from_cpu, fresh_per_batch // 2) if from_cpu is not None else []
-            moved = made.take(fresh_per_batch - len(cpu_items))
+            try:
+                moved = made.take(fresh_per_batch - len(cpu_items))
+            except Exception as exc:      # a GPU window is too scarce to lose: go on with the CPU workers
+                if from_cpu is None:
+                    raise
+                data_failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                print(f"device data failed ({data_failure}); the CPU workers make every drawing from here",
+                      flush=True)
+                made = None
+                cpu_items += [from_cpu.get() for _ in range(fresh_per_batch - len(cpu_items))]
+                moved = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
+                fresh_cpu += len(cpu_items)
+                cpu_items = []
+                batches = _queued(from_cpu, fresh_per_batch)
             if cpu_items:
                 extra = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
                 moved = tuple(torch.cat([a, b.to(a.dtype)]) for a, b in zip(moved, extra))
@@ -346,7 +366,7 @@ def main(argv=None):
            "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
            "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
-           "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu,
+           "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu, "device_data_failure": data_failure,
            "losses": trace, "validation": scores, "weights": parts,
            "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
                                     if data == "device" else "") +

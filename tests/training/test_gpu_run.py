@@ -134,3 +134,15 @@ def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     assert log["data"] == "device" and log["views"] == 3
     assert log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] == log["samples"] > 0
     assert "batch_views" in log["recipe"]["generator"]
+
+
+def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monkeypatch, capsys):
+    def broken(self, n):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore lines")
+    monkeypatch.setattr(gpu_run.DeviceDrawings, "take", broken)
+    gpu_run.main(["--device", "cpu", "--data", "device", "--seconds", "15", "--size", "32", "--batch", "2",
+                  "--reuse", "1", "--pool", "4", "--workers", "1", "--val", "2", "--out", str(tmp_path)])
+    log = json.loads((tmp_path / "log.json").read_text())
+    assert log["device_data_failure"] == "RuntimeError: CUDA error: an illegal memory access was encountered"
+    assert log["fresh_device"] == 0 and log["fresh_cpu"] == log["fresh"] == log["samples"] > 0
+    assert "the CPU workers make every drawing from here" in capsys.readouterr().out
