@@ -10,7 +10,7 @@ ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
 TIERS := core engines blender install fuzz training
 
-.PHONY: setup demo test bench zip packages test-lts test-latest mutate clean $(addprefix test-,$(TIERS))
+.PHONY: setup demo test bench zip packages test-lts test-latest mutate mutate-blender clean $(addprefix test-,$(TIERS))
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,19 @@ test-latest: setup $(LATEST_VENV)/.ready
 # mutation testing of the core paths (pyproject.toml [tool.mutmut]); not part of CI; see docs/testing.md
 mutate: setup
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run $(MUTANTS); $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+
+# the Blender layer's props.py, driven by the Blender tier, in a copy of the tree with its own [tool.mutmut]
+# (mutmut reads one configuration per tree); the results stay in build/mutate-blender/mutants
+MUTATE_BLENDER := build/mutate-blender
+mutate-blender: setup
+	mkdir -p $(MUTATE_BLENDER)
+	git ls-files -z | xargs -0 cp --parents -t $(MUTATE_BLENDER)
+	ln -sfn $(abspath $(VENV)) $(MUTATE_BLENDER)/.venv
+	$(PY) -c "import re, pathlib; p = pathlib.Path('$(MUTATE_BLENDER)/pyproject.toml'); s = p.read_text(); \
+	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = [\"depthy_blender/blender/props.py\"]', s); \
+	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = [\"tests/blender\"]', s); \
+	p.write_text(s)"
+	cd $(MUTATE_BLENDER) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 1; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
 clean:
 	rm -rf build dist out
