@@ -18,8 +18,8 @@ included), the loss every few seconds, the validation scores, the parts' sha256 
 Where the drawings come from (`--data`):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
   in one march and inks them together on the training device, in the training process. The CPU workers
-  run beside it and their drawings (the only ones with hidden lines, or two or three figures side by
-  side) join a batch whenever some are ready, never holding a step up.
+  run beside it and their drawings (the only ones with two or three figures side by side) join a batch
+  whenever some are ready, never holding a step up.
 - `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
 The CPU generator makes a few dozen drawings a second on 16 cores, far fewer than a GPU trains on. So
 each batch holds batch ÷ reuse fresh drawings and the rest is drawn at random from a pool of the `--pool`

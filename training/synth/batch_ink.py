@@ -14,7 +14,8 @@ Against ink.draw fed the same buffers and generators (tests/training/test_batch_
 - a view with JPEG agrees wherever its 8-bit pixels agreed before coding: a value within 1e-5 of a
   step between two 8-bit levels may round the other way, and JPEG spreads such a change over its block;
 - a sketchy view's warped line may differ where the warped value is within 1e-5 of the 0.3 threshold.
-Hidden lines are not drawn here (batched views have none; training.synth.batch_views says why).
+Hidden lines (hidden_lines, from render.hidden_layers_views) are the same 1-px map as ink.hidden_lines
+gives, the dashes' cells drawn on the CPU as ink draws them.
 """
 from __future__ import annotations
 
@@ -92,22 +93,29 @@ def plan(mask: np.ndarray, rng: np.random.Generator, style: str | None = None,
     return p
 
 
-def line_maps(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, crease_deg: float = 30.0):
-    """ink.visible_lines for views (V, H, W): (outline, inner) 1-px maps, the depth jump 5 % of each
-    view's own depth range (at least 0.02)."""
+def line_maps(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, crease_deg: float = 30.0,
+              jump_at: torch.Tensor | None = None, slope_aware: bool = False):
+    """ink.line_maps for views (V, H, W): (outline, inner) 1-px maps. `jump_at` (V,): each view's depth
+    jump (default ink.visible_lines' own, 5 % of the view's depth range, at least 0.02); slope_aware: a
+    step is a jump only if it is also 3× the steps either side."""
     inf = torch.tensor(float("inf"), device=depth.device)
     d = torch.where(mask, depth, inf)
-    near_d = torch.where(mask, depth, -inf)
-    spread = (near_d.amax((1, 2)) - d.amin((1, 2))).clamp(min=0)
-    jump_at = torch.where(mask.any(2).any(1), torch.clamp(0.05 * spread, min=0.02), torch.full_like(spread, 0.02))
+    if jump_at is None:
+        jump_at = depth_jump(mask, depth)
     outline = _edges(mask) & mask
     jump = torch.zeros_like(mask)
     for axis in (1, 2):
-        a, b = d.narrow(axis, 0, d.shape[axis] - 1), d.narrow(axis, 1, d.shape[axis] - 1)
+        n = d.shape[axis] - 1
+        a, b = d.narrow(axis, 0, n), d.narrow(axis, 1, n)
         diff = (a - b).abs()
         big = torch.isfinite(diff) & (diff > jump_at[:, None, None])
-        jump.narrow(axis, 0, d.shape[axis] - 1).logical_or_(big & (a < b))
-        jump.narrow(axis, 1, d.shape[axis] - 1).logical_or_(big & (b < a))
+        if slope_aware:
+            pad = torch.full_like(diff.narrow(axis, 0, 1), float("inf"))
+            before = torch.cat([pad, diff.narrow(axis, 0, n - 1)], axis)
+            after = torch.cat([diff.narrow(axis, 1, n - 1), pad], axis)
+            big &= ~(diff <= 3 * torch.fmin(before, after))
+        jump.narrow(axis, 0, n).logical_or_(big & (a < b))
+        jump.narrow(axis, 1, n).logical_or_(big & (b < a))
     cos_limit = float(np.cos(np.radians(crease_deg)))
     crease = torch.zeros_like(mask)
     for axis in (1, 2):
@@ -116,6 +124,44 @@ def line_maps(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, cr
         turned = (normals.narrow(axis, 0, n) * normals.narrow(axis, 1, n)).sum(-1) < cos_limit
         crease.narrow(axis, 0, n).logical_or_(both & turned)
     return outline, (jump | crease) & mask & ~outline
+
+
+def depth_jump(mask: torch.Tensor, depth: torch.Tensor) -> torch.Tensor:
+    """ink._depth_jump of each view: 5 % of its depth range over the mask, at least 0.02 (0.02 without a
+    figure)."""
+    inf = torch.tensor(float("inf"), device=depth.device)
+    spread = (torch.where(mask, depth, -inf).amax((1, 2)) - torch.where(mask, depth, inf).amin((1, 2))).clamp(min=0)
+    return torch.where(mask.any(2).any(1), torch.clamp(0.05 * spread, min=0.02), torch.full_like(spread, 0.02))
+
+
+def dilate(a: torch.Tensor, iterations: int = 1) -> torch.Tensor:
+    """scipy.ndimage.binary_dilation(a, iterations=…) of each view (V, H, W): its 4-neighbour cross, the
+    border outside."""
+    for _ in range(iterations):
+        grown = a.clone()
+        grown[:, 1:] |= a[:, :-1]
+        grown[:, :-1] |= a[:, 1:]
+        grown[:, :, 1:] |= a[:, :, :-1]
+        grown[:, :, :-1] |= a[:, :, 1:]
+        a = grown
+    return a
+
+
+def hidden_lines(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, layers: list,
+                 cells: torch.Tensor) -> torch.Tensor:
+    """ink.hidden_lines for views (V, H, W): `layers` from render.hidden_layers_views, `cells` (V, H, W)
+    the dashes' cells drawn as ink._cells_on draws them (batch_views.hidden_cells)."""
+    jump_at = depth_jump(mask, depth)
+    outline, inner = line_maps(mask, depth, normals)
+    behind = torch.zeros_like(mask)
+    for k, (m, d, n, facing) in enumerate(layers):
+        o, i = line_maps(m, d, n, jump_at=jump_at, slope_aware=True)
+        lines = i if k == 0 else o | i
+        found = lines & ~dilate(m & (facing < 0.35))
+        behind |= found & m.any(2).any(1)[:, None, None]       # (a layer with no surface adds nothing)
+    band = max(2, round(max(mask.shape[1:]) / 64))
+    keep_off = dilate(inner, 2) | dilate(outline, band)
+    return behind & mask & ~keep_off & cells
 
 
 def _edges(a: torch.Tensor) -> torch.Tensor:
@@ -182,21 +228,31 @@ def _blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
     return out[:, 0].permute(1, 2, 0).float()
 
 
-def draw(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, plans: list[Plan]) -> torch.Tensor:
-    """RGB float32 images (V, H, W, 3) in [0, 1] of views (V, H, W) inked by their plans."""
+def draw(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor, plans: list[Plan],
+         hidden: torch.Tensor | None = None) -> torch.Tensor:
+    """RGB float32 images (V, H, W, 3) in [0, 1] of views (V, H, W) inked by their plans; `hidden`
+    (V, H, W) bool: dashed hidden lines (hidden_lines), inked thin except in the shaded style."""
     device = mask.device
     as_t = lambda a, dtype=torch.float32: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
     outline, inner = line_maps(mask, depth, normals)
+    hidden = hidden.clone() if hidden is not None else None
     for k, p in enumerate(plans):
         if p.warp is not None:
             dy, dx = as_t(p.warp[0], torch.float64), as_t(p.warp[1], torch.float64)
             outline[k], inner[k] = _warp(outline[k], dy, dx), _warp(inner[k], dy, dx)
+            if hidden is not None and hidden[k].any():
+                hidden[k] = _warp(hidden[k], dy, dx)
     even = torch.tensor([p.even for p in plans], device=device)
     ink_map = torch.maximum(thick(outline, as_t([p.w_out for p in plans]), even),
                             thick(inner, as_t([p.w_in for p in plans]), even))
     for k, p in enumerate(plans):
         if p.breaks is not None:
             ink_map[k] = ink_map[k] * as_t(p.breaks)
+    if hidden is not None:
+        dashed = thick(hidden, as_t([max(1.0, 0.8 * p.w_in) for p in plans]), torch.zeros_like(even)) * 0.9
+        drawn = torch.tensor([p.style != "shaded" for p in plans], device=device)[:, None, None] & hidden.any(2).any(1)[:, None, None]
+        ink_map = torch.where(drawn, torch.maximum(ink_map, dashed), ink_map)
+    for k, p in enumerate(plans):
         if p.wobble is not None:
             ink_map[k] = ink_map[k] * as_t(p.wobble)
         if p.centre is not None:

@@ -12,9 +12,10 @@ march for all of a solid's views costs about what one view costs. `views(seed, c
   (depth range ÷ width; NaN in perspective).
 A view whose figure covers under 1 % of the image is left out, so a seed may give fewer than `count`.
 
-What the CPU generator draws and these do not: hidden lines (they need two more marches per view and
-are 30 % of the single figures there) and drawings of two or three figures side by side (a fifth
-there). training.gpu_run mixes in CPU-generated drawings for those (`--cpu-share`).
+Dashed hidden lines are drawn on dataset.HIDDEN_SHARE of the views, as on the CPU generator's single
+figures (two more marches, for those views together). What the CPU generator draws and these do not:
+drawings of two or three figures side by side (a fifth there); training.gpu_run mixes in the CPU
+workers' drawings, which have them.
 Against the CPU reference (tests/training/test_batch_views.py): the same solid and cameras give
 identical G-buffers, the drawings agree within batch_ink's tolerance, the truth exactly.
 """
@@ -26,7 +27,8 @@ import torch
 from . import batch_ink, dataset, ink, render, truth
 
 STREAM = 20         # the seed's generators: [seed, 20] the solid and cameras, [seed, 21, k] view k's ink,
-OPTION_STREAM = 30  # [seed, 22, k] view k's even pen, [seed, 32 …] the options' own (dataset.options_for)
+OPTION_STREAM = 30  # [seed, 22, k] its even pen, [seed, 23, k] its hidden lines, [seed, 32 …] the options'
+                    # own (dataset.options_for)
 TRIES = 8           # solids drawn for a seed before giving up on one that a camera sees
 
 
@@ -52,6 +54,17 @@ def plans(seed: int, masks: np.ndarray, even_lines: bool) -> list:
     return out
 
 
+def hidden_cells(seed: int, views: int, size: int) -> list:
+    """For each view, the cells its hidden lines are dashed in (ink._cells_on, as dataset.sample draws
+    them), or None for the views drawn without hidden lines (1 − dataset.HIDDEN_SHARE of them)."""
+    out = []
+    for k in range(views):
+        side = np.random.default_rng([seed, STREAM + 3, k])
+        out.append(ink._cells_on((size, size), side, max(3.0, size / 50), 0.65)
+                   if side.random() < dataset.HIDDEN_SHARE else None)
+    return out
+
+
 def views(seed: int, count: int, size: int, device=None, options: dict | None = None,
           even_lines: bool = True) -> dict:
     """{"image": (V, size, size, 3) float32, "nearness": (V, size, size) float32, "mask": bool,
@@ -67,7 +80,15 @@ def views(seed: int, count: int, size: int, device=None, options: dict | None = 
     mask, depth, normals = mask[idx], depth[idx], normals[idx]
     cams = [cams[int(k)] for k in idx.cpu()]
     masks_cpu, depth_cpu = mask.cpu().numpy(), depth.cpu().numpy()
-    image = batch_ink.draw(mask, depth, normals, plans(seed, masks_cpu, even_lines))
+    cells = hidden_cells(seed, len(cams), size)
+    dashed = [k for k, c in enumerate(cells) if c is not None]
+    hidden = torch.zeros_like(mask)
+    if dashed:
+        at = torch.tensor(dashed, device=mask.device)
+        layers = render.hidden_layers_views(shape, [cams[k] for k in dashed], size, depth[at], mask[at])
+        on = torch.as_tensor(np.stack([cells[k] for k in dashed]), device=mask.device)
+        hidden[at] = batch_ink.hidden_lines(mask[at], depth[at], normals[at], layers, on)
+    image = batch_ink.draw(mask, depth, normals, plans(seed, masks_cpu, even_lines), hidden)
     proportion = torch.tensor([_proportion(m, d, c) for m, d, c in zip(masks_cpu, depth_cpu, cams)],
                               dtype=torch.float32, device=mask.device)
     return {"image": image, "nearness": nearness(depth, mask), "mask": mask, "proportion": proportion}

@@ -71,16 +71,30 @@ def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.nda
     """The surfaces a hit ray meets behind the visible one, for hidden lines: the first exit from the
     material and the next entry after it. [(mask, depth, normals, facing), …] like trace(), where
     facing = |normal · ray| (near 0 where the ray grazes the surface)."""
-    origins, dirs, forward = rays(cam, size)
-    hit = torch.from_numpy(mask.reshape(-1))
+    layers = hidden_layers_views(shape, [cam], size, torch.from_numpy(depth[None]), torch.from_numpy(mask[None]),
+                                 steps, eps)
+    return [tuple(b[0].numpy() for b in layer) for layer in layers]
+
+
+def hidden_layers_views(shape, cams: list, size: int, depth: torch.Tensor, mask: torch.Tensor, steps: int = 160,
+                        eps: float = 1e-3):
+    """hidden_layers() of several views of one solid at once (depth and mask (views, size, size) on the
+    device they are traced on, as trace_views gives them): two layers of (mask, depth, normals, facing)
+    tensors (views, size, size[, 3])."""
+    device = depth.device
+    rays_of = [rays(cam, size, device) for cam in cams]
+    origins = torch.cat([o for o, _, _ in rays_of])
+    dirs = torch.cat([d for _, d, _ in rays_of])
+    forward = torch.cat([f.expand(size * size, 3) for _, _, f in rays_of])
+    hit = mask.reshape(-1)
     along = (dirs * forward).sum(-1)
-    t = (torch.from_numpy(depth.reshape(-1).astype(np.float32)) - (origins * forward).sum(-1)) / along
+    t = (depth.reshape(-1).to(torch.float32) - (origins * forward).sum(-1)) / along
     t_exit = _bounding_sphere(origins, dirs)[1]
     layers = []
     for leave in (True, False):   # leave the material, then enter it again
         t = t + 4 * eps   # step off the surface we stand on
         hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(hit).squeeze(1), steps, eps, leave)
-        layers.append(tuple(b[0].numpy() for b in _buffers(shape, origins, dirs, forward, t, hit, (1, size, size))))
+        layers.append(_buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size)))
     return layers
 
 
