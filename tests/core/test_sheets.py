@@ -116,3 +116,60 @@ def test_a_rod_drawn_with_a_small_end_view_is_round(tmp_path):
     # a disc fills π/4 of its square; a 34 px drawn circle is a little squarer (measured 0.84); the
     # square the two rectangles alone would give fills all of it
     assert 0.75 < filled.mean() < 0.88
+
+
+def test_a_grid_of_separate_dark_squares_on_connected_paper_is_a_qr_code():
+    """400 black 3 × 3 squares a pixel apart: 56 % ink, 400 pieces of ink and one of paper; every edge
+    along an axis."""
+    grid = np.kron(np.ones((20, 20), bool), np.pad(np.ones((3, 3), bool), ((0, 1), (0, 1))))
+    assert sheets._pieces(grid) == 400 and sheets._pieces(~grid) == 1 and grid.mean() > 0.4
+    assert sheets._is_qr_code(grid, np.ones(grid.shape, bool))
+
+
+def test_dense_broken_curves_filling_a_square_figure_are_not_a_qr_code():
+    y, x = np.mgrid[-50:50, -50:50]
+    r = np.hypot(x, y)
+    rings = (np.abs(r[..., None] - np.arange(3, 72, 3)) < 0.8).any(-1)
+    rings &= (np.arctan2(y, x) * 12 % 1.0) > 0.1
+    square = np.ones(rings.shape, bool)
+    assert rings.mean() > 0.4 and sheets._pieces(rings) > 30
+    assert not sheets._is_qr_code(rings, square)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_strokes_along_one_axis_are_not_hatching(axis):
+    """Nine 50 px strokes 6 px apart, all upright (or all level): nothing continues diagonally."""
+    strokes = np.zeros((60, 60), bool)
+    strokes[5:55, 5:55:6] = True
+    assert not sheets._is_hatched(strokes if axis == 0 else strokes.T)
+
+
+def test_a_view_is_boxed_by_its_black_ink_on_the_sheet():
+    sl = (slice(10, 20), slice(30, 45))
+    blob = np.ones((10, 15), bool)
+    ink = np.zeros((10, 15), bool)
+    ink[2:6, 3:9] = True
+    view = sheets._inked_view(sl, ink, blob, "front")
+    assert view.box == (33, 12, 39, 16) and view.role == "front"
+    assert view.ink.shape == view.mask.shape == (4, 6) and view.ink.all()
+    bare = sheets._inked_view(sl, np.zeros_like(ink), blob, "top")
+    assert bare.box == (30, 10, 45, 20) and bare.mask is blob and not bare.ink.any()
+
+
+def _view(box, role):
+    x0, y0, x1, y1 = box
+    return sheets.View(box, role, np.ones((y1 - y0, x1 - x0), bool), np.ones((y1 - y0, x1 - x0), bool))
+
+
+def test_a_small_mark_lined_up_only_with_the_pictorial_view_is_not_a_projected_view():
+    """Front 100–300 × 300–400, its plan above it, a pictorial to the right at rows 320–380. A mark
+    spanning exactly the pictorial's rows lines up with no orthographic view (the front's rows are
+    300–400): it is left out. A mark spanning the front's rows is its side view."""
+    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top"),
+             _view((400, 320, 600, 380), "pictorial")]
+    mark = _view((350, 320, 370, 380), "unknown")
+    sheets._add_small_view(views, [mark])
+    assert mark not in views and [v.role for v in views] == ["front", "top", "pictorial"]
+    end = _view((350, 300, 380, 400), "unknown")
+    sheets._add_small_view(views, [end])
+    assert views[-1] is end and end.role == "side"
