@@ -173,3 +173,12 @@ def test_a_small_mark_lined_up_only_with_the_pictorial_view_is_not_a_projected_v
     end = _view((350, 300, 380, 400), "unknown")
     sheets._add_small_view(views, [end])
     assert views[-1] is end and end.role == "side"
+
+
+def test_dense_solid_shapes_with_slanted_edges_are_not_a_qr_code():
+    """64 solid diamonds (|x| + |y| ≤ 10, 22 px apart): 46 % ink in 64 pieces, but every edge is a
+    45° staircase, so every boundary window is a corner."""
+    y, x = np.mgrid[0:176, 0:176]
+    diamonds = (np.abs(y % 22 - 11) + np.abs(x % 22 - 11)) <= 10
+    assert diamonds.mean() > 0.4 and sheets._pieces(diamonds) == 64
+    assert not sheets._is_qr_code(diamonds, np.ones(diamonds.shape, bool))
