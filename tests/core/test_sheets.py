@@ -182,3 +182,17 @@ def test_dense_solid_shapes_with_slanted_edges_are_not_a_qr_code():
     diamonds = (np.abs(y % 22 - 11) + np.abs(x % 22 - 11)) <= 10
     assert diamonds.mean() > 0.4 and sheets._pieces(diamonds) == 64
     assert not sheets._is_qr_code(diamonds, np.ones(diamonds.shape, bool))
+
+
+def test_ink_layers_tell_black_and_dark_grey_lines_from_colour_and_light_shading():
+    """On white paper: black and dark grey (0.3) ink are geometry, red ink is coloured, light grey
+    (0.8) shading is shaded; the paper (most of the sheet) is none of them."""
+    rgb = np.ones((60, 40, 3), np.float32)
+    rgb[2:4, :] = 0.0
+    rgb[6:8, :] = 0.3
+    rgb[10:12, :] = (0.9, 0.1, 0.1)
+    rgb[14:18, :] = 0.8
+    geometry, coloured, shaded = sheets.ink_layers(rgb)
+    rows = lambda m: sorted(set(np.nonzero(m)[0]))  # noqa: E731
+    assert rows(geometry) == [2, 3, 6, 7] and rows(coloured) == [10, 11] and rows(shaded) == [14, 15, 16, 17]
+    assert geometry[:, 0].sum() == 4 and not (geometry & coloured).any()
