@@ -9,11 +9,11 @@ tensor operations: line maps, soft lines of any width (an exact distance within 
 distance transform is needed), paper, fill, shading, blur and noise. Only the JPEG round trip leaves the
 device, for the views whose plan has one.
 
-Against ink.draw fed the same buffers and generators (tests/training/test_batch_ink.py), on a CPU:
-- every pixel agrees within 1e-5 before JPEG;
-- a view with JPEG agrees wherever its 8-bit pixels agreed before coding: a value within 1e-5 of a
-  step between two 8-bit levels may round the other way, and JPEG spreads such a change over its block;
-- a sketchy view's warped line may differ where the warped value is within 1e-5 of the 0.3 threshold.
+Against ink.draw fed the same buffers and generators (tests/training/test_batch_views.py), on a CPU,
+every pixel of every tested drawing agrees within 1e-5, JPEG and sketchy ones included. Two places could
+in principle differ by more: a value within 1e-5 of a step between two 8-bit levels may round the other
+way before JPEG (which spreads the change over its block), and a sketchy line's warped value within 1e-5
+of the 0.3 threshold may fall on the other side.
 Hidden lines (hidden_lines, from render.hidden_layers_views) are the same 1-px map as ink.hidden_lines
 gives, the dashes' cells drawn on the CPU as ink draws them.
 """
