@@ -196,3 +196,42 @@ def test_ink_layers_tell_black_and_dark_grey_lines_from_colour_and_light_shading
     rows = lambda m: sorted(set(np.nonzero(m)[0]))  # noqa: E731
     assert rows(geometry) == [2, 3, 6, 7] and rows(coloured) == [10, 11] and rows(shaded) == [14, 15, 16, 17]
     assert geometry[:, 0].sum() == 4 and not (geometry & coloured).any()
+
+
+def test_toned_paper_is_paper_however_yellow():
+    """Cream paper (1.0, 0.95, 0.78) differs from white by more than the colour thresholds in each
+    channel's own way; measured against the sheet's own paper colour, channel by channel, none of it is
+    coloured or shaded, and a black line on it is geometry."""
+    rgb = np.empty((40, 40, 3), np.float32)
+    rgb[:] = (1.0, 0.95, 0.78)
+    rgb[20:22, :] = 0.0
+    geometry, coloured, shaded = sheets.ink_layers(rgb)
+    assert not coloured.any() and not shaded.any()
+    assert sorted(set(np.nonzero(geometry)[0])) == [20, 21]
+
+
+def test_the_frame_is_what_spans_most_of_the_sheet_both_ways():
+    """A border 96 px square on a 100 px sheet goes; a view 30 px square inside it, and a rule 90 px
+    long but 1 px high, stay."""
+    marks = np.zeros((100, 100), bool)
+    marks[2, 2:98] = marks[97, 2:98] = marks[2:98, 2] = marks[2:98, 97] = True
+    marks[30:60, 30:60] = True
+    marks[80, 5:95] = True
+    kept = sheets.remove_frame(marks)
+    assert not kept[2].any() and not kept[:, 97].any()
+    assert kept[30:60, 30:60].all() and kept[80, 5:95].all()
+
+
+def test_the_title_blocks_cells_are_found_in_the_removed_frame():
+    """The removed frame: a border and, inside its top right, a title block of two cells (rows 2–9,
+    columns 60–69 and 71–97). The cells' insides are its area (the wide one 8 × 27 px, though its
+    columns reach 96 px below the sheet's top); the sheet inside the border, a quarter of it or more,
+    is not."""
+    frame = np.zeros((100, 100), bool)
+    frame[1, 1:99] = frame[98, 1:99] = frame[1:99, 1] = frame[1:99, 98] = True
+    frame[10, 59:99] = True                            # the block's bottom
+    frame[1:11, 59] = frame[1:11, 70] = True           # its left side and the wall between the cells
+    cells = sheets._title_block_area(frame)
+    expected = np.zeros_like(frame)
+    expected[2:10, 60:70] = expected[2:10, 71:98] = True
+    assert np.array_equal(cells, expected)
