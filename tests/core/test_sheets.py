@@ -5,6 +5,7 @@ finder must find each (box IoU ≥ 0.7), tag front/top/side (a hatched section m
 tag the renders pictorial, and find nothing else (no dimension, text, QR code or title block)."""
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from depthy_blender.core import images, sheets
 
@@ -235,3 +236,22 @@ def test_the_title_blocks_cells_are_found_in_the_removed_frame():
     expected = np.zeros_like(frame)
     expected[2:10, 60:70] = expected[2:10, 71:98] = True
     assert np.array_equal(cells, expected)
+
+
+@pytest.mark.parametrize("fill", [(150, 150, 150), (220, 60, 60)])
+def test_a_render_outlined_only_on_one_side_is_one_pictorial_view(fill):
+    """Three views drawn in black, and a grey-shaded (or red) disk 180 px across whose outline is drawn
+    on its left half only: its fill, not its open outline, makes it one view, a pictorial, boxed within
+    a few pixels of the disk (dense colour counts a little past its edge)."""
+    img = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((80, 300, 320, 420), outline="black", width=3)
+    draw.rectangle((80, 80, 320, 240), outline="black", width=3)
+    draw.rectangle((380, 300, 520, 420), outline="black", width=3)
+    draw.ellipse((560, 80, 740, 260), fill=fill)
+    draw.arc((560, 80, 740, 260), 90, 270, fill="black", width=3)
+    views = sheets.find_views(np.asarray(img, np.float32) / 255)
+    (render,) = [v for v in views if v.role == "pictorial"]
+    x0, y0, x1, y1 = render.box
+    assert max(abs(x0 - 560), abs(y0 - 80), abs(x1 - 741), abs(y1 - 261)) <= 5
+    assert sorted(v.role for v in views) == ["front", "pictorial", "side", "top"]
