@@ -255,3 +255,20 @@ def test_a_render_outlined_only_on_one_side_is_one_pictorial_view(fill):
     x0, y0, x1, y1 = render.box
     assert max(abs(x0 - 560), abs(y0 - 80), abs(x1 - 741), abs(y1 - 261)) <= 5
     assert sorted(v.role for v in views) == ["front", "pictorial", "side", "top"]
+
+
+def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
+    """On an 800 × 600 sheet (diagonal 1000 px): a box 100 × 10 px drawn in black, such as a table row,
+    is thinner than 2 % and shorter than 15 % of the diagonal: not a view. One 400 × 12 px is a plate
+    seen edge-on: long enough, and outlined all round, it is."""
+    img = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((80, 300, 320, 420), outline="black", width=3)
+    draw.rectangle((80, 80, 320, 240), outline="black", width=3)
+    draw.rectangle((380, 300, 520, 420), outline="black", width=3)
+    draw.rectangle((600, 500, 700, 510), outline="black", width=2)
+    boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
+    assert len(boxes) == 3 and all(b[0] < 600 for b in boxes)
+    draw.rectangle((300, 530, 700, 542), outline="black", width=2)
+    boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
+    assert len(boxes) == 4 and any(abs(b[0] - 300) <= 2 and abs(b[2] - 701) <= 2 for b in boxes)
