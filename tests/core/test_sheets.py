@@ -272,3 +272,20 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     draw.rectangle((300, 530, 700, 542), outline="black", width=2)
     boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
     assert len(boxes) == 4 and any(abs(b[0] - 300) <= 2 and abs(b[2] - 701) <= 2 for b in boxes)
+
+
+def test_the_front_is_the_view_best_lined_up_both_ways():
+    """Four views in two rows. C (bottom left) shares its columns with A above it and its rows with D,
+    both fully; A shares only 40 % of its rows with B. Equal sizes, so C, with the best alignment both
+    ways, is the front; A its plan and D its side."""
+    a, b = _view((100, 100, 300, 200), "unknown"), _view((400, 160, 600, 260), "unknown")
+    c, d = _view((100, 300, 300, 400), "unknown"), _view((400, 300, 600, 400), "unknown")
+    sheets.assign_roles([a, b, c, d])
+    assert (c.role, a.role, d.role, b.role) == ("front", "top", "side", "unknown")
+
+
+def test_of_two_views_beside_the_front_the_one_sharing_more_of_its_rows_is_the_side():
+    front, top = _view((300, 300, 500, 400), "unknown"), _view((300, 100, 500, 250), "unknown")
+    right, left = _view((600, 300, 700, 400), "unknown"), _view((100, 350, 200, 450), "unknown")
+    sheets.assign_roles([front, top, left, right])
+    assert (front.role, top.role, right.role, left.role) == ("front", "top", "side", "unknown")
