@@ -305,3 +305,50 @@ def test_the_resolution_follows_the_thinnest_wall_within_the_budget():
     assert visual_hull.resolution_for((frame, square, plan)) == 215
     assert visual_hull.resolution_for((square, square, plan)) == 128
     assert visual_hull.resolution_for((frame, square, plan), least=64, budget=1_000_001) == 100
+
+
+def test_projection_and_side_placement_read_each_box_by_its_own_coordinates():
+    """Boxes are (x0, y0, x1, y1), y down. The plan is above the front when its rows' middle is higher,
+    wherever it sits across; the side view is right of the front when its columns' middle is, however
+    close."""
+    assert visual_hull.projection((100, 300, 200, 400), (900, 100, 1000, 200)) == "third"
+    assert visual_hull.projection((0, 600, 100, 700), (0, 400, 100, 500)) == "third"
+    assert visual_hull.projection((0, 100, 100, 200), (0, 400, 100, 500)) == "first"
+    side = np.arange(6).reshape(2, 3)
+    assert np.array_equal(visual_hull.as_right_view(side, (220, 300, 260, 400), (100, 300, 200, 400), "third"), side)
+    assert np.array_equal(visual_hull.as_right_view(side, (20, 300, 60, 400), (100, 300, 200, 400), "third"),
+                          side[:, ::-1])
+
+
+def three_pockets():
+    """A block on a ledge that stands out at its front, right and top (so each view's hull front has
+    two depths to scale its nearness by), with a blind pocket in its front face, one in its right face
+    and one in its top: no silhouette shows any of them, each view's nearness shows its own."""
+    x, y, z = _grid()
+    block = (np.abs(x) < 0.8) & (np.abs(y) < 0.6) & (np.abs(z) < 0.7)
+    ledge = (x > -0.8) & (x < 0.95) & (y > -0.85) & (y < 0.6) & (z > -0.7) & (z < -0.3)
+    front = (np.abs(x + 0.3) < 0.2) & (np.abs(z - 0.2) < 0.2) & (y < -0.3)
+    right = (x > 0.5) & (np.abs(y) < 0.2) & (np.abs(z - 0.3) < 0.2)
+    top = (np.abs(x - 0.3) < 0.2) & (np.abs(y - 0.2) < 0.2) & (z > 0.4)
+    return (block | ledge) & ~front & ~right & ~top
+
+
+def test_a_sheets_nearness_carves_each_views_own_pocket():
+    """Drawn third-angle (plan above, right view to the right), with each view's exact nearness: the
+    solid has all three pockets; without one view's nearness, that view's pocket stays filled."""
+    truth = _crop3(three_pockets())
+    masks = views(truth)
+    boxes = [(100, 300, 200, 400), (300, 300, 400, 400), (100, 100, 200, 200)]
+    n = max(truth.shape)
+    hull = visual_hull.from_sheet_views(masks, boxes, n, adapt=False).occupancy
+    near = nearness_maps(truth)
+    solid = visual_hull.from_sheet_views(masks, boxes, n, nearness=near, adapt=False).occupancy
+    assert solid.shape == truth.shape
+    assert visual_hull.iou(hull, truth) < 0.97 and visual_hull.iou(solid, truth) > 0.99
+    # adapting, the resolution asked for is only the least: the thinnest wall here (beside a pocket) is
+    # 3 px of the 56 px front view, so WALL_CELLS (3) across it needs 56 voxels, more than 40
+    assert max(visual_hull.from_sheet_views(masks, boxes, 40).occupancy.shape) == 56
+    for k in range(3):
+        partial = [m if j != k else None for j, m in enumerate(near)]
+        missing = visual_hull.from_sheet_views(masks, boxes, n, nearness=partial, adapt=False).occupancy
+        assert visual_hull.iou(missing, truth) < visual_hull.iou(solid, truth) - 0.005
