@@ -352,3 +352,15 @@ def test_a_sheets_nearness_carves_each_views_own_pocket():
         partial = [m if j != k else None for j, m in enumerate(near)]
         missing = visual_hull.from_sheet_views(masks, boxes, n, nearness=partial, adapt=False).occupancy
         assert visual_hull.iou(missing, truth) < visual_hull.iou(solid, truth) - 0.005
+
+
+def test_the_resolution_stops_at_512_however_thin_the_wall():
+    """A flat square tray 500 px across and 10 px high whose plan shows 2 px walls: three voxels across
+    them would need 1,500 along the side, and the budget allows about 1,000 for so flat a grid (128 ×
+    128 × 3 at the least); 512 is the most."""
+    edge = np.zeros((30, 520), bool)
+    edge[10:20, 10:510] = True
+    plan = np.zeros((520, 520), bool)
+    plan[10:510, 10:510] = True
+    plan[12:508, 12:508] = False
+    assert visual_hull.resolution_for((edge, edge, plan)) == 512
