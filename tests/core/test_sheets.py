@@ -154,7 +154,7 @@ def test_a_view_is_boxed_by_its_black_ink_on_the_sheet():
     assert view.box == (33, 12, 39, 16) and view.role == "front"
     assert view.ink.shape == view.mask.shape == (4, 6) and view.ink.all()
     bare = sheets._inked_view(sl, np.zeros_like(ink), blob, "top")
-    assert bare.box == (30, 10, 45, 20) and bare.mask is blob and not bare.ink.any()
+    assert bare.box == (30, 10, 45, 20) and bare.role == "top" and bare.mask is blob and not bare.ink.any()
 
 
 def _view(box, role):
@@ -289,3 +289,50 @@ def test_of_two_views_beside_the_front_the_one_sharing_more_of_its_rows_is_the_s
     right, left = _view((600, 300, 700, 400), "unknown"), _view((100, 350, 200, 450), "unknown")
     sheets.assign_roles([front, top, left, right])
     assert (front.role, top.role, right.role, left.role) == ("front", "top", "side", "unknown")
+
+
+def test_a_mark_lined_up_with_the_plan_but_giving_no_front_leaves_every_role_as_it_was():
+    """A front and its plan, and a mark spanning exactly the plan's columns above it: lined up, but the
+    three have no view with neighbours both ways, so nothing is assigned and the mark is left out."""
+    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+    mark = _view((100, 20, 300, 60), "unknown")
+    sheets._add_small_view(views, [mark])
+    assert [v.role for v in views] == ["front", "top"] and mark.role == "unknown" and mark not in views
+
+
+def test_hatching_is_judged_from_200_coloured_pixels_on():
+    """Ten diagonal strokes of 20 px, 10 px apart: exactly 200 pixels, enough to judge, and hatched."""
+    colour = np.zeros((60, 140), bool)
+    for k in range(10):
+        colour[np.arange(20) + 20, np.arange(20) + 10 * k] = True
+    assert colour.sum() == 200 and sheets._is_hatched(colour)
+    colour[20, 0] = False
+    assert not sheets._is_hatched(colour)
+
+
+def _three_views(size=(800, 600), scale=1):
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    s = scale
+    draw.rectangle((80 * s, 300 * s, 320 * s, 420 * s), outline="black", width=3 * s)
+    draw.rectangle((80 * s, 80 * s, 320 * s, 240 * s), outline="black", width=3 * s)
+    draw.rectangle((380 * s, 300 * s, 520 * s, 420 * s), outline="black", width=3 * s)
+    return img, draw
+
+
+def test_a_plate_seen_edge_on_6_px_thick_is_a_view_on_a_small_sheet():
+    """On an 800 × 600 sheet the opening that removes thin marks has a radius of 2 px (a quarter of a
+    percent of the 1000 px diagonal, at least 2): an outlined box 400 × 6 px survives it."""
+    img, draw = _three_views()
+    draw.rectangle((300, 520, 700, 525), outline="black", width=1)
+    boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
+    assert len(boxes) == 4 and any(abs(b[0] - 300) <= 2 and abs(b[3] - 526) <= 2 for b in boxes)
+
+
+def test_a_heavy_bar_on_a_large_sheet_is_not_a_view():
+    """On a 2000 × 1500 sheet (diagonal 2500 px) the opening's radius is 6 px: a solid black bar 8 px
+    high and 1000 px long, such as a heavy rule, goes with the other thin marks."""
+    img, draw = _three_views((2000, 1500), scale=2)
+    draw.rectangle((900, 1300, 1900, 1307), fill="black")
+    boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
+    assert len(boxes) == 3 and all(b[1] < 1300 for b in boxes)
