@@ -79,7 +79,10 @@ def find_views(rgb: np.ndarray) -> list[View]:
     radius = max(2, int(0.0025 * diag))
     colour_fill = ndimage.binary_opening(coloured, structure=_disk(radius))   # renders, not text or hatching
     shade_fill = ndimage.binary_opening(shaded, structure=_disk(radius))      # not the halo around lines
-    hatch_fill = ndimage.uniform_filter(coloured.astype(np.float32), 4 * radius + 1) > 0.12   # dense hatching
+    hatch_fill = ndimage.uniform_filter(coloured.astype(np.float32), 4 * radius + 1) > 0.12   # dense hatching,
+    # not a coloured line: a line w px thick reads dense in a band w + 4·radius wide, which this opening
+    # takes away for w up to 2·radius (a coloured dimension line between two views would join them)
+    hatch_fill = ndimage.binary_opening(hatch_fill, structure=_disk(3 * radius))
     halo = shaded & ndimage.binary_dilation(geometry)                          # anti-aliased line edges
     marks = geometry | halo | shade_fill | colour_fill | hatch_fill
     ink = remove_frame(marks)

@@ -336,3 +336,27 @@ def test_a_heavy_bar_on_a_large_sheet_is_not_a_view():
     draw.rectangle((900, 1300, 1900, 1307), fill="black")
     boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
     assert len(boxes) == 3 and all(b[1] < 1300 for b in boxes)
+
+
+@pytest.mark.parametrize("colour", [(150, 150, 150), (220, 60, 60)])
+def test_a_thick_grey_or_coloured_leader_does_not_join_the_view_it_touches(colour):
+    """A grey (or red) leader 4 px thick runs 150 px right from the front view's right edge, as a
+    dimension or a callout might: thinner than the opening, it is not part of the view's figure."""
+    img, draw = _three_views()
+    draw.rectangle((322, 340, 372, 343), fill=colour)
+    boxes = sorted(v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255))
+    front = [b for b in boxes if b[1] == 300 and b[0] == 80]
+    assert len(boxes) == 3 and front and front[0][2] <= 323
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+@pytest.mark.parametrize("colour", [(220, 60, 60), (40, 90, 220), (150, 150, 150)])
+def test_a_coloured_dimension_line_between_two_views_keeps_them_apart(width, colour):
+    """A red, blue or grey dimension line 1–4 px thick from the front view across to the side view.
+    Coloured pixels read as dense hatching in a band around such a line, and that band joined the two
+    views into one, so the sheet had no front or side (found by this test; fixed by opening the hatch
+    fill)."""
+    img, draw = _three_views()
+    draw.rectangle((322, 360, 379, 360 + width - 1), fill=colour)
+    views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
+    assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "side")]
