@@ -69,7 +69,9 @@ test-latest: setup $(LATEST_VENV)/.ready
 	DEPTHY_ZIP=$(abspath dist/depthy_blender-0.1.0-linux-x64.zip) $(LATEST_VENV)/bin/python -m pytest -q tests/blender tests/install tests/core
 
 # mutation testing of the core paths (pyproject.toml [tool.mutmut]); not part of CI; see docs/testing.md
+# mutmut runs the tests from mutants/, one folder down: a link lets them find ../shared (the real sheets)
 mutate: setup
+	if [ -d ../shared ] && [ ! -e shared ]; then ln -s ../shared shared; fi
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run $(MUTANTS); $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
 # the Blender layer's props.py, driven by the Blender tier, in a copy of the tree with its own [tool.mutmut]

@@ -360,3 +360,16 @@ def test_a_coloured_dimension_line_between_two_views_keeps_them_apart(width, col
     draw.rectangle((322, 360, 379, 360 + width - 1), fill=colour)
     views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
     assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "side")]
+
+
+def test_a_side_view_thinner_than_a_letter_is_found_when_it_lines_up_with_the_front():
+    """A plate: front 240 × 120 px, plan above it, and the side view beside the front only 7 px wide
+    (the plate edge-on), smaller in area than any view. It spans the front's rows exactly, so it is the
+    side view."""
+    img = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((80, 300, 320, 420), outline="black", width=3)
+    draw.rectangle((80, 80, 320, 240), outline="black", width=3)
+    draw.rectangle((380, 300, 386, 420), outline="black", width=2)
+    views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
+    assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 387, 421), "side")]
