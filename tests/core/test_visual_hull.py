@@ -369,11 +369,16 @@ def test_the_resolution_stops_at_512_however_thin_the_wall():
 def test_a_mesh_is_centred_on_the_origin_and_its_longest_side_is_the_size():
     """A solid 8 × 6 × 4 voxel block: its surface (at the half level of the smoothed voxels) lies on the
     block's faces, so the mesh spans 8 × 6 × 4 voxels about the origin, scaled so the longest is
-    `size` (1 by default); cells 2 long along z make that axis 8 long, as long as x."""
+    `size` (1 by default); cells 3 long along z make that axis 12 long, the longest. Faces wind
+    outward (a positive signed volume) however small the mesh."""
     block = np.ones((8, 6, 4), bool)
     solid = visual_hull.mesh(block)
     lo, hi = solid.vertices.min(0), solid.vertices.max(0)
     assert np.allclose((lo + hi) / 2, 0.0, atol=1e-5)
     assert np.allclose(hi - lo, [1.0, 0.75, 0.5], atol=0.02)
-    tall = visual_hull.mesh(block, size=2.0, cell=(1.0, 1.0, 2.0))
-    assert np.allclose(np.ptp(tall.vertices, axis=0), [2.0, 1.5, 2.0], atol=0.04)
+    tall = visual_hull.mesh(block, size=2.0, cell=(1.0, 1.0, 3.0))
+    assert np.allclose(np.ptp(tall.vertices, axis=0), [4 / 3, 1.0, 2.0], atol=0.04)
+    for size in (1.0, 0.1):
+        small = visual_hull.mesh(block, size=size)
+        a, b, c = (small.vertices[small.faces[:, k]].astype(np.float64) for k in range(3))
+        assert np.einsum("ij,ij->i", a, np.cross(b, c)).sum() > 0
