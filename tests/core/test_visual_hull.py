@@ -382,3 +382,15 @@ def test_a_mesh_is_centred_on_the_origin_and_its_longest_side_is_the_size():
         small = visual_hull.mesh(block, size=size)
         a, b, c = (small.vertices[small.faces[:, k]].astype(np.float64) for k in range(3))
         assert np.einsum("ij,ij->i", a, np.cross(b, c)).sum() > 0
+
+
+def test_an_edge_lands_where_it_is_drawn_when_the_grid_is_finer_than_the_drawing():
+    """Views 10 px square; the front lacks its first 3 columns in its top half (a step). At 40 voxels a
+    side, each pixel spans 4 cells, and the step's edge, 3 px from the figure's left edge, lands 12
+    cells in (3 / 10 of 40): in the upper half, columns 0–11 are empty and 12 on are solid."""
+    square = np.ones((10, 10), bool)
+    front = square.copy()
+    front[:5, :3] = False
+    occ = visual_hull.carve(front, square, square, resolution=40)
+    upper = occ[:, :, 30]                            # z 30 of 40: in the top half
+    assert not upper[:12].any() and upper[12:].all()
