@@ -239,6 +239,12 @@ def test_the_title_blocks_cells_are_found_in_the_removed_frame():
     expected = np.zeros_like(frame)
     expected[2:10, 60:70] = expected[2:10, 71:98] = True
     assert np.array_equal(cells, expected)
+    tall = np.zeros((100, 100), bool)                  # one cell 28 × 27 px in the corner: its own area counts
+    tall[1, 1:99] = tall[98, 1:99] = tall[1:99, 1] = tall[1:99, 98] = True
+    tall[30, 70:99] = tall[1:31, 70] = True
+    expected = np.zeros_like(tall)
+    expected[2:30, 71:98] = True
+    assert np.array_equal(sheets._title_block_area(tall), expected)
 
 
 @pytest.mark.parametrize("fill", [(150, 150, 150), (220, 60, 60)])
