@@ -382,3 +382,10 @@ def test_a_side_view_thinner_than_a_letter_is_found_when_it_lines_up_with_the_fr
     draw.rectangle((380, 300, 386, 420), outline="black", width=2)
     views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
     assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 387, 421), "side")]
+
+
+def test_of_two_views_above_and_below_the_front_the_one_sharing_more_of_its_columns_is_the_plan():
+    front, side = _view((300, 300, 500, 400), "unknown"), _view((600, 300, 700, 400), "unknown")
+    above, below = _view((300, 100, 500, 250), "unknown"), _view((400, 450, 700, 550), "unknown")
+    sheets.assign_roles([front, side, above, below])
+    assert (front.role, side.role, above.role, below.role) == ("front", "side", "top", "unknown")
