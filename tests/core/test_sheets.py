@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from depthy_blender.core import images, sheets
+from depthy_blender.core import images, sheets, visual_hull
 
 EXPECTED = {
     "ttt-ppp0101.png": [((226, 134, 908, 432), "top"), ((226, 615, 908, 1019), "front"),
@@ -389,3 +389,24 @@ def test_of_two_views_above_and_below_the_front_the_one_sharing_more_of_its_colu
     above, below = _view((300, 100, 500, 250), "unknown"), _view((400, 450, 700, 550), "unknown")
     sheets.assign_roles([front, side, above, below])
     assert (front.role, side.role, above.role, below.role) == ("front", "side", "top", "unknown")
+
+
+def test_a_frame_joined_only_corner_to_corner_is_still_one_frame():
+    """A border whose right side meets the top and the bottom only diagonally (as a 1 px line drawn
+    without anti-aliasing may): pixels touching at a corner are one line, so the whole border goes."""
+    marks = np.zeros((100, 100), bool)
+    marks[2, 2:97] = marks[97, 2:97] = marks[2:98, 2] = True
+    marks[3:97, 97] = True                              # touching (2, 96) and (97, 96) only at corners
+    assert not sheets.remove_frame(marks).any()
+
+
+def test_the_grid_measures_each_views_figure_from_its_own_first_row_and_column():
+    """Figures drawn away from their images' corners (rows and columns starting at different places):
+    front 60 wide × 40 high, side 20 deep × 40 high, plan 60 wide × 20 deep; at 60 along the longest,
+    the grid is 60 × 20 × 40 (x, y, z)."""
+    def figure(rows, cols, at):
+        image = np.zeros((rows + at[0] + 5, cols + at[1] + 5), bool)
+        image[at[0]:at[0] + rows, at[1]:at[1] + cols] = True
+        return image
+    g = visual_hull.grid(figure(40, 60, (10, 30)), figure(40, 20, (25, 3)), figure(20, 60, (40, 7)), resolution=60)
+    assert g.shape == (60, 20, 40)
