@@ -410,3 +410,7 @@ def test_the_grid_measures_each_views_figure_from_its_own_first_row_and_column()
         return image
     g = visual_hull.grid(figure(40, 60, (10, 30)), figure(40, 20, (25, 3)), figure(20, 60, (40, 7)), resolution=60)
     assert g.shape == (60, 20, 40)
+    deep = visual_hull.grid(figure(10, 20, (3, 4)), figure(10, 60, (5, 2)), figure(60, 20, (2, 9)), resolution=60)
+    assert deep.shape == (20, 60, 10)                 # the depth is the longest: 60 cells along y
+    flat = visual_hull.grid(figure(1, 60, (3, 4)), figure(1, 60, (5, 2)), figure(60, 60, (2, 9)), resolution=60)
+    assert flat.shape == (60, 60, 2)                  # 1 px high: two cells, the fewest an axis gets
