@@ -82,7 +82,7 @@ def find_views(rgb: np.ndarray) -> list[View]:
     hatch_fill = ndimage.uniform_filter(coloured.astype(np.float32), 4 * radius + 1) > 0.12   # dense hatching,
     # not a coloured line: a line w px thick reads dense in a band w + 4·radius wide, which this opening
     # takes away for w up to 2·radius (a coloured dimension line between two views would join them)
-    hatch_fill = ndimage.binary_opening(hatch_fill, structure=_disk(3 * radius))
+    hatch_fill = _opened(hatch_fill, 3 * radius)
     halo = shaded & ndimage.binary_dilation(geometry)                          # anti-aliased line edges
     marks = geometry | halo | shade_fill | colour_fill | hatch_fill
     ink = remove_frame(marks)
@@ -191,6 +191,22 @@ def _is_hatched(colour: np.ndarray, step: int = 4) -> bool:
 
 def _pieces(mask: np.ndarray) -> int:
     return int(ndimage.label(mask)[1])
+
+
+def _opened(mask: np.ndarray, r: int) -> np.ndarray:
+    """binary_opening(mask, structure=_disk(r)), exactly, by distances: a pixel survives the erosion when
+    no pixel outside the mask (the border counts as outside) lies within r of it, and the dilation puts
+    back every pixel within r of a survivor. For a large r this is many times faster."""
+    out = np.zeros_like(mask, dtype=bool)
+    if not mask.any():
+        return out
+    box = ndimage.find_objects(mask.astype(np.int8))[0]      # the opening stays inside the mask's box
+    inside = ndimage.distance_transform_edt(np.pad(mask[box], 1))[1:-1, 1:-1]
+    core = np.rint(inside * inside) > r * r
+    if core.any():
+        reach = ndimage.distance_transform_edt(~core)
+        out[box] = np.rint(reach * reach) <= r * r
+    return out
 
 
 def _disk(r: int) -> np.ndarray:

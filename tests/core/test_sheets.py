@@ -414,3 +414,15 @@ def test_the_grid_measures_each_views_figure_from_its_own_first_row_and_column()
     assert deep.shape == (20, 60, 10)                 # the depth is the longest: 60 cells along y
     flat = visual_hull.grid(figure(1, 60, (3, 4)), figure(1, 60, (5, 2)), figure(60, 60, (2, 9)), resolution=60)
     assert flat.shape == (60, 60, 2)                  # 1 px high: two cells, the fewest an axis gets
+
+
+def test_opening_by_distances_is_scipys_opening_with_a_disk():
+    """sheets._opened (distances, for a large disk) against scipy's binary opening with the same disk:
+    seeded random masks and radii, figures touching the border and none at all."""
+    from scipy import ndimage
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        h, w = rng.integers(3, 60, 2)
+        r = int(rng.integers(1, 10))
+        mask = ndimage.binary_dilation(rng.random((h, w)) < rng.uniform(0.0, 0.5), iterations=int(rng.integers(0, 4)))
+        assert np.array_equal(sheets._opened(mask, r), ndimage.binary_opening(mask, structure=sheets._disk(r)))
