@@ -66,6 +66,9 @@ DATA_RECIPE = (
     "about it by quarter turns).")
 
 
+ARCHITECTURE = ("Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), Pixel-Shuffle + SE "
+                "decoder with EESP-refined skips; outputs nearness + figure mask")
+
 LOSSES = ("SSIM 1.0 + BerHu 0.6 (c = 0.2·max|err|) + gradient 0.2 on nearness in the mask; BCE + Dice on "
           "the mask; scale-and-shift-invariant RMSE 1.0 on nearness in the mask (training.losses)")
 ALIGNED = ("; run with --aligned: SSIM, BerHu and gradient taken after the least-squares scale (≥ 0) + shift "
@@ -166,8 +169,7 @@ def gpu_card(log: dict, parameters: int, comparison: dict, parent: dict | None =
                                     "included in the totals)")
     return {
         "name": weights.DEPTHY_NAME,
-        "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
-                        "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
+        "architecture": ARCHITECTURE,
         "parameters": parameters,
         "precision": "float16 (loaded as float32 on the CPU)",
         "data": log["recipe"]["generator"] + f"; seeds from {log['first_seed']:,} on",
@@ -254,8 +256,7 @@ def main():
     samples_total, wall_total = (sum(t) for t in zip(run_totals(history), parent_totals, *via_totals))
     card = {
         "name": weights.DEPTHY_NAME,
-        "architecture": "Depthy: ResNet-50 encoder (from scratch), ASPP (1, 6, 12, 18 + pooling), "
-                        "Pixel-Shuffle + SE decoder with EESP-refined skips; outputs nearness + figure mask",
+        "architecture": ARCHITECTURE,
         "parameters": parameter_count(model),
         "precision": "float16 (loaded as float32 on the CPU)",
         "data": DATA_RECIPE + f" {caches}; multi-scale "

@@ -324,15 +324,12 @@ def main(argv=None):
                 data_failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
                 print(f"device data failed ({data_failure}); the CPU workers make every drawing from here",
                       flush=True)
-                made = None
+                made, moved = None, None
                 cpu_items += [from_cpu.get() for _ in range(fresh_per_batch - len(cpu_items))]
-                moved = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
-                fresh_cpu += len(cpu_items)
-                cpu_items = []
                 batches = _queued(from_cpu, fresh_per_batch)
             if cpu_items:
                 extra = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
-                moved = tuple(torch.cat([a, b.to(a.dtype)]) for a, b in zip(moved, extra))
+                moved = extra if moved is None else tuple(torch.cat([a, b.to(a.dtype)]) for a, b in zip(moved, extra))
                 fresh_cpu += len(cpu_items)
         fresh += len(moved[0])
         img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)

@@ -247,16 +247,24 @@ def test_the_title_blocks_cells_are_found_in_the_removed_frame():
     assert np.array_equal(sheets._title_block_area(tall), expected)
 
 
+def _three_views(size=(800, 600), scale=1):
+    """A sheet with a front view, its plan above and its right view beside it, drawn in black; and the
+    pen to add to it."""
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    s = scale
+    draw.rectangle((80 * s, 300 * s, 320 * s, 420 * s), outline="black", width=3 * s)
+    draw.rectangle((80 * s, 80 * s, 320 * s, 240 * s), outline="black", width=3 * s)
+    draw.rectangle((380 * s, 300 * s, 520 * s, 420 * s), outline="black", width=3 * s)
+    return img, draw
+
+
 @pytest.mark.parametrize("fill", [(150, 150, 150), (220, 60, 60)])
 def test_a_render_outlined_only_on_one_side_is_one_pictorial_view(fill):
     """Three views drawn in black, and a grey-shaded (or red) disk 180 px across whose outline is drawn
     on its left half only: its fill, not its open outline, makes it one view, a pictorial, boxed within
     a few pixels of the disk (dense colour counts a little past its edge)."""
-    img = Image.new("RGB", (800, 600), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((80, 300, 320, 420), outline="black", width=3)
-    draw.rectangle((80, 80, 320, 240), outline="black", width=3)
-    draw.rectangle((380, 300, 520, 420), outline="black", width=3)
+    img, draw = _three_views()
     draw.ellipse((560, 80, 740, 260), fill=fill)
     draw.arc((560, 80, 740, 260), 90, 270, fill="black", width=3)
     views = sheets.find_views(np.asarray(img, np.float32) / 255)
@@ -270,11 +278,7 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     """On an 800 × 600 sheet (diagonal 1000 px): a box 100 × 10 px drawn in black, such as a table row,
     is thinner than 2 % and shorter than 15 % of the diagonal: not a view. One 400 × 12 px is a plate
     seen edge-on: long enough, and outlined all round, it is."""
-    img = Image.new("RGB", (800, 600), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((80, 300, 320, 420), outline="black", width=3)
-    draw.rectangle((80, 80, 320, 240), outline="black", width=3)
-    draw.rectangle((380, 300, 520, 420), outline="black", width=3)
+    img, draw = _three_views()
     draw.rectangle((600, 500, 700, 510), outline="black", width=2)
     boxes = [v.box for v in sheets.find_views(np.asarray(img, np.float32) / 255)]
     assert len(boxes) == 3 and all(b[0] < 600 for b in boxes)
@@ -283,21 +287,23 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     assert len(boxes) == 4 and any(abs(b[0] - 300) <= 2 and abs(b[2] - 701) <= 2 for b in boxes)
 
 
-def test_the_front_is_the_view_best_lined_up_both_ways():
-    """Four views in two rows. C (bottom left) shares its columns with A above it and its rows with D,
-    both fully; A shares only 40 % of its rows with B. Equal sizes, so C, with the best alignment both
-    ways, is the front; A its plan and D its side."""
-    a, b = _view((100, 100, 300, 200), "unknown"), _view((400, 160, 600, 260), "unknown")
-    c, d = _view((100, 300, 300, 400), "unknown"), _view((400, 300, 600, 400), "unknown")
-    sheets.assign_roles([a, b, c, d])
-    assert (c.role, a.role, d.role, b.role) == ("front", "top", "side", "unknown")
-
-
-def test_of_two_views_beside_the_front_the_one_sharing_more_of_its_rows_is_the_side():
-    front, top = _view((300, 300, 500, 400), "unknown"), _view((300, 100, 500, 250), "unknown")
-    right, left = _view((600, 300, 700, 400), "unknown"), _view((100, 350, 200, 450), "unknown")
-    sheets.assign_roles([front, top, left, right])
-    assert (front.role, top.role, right.role, left.role) == ("front", "top", "side", "unknown")
+@pytest.mark.parametrize("boxes, roles", [
+    # four views in two rows: C (third) shares its columns with A (first) above it and its rows with D
+    # (fourth), both fully; A shares only 40 % of its rows with B. Equal sizes, so C, with the best
+    # alignment both ways, is the front; A its plan and D its side
+    ([(100, 100, 300, 200), (400, 160, 600, 260), (100, 300, 300, 400), (400, 300, 600, 400)],
+     ["top", "unknown", "front", "side"]),
+    # of two views beside the front, the one sharing more of its rows is the side
+    ([(300, 300, 500, 400), (300, 100, 500, 250), (100, 350, 200, 450), (600, 300, 700, 400)],
+     ["front", "top", "unknown", "side"]),
+    # of two views above and below the front, the one sharing more of its columns is the plan
+    ([(300, 300, 500, 400), (600, 300, 700, 400), (300, 100, 500, 250), (400, 450, 700, 550)],
+     ["front", "side", "top", "unknown"]),
+])
+def test_the_front_plan_and_side_are_the_views_best_lined_up(boxes, roles):
+    views = [_view(box, "unknown") for box in boxes]
+    sheets.assign_roles(views)
+    assert [v.role for v in views] == roles
 
 
 def test_a_mark_lined_up_with_the_plan_but_giving_no_front_leaves_every_role_as_it_was():
@@ -317,16 +323,6 @@ def test_hatching_is_judged_from_200_coloured_pixels_on():
     assert colour.sum() == 200 and sheets._is_hatched(colour)
     colour[20, 0] = False
     assert not sheets._is_hatched(colour)
-
-
-def _three_views(size=(800, 600), scale=1):
-    img = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(img)
-    s = scale
-    draw.rectangle((80 * s, 300 * s, 320 * s, 420 * s), outline="black", width=3 * s)
-    draw.rectangle((80 * s, 80 * s, 320 * s, 240 * s), outline="black", width=3 * s)
-    draw.rectangle((380 * s, 300 * s, 520 * s, 420 * s), outline="black", width=3 * s)
-    return img, draw
 
 
 def test_a_plate_seen_edge_on_6_px_thick_is_a_view_on_a_small_sheet():
@@ -382,13 +378,6 @@ def test_a_side_view_thinner_than_a_letter_is_found_when_it_lines_up_with_the_fr
     draw.rectangle((380, 300, 386, 420), outline="black", width=2)
     views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
     assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 387, 421), "side")]
-
-
-def test_of_two_views_above_and_below_the_front_the_one_sharing_more_of_its_columns_is_the_plan():
-    front, side = _view((300, 300, 500, 400), "unknown"), _view((600, 300, 700, 400), "unknown")
-    above, below = _view((300, 100, 500, 250), "unknown"), _view((400, 450, 700, 550), "unknown")
-    sheets.assign_roles([front, side, above, below])
-    assert (front.role, side.role, above.role, below.role) == ("front", "side", "top", "unknown")
 
 
 def test_a_frame_joined_only_corner_to_corner_is_still_one_frame():

@@ -152,7 +152,7 @@ def hidden_lines(mask: torch.Tensor, depth: torch.Tensor, normals: torch.Tensor,
     """ink.hidden_lines for views (V, H, W): `layers` from render.hidden_layers_views, `cells` (V, H, W)
     the dashes' cells drawn as ink._cells_on draws them (batch_views.hidden_cells)."""
     jump_at = depth_jump(mask, depth)
-    outline, inner = line_maps(mask, depth, normals)
+    outline, inner = line_maps(mask, depth, normals, jump_at=jump_at)
     behind = torch.zeros_like(mask)
     for k, (m, d, n, facing) in enumerate(layers):
         o, i = line_maps(m, d, n, jump_at=jump_at, slope_aware=True)

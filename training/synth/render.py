@@ -57,13 +57,19 @@ def trace_views(shape, cams: list, size: int, steps: int = 96, eps: float = 1e-3
     """trace() of one solid from several cameras at once, on `device` (default the CPU): every view's
     rays march together, so each step evaluates the shape once for all of them (on a GPU the cost of a
     step is in launching its operations, not in the rays). Tensors (views, size, size[, 3]) on `device`."""
+    origins, dirs, forward = _view_rays(cams, size, device)
+    t, t_exit, inside = _bounding_sphere(origins, dirs)
+    hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
+    return _buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size))[:3]
+
+
+def _view_rays(cams: list, size: int, device):
+    """Every camera's rays one after another: (origins, directions, each ray's view direction)."""
     rays_of = [rays(cam, size, device) for cam in cams]
     origins = torch.cat([o for o, _, _ in rays_of])
     dirs = torch.cat([d for _, d, _ in rays_of])
     forward = torch.cat([f.expand(size * size, 3) for _, _, f in rays_of])
-    t, t_exit, inside = _bounding_sphere(origins, dirs)
-    hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
-    return _buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size))[:3]
+    return origins, dirs, forward
 
 
 def hidden_layers(shape, cam: Camera, size: int, depth: np.ndarray, mask: np.ndarray, steps: int = 160,
@@ -81,11 +87,7 @@ def hidden_layers_views(shape, cams: list, size: int, depth: torch.Tensor, mask:
     """hidden_layers() of several views of one solid at once (depth and mask (views, size, size) on the
     device they are traced on, as trace_views gives them): two layers of (mask, depth, normals, facing)
     tensors (views, size, size[, 3])."""
-    device = depth.device
-    rays_of = [rays(cam, size, device) for cam in cams]
-    origins = torch.cat([o for o, _, _ in rays_of])
-    dirs = torch.cat([d for _, d, _ in rays_of])
-    forward = torch.cat([f.expand(size * size, 3) for _, _, f in rays_of])
+    origins, dirs, forward = _view_rays(cams, size, depth.device)
     hit = mask.reshape(-1)
     along = (dirs * forward).sum(-1)
     t = (depth.reshape(-1).to(torch.float32) - (origins * forward).sum(-1)) / along
