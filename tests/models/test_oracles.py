@@ -59,6 +59,47 @@ def test_coarse_to_fine_equals_the_dense_field_where_a_surface_is(shape, resolut
     assert queries < dense.size
 
 
+def _slab(low, high):
+    """A slab across the whole grid in y and z, for x in (low, high)."""
+    def density(points):
+        return torch.where((points[:, 0] > low) & (points[:, 0] < high), 50.0, 0.0)
+    return density
+
+
+def test_grid_points_run_from_minus_to_plus_the_radius():
+    """By hand: five points over [-R, R] are a quarter of the span apart."""
+    r = extract.RADIUS
+    assert np.allclose(extract.grid_coordinates(np.arange(5), 5), [-r, -r / 2, 0, r / 2, r])
+
+
+def test_every_point_is_evaluated_whatever_the_chunk():
+    """Each value is the density at its own point, the first and the last included, when the chunk does
+    not divide the count (7 points in chunks of 3) and when it is larger than the count."""
+    points = np.arange(21, dtype=np.float64).reshape(7, 3) / 10
+
+    def density(p):
+        return 1.0 + p[:, 0] + 10 * p[:, 1] + 100 * p[:, 2]
+    expected = 1.0 + points[:, 0] + 10 * points[:, 1] + 100 * points[:, 2]
+    for chunk in (3, 7, 100):
+        assert np.allclose(extract.evaluate(density, points, chunk), expected)
+
+
+@pytest.mark.parametrize("planes", ["first", "last two"])
+def test_a_slab_in_the_grids_outermost_planes_is_kept(planes):
+    """At 64³ with a step of 4 the coarse lattice is 0, 4, …, 60 and the last point, 63. A slab only in the
+    first plane (index 0), or only in the last two (62 and 63), lies where no coarse cell but the
+    outermost sees it; the dense field is the reference."""
+    resolution, threshold = 64, 25.0
+    step = 2 * extract.RADIUS / (resolution - 1)
+    r = extract.RADIUS
+    shape = _slab(-r - step / 2, -r + step / 2) if planes == "first" else _slab(r - 1.5 * step, r + step / 2)
+    dense = extract.dense_field(shape, resolution)
+    fine, _ = extract.coarse_to_fine_field(shape, resolution, threshold, step=4)
+    inside = np.nonzero((dense > threshold).any(axis=(1, 2)))[0].tolist()
+    assert inside == ([0] if planes == "first" else [62, 63])
+    assert np.array_equal(fine > threshold, dense > threshold)
+
+
 def test_weights_whose_card_has_no_checksum_are_refused(tmp_path):
     pt, card = weights.locate()
     shutil.copy(pt, tmp_path / pt.name)
