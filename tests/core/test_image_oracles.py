@@ -3,6 +3,7 @@ filter, luma weights, the transparent-paper test and the network-mask trim (core
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from depthy_blender.core import images
 
@@ -356,3 +357,103 @@ def test_a_lone_speck_is_dropped():
     assert not images.drop_specks(mask, 1e-3).any()
     mask[10:20, 10:20] = True                 # 100 px: kept, the speck still dropped
     assert images.drop_specks(mask, 1e-3).sum() == 100
+
+
+def test_open_strokes_of_a_five_pixel_pen_are_a_drawing_named_image_by_default():
+    """Three open bars 5 px wide enclose nothing, and a 2-pixel erosion leaves only their 1-pixel middle
+    line short of the ends: (32 − 4) of 5 × 32 pixels each, under a fifth. So they are strokes, not a
+    cut-out, and with no name given the note calls the file "image"."""
+    strokes = np.zeros((40, 40), bool)
+    for x in (4, 16, 28):
+        strokes[4:36, x:x + 5] = True
+    assert ndimage.binary_erosion(strokes, iterations=2).sum() == 3 * 28
+    out, note = images.on_paper(transparent(strokes))
+    assert note == "image: a line drawing on transparent paper, read as on white paper"
+    assert out[10, 10].tolist() == [1.0] * 4
+
+
+def test_a_speck_is_kept_from_exactly_the_least_area_and_a_lone_pixel_counts():
+    """`min_area` × the image's size is the least area kept, counted as is: on 100 × 100 pixels,
+    4e-4 (exactly 4 pixels) keeps a 4-pixel speck and drops a 3-pixel one. Below one pixel the least is one pixel, so a
+    lone pixel stays."""
+    mask = np.zeros((100, 100), bool)
+    mask[10, 10:14] = True                    # 4 px
+    mask[50, 50:53] = True                    # 3 px
+    assert 4e-4 * mask.size == 4.0
+    kept = images.drop_specks(mask, 4e-4)
+    assert kept.sum() == 4 and kept[10, 10:14].all()
+    lone = np.zeros((50, 50), bool)
+    lone[20, 20] = True                       # 1 px, over 1e-4 of 2500 (a quarter of a pixel)
+    assert images.drop_specks(lone, 1e-4).sum() == 1
+
+
+def rgb_png_header(width, height):
+    """A PNG that claims `width` × `height` 8-bit RGB pixels (Pillow holds each in 4 bytes), no pixels."""
+    import struct
+    import zlib
+    head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    crc = struct.pack(">I", zlib.crc32(b"IHDR" + head))
+    end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(head)) + b"IHDR" + head + crc + end
+
+
+def test_a_file_too_large_to_hold_names_both_sizes_to_a_tenth_of_a_gb(tmp_path, monkeypatch):
+    """18750 × 18000 RGB needs 4 × 337.5 M = 1.35 GB, which rounds up to 1.4 (1.35 lies just above it
+    in binary) against the 1.2 GB allowed; a limit of exactly 1.35 GB reads 1.4 too."""
+    (tmp_path / "scan.png").write_bytes(rgb_png_header(18750, 18000))
+    with pytest.raises(images.ImageError) as error:
+        images.load_image(tmp_path / "scan.png")
+    assert str(error.value) == ("scan.png is 18750×18000 px (RGB): decoding it needs 1.4 GB, over the 1.2 GB "
+                                "allowed; save it smaller or as JPEG")
+    monkeypatch.setattr(images, "MAX_DECODE_BYTES", 1_350_000_000)
+    (tmp_path / "big.png").write_bytes(rgb_png_header(20000, 20000))
+    with pytest.raises(images.ImageError, match=r"needs 1\.6 GB, over the 1\.4 GB allowed;"):
+        images.load_image(tmp_path / "big.png")
+
+
+def test_exactly_the_largest_pixel_count_is_decoded_and_a_damaged_file_says_why(tmp_path, monkeypatch):
+    """32768² pixels is allowed: a header claiming it, with no pixel data, gets as far as decoding and
+    fails there, with Pillow's own reason (read here straight from Pillow) in the one line."""
+    path = tmp_path / "hollow.png"
+    path.write_bytes(png_header(32768, 32768))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    with Image.open(path) as img, pytest.raises(Exception) as direct:
+        img.load()
+    reason = str(direct.value).strip().splitlines()[0]
+    with pytest.raises(images.ImageError) as error:
+        images.load_image(path)
+    assert str(error.value) == f"Cannot read hollow.png: not a supported or intact image ({reason})"
+
+
+def test_a_long_decoder_message_is_cut_at_200_characters(tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+    Image.new("L", (8, 8)).save(tmp_path / "ok.png")
+
+    def refuse(*args, **kwargs):
+        raise OSError("x" * 300 + "\nsecond line")
+    monkeypatch.setattr(PILImage, "open", refuse)
+    with pytest.raises(images.ImageError) as error:
+        images.load_image(tmp_path / "ok.png")
+    assert str(error.value) == "Cannot read ok.png: not a supported or intact image (" + "x" * 200 + ")"
+
+
+def test_a_file_too_small_is_named_in_its_message(tmp_path):
+    Image.new("L", (3, 9), 255).save(tmp_path / "tiny.png")
+    with pytest.raises(images.ImageError) as error:
+        images.load_image(tmp_path / "tiny.png")
+    assert str(error.value) == "tiny.png is only 3×9 px; at least 4×4 px is needed"
+
+
+def test_a_jpeg_twice_the_limit_is_drafted_at_half_size_in_whole_pixels(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+    asked = []
+    original = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        asked.append((mode, size))
+        return original(self, mode, size)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    Image.new("RGB", (201, 151), (255, 255, 255)).save(tmp_path / "twice.jpg")
+    loaded = images.load_image(tmp_path / "twice.jpg", max_side=101)
+    assert asked == [("RGB", (100, 75))] and all(type(v) is int for v in asked[0][1])
+    assert loaded.rgba.shape[:2] == (76, 101)         # the decoder's half scale rounds up

@@ -64,7 +64,7 @@ def test_line_drawing_on_transparent_paper_reads_like_white_paper(tmp_path):
     white.save(tmp_path / "white.png")
     on_clear = images.load_image(tmp_path / "clear.png")
     on_white = images.load_image(tmp_path / "white.png")
-    assert "transparent paper" in on_clear.messages[0]
+    assert on_clear.messages == ["clear.png: a line drawing on transparent paper, read as on white paper"]
     # the figure is the whole rectangle (301 × 221 px with its outline), not just the ink
     assert images.figure_mask(on_clear.rgba).sum() == images.figure_mask(on_white.rgba).sum() == 301 * 221
 
