@@ -263,3 +263,28 @@ def test_the_base_moves_only_the_back(sigma):
     assert np.allclose(z, [0.5, 0.5, 0.5, -0.2, -0.7, -0.7], atol=1e-6)
     assert np.allclose(relief.vertex_z(raw, cells, sides, (1, 3), 2.0, 0.25, sigma), [0.5] * 3 + [0.0, -0.5, -0.5],
                        atol=1e-6)
+
+
+def test_a_wall_takes_its_colour_from_three_cells_inside_the_outline():
+    """By hand, with a column's u its index and a row's v its index: on a 12 × 12 figure, three cross
+    erosions leave rows and columns 3–8, so the outline cells (0, 5), (0, 0) and (11, 7) read (3, 5),
+    (3, 3) and (8, 7). A figure too thin to keep anything after three (5 cells wide) reads itself."""
+    mask = np.ones((12, 12), bool)
+    cells = np.array([0 * 12 + 5, 0, 11 * 12 + 7])
+    uv = relief._inside_uvs(mask, cells, np.arange(12.0), np.arange(12.0))
+    assert uv.tolist() == [[5, 3], [3, 3], [7, 8]]
+    thin = np.zeros((12, 12), bool)
+    thin[2:7, 1:11] = True
+    assert relief._inside_uvs(thin, np.array([2 * 12 + 4]), np.arange(12.0), np.arange(12.0)).tolist() == [[4, 2]]
+
+
+@pytest.mark.parametrize("back", ["none", "flat", "mirror"])
+@pytest.mark.parametrize("triangles", [False, True])
+def test_every_array_has_the_type_blender_is_given(back, triangles):
+    """The types Relief documents, which the Blender layer hands to foreach_set as they are."""
+    nearness, mask = disk()
+    r = relief.build(nearness, mask, resolution=24, back=back, triangles=triangles)
+    types = {name: getattr(r, name).dtype for name in ("verts", "faces", "edges", "corner_edges", "uvs",
+                                                        "cells", "sides", "raw")}
+    assert types == {"verts": np.float32, "faces": np.int32, "edges": np.int32, "corner_edges": np.int32,
+                     "uvs": np.float32, "cells": np.int32, "sides": np.float32, "raw": np.float32}
