@@ -288,3 +288,29 @@ def test_every_array_has_the_type_blender_is_given(back, triangles):
                                                         "cells", "sides", "raw")}
     assert types == {"verts": np.float32, "faces": np.int32, "edges": np.int32, "corner_edges": np.int32,
                      "uvs": np.float32, "cells": np.int32, "sides": np.float32, "raw": np.float32}
+
+
+def test_normalising_by_hand_near_is_one_unless_inverted():
+    """Over the mask, 2 → 0, 4 → 0.5 and 6 → 1, and 0 off it; inverted, far is 1; a constant field is
+    all ones. The smoothed grid heights read the same at sigma 0."""
+    raw = np.array([[2.0, 4.0, 6.0, 9.0]])
+    mask = np.array([[True, True, True, False]])
+    assert relief.normalise(raw, mask).tolist() == [[0.0, 0.5, 1.0, 0.0]]
+    assert relief.normalise(raw, mask, invert=True).tolist() == [[1.0, 0.5, 0.0, 0.0]]
+    assert relief.normalise(np.full((1, 4), 3.0), mask).tolist() == [[1.0, 1.0, 1.0, 0.0]]
+    assert relief.grid_heights(raw, mask, 0.0).tolist() == [[0.0, 0.5, 1.0, 0.0]]
+
+
+def test_no_smoothing_and_an_empty_figure_leave_the_values_as_they_are():
+    values = np.array([[0.2, 0.7], [0.4, 5.0]])
+    mask = np.array([[True, True], [True, False]])
+    assert relief.smooth(values, mask, 0.0) is values
+    assert relief.smooth(values, np.zeros_like(mask), 2.0) is values
+
+
+def test_growing_the_grid_interpolates_linearly_between_cell_centres():
+    """Two samples, 1 and 3, spread over four cells: the new centres lie at −0.25, 0.25, 0.75 and 1.25
+    old cells, so by linear interpolation (the ends held) they read 1, 1.5, 2.5 and 3."""
+    raw, mask = relief.resample(np.array([[1.0, 3.0], [1.0, 3.0]], np.float32), np.ones((2, 2), bool), (2, 4))
+    assert mask.all()
+    assert np.allclose(raw, [[1.0, 1.5, 2.5, 3.0]] * 2)
