@@ -314,3 +314,18 @@ def test_growing_the_grid_interpolates_linearly_between_cell_centres():
     raw, mask = relief.resample(np.array([[1.0, 3.0], [1.0, 3.0]], np.float32), np.ones((2, 2), bool), (2, 4))
     assert mask.all()
     assert np.allclose(raw, [[1.0, 1.5, 2.5, 3.0]] * 2)
+
+
+def test_a_straight_edge_moves_half_a_cell_out_along_its_normal():
+    """A symmetric blur of a straight edge crosses 0.5 halfway between the last cell in and the first
+    out, so the outline cells of a strip 5 cells wide move half a cell outward across it and not along
+    it (rows 4–7, out of the blur's reach of the grid's top and bottom, where the strip ends)."""
+    mask = np.zeros((12, 13), bool)
+    mask[:, 4:9] = True
+    edge = relief.outline_cells(mask)
+    rows, cols = np.nonzero(edge)
+    shift_rows, shift_cols = relief.outline_shift(mask, edge)      # the outline found by itself
+    middle = (rows >= 4) & (rows <= 7)
+    assert sorted(set(cols[middle].tolist())) == [4, 8]
+    assert np.allclose(shift_rows[middle], 0.0, atol=1e-6)
+    assert np.allclose(shift_cols[middle], np.where(cols[middle] == 4, -0.5, 0.5))
