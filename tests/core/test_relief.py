@@ -329,3 +329,15 @@ def test_a_straight_edge_moves_half_a_cell_out_along_its_normal():
     assert sorted(set(cols[middle].tolist())) == [4, 8]
     assert np.allclose(shift_rows[middle], 0.0, atol=1e-6)
     assert np.allclose(shift_cols[middle], np.where(cols[middle] == 4, -0.5, 0.5))
+
+
+def test_no_outline_moves_nothing_and_a_lone_cell_stays_put():
+    """An empty figure has no outline cells: two empty float32 shift arrays. A figure of one cell is all
+    outline, and its blur is symmetric about it, so it does not move."""
+    empty = np.zeros((6, 6), bool)
+    shifts = relief.outline_shift(empty, relief.outline_cells(empty))
+    assert [(s.shape, s.dtype) for s in shifts] == [((0,), np.float32)] * 2
+    lone = np.zeros((9, 9), bool)
+    lone[4, 4] = True
+    shift_rows, shift_cols = relief.outline_shift(lone, relief.outline_cells(lone))
+    assert shift_rows.tolist() == [0.0] and shift_cols.tolist() == [0.0]
