@@ -341,3 +341,33 @@ def test_no_outline_moves_nothing_and_a_lone_cell_stays_put():
     lone[4, 4] = True
     shift_rows, shift_cols = relief.outline_shift(lone, relief.outline_cells(lone))
     assert shift_rows.tolist() == [0.0] and shift_cols.tolist() == [0.0]
+
+
+def test_an_outline_cell_moves_onto_the_half_level_of_the_blurred_figure():
+    """Oracle: the figure blurred on the whole grid by scipy (a Gaussian of 0.8 cells cut at 3 cells,
+    nothing beyond the grid), read between cells by linear interpolation. On a disc's outline, cell
+    centres read up to 0.3 away from the 0.5 level; where the move is not held at half a cell, the moved
+    points read within 0.04 of it."""
+    from scipy import ndimage
+    yy, xx = np.mgrid[:26, :26]
+    mask = (yy - 12.3) ** 2 + (xx - 12.8) ** 2 < 7.6 ** 2
+    edge = relief.outline_cells(mask)
+    rows, cols = np.nonzero(edge)
+    shift_rows, shift_cols = relief.outline_shift(mask, edge)
+    assert shift_rows.dtype == shift_cols.dtype == np.float32
+    blurred = ndimage.gaussian_filter(mask.astype(float), 0.8, truncate=3.75, mode="constant")
+    before = ndimage.map_coordinates(blurred, [rows, cols], order=1)
+    after = ndimage.map_coordinates(blurred, [rows + shift_rows, cols + shift_cols], order=1)
+    free = (np.abs(shift_rows) < 0.5) & (np.abs(shift_cols) < 0.5)
+    assert free.sum() >= 15 and np.abs(before - 0.5).max() > 0.25
+    assert np.abs(after[free] - 0.5).max() < 0.04
+
+
+def test_a_figure_filling_the_grid_moves_out_past_its_edge():
+    """Beyond the grid is off the figure: the outline cells of a full grid move half a cell outward."""
+    mask = np.ones((12, 12), bool)
+    edge = relief.outline_cells(mask)
+    rows, cols = np.nonzero(edge)
+    shift_rows, shift_cols = relief.outline_shift(mask, edge)
+    left = (cols == 0) & (rows >= 4) & (rows <= 7)
+    assert np.allclose(shift_cols[left], -0.5) and np.allclose(shift_rows[left], 0.0, atol=1e-6)
