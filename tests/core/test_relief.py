@@ -283,11 +283,13 @@ def test_a_wall_takes_its_colour_from_three_cells_inside_the_outline():
 def test_every_array_has_the_type_blender_is_given(back, triangles):
     """The types Relief documents, which the Blender layer hands to foreach_set as they are."""
     nearness, mask = disk()
-    r = relief.build(nearness, mask, resolution=24, back=back, triangles=triangles)
-    types = {name: getattr(r, name).dtype for name in ("verts", "faces", "edges", "corner_edges", "uvs",
-                                                        "cells", "sides", "raw")}
-    assert types == {"verts": np.float32, "faces": np.int32, "edges": np.int32, "corner_edges": np.int32,
-                     "uvs": np.float32, "cells": np.int32, "sides": np.float32, "raw": np.float32}
+    for resolution in (24, 80):                # resampled, and at the image's own size (80 × 64)
+        r = relief.build(nearness.astype(np.float64), mask, resolution=resolution, back=back,
+                         triangles=triangles)
+        types = {name: getattr(r, name).dtype for name in ("verts", "faces", "edges", "corner_edges", "uvs",
+                                                            "cells", "sides", "raw")}
+        assert types == {"verts": np.float32, "faces": np.int32, "edges": np.int32, "corner_edges": np.int32,
+                         "uvs": np.float32, "cells": np.int32, "sides": np.float32, "raw": np.float32}
 
 
 def test_normalising_by_hand_near_is_one_unless_inverted():
@@ -371,3 +373,11 @@ def test_a_figure_filling_the_grid_moves_out_past_its_edge():
     shift_rows, shift_cols = relief.outline_shift(mask, edge)
     left = (cols == 0) & (rows >= 4) & (rows <= 7)
     assert np.allclose(shift_cols[left], -0.5) and np.allclose(shift_rows[left], 0.0, atol=1e-6)
+
+
+def test_at_the_images_own_size_the_nearness_is_kept_on_the_figure_and_zero_off_it():
+    nearness = np.array([[5.0, 7.0], [9.0, 11.0]])
+    mask = np.array([[True, False], [True, True]])
+    raw, kept = relief.resample(nearness, mask, (2, 2))
+    assert raw.dtype == np.float32 and raw.tolist() == [[5.0, 0.0], [9.0, 11.0]]
+    assert kept.tolist() == mask.tolist() and kept is not mask
