@@ -381,3 +381,27 @@ def test_at_the_images_own_size_the_nearness_is_kept_on_the_figure_and_zero_off_
     raw, kept = relief.resample(nearness, mask, (2, 2))
     assert raw.dtype == np.float32 and raw.tolist() == [[5.0, 0.0], [9.0, 11.0]]
     assert kept.tolist() == mask.tolist() and kept is not mask
+
+
+@pytest.mark.parametrize("image, grid", [((12, 48), (4, 16)), ((48, 16), (16, 16))])
+def test_shrinking_one_pixel_stripes_blurs_them_grey_rather_than_aliasing(image, grid):
+    """Stripes one pixel high (rows 1, 0, 1, …) shrunk 3:1 along the rows: sampled without a blur,
+    every third row reads one stripe, so the grid would be stripes of 0 and 1 again; anti-aliased, it is
+    grey (0.5 ± 0.2). Along the columns: the same, turned."""
+    rows = (np.arange(image[0]) % 2 == 0).astype(np.float32)
+    across_rows = np.repeat(rows[:, None], image[1], axis=1)
+    raw, mask = relief.resample(across_rows, np.ones(image, bool), grid)
+    assert mask.all() and np.abs(raw - 0.5).max() < 0.2
+    raw, mask = relief.resample(across_rows.T.copy(), np.ones(image[::-1], bool), grid[::-1])
+    assert mask.all() and np.abs(raw - 0.5).max() < 0.2
+
+
+@pytest.mark.parametrize("grid", [(20, 25), (120, 150)])
+def test_resampling_reads_the_figure_alone(grid):
+    """Nearness 5 everywhere on a disc and 100 off it: shrunk or grown, the grid reads 5 on the figure
+    (the figure's own values, weighted by how much of each cell it covers), never the values beside it."""
+    nearness, mask = disk(shape=(60, 75), radius=22)
+    constant = np.where(mask, 5.0, 100.0).astype(np.float32)
+    raw, kept = relief.resample(constant, mask, grid)
+    assert kept.sum() > 0.15 * kept.size and np.allclose(raw[kept], 5.0, atol=1e-4)
+    assert (raw[~kept] == 0).all()
