@@ -405,3 +405,15 @@ def test_resampling_reads_the_figure_alone(grid):
     raw, kept = relief.resample(constant, mask, grid)
     assert kept.sum() > 0.15 * kept.size and np.allclose(raw[kept], 5.0, atol=1e-4)
     assert (raw[~kept] == 0).all()
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4])
+def test_shrinking_is_close_to_the_mean_of_the_pixels_each_cell_covers(factor):
+    """Oracle: the area mean, each cell's factor × factor block of pixels averaged by hand. On seeded
+    noise, away from the grid's edge, shrinking stays within 0.05 of it on average (blurring twice as
+    much, or not at all, strays 0.06 to 0.2 at a factor of 3)."""
+    rng = np.random.default_rng(7)
+    image = rng.random((16 * factor, 16 * factor)).astype(np.float32)
+    raw, mask = relief.resample(image, np.ones(image.shape, bool), (16, 16))
+    block = image.reshape(16, factor, 16, factor).mean(axis=(1, 3))
+    assert mask.all() and np.abs(raw - block)[2:-2, 2:-2].mean() < 0.05
