@@ -417,3 +417,15 @@ def test_shrinking_is_close_to_the_mean_of_the_pixels_each_cell_covers(factor):
     raw, mask = relief.resample(image, np.ones(image.shape, bool), (16, 16))
     block = image.reshape(16, factor, 16, factor).mean(axis=(1, 3))
     assert mask.all() and np.abs(raw - block)[2:-2, 2:-2].mean() < 0.05
+
+
+def test_a_neighbourhood_reads_the_fill_beyond_each_side_of_the_grid():
+    """By hand, on a 3 × 4 grid numbered 0–11: the 3 × 3 around the top-left and bottom-right corners,
+    row by row, with −1 beyond the grid; and the 5 × 5 around (1, 1) reaches past the top and left."""
+    grid = np.arange(12).reshape(3, 4)
+    around = relief._around(grid, np.array([0, 2]), np.array([0, 3]), 1, -1)
+    assert around.shape == (9, 2)
+    assert around[:, 0].tolist() == [-1, -1, -1, -1, 0, 1, -1, 4, 5]
+    assert around[:, 1].tolist() == [6, 7, -1, 10, 11, -1, -1, -1, -1]
+    wide = relief._around(grid, np.array([1]), np.array([1]), 2, -1)[:, 0].reshape(5, 5)
+    assert wide.tolist() == [[-1] * 5, [-1, 0, 1, 2, 3], [-1, 4, 5, 6, 7], [-1, 8, 9, 10, 11], [-1] * 5]
