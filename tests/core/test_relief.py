@@ -429,3 +429,17 @@ def test_a_neighbourhood_reads_the_fill_beyond_each_side_of_the_grid():
     assert around[:, 1].tolist() == [6, 7, -1, 10, 11, -1, -1, -1, -1]
     wide = relief._around(grid, np.array([1]), np.array([1]), 2, -1)[:, 0].reshape(5, 5)
     assert wide.tolist() == [[-1] * 5, [-1, 0, 1, 2, 3], [-1, 4, 5, 6, 7], [-1, 8, 9, 10, 11], [-1] * 5]
+
+
+def test_a_wild_outline_value_takes_the_median_of_its_inner_neighbours_alone():
+    """By hand, on a 6 × 6 figure whose inner cells (rows and columns 1–4) read their column number: the
+    outline cell (0, 2) sees inner cells 1–4 in rows 1 and 2, so it may read from 1 − 3 to 4 + 3. At 50
+    it is wild and takes their median, 2.5; at 6, on (0, 3), it is a slope going on to the edge and
+    stays. Nothing beyond the grid counts as a neighbour."""
+    raw = np.tile(np.arange(6.0), (6, 1))
+    raw[0, 2], raw[0, 3] = 50.0, 6.0
+    settled = relief.settle_outline(raw, np.ones((6, 6), bool))
+    assert settled[0, 2] == 2.5 and settled[0, 3] == 6.0
+    unchanged = raw.copy()
+    unchanged[0, 2] = 2.0
+    assert np.array_equal(relief.settle_outline(unchanged, np.ones((6, 6), bool)), unchanged)
