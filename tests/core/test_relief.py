@@ -443,3 +443,14 @@ def test_a_wild_outline_value_takes_the_median_of_its_inner_neighbours_alone():
     unchanged = raw.copy()
     unchanged[0, 2] = 2.0
     assert np.array_equal(relief.settle_outline(unchanged, np.ones((6, 6), bool)), unchanged)
+
+
+def test_each_outline_cell_is_judged_by_its_own_neighbours():
+    """By hand, on an 8 × 8 figure whose inner cells read 10 × their row: the top outline cells see rows 1
+    and 2 (10 and 20, so 0 to 30 is allowed), the bottom ones rows 5 and 6 (50 and 60: 40 to 70). At 45
+    a top cell is wild and takes 15; at 35 a bottom one is wild and takes 55. Exactly 0 or 30 on top is
+    allowed and stays."""
+    raw = np.repeat(10.0 * np.arange(8), 8).reshape(8, 8)
+    raw[0, 3], raw[7, 3], raw[0, 2], raw[0, 4] = 45.0, 35.0, 0.0, 30.0
+    settled = relief.settle_outline(raw, np.ones((8, 8), bool))
+    assert (settled[0, 3], settled[7, 3], settled[0, 2], settled[0, 4]) == (15.0, 55.0, 0.0, 30.0)
