@@ -454,3 +454,13 @@ def test_each_outline_cell_is_judged_by_its_own_neighbours():
     raw[0, 3], raw[7, 3], raw[0, 2], raw[0, 4] = 45.0, 35.0, 0.0, 30.0
     settled = relief.settle_outline(raw, np.ones((8, 8), bool))
     assert (settled[0, 3], settled[7, 3], settled[0, 2], settled[0, 4]) == (15.0, 55.0, 0.0, 30.0)
+
+
+@pytest.mark.parametrize("pinch, kept", [([[1, 0], [0, 1]], [[1, 0], [0, 0]]),     # ▚ alone
+                                         ([[0, 1], [1, 0]], [[0, 1], [0, 0]])])    # ▞ alone
+def test_faces_touching_at_one_corner_lose_one_of_the_two(pinch, kept):
+    """By hand: of two faces sharing only a corner, the lower one goes, whether the pinch falls or rises
+    and with no pinch of the other kind anywhere; faces sharing a side stay."""
+    assert relief._without_pinches(np.array(pinch, bool)).astype(int).tolist() == kept
+    joined = np.array([[1, 1], [0, 1]], bool)
+    assert relief._without_pinches(joined).tolist() == joined.tolist()
