@@ -174,11 +174,28 @@ def test_resampling_keeps_aspect_and_resolution():
     assert r.grid_shape == (64, 128)
 
 
-@pytest.mark.parametrize("bad", [dict(resolution=8), dict(resolution=4096), dict(back="round")])
-def test_bad_options_are_clear(bad):
+@pytest.mark.parametrize("bad, message", [
+    (dict(resolution=15), "Resolution must be between 16 and 2048, not 15"),
+    (dict(resolution=2049), "Resolution must be between 16 and 2048, not 2049"),
+    (dict(back="round"), "Back must be one of none, flat, mirror, not 'round'"),
+    (dict(mask=np.ones((3, 3), bool)), "Nearness and mask must have the same shape")])
+def test_bad_options_are_one_clear_line(bad, message):
     near, mask = disk()
-    with pytest.raises(relief.ReliefError):
-        relief.build(near, mask, **bad)
+    options = dict(mask=mask) | bad
+    with pytest.raises(relief.ReliefError) as error:
+        relief.build(near, **options)
+    assert str(error.value) == message
+
+
+def test_the_grid_by_hand():
+    """The longer side gets the resolution, 16 and 2048 included; the other side is rounded, but at
+    least 2; an image's channels are not a side."""
+    assert relief.grid_shape_for((30, 60, 4), 16) == (8, 16)
+    assert relief.grid_shape_for((900, 300), 2048) == (2048, 683)
+    assert relief.grid_shape_for((5, 100), 40) == (2, 40) and relief.grid_shape_for((100, 5), 40) == (40, 2)
+    assert relief.grid_shape_for((1, 100), 40) == (2, 40) and relief.grid_shape_for((100, 1), 40) == (40, 2)
+    near, mask = disk(shape=(256, 512), radius=100)
+    assert relief.build(near, mask).grid_shape == (128, 256)         # the default resolution, 256
 
 
 def test_too_thin_figure_is_reported():
