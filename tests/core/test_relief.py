@@ -201,8 +201,9 @@ def test_the_grid_by_hand():
 def test_too_thin_figure_is_reported():
     mask = np.zeros((100, 100), bool)
     mask[50, :] = True
-    with pytest.raises(relief.ReliefError, match="no faces"):
+    with pytest.raises(relief.ReliefError) as error:
         relief.build(np.ones((100, 100), np.float32), mask, resolution=100)
+    assert str(error.value) == "The figure is too small or thin for this resolution: no faces to build"
 
 
 @pytest.mark.parametrize("back", ["flat", "mirror"])
@@ -481,3 +482,11 @@ def test_faces_touching_at_one_corner_lose_one_of_the_two(pinch, kept):
     assert relief._without_pinches(np.array(pinch, bool)).astype(int).tolist() == kept
     joined = np.array([[1, 1], [0, 1]], bool)
     assert relief._without_pinches(joined).tolist() == joined.tolist()
+
+
+@pytest.mark.parametrize("shape, width, height", [((40, 80), 1.0, 0.5), ((80, 40), 0.5, 1.0), ((60, 60), 1.0, 1.0)])
+def test_the_longer_side_is_the_size(shape, width, height):
+    """By hand: a wide image is `size` wide, a tall one `size` high, with the other side in proportion."""
+    near, mask = disk(shape=shape, radius=15)
+    r = relief.build(near, mask, resolution=40, size=1.0)
+    assert (r.width, r.height) == pytest.approx((width, height))
