@@ -490,3 +490,18 @@ def test_the_longer_side_is_the_size(shape, width, height):
     near, mask = disk(shape=shape, radius=15)
     r = relief.build(near, mask, resolution=40, size=1.0)
     assert (r.width, r.height) == pytest.approx((width, height))
+    doubled = relief.build(near, mask, resolution=40, size=2.0)   # the disc, 30 px across, at size 2
+    across = 2.0 * 30 / max(shape)
+    assert np.ptp(doubled.verts[:, 0]) == pytest.approx(across, rel=0.1)
+    assert np.ptp(doubled.verts[:, 1]) == pytest.approx(across, rel=0.1)
+
+
+def test_a_closed_relief_stands_on_its_base():
+    """A constant nearness at ratio 0.25 on a mesh 2 wide: the front at 0.5, the flat back at −0.2 with a
+    base of 0.1 × the width, at 0 without one."""
+    near, mask = disk(shape=(40, 40), radius=15)
+    flat = np.where(mask, 1.0, 0.0).astype(np.float32)
+    r = relief.build(flat, mask, ratio=0.25, resolution=40, size=2.0, back="flat", base=0.1)
+    assert np.allclose(sorted(set(np.round(r.verts[:, 2], 6).tolist())), [-0.2, 0.5])
+    r = relief.build(flat, mask, ratio=0.25, resolution=40, size=2.0, back="flat")
+    assert np.allclose(sorted(set(np.round(r.verts[:, 2], 6).tolist())), [0.0, 0.5])
