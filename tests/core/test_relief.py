@@ -505,3 +505,17 @@ def test_a_closed_relief_stands_on_its_base():
     assert np.allclose(sorted(set(np.round(r.verts[:, 2], 6).tolist())), [-0.2, 0.5])
     r = relief.build(flat, mask, ratio=0.25, resolution=40, size=2.0, back="flat")
     assert np.allclose(sorted(set(np.round(r.verts[:, 2], 6).tolist())), [0.0, 0.5])
+
+
+def test_a_rectangles_sides_land_on_its_drawn_edges():
+    """By hand: pixels 10–29 of 40 rows and 20–59 of 80 columns, at size 2 (2 wide, 1 high), one cell a
+    pixel. Halfway along each side the outline moves half a cell out, onto the pixel edge: the top at
+    y = (0.5 − 10/40) × 1 = 0.25, the bottom at −0.25, the left at x = (20/80 − 0.5) × 2 = −0.5, the right
+    at 0.5."""
+    mask = np.zeros((40, 80), bool)
+    mask[10:30, 20:60] = True
+    r = relief.build(mask.astype(np.float32), mask, resolution=80, size=2.0)
+    rows, cols = np.divmod(r.cells, 80)
+    x, y = r.verts[:, 0], r.verts[:, 1]
+    assert np.allclose(y[(rows == 10) & (cols == 40)], 0.25) and np.allclose(y[(rows == 29) & (cols == 40)], -0.25)
+    assert np.allclose(x[(cols == 20) & (rows == 20)], -0.5) and np.allclose(x[(cols == 59) & (rows == 20)], 0.5)
