@@ -220,6 +220,7 @@ def test_side_walls_show_the_figure_not_the_outline_ink(back):
     sides = built.sides[built.faces]                        # front / back / wall by their corners' sides
     walls = (sides > 0).any(1) & (sides <= 0).any(1)
     wall_uvs = built.uvs.reshape(-1, k, 2)[walls].reshape(-1, 2)
+    assert ((wall_uvs >= 0) & (wall_uvs <= 1)).all()                 # on the image, none left unset
     h, w = rgba.shape[:2]
     cols = np.clip((wall_uvs[:, 0] * w).astype(int), 0, w - 1)
     rows = np.clip(((1 - wall_uvs[:, 1]) * h).astype(int), 0, h - 1)
