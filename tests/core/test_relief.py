@@ -520,3 +520,14 @@ def test_a_rectangles_sides_land_on_its_drawn_edges():
     x, y = r.verts[:, 0], r.verts[:, 1]
     assert np.allclose(y[(rows == 10) & (cols == 40)], 0.25) and np.allclose(y[(rows == 29) & (cols == 40)], -0.25)
     assert np.allclose(x[(cols == 20) & (rows == 20)], -0.5) and np.allclose(x[(cols == 59) & (rows == 20)], 0.5)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 1.0])
+def test_no_vertices_have_no_heights_and_one_vertex_stands_at_the_full_ratio(sigma):
+    """By hand: nothing in, an empty float32 array out. A lone vertex is a constant field, which
+    normalises to 1, so it stands at ratio × width = 0.5 × 2."""
+    empty = relief.vertex_z(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, np.float32), (2, 2),
+                            2.0, 0.5, sigma)
+    assert empty.shape == (0,) and empty.dtype == np.float32
+    one = relief.vertex_z(np.array([0.3], np.float32), np.array([3]), np.ones(1, np.float32), (2, 2), 2.0, 0.5, sigma)
+    assert one.tolist() == [1.0] and one.dtype == np.float32
