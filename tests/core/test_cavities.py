@@ -540,3 +540,16 @@ def test_a_cavity_is_the_product_of_its_views_only_when_each_other_view_has_flan
     found, outline = _hole_views(np.ones((10, 10), bool))
     found["front"] = []
     assert cavities._cavity(region, "top", found, outline) is None
+
+
+def test_a_figures_centre_field_by_hand():
+    """A 3 × 5 block in a 5 × 7 image, drawn with a 1 px pen: the block's edge pixels are 1 from the
+    paper, so they read 1 − 0.5 − 0.5 = 0 (the pen's centre); its middle row's inner pixels 2 − 1 = 1;
+    the paper 0 − 1 = −1. The field has the image's own shape, in float32."""
+    mask = np.zeros((5, 7), bool)
+    mask[1:4, 1:6] = True
+    field = cavities.centre_field(mask, 1.0)
+    expected = np.full((5, 7), -1.0)
+    expected[1:4, 1:6] = 0.0
+    expected[2, 2:5] = 1.0
+    assert field.dtype == np.float32 and field.tolist() == expected.tolist()
