@@ -240,14 +240,15 @@ def test_a_downscaled_file_is_named_with_both_sizes(tmp_path):
     assert loaded.messages == ["wide.png is 300×40 px; downscaled to 100×14"]
 
 
-def png_header(width, height):
-    """A PNG that claims `width` × `height` pixels: its signature, header chunk and end, no pixels."""
+def png_header(width, height, colour=0):
+    """A PNG that claims `width` × `height` 8-bit pixels, grey (colour 0) or RGB (colour 2, which Pillow
+    holds in 4 bytes): its signature, header chunk and end, no pixels."""
     import struct
     import zlib
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    head = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)   # 8-bit grey
+    head = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IEND", b"")
 
 
@@ -262,11 +263,10 @@ def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
         images.load_image(tmp_path / "strip.png")
 
 
-def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
-    """A JPEG 4 times over the side limit asks its decoder for a quarter-size draft (the DCT scales
-    down while decoding, so the full-size pixels are never held); other formats have no draft."""
+@pytest.fixture
+def drafts(monkeypatch):
+    """The (mode, size) of every draft a JPEG decoder is asked for, the draft still made."""
     from PIL import JpegImagePlugin
-    Image.new("RGB", (400, 300), (255, 255, 255)).save(tmp_path / "big.jpg")
     asked = []
     original = JpegImagePlugin.JpegImageFile.draft
 
@@ -274,6 +274,14 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, monkeypatch):
         asked.append((mode, size))
         return original(self, mode, size)
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    return asked
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, drafts):
+    """A JPEG 4 times over the side limit asks its decoder for a quarter-size draft (the DCT scales
+    down while decoding, so the full-size pixels are never held); other formats have no draft."""
+    asked = drafts
+    Image.new("RGB", (400, 300), (255, 255, 255)).save(tmp_path / "big.jpg")
     loaded = images.load_image(tmp_path / "big.jpg", max_side=100)
     assert asked == [("RGB", (100, 75))] and loaded.rgba.shape[:2] == (75, 100)
     asked.clear()
@@ -387,26 +395,16 @@ def test_a_speck_is_kept_from_exactly_the_least_area_and_a_lone_pixel_counts():
     assert images.drop_specks(lone, 1e-4).sum() == 1
 
 
-def rgb_png_header(width, height):
-    """A PNG that claims `width` × `height` 8-bit RGB pixels (Pillow holds each in 4 bytes), no pixels."""
-    import struct
-    import zlib
-    head = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    crc = struct.pack(">I", zlib.crc32(b"IHDR" + head))
-    end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(head)) + b"IHDR" + head + crc + end
-
-
 def test_a_file_too_large_to_hold_names_both_sizes_to_a_tenth_of_a_gb(tmp_path, monkeypatch):
     """18750 × 18000 RGB needs 4 × 337.5 M = 1.35 GB, which rounds up to 1.4 (1.35 lies just above it
     in binary) against the 1.2 GB allowed; a limit of exactly 1.35 GB reads 1.4 too."""
-    (tmp_path / "scan.png").write_bytes(rgb_png_header(18750, 18000))
+    (tmp_path / "scan.png").write_bytes(png_header(18750, 18000, colour=2))
     with pytest.raises(images.ImageError) as error:
         images.load_image(tmp_path / "scan.png")
     assert str(error.value) == ("scan.png is 18750×18000 px (RGB): decoding it needs 1.4 GB, over the 1.2 GB "
                                 "allowed; save it smaller or as JPEG")
     monkeypatch.setattr(images, "MAX_DECODE_BYTES", 1_350_000_000)
-    (tmp_path / "big.png").write_bytes(rgb_png_header(20000, 20000))
+    (tmp_path / "big.png").write_bytes(png_header(20000, 20000, colour=2))
     with pytest.raises(images.ImageError, match=r"needs 1\.6 GB, over the 1\.4 GB allowed;"):
         images.load_image(tmp_path / "big.png")
 
@@ -426,12 +424,11 @@ def test_exactly_the_largest_pixel_count_is_decoded_and_a_damaged_file_says_why(
 
 
 def test_a_long_decoder_message_is_cut_at_200_characters(tmp_path, monkeypatch):
-    from PIL import Image as PILImage
     Image.new("L", (8, 8)).save(tmp_path / "ok.png")
 
     def refuse(*args, **kwargs):
         raise OSError("x" * 300 + "\nsecond line")
-    monkeypatch.setattr(PILImage, "open", refuse)
+    monkeypatch.setattr(Image, "open", refuse)
     with pytest.raises(images.ImageError) as error:
         images.load_image(tmp_path / "ok.png")
     assert str(error.value) == "Cannot read ok.png: not a supported or intact image (" + "x" * 200 + ")"
@@ -444,15 +441,8 @@ def test_a_file_too_small_is_named_in_its_message(tmp_path):
     assert str(error.value) == "tiny.png is only 3×9 px; at least 4×4 px is needed"
 
 
-def test_a_jpeg_twice_the_limit_is_drafted_at_half_size_in_whole_pixels(tmp_path, monkeypatch):
-    from PIL import JpegImagePlugin
-    asked = []
-    original = JpegImagePlugin.JpegImageFile.draft
-
-    def spy(self, mode, size):
-        asked.append((mode, size))
-        return original(self, mode, size)
-    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+def test_a_jpeg_twice_the_limit_is_drafted_at_half_size_in_whole_pixels(tmp_path, drafts):
+    asked = drafts
     Image.new("RGB", (201, 151), (255, 255, 255)).save(tmp_path / "twice.jpg")
     loaded = images.load_image(tmp_path / "twice.jpg", max_side=101)
     assert asked == [("RGB", (100, 75))] and all(type(v) is int for v in asked[0][1])
