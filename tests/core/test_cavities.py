@@ -553,3 +553,164 @@ def test_a_figures_centre_field_by_hand():
     expected[1:4, 1:6] = 0.0
     expected[2, 2:5] = 1.0
     assert field.dtype == np.float32 and field.tolist() == expected.tolist()
+
+
+def _framed_block(size=15, pen=1):
+    """A 9 × 9 block in a `size`² image, its outline drawn `pen` px wide on its own edge pixels."""
+    mask = np.zeros((size, size), bool)
+    mask[3:12, 3:12] = True
+    ink = mask & ~ndimage.binary_erosion(mask, iterations=pen)
+    return mask, ink
+
+
+def test_a_given_pen_sets_the_trim_and_a_pen_under_two_trims_nothing():
+    """A pen of 4 px trims 2 px off every side, whatever the drawn outline measures (1 px here); a pen
+    of 1 px rounds to half a pixel, nothing (scipy would erode a mask away if asked for 0 iterations)."""
+    mask, ink = _framed_block()
+    expected = np.zeros_like(mask)
+    expected[5:10, 5:10] = True
+    assert np.array_equal(cavities.to_line_centres(mask, ink, pen=4.0), expected)
+    assert np.array_equal(cavities.to_line_centres(mask, ink, pen=1.0), mask)
+
+
+def test_a_figure_filling_the_image_is_trimmed_from_the_images_edge_too():
+    """Its outline is drawn on the image's outermost pixels, so those are half a 2 px pen: trimmed."""
+    mask = np.ones((7, 7), bool)
+    expected = np.zeros_like(mask)
+    expected[1:6, 1:6] = True
+    assert np.array_equal(cavities.to_line_centres(mask, mask, pen=2.0), expected)
+
+
+def _drilled_block(holes):
+    """A 12 × 12 × 10 block ([x, y, z]) and the three views' regions for square holes drilled straight
+    down through it, each hole (x0, x1, y0, y1) in cells: the plan shows the square, the front and side
+    its two edges through the whole height."""
+    occupancy = np.ones((12, 12, 10), bool)
+    planes = {"front": [], "side": [], "top": []}
+    for x0, x1, y0, y1 in holes:
+        plan = np.zeros((12, 12), bool)
+        plan[x0:x1 + 1, y0:y1 + 1] = True
+        front = np.zeros((12, 10), bool)
+        front[x0:x1 + 1] = True
+        side = np.zeros((12, 10), bool)
+        side[y0:y1 + 1] = True
+        planes["top"].append(plan)
+        planes["front"].append(front)
+        planes["side"].append(side)
+    return occupancy, planes
+
+
+def test_carve_cuts_each_hole_once_and_counts_the_cuts():
+    holes = [(2, 4, 2, 4), (7, 9, 6, 9)]
+    occupancy, planes = _drilled_block(holes)
+    expected = occupancy.copy()
+    for x0, x1, y0, y1 in holes:
+        expected[x0:x1 + 1, y0:y1 + 1, :] = False
+    carved, cut = cavities.carve(occupancy, planes)
+    assert cut == 2 and np.array_equal(carved, expected)
+    assert occupancy.all()                                     # the input is left as it was
+    assert cavities.carve(occupancy, {"front": [], "side": [], "top": []})[1] == 0
+
+
+def test_a_hole_inside_a_larger_hole_is_no_second_cut():
+    """The larger region is tried first and takes the smaller one's cells with it; the smaller one then
+    removes nothing, which is not a cut."""
+    occupancy, planes = _drilled_block([(4, 7, 4, 7), (2, 9, 2, 9)])
+    expected = occupancy.copy()
+    expected[2:10, 2:10, :] = False
+    carved, cut = cavities.carve(occupancy, planes)
+    assert cut == 1 and np.array_equal(carved, expected)
+
+
+def test_a_region_whose_hole_is_already_empty_still_cuts_beside_its_raised_part():
+    """A plate with a round blind hole already empty (z 3–9) and four posts above it at the round
+    region's corners (z 10–11). The region's hole piece removes nothing; its raised-part piece (the
+    levels where the front and side outlines span exactly the region) takes the posts, which lie
+    outside the round region."""
+    occupancy = np.ones((12, 12, 12), bool)
+    occupancy[:, :, 10:] = False
+    round_ = np.zeros((12, 12), bool)
+    round_[4:8, 4:8] = True
+    for x, y in ((4, 4), (4, 7), (7, 4), (7, 7)):
+        round_[x, y] = False
+        occupancy[x, y, 10:] = True
+    occupancy[round_, 3:10] = False
+    front = np.zeros((12, 12), bool)
+    front[4:8, 3:] = True
+    side = front.copy()
+    carved, cut = cavities.carve(occupancy, {"front": [front], "side": [side], "top": [round_]})
+    expected = occupancy.copy()
+    expected[:, :, 10:] = False
+    assert cut == 1 and np.array_equal(carved, expected)
+
+
+def test_dashes_one_pixel_apart_close_a_region_only_when_bridged():
+    """A 40 × 40 figure split down the middle by dashes 4 px long, 1 px apart: by default nothing is
+    bridged, so the paper runs through the gaps and the only region is the whole figure (left out);
+    bridged by 1 px, the two halves are two regions."""
+    mask = np.zeros((50, 50), bool)
+    mask[5:45, 5:45] = True
+    ink = mask & ~ndimage.binary_erosion(mask)
+    for row in range(5, 45, 5):
+        ink[row:row + 4, 25] = True
+    assert cavities.regions(ink, mask) == []
+    halves = cavities.regions(ink, mask, bridge=1)
+    assert len(halves) == 2
+    assert all(not (h[:, 26:]).any() or not (h[:, :25]).any() for h in halves)
+
+
+def test_the_pen_is_the_inks_area_over_its_centre_lines_length():
+    """A 1 px line is its own centre line: 1.0 exactly. A 3 px bar 40 long has a centre line a little
+    shorter than 40 (its ends are rounded off), so about 3. No ink: the 1 px default."""
+    ink = np.zeros((20, 50), bool)
+    ink[10, 5:25] = True
+    assert cavities.pen_width(ink) == 1.0
+    ink[:] = False
+    ink[9:12, 5:45] = True
+    assert 2.9 <= cavities.pen_width(ink) <= 3.2
+    assert cavities.pen_width(np.zeros((20, 50), bool)) == 1.0
+
+
+@pytest.mark.parametrize("width, half", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (6, 3)])
+def test_a_lines_half_width_is_its_middles_distance_to_the_paper(width, half):
+    """Across a bar `width` px thick, the distances to the paper run 1, 2, … up to ⌈width / 2⌉ in its
+    middle, and the middle is more than a tenth of the bar, so that is the half width; a long bar in a
+    large sheet of paper, whose zeros do not count. No lines at all: 1."""
+    lines = np.zeros((60, 100), bool)
+    lines[20:20 + width, 10:90] = True
+    assert cavities._line_width(lines) == half
+    assert cavities._line_width(np.zeros((60, 100), bool)) == 1
+
+
+@pytest.mark.parametrize("width, reach", [(1, 1), (5, 3)])
+def test_a_region_grows_back_over_half_its_line(width, reach):
+    """A 40 × 40 figure with no outline drawn, split by a line `width` px wide from column 23: the left
+    region's paper ends at column 22 and grows back over the line's half width (1 px for a 1 px line,
+    3 for 5 px) to column 22 + reach, never beyond the figure."""
+    mask = np.zeros((50, 50), bool)
+    mask[5:45, 5:45] = True
+    ink = np.zeros_like(mask)
+    ink[:, 23:23 + width] = True
+    left = [r for r in cavities.regions(ink, mask) if r[:, 5].any()]
+    assert len(left) == 1
+    columns = np.nonzero(left[0].any(axis=0))[0]
+    rows = np.nonzero(left[0].any(axis=1))[0]
+    assert (columns[0], columns[-1]) == (5, 22 + reach)
+    assert (rows[0], rows[-1]) == (5, 44)
+
+
+def test_a_sub_pixel_region_is_a_float32_field_and_minus_one_off_the_figure():
+    """Inside the figure the field is reach_field's (0.5 + pen / 2 on the region's own pixels, here a
+    1 px pen: 1.0), falling by one a pixel out to 0 on the line's centre; off the figure it is −1, a
+    pixel outside any centre line."""
+    mask = np.zeros((50, 50), bool)
+    mask[5:45, 5:45] = True
+    ink = np.zeros_like(mask)
+    ink[:, 25] = True
+    fields = cavities.regions(ink, mask, sub_pixel=True)
+    assert len(fields) == 2
+    for field in fields:
+        assert field.dtype == np.float32
+        assert (field[~mask] == -1.0).all()
+    (left,) = [f for f in fields if f[20, 10] > 0]
+    assert (left[20, 10], left[20, 24], left[20, 25], left[20, 26]) == (1.0, 1.0, 0.0, -1.0)
