@@ -415,3 +415,51 @@ def test_opening_by_distances_is_scipys_opening_with_a_disk():
         r = int(rng.integers(1, 10))
         mask = ndimage.binary_dilation(rng.random((h, w)) < rng.uniform(0.0, 0.5), iterations=int(rng.integers(0, 4)))
         assert np.array_equal(sheets._opened(mask, r), ndimage.binary_opening(mask, structure=sheets._disk(r)))
+
+
+def _strokes(shape, starts, length, dy, dx):
+    """1 px strokes of `length` pixels from each (row, column) start, one pixel a step along (dy, dx)."""
+    colour = np.zeros(shape, bool)
+    for r, c in starts:
+        colour[r + dy * np.arange(length), c + dx * np.arange(length)] = True
+    return colour
+
+
+@pytest.mark.parametrize("dx", [1, -1])
+def test_hatching_leaning_either_way_is_hatched(dx):
+    """Ten 45° strokes of 30 px, 10 px apart, leaning right or left: 26 pixel pairs 4 px apart along
+    each stroke's own diagonal (260), none across to the next stroke or along the axes."""
+    starts = [(10, 10 + 10 * k) if dx == 1 else (10, 39 + 10 * k) for k in range(10)]
+    colour = _strokes((50, 140), starts, 30, 1, dx)
+    assert sheets._is_hatched(colour)
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_diagonal_strokes_among_more_straight_lines_are_not_hatching(vertical):
+    """Five 45° strokes of 60 px (56 pairs 4 px apart each: 280) beside five straight lines of 80 px
+    along one axis (76 pairs each: 380). 280 is under 1.5 × 380, so this is not hatching, whichever
+    axis the straight lines run along."""
+    shape = (200, 200)
+    diagonal = _strokes(shape, [(10, 10 + 12 * k) for k in range(5)], 60, 1, 1)
+    straight = _strokes(shape, [(100 + 15 * k, 100) for k in range(5)], 80, 0, 1)
+    colour = diagonal | (straight.T if vertical else straight)
+    assert colour.sum() == 700
+    assert not sheets._is_hatched(colour)
+
+
+def test_hatching_is_read_from_pixels_four_apart():
+    """Forty 45° dashes of 5 px: each holds exactly one pair of pixels 4 px apart along it, and none
+    5 px apart; with nothing along the axes that is hatching."""
+    starts = [(10 + 10 * i, 10 + 10 * j) for i in range(5) for j in range(8)]
+    colour = _strokes((70, 100), starts, 5, 1, 1)
+    assert colour.sum() == 200 and sheets._is_hatched(colour)
+
+
+def test_an_opening_is_a_boolean_mask_even_when_nothing_survives():
+    """`_opened` matches scipy's opening, in booleans, also for an empty mask and one the disk never fits."""
+    empty = np.zeros((20, 20), bool)
+    thin = empty.copy()
+    thin[5, 2:18] = True
+    for mask in (empty, thin):
+        out = sheets._opened(mask, 3)
+        assert out.dtype == bool and not out.any()
