@@ -100,6 +100,21 @@ def test_a_rods_small_end_view_is_found_when_it_lines_up():
     assert found["side"][0] == pytest.approx(198, abs=1)
 
 
+def test_an_end_view_is_looked_for_from_one_and_a_half_percent_of_the_diagonal():
+    """A thin rod `d` px across, its front, right view and end circle drawn with a 2 px pen on a sheet
+    whose diagonal is 734 px: an end view is looked for from 0.015 × 734 = 11.0 px across, so the 12 px
+    rod's circle is its plan and the 10 px rod's is taken for a symbol."""
+    def thin_rod(d):
+        im = Image.new("RGB", (320, 660), "white")
+        draw = ImageDraw.Draw(im)
+        draw.rectangle((80, 199, 80 + d - 1, 580), outline="black", width=2)
+        draw.rectangle((198, 199, 198 + d - 1, 580), outline="black", width=2)
+        draw.ellipse((80, 80, 80 + d - 1, 80 + d - 1), outline="black", width=2)
+        return np.asarray(im, np.float32) / 255
+    assert sorted(v.role for v in sheets.find_views(thin_rod(12))) == ["front", "side", "top"]
+    assert [v.role for v in sheets.find_views(thin_rod(10))] == ["unknown", "unknown"]
+
+
 def test_a_small_mark_that_does_not_line_up_is_no_view():
     found = sheets.find_views(rod_sheet(end_dx=12))
     assert [v.role for v in found] == ["unknown", "unknown"]    # two rectangles, nothing tagged
@@ -463,3 +478,59 @@ def test_an_opening_is_a_boolean_mask_even_when_nothing_survives():
     for mask in (empty, thin):
         out = sheets._opened(mask, 3)
         assert out.dtype == bool and not out.any()
+
+
+def test_hatching_needs_more_than_one_and_a_half_diagonal_pairs_per_axial_one():
+    """Two straight lines of 104 px (100 pairs 4 px apart each: 200) and five 45° strokes of 64 px
+    (60 pairs each: 300): exactly 1.5 times, not hatching. One pixel more on one stroke (301): hatching."""
+    shape = (200, 200)
+    straight = _strokes(shape, [(150, 10), (170, 10)], 104, 0, 1)
+    diagonal = _strokes(shape, [(10, 10 + 14 * k) for k in range(5)], 64, 1, 1)
+    assert not sheets._is_hatched(straight | diagonal)
+    diagonal[74, 74] = True                                 # the first stroke one pixel longer
+    assert sheets._is_hatched(straight | diagonal)
+
+
+def test_a_lattice_of_ink_round_separate_paper_squares_is_a_qr_code():
+    """The reverse of the grid above: 400 white 3 × 3 squares in a black lattice a pixel wide. 44 % ink
+    in one piece, and 400 pieces of paper: the paper's pieces count too."""
+    ink = ~np.kron(np.ones((20, 20), bool), np.pad(np.ones((3, 3), bool), ((0, 1), (0, 1))))
+    assert sheets._pieces(ink) == 1 and sheets._pieces(~ink) == 400 and ink.mean() > 0.4
+    assert sheets._is_qr_code(ink, np.ones(ink.shape, bool))
+
+
+@pytest.mark.parametrize("a, b, share", [
+    ((10, 20), (15, 40), 0.5),     # 5 shared over the shorter, 10
+    ((10, 40), (30, 35), 1.0),     # the second lies inside the first
+    ((0, 10), (20, 30), 0.0),      # apart
+    ((0, 1), (0, 5), 1.0),         # one pixel, shared
+    ((5, 5), (0, 10), 0.0),        # empty
+])
+def test_overlap_is_the_shared_span_over_the_shorter_one(a, b, share):
+    assert sheets._overlap(*a, *b) == share
+
+
+def test_a_qr_code_needs_more_than_30_pieces_of_ink_and_paper():
+    """30 black 3 × 3 squares a pixel apart and their one piece of paper: 31 pieces, a QR code; one
+    square fewer, 30 pieces, not."""
+    cell = np.pad(np.ones((3, 3), bool), ((0, 1), (0, 1)))
+    grid = np.kron(np.ones((5, 6), bool), cell)
+    blob = np.ones(grid.shape, bool)
+    assert sheets._pieces(grid) + sheets._pieces(~grid) == 31 and sheets._is_qr_code(grid, blob)
+    grid[:4, :4] = False
+    assert sheets._pieces(grid) + sheets._pieces(~grid) == 30 and not sheets._is_qr_code(grid, blob)
+
+
+def _boxes_and_roles(img):
+    return sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
+
+
+def test_views_5_px_apart_on_a_small_sheet_stay_two_views():
+    """On an 800 × 600 sheet the closing that joins a view's broken outline is a disk of radius 2: a
+    side view drawn 5 px right of the front is not joined to it and stays a view of its own."""
+    img, draw = _three_views()
+    draw.rectangle((380, 300, 520, 420), fill="white")
+    draw.rectangle((326, 300, 466, 420), outline="black", width=3)
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((326, 300, 467, 421), "side")]
+
