@@ -534,3 +534,38 @@ def test_views_5_px_apart_on_a_small_sheet_stay_two_views():
     assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
                                      ((326, 300, 467, 421), "side")]
 
+
+
+def test_a_coloured_logo_with_no_black_outline_is_no_view_and_the_views_after_it_are_still_read():
+    """A red block 150 × 60 px at the sheet's top left, drawn before every view in reading order: no
+    black ink bounds it, so it is a logo, passed over, and the three views are read as ever."""
+    img, draw = _three_views()
+    draw.rectangle((10, 5, 159, 64), fill=(220, 40, 40))
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((380, 300, 521, 421), "side")]
+
+
+def test_thick_coloured_bands_across_a_view_do_not_make_it_a_render():
+    """The front crossed by red bands 3 px thick, 3 px apart (half its area): thinner than the disk a
+    render's fill must hold (radius 2 on this sheet), so it stays the front."""
+    img, draw = _three_views()
+    for y in range(306, 416, 6):
+        draw.rectangle((86, y, 314, y + 2), fill=(220, 40, 40))
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((380, 300, 521, 421), "side")]
+
+
+@pytest.mark.parametrize("colour", [(220, 40, 40), (40, 40, 220)])
+def test_a_view_hatched_in_colour_is_a_section(colour):
+    """The right view filled with 45° red or blue strokes 8 px apart: a hatched cut face, so a section
+    where the side view would be."""
+    img, draw = _three_views()
+    hatched = Image.new("RGB", img.size, "white")
+    pen = ImageDraw.Draw(hatched)
+    for k in range(160, 520, 8):
+        pen.line((k, 420, k + 120, 300), fill=colour, width=1)
+    inside = np.zeros((img.size[1], img.size[0]), bool)
+    inside[303:418, 383:518] = True
+    sheet = np.where(inside[..., None], np.asarray(hatched), np.asarray(img))
+    assert _boxes_and_roles(Image.fromarray(sheet)) == [
+        ((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "section")]
