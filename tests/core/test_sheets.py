@@ -569,3 +569,33 @@ def test_a_view_hatched_in_colour_is_a_section(colour):
     sheet = np.where(inside[..., None], np.asarray(hatched), np.asarray(img))
     assert _boxes_and_roles(Image.fromarray(sheet)) == [
         ((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "section")]
+
+
+def test_a_small_coloured_spot_inside_a_view_does_not_make_it_a_render():
+    """A red dot 20 px across inside the front fills a few percent of it, under the 15 % a render
+    needs."""
+    img, draw = _three_views()
+    draw.ellipse((150, 340, 169, 359), fill=(220, 40, 40))
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((380, 300, 521, 421), "side")]
+
+
+def test_a_qr_code_first_in_reading_order_is_passed_over_and_the_views_after_it_are_read():
+    img, draw = _three_views()
+    for y in range(5, 69, 4):
+        for x in range(10, 74, 4):
+            draw.rectangle((x, y, x + 2, y + 2), fill="black")
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((380, 300, 521, 421), "side")]
+
+
+def test_the_frame_is_measured_by_its_own_rows_and_columns():
+    """On a 1000 × 500 sheet: a border from column 60 to 939 and row 20 to 479 spans 88 % of the width
+    and 92 % of the height, so it goes; a rule along the top right, 900 px long but 2 px high, is
+    not a frame and stays."""
+    marks = np.zeros((500, 1000), bool)
+    marks[20, 60:940] = marks[479, 60:940] = marks[20:480, 60] = marks[20:480, 939] = True
+    marks[5:7, 95:995] = True
+    kept = sheets.remove_frame(marks)
+    assert not kept[20:480, 60:940].any()
+    assert kept[5:7, 95:995].all()
