@@ -591,11 +591,12 @@ def test_a_qr_code_first_in_reading_order_is_passed_over_and_the_views_after_it_
 
 def test_the_frame_is_measured_by_its_own_rows_and_columns():
     """On a 1000 × 500 sheet: a border from column 60 to 939 and row 20 to 479 spans 88 % of the width
-    and 92 % of the height, so it goes; a rule along the top right, 900 px long but 2 px high, is
-    not a frame and stays."""
+    and 92 % of the height, so it goes; a rule along the top right, 900 px long but 2 px high, and one
+    down the right, 480 px high but 2 px wide, are not frames and stay."""
     marks = np.zeros((500, 1000), bool)
     marks[20, 60:940] = marks[479, 60:940] = marks[20:480, 60] = marks[20:480, 939] = True
     marks[5:7, 95:995] = True
+    marks[10:490, 960:962] = True
     kept = sheets.remove_frame(marks)
     assert not kept[20:480, 60:940].any()
-    assert kept[5:7, 95:995].all()
+    assert kept[5:7, 95:995].all() and kept[10:490, 960:962].all()
