@@ -314,6 +314,11 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     # of two views above and below the front, the one sharing more of its columns is the plan
     ([(300, 300, 500, 400), (600, 300, 700, 400), (300, 100, 500, 250), (400, 450, 700, 550)],
      ["front", "side", "top", "unknown"]),
+    # first angle: the plan below the front
+    ([(100, 100, 300, 200), (100, 350, 300, 500), (350, 100, 450, 200)], ["front", "top", "side"]),
+    # the plan below sharing all the front's columns beats a view above sharing three quarters
+    ([(300, 300, 500, 400), (600, 300, 700, 400), (300, 550, 500, 700), (250, 50, 450, 250)],
+     ["front", "side", "top", "unknown"]),
 ])
 def test_the_front_plan_and_side_are_the_views_best_lined_up(boxes, roles):
     views = [_view(box, "unknown") for box in boxes]
@@ -600,3 +605,30 @@ def test_the_frame_is_measured_by_its_own_rows_and_columns():
     kept = sheets.remove_frame(marks)
     assert not kept[20:480, 60:940].any()
     assert kept[5:7, 95:995].all() and kept[10:490, 960:962].all()
+
+
+def test_title_block_cells_are_measured_by_their_own_rows_and_an_l_shaped_cell_keeps_the_one_it_wraps():
+    """On a 500 × 1000 sheet a title block cell at the bottom right, 97 × 297 px, is a cell wherever it
+    sits, and a panel right of a divider at 40 % of the width is not. In a 100 px sheet, a block split
+    into a small cell at its top left (rows 61–69, columns 60–69) and an L-shaped cell round it: the
+    L's box covers the small cell, which is still a cell."""
+    def border():
+        marks = np.zeros((500, 1000), bool)
+        marks[1, 1:999] = marks[498, 1:999] = marks[1:499, 1] = marks[1:499, 998] = True
+        return marks
+    wide = border()
+    wide[400, 700:999] = wide[400:499, 700] = True
+    expected = np.zeros_like(wide)
+    expected[401:498, 701:998] = True
+    assert np.array_equal(sheets._title_block_area(wide), expected)
+    panels = border()
+    panels[1:499, 400] = True                            # the border split into two panels, 40 % and 60 %
+    assert not sheets._title_block_area(panels).any()    # each a quarter of the sheet or more: no cell
+    frame = np.zeros((100, 100), bool)
+    frame[1, 1:99] = frame[98, 1:99] = frame[1:99, 1] = frame[1:99, 98] = True
+    frame[60, 59:99] = frame[60:99, 59] = True           # the block
+    frame[70, 59:71] = frame[60:71, 70] = True           # the small cell's bottom and right
+    expected = np.zeros_like(frame)
+    expected[61:98, 60:98] = True
+    expected[70, 59:71] = expected[60:71, 70] = False
+    assert np.array_equal(sheets._title_block_area(frame), expected)
