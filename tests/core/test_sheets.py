@@ -314,6 +314,13 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     # of two views above and below the front, the one sharing more of its columns is the plan
     ([(300, 300, 500, 400), (600, 300, 700, 400), (300, 100, 500, 250), (400, 450, 700, 550)],
      ["front", "side", "top", "unknown"]),
+    # a front sharing half its plan's columns and all its side's rows (0.5 + 1 + 0.5 × its full size)
+    # beats the plan, which shares half of each (0.5 + 0.5 + 0.5 × 2/3)
+    ([(300, 400, 500, 550), (400, 500, 600, 600), (100, 400, 200, 550)], ["front", "top", "side"]),
+    # lining up comes before size: a front sharing all of its plan's columns and its side's rows, but
+    # 0.4 of the plan's size (1 + 1 + 0.5 × 0.4), beats the plan it sits under, which shares only 0.4
+    # of its rows with the side (1 + 0.4 + 0.5 × 1)
+    ([(100, 300, 300, 400), (100, 0, 300, 250), (400, 150, 500, 400)], ["front", "top", "side"]),
     # first angle: the plan below the front
     ([(100, 100, 300, 200), (100, 350, 300, 500), (350, 100, 450, 200)], ["front", "top", "side"]),
     # the plan below sharing all the front's columns beats a view above sharing three quarters
