@@ -639,3 +639,21 @@ def test_title_block_cells_are_measured_by_their_own_rows_and_an_l_shaped_cell_k
     expected[61:98, 60:98] = True
     expected[70, 59:71] = expected[60:71, 70] = False
     assert np.array_equal(sheets._title_block_area(frame), expected)
+
+
+def test_a_rods_end_view_lines_up_by_its_own_columns_wherever_the_rod_sits():
+    """The rod sheet with 100 rows of paper added on top: the end circle's first row (172) is far from
+    its first column (71); it still shares the front's columns, so it is the plan."""
+    low = np.pad(rod_sheet(), ((100, 0), (0, 0), (0, 0)), constant_values=1.0)
+    assert sorted((v.box, v.role) for v in sheets.find_views(low)) == [
+        ((71, 172, 105, 206), "top"), ((71, 299, 105, 681), "front"), ((198, 299, 232, 681), "side")]
+
+
+def test_a_larger_mark_that_lines_up_with_nothing_does_not_stop_the_search_for_the_end_view():
+    """A 36 px ring off to the side, larger than the rod's 34 px end circle and so tried first, lines
+    up with no view; the end circle is tried next and is the plan."""
+    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
+    ImageDraw.Draw(im).ellipse((240, 20, 275, 55), outline="black", width=3)
+    found = {v.role: v.box for v in sheets.find_views(np.asarray(im, np.float32) / 255)}
+    assert set(found) == {"front", "top", "side"} and found["top"][:2] == (71, 72)
+
