@@ -483,7 +483,7 @@ def test_hatching_is_read_from_pixels_four_apart():
 
 
 def test_an_opening_is_a_boolean_mask_even_when_nothing_survives():
-    """`_opened` matches scipy's opening, in booleans, also for an empty mask and one the disk never fits."""
+    """An empty mask, and a line 1 px thick that a disk of radius 3 never fits, open to nothing, in booleans."""
     empty = np.zeros((20, 20), bool)
     thin = empty.copy()
     thin[5, 2:18] = True
