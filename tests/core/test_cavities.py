@@ -555,18 +555,13 @@ def test_a_figures_centre_field_by_hand():
     assert field.dtype == np.float32 and field.tolist() == expected.tolist()
 
 
-def _framed_block(size=15, pen=1):
-    """A 9 × 9 block in a `size`² image, its outline drawn `pen` px wide on its own edge pixels."""
-    mask = np.zeros((size, size), bool)
-    mask[3:12, 3:12] = True
-    ink = mask & ~ndimage.binary_erosion(mask, iterations=pen)
-    return mask, ink
-
-
 def test_a_given_pen_sets_the_trim_and_a_pen_under_two_trims_nothing():
-    """A pen of 4 px trims 2 px off every side, whatever the drawn outline measures (1 px here); a pen
-    of 1 px rounds to half a pixel, nothing (scipy would erode a mask away if asked for 0 iterations)."""
-    mask, ink = _framed_block()
+    """A 9 × 9 block in a 15 px image, its outline drawn 1 px wide on its own edge pixels. A pen of 4 px
+    trims 2 px off every side, whatever the drawn outline measures; a pen of 1 px rounds to half a pixel,
+    nothing (scipy would erode a mask away if asked for 0 iterations)."""
+    mask = np.zeros((15, 15), bool)
+    mask[3:12, 3:12] = True
+    ink = mask & ~ndimage.binary_erosion(mask)
     expected = np.zeros_like(mask)
     expected[5:10, 5:10] = True
     assert np.array_equal(cavities.to_line_centres(mask, ink, pen=4.0), expected)

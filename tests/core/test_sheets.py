@@ -274,6 +274,14 @@ def _three_views(size=(800, 600), scale=1):
     return img, draw
 
 
+THREE_VIEWS = [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "side")]
+"""The boxes and roles found on `_three_views()`' sheet at scale 1."""
+
+
+def _boxes_and_roles(img):
+    return sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
+
+
 @pytest.mark.parametrize("fill", [(150, 150, 150), (220, 60, 60)])
 def test_a_render_outlined_only_on_one_side_is_one_pictorial_view(fill):
     """Three views drawn in black, and a grey-shaded (or red) disk 180 px across whose outline is drawn
@@ -390,8 +398,7 @@ def test_a_coloured_dimension_line_between_two_views_keeps_them_apart(width, col
     fill)."""
     img, draw = _three_views()
     draw.rectangle((322, 360, 379, 360 + width - 1), fill=colour)
-    views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
-    assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS
 
 
 def test_a_side_view_thinner_than_a_letter_is_found_when_it_lines_up_with_the_front():
@@ -403,8 +410,7 @@ def test_a_side_view_thinner_than_a_letter_is_found_when_it_lines_up_with_the_fr
     draw.rectangle((80, 300, 320, 420), outline="black", width=3)
     draw.rectangle((80, 80, 320, 240), outline="black", width=3)
     draw.rectangle((380, 300, 386, 420), outline="black", width=2)
-    views = sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
-    assert views == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 387, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS[:2] + [((380, 300, 387, 421), "side")]
 
 
 def test_a_frame_joined_only_corner_to_corner_is_still_one_frame():
@@ -533,18 +539,13 @@ def test_a_qr_code_needs_more_than_30_pieces_of_ink_and_paper():
     assert sheets._pieces(grid) + sheets._pieces(~grid) == 30 and not sheets._is_qr_code(grid, blob)
 
 
-def _boxes_and_roles(img):
-    return sorted((v.box, v.role) for v in sheets.find_views(np.asarray(img, np.float32) / 255))
-
-
 def test_views_5_px_apart_on_a_small_sheet_stay_two_views():
     """On an 800 × 600 sheet the closing that joins a view's broken outline is a disk of radius 2: a
     side view drawn 5 px right of the front is not joined to it and stays a view of its own."""
     img, draw = _three_views()
     draw.rectangle((380, 300, 520, 420), fill="white")
     draw.rectangle((326, 300, 466, 420), outline="black", width=3)
-    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
-                                     ((326, 300, 467, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS[:2] + [((326, 300, 467, 421), "side")]
 
 
 
@@ -553,8 +554,7 @@ def test_a_coloured_logo_with_no_black_outline_is_no_view_and_the_views_after_it
     black ink bounds it, so it is a logo, passed over, and the three views are read as ever."""
     img, draw = _three_views()
     draw.rectangle((10, 5, 159, 64), fill=(220, 40, 40))
-    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
-                                     ((380, 300, 521, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS
 
 
 def test_thick_coloured_bands_across_a_view_do_not_make_it_a_render():
@@ -563,8 +563,7 @@ def test_thick_coloured_bands_across_a_view_do_not_make_it_a_render():
     img, draw = _three_views()
     for y in range(306, 416, 6):
         draw.rectangle((86, y, 314, y + 2), fill=(220, 40, 40))
-    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
-                                     ((380, 300, 521, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS
 
 
 @pytest.mark.parametrize("colour", [(220, 40, 40), (40, 40, 220)])
@@ -579,8 +578,7 @@ def test_a_view_hatched_in_colour_is_a_section(colour):
     inside = np.zeros((img.size[1], img.size[0]), bool)
     inside[303:418, 383:518] = True
     sheet = np.where(inside[..., None], np.asarray(hatched), np.asarray(img))
-    assert _boxes_and_roles(Image.fromarray(sheet)) == [
-        ((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"), ((380, 300, 521, 421), "section")]
+    assert _boxes_and_roles(Image.fromarray(sheet)) == THREE_VIEWS[:2] + [((380, 300, 521, 421), "section")]
 
 
 def test_a_small_coloured_spot_inside_a_view_does_not_make_it_a_render():
@@ -588,8 +586,7 @@ def test_a_small_coloured_spot_inside_a_view_does_not_make_it_a_render():
     needs."""
     img, draw = _three_views()
     draw.ellipse((150, 340, 169, 359), fill=(220, 40, 40))
-    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
-                                     ((380, 300, 521, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS
 
 
 def test_a_qr_code_first_in_reading_order_is_passed_over_and_the_views_after_it_are_read():
@@ -597,8 +594,7 @@ def test_a_qr_code_first_in_reading_order_is_passed_over_and_the_views_after_it_
     for y in range(5, 69, 4):
         for x in range(10, 74, 4):
             draw.rectangle((x, y, x + 2, y + 2), fill="black")
-    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
-                                     ((380, 300, 521, 421), "side")]
+    assert _boxes_and_roles(img) == THREE_VIEWS
 
 
 def test_the_frame_is_measured_by_its_own_rows_and_columns():
