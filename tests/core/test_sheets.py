@@ -334,6 +334,11 @@ def test_a_short_thin_outlined_box_is_not_a_view_but_a_long_one_is():
     # the plan below sharing all the front's columns beats a view above sharing three quarters
     ([(300, 300, 500, 400), (600, 300, 700, 400), (300, 550, 500, 700), (250, 50, 450, 250)],
      ["front", "side", "top", "unknown"]),
+    # four views in a 2 × 2 grid, each lined up fully with two others (an outline pictorial in the
+    # corner, say): size decides, and the largest, bottom left, is the front; the plan above it is a
+    # thin strip, its last row (60) above the front's first column (140)
+    ([(140, 160, 310, 260), (140, 20, 310, 60), (340, 160, 440, 260), (340, 20, 440, 60)],
+     ["front", "top", "side", "unknown"]),
 ])
 def test_the_front_plan_and_side_are_the_views_best_lined_up(boxes, roles):
     views = [_view(box, "unknown") for box in boxes]
@@ -653,3 +658,92 @@ def test_a_larger_mark_that_lines_up_with_nothing_does_not_stop_the_search_for_t
     found = {v.role: v.box for v in sheets.find_views(np.asarray(im, np.float32) / 255)}
     assert set(found) == {"front", "top", "side"} and found["top"][:2] == (71, 72)
 
+
+
+def _ring(shape, inset):
+    """A 1 px rectangle `inset` pixels inside an array of `shape`."""
+    ring = np.zeros(shape, bool)
+    ring[inset:shape[0] - inset, inset:shape[1] - inset] = True
+    ring[inset + 1:shape[0] - inset - 1, inset + 1:shape[1] - inset - 1] = False
+    return ring
+
+
+@pytest.mark.parametrize("inset, outlined", [(0, True), (2, True), (3, False)])
+def test_a_figures_edge_is_drawn_where_ink_lies_within_two_pixels_of_it(inset, outlined):
+    """A 12 × 300 px figure and a 1 px ring `inset` pixels inside its edge. 2 px in, only the corners'
+    few edge pixels (12 of 620) are farther than 2 px (counted along the axes): outlined. 3 px in, no
+    edge pixel is within 2 px of the ink."""
+    blob = np.ones((12, 300), bool)
+    assert bool(sheets._outlined(blob, _ring(blob.shape, inset))) is outlined
+
+
+def test_a_figure_inked_along_one_side_or_not_at_all_is_not_outlined():
+    blob = np.ones((12, 300), bool)
+    top = np.zeros_like(blob)
+    top[0] = True
+    assert not sheets._outlined(blob, top)              # within reach of 304 of 620 edge pixels
+    assert not sheets._outlined(blob, np.zeros_like(blob))
+    assert not sheets._outlined(np.zeros_like(blob), top)   # no figure, no edge
+
+
+def test_a_figure_is_outlined_with_ink_beside_95_percent_of_its_edge():
+    """A figure one row of 20 px (every pixel is edge) and ink on its first 17 (or 16) pixels: within
+    2 px of 19 of the 20, 95 %, it is outlined; of 18 it is not."""
+    blob = np.ones((1, 20), bool)
+    ink = np.zeros_like(blob)
+    ink[0, :17] = True
+    assert sheets._outlined(blob, ink)
+    ink[0, 16] = False
+    assert not sheets._outlined(blob, ink)
+
+
+@pytest.mark.parametrize("shift, lined_up", [(0, True), (5, True), (6, False)])
+def test_a_small_views_ends_may_sit_5_percent_of_its_span_from_the_views_it_lines_up_with(shift, lined_up):
+    """A front and its plan; a mark 100 rows high beside the front, moved down `shift` rows: 5 % of its
+    span (5 px) is allowed, more than the 3 px allowed any small view, so moved by 5 px it is the side,
+    by 6 px it lines up with nothing."""
+    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+    mark = _view((350, 300 + shift, 380, 400 + shift), "unknown")
+    sheets._add_small_view(views, [mark])
+    assert (mark in views and mark.role == "side") is lined_up
+
+
+def test_of_two_small_marks_lined_up_with_the_front_the_one_with_more_ink_is_the_side():
+    """Both marks span the front's rows and either alone would be its side (checked): the larger
+    (30 px wide) is taken over the smaller (20 px wide), whichever comes first."""
+    def fresh():
+        return [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+    narrow = _view((400, 300, 420, 400), "unknown")
+    views = fresh()
+    sheets._add_small_view(views, [narrow])
+    assert views[-1] is narrow and narrow.role == "side"
+    narrow.role = "unknown"
+    wide = _view((350, 300, 380, 400), "unknown")
+    views = fresh()
+    sheets._add_small_view(views, [narrow, wide])
+    assert views[-1] is wide and wide.role == "side" and narrow not in views and narrow.role == "unknown"
+
+
+def test_a_small_shaded_spot_outlined_on_one_half_is_no_end_view():
+    """The rod sheet with its end circle replaced by a grey disc of the same size whose outline is
+    drawn on its upper half only: its ink spans the front's columns, but the spot is not outlined all
+    round, so it is no view and the rod keeps two untagged views."""
+    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 60, 115, 115), fill="white")
+    draw.ellipse((71, 72, 104, 105), fill=(150, 150, 150))
+    draw.arc((71, 72, 104, 105), 180, 360, fill="black", width=3)
+    assert _boxes_and_roles(im) == [((71, 199, 105, 581), "unknown"), ((198, 199, 232, 581), "unknown")]
+
+
+def test_no_small_mark_is_added_once_the_front_plan_and_side_are_found():
+    """The rod sheet with a large plan 5 px to the right of the front's columns, and the end circle
+    moved above it, on the front's columns exactly: the three large views are the front, plan and
+    side, and the small circle is not added, though it lines up better than the plan."""
+    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 60, 115, 115), fill="white")
+    draw.rectangle((76, 100, 109, 160), outline="black", width=3)
+    draw.ellipse((71, 20, 104, 53), outline="black", width=3)
+    assert _boxes_and_roles(im) == [((71, 199, 105, 581), "front"), ((76, 100, 110, 161), "top"),
+                                    ((198, 199, 232, 581), "side")]
