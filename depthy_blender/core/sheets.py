@@ -97,13 +97,15 @@ def find_views(rgb: np.ndarray) -> list[View]:
         if max(bh, bw) < 0.05 * diag or blob.sum() < 0.002 * h * w:
             if max(bh, bw) >= SMALL_VIEW * diag:       # a view, if it lines up with one (below)
                 crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
-                if crop_ink.sum() >= bh + bw and _outlined(blob, crop_ink):
+                if crop_ink.sum() >= max(bh, bw) and _outlined(blob, crop_ink):
                     small.append(_inked_view(sl, crop_ink, blob, "unknown"))
             continue                                   # a letter, an arrowhead, a symbol
         crop_ink = geometry[sl] & ndimage.binary_dilation(blob, iterations=radius + 1)
         if min(bh, bw) < 0.02 * diag and not (max(bh, bw) >= 0.15 * diag and _outlined(blob, crop_ink)):
             continue                                   # a line of text; but a plate seen edge-on is a view
-        if crop_ink.sum() < (bh + bw):                 # no black outline: coloured text or a logo
+        # no black outline: coloured text or a logo. A closed outline has 2 × max(bh, bw) − 2 px or more (a
+        # square turned 45° and drawn 1 px has just that), so half of that is asked for, here and above
+        if crop_ink.sum() < max(bh, bw):
             continue
         solid_fill = ndimage.binary_opening(shaded[sl] | coloured[sl], structure=_disk(radius)) & blob
         hatched = _is_hatched(coloured[sl] & blob)

@@ -747,3 +747,32 @@ def test_no_small_mark_is_added_once_the_front_plan_and_side_are_found():
     draw.ellipse((71, 20, 104, 53), outline="black", width=3)
     assert _boxes_and_roles(im) == [((71, 199, 105, 581), "front"), ((76, 100, 110, 161), "top"),
                                     ((198, 199, 232, 581), "side")]
+
+
+def _diamond(draw, cx, cy, r):
+    """A square turned 45°, its corners `r` px from (cx, cy), drawn with a 1 px pen: 4r pixels of ink
+    in a box 2r + 1 px square, fewer than the box's height and width together."""
+    draw.polygon([(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)], outline="black")
+
+
+def test_a_side_view_drawn_1_px_as_a_square_turned_45_degrees_is_found():
+    """A front and its plan drawn 1 px, and beside the front a square bar's end turned 45°, 121 px
+    across, drawn 1 px (240 px of ink in a 121 × 121 box): it is the side view."""
+    img = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((80, 300, 320, 420), outline="black")
+    draw.rectangle((80, 80, 320, 240), outline="black")
+    _diamond(draw, 450, 360, 60)
+    assert _boxes_and_roles(img) == [((80, 80, 321, 241), "top"), ((80, 300, 321, 421), "front"),
+                                     ((390, 300, 511, 421), "side")]
+
+
+def test_a_rods_end_drawn_1_px_as_a_square_turned_45_degrees_is_its_plan():
+    """The rod sheet with its end circle replaced by a 1 px diamond 35 px across (68 px of ink in a
+    35 × 35 px box), on the front's columns: it is the plan."""
+    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 60, 115, 115), fill="white")
+    _diamond(draw, 87, 88, 17)
+    assert _boxes_and_roles(im) == [((70, 71, 105, 106), "top"), ((71, 199, 105, 581), "front"),
+                                    ((198, 199, 232, 581), "side")]
