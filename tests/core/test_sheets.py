@@ -90,6 +90,14 @@ def rod_sheet(end_dx=0, letter=False):
     return np.asarray(im, np.float32) / 255.0
 
 
+def _rod_without_end():
+    """`rod_sheet()` as a PIL image with its end circle painted out, and a pen to draw another end."""
+    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 60, 115, 115), fill="white")
+    return im, draw
+
+
 def test_a_rods_small_end_view_is_found_when_it_lines_up():
     views = sheets.find_views(rod_sheet(letter=True))
     (end,) = [v for v in views if v.role == "top"]
@@ -180,12 +188,16 @@ def _view(box, role):
     return sheets.View(box, role, np.ones((y1 - y0, x1 - x0), bool), np.ones((y1 - y0, x1 - x0), bool))
 
 
+def _front_and_plan():
+    """A front 100–300 × 300–400 and its plan above it, 100–300 × 100–250, with their roles."""
+    return [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+
+
 def test_a_small_mark_lined_up_only_with_the_pictorial_view_is_not_a_projected_view():
     """Front 100–300 × 300–400, its plan above it, a pictorial to the right at rows 320–380. A mark
     spanning exactly the pictorial's rows lines up with no orthographic view (the front's rows are
     300–400): it is left out. A mark spanning the front's rows is its side view."""
-    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top"),
-             _view((400, 320, 600, 380), "pictorial")]
+    views = _front_and_plan() + [_view((400, 320, 600, 380), "pictorial")]
     mark = _view((350, 320, 370, 380), "unknown")
     sheets._add_small_view(views, [mark])
     assert mark not in views and [v.role for v in views] == ["front", "top", "pictorial"]
@@ -349,7 +361,7 @@ def test_the_front_plan_and_side_are_the_views_best_lined_up(boxes, roles):
 def test_a_mark_lined_up_with_the_plan_but_giving_no_front_leaves_every_role_as_it_was():
     """A front and its plan, and a mark spanning exactly the plan's columns above it: lined up, but the
     three have no view with neighbours both ways, so nothing is assigned and the mark is left out."""
-    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+    views = _front_and_plan()
     mark = _view((100, 20, 300, 60), "unknown")
     sheets._add_small_view(views, [mark])
     assert [v.role for v in views] == ["front", "top"] and mark.role == "unknown" and mark not in views
@@ -553,7 +565,6 @@ def test_views_5_px_apart_on_a_small_sheet_stay_two_views():
     assert _boxes_and_roles(img) == THREE_VIEWS[:2] + [((326, 300, 467, 421), "side")]
 
 
-
 def test_a_coloured_logo_with_no_black_outline_is_no_view_and_the_views_after_it_are_still_read():
     """A red block 150 × 60 px at the sheet's top left, drawn before every view in reading order: no
     black ink bounds it, so it is a logo, passed over, and the three views are read as ever."""
@@ -659,7 +670,6 @@ def test_a_larger_mark_that_lines_up_with_nothing_does_not_stop_the_search_for_t
     assert set(found) == {"front", "top", "side"} and found["top"][:2] == (71, 72)
 
 
-
 def _ring(shape, inset):
     """A 1 px rectangle `inset` pixels inside an array of `shape`."""
     ring = np.zeros(shape, bool)
@@ -702,7 +712,7 @@ def test_a_small_views_ends_may_sit_5_percent_of_its_span_from_the_views_it_line
     """A front and its plan; a mark 100 rows high beside the front, moved down `shift` rows: 5 % of its
     span (5 px) is allowed, more than the 3 px allowed any small view, so moved by 5 px it is the side,
     by 6 px it lines up with nothing."""
-    views = [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
+    views = _front_and_plan()
     mark = _view((350, 300 + shift, 380, 400 + shift), "unknown")
     sheets._add_small_view(views, [mark])
     assert (mark in views and mark.role == "side") is lined_up
@@ -711,15 +721,13 @@ def test_a_small_views_ends_may_sit_5_percent_of_its_span_from_the_views_it_line
 def test_of_two_small_marks_lined_up_with_the_front_the_one_with_more_ink_is_the_side():
     """Both marks span the front's rows and either alone would be its side (checked): the larger
     (30 px wide) is taken over the smaller (20 px wide), whichever comes first."""
-    def fresh():
-        return [_view((100, 300, 300, 400), "front"), _view((100, 100, 300, 250), "top")]
     narrow = _view((400, 300, 420, 400), "unknown")
-    views = fresh()
+    views = _front_and_plan()
     sheets._add_small_view(views, [narrow])
     assert views[-1] is narrow and narrow.role == "side"
     narrow.role = "unknown"
     wide = _view((350, 300, 380, 400), "unknown")
-    views = fresh()
+    views = _front_and_plan()
     sheets._add_small_view(views, [narrow, wide])
     assert views[-1] is wide and wide.role == "side" and narrow not in views and narrow.role == "unknown"
 
@@ -728,9 +736,7 @@ def test_a_small_shaded_spot_outlined_on_one_half_is_no_end_view():
     """The rod sheet with its end circle replaced by a grey disc of the same size whose outline is
     drawn on its upper half only: its ink spans the front's columns, but the spot is not outlined all
     round, so it is no view and the rod keeps two untagged views."""
-    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
-    draw = ImageDraw.Draw(im)
-    draw.rectangle((60, 60, 115, 115), fill="white")
+    im, draw = _rod_without_end()
     draw.ellipse((71, 72, 104, 105), fill=(150, 150, 150))
     draw.arc((71, 72, 104, 105), 180, 360, fill="black", width=3)
     assert _boxes_and_roles(im) == [((71, 199, 105, 581), "unknown"), ((198, 199, 232, 581), "unknown")]
@@ -740,9 +746,7 @@ def test_no_small_mark_is_added_once_the_front_plan_and_side_are_found():
     """The rod sheet with a large plan 5 px to the right of the front's columns, and the end circle
     moved above it, on the front's columns exactly: the three large views are the front, plan and
     side, and the small circle is not added, though it lines up better than the plan."""
-    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
-    draw = ImageDraw.Draw(im)
-    draw.rectangle((60, 60, 115, 115), fill="white")
+    im, draw = _rod_without_end()
     draw.rectangle((76, 100, 109, 160), outline="black", width=3)
     draw.ellipse((71, 20, 104, 53), outline="black", width=3)
     assert _boxes_and_roles(im) == [((71, 199, 105, 581), "front"), ((76, 100, 110, 161), "top"),
@@ -770,9 +774,7 @@ def test_a_side_view_drawn_1_px_as_a_square_turned_45_degrees_is_found():
 def test_a_rods_end_drawn_1_px_as_a_square_turned_45_degrees_is_its_plan():
     """The rod sheet with its end circle replaced by a 1 px diamond 35 px across (68 px of ink in a
     35 × 35 px box), on the front's columns: it is the plan."""
-    im = Image.fromarray((rod_sheet() * 255).astype(np.uint8))
-    draw = ImageDraw.Draw(im)
-    draw.rectangle((60, 60, 115, 115), fill="white")
+    im, draw = _rod_without_end()
     _diamond(draw, 87, 88, 17)
     assert _boxes_and_roles(im) == [((70, 71, 105, 106), "top"), ((71, 199, 105, 581), "front"),
                                     ((198, 199, 232, 581), "side")]
