@@ -1,16 +1,18 @@
-# make demo · make test · make bench · make zip · make test-lts · make test-latest · make packages
+# make demo · make test · make bench · make zip · make test-lts · make test-latest · make packages · make gpu-rehearsal
 PYTHON ?= python3.11
 PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) python3.13)
+PYTHON312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 VENV := .venv
 PY := $(VENV)/bin/python
 LTS_VENV := .venv-lts
 LATEST_VENV := .venv-latest
+GPU_VENV := .venv-gpu
 PACKAGE ?= linux-x64
 ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
 TIERS := core engines blender install fuzz training
 
-.PHONY: setup demo test bench zip packages test-lts test-latest mutate mutate-blender clean $(addprefix test-,$(TIERS))
+.PHONY: setup demo test bench zip packages test-lts test-latest gpu-rehearsal mutate mutate-blender clean $(addprefix test-,$(TIERS))
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +69,18 @@ $(LATEST_VENV)/.ready: requirements-latest.txt
 test-latest: setup $(LATEST_VENV)/.ready
 	$(PY) build.py --package linux-x64 --out dist
 	DEPTHY_ZIP=$(abspath dist/depthy_blender-0.1.0-linux-x64.zip) $(LATEST_VENV)/bin/python -m pytest -q tests/blender tests/install tests/core
+
+# The GPU window's prepared commands (training/gpu_window.sh) on the CPU, under the GPU machine's Python
+# 3.12 and torch 2.11 (requirements-gpu-image.txt), so a lent GPU's minutes are not lost to a version
+# mismatch. Not run in CI (the venv is about 5 GB); run it after changing anything the window runs.
+$(GPU_VENV)/.ready: requirements-gpu-image.txt
+	$(PYTHON312) -m venv $(GPU_VENV)
+	$(GPU_VENV)/bin/python -m pip install --quiet -r requirements-gpu-image.txt
+	touch $@
+
+gpu-rehearsal: $(GPU_VENV)/.ready
+	rm -rf build/gpu-rehearsal && mkdir -p build/gpu-rehearsal
+	PATH=$(abspath $(GPU_VENV))/bin:$$PATH OUT=$(abspath build/gpu-rehearsal) bash training/gpu_window.sh rehearse
 
 # mutation testing of the core paths (pyproject.toml [tool.mutmut]); not part of CI; see docs/testing.md
 # mutmut runs the tests from mutants/, one folder down: a link lets them find ../shared (the real sheets)

@@ -164,6 +164,8 @@ def gpu_card(log: dict, parameters: int, comparison: dict, parent: dict | None =
         "wall_time_seconds_total": before[1] + int(log["wall_seconds"]),
         "validation": log["validation"],
     }
+    if "validation_parent" in log:          # the parent scored on the same validation drawings in the run
+        training["validation_parent"] = log["validation_parent"]
     if parent:
         training["started_from"] = (f"{parent['name']} (its {before[0]:,} samples and {before[1]:,} s are "
                                     "included in the totals)")

@@ -10,10 +10,12 @@ The drawings come from the seeded CPU generator (training/synth, every family th
 in DataLoader worker processes, seeds from `--first-seed` on, so a run's data never meets the test
 (0–299) or validation (900,000–900,159) seeds. The step runs under bfloat16 autocast on CUDA (and on a
 CPU that computes bfloat16 natively) with channels-last weights; the optimiser is AdamW at a constant
-rate after a short warm-up. At the end the model is scored on `--val` fixed validation drawings (nRMSE
-after scale + shift, mask IoU, the same metrics as training.evaluate) and written as a float16 state dict
-split into parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data
-included), the loss every few seconds, the validation scores, the parts' sha256 and the recipe.
+rate after a short warm-up. At the end the model and its parent are scored on the same `--val` fixed
+validation drawings, made by `--val-workers` processes while it trains (nRMSE after scale + shift, mask
+IoU and the proportion error of the depth Auto reads, the metrics of training.evaluate), so the log says
+at once whether the run beat where it started. The model is written as a float16 state dict split into
+parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data included), the
+loss every few seconds, both validation scores, the parts' sha256 and the recipe.
 
 Where the drawings come from (`--data`):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
@@ -32,10 +34,12 @@ import hashlib
 import io
 import json
 import math
+import multiprocessing
 import queue
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +47,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from depthy_blender.core import metrics  # noqa: E402
+from depthy_blender.core import metrics, proportion  # noqa: E402
+from depthy_blender.core.relief import normalise  # noqa: E402
 from depthy_blender.models import weights  # noqa: E402
 from depthy_blender.models.depthy import Depthy  # noqa: E402
 from training import losses  # noqa: E402
-from training.evaluate import depthy_weights  # noqa: E402
+from training.evaluate import depthy_weights, nearness_units_of  # noqa: E402
 from training.make_cache import OPTIONS  # noqa: E402
 from training.synth import batch_views, dataset  # noqa: E402
 from training.train import VAL_SEEDS, channels_last, native_bf16  # noqa: E402
@@ -189,29 +194,69 @@ def step(model, opt, img, near, mask, bf16, device, widths=None, widths_weight=0
     return float(loss.detach())
 
 
+def _validation_drawing(seed_and_size: tuple) -> dict:
+    torch.set_num_threads(1)
+    return dataset.sample(*seed_and_size)
+
+
+class ValidationDrawings:
+    """The first `count` validation seeds' drawings, made by `workers` processes from the run's start so
+    that they are ready when training stops (0: made in the training process when asked)."""
+
+    def __init__(self, count: int, size: int, workers: int):
+        self.jobs = [(seed, size) for seed in list(VAL_SEEDS)[:count]]
+        self.pool, self.pending, self.made = None, None, None
+        if workers > 0 and self.jobs:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(min(workers, len(self.jobs)), mp_context=context)
+            self.pending = self.pool.map(_validation_drawing, self.jobs)
+
+    def items(self) -> list[dict]:
+        if self.made is None:
+            self.made = list(self.pending) if self.pending is not None else [_validation_drawing(j) for j in self.jobs]
+            if self.pool is not None:
+                self.pool.shutdown()
+        return self.made
+
+
 @torch.no_grad()
-def validate(model, count: int, size: int, device, bf16: bool, batch: int = 16, widths: bool = False) -> dict:
-    """nRMSE (after scale + shift on the true mask) and mask IoU on the first `count` validation seeds;
-    with `widths` (the raw nearness taught in figure widths) also the proportion error of the raw output
-    against the true depth in figure widths, after the best shift, where the truth has a proportion."""
+def validate(model, items: list[dict], device, bf16: bool, units: str, batch: int = 16) -> dict:
+    """nRMSE (after scale + shift on the true mask) and mask IoU on the validation drawings, and where the
+    truth has a proportion, the proportion error of the depth Auto reads from the raw output (`units`:
+    what the weights' raw nearness was taught, as core.proportion.from_nearness takes it) against the
+    true depth in figure widths, after the best shift."""
+    was_training = model.training
     model.eval()
     errors, ious, proportion_errors = [], [], []
-    seeds = list(VAL_SEEDS)[:count]
-    for i in range(0, len(seeds), batch):
-        items = [dataset.sample(s, size) for s in seeds[i:i + batch]]
-        img = torch.from_numpy(np.stack([d["image"] for d in items])).permute(0, 3, 1, 2).to(device)
+    for i in range(0, len(items), batch):
+        chunk = items[i:i + batch]
+        img = torch.from_numpy(np.stack([d["image"] for d in chunk])).permute(0, 3, 1, 2).to(device)
         with autocast(device, bf16):
             out = model(img.contiguous(memory_format=torch.channels_last)).float().cpu().numpy()
-        for d, o in zip(items, out):
+        for d, o in zip(chunk, out):
             errors.append(metrics.depth_errors(o[0], d["nearness"], d["mask"])["nrmse"])
             ious.append(metrics.mask_iou(o[1] > 0, d["mask"]))
-            if widths and np.isfinite(d["proportion"]):
-                proportion_errors.append(metrics.proportion_error(o[0], d["nearness"] * d["proportion"], d["mask"]))
-    model.train()
-    scores = {"drawings": len(seeds), "nrmse": float(np.nanmean(errors)), "mask_iou": float(np.mean(ious))}
+            if np.isfinite(d["proportion"]):
+                depth = normalise(o[0], d["mask"]) * proportion.from_nearness(o[0], d["mask"], units=units)
+                proportion_errors.append(metrics.proportion_error(depth, d["nearness"] * d["proportion"],
+                                                                  d["mask"]))
+    model.train(was_training)
+    scores = {"drawings": len(items), "nrmse": float(np.nanmean(errors)), "mask_iou": float(np.mean(ious))}
     if proportion_errors:
         scores["proportion_error"] = float(np.mean(proportion_errors))
     return scores
+
+
+def against_parent(scores: dict, parent: dict) -> str:
+    """One line: the run's validation scores beside its parent's on the same drawings."""
+    line = (f"validation ({scores['drawings']} drawings; the parent on the same ones): "
+            f"nRMSE {scores['nrmse']:.4f} (parent {parent['nrmse']:.4f}, {scores['nrmse'] / parent['nrmse']:.3f}×), "
+            f"mask IoU {scores['mask_iou']:.4f} (parent {parent['mask_iou']:.4f})")
+    if "proportion_error" in scores and "proportion_error" in parent:
+        line += (f", proportion error {scores['proportion_error']:.4f} (parent {parent['proportion_error']:.4f}, "
+                 f"{scores['proportion_error'] / parent['proportion_error']:.3f}×)")
+    return line
 
 
 def write_parts(state: dict, folder: Path, name: str = "depthy") -> list[dict]:
@@ -267,7 +312,10 @@ def main(argv=None):
                    help="fresh drawings traced and inked on the training device (default on CUDA) or only from "
                         "the CPU workers (default elsewhere)")
     p.add_argument("--views", type=int, default=8, help="with --data device: views traced together per solid")
-    p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end")
+    p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end, by the run "
+                   "and by its parent")
+    p.add_argument("--val-workers", type=int, default=2, help="processes making the validation drawings "
+                   "while the run trains (0: in the training process, after training)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
     p.add_argument("--first-seed", type=int, default=FIRST_SEED)
@@ -280,14 +328,16 @@ def main(argv=None):
         p.error("--out is required")
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
+    validation = ValidationDrawings(args.val, args.size, args.val_workers)   # forked before CUDA starts
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     bf16 = device.type == "cuda" or (device.type == "cpu" and native_bf16())
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     parent = args.parent or weights.locate()[0]
+    parent_state = depthy_weights(parent)
     model = Depthy()
-    model.load_state_dict(depthy_weights(parent))
+    model.load_state_dict(parent_state)
     model = channels_last(model.to(device))
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -350,8 +400,16 @@ def main(argv=None):
           f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
           f"{fresh} fresh drawings, {fresh_rate:.1f}/s ({fresh - fresh_cpu} traced and inked on {args.device}, "
           f"{fresh_cpu} by CPU workers), each trained on {samples / max(fresh, 1):.1f} times", flush=True)
-    scores = validate(model, args.val, args.size, device, bf16, widths=args.widths_weight > 0)
-    print(f"validation ({scores['drawings']} drawings): nRMSE {scores['nrmse']:.4f}, mask IoU {scores['mask_iou']:.4f}")
+    validation_start = time.perf_counter()
+    items = validation.items()
+    units = proportion.FIGURE_WIDTHS if args.widths_weight > 0 else proportion.UNIT_RANGE
+    scores = validate(model, items, device, bf16, units)
+    before = Depthy()
+    before.load_state_dict(parent_state)
+    parent_scores = validate(channels_last(before.to(device)), items, device, bf16, nearness_units_of(parent))
+    del before
+    print(against_parent(scores, parent_scores), flush=True)
+    validation_s = time.perf_counter() - validation_start
     parts = write_parts(model.state_dict(), args.out)
     log = {"parent": str(parent), "device": args.device,
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
@@ -364,7 +422,8 @@ def main(argv=None):
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
            "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
            "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu, "device_data_failure": data_failure,
-           "losses": trace, "validation": scores, "weights": parts,
+           "losses": trace, "validation": scores, "validation_parent": parent_scores,
+           "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,
            "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
                                     if data == "device" else "") +
                                    "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),

@@ -7,6 +7,9 @@
 #   bash training/gpu_window.sh train   # ~8 min: one training run (training.gpu_run), weights in parts
 #
 # Then here: python -m training.gpu_run --join FOLDER, and record every figure with its command.
+#
+#   bash training/gpu_window.sh rehearse   # here, on the CPU: the same programs, small and short, under
+#                                          # the GPU image's Python 3.12 and torch 2.11 (make gpu-rehearsal)
 set -euo pipefail
 OUT=${OUT:?the device tool sets OUT}
 case "${1:-}" in
@@ -18,8 +21,17 @@ case "${1:-}" in
   train)
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" 2>&1 | tail -40
     ;;
+  rehearse)
+    python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"
+    python3 benchmarks/gpu_check.py --device cpu --small --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
+    python3 -m training.data_speed --device cpu --size 128 --seconds 10 2>&1 | tee "$OUT/data_speed.log"
+    python3 -m training.gpu_run --out "$OUT/run" --device cpu --data device --views 8 --workers 1 --seconds 60 \
+      --size 128 --batch 8 --val 8 2>&1 | tail -5
+    python3 -m training.gpu_run --join "$OUT/run"
+    echo "rehearsal passed: check and train ran on the CPU under these versions"
+    ;;
   *)
-    echo "usage: bash training/gpu_window.sh check|train" >&2
+    echo "usage: bash training/gpu_window.sh check|train|rehearse" >&2
     exit 2
     ;;
 esac

@@ -110,7 +110,8 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     log = {"device": "cuda", "gpu": "NVIDIA H200", "torch": "2.11", "size": 256, "batch": 64, "bf16": True,
            "lr": 1e-4, "warmup": 50, "reuse": 4, "widths_weight": 0.5, "nearness": "figure widths",
            "first_seed": 30_000_000, "steps": 900, "samples": 57_600, "fresh": 14_400, "samples_per_s": 130.0,
-           "wall_seconds": 540.0, "validation": {"nrmse": 0.12, "mask_iou": 0.97}, "weights": parts,
+           "wall_seconds": 540.0, "validation": {"nrmse": 0.12, "mask_iou": 0.97},
+           "validation_parent": {"nrmse": 0.13, "mask_iou": 0.96}, "weights": parts,
            "recipe": {"generator": "training.synth.batch_views …", "losses": "training.losses.total, aligned"}}
     (run / "log.json").write_text(json.dumps(log))
     compare = tmp_path / "compare.json"
@@ -124,6 +125,7 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     assert card["training"]["samples_seen_total"] == 58_600 and card["training"]["wall_time_seconds_total"] == 640
     assert "H200" in card["training"]["hardware"] and "batch_views" in card["data"]
     assert card["inference"]["nearness"] == "figure widths"
+    assert card["training"]["validation"]["nrmse"] == 0.12 and card["training"]["validation_parent"]["nrmse"] == 0.13
     assert card["comparison"]["sets"]["freestyle"]["verdict"] == "better"
     assert card["sha256"] == weights.sha256(pt)
     state = torch.load(pt, weights_only=True)

@@ -4,12 +4,16 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
+from depthy_blender.core import metrics, proportion
 from depthy_blender.models.depthy import Depthy
 from tests.conftest import ROOT
 from training import gpu_run
+from training.synth import dataset
+from training.train import VAL_SEEDS
 
 
 def run(*args, timeout=300):
@@ -44,6 +48,10 @@ def test_cpu_smoke_run_trains_validates_and_logs(smoke):
     assert log["nearness"] == "figure widths" and log["widths_weight"] > 0
     assert log["channels_last"] and log["device"] == "cpu"
     assert 0 <= log["validation"]["nrmse"] < 1 and 0 <= log["validation"]["mask_iou"] <= 1
+    parent = log["validation_parent"]            # the shipped weights on the same drawings
+    assert parent["drawings"] == log["validation"]["drawings"] == 4 and 0 <= parent["nrmse"] < 1
+    assert parent["nrmse"] != log["validation"]["nrmse"]          # trained weights differ from their parent
+    assert "(parent " in stdout and log["validation_seconds"] >= 0 and log["val_workers"] == 2
     assert log["losses"] and all(entry["loss"] > 0 for entry in log["losses"])
     assert log["wall_seconds"] < 30 + 60          # the time box holds (start-up and validation beyond it)
 
@@ -146,3 +154,63 @@ def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monk
     assert log["device_data_failure"] == "RuntimeError: CUDA error: an illegal memory access was encountered"
     assert log["fresh_device"] == 0 and log["fresh_cpu"] == log["fresh"] == log["samples"] > 0
     assert "the CPU workers make every drawing from here" in capsys.readouterr().out
+
+
+def test_validation_drawings_made_beside_the_run_are_the_generators_own():
+    made = gpu_run.ValidationDrawings(3, 40, workers=2).items()
+    for seed, item in zip(list(VAL_SEEDS)[:3], made, strict=True):
+        own = dataset.sample(seed, 40)
+        for key in ("image", "nearness", "mask"):
+            assert np.array_equal(item[key], own[key]), (seed, key)
+    assert gpu_run.ValidationDrawings(0, 40, workers=2).items() == []
+
+
+class Fixed(torch.nn.Module):
+    """A network whose raw nearness is always `field` and whose mask logit is +5 on `mask`, -5 off it."""
+
+    def __init__(self, field, mask):
+        super().__init__()
+        self.out = torch.stack([torch.as_tensor(field, dtype=torch.float32),
+                                torch.where(torch.as_tensor(mask), 5.0, -5.0)])
+
+    def forward(self, img):
+        return self.out.expand(len(img), -1, -1, -1)
+
+
+def square_ramp():
+    """A 24-pixel square on a 32² drawing (its widest inner circle: radius 12, half its width) whose true
+    nearness rises from 0 at its left column to 1 at its right; its true depth is 0.4 of its width."""
+    mask = np.zeros((32, 32), bool)
+    mask[4:28, 4:28] = True
+    ramp = np.where(mask, (np.arange(32) - 4) / 23.0, 0.0) * np.ones((32, 1))
+    item = {"image": np.ones((32, 32, 3), np.float32), "nearness": ramp.astype(np.float32), "mask": mask,
+            "proportion": 0.4}
+    return item, mask, ramp
+
+
+def test_validation_scores_the_truth_as_perfect_and_reads_proportion_in_the_weights_units():
+    item, mask, ramp = square_ramp()
+    cpu = torch.device("cpu")
+    perfect = gpu_run.validate(Fixed(ramp, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert perfect["drawings"] == 2 and perfect["nrmse"] == pytest.approx(0, abs=1e-6)
+    assert perfect["mask_iou"] == 1.0
+    # taught in figure widths, the raw output is the depth: 0.6 × the ramp against the truth's 0.4 × it
+    raw = 0.6 * ramp + 3.0
+    widths = gpu_run.validate(Fixed(raw, mask), [item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert widths["proportion_error"] == pytest.approx(metrics.proportion_error(0.2 * ramp, 0 * ramp, mask), rel=1e-5)
+    # taught in [0, 1], Auto reads 1.5 round bodies per unit of spread, and the square's round body is half
+    # its width: the spread 0.6 stands for 0.6 × 1.5 × 0.5 = 0.45 widths
+    unit = gpu_run.validate(Fixed(raw, mask), [item], cpu, False, proportion.UNIT_RANGE)
+    assert unit["proportion_error"] == pytest.approx(
+        metrics.proportion_error(0.05 * ramp, 0 * ramp, mask), rel=1e-5)
+    assert unit["nrmse"] == widths["nrmse"] == pytest.approx(0, abs=1e-6)   # scale + shift forgive both
+
+
+def test_the_line_against_the_parent_gives_each_ratio():
+    run = {"drawings": 96, "nrmse": 0.15, "mask_iou": 0.98, "proportion_error": 0.08}
+    parent = {"drawings": 96, "nrmse": 0.2, "mask_iou": 0.97, "proportion_error": 0.1}
+    line = gpu_run.against_parent(run, parent)
+    assert "nRMSE 0.1500 (parent 0.2000, 0.750×)" in line and "(parent 0.9700)" in line
+    assert "proportion error 0.0800 (parent 0.1000, 0.800×)" in line
+    without = {k: v for k, v in run.items() if k != "proportion_error"}
+    assert "proportion" not in gpu_run.against_parent(without, parent)
