@@ -3,9 +3,15 @@ the baseline) against the device-side one (training.synth.batch_views, several v
 and inked together), measured in the same run on the same seeds' worth of solids.
 
     python -m training.data_speed [--device cuda] [--size 256] [--views 8] [--seconds 30]
+    python -m training.data_speed --count-ops 8 [--size 256] [--views 8]
 
 Prints drawings/s for each and the ratio. Every family of the shipped weights is on (make_cache.OPTIONS).
+`--count-ops N` instead counts the torch operations the device generator dispatches for each of N solids
+(PyTorch's profiler, on the CPU; a CUDA run dispatches the same ones, each a kernel launch or more). On a
+GPU the march's rays cost little and each operation's launch is what is paid, so this count, not the CPU
+time, says what the device path can reach there.
 """
+import statistics
 import argparse
 import sys
 import time
@@ -33,13 +39,36 @@ def rate(make, seconds: float, sync) -> tuple[float, int]:
     return drawings / (time.perf_counter() - start), drawings
 
 
+def count_ops(solids: int, size: int, views: int) -> list[int]:
+    """The torch operations batch_views dispatches (top-level aten calls) for each of `solids` solids."""
+    from torch.profiler import ProfilerActivity, profile
+    options = {name: True for name in batch_views.FAMILIES}
+    batch_views.views(FIRST_SEED - 1, views, size, torch.device("cpu"), options)      # warm-up
+    counts = []
+    for seed in range(FIRST_SEED, FIRST_SEED + solids):
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            batch_views.views(seed, views, size, torch.device("cpu"), options)
+        counts.append(sum(1 for e in prof.events() if e.name.startswith("aten::")
+                          and (e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::"))))
+    return counts
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--views", type=int, default=8)
     p.add_argument("--seconds", type=float, default=30, help="for each generator")
+    p.add_argument("--count-ops", type=int, metavar="N", help="count the device generator's operations for N "
+                   "solids instead of timing")
     args = p.parse_args(argv)
+    if args.count_ops:
+        counts = count_ops(args.count_ops, args.size, args.views)
+        print(f"batch_views, {args.views} views per solid at {args.size}²: torch operations per solid "
+              f"{', '.join(f'{c:,}' for c in counts)}")
+        print(f"median {statistics.median(counts):,.0f}, least {min(counts):,}, most {max(counts):,}, "
+              f"mean {statistics.mean(counts):,.0f} ({statistics.mean(counts) / args.views:,.0f} per view)")
+        return
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     flags = {name: True for name in OPTIONS}

@@ -19,14 +19,17 @@ loss every few seconds, both validation scores, the parts' sha256 and the recipe
 
 Where the drawings come from (`--data`):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
-  in one march and inks them together on the training device, in the training process. The CPU workers
-  run beside it and their drawings (the only ones with two or three figures side by side) join a batch
-  whenever some are ready, never holding a step up.
+  in one march and inks them together on the training device, in a thread of the training process (on
+  CUDA, on a stream of its own). The CPU workers run beside it; their drawings (the only ones with two
+  or three figures side by side) and the device's are taken in turn.
 - `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
-The CPU generator makes a few dozen drawings a second on 16 cores, far fewer than a GPU trains on. So
-each batch holds batch ÷ reuse fresh drawings and the rest is drawn at random from a pool of the `--pool`
-most recent ones kept on the device, half of them mirrored: every drawing is trained on about `reuse`
-times while it is recent. The log gives both rates: training samples/s and fresh drawings/s.
+Neither makes drawings as fast as a GPU trains: the CPU generator makes a few dozen a second on 16 cores,
+and the device generator launches a hundred to a thousand small operations per march step (26 to 548
+thousand per solid of 8 views, counted on the CPU), so it is bound by launches, not by rays. A step
+therefore takes up to batch ÷ `--reuse` fresh drawings, those that are ready, and waits only while it
+has fewer than batch ÷ `--max-reuse`; the rest of the batch is drawn at random from a pool of the
+`--pool` most recent drawings kept on the device, half of them mirrored. The log gives training
+samples/s, fresh drawings/s, how often each drawing was trained on, and how long steps waited for data.
 Everything runs on a CPU too (`--device cpu`), which is how the tests smoke-test it.
 """
 import argparse
@@ -108,23 +111,48 @@ class DeviceDrawings:
         return tuple(t[:n] for t in joined)
 
 
-def cpu_feed(loader, capacity: int = 64) -> queue.Queue:
-    """A queue the CPU workers' drawings arrive in, one at a time, filled by a thread: a step takes what
-    is there and never waits for it."""
-    ready: queue.Queue = queue.Queue(maxsize=capacity)
+class Feed:
+    """Drawings made by a thread, one at a time, into a queue a step takes them from; `failure` says why
+    the thread stopped, if it did."""
 
-    def fill():
+    def __init__(self, name: str, produce, capacity: int = 64):
+        self.name, self.ready, self.failure = name, queue.Queue(maxsize=capacity), None
+        self.thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
+        self.thread.start()
+
+    def _run(self, produce):
+        try:
+            for item in produce():
+                self.ready.put(item)
+        except Exception as exc:          # a GPU window is too scarce to lose: the other feeds go on
+            self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+    def alive(self) -> bool:
+        return self.thread.is_alive() or not self.ready.empty()
+
+
+def cpu_drawings(loader):
+    """The CPU workers' drawings (a DataLoader of Drawings), one at a time."""
+    def produce():
         for batch in loader:
-            for item in zip(*batch):
-                ready.put(item)
-    threading.Thread(target=fill, daemon=True).start()
-    return ready
+            yield from zip(*batch)
+    return produce
 
 
-def _queued(ready: queue.Queue, n: int):
-    """Batches of n drawings from the queue, waiting for them (the CPU workers alone)."""
-    while True:
-        yield tuple(torch.stack(t) for t in zip(*[ready.get() for _ in range(n)]))
+def device_drawings(made: "DeviceDrawings"):
+    """The device generator's drawings, one at a time. On CUDA it runs on a stream of its own, so waiting
+    for its own kernels (the march's ray counts) never waits for the training step's."""
+    def produce():
+        stream = torch.cuda.Stream(made.device) if made.device.type == "cuda" else None
+        while True:
+            if stream is None:
+                views = made.take(made.views)
+            else:
+                with torch.cuda.stream(stream):
+                    views = made.take(made.views)
+                stream.synchronize()
+            yield from zip(*views)
+    return produce
 
 
 def take_ready(ready: queue.Queue, most: int) -> list:
@@ -136,6 +164,45 @@ def take_ready(ready: queue.Queue, most: int) -> list:
         except queue.Empty:
             break
     return out
+
+
+def gather(feeds: list, want: int, least: int, poll: float = 0.002) -> list:
+    """Up to `want` fresh drawings, [(feed, drawing), …], taken in turn from the feeds that have some
+    ready, waiting only while there are fewer than `least`. Raises when every feed has stopped."""
+    got = []
+    while len(got) < want:
+        before = len(got)
+        for feed in feeds:
+            got += [(feed, item) for item in take_ready(feed.ready, min(1, want - len(got)))]
+        if len(got) == before:
+            break
+    while len(got) < least:
+        if not any(feed.alive() for feed in feeds):
+            raise RuntimeError("every drawing feed stopped: " + "; ".join(f"{f.name}: {f.failure}" for f in feeds))
+        for feed in feeds:
+            try:
+                got.append((feed, feed.ready.get(timeout=poll)))
+                break
+            except queue.Empty:
+                continue
+    return got
+
+
+def on_device(got: list, device: torch.device) -> tuple:
+    """The gathered drawings as one batch (image, nearness, mask, proportion) on the training device.
+    Drawings made on another CUDA stream are marked as used on this one, so their memory is not handed
+    out again while this stream still reads it."""
+    moved = []
+    for item in (drawing for _, drawing in got):
+        if device.type == "cuda":
+            for t in item:
+                if t.is_cuda:
+                    t.record_stream(torch.cuda.current_stream(device))
+        img, near, mask, widths = item
+        moved.append((img.to(device, torch.float32, non_blocking=True),
+                      near.to(device, torch.float32, non_blocking=True), mask.to(device, non_blocking=True),
+                      widths.to(device, torch.float32, non_blocking=True)))
+    return tuple(torch.stack(parts) for parts in zip(*moved))
 
 
 class Pool:
@@ -183,7 +250,9 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def step(model, opt, img, near, mask, bf16, device, widths=None, widths_weight=0.0) -> float:
+def step(model, opt, img, near, mask, bf16, device, widths=None, widths_weight=0.0) -> torch.Tensor:
+    """One optimiser step; the loss comes back as a tensor on the device, so reading it (a wait for the
+    GPU) is left to the log every few seconds and the next step is queued while this one runs."""
     with autocast(device, bf16):
         out = model(img)
     loss, _ = losses.total(out.float(), near, mask, True, widths=widths, widths_weight=widths_weight)
@@ -191,7 +260,7 @@ def step(model, opt, img, near, mask, bf16, device, widths=None, widths_weight=0
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
     opt.step()
-    return float(loss.detach())
+    return loss.detach()
 
 
 def _validation_drawing(seed_and_size: tuple) -> dict:
@@ -302,6 +371,8 @@ def main(argv=None):
     p.add_argument("--batch", type=int, default=64, help="drawings per optimiser step")
     p.add_argument("--reuse", type=int, default=4, help="about how often each fresh drawing is trained on "
                    "(batch ÷ reuse are fresh, the rest drawn from the pool); 1: every drawing once")
+    p.add_argument("--max-reuse", type=int, default=16, help="when fewer fresh drawings are ready, a step "
+                   "takes those and waits only for batch ÷ max-reuse (≤ --reuse: always wait for batch ÷ reuse)")
     p.add_argument("--pool", type=int, default=4096, help="recent drawings kept on the device for reuse")
     p.add_argument("--widths-weight", type=float, default=0.5,
                    help="teach the raw nearness depth in figure widths (Auto depth reads it; export with "
@@ -351,36 +422,29 @@ def main(argv=None):
                                              num_workers=args.workers, pin_memory=device.type == "cuda",
                                              persistent_workers=args.workers > 0,
                                              prefetch_factor=4 if args.workers > 0 else None)
-    made = DeviceDrawings(args.first_seed, args.size, args.views, device) if data == "device" else None
-    from_cpu = cpu_feed(loader) if made is not None and loader is not None else None
-    batches = iter(loader) if made is None else None
+    feeds = []
+    if data == "device":
+        feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device))))
+    if loader is not None:
+        feeds.append(Feed("cpu", cpu_drawings(loader)))
+    want = fresh_per_batch
+    least = want if args.max_reuse <= args.reuse else max(1, args.batch // args.max_reuse)
     deadline = start + args.seconds * (1 - RESERVE_S)
     samples, fresh, fresh_cpu, steps, losses_seen, trace = 0, 0, 0, 0, [], []
-    data_failure = None
+    data_failure, waited = None, 0.0
     train_start = time.perf_counter()
     while True:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
-        if made is None:
-            moved = tuple(t.to(device, non_blocking=True) for t in next(batches))
-            fresh_cpu += len(moved[0])
-        else:
-            cpu_items = take_ready(from_cpu, fresh_per_batch // 2) if from_cpu is not None else []
-            try:
-                moved = made.take(fresh_per_batch - len(cpu_items))
-            except Exception as exc:      # a GPU window is too scarce to lose: go on with the CPU workers
-                if from_cpu is None:
-                    raise
-                data_failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                print(f"device data failed ({data_failure}); the CPU workers make every drawing from here",
-                      flush=True)
-                made, moved = None, None
-                cpu_items += [from_cpu.get() for _ in range(fresh_per_batch - len(cpu_items))]
-                batches = _queued(from_cpu, fresh_per_batch)
-            if cpu_items:
-                extra = tuple(torch.stack(t).to(device) for t in zip(*cpu_items))
-                moved = extra if moved is None else tuple(torch.cat([a, b.to(a.dtype)]) for a, b in zip(moved, extra))
-                fresh_cpu += len(cpu_items)
+        wait_start = time.perf_counter()
+        got = gather(feeds, want, least)
+        waited += time.perf_counter() - wait_start
+        failed = [f for f in feeds if f.failure and f.name == "device"]
+        if failed and data_failure is None:
+            data_failure = failed[0].failure
+            print(f"device data failed ({data_failure}); the CPU workers make every drawing from here", flush=True)
+        moved = on_device(got, device)
+        fresh_cpu += sum(1 for feed, _ in got if feed.name == "cpu")
         fresh += len(moved[0])
         img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)
         img = img.contiguous(memory_format=torch.channels_last)
@@ -390,16 +454,20 @@ def main(argv=None):
         now = time.perf_counter()
         if not trace or now - trace[-1]["t"] - train_start >= 10:
             trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples, "fresh": fresh,
-                          "fresh_cpu": fresh_cpu, "loss": float(np.mean(losses_seen[-20:]))})
+                          "fresh_cpu": fresh_cpu, "loss": float(torch.stack(losses_seen[-20:]).mean())})
+            del losses_seen[:-20]
         if now >= deadline:
             break
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)         # the last queued steps count in the time they took
     train_s = time.perf_counter() - train_start
     rate = samples / max(train_s, 1e-9)
     fresh_rate = fresh / max(train_s, 1e-9)
     print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
           f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
           f"{fresh} fresh drawings, {fresh_rate:.1f}/s ({fresh - fresh_cpu} traced and inked on {args.device}, "
-          f"{fresh_cpu} by CPU workers), each trained on {samples / max(fresh, 1):.1f} times", flush=True)
+          f"{fresh_cpu} by CPU workers), each trained on {samples / max(fresh, 1):.1f} times; "
+          f"steps waited {waited:.1f} s for drawings", flush=True)
     validation_start = time.perf_counter()
     items = validation.items()
     units = proportion.FIGURE_WIDTHS if args.widths_weight > 0 else proportion.UNIT_RANGE
@@ -415,7 +483,9 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
-           "reuse": args.reuse, "pool": len(pool.img), "fresh_per_batch": fresh_per_batch,
+           "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
+           "fresh_per_batch": fresh_per_batch, "least_fresh_per_batch": least,
+           "waited_for_drawings_seconds": round(waited, 1),
            "widths_weight": args.widths_weight,
            "nearness": "figure widths" if args.widths_weight > 0 else "unit range",
            "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,

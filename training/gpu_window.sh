@@ -19,7 +19,10 @@ case "${1:-}" in
     timeout 90 python3 -m training.data_speed --device cuda --seconds 15 2>&1 | tee "$OUT/data_speed.log"
     ;;
   train)
-    timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" 2>&1 | tail -40
+    # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s; DATA=cpu when check's
+    # data_speed showed batch_views on CUDA under 20 drawings/s (training/README.md: One GPU window)
+    timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
+      2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"

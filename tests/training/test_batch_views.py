@@ -167,3 +167,22 @@ def test_slope_aware_line_maps_are_inks_own_on_many_solids():
                     differ += int((i != ink.line_maps(m[k].numpy(), d[k].numpy(), n[k].numpy(),
                                                       depth_jump=float(jump_at[k]))[1]).sum()) if slope_aware else 0
     assert differ > 0                               # the slope test did drop steps somewhere
+
+
+def test_count_ops_counts_each_dispatched_operation_once(monkeypatch, capsys):
+    """A stand-in generator that dispatches exactly 1 + 5 + k operations for solid k (ones, five
+    multiplications, k additions); the operations they call inside (ones' fill) are not counted again."""
+    from training import data_speed
+
+    def views(seed, count, size, device, options):
+        a = torch.ones(4)
+        for _ in range(5):
+            a = a * 2
+        for _ in range(seed - data_speed.FIRST_SEED):
+            a = a + 1
+        return {"mask": a}
+    monkeypatch.setattr(data_speed.batch_views, "views", views)
+    assert data_speed.count_ops(3, 32, 2) == [6, 7, 8]
+    data_speed.main(["--count-ops", "3", "--size", "32", "--views", "2"])
+    out = capsys.readouterr().out
+    assert "torch operations per solid 6, 7, 8" in out and "median 7, least 6, most 8" in out

@@ -125,6 +125,66 @@ def test_device_drawings_come_in_the_numbers_asked_and_keep_the_rest():
         assert made.made == traced
 
 
+def feed_of(items, then_block=False, fail=None):
+    """A Feed that gives `items`, then blocks for good, raises `fail`, or stops."""
+    stop = gpu_run.threading.Event()
+
+    def produce():
+        yield from items
+        if fail is not None:
+            raise fail
+        if then_block:
+            stop.wait()
+    return gpu_run.Feed("test", produce)
+
+
+def settled(feed):
+    while feed.thread.is_alive() and feed.ready.qsize() < 1:
+        pass
+    feed.thread.join(timeout=0.5)
+
+
+def test_a_step_takes_ready_drawings_in_turn_and_waits_only_for_the_least():
+    a, b = feed_of(["a1", "a2", "a3"]), feed_of(["b1"], then_block=True)
+    for feed in (a, b):
+        settled(feed)
+    got = gpu_run.gather([a, b], want=3, least=1)
+    assert [item for _, item in got] == ["a1", "b1", "a2"]          # one from each feed in turn
+    assert [feed for feed, _ in got] == [a, b, a]
+    # b has nothing ready and never will: a step that wants 4 takes a's last one and goes on
+    done = []
+    runner = gpu_run.threading.Thread(target=lambda: done.append(gpu_run.gather([a, b], want=4, least=1)))
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive() and [item for _, item in done[0]] == ["a3"]
+
+
+def test_a_step_waits_for_the_least_and_a_dead_feed_says_why():
+    go = gpu_run.threading.Event()
+
+    def produce():
+        yield "s0"
+        go.wait()
+        yield "s1"
+    slow = gpu_run.Feed("slow", produce)
+    settled(slow)                                     # s0 is ready, s1 comes once `go` is set
+    gpu_run.threading.Timer(0.2, go.set).start()
+    assert [item for _, item in gpu_run.gather([slow], want=2, least=2)] == ["s0", "s1"]   # waits for s1
+    broken = feed_of([], fail=RuntimeError("CUDA error: out of memory\nmore"))
+    broken.thread.join(timeout=30)
+    assert broken.failure == "RuntimeError: CUDA error: out of memory" and not broken.alive()
+    with pytest.raises(RuntimeError, match="every drawing feed stopped: test: RuntimeError: CUDA error"):
+        gpu_run.gather([broken], want=1, least=1)
+
+
+def test_gathered_drawings_become_one_batch_of_the_training_types():
+    drawing = (torch.ones(3, 4, 4, dtype=torch.float64), torch.zeros(4, 4, dtype=torch.float64),
+               torch.ones(4, 4, dtype=torch.bool), torch.tensor(0.25, dtype=torch.float64))
+    img, near, mask, widths = gpu_run.on_device([(None, drawing), (None, drawing)], torch.device("cpu"))
+    assert img.shape == (2, 3, 4, 4) and img.dtype == near.dtype == widths.dtype == torch.float32
+    assert mask.dtype == torch.bool and widths.tolist() == [0.25, 0.25]
+
+
 def test_ready_cpu_drawings_are_taken_without_waiting():
     ready = gpu_run.queue.Queue()
     for k in range(3):
@@ -136,7 +196,8 @@ def test_ready_cpu_drawings_are_taken_without_waiting():
 
 def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     done = run("--device", "cpu", "--data", "device", "--views", "3", "--seconds", "20", "--size", "48",
-               "--batch", "2", "--reuse", "1", "--pool", "4", "--workers", "0", "--val", "2", "--out", str(tmp_path))
+               "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0", "--val", "2",
+               "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
     log = json.loads((tmp_path / "log.json").read_text())
     assert log["data"] == "device" and log["views"] == 3
@@ -149,7 +210,8 @@ def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monk
         raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore lines")
     monkeypatch.setattr(gpu_run.DeviceDrawings, "take", broken)
     gpu_run.main(["--device", "cpu", "--data", "device", "--seconds", "15", "--size", "32", "--batch", "2",
-                  "--reuse", "1", "--pool", "4", "--workers", "1", "--val", "2", "--out", str(tmp_path)])
+                  "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "1", "--val", "2",
+                  "--out", str(tmp_path)])
     log = json.loads((tmp_path / "log.json").read_text())
     assert log["device_data_failure"] == "RuntimeError: CUDA error: an illegal memory access was encountered"
     assert log["fresh_device"] == 0 and log["fresh_cpu"] == log["fresh"] == log["samples"] > 0
