@@ -20,7 +20,8 @@ loss every few seconds, both validation scores, the parts' sha256 and the recipe
 Where the drawings come from (`--data`):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
   in one march and inks them together on the training device, in a thread of the training process (on
-  CUDA, on a stream of its own). The CPU workers run beside it; their drawings (the only ones with two
+  CUDA, on a stream of its own), or in `--device-workers` processes of their own. The CPU workers run
+  beside it; their drawings (the only ones with two
   or three figures side by side) and the device's are taken in turn.
 - `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
 Neither makes drawings as fast as a GPU trains: the CPU generator makes a few dozen a second on 16 cores,
@@ -90,8 +91,8 @@ class DeviceDrawings:
     views of one solid per seed, seeds from `first_seed` on (their own streams: never a drawing of
     dataset.sample)."""
 
-    def __init__(self, first_seed: int, size: int, views: int, device: torch.device):
-        self.seed, self.size, self.views, self.device = first_seed, size, views, device
+    def __init__(self, first_seed: int, size: int, views: int, device: torch.device, stride: int = 1):
+        self.seed, self.size, self.views, self.device, self.stride = first_seed, size, views, device, stride
         self.ready: list[tuple] = []
         self.made = 0
 
@@ -100,7 +101,7 @@ class DeviceDrawings:
         have = sum(len(r[0]) for r in self.ready)
         while have < n:
             v = batch_views.views(self.seed, self.views, self.size, self.device)
-            self.seed += 1
+            self.seed += self.stride
             drawn = (v["image"].permute(0, 3, 1, 2), v["nearness"], v["mask"], v["proportion"])
             self.ready.append(drawn)
             have += len(drawn[0])
@@ -109,6 +110,22 @@ class DeviceDrawings:
         rest = tuple(t[n:] for t in joined)
         self.ready = [rest] if len(rest[0]) else []
         return tuple(t[:n] for t in joined)
+
+
+class DeviceWorkerDrawings(torch.utils.data.IterableDataset):
+    """DeviceDrawings in DataLoader worker processes (spawned, each with its own CUDA context): worker k
+    of n traces seeds first_seed + k, + n, …, and gives its drawings one at a time, on the CPU."""
+
+    def __init__(self, first_seed: int, size: int, views: int, device: str):
+        self.first_seed, self.size, self.views, self.device = first_seed, size, views, device
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        k, n = (info.id, info.num_workers) if info else (0, 1)
+        torch.set_num_threads(1)
+        made = DeviceDrawings(self.first_seed + k, self.size, self.views, torch.device(self.device), stride=n)
+        while True:
+            yield from zip(*(t.cpu() for t in made.take(self.views)))
 
 
 class Feed:
@@ -383,6 +400,8 @@ def main(argv=None):
                    help="fresh drawings traced and inked on the training device (default on CUDA) or only from "
                         "the CPU workers (default elsewhere)")
     p.add_argument("--views", type=int, default=8, help="with --data device: views traced together per solid")
+    p.add_argument("--device-workers", type=int, default=0, help="with --data device: processes tracing on the "
+                   "device, each with its own CUDA context (0: a thread of the training process)")
     p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end, by the run "
                    "and by its parent")
     p.add_argument("--val-workers", type=int, default=2, help="processes making the validation drawings "
@@ -423,7 +442,13 @@ def main(argv=None):
                                              persistent_workers=args.workers > 0,
                                              prefetch_factor=4 if args.workers > 0 else None)
     feeds = []
-    if data == "device":
+    if data == "device" and args.device_workers > 0:
+        traced = torch.utils.data.DataLoader(
+            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device), batch_size=fresh_per_batch,
+            num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
+            pin_memory=device.type == "cuda", prefetch_factor=2)
+        feeds.append(Feed("device", cpu_drawings(traced)))
+    elif data == "device":
         feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device))))
     if loader is not None:
         feeds.append(Feed("cpu", cpu_drawings(loader)))
@@ -491,6 +516,7 @@ def main(argv=None):
            "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
            "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
+           "device_workers": args.device_workers if data == "device" else None,
            "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu, "device_data_failure": data_failure,
            "losses": trace, "validation": scores, "validation_parent": parent_scores,
            "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,

@@ -186,3 +186,20 @@ def test_count_ops_counts_each_dispatched_operation_once(monkeypatch, capsys):
     data_speed.main(["--count-ops", "3", "--size", "32", "--views", "2"])
     out = capsys.readouterr().out
     assert "torch operations per solid 6, 7, 8" in out and "median 7, least 6, most 8" in out
+
+
+def test_the_advice_picks_the_settings_that_make_the_most_drawings():
+    from training import data_speed
+    # a CPU worker 2/s; the device generator 10/s in one process, 60/s in 8
+    line = data_speed.advice(2.0, 10.0, 60.0, 8)
+    assert line.startswith("for gpu_window.sh train: DATA=device DEVICE_WORKERS=8 WORKERS=6 (about 72 ")
+    assert "DATA=cpu: 28" in line and "DATA=device: 33" in line          # 14 × 2; 10 / 2 + 28
+    # processes that only share one GPU's time (8 make what one makes): the thread beside 14 workers wins
+    assert data_speed.advice(2.0, 10.0, 10.0, 8).startswith("for gpu_window.sh train: DATA=device (about 33 ")
+    assert data_speed.advice(2.0, 0.0, 0.0, 8).startswith("for gpu_window.sh train: DATA=cpu (about 28 ")
+
+
+def test_the_processes_are_timed_together_and_summed():
+    from training import data_speed
+    per_s, drawings = data_speed.processes_rate(2, "cpu", 32, 1, 1.0)
+    assert drawings >= 2 and per_s > 0

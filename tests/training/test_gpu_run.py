@@ -205,6 +205,28 @@ def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     assert "batch_views" in log["recipe"]["generator"]
 
 
+def test_device_workers_trace_in_processes_of_their_own(tmp_path):
+    done = run("--device", "cpu", "--data", "device", "--device-workers", "2", "--views", "2", "--seconds", "25",
+               "--size", "32", "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0",
+               "--val", "2", "--val-workers", "0", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = json.loads((tmp_path / "log.json").read_text())
+    assert log["device_workers"] == 2 and log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] > 0
+
+
+def test_device_workers_take_every_nth_seed():
+    """Worker k of n traces seeds first + k, first + k + n, …: worker 1 of 2 here, seeds 40,000,001 and
+    40,000,003, their views in order."""
+    from training.synth import batch_views
+    cpu = torch.device("cpu")
+    worker = gpu_run.DeviceDrawings(40_000_001, 32, 2, cpu, stride=2)
+    img, near, _, _ = worker.take(3)
+    assert worker.seed == 40_000_005
+    traced = [batch_views.views(seed, 2, 32, cpu) for seed in (40_000_001, 40_000_003)]
+    assert torch.equal(img, torch.cat([v["image"].permute(0, 3, 1, 2) for v in traced])[:3])
+    assert torch.equal(near, torch.cat([v["nearness"] for v in traced])[:3])
+
+
 def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monkeypatch, capsys):
     def broken(self, n):
         raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore lines")
