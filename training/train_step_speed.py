@@ -3,9 +3,13 @@ alternately in the same run against the plain float32 step (contiguous tensors, 
 the ratios.
 
     python -m training.train_step_speed [--size 256] [--batch 12] [--repeat 3] [--threads 2]
+    python -m training.train_step_speed --flops [--size 256]    # the arithmetic of a step, per sample
 
 Rows: whole network float32 (the baseline), channels-last float32, --freeze-stem (channels-last), and
 --freeze-stem --bf16 (bfloat16 autocast, channels-last), the setting of runs that continue trained weights.
+`--flops` instead counts the floating-point operations of one training step (forward and backward, the
+whole network) per sample with PyTorch's FlopCounterMode, and the rate a run of 1,000 samples/s needs:
+what a GPU's arithmetic must sustain, beside what the data must (training/README.md).
 """
 import argparse
 import statistics
@@ -35,13 +39,29 @@ def step_seconds(model, opt, batch, repeat, bf16):
     return statistics.median(times)
 
 
+def step_flops(size: int, batch: int = 2) -> float:
+    """Floating-point operations of one training step (forward and backward of the whole network, its
+    losses aside) per sample at size², counted by FlopCounterMode."""
+    from torch.utils.flop_counter import FlopCounterMode
+    model = Depthy()
+    with FlopCounterMode(display=False) as counter:
+        model(torch.rand(batch, 3, size, size)).float().mean().backward()
+    return counter.get_total_flops() / batch
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--flops", action="store_true", help="count a step's arithmetic per sample instead of timing")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--batch", type=int, default=12)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
+    if args.flops:
+        per = step_flops(args.size)
+        print(f"training step at {args.size}², forward and backward: {per / 1e9:.1f} GFLOP per sample; "
+              f"1,000 samples/s needs {per * 1000 / 1e12:.1f} TFLOP/s")
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     n, s = args.batch, args.size

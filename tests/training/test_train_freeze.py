@@ -29,3 +29,13 @@ def test_frozen_stem_is_unchanged_by_a_step_and_the_rest_learns():
         assert all(torch.equal(before[name][k], after[k]) for k in after), name   # incl. running_mean/var
     assert any(not torch.equal(layer2[k], v) for k, v in model.encoder.layer2.state_dict().items())
     assert model.encoder.layer2.training and not model.encoder.bn1.training
+
+
+def test_a_steps_arithmetic_is_counted_per_sample_and_grows_with_the_pixels():
+    """The network is convolutional throughout: twice the side, four times the operations; and
+    the count is per sample, whatever the batch."""
+    from training import train_step_speed
+    small, large = train_step_speed.step_flops(32), train_step_speed.step_flops(64)
+    assert small > 1e8
+    assert large / small == pytest.approx(4.0, rel=0.02)
+    assert train_step_speed.step_flops(32, batch=4) == pytest.approx(small, rel=1e-6)
