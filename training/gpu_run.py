@@ -2,8 +2,9 @@
 validate, and leave fp16 weights in parts small enough to come back from the GPU machine.
 
     python -m training.gpu_run --out $OUT [--device cuda] [--seconds 480] [--parent WEIGHTS.pt]
-                               [--size 256] [--batch 64] [--reuse 4] [--pool 4096] [--workers 14]
-                               [--data device|cpu] [--views 8] [--val 96] [--lr 1e-4]
+                               [--size 256] [--batch 64] [--reuse 4] [--max-reuse 16] [--pool 4096]
+                               [--workers 14] [--data device|cpu] [--views 8] [--device-workers 0]
+                               [--val 96] [--val-workers 2] [--lr 1e-4]
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
 The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw)
@@ -386,8 +387,8 @@ def main(argv=None):
     p.add_argument("--parent", type=Path, help="starting weights (.pt); default: the shipped weights")
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--batch", type=int, default=64, help="drawings per optimiser step")
-    p.add_argument("--reuse", type=int, default=4, help="about how often each fresh drawing is trained on "
-                   "(batch ÷ reuse are fresh, the rest drawn from the pool); 1: every drawing once")
+    p.add_argument("--reuse", type=int, default=4, help="a step takes up to batch ÷ reuse fresh drawings, the "
+                   "rest from the pool (with --max-reuse 1 and --reuse 1: every drawing once)")
     p.add_argument("--max-reuse", type=int, default=16, help="when fewer fresh drawings are ready, a step "
                    "takes those and waits only for batch ÷ max-reuse (≤ --reuse: always wait for batch ÷ reuse)")
     p.add_argument("--pool", type=int, default=4096, help="recent drawings kept on the device for reuse")
