@@ -20,9 +20,10 @@ case "${1:-}" in
     ;;
   train)
     # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s, when under 570 s is left.
-    # DATA, DEVICE_WORKERS, WORKERS: as the last line of check's data_speed.log advises
+    # DATA, DEVICE_WORKERS, WORKERS: as the last line of check's data_speed.log advises. LR: the learning
+    # rate (training/README.md: A CPU pilot of the recipe)
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
-      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" 2>&1 | tail -40
+      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-1e-4}" 2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"
