@@ -45,13 +45,18 @@ def rate(make, seconds: float, sync, first: int = FIRST_SEED, ready=None) -> tup
     return drawings / (time.perf_counter() - start), drawings
 
 
+def traced(device: torch.device, size: int, views: int):
+    """make(seed) → how many drawings batch_views gives for that seed's solid (every family on)."""
+    options = {name: True for name in batch_views.FAMILIES}
+    return lambda seed: len(batch_views.views(seed, views, size, device, options)["mask"])
+
+
 def _device_process(k: int, device: str, size: int, views: int, seconds: float, barrier, results) -> None:
     torch.set_num_threads(1)
     dev = torch.device(device)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
-    options = {name: True for name in batch_views.FAMILIES}
-    per_s, drawings = rate(lambda s: len(batch_views.views(s, views, size, dev, options)["mask"]), seconds, sync,
-                           first=FIRST_SEED + 1_000_000 * (k + 1), ready=barrier.wait)
+    per_s, drawings = rate(traced(dev, size, views), seconds, sync, first=FIRST_SEED + 1_000_000 * (k + 1),
+                           ready=barrier.wait)
     results.put((per_s, drawings))
 
 
@@ -89,12 +94,12 @@ def advice(cpu_one: float, device_one: float, device_many: float, processes: int
 def count_ops(solids: int, size: int, views: int) -> list[int]:
     """The torch operations batch_views dispatches (top-level aten calls) for each of `solids` solids."""
     from torch.profiler import ProfilerActivity, profile
-    options = {name: True for name in batch_views.FAMILIES}
-    batch_views.views(FIRST_SEED - 1, views, size, torch.device("cpu"), options)      # warm-up
+    make = traced(torch.device("cpu"), size, views)
+    make(FIRST_SEED - 1)                 # warm-up
     counts = []
     for seed in range(FIRST_SEED, FIRST_SEED + solids):
         with profile(activities=[ProfilerActivity.CPU]) as prof:
-            batch_views.views(seed, views, size, torch.device("cpu"), options)
+            make(seed)
         counts.append(sum(1 for e in prof.events() if e.name.startswith("aten::")
                           and (e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::"))))
     return counts
@@ -123,9 +128,7 @@ def main(argv=None):
     flags = {name: True for name in OPTIONS}
     torch.set_num_threads(1)             # as one of gpu_run's CPU workers
     cpu, cpu_n = rate(lambda s: (dataset.sample(s, args.size, **flags), 1)[1], args.seconds, lambda: None)
-    options = {name: True for name in batch_views.FAMILIES}
-    dev, dev_n = rate(lambda s: len(batch_views.views(s, args.views, args.size, device, options)["mask"]),
-                      args.seconds, sync)
+    dev, dev_n = rate(traced(device, args.size, args.views), args.seconds, sync)
     print(f"CPU generator (one process, torch threads {torch.get_num_threads()}): {cpu:.2f} drawings/s "
           f"({cpu_n} drawings at {args.size}²)")
     print(f"batch_views on {args.device}, {args.views} views per solid: {dev:.2f} drawings/s ({dev_n} drawings)")

@@ -22,12 +22,12 @@ Where the drawings come from (`--data`):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
   in one march and inks them together on the training device, in a thread of the training process (on
   CUDA, on a stream of its own), or in `--device-workers` processes of their own. The CPU workers run
-  beside it; their drawings (the only ones with two
-  or three figures side by side) and the device's are taken in turn.
+  beside it; their drawings (the only ones with two or three figures side by side) and the device's
+  are taken in turn.
 - `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
 Neither makes drawings as fast as a GPU trains: the CPU generator makes a few dozen a second on 16 cores,
-and the device generator launches a hundred to a thousand small operations per march step (26 to 548
-thousand per solid of 8 views, counted on the CPU), so it is bound by launches, not by rays. A step
+and the device generator dispatches a mean of 211,840 small operations per solid of 8 views at 256²
+(`training.data_speed --count-ops`, training/README.md), so it is bound by launches, not by rays. A step
 therefore takes up to batch ÷ `--reuse` fresh drawings, those that are ready, and waits only while it
 has fewer than batch ÷ `--max-reuse`; the rest of the batch is drawn at random from a pool of the
 `--pool` most recent drawings kept on the device, half of them mirrored. The log gives training
@@ -149,8 +149,8 @@ class Feed:
         return self.thread.is_alive() or not self.ready.empty()
 
 
-def cpu_drawings(loader):
-    """The CPU workers' drawings (a DataLoader of Drawings), one at a time."""
+def loader_drawings(loader):
+    """A DataLoader's drawings (its workers' batches), one at a time."""
     def produce():
         for batch in loader:
             yield from zip(*batch)
@@ -448,11 +448,11 @@ def main(argv=None):
             DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device), batch_size=fresh_per_batch,
             num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
             pin_memory=device.type == "cuda", prefetch_factor=2)
-        feeds.append(Feed("device", cpu_drawings(traced)))
+        feeds.append(Feed("device", loader_drawings(traced)))
     elif data == "device":
         feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device))))
     if loader is not None:
-        feeds.append(Feed("cpu", cpu_drawings(loader)))
+        feeds.append(Feed("cpu", loader_drawings(loader)))
     want = fresh_per_batch
     least = want if args.max_reuse <= args.reuse else max(1, args.batch // args.max_reuse)
     deadline = start + args.seconds * (1 - RESERVE_S)
