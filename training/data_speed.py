@@ -3,16 +3,18 @@ the baseline) against the device-side one (training.synth.batch_views, several v
 and inked together), measured in the same run on the same seeds' worth of solids.
 
     python -m training.data_speed [--device cuda] [--size 256] [--views 8] [--seconds 30] [--processes 8]
-    python -m training.data_speed --count-ops 8 [--size 256] [--views 8]
+    python -m training.data_speed --count-ops 8 [--together 8] [--size 256] [--views 8]
 
-Prints drawings/s for each and the ratio. Every family of the shipped weights is on (make_cache.OPTIONS).
+Prints drawings/s for each and the ratio, then for `--together` (16) solids traced together
+(batch_views.many), which is what training.gpu_run's device feed does. Every family of the shipped weights is on (make_cache.OPTIONS).
 The CPU generator runs with one torch thread, as each of training.gpu_run's CPU workers does.
 `--processes K` also times batch_views in K processes at once (each its own CUDA context) and prints
 which `training/gpu_window.sh train` settings would make the most fresh drawings per second.
 `--count-ops N` instead counts the torch operations the device generator dispatches for each of N solids
 (PyTorch's profiler, on the CPU; a CUDA run dispatches the same ones, each a kernel launch or more). On a
 GPU the march's rays cost little and each operation's launch is what is paid, so this count, not the CPU
-time, says what the device path can reach there.
+time, says what the device path can reach there. `--together B` also counts them for the same solids
+traced B at a time (batch_views.many: one batched program per march step for all of them).
 """
 import statistics
 import argparse
@@ -45,28 +47,36 @@ def rate(make, seconds: float, sync, first: int = FIRST_SEED, ready=None) -> tup
     return drawings / (time.perf_counter() - start), drawings
 
 
-def traced(device: torch.device, size: int, views: int):
-    """make(seed) → how many drawings batch_views gives for that seed's solid (every family on)."""
+def traced(device: torch.device, size: int, views: int, together: int = 1):
+    """make(seed) → how many drawings batch_views gives for that seed's solid (every family on); with
+    `together` > 1, for the solids of seeds seed·together … seed·together + together − 1, traced together
+    (batch_views.many)."""
     options = {name: True for name in batch_views.FAMILIES}
+    if together > 1:
+        return lambda seed: len(batch_views.many(list(range(seed * together, (seed + 1) * together)), views, size,
+                                                 device, options)["mask"])
     return lambda seed: len(batch_views.views(seed, views, size, device, options)["mask"])
 
 
-def _device_process(k: int, device: str, size: int, views: int, seconds: float, barrier, results) -> None:
+def _device_process(k: int, device: str, size: int, views: int, seconds: float, barrier, results,
+                    together: int = 1) -> None:
     torch.set_num_threads(1)
     dev = torch.device(device)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
-    per_s, drawings = rate(traced(dev, size, views), seconds, sync, first=FIRST_SEED + 1_000_000 * (k + 1),
+    per_s, drawings = rate(traced(dev, size, views, together), seconds, sync, first=FIRST_SEED + 1_000_000 * (k + 1),
                            ready=barrier.wait)
     results.put((per_s, drawings))
 
 
-def processes_rate(processes: int, device: str, size: int, views: int, seconds: float) -> tuple[float, int]:
+def processes_rate(processes: int, device: str, size: int, views: int, seconds: float,
+                   together: int = 1) -> tuple[float, int]:
     """Drawings/s of batch_views in `processes` processes at once (spawned, one torch thread each, each
-    its own CUDA context), timed together after every one has warmed up: the sum of their rates."""
+    its own CUDA context; `together` solids traced together in each), timed together after every one has
+    warmed up: the sum of their rates."""
     import multiprocessing
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
-    workers = [context.Process(target=_device_process, args=(k, device, size, views, seconds, barrier, results))
+    workers = [context.Process(target=_device_process, args=(k, device, size, views, seconds, barrier, results, together))
                for k in range(processes)]
     for w in workers:
         w.start()
@@ -91,18 +101,27 @@ def advice(cpu_one: float, device_one: float, device_many: float, processes: int
         ", ".join(f"{k}: {v:.0f}" for k, v in options.items()) + ")"
 
 
-def count_ops(solids: int, size: int, views: int) -> list[int]:
-    """The torch operations batch_views dispatches (top-level aten calls) for each of `solids` solids."""
+def _ops(make) -> int:
+    """The torch operations `make()` dispatches (top-level aten calls: each a kernel launch or more on CUDA)."""
     from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        make()
+    return sum(1 for e in prof.events() if e.name.startswith("aten::")
+               and (e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::")))
+
+
+def count_ops(solids: int, size: int, views: int, together: int = 0) -> tuple[list[int], list[int]]:
+    """The torch operations batch_views dispatches for each of `solids` solids traced one at a time
+    (views), and, with `together` > 0, for the same seeds `together` at a time (many): (per solid, per
+    batch of `together`; the second empty without it)."""
     make = traced(torch.device("cpu"), size, views)
     make(FIRST_SEED - 1)                 # warm-up
-    counts = []
-    for seed in range(FIRST_SEED, FIRST_SEED + solids):
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            make(seed)
-        counts.append(sum(1 for e in prof.events() if e.name.startswith("aten::")
-                          and (e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::"))))
-    return counts
+    seeds = list(range(FIRST_SEED, FIRST_SEED + solids))
+    alone = [_ops(lambda: make(seed)) for seed in seeds]
+    options = {name: True for name in batch_views.FAMILIES}
+    batches = [seeds[k:k + together] for k in range(0, solids, together)] if together else []
+    many = [_ops(lambda: batch_views.many(b, views, size, torch.device("cpu"), options)) for b in batches]
+    return alone, many
 
 
 def main(argv=None):
@@ -115,13 +134,21 @@ def main(argv=None):
                    "once, and say which gpu_window.sh train settings make the most drawings")
     p.add_argument("--count-ops", type=int, metavar="N", help="count the device generator's operations for N "
                    "solids instead of timing")
+    p.add_argument("--together", type=int, default=16, metavar="B", help="also time batch_views.many, B solids "
+                   "traced together (the processes too, and the advice takes it); with --count-ops, also count "
+                   "the same solids traced B at a time; 0 or 1: one at a time only")
     args = p.parse_args(argv)
     if args.count_ops:
-        counts = count_ops(args.count_ops, args.size, args.views)
+        counts, together = count_ops(args.count_ops, args.size, args.views, args.together if args.together > 1 else 0)
         print(f"batch_views, {args.views} views per solid at {args.size}²: torch operations per solid "
               f"{', '.join(f'{c:,}' for c in counts)}")
         print(f"median {statistics.median(counts):,.0f}, least {min(counts):,}, most {max(counts):,}, "
               f"mean {statistics.mean(counts):,.0f} ({statistics.mean(counts) / args.views:,.0f} per view)")
+        if together:
+            per_solid = sum(together) / args.count_ops
+            print(f"the same {args.count_ops} solids traced {args.together} at a time (batch_views.many): "
+                  f"operations per batch {', '.join(f'{c:,}' for c in together)}; {per_solid:,.0f} per solid, "
+                  f"{statistics.mean(counts) / per_solid:.1f}x fewer than one at a time")
         return
     device = torch.device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -133,10 +160,15 @@ def main(argv=None):
           f"({cpu_n} drawings at {args.size}²)")
     print(f"batch_views on {args.device}, {args.views} views per solid: {dev:.2f} drawings/s ({dev_n} drawings)")
     print(f"ratio: {dev / max(cpu, 1e-9):.2f}x the CPU generator")
+    together = max(1, args.together)
+    if together > 1:
+        dev, dev_n = rate(traced(device, args.size, args.views, together), args.seconds, sync)
+        print(f"batch_views.many on {args.device}, {together} solids traced together: {dev:.2f} drawings/s "
+              f"({dev_n} drawings; {dev / max(cpu, 1e-9):.2f}x the CPU generator)")
     if args.processes:
-        many, many_n = processes_rate(args.processes, args.device, args.size, args.views, args.seconds)
-        print(f"batch_views on {args.device} in {args.processes} processes at once: {many:.2f} drawings/s "
-              f"({many_n} drawings; {many / max(dev, 1e-9):.2f}x one process)")
+        many, many_n = processes_rate(args.processes, args.device, args.size, args.views, args.seconds, together)
+        print(f"batch_views on {args.device} in {args.processes} processes at once, {together} solids together in "
+              f"each: {many:.2f} drawings/s ({many_n} drawings; {many / max(dev, 1e-9):.2f}x one process)")
         print(advice(cpu, dev, many, args.processes))
 
 

@@ -3,7 +3,7 @@ validate, and leave fp16 weights in parts small enough to come back from the GPU
 
     python -m training.gpu_run --out $OUT [--device cuda] [--seconds 480] [--parent WEIGHTS.pt]
                                [--size 256] [--batch 64] [--reuse 4] [--max-reuse 16] [--pool 4096]
-                               [--workers 14] [--data device|cpu] [--views 8] [--device-workers 0]
+                               [--workers 14] [--data device|cpu] [--views 8] [--together 16] [--device-workers 0]
                                [--val 96] [--val-workers 2] [--lr 1e-4]
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
@@ -26,8 +26,10 @@ Where the drawings come from (`--data`):
   are taken in turn.
 - `cpu`: only the CPU workers (`--workers` processes of training.synth.dataset.sample).
 Neither makes drawings as fast as a GPU trains: the CPU generator makes a few dozen a second on 16 cores,
-and the device generator dispatches a mean of 211,840 small operations per solid of 8 views at 256²
-(`training.data_speed --count-ops`, training/README.md), so it is bound by launches, not by rays. A step
+and the device generator is bound by launching operations, not by rays (a mean of 211,840 per solid of
+8 views at 256² traced one at a time, `training.data_speed --count-ops`, training/README.md). It traces
+`--together` (16) solids at once (batch_views.many: one batched CSG program per march step for all of
+them, training/synth/program.py), which divides the operations per solid (data_speed --together). A step
 therefore takes up to batch ÷ `--reuse` fresh drawings, those that are ready, and waits only while it
 has fewer than batch ÷ `--max-reuse`; the rest of the batch is drawn at random from a pool of the
 `--pool` most recent drawings kept on the device, half of them mirrored. The log gives training
@@ -40,6 +42,7 @@ import io
 import json
 import math
 import multiprocessing
+import os
 import queue
 import sys
 import threading
@@ -65,6 +68,7 @@ from training.train import VAL_SEEDS, channels_last, native_bf16  # noqa: E402
 PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per returned file
 FIRST_SEED = 30_000_000                   # above every cache made so far (training/HISTORY.md)
 RESERVE_S = 0.15                          # share of --seconds kept for validation and writing
+FEED_STOP_S = 20.0                        # how long the end of training waits for the device thread's last drawing
 
 
 class Drawings(torch.utils.data.IterableDataset):
@@ -90,10 +94,12 @@ class Drawings(torch.utils.data.IterableDataset):
 class DeviceDrawings:
     """An endless stream of (image, nearness, mask, proportion) made on the device by batch_views, `views`
     views of one solid per seed, seeds from `first_seed` on (their own streams: never a drawing of
-    dataset.sample)."""
+    dataset.sample), `together` solids traced together (batch_views.many; 1: one at a time)."""
 
-    def __init__(self, first_seed: int, size: int, views: int, device: torch.device, stride: int = 1):
+    def __init__(self, first_seed: int, size: int, views: int, device: torch.device, stride: int = 1,
+                 together: int = 1):
         self.seed, self.size, self.views, self.device, self.stride = first_seed, size, views, device, stride
+        self.together = max(1, together)
         self.ready: list[tuple] = []
         self.made = 0
 
@@ -101,8 +107,12 @@ class DeviceDrawings:
         """n drawings (a tuple of batched tensors), tracing new solids as needed."""
         have = sum(len(r[0]) for r in self.ready)
         while have < n:
-            v = batch_views.views(self.seed, self.views, self.size, self.device)
-            self.seed += self.stride
+            if self.together > 1:
+                seeds = [self.seed + self.stride * k for k in range(self.together)]
+                v = batch_views.many(seeds, self.views, self.size, self.device)
+            else:
+                v = batch_views.views(self.seed, self.views, self.size, self.device)
+            self.seed += self.stride * self.together
             drawn = (v["image"].permute(0, 3, 1, 2), v["nearness"], v["mask"], v["proportion"])
             self.ready.append(drawn)
             have += len(drawn[0])
@@ -117,36 +127,52 @@ class DeviceWorkerDrawings(torch.utils.data.IterableDataset):
     """DeviceDrawings in DataLoader worker processes (spawned, each with its own CUDA context): worker k
     of n traces seeds first_seed + k, + n, …, and gives its drawings one at a time, on the CPU."""
 
-    def __init__(self, first_seed: int, size: int, views: int, device: str):
-        self.first_seed, self.size, self.views, self.device = first_seed, size, views, device
+    def __init__(self, first_seed: int, size: int, views: int, device: str, together: int = 1):
+        self.first_seed, self.size, self.views, self.device, self.together = first_seed, size, views, device, together
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         k, n = (info.id, info.num_workers) if info else (0, 1)
         torch.set_num_threads(1)
-        made = DeviceDrawings(self.first_seed + k, self.size, self.views, torch.device(self.device), stride=n)
+        made = DeviceDrawings(self.first_seed + k, self.size, self.views, torch.device(self.device), stride=n,
+                              together=self.together)
         while True:
             yield from zip(*(t.cpu() for t in made.take(self.views)))
 
 
 class Feed:
     """Drawings made by a thread, one at a time, into a queue a step takes them from; `failure` says why
-    the thread stopped, if it did."""
+    the thread stopped, if it did. `stop()` ends it after the drawing it is making."""
 
     def __init__(self, name: str, produce, capacity: int = 64):
         self.name, self.ready, self.failure = name, queue.Queue(maxsize=capacity), None
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
         self.thread.start()
 
     def _run(self, produce):
         try:
             for item in produce():
-                self.ready.put(item)
+                while not self.stopping.is_set():
+                    try:
+                        self.ready.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self.stopping.is_set():
+                    return
         except Exception as exc:          # a GPU window is too scarce to lose: the other feeds go on
             self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
 
     def alive(self) -> bool:
         return self.thread.is_alive() or not self.ready.empty()
+
+    def stop(self, timeout: float) -> bool:
+        """Ask the thread to end and wait up to `timeout` s for it (a thread still inside torch when the
+        interpreter exits aborts the process); True when it has ended."""
+        self.stopping.set()
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
 
 
 def loader_drawings(loader):
@@ -401,6 +427,8 @@ def main(argv=None):
                    help="fresh drawings traced and inked on the training device (default on CUDA) or only from "
                         "the CPU workers (default elsewhere)")
     p.add_argument("--views", type=int, default=8, help="with --data device: views traced together per solid")
+    p.add_argument("--together", type=int, default=16, help="with --data device: solids traced together "
+                   "(batch_views.many: one batched program per march step for all of them; 1: one at a time)")
     p.add_argument("--device-workers", type=int, default=0, help="with --data device: processes tracing on the "
                    "device, each with its own CUDA context (0: a thread of the training process)")
     p.add_argument("--val", type=int, default=96, help="validation drawings scored at the end, by the run "
@@ -445,12 +473,14 @@ def main(argv=None):
     feeds = []
     if data == "device" and args.device_workers > 0:
         traced = torch.utils.data.DataLoader(
-            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device), batch_size=fresh_per_batch,
+            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device, args.together),
+            batch_size=fresh_per_batch,
             num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
             pin_memory=device.type == "cuda", prefetch_factor=2)
         feeds.append(Feed("device", loader_drawings(traced)))
     elif data == "device":
-        feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device))))
+        feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device,
+                                                                   together=args.together))))
     if loader is not None:
         feeds.append(Feed("cpu", loader_drawings(loader)))
     want = fresh_per_batch
@@ -487,6 +517,9 @@ def main(argv=None):
     if device.type == "cuda":
         torch.cuda.synchronize(device)         # the last queued steps count in the time they took
     train_s = time.perf_counter() - train_start
+    for feed in feeds:                         # the device thread frees the device for validation
+        feed.stopping.set()
+    stopped = all(feed.stop(FEED_STOP_S) for feed in feeds if feed.name == "device")
     rate = samples / max(train_s, 1e-9)
     fresh_rate = fresh / max(train_s, 1e-9)
     print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
@@ -518,6 +551,7 @@ def main(argv=None):
            "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
            "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
            "device_workers": args.device_workers if data == "device" else None,
+           "together": args.together if data == "device" else None,
            "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu, "device_data_failure": data_failure,
            "losses": trace, "validation": scores, "validation_parent": parent_scores,
            "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,
@@ -528,6 +562,9 @@ def main(argv=None):
            "wall_seconds": round(time.perf_counter() - start, 1)}
     (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n")
     print(f"wrote {len(parts) - 1} weight parts and log.json to {args.out} ({log['wall_seconds']} s in all)")
+    if not stopped:                            # everything is written; a thread inside torch would abort the exit
+        sys.stdout.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":

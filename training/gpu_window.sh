@@ -16,21 +16,22 @@ case "${1:-}" in
   check)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
     timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
-    timeout 150 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 2>&1 | tee "$OUT/data_speed.log"
+    timeout 200 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" 2>&1 | tee "$OUT/data_speed.log"
     ;;
   train)
     # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s, when under 570 s is left.
     # DATA, DEVICE_WORKERS, WORKERS: as the last line of check's data_speed.log advises. LR: the learning
-    # rate (training/README.md: A CPU pilot of the recipe)
+    # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once.
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
-      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-1e-4}" 2>&1 | tail -40
+      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-1e-4}" \
+      --together "${TOGETHER:-16}" 2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"
     python3 benchmarks/gpu_check.py --device cpu --small --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
-    python3 -m training.data_speed --device cpu --size 128 --seconds 10 --processes 2 2>&1 | tee "$OUT/data_speed.log"
-    python3 -m training.gpu_run --out "$OUT/run" --device cpu --data device --views 8 --workers 1 --seconds 60 \
-      --size 128 --batch 8 --val 8 2>&1 | tail -5
+    python3 -m training.data_speed --device cpu --size 128 --seconds 10 --processes 2 --together 4 2>&1 | tee "$OUT/data_speed.log"
+    python3 -m training.gpu_run --out "$OUT/run" --device cpu --data device --views 8 --together 4 --workers 1 \
+      --seconds 60 --size 128 --batch 8 --val 8 2>&1 | tail -5
     python3 -m training.gpu_run --out "$OUT/run-processes" --device cpu --data device --device-workers 1 --views 8 \
       --workers 1 --seconds 45 --size 128 --batch 8 --val 4 2>&1 | tail -3
     python3 -m training.gpu_run --join "$OUT/run"

@@ -143,9 +143,10 @@ def test_a_seed_always_gives_the_same_views_and_other_seeds_others():
 
 def test_the_data_speed_benchmark_prints_both_rates_and_their_ratio(capsys):
     from training import data_speed
-    data_speed.main(["--device", "cpu", "--size", "32", "--views", "2", "--seconds", "0.5"])
+    data_speed.main(["--device", "cpu", "--size", "32", "--views", "2", "--seconds", "0.5", "--together", "2"])
     out = capsys.readouterr().out
     assert "CPU generator" in out and "batch_views on cpu, 2 views per solid" in out and "ratio:" in out
+    assert "batch_views.many on cpu, 2 solids traced together: " in out
 
 
 def test_slope_aware_line_maps_are_inks_own_on_many_solids():
@@ -181,11 +182,19 @@ def test_count_ops_counts_each_dispatched_operation_once(monkeypatch, capsys):
         for _ in range(seed - data_speed.FIRST_SEED):
             a = a + 1
         return {"mask": a}
+    def many(seeds, count, size, device, options):   # one addition per seed together
+        a = torch.ones(4)
+        for _ in seeds:
+            a = a + 1
+        return {"mask": a}
     monkeypatch.setattr(data_speed.batch_views, "views", views)
-    assert data_speed.count_ops(3, 32, 2) == [6, 7, 8]
-    data_speed.main(["--count-ops", "3", "--size", "32", "--views", "2"])
+    monkeypatch.setattr(data_speed.batch_views, "many", many)
+    assert data_speed.count_ops(3, 32, 2) == ([6, 7, 8], [])
+    assert data_speed.count_ops(3, 32, 2, together=2) == ([6, 7, 8], [3, 2])
+    data_speed.main(["--count-ops", "3", "--size", "32", "--views", "2", "--together", "3"])
     out = capsys.readouterr().out
     assert "torch operations per solid 6, 7, 8" in out and "median 7, least 6, most 8" in out
+    assert "traced 3 at a time (batch_views.many): operations per batch 4; 1 per solid, 5.2x fewer" in out
 
 
 def test_the_advice_picks_the_settings_that_make_the_most_drawings():

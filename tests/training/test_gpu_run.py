@@ -177,6 +177,16 @@ def test_a_step_waits_for_the_least_and_a_dead_feed_says_why():
         gpu_run.gather([broken], want=1, least=1)
 
 
+def test_a_stopped_feed_ends_even_when_its_queue_is_full():
+    def endless():
+        while True:
+            yield 1
+    feed = gpu_run.Feed("test", endless, capacity=2)
+    while feed.ready.qsize() < 2:
+        pass
+    assert feed.stop(5.0) and feed.failure is None
+
+
 def test_gathered_drawings_become_one_batch_of_the_training_types():
     drawing = (torch.ones(3, 4, 4, dtype=torch.float64), torch.zeros(4, 4, dtype=torch.float64),
                torch.ones(4, 4, dtype=torch.bool), torch.tensor(0.25, dtype=torch.float64))
@@ -195,18 +205,19 @@ def test_ready_cpu_drawings_are_taken_without_waiting():
 
 
 def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
-    done = run("--device", "cpu", "--data", "device", "--views", "3", "--seconds", "20", "--size", "48",
-               "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0", "--val", "2",
-               "--out", str(tmp_path))
+    done = run("--device", "cpu", "--data", "device", "--views", "3", "--together", "2", "--seconds", "20",
+               "--size", "48", "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0",
+               "--val", "2", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
     log = json.loads((tmp_path / "log.json").read_text())
-    assert log["data"] == "device" and log["views"] == 3
+    assert log["data"] == "device" and log["views"] == 3 and log["together"] == 2
     assert log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] == log["samples"] > 0
     assert "batch_views" in log["recipe"]["generator"]
 
 
 def test_device_workers_trace_in_processes_of_their_own(tmp_path):
-    done = run("--device", "cpu", "--data", "device", "--device-workers", "2", "--views", "2", "--seconds", "25",
+    done = run("--device", "cpu", "--data", "device", "--device-workers", "2", "--views", "2", "--together", "1",
+               "--seconds", "25",
                "--size", "32", "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0",
                "--val", "2", "--val-workers", "0", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -225,6 +236,19 @@ def test_device_workers_take_every_nth_seed():
     traced = [batch_views.views(seed, 2, 32, cpu) for seed in (40_000_001, 40_000_003)]
     assert torch.equal(img, torch.cat([v["image"].permute(0, 3, 1, 2) for v in traced])[:3])
     assert torch.equal(near, torch.cat([v["nearness"] for v in traced])[:3])
+
+
+def test_solids_traced_together_are_the_seeds_one_at_a_time_would_trace():
+    """With together = 2, worker 1 of 2 traces seeds 40,000,001 and 40,000,003 in one batch_views.many
+    call: the same drawings, in the same order, as tracing them one at a time."""
+    from training.synth import batch_views
+    cpu = torch.device("cpu")
+    worker = gpu_run.DeviceDrawings(40_000_001, 32, 2, cpu, stride=2, together=2)
+    img, near, mask, widths = worker.take(3)
+    assert worker.seed == 40_000_005 and worker.made == 4
+    traced = [batch_views.views(seed, 2, 32, cpu) for seed in (40_000_001, 40_000_003)]
+    assert torch.equal(img, torch.cat([v["image"].permute(0, 3, 1, 2) for v in traced])[:3])
+    assert torch.equal(mask, torch.cat([v["mask"] for v in traced])[:3])
 
 
 def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monkeypatch, capsys):

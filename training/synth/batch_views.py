@@ -35,12 +35,19 @@ TRIES = 8           # solids drawn for a seed before giving up on one that a cam
 def solids(seed: int, count: int, options: dict, device=None):
     """Endless (shape, framed cameras, info) of a seed, from one generator: a solid, its first camera and
     count − 1 more, framed by a coarse trace on `device` (views takes the first that a camera sees)."""
+    for shape, cams, info, rng in drawn(seed, count, options):
+        yield shape, render.frame_views(shape, cams, rng, device=device), info
+
+
+def drawn(seed: int, count: int, options: dict):
+    """Endless (shape, cameras before framing, info, the generator that frames them) of a seed. Each
+    must be framed from that generator before the next is drawn, as solids() does."""
     rng = np.random.default_rng([seed, STREAM])
     opts = dataset.options_for(seed, offset=OPTION_STREAM, **options)
     while True:
         shape, cam, info, view = dataset.figure(rng, opts)
         cams = [cam] + [dataset.camera(rng, opts.viewer)[0] for _ in range(count - 1)]
-        yield shape, render.frame_views(shape, cams, rng, device=device), info
+        yield shape, cams, info, rng
 
 
 def plans(seed: int, masks: np.ndarray, even_lines: bool) -> list:
@@ -77,19 +84,87 @@ def views(seed: int, count: int, size: int, device=None, options: dict | None = 
         if keep.any():
             break
     idx = torch.nonzero(keep).squeeze(1)
-    mask, depth, normals = mask[idx], depth[idx], normals[idx]
-    cams = [cams[int(k)] for k in idx.cpu()]
+    return _inked([seed], [shape], [[cams[int(k)] for k in idx.cpu()]], mask[idx], depth[idx], normals[idx],
+                  size, even_lines, lambda shapes, cams, *a: render.hidden_layers_views(shapes[0], cams[0], *a))
+
+
+def many(seeds: list, count: int, size: int, device=None, options: dict | None = None,
+         even_lines: bool = True) -> dict:
+    """views() of several seeds, their solids traced together (render.trace_solids: one batched program
+    per march step for all of them, so on a GPU a step costs about what one solid's does). The same
+    drawings as views(seed) for each seed in turn, concatenated, plus "seed" (V,) long: each view's seed."""
+    options = dict(options if options is not None else {name: True for name in FAMILIES})
+    streams = {seed: drawn(seed, count, options) for seed in seeds}
+    chosen = {}
+    pending = list(seeds)
+    for _ in range(TRIES):
+        if not pending:
+            break
+        picks = {seed: next(streams[seed]) for seed in pending}
+        shapes = [picks[s][0] for s in pending]
+        framed = render.frame_solids(shapes, [picks[s][1] for s in pending], [picks[s][3] for s in pending],
+                                     device=device)
+        mask, depth, normals = render.trace_solids(shapes, framed, size, device=device)
+        at, still = 0, []
+        for seed, shape, cams in zip(pending, shapes, framed):
+            part = slice(at, at + len(cams))
+            at += len(cams)
+            keep = mask[part].sum((1, 2)) > 0.01 * size * size
+            chosen[seed] = (shape, cams, keep, mask[part], depth[part], normals[part])
+            if not keep.any():
+                still.append(seed)
+        pending = still
+    used, shapes, cams, parts = [], [], [], []
+    for seed in seeds:
+        shape, seed_cams, keep, mask, depth, normals = chosen[seed]
+        idx = torch.nonzero(keep).squeeze(1)
+        if idx.numel() == 0:
+            continue
+        used.append(seed)
+        shapes.append(shape)
+        cams.append([seed_cams[int(k)] for k in idx.cpu()])
+        parts.append((mask[idx], depth[idx], normals[idx]))
+    if not used:
+        return _empty(size, device)
+    mask, depth, normals = (torch.cat([p[k] for p in parts]) for k in range(3))
+    out = _inked(used, shapes, cams, mask, depth, normals, size, even_lines, render.hidden_layers_solids)
+    out["seed"] = torch.tensor([seed for seed, c in zip(used, cams) for _ in c], dtype=torch.long, device=mask.device)
+    return out
+
+
+def _empty(size: int, device) -> dict:
+    return {"image": torch.zeros((0, size, size, 3), device=device), "nearness": torch.zeros((0, size, size), device=device),
+            "mask": torch.zeros((0, size, size), dtype=torch.bool, device=device),
+            "proportion": torch.zeros((0,), device=device), "seed": torch.zeros((0,), dtype=torch.long, device=device)}
+
+
+def _inked(seeds: list, shapes: list, cams: list, mask, depth, normals, size: int, even_lines: bool,
+           layers_of) -> dict:
+    """The drawings and truth of traced views: cams[i] are seeds[i]'s kept cameras (shapes[i] its solid),
+    and mask, depth and normals all their views in that order. `layers_of(shapes, cams, size, depth,
+    mask)` traces the hidden layers of the dashed views (cams: per solid, only its dashed cameras)."""
     masks_cpu, depth_cpu = mask.cpu().numpy(), depth.cpu().numpy()
-    cells = hidden_cells(seed, len(cams), size)
-    dashed = [k for k, c in enumerate(cells) if c is not None]
     hidden = torch.zeros_like(mask)
+    dashed, dashed_shapes, dashed_cams, cells_on, all_plans, at = [], [], [], [], [], 0
+    for seed, shape, seed_cams in zip(seeds, shapes, cams):
+        n = len(seed_cams)
+        cells = hidden_cells(seed, n, size)
+        mine = [k for k, c in enumerate(cells) if c is not None]
+        if mine:
+            dashed += [at + k for k in mine]
+            dashed_shapes.append(shape)
+            dashed_cams.append([seed_cams[k] for k in mine])
+            cells_on += [cells[k] for k in mine]
+        all_plans += plans(seed, masks_cpu[at:at + n], even_lines)
+        at += n
     if dashed:
-        at = torch.tensor(dashed, device=mask.device)
-        layers = render.hidden_layers_views(shape, [cams[k] for k in dashed], size, depth[at], mask[at])
-        on = torch.as_tensor(np.stack([cells[k] for k in dashed]), device=mask.device)
-        hidden[at] = batch_ink.hidden_lines(mask[at], depth[at], normals[at], layers, on)
-    image = batch_ink.draw(mask, depth, normals, plans(seed, masks_cpu, even_lines), hidden)
-    proportion = torch.tensor([_proportion(m, d, c) for m, d, c in zip(masks_cpu, depth_cpu, cams)],
+        idx = torch.tensor(dashed, device=mask.device)
+        layers = layers_of(dashed_shapes, dashed_cams, size, depth[idx], mask[idx])
+        on = torch.as_tensor(np.stack(cells_on), device=mask.device)
+        hidden[idx] = batch_ink.hidden_lines(mask[idx], depth[idx], normals[idx], layers, on)
+    image = batch_ink.draw(mask, depth, normals, all_plans, hidden)
+    flat = [c for seed_cams in cams for c in seed_cams]
+    proportion = torch.tensor([_proportion(m, d, c) for m, d, c in zip(masks_cpu, depth_cpu, flat)],
                               dtype=torch.float32, device=mask.device)
     return {"image": image, "nearness": nearness(depth, mask), "mask": mask, "proportion": proportion}
 

@@ -138,8 +138,7 @@ def _lattice(rng, pitch: float, wall: float, counts):
     row = pitch * math.sqrt(3) / 2
     hexagon = sdf.regular_polygon2d(inner * 2 / math.sqrt(3), 6, math.pi / 6)   # flats `inner` from its centre
     rows = sdf.repeat2d(hexagon, counts, (pitch, 2 * row))
-    shift = sdf.const([pitch / 2, row])   # every other row, half a cell along
-    return (lambda q: torch.minimum(rows(q), rows(q - shift(q)))), "honeycomb"
+    return sdf.union(rows, sdf.shift2d(rows, (pitch / 2, row))), "honeycomb"   # every other row, half a cell along
 
 
 def rib_lattice(shape, outline, rng: np.random.Generator, forward):
@@ -162,6 +161,5 @@ def rib_lattice(shape, outline, rng: np.random.Generator, forward):
     counts = tuple(int(math.ceil(float(x) / pitch)) + 2 for x in span)
     cells, kind = _lattice(rng, pitch, wall, counts)
     centre = (lo + hi) / 2
-    to_face = sdf.const(centre)
-    profile = lambda q: torch.maximum(cells(q), outline(q + to_face(q)) + rim)   # noqa: E731  (cells inside the rim)
+    profile = sdf.intersect(cells, sdf.offset(sdf.shift2d(outline, -centre), -rim))   # cells inside the rim
     return sdf.subtract(shape, _cutter(profile, axis, sign, centre, face_level, depth)), f" -ribbed_{kind}"

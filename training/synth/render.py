@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .program import Program
+
 BOUND = 1.6   # every solid lies inside this sphere
 
 
@@ -57,10 +59,43 @@ def trace_views(shape, cams: list, size: int, steps: int = 96, eps: float = 1e-3
     """trace() of one solid from several cameras at once, on `device` (default the CPU): every view's
     rays march together, so each step evaluates the shape once for all of them (on a GPU the cost of a
     step is in launching its operations, not in the rays). Tensors (views, size, size[, 3]) on `device`."""
+    return _trace(_one(shape), cams, size, steps, eps, device)
+
+
+def trace_solids(shapes: list, cams: list, size: int, steps: int = 96, eps: float = 1e-3, device=None):
+    """trace_views() of several solids at once: cams[s] are solid s's cameras. Every solid's rays march
+    together and each step evaluates all the solids with one batched program (program.Program), so a
+    step costs about what one solid's costs. Tensors (all views, size, size[, 3]), solid 0's views first."""
+    return _trace(Solids(shapes, [len(c) * size * size for c in cams], device), [c for cs in cams for c in cs],
+                  size, steps, eps, device)
+
+
+def _trace(field, cams: list, size: int, steps: int, eps: float, device):
     origins, dirs, forward = _view_rays(cams, size, device)
     t, t_exit, inside = _bounding_sphere(origins, dirs)
-    hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
-    return _buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size))[:3]
+    hit = _march(field, origins, dirs, t, t_exit, torch.nonzero(inside).squeeze(1), steps, eps)
+    return _buffers(field, origins, dirs, forward, t, hit, (len(cams), size, size))[:3]
+
+
+def _one(shape):
+    """One solid as a distance field over (points, the rays they are on)."""
+    return lambda points, rays: shape(points)
+
+
+class Solids:
+    """Several solids as one distance field over (points, rays): solid s owns the s-th block of
+    `rays_per_solid` rays, and the rays asked for come in increasing order (as the march keeps them), so
+    each solid's points are consecutive and program.Program evaluates them all at once."""
+
+    def __init__(self, shapes: list, rays_per_solid: list, device=None):
+        self.program = Program(shapes, device)
+        self.count = len(shapes)
+        self.solid_of_ray = torch.repeat_interleave(torch.arange(len(shapes), device=device),
+                                                    torch.tensor(rays_per_solid, device=device))
+
+    def __call__(self, points: torch.Tensor, rays: torch.Tensor) -> torch.Tensor:
+        counts = torch.bincount(self.solid_of_ray[rays], minlength=self.count).tolist()
+        return self.program.distance(points, counts)
 
 
 def _view_rays(cams: list, size: int, device):
@@ -87,6 +122,18 @@ def hidden_layers_views(shape, cams: list, size: int, depth: torch.Tensor, mask:
     """hidden_layers() of several views of one solid at once (depth and mask (views, size, size) on the
     device they are traced on, as trace_views gives them): two layers of (mask, depth, normals, facing)
     tensors (views, size, size[, 3])."""
+    return _hidden_layers(_one(shape), cams, size, depth, mask, steps, eps)
+
+
+def hidden_layers_solids(shapes: list, cams: list, size: int, depth: torch.Tensor, mask: torch.Tensor,
+                         steps: int = 160, eps: float = 1e-3):
+    """hidden_layers_views() of several solids at once (cams[s] solid s's cameras; depth and mask of all
+    their views in that order, as trace_solids gives them)."""
+    field = Solids(shapes, [len(c) * size * size for c in cams], depth.device)
+    return _hidden_layers(field, [c for cs in cams for c in cs], size, depth, mask, steps, eps)
+
+
+def _hidden_layers(field, cams: list, size: int, depth: torch.Tensor, mask: torch.Tensor, steps: int, eps: float):
     origins, dirs, forward = _view_rays(cams, size, depth.device)
     hit = mask.reshape(-1)
     along = (dirs * forward).sum(-1)
@@ -95,8 +142,8 @@ def hidden_layers_views(shape, cams: list, size: int, depth: torch.Tensor, mask:
     layers = []
     for leave in (True, False):   # leave the material, then enter it again
         t = t + 4 * eps   # step off the surface we stand on
-        hit = _march(shape, origins, dirs, t, t_exit, torch.nonzero(hit).squeeze(1), steps, eps, leave)
-        layers.append(_buffers(shape, origins, dirs, forward, t, hit, (len(cams), size, size)))
+        hit = _march(field, origins, dirs, t, t_exit, torch.nonzero(hit).squeeze(1), steps, eps, leave)
+        layers.append(_buffers(field, origins, dirs, forward, t, hit, (len(cams), size, size)))
     return layers
 
 
@@ -108,14 +155,15 @@ def _bounding_sphere(origins, dirs):
     return (-b - sq).clamp(min=0), -b + sq, disc > 0
 
 
-def _march(shape, origins, dirs, t, t_exit, active, steps, eps, leave=False):
-    """Sphere-trace the `active` rays, advancing t in place, until they reach a surface (within eps) —
-    or, with leave, until they are outside the material; returns which rays got there."""
+def _march(field, origins, dirs, t, t_exit, active, steps, eps, leave=False):
+    """Sphere-trace the `active` rays (increasing indices), advancing t in place, until they reach a
+    surface (within eps) — or, with leave, until they are outside the material; returns which rays got
+    there. `field(points, rays)`: the distances at points on those rays."""
     found = torch.zeros(origins.shape[0], dtype=torch.bool, device=origins.device)
     for _ in range(steps):
         if active.numel() == 0:
             break
-        d = shape(origins[active] + dirs[active] * t[active, None])
+        d = field(origins[active] + dirs[active] * t[active, None], active)
         if leave:   # out only once truly outside: a grazing ray is still within eps of the surface just
             d, done = -d, d > 0   # behind where it entered; inside, |d| is the safe step
             d = d.clamp(min=eps)
@@ -127,22 +175,22 @@ def _march(shape, origins, dirs, t, t_exit, active, steps, eps, leave=False):
     return found
 
 
-def _buffers(shape, origins, dirs, forward, t, found, grid):
+def _buffers(field, origins, dirs, forward, t, found, grid):
     """(mask, depth along the view axis, normals, facing = |normal · ray|) at the ray parameters t, as
     tensors of shape `grid` (views, rows, columns)."""
     points = origins + dirs * t[:, None]
     normals = torch.zeros_like(points)
     idx = torch.nonzero(found).squeeze(1)
     if idx.numel():
-        normals[idx] = _normals(shape, points[idx])
+        normals[idx] = _normals(field, points[idx], idx)
     facing = (normals * dirs).sum(-1).abs()
     return (found.reshape(grid), (points * forward).sum(-1).reshape(grid), normals.reshape(*grid, 3),
             facing.reshape(grid))
 
 
-def _normals(shape, p, h=1e-3):
+def _normals(field, p, rays, h=1e-3):
     k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=torch.float32, device=p.device)
-    g = sum(k[i] * shape(p + k[i] * h)[:, None] for i in range(4))
+    g = sum(k[i] * field(p + k[i] * h, rays)[:, None] for i in range(4))
     return g / torch.linalg.vector_norm(g, dim=-1, keepdim=True).clamp(min=1e-9)
 
 
@@ -182,6 +230,17 @@ def frame_views(shape, cams: list, rng: np.random.Generator, probe: int = 48, de
     random zoom and shift are drawn camera by camera, as frame() draws them."""
     masks = trace_views(shape, cams, probe, steps=64, device=device)[0].cpu().numpy()
     return [_framed(cam, mask, rng, probe) for cam, mask in zip(cams, masks)]
+
+
+def frame_solids(shapes: list, cams: list, rngs: list, probe: int = 48, device=None) -> list:
+    """frame_views() of several solids, the coarse traces made together (trace_solids); solid s's zooms
+    and shifts are drawn from rngs[s] camera by camera, as frame_views() draws them."""
+    masks = trace_solids(shapes, cams, probe, steps=64, device=device)[0].cpu().numpy()
+    out, at = [], 0
+    for cs, rng in zip(cams, rngs):
+        out.append([_framed(cam, mask, rng, probe) for cam, mask in zip(cs, masks[at:at + len(cs)])])
+        at += len(cs)
+    return out
 
 
 def _framed(cam: Camera, mask: np.ndarray, rng: np.random.Generator, probe: int) -> Camera:

@@ -45,16 +45,12 @@ def _body(rng: np.random.Generator, kind: str):
 
 def _slab(body, below: float, above: float):
     """The part of `body` between two heights z = below and z = above."""
-    return lambda p: torch.maximum(body(p), torch.maximum(below - p[:, 2], p[:, 2] - above))
-
-
-def _offset(shape, d: float):
-    return lambda p: shape(p) - d
+    return sdf.intersect(body, sdf.intersect(sdf.below_z(below), sdf.above_z(above)))
 
 
 def _inside(feature, cavity):
     """A feature clipped to the cavity, so ribs and bosses never stick out through the wall."""
-    return lambda p: torch.maximum(feature(p), cavity(p))
+    return sdf.intersect(feature, cavity)
 
 
 def open_shell(rng: np.random.Generator):
@@ -64,10 +60,10 @@ def open_shell(rng: np.random.Generator):
     wall = float(rng.uniform(0.03, 0.08))
     # the cut goes below the lid's inside face (half − wall), or the lid would stay on
     rim = (half - 1.5 * wall) * float(rng.uniform(0.4, 1.0))
-    cavity = _offset(body, -wall)   # inside of the wall (negative inside)
-    shell = lambda p: torch.maximum(torch.maximum(body(p), -cavity(p)), p[:, 2] - rim)  # noqa: E731
+    cavity = sdf.offset(body, -wall)   # inside of the wall (negative inside)
+    shell = sdf.intersect(sdf.subtract(body, cavity), sdf.above_z(rim))
     shape, parts = shell, [kind]
-    open_cavity = lambda p: torch.maximum(cavity(p), p[:, 2] - rim)  # noqa: E731
+    open_cavity = sdf.intersect(cavity, sdf.above_z(rim))
     top = rim - float(rng.uniform(0.0, 0.5)) * (rim + half)   # inner features stand up to here
     if rng.random() < 0.35:   # ribs across the cavity
         count = int(rng.integers(1, 4))
@@ -100,7 +96,7 @@ def open_shell(rng: np.random.Generator):
         parts.append("-holes")
     if rng.random() < 0.25:   # a flange round the rim
         grow = float(rng.uniform(0.06, 0.2))
-        flange = _slab(_offset(body, grow), rim - wall * float(rng.uniform(0.8, 1.5)), rim)
+        flange = _slab(sdf.offset(body, grow), rim - wall * float(rng.uniform(0.8, 1.5)), rim)
         shape = sdf.union(sdf.subtract(flange, cavity), shape)
         parts.append("+flange")
     return shape, "shell:" + "".join(parts)

@@ -1,0 +1,117 @@
+"""The batched CSG program (training/synth/program.py) against each solid's own tree (sdf.py's closures),
+on the CPU: many solids evaluated together give exactly each solid's distances, their traces are
+each solid traced alone, and batch_views.many draws exactly what batch_views.views draws seed by seed."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from training.synth import batch_views, dataset, render, sdf, solids
+from training.synth.program import KINDS, Program
+
+
+def _figures(seeds):
+    """The device generator's solids for these seeds (every family on), as batch_views draws them."""
+    options = {name: True for name in batch_views.FAMILIES}
+    out = []
+    for seed in seeds:
+        rng = np.random.default_rng([seed, batch_views.STREAM])
+        out.append(dataset.figure(rng, dataset.options_for(seed, offset=batch_views.OPTION_STREAM, **options))[0])
+    return out
+
+
+def _split_points(counts, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(sum(counts), 3, generator=g) * 2 - 1) * render.BOUND
+
+
+def _each(shapes, points, counts):
+    return torch.cat([shape(p) for shape, p in zip(shapes, torch.split(points, counts))])
+
+
+def _kinds(node, seen):
+    seen.add(node.kind)
+    for child in node.children:
+        _kinds(child, seen)
+    return seen
+
+
+def test_many_generated_solids_together_give_exactly_each_solids_distances():
+    shapes = _figures(range(48))
+    counts = [int(c) for c in torch.randint(0, 400, (48,), generator=torch.Generator().manual_seed(1))]
+    counts[5] = 0                                   # a solid whose rays are all done
+    points = _split_points(counts)
+    assert torch.equal(Program(shapes).distance(points, counts), _each(shapes, points, counts))
+    used = set()
+    for shape in shapes:
+        _kinds(shape, used)
+    assert len(used) >= 14, used                    # most kinds are in these solids
+
+
+def _every_kind():
+    """Small trees between them using every kind the program knows, several of a kind with different
+    numbers in one group (polygons of 3, 6 and 27 corners; hard and smooth combinations)."""
+    tilt = sdf.rotation_matrix((0.3, -0.7, 1.1))
+    star = sdf.polygon2d([(math.cos(a) * (0.4 + 0.2 * (k % 2)), math.sin(a) * (0.4 + 0.2 * (k % 2)))
+                          for k, a in enumerate(np.linspace(0, 2 * math.pi, 27, endpoint=False))])
+    grid = sdf.repeat2d(sdf.rounded_rect2d(0.08, 0.05, 0.02), (3, 2), (0.25, 0.2))
+    honeycomb = sdf.union(grid, sdf.shift2d(grid, (0.12, 0.1)))
+    return [
+        sdf.union(sdf.box([0.5, 0.3, 0.2]), sdf.transform(sdf.sphere(0.3), tilt, (0.2, 0.1, 0.0)), 0.1),
+        sdf.subtract(sdf.cylinder(0.5, 0.4), sdf.capsule(0.2, 0.3), 0.05),
+        sdf.subtract(sdf.ellipsoid([0.6, 0.4, 0.3]), sdf.transform(sdf.torus(0.4, 0.1), tilt, (0.0, 0.0, 0.1))),
+        sdf.intersect(sdf.round_box([0.6, 0.5, 0.4], 0.1), sdf.intersect(sdf.below_z(-0.2), sdf.above_z(0.3))),
+        sdf.revolve(star),
+        sdf.extrude(sdf.intersect(honeycomb, sdf.offset(sdf.shift2d(star, (-0.1, 0.05)), -0.05)), 0.3),
+        sdf.union(sdf.cone(0.5, 0.2, 0.4), sdf.extrude(sdf.regular_polygon2d(0.5, 3, 0.2), 0.2)),
+        sdf.along_axis(sdf.extrude(sdf.polygon2d([(-0.5, -0.5), (0.5, -0.5), (0.5, 0.0), (0.0, 0.0), (0.0, 0.5),
+                                                  (-0.5, 0.5)]), 0.1), 0, (0.1, 0.0, 0.0)),
+    ]
+
+
+def test_every_kind_together_gives_exactly_each_trees_distances():
+    shapes = _every_kind()
+    used = set()
+    for shape in shapes:
+        _kinds(shape, used)
+    assert set(KINDS) - {"combine"} <= used, set(KINDS) - used
+    counts = [300, 0, 250, 400, 350, 300, 1, 200]
+    points = _split_points(counts, seed=2)
+    assert torch.equal(Program(shapes).distance(points, counts), _each(shapes, points, counts))
+    for k, shape in enumerate(shapes):              # and each alone, one row of numbers per group
+        p = points[sum(counts[:k]):sum(counts[:k + 1])]
+        assert torch.equal(Program([shape]).distance(p, [len(p)]), shape(p))
+
+
+def test_a_node_without_a_batched_form_is_refused_by_name():
+    odd = sdf.Node("gyroid", lambda p: p[:, 0])
+    with pytest.raises(ValueError, match="gyroid"):
+        Program([sdf.sphere(0.5), sdf.union(sdf.sphere(0.3), odd)])
+
+
+def test_solids_traced_together_are_each_traced_alone():
+    shapes, cams = [], []
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        shape, _ = solids.random_solid(rng)
+        shapes.append(shape)
+        cams.append(render.frame_views(shape, [render.random_camera(rng)[0] for _ in range(2)], rng))
+    mask, depth, normals = render.trace_solids(shapes, cams, 48)
+    layers = render.hidden_layers_solids(shapes, cams, 48, depth, mask)
+    for s, (shape, cs) in enumerate(zip(shapes, cams)):
+        part = slice(2 * s, 2 * s + 2)
+        m, d, n = render.trace_views(shape, cs, 48)
+        assert m.any() and torch.equal(mask[part], m) and torch.equal(depth[part], d) and torch.equal(normals[part], n)
+        alone = render.hidden_layers_views(shape, cs, 48, d, m)
+        for together, one in zip(layers, alone):
+            assert all(torch.equal(a[part], b) for a, b in zip(together, one))
+
+
+def test_many_seeds_draw_exactly_what_each_seed_draws_alone():
+    seeds = [31, 32, 33, 34, 35]
+    together = batch_views.many(seeds, 3, 48)
+    each = [batch_views.views(seed, 3, 48) for seed in seeds]
+    for key in ("image", "nearness", "mask", "proportion"):
+        assert torch.equal(together[key].nan_to_num(-1.0), torch.cat([e[key] for e in each]).nan_to_num(-1.0)), key
+    assert together["seed"].tolist() == [seed for seed, e in zip(seeds, each) for _ in range(len(e["mask"]))]
