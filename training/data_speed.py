@@ -47,15 +47,35 @@ def rate(make, seconds: float, sync, first: int = FIRST_SEED, ready=None) -> tup
     return drawings / (time.perf_counter() - start), drawings
 
 
-def traced(device: torch.device, size: int, views: int, together: int = 1):
+def traced(device: torch.device, size: int, views: int, together: int = 1, first: int = FIRST_SEED):
     """make(seed) → how many drawings batch_views gives for that seed's solid (every family on); with
-    `together` > 1, for the solids of seeds seed·together … seed·together + together − 1, traced together
-    (batch_views.many)."""
+    `together` > 1, for block seed − first of `together` seeds from `first` on, traced together
+    (batch_views.many): seeds first … first + together − 1 for make(first), and so on, so the blocks trace
+    the solids make(first), make(first + 1), … trace one at a time."""
     options = {name: True for name in batch_views.FAMILIES}
     if together > 1:
-        return lambda seed: len(batch_views.many(list(range(seed * together, (seed + 1) * together)), views, size,
-                                                 device, options)["mask"])
+        def block(seed):
+            start = first + (seed - first) * together
+            return len(batch_views.many(list(range(start, start + together)), views, size, device, options)["mask"])
+        return block
     return lambda seed: len(batch_views.views(seed, views, size, device, options)["mask"])
+
+
+def same_seeds(device: torch.device, size: int, views: int, together: int, sync) -> tuple[float, float]:
+    """Seconds to trace the first block's `together` seeds (FIRST_SEED on) one at a time, and together:
+    the like-for-like comparison (solids differ in cost by tens of times, so timed runs that cover
+    different seeds compare the seeds as much as the paths)."""
+    one, many = traced(device, size, views), traced(device, size, views, together)
+    many(FIRST_SEED - 1)                 # warm-up of the batched path's kernels
+    sync()
+    start = time.perf_counter()
+    for seed in range(FIRST_SEED, FIRST_SEED + together):
+        one(seed)
+    sync()
+    middle = time.perf_counter()
+    many(FIRST_SEED)
+    sync()
+    return middle - start, time.perf_counter() - middle
 
 
 def _device_process(k: int, device: str, size: int, views: int, seconds: float, barrier, results,
@@ -63,8 +83,8 @@ def _device_process(k: int, device: str, size: int, views: int, seconds: float, 
     torch.set_num_threads(1)
     dev = torch.device(device)
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
-    per_s, drawings = rate(traced(dev, size, views, together), seconds, sync, first=FIRST_SEED + 1_000_000 * (k + 1),
-                           ready=barrier.wait)
+    first = FIRST_SEED + 1_000_000 * (k + 1)
+    per_s, drawings = rate(traced(dev, size, views, together, first), seconds, sync, first=first, ready=barrier.wait)
     results.put((per_s, drawings))
 
 
@@ -165,6 +185,9 @@ def main(argv=None):
         dev, dev_n = rate(traced(device, args.size, args.views, together), args.seconds, sync)
         print(f"batch_views.many on {args.device}, {together} solids traced together: {dev:.2f} drawings/s "
               f"({dev_n} drawings; {dev / max(cpu, 1e-9):.2f}x the CPU generator)")
+        alone, both = same_seeds(device, args.size, args.views, together, sync)
+        print(f"the same {together} solids (seeds {FIRST_SEED:,} on): one at a time {alone:.2f} s, together "
+              f"{both:.2f} s: {alone / max(both, 1e-9):.2f}x")
     if args.processes:
         many, many_n = processes_rate(args.processes, args.device, args.size, args.views, args.seconds, together)
         print(f"batch_views on {args.device} in {args.processes} processes at once, {together} solids together in "

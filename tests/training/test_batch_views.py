@@ -146,7 +146,7 @@ def test_the_data_speed_benchmark_prints_both_rates_and_their_ratio(capsys):
     data_speed.main(["--device", "cpu", "--size", "32", "--views", "2", "--seconds", "0.5", "--together", "2"])
     out = capsys.readouterr().out
     assert "CPU generator" in out and "batch_views on cpu, 2 views per solid" in out and "ratio:" in out
-    assert "batch_views.many on cpu, 2 solids traced together: " in out
+    assert "batch_views.many on cpu, 2 solids traced together: " in out and "the same 2 solids (seeds 50,000,000 on): one at a time " in out
 
 
 def test_slope_aware_line_maps_are_inks_own_on_many_solids():
