@@ -11,6 +11,10 @@ march for all of a solid's views costs about what one view costs. `views(seed, c
 - gives the truth dataset.sample gives: nearness in [0, 1] on the mask, the mask, and the proportion
   (depth range ÷ width; NaN in perspective).
 A view whose figure covers under 1 % of the image is left out, so a seed may give fewer than `count`.
+`many(seeds, count, size, device)` gives views() of several seeds, their solids traced together: each
+march step evaluates all of them with one batched CSG program (program.py), so on a GPU, where the
+cost is in launching operations, a step costs about what one solid's does. The drawings are views()'s,
+bit for bit (tests/training/test_program.py).
 
 Dashed hidden lines are drawn on dataset.HIDDEN_SHARE of the views, as on the CPU generator's single
 figures (two more marches, for those views together). What the CPU generator draws and these do not:
