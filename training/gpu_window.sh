@@ -2,7 +2,7 @@
 # The prepared commands for a lent GPU machine (DEVELOPERS.md: about 15 minutes of device time a session,
 # at most 10 minutes a command, 8 files of at most 16 MiB back under $OUT). Two calls:
 #
-#   bash training/gpu_window.sh check   # ~4 min: issue 50's CUDA checks, issue 51's inference check and
+#   bash training/gpu_window.sh check   # ~5 min: issue 50's CUDA checks, issue 51's inference check and
 #                                       # both data generators' rates (benchmarks/gpu_check.py, training.data_speed)
 #   bash training/gpu_window.sh train   # ~8 min: one training run (training.gpu_run), weights in parts
 #
@@ -16,7 +16,7 @@ case "${1:-}" in
   check)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
     timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
-    timeout 200 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" 2>&1 | tee "$OUT/data_speed.log"
+    timeout 220 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" 2>&1 | tee "$OUT/data_speed.log"
     ;;
   train)
     # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s, when under 570 s is left.
