@@ -7,6 +7,7 @@ trees together with one sequence of operations (the device generator's batched m
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import torch

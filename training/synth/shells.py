@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 from . import sdf
 from .solids import random_polygon, smooth_profile
