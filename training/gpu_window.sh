@@ -21,7 +21,8 @@ case "${1:-}" in
   train)
     # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s, when under 570 s is left.
     # DATA, DEVICE_WORKERS, WORKERS: as the last line of check's data_speed.log advises. LR: the learning
-    # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once.
+    # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once
+    # (16; 32 halves its operations per solid, at about 8 GiB per tracing process at 256²).
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
       --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-1e-4}" \
       --together "${TOGETHER:-16}" 2>&1 | tail -40
