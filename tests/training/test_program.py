@@ -84,6 +84,16 @@ def test_every_kind_together_gives_exactly_each_trees_distances():
         assert torch.equal(Program([shape]).distance(p, [len(p)]), shape(p))
 
 
+def test_a_done_solid_beside_one_with_points_left():
+    """Solid 0's transform is a group of its own with no points left (the group is skipped); its box
+    shares a group with solid 1's, which still has points: solid 1's distances come out whole."""
+    shapes = [sdf.transform(sdf.box([0.3, 0.2, 0.1]), sdf.rotation_matrix((0.2, 0.4, 0.6)), (0.1, 0.0, 0.0)),
+              sdf.box([0.5, 0.4, 0.3])]
+    counts = [0, 50]
+    points = _split_points(counts, seed=3)
+    assert torch.equal(Program(shapes).distance(points, counts), shapes[1](points))
+
+
 def test_a_node_without_a_batched_form_is_refused_by_name():
     odd = sdf.Node("gyroid", lambda p: p[:, 0])
     with pytest.raises(ValueError, match="gyroid"):

@@ -26,7 +26,6 @@ tests/training/test_program.py checks it against calling each solid's own tree.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import torch
@@ -34,7 +33,7 @@ import torch
 LEAVES = ("box", "sphere", "ellipsoid", "cylinder", "capsule", "torus", "above_z", "below_z",
           "polygon", "rounded_rect")
 MAPS = ("transform", "extrude", "revolve", "repeat", "shift")       # give their children new points
-COMBINE = ("min", "smooth_min", "cut", "smooth_cut", "max", "offset", "extrude")   # evaluated as "combine"
+COMBINE = ("min", "smooth_min", "cut", "smooth_cut", "max", "offset", "extrude")   # the first five as "combine"
 KINDS = LEAVES + tuple(k for k in MAPS + COMBINE if k not in LEAVES) + ("combine",)
 POINT_DIMS = {"transform": 3, "extrude": 2, "revolve": 2, "repeat": 2, "shift": 2}   # the points a map makes
 
@@ -52,10 +51,11 @@ def _len(x: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(x, dim=-1)
 
 
-@dataclass
+@dataclass(eq=False)
 class Group:
     """Nodes of one kind evaluated together: their solids, parameter rows, input and output slots."""
     kind: str
+    dims: int = 0                                 # a map's points per row (POINT_DIMS); 0: distances
     solids: list = field(default_factory=list)
     params: list = field(default_factory=list)
     inputs: list = field(default_factory=list)    # per node: the slots it reads (points or distances)
@@ -71,8 +71,8 @@ class Program:
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.solids = len(shapes)
         self._slots = 0
-        maps: dict = defaultdict(lambda: None)
-        combines: dict = defaultdict(lambda: None)
+        maps: dict = {}
+        combines: dict = {}
         self.roots, self._height = [], {}
         self.inputs = [self._slot() for _ in shapes]
         for s, shape in enumerate(shapes):
@@ -90,10 +90,10 @@ class Program:
         self._slots += 1
         return self._slots - 1
 
-    def _add(self, groups: dict, key: tuple, solid: int, params, inputs: list, output: int) -> None:
+    def _add(self, groups: dict, key: tuple, solid: int, params, inputs: list, output: int, dims: int = 0) -> None:
+        if key not in groups:
+            groups[key] = Group(key[1], dims)
         group = groups[key]
-        if group is None:
-            group = groups[key] = Group(key[1])
         group.solids.append(solid)
         group.params.append(params)
         group.inputs.append(inputs)
@@ -112,7 +112,7 @@ class Program:
             return out
         if kind in MAPS:
             moved = self._slot()
-            self._add(maps, (depth, kind, 0), solid, node.params, [at], moved)
+            self._add(maps, (depth, kind, 0), solid, node.params, [at], moved, POINT_DIMS[kind])
             child = self._walk(node.children[0], solid, moved, depth + 1, maps, combines)
             if kind != "extrude":
                 return child   # the child's distances are this node's
@@ -138,7 +138,7 @@ class Program:
             sizes = [counts[s] for s in group.solids]
             total = sum(sizes)
             if total == 0:   # every solid of the group is done: empty results of the right shape
-                empty = points.new_zeros((0, POINT_DIMS[group.kind]) if group in self.maps else (0,))
+                empty = points.new_zeros((0, group.dims) if group.dims else (0,))
                 for out in group.outputs:
                     slots[out] = empty
                 continue
@@ -244,7 +244,11 @@ def _combine(r, a, b):
 SIGNS = {"min": (1.0, 1.0), "max": (-1.0, -1.0), "cut": (-1.0, 1.0), "smooth_min": (1.0, 1.0), "smooth_cut": (-1.0, 1.0)}
 
 
-def _extrude(r, p, d2):
+def _extrude(r, p, d2=None):
+    """As a map (no d2): the cross-section its profile sees. As a combine: the profile's distance d2
+    capped at ±h along z."""
+    if d2 is None:
+        return p[:, :2]
     w = torch.stack([d2, p[:, 2].abs() - r[:, 0]], -1)
     return w.max(dim=-1).values.clamp(max=0) + _len(w.clamp(min=0))
 
@@ -259,15 +263,7 @@ EVALUATE = {
     "shift": lambda r, q: q - r,
     "repeat": _repeat,
     "revolve": lambda r, p: torch.stack([_len(p[:, [0, 2]]), p[:, 1]], -1),
-    # extrude as a map hands its profile the cross-section; as a combine it caps it (below)
+    "extrude": _extrude,
     "combine": _combine,
     "offset": lambda r, a: a - r[:, 0],
 }
-_CROSS_SECTION = lambda r, p: p[:, :2]  # noqa: E731
-
-
-def _evaluate_extrude(r, p, d2=None):
-    return _CROSS_SECTION(r, p) if d2 is None else _extrude(r, p, d2)
-
-
-EVALUATE["extrude"] = _evaluate_extrude
