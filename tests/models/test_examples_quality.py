@@ -1,0 +1,46 @@
+"""Issue 51, item 5: on every shipped example, whose true depth is known, Depthy (the shipped weights,
+through the engine's own predict on the PNG) beats silhouette inflation on both nRMSE and normal error.
+
+The scoring is benchmarks/examples_quality.py's. With weights 0.15.0 Depthy wins on the bracket and the
+gear only; the other four are strict expected failures, so the weights that win them (the GPU run of
+issue 51) turn them into unexpected passes, which fail until this list is brought up to date.
+"""
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytest.importorskip("torch")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import examples_quality  # noqa: E402
+
+from depthy_blender.models import engines  # noqa: E402
+
+NOT_YET = {   # example: what 0.15.0 scores against inflation (benchmarks/examples_quality.py, 2026-12-05)
+    "bottle": "nRMSE 1.040×, normal error 1.432× inflation's",
+    "casting": "nRMSE 1.052× inflation's",
+    "pocket_plate": "both read as a constant: nRMSE and normal error equal to inflation's",
+    "turned_part": "normal error 1.333× inflation's",
+}
+
+
+def scored(name, engine):
+    rgba, truth = examples_quality.load(name)
+    result = engines.get(engine).predict(rgba, lambda fraction, status: None, lambda: False)
+    return examples_quality.scores(result, truth)
+
+
+def test_every_example_is_listed():
+    assert set(NOT_YET) <= set(examples_quality.examples())
+    assert len(examples_quality.examples()) >= 6
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"issue 51, weights 0.15.0: {NOT_YET[name]}"))
+    if name in NOT_YET else name
+    for name in examples_quality.examples()])
+def test_depthy_beats_inflation_on_the_example(name):
+    depthy, inflate = scored(name, "depthy"), scored(name, "inflate")
+    assert depthy["nrmse"] < inflate["nrmse"], (depthy, inflate)
+    assert depthy["normal"] < inflate["normal"], (depthy, inflate)
