@@ -84,6 +84,17 @@ def test_every_kind_together_gives_exactly_each_trees_distances():
         assert torch.equal(Program([shape]).distance(p, [len(p)]), shape(p))
 
 
+def test_hard_combinations_repeat_no_numbers_per_row():
+    """min, max and cut carry no numbers, so their groups have no table to repeat for every point (on a
+    GPU each repeat is a launch and a copy); the smooth forms share one group per height, with (s, t, k)
+    per node."""
+    program = Program(_every_kind())
+    kinds = {group.kind: group for group in program.combines}
+    assert {"min", "max", "cut", "combine"} <= set(kinds)
+    assert all(kinds[k].table is None for k in ("min", "max", "cut"))
+    assert kinds["combine"].table.shape[1] == 3 and bool((kinds["combine"].table[:, 2] > 0).all())
+
+
 def test_a_done_solid_beside_one_with_points_left():
     """Solid 0's transform is a group of its own with no points left (the group is skipped); its box
     shares a group with solid 1's, which still has points: solid 1's distances come out whole."""

@@ -13,8 +13,9 @@ How a tree is evaluated:
   same depth and of one kind form a group.
 - Distances flow up. Leaves (box, sphere, …, polygon, rounded_rect) have height 0; a node that
   combines distances (min, cut, smooth_min, smooth_cut, max, offset, extrude) sits one above its highest
-  child. Nodes of one kind and height form a group (the five two-shape combinations are one kind here,
-  a signed smooth minimum: see _combine); polygons also by their number of corners (up to 8,
+  child. Nodes of one kind and height form a group (the two smooth combinations are one kind here, a
+  signed smooth minimum: see _combine; the hard min, max and cut, which need no numbers, are one or two
+  operations each); polygons also by their number of corners (up to 8,
   16 or more), since a group loops over its largest one's edges and pads the others with zero-length
   edges.
 - Every node of solid s works on the points of s: `counts[s]` of them, consecutive in `points`. A
@@ -33,7 +34,7 @@ import torch
 LEAVES = ("box", "sphere", "ellipsoid", "cylinder", "capsule", "torus", "above_z", "below_z",
           "polygon", "rounded_rect")
 MAPS = ("transform", "extrude", "revolve", "repeat", "shift")       # give their children new points
-COMBINE = ("min", "smooth_min", "cut", "smooth_cut", "max", "offset", "extrude")   # the first five as "combine"
+COMBINE = ("min", "smooth_min", "cut", "smooth_cut", "max", "offset", "extrude")   # the smooth two as "combine"
 KINDS = LEAVES + tuple(k for k in MAPS + COMBINE if k not in LEAVES) + ("combine",)
 POINT_DIMS = {"transform": 3, "extrude": 2, "revolve": 2, "repeat": 2, "shift": 2}   # the points a map makes
 
@@ -123,7 +124,7 @@ class Program:
         height = 1 + max(self._height[c] for c in children)
         self._height[out] = height
         params = node.params
-        if kind in SIGNS:   # every two-shape combination of one height in one group
+        if kind in SIGNS:   # both smooth two-shape combinations of one height in one group
             kind, params = "combine", SIGNS[kind] + (node.params[0] if node.params else 0.0,)
         self._add(combines, (height, kind, 0), solid, params, ([at] if kind == "extrude" else []) + children, out)
         return out
@@ -197,14 +198,16 @@ def _polygon(r, q):
     e = vj - v
     w = q[:, None] - v                           # (N, E, 2)
     ee = (e * e).sum(-1)
-    t = torch.where(ee > 0, (w * e).sum(-1) / torch.where(ee > 0, ee, torch.ones_like(ee)), torch.zeros_like(ee))
+    long = ee > 0
+    t = torch.where(long, (w * e).sum(-1) / torch.where(long, ee, 1.0), 0.0)
     b = w - e * t.clamp(0, 1)[..., None]
     d = torch.minimum(((q - v[:, 0]) ** 2).sum(-1), (b * b).sum(-1).amin(1))
     c1 = q[:, 1, None] >= v[..., 1]
     c2 = q[:, 1, None] < vj[..., 1]
     c3 = e[..., 0] * w[..., 1] > e[..., 1] * w[..., 0]
-    odd = (((c1 & c2 & c3) | (~c1 & ~c2 & ~c3)).sum(1) % 2) == 1
-    return torch.where(odd, -torch.ones_like(d), torch.ones_like(d)) * d.sqrt()
+    odd = ((c1 == c2) & (c2 == c3)).sum(1) % 2 == 1   # all three true or all three false: a crossing
+    root = d.sqrt()
+    return torch.where(odd, -root, root)
 
 
 def _rounded_rect(r, q):
@@ -229,19 +232,17 @@ def _repeat(r, q):
 
 
 def _combine(r, a, b):
-    """min, max, cut and their smooth forms as one: out = s · smin(s·a, t·b, k), the hard minimum where
-    k = 0. Row params (s, t, k): min (1, 1, 0), max (−1, −1, 0), cut (−1, 1, 0), smooth_min (1, 1, k),
-    smooth_cut (−1, 1, k). Multiplying by ±1 and negating are exact, so each gives sdf.py's values."""
+    """smooth_min and smooth_cut as one: out = s · smin(s·a, t·b, k). Row params (s, t, k): smooth_min
+    (1, 1, k), smooth_cut (−1, 1, k), k > 0 always (sdf.union and sdf.subtract make the hard forms for
+    k ≤ 0). Multiplying by ±1 and negating are exact, so each gives sdf.py's values."""
     s, t, k = r[:, 0], r[:, 1], r[:, 2]
     da, db = s * a, t * b
-    smooth = k > 0
-    safe = torch.where(smooth, k, torch.ones_like(k))
-    h = (0.5 + 0.5 * (db - da) / safe).clamp(0, 1)
-    blended = db + (da - db) * h - k * h * (1 - h)
-    return s * torch.where(smooth, blended, torch.minimum(da, db))
+    h = (0.5 + 0.5 * (db - da) / k).clamp(0, 1)
+    return s * (db + (da - db) * h - k * h * (1 - h))
 
 
-SIGNS = {"min": (1.0, 1.0), "max": (-1.0, -1.0), "cut": (-1.0, 1.0), "smooth_min": (1.0, 1.0), "smooth_cut": (-1.0, 1.0)}
+# the smooth combinations' (s, t) in _combine; the hard min, max and cut are groups of their own
+SIGNS = {"smooth_min": (1.0, 1.0), "smooth_cut": (-1.0, 1.0)}
 
 
 def _extrude(r, p, d2=None):
@@ -265,5 +266,8 @@ EVALUATE = {
     "revolve": lambda r, p: torch.stack([_len(p[:, [0, 2]]), p[:, 1]], -1),
     "extrude": _extrude,
     "combine": _combine,
+    "min": lambda r, a, b: torch.minimum(a, b),
+    "max": lambda r, a, b: torch.maximum(a, b),
+    "cut": lambda r, a, b: torch.maximum(a, -b),
     "offset": lambda r, a: a - r[:, 0],
 }
