@@ -125,7 +125,7 @@ class Program:
         self._height[out] = height
         params = node.params
         if kind in SIGNS:   # both smooth two-shape combinations of one height in one group
-            kind, params = "combine", SIGNS[kind] + (node.params[0] if node.params else 0.0,)
+            kind, params = "combine", SIGNS[kind] + (node.params[0],)
         self._add(combines, (height, kind, 0), solid, params, ([at] if kind == "extrude" else []) + children, out)
         return out
 
