@@ -46,16 +46,20 @@ def scores(result, truth: dict) -> dict:
             "proportion": metrics.proportion_error(depth, true * truth["proportion"], mask)}
 
 
+def engine_scores(name: str, engine: str) -> dict:
+    """scores() of `engine`'s own predict on example `name`'s PNG, against its truth."""
+    rgba, truth = load(name)
+    return scores(engines.get(engine).predict(rgba, lambda f, s: None, lambda: False), truth)
+
+
 def main():
     print(f"{'example':<13} {'engine':<8} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
     wins = 0
     names = examples()
     for name in names:
-        rgba, truth = load(name)
         rows = {}
         for engine in ("depthy", "inflate"):
-            result = engines.get(engine).predict(rgba, lambda f, s: None, lambda: False)
-            rows[engine] = scores(result, truth)
+            rows[engine] = engine_scores(name, engine)
             r = rows[engine]
             print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
         d, i = rows["depthy"], rows["inflate"]

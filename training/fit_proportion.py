@@ -23,6 +23,7 @@ from training.synth import dataset
 
 FIT_SEEDS = 30_000_000   # first seed of the fitting drawings; no cache or evaluation set starts near it
 CANDIDATES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+FIELDS = ("image", "nearness", "mask", "proportion")   # what errors() and predict_all read of a drawing
 
 
 def fitting_set(count: int, size: int = 256) -> dict:
@@ -32,14 +33,14 @@ def fitting_set(count: int, size: int = 256) -> dict:
         if np.isfinite(item["proportion"]):
             items.append(item)
         seed += 1
-    return {key: np.stack([i[key] for i in items]) for key in ("image", "nearness", "mask", "proportion")}
+    return {key: np.stack([i[key] for i in items]) for key in FIELDS}
 
 
 def evaluation_set(name: str) -> dict:
     """The single orthographic views (those with a proportion) of evaluate.py's `name` set."""
     data = evaluate.freestyle_test_set() if name == "freestyle" else evaluate.mesh_test_set()
     keep = np.isfinite(data["proportion"])
-    return {key: data[key][keep] for key in ("image", "nearness", "mask", "proportion")}
+    return {key: data[key][keep] for key in FIELDS}
 
 
 def errors(data: dict, preds) -> dict:

@@ -15,20 +15,12 @@ pytest.importorskip("torch")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import examples_quality  # noqa: E402
 
-from depthy_blender.models import engines  # noqa: E402
-
 NOT_YET = {   # example: what 0.15.0 scores against inflation (benchmarks/examples_quality.py, 2026-12-05)
     "bottle": "nRMSE 1.040×, normal error 1.432× inflation's",
     "casting": "nRMSE 1.052× inflation's",
     "pocket_plate": "both read as a constant: nRMSE and normal error equal to inflation's",
     "turned_part": "normal error 1.333× inflation's",
 }
-
-
-def scored(name, engine):
-    rgba, truth = examples_quality.load(name)
-    result = engines.get(engine).predict(rgba, lambda fraction, status: None, lambda: False)
-    return examples_quality.scores(result, truth)
 
 
 def test_every_example_is_listed():
@@ -41,6 +33,6 @@ def test_every_example_is_listed():
     if name in NOT_YET else name
     for name in examples_quality.examples()])
 def test_depthy_beats_inflation_on_the_example(name):
-    depthy, inflate = scored(name, "depthy"), scored(name, "inflate")
+    depthy, inflate = (examples_quality.engine_scores(name, e) for e in ("depthy", "inflate"))
     assert depthy["nrmse"] < inflate["nrmse"], (depthy, inflate)
     assert depthy["normal"] < inflate["normal"], (depthy, inflate)
