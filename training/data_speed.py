@@ -106,19 +106,38 @@ def processes_rate(processes: int, device: str, size: int, views: int, seconds: 
     return sum(r for r, _ in got), sum(n for _, n in got)
 
 
+def options(cpu_one: float, device_one: float, device_many: float, processes: int,
+            cores: int = 14) -> list[tuple[str, dict, float]]:
+    """The gpu_window.sh train data settings worth comparing on `cores` worker cores, each as (label, the
+    settings in full, fresh drawings/s expected) from the measured rates: a CPU worker's, the device
+    generator in one process (the training process's thread, counted at half since it shares Python with
+    the step), and in `processes` processes."""
+    return [
+        ("DATA=cpu", {"DATA": "cpu", "DEVICE_WORKERS": 0, "WORKERS": cores}, cores * cpu_one),
+        ("DATA=device", {"DATA": "device", "DEVICE_WORKERS": 0, "WORKERS": cores},
+         0.5 * device_one + cores * cpu_one),
+        (f"DATA=device DEVICE_WORKERS={processes} WORKERS={cores - processes}",
+         {"DATA": "device", "DEVICE_WORKERS": processes, "WORKERS": cores - processes},
+         device_many + (cores - processes) * cpu_one),
+    ]
+
+
 def advice(cpu_one: float, device_one: float, device_many: float, processes: int, cores: int = 14) -> str:
-    """The gpu_window.sh train settings that make the most fresh drawings per second on `cores` worker
-    cores, from the measured rates: a CPU worker's, the device generator in one process (the training
-    process's thread, counted at half since it shares Python with the step), and in `processes` processes."""
-    options = {
-        "DATA=cpu": cores * cpu_one,
-        "DATA=device": 0.5 * device_one + cores * cpu_one,
-        f"DATA=device DEVICE_WORKERS={processes} WORKERS={cores - processes}":
-            device_many + (cores - processes) * cpu_one,
-    }
-    best = max(options, key=options.get)
-    return f"for gpu_window.sh train: {best} (about {options[best]:.0f} fresh drawings/s; " + \
-        ", ".join(f"{k}: {v:.0f}" for k, v in options.items()) + ")"
+    """The line that says which of `options` makes the most fresh drawings per second, and what each makes."""
+    choices = options(cpu_one, device_one, device_many, processes, cores)
+    label, _, best = max(choices, key=lambda c: c[2])
+    return f"for gpu_window.sh train: {label} (about {best:.0f} fresh drawings/s; " + \
+        ", ".join(f"{k}: {v:.0f}" for k, _, v in choices) + ")"
+
+
+def write_advice(path: str, cpu_one: float, device_one: float, device_many: float, processes: int,
+                 cores: int = 14) -> None:
+    """The best of `options` as shell assignments, one per line, for gpu_window.sh train to read when it is
+    called without them (the next call must come within the machine's 30 s warm time: no time to copy
+    numbers from a log)."""
+    _, settings, _ = max(options(cpu_one, device_one, device_many, processes, cores), key=lambda c: c[2])
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("".join(f"{name}={value}\n" for name, value in settings.items()))
 
 
 def _ops(make) -> int:
@@ -157,6 +176,8 @@ def main(argv=None):
     p.add_argument("--together", type=int, default=16, metavar="B", help="also time batch_views.many, B solids "
                    "traced together (the processes too, and the advice takes it); with --count-ops, also count "
                    "the same solids traced B at a time; 0 or 1: one at a time only")
+    p.add_argument("--advice-file", metavar="PATH", help="with --processes: also write the advised settings "
+                   "there as shell assignments (DATA=…, DEVICE_WORKERS=…, WORKERS=…)")
     args = p.parse_args(argv)
     if args.count_ops:
         counts, together = count_ops(args.count_ops, args.size, args.views, args.together if args.together > 1 else 0)
@@ -193,6 +214,9 @@ def main(argv=None):
         print(f"batch_views on {args.device} in {args.processes} processes at once, {together} solids together in "
               f"each: {many:.2f} drawings/s ({many_n} drawings; {many / max(dev, 1e-9):.2f}x one process)")
         print(advice(cpu, dev, many, args.processes))
+        if args.advice_file:
+            write_advice(args.advice_file, cpu, dev, many, args.processes)
+            print(f"advice written to {args.advice_file}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,12 @@
 #
 #   bash training/gpu_window.sh check   # ~5 min: issue 50's CUDA checks, issue 51's inference check and
 #                                       # both data generators' rates (benchmarks/gpu_check.py, training.data_speed)
-#   bash training/gpu_window.sh train   # ~8 min: one training run (training.gpu_run), weights in parts
+#   SECONDS_TRAIN=N bash training/gpu_window.sh train   # ~8 min: one training run (training.gpu_run)
+#
+# A machine stays warm only 30 s after a call (device README): call train at once, with SECONDS_TRAIN the
+# reply's lease.budget_left_s less about 90 (at most 480). check leaves its data advice in
+# training/runs/gpu_advice.env (ignored, so it stays on the warm machine) and train reads it there; on a
+# fresh machine train uses the defaults below. Then give the machine back.
 #
 # Then here: python -m training.gpu_run --join FOLDER, and record every figure with its command.
 #
@@ -12,25 +17,36 @@
 #                                          # the GPU image's Python 3.12 and torch 2.11 (make gpu-rehearsal)
 set -euo pipefail
 OUT=${OUT:?the device tool sets OUT}
+ADVICE=${ADVICE:-training/runs/gpu_advice.env}
 case "${1:-}" in
   check)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
     timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
-    timeout 220 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" 2>&1 | tee "$OUT/data_speed.log"
+    timeout 220 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" \
+      --advice-file "$ADVICE" 2>&1 | tee "$OUT/data_speed.log"
+    cp "$ADVICE" "$OUT/" 2>/dev/null || echo "no advice written: train will use its defaults"
     ;;
   train)
-    # SECONDS_TRAIN: the device time left (status' budget_left_s) less about 90 s, when under 570 s is left.
-    # DATA, DEVICE_WORKERS, WORKERS: as the last line of check's data_speed.log advises. LR: the learning
+    # SECONDS_TRAIN: the device time left (the reply's lease.budget_left_s) less about 90 s, at most 480.
+    # DATA, DEVICE_WORKERS, WORKERS: from check's advice file unless DATA is given. LR: the learning
     # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once
     # (16; 32 halves its operations per solid, at about 8 GiB per tracing process at 256²).
+    if [[ -z "${DATA:-}" && -f "$ADVICE" ]]; then
+      # shellcheck disable=SC1090
+      source "$ADVICE"
+    fi
+    echo "train: DATA=${DATA:-device} DEVICE_WORKERS=${DEVICE_WORKERS:-0} WORKERS=${WORKERS:-14} LR=${LR:-3e-5}" \
+      "TOGETHER=${TOGETHER:-16} SECONDS_TRAIN=${SECONDS_TRAIN:-480}" | tee "$OUT/settings.txt"
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
-      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-1e-4}" \
+      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-3e-5}" \
       --together "${TOGETHER:-16}" 2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"
     python3 benchmarks/gpu_check.py --device cpu --small --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
-    python3 -m training.data_speed --device cpu --size 128 --seconds 10 --processes 2 --together 4 2>&1 | tee "$OUT/data_speed.log"
+    python3 -m training.data_speed --device cpu --size 128 --seconds 10 --processes 2 --together 4 \
+      --advice-file "$OUT/gpu_advice.env" 2>&1 | tee "$OUT/data_speed.log"
+    grep -q '^DATA=' "$OUT/gpu_advice.env"
     python3 -m training.gpu_run --out "$OUT/run" --device cpu --data device --views 8 --together 4 --workers 1 \
       --seconds 60 --size 128 --batch 8 --val 8 2>&1 | tail -5
     python3 -m training.gpu_run --out "$OUT/run-processes" --device cpu --data device --device-workers 1 --views 8 \

@@ -208,6 +208,17 @@ def test_the_advice_picks_the_settings_that_make_the_most_drawings():
     assert data_speed.advice(2.0, 0.0, 0.0, 8).startswith("for gpu_window.sh train: DATA=cpu (about 28 ")
 
 
+def test_the_advice_file_holds_the_advised_settings_in_full(tmp_path):
+    from training import data_speed
+    path = tmp_path / "runs" / "gpu_advice.env"
+    data_speed.write_advice(str(path), 2.0, 10.0, 60.0, 8)
+    assert path.read_text() == "DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n"
+    data_speed.write_advice(str(path), 2.0, 10.0, 10.0, 8)          # the thread: no device processes
+    assert path.read_text() == "DATA=device\nDEVICE_WORKERS=0\nWORKERS=14\n"
+    data_speed.write_advice(str(path), 2.0, 0.0, 0.0, 8)
+    assert path.read_text() == "DATA=cpu\nDEVICE_WORKERS=0\nWORKERS=14\n"
+
+
 def test_the_processes_are_timed_together_and_summed():
     from training import data_speed
     per_s, drawings = data_speed.processes_rate(2, "cpu", 32, 1, 1.0)
