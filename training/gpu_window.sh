@@ -21,9 +21,13 @@ ADVICE=${ADVICE:-training/runs/gpu_advice.env}
 case "${1:-}" in
   check)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
-    timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log"
+    # each step runs whatever the one before it did: a failed CUDA check must not cost the data advice
+    timeout 240 python3 benchmarks/gpu_check.py --device cuda --out "$OUT" 2>&1 | tee "$OUT/gpu_check.log" \
+      || echo "gpu_check failed (exit ${PIPESTATUS[0]}): see gpu_check.log" | tee -a "$OUT/failed.txt"
+    rm -f "$ADVICE"
     timeout 220 python3 -m training.data_speed --device cuda --seconds 15 --processes 8 --together "${TOGETHER:-16}" \
-      --advice-file "$ADVICE" 2>&1 | tee "$OUT/data_speed.log"
+      --advice-file "$ADVICE" 2>&1 | tee "$OUT/data_speed.log" \
+      || echo "data_speed failed (exit ${PIPESTATUS[0]}): see data_speed.log" | tee -a "$OUT/failed.txt"
     cp "$ADVICE" "$OUT/" 2>/dev/null || echo "no advice written: train will use its defaults"
     ;;
   train)

@@ -1,6 +1,7 @@
-"""training/gpu_window.sh's train step: it must start within the GPU machine's 30 s of warm time, so it
-reads check's data advice from a file instead of numbers copied by hand. A stand-in `python3` on PATH
-records the arguments gpu_run would get, so nothing trains here."""
+"""training/gpu_window.sh's two calls. train must go out within the GPU machine's 30 s of warm time, so it
+reads check's data advice from a file instead of numbers copied by hand; check gives that advice even
+when its CUDA check fails, and never leaves an older window's. Stand-in `python3` and `nvidia-smi` on
+PATH record or fake what the real programs would do, so nothing traces or trains here."""
 import os
 import stat
 import subprocess
@@ -9,12 +10,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _stand_in(bin_dir: Path, name: str, body: str) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / name
+    fake.write_text("#!/usr/bin/env bash\n" + body)
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+
+
 def _train(tmp_path, advice: str | None, **env) -> str:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    fake = bin_dir / "python3"
-    fake.write_text('#!/usr/bin/env bash\necho "ARGS $*"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    _stand_in(bin_dir, "python3", 'echo "ARGS $*"\n')
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     advice_file = tmp_path / "gpu_advice.env"
@@ -51,3 +56,37 @@ def test_without_advice_train_uses_its_defaults(tmp_path):
     args = _train(tmp_path, None)
     assert (_value(args, "--data"), _value(args, "--device-workers"), _value(args, "--workers")) == ("device", "0", "14")
     assert _value(args, "--seconds") == "480"
+
+
+def test_check_gives_the_data_advice_even_when_the_cuda_check_fails(tmp_path):
+    bin_dir = tmp_path / "bin"
+    _stand_in(bin_dir, "nvidia-smi", 'echo "name, memory.total"\n')
+    # gpu_check fails; data_speed writes its advice where --advice-file says
+    _stand_in(bin_dir, "python3", 'case "$*" in *gpu_check*) echo boom; exit 3;; esac\n'
+              'while [ $# -gt 0 ]; do [ "$1" = --advice-file ] && printf "DATA=cpu\\nDEVICE_WORKERS=0\\nWORKERS=14\\n" > "$2"; shift; done\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    advice_file = tmp_path / "runs" / "gpu_advice.env"
+    advice_file.parent.mkdir()
+    advice_file.write_text("DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n")       # an older window's
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", OUT=str(out), ADVICE=str(advice_file))
+    subprocess.run(["bash", str(ROOT / "training" / "gpu_window.sh"), "check"], cwd=ROOT, env=env,
+                   capture_output=True, text=True, check=True)
+    assert "gpu_check failed (exit 3)" in (out / "failed.txt").read_text()
+    assert advice_file.read_text() == "DATA=cpu\nDEVICE_WORKERS=0\nWORKERS=14\n"
+    assert (out / "gpu_advice.env").read_text() == advice_file.read_text()
+
+
+def test_check_leaves_no_stale_advice_when_data_speed_fails(tmp_path):
+    bin_dir = tmp_path / "bin"
+    _stand_in(bin_dir, "nvidia-smi", 'echo "name, memory.total"\n')
+    _stand_in(bin_dir, "python3", 'case "$*" in *data_speed*) exit 4;; esac\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    advice_file = tmp_path / "gpu_advice.env"
+    advice_file.write_text("DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n")
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", OUT=str(out), ADVICE=str(advice_file))
+    subprocess.run(["bash", str(ROOT / "training" / "gpu_window.sh"), "check"], cwd=ROOT, env=env,
+                   capture_output=True, text=True, check=True)
+    assert "data_speed failed (exit 4)" in (out / "failed.txt").read_text()
+    assert not advice_file.exists()
