@@ -63,7 +63,7 @@ from training import losses  # noqa: E402
 from training.evaluate import depthy_weights, nearness_units_of  # noqa: E402
 from training.make_cache import OPTIONS  # noqa: E402
 from training.synth import batch_views, dataset  # noqa: E402
-from training.train import VAL_SEEDS, channels_last, native_bf16  # noqa: E402
+from training.train import VAL_SEEDS, channels_last, freeze_stem, native_bf16, train_mode  # noqa: E402
 
 PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per returned file
 FIRST_SEED = 30_000_000                   # above every cache made so far (training/HISTORY.md)
@@ -437,6 +437,9 @@ def main(argv=None):
                    "while the run trains (0: in the training process, after training)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
+    p.add_argument("--freeze-stem", action="store_true", help="keep the encoder's stem and first stage fixed, "
+                   "weights and batch-norm statistics (train.py --freeze-stem, as the CPU fine-tunes since "
+                   "0.8.0 ran)")
     p.add_argument("--first-seed", type=int, default=FIRST_SEED)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
@@ -458,7 +461,9 @@ def main(argv=None):
     model = Depthy()
     model.load_state_dict(parent_state)
     model = channels_last(model.to(device))
-    model.train()
+    if args.freeze_stem:
+        freeze_stem(model)
+    train_mode(model)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     fresh_per_batch = max(1, args.batch // max(1, args.reuse))
     pool = Pool(max(args.pool, args.batch), args.size, device)
@@ -542,6 +547,7 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
+           "freeze_stem": args.freeze_stem,
            "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
            "fresh_per_batch": fresh_per_batch, "least_fresh_per_batch": least,
            "waited_for_drawings_seconds": round(waited, 1),

@@ -205,14 +205,23 @@ def test_ready_cpu_drawings_are_taken_without_waiting():
 
 
 def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
+    """Also with --freeze-stem: the stem and first stage come back as the parent had them (weights and
+    batch-norm statistics), the rest has moved."""
     done = run("--device", "cpu", "--data", "device", "--views", "3", "--together", "2", "--seconds", "20",
                "--size", "48", "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0",
-               "--val", "2", "--out", str(tmp_path))
+               "--val", "2", "--freeze-stem", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
     log = json.loads((tmp_path / "log.json").read_text())
     assert log["data"] == "device" and log["views"] == 3 and log["together"] == 2
     assert log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] == log["samples"] > 0
     assert "batch_views" in log["recipe"]["generator"]
+    assert log["freeze_stem"] and log["steps"] > 0
+    trained = torch.load(gpu_run.join(tmp_path), weights_only=True)
+    parent = gpu_run.depthy_weights(log["parent"])
+    stem = [k for k in trained if k.startswith(("encoder.conv1.", "encoder.bn1.", "encoder.layer1."))]
+    assert stem and all(torch.equal(trained[k], parent[k].to(trained[k].dtype)) for k in stem)
+    assert not torch.equal(trained["encoder.layer2.0.conv1.weight"],
+                           parent["encoder.layer2.0.conv1.weight"].to(torch.float16))
 
 
 def test_device_workers_trace_in_processes_of_their_own(tmp_path):
