@@ -60,6 +60,7 @@ from depthy_blender.core.relief import normalise  # noqa: E402
 from depthy_blender.models import weights  # noqa: E402
 from depthy_blender.models.depthy import Depthy  # noqa: E402
 from training import losses  # noqa: E402
+from training.average_weights import fold_in  # noqa: E402
 from training.evaluate import depthy_weights, nearness_units_of  # noqa: E402
 from training.make_cache import OPTIONS  # noqa: E402
 from training.synth import batch_views, dataset  # noqa: E402
@@ -437,6 +438,11 @@ def main(argv=None):
                    "while the run trains (0: in the training process, after training)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
+    p.add_argument("--average-from", type=float, default=0.0, metavar="FRACTION",
+                   help="from this fraction of the training time on, fold the weights (batch-norm statistics "
+                   "too) every --average-every steps into a uniform mean, and write that mean (stochastic "
+                   "weight averaging over the run's tail; the endpoint is validated too); 0: the endpoint")
+    p.add_argument("--average-every", type=int, default=50, metavar="STEPS")
     p.add_argument("--freeze-stem", action="store_true", help="keep the encoder's stem and first stage fixed, "
                    "weights and batch-norm statistics (train.py --freeze-stem, as the CPU fine-tunes since "
                    "0.8.0 ran)")
@@ -492,8 +498,10 @@ def main(argv=None):
     least = want if args.max_reuse <= args.reuse else max(1, args.batch // args.max_reuse)
     deadline = start + args.seconds * (1 - RESERVE_S)
     samples, fresh, fresh_cpu, steps, losses_seen, trace = 0, 0, 0, 0, [], []
+    mean, folded = None, 0
     data_failure, waited = None, 0.0
     train_start = time.perf_counter()
+    average_start = (train_start + (deadline - train_start) * args.average_from) if args.average_from > 0 else math.inf
     while True:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
@@ -513,6 +521,8 @@ def main(argv=None):
         steps += 1
         samples += len(img)
         now = time.perf_counter()
+        if now >= average_start and steps % max(1, args.average_every) == 0:
+            mean, folded = fold_in(mean, model.state_dict(), folded), folded + 1
         if not trace or now - trace[-1]["t"] - train_start >= 10:
             trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples, "fresh": fresh,
                           "fresh_cpu": fresh_cpu, "loss": float(torch.stack(losses_seen[-20:]).mean())})
@@ -536,6 +546,13 @@ def main(argv=None):
     items = validation.items()
     units = proportion.FIGURE_WIDTHS if args.widths_weight > 0 else proportion.UNIT_RANGE
     scores = validate(model, items, device, bf16, units)
+    last_scores = None
+    if mean is not None:                       # the tail mean is what the run writes; its endpoint is logged
+        last_scores = scores
+        model.load_state_dict(mean)
+        scores = validate(model, items, device, bf16, units)
+        print(f"tail mean of {folded} states (every {args.average_every} steps from {args.average_from:.0%} "
+              f"of the time): nRMSE {scores['nrmse']:.4f}; the endpoint {last_scores['nrmse']:.4f}", flush=True)
     before = Depthy()
     before.load_state_dict(parent_state)
     parent_scores = validate(channels_last(before.to(device)), items, device, bf16, nearness_units_of(parent))
@@ -547,7 +564,8 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
-           "freeze_stem": args.freeze_stem,
+           "freeze_stem": args.freeze_stem, "average_from": args.average_from,
+           "average_every": args.average_every, "averaged_states": folded, "validation_endpoint": last_scores,
            "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
            "fresh_per_batch": fresh_per_batch, "least_fresh_per_batch": least,
            "waited_for_drawings_seconds": round(waited, 1),

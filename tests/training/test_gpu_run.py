@@ -206,10 +206,12 @@ def test_ready_cpu_drawings_are_taken_without_waiting():
 
 def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     """Also with --freeze-stem: the stem and first stage come back as the parent had them (weights and
-    batch-norm statistics), the rest has moved."""
+    batch-norm statistics), the rest has moved. And with --average-from: what comes back is the tail
+    mean, whose validation differs from the endpoint's."""
     done = run("--device", "cpu", "--data", "device", "--views", "3", "--together", "2", "--seconds", "20",
                "--size", "48", "--batch", "2", "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "0",
-               "--val", "2", "--freeze-stem", "--out", str(tmp_path))
+               "--val", "2", "--val-workers", "0", "--freeze-stem", "--average-from", "0.2", "--average-every", "1",
+               "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr[-2000:]
     log = json.loads((tmp_path / "log.json").read_text())
     assert log["data"] == "device" and log["views"] == 3 and log["together"] == 2
@@ -222,6 +224,13 @@ def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     assert stem and all(torch.equal(trained[k], parent[k].to(trained[k].dtype)) for k in stem)
     assert not torch.equal(trained["encoder.layer2.0.conv1.weight"],
                            parent["encoder.layer2.0.conv1.weight"].to(torch.float16))
+    assert log["averaged_states"] >= 2 and "tail mean of" in done.stdout
+    model = Depthy()
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in trained.items()})
+    items = gpu_run.ValidationDrawings(2, 48, 0).items()
+    again = gpu_run.validate(model, items, torch.device("cpu"), log["bf16"], proportion.FIGURE_WIDTHS)["nrmse"]
+    mean, endpoint = log["validation"]["nrmse"], log["validation_endpoint"]["nrmse"]
+    assert abs(again - mean) < abs(again - endpoint), (again, mean, endpoint)
 
 
 def test_device_workers_trace_in_processes_of_their_own(tmp_path):
