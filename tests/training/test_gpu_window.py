@@ -47,6 +47,11 @@ def test_train_takes_checks_advice(tmp_path):
     assert _value(args, "--lr") == "3e-5"                 # training/README.md: the safer start for a first window
 
 
+def test_the_recipe_switches_reach_gpu_run(tmp_path):
+    args = _train(tmp_path, None, FREEZE_STEM="1", AVERAGE_FROM="0.6")
+    assert "--freeze-stem" in args.split() and _value(args, "--average-from") == "0.6"
+
+
 def test_settings_given_on_the_command_line_win_over_the_advice(tmp_path):
     args = _train(tmp_path, "DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n", DATA="cpu", WORKERS="12")
     assert (_value(args, "--data"), _value(args, "--device-workers"), _value(args, "--workers")) == ("cpu", "0", "12")
