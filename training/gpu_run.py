@@ -72,13 +72,23 @@ RESERVE_S = 0.15                          # share of --seconds kept for validati
 FEED_STOP_S = 20.0                        # how long the end of training waits for the device thread's last drawing
 
 
+PLAIN_STREAM = 31                         # the random stream that says whether a seed's drawing is plain
+
+
+def families(seed: int, plain_share: float) -> dict:
+    """dataset.sample's family flags for a seed: none on (a plain drawing, like half the caches the shipped
+    weights learnt from) with probability `plain_share`, else every one."""
+    plain = bool(np.random.default_rng([seed, PLAIN_STREAM]).random() < plain_share)
+    return {name: not plain for name in batch_views.FAMILIES}
+
+
 class Drawings(torch.utils.data.IterableDataset):
     """An endless stream of (image, nearness, mask, proportion) from the generator (proportion: the
     figure's depth ÷ width, NaN for several figures or a perspective view); each worker takes every n-th
     seed."""
 
-    def __init__(self, first_seed: int, size: int):
-        self.first_seed, self.size = first_seed, size
+    def __init__(self, first_seed: int, size: int, plain_share: float = 0.0):
+        self.first_seed, self.size, self.plain_share = first_seed, size, plain_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -86,7 +96,8 @@ class Drawings(torch.utils.data.IterableDataset):
         torch.set_num_threads(1)
         seed = self.first_seed + k
         while True:
-            s = dataset.sample(seed, self.size, **{name: True for name in OPTIONS})
+            flags = dict({name: True for name in OPTIONS}, **families(seed, self.plain_share))
+            s = dataset.sample(seed, self.size, **flags)
             yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
                    torch.from_numpy(s["mask"]), torch.tensor(s["proportion"], dtype=torch.float32))
             seed += n
@@ -98,9 +109,10 @@ class DeviceDrawings:
     dataset.sample), `together` solids traced together (batch_views.many; 1: one at a time)."""
 
     def __init__(self, first_seed: int, size: int, views: int, device: torch.device, stride: int = 1,
-                 together: int = 1):
+                 together: int = 1, plain_share: float = 0.0):
         self.seed, self.size, self.views, self.device, self.stride = first_seed, size, views, device, stride
         self.together = max(1, together)
+        self.options = lambda seed: families(seed, plain_share)
         self.ready: list[tuple] = []
         self.made = 0
 
@@ -110,9 +122,9 @@ class DeviceDrawings:
         while have < n:
             if self.together > 1:
                 seeds = [self.seed + self.stride * k for k in range(self.together)]
-                v = batch_views.many(seeds, self.views, self.size, self.device)
+                v = batch_views.many(seeds, self.views, self.size, self.device, self.options)
             else:
-                v = batch_views.views(self.seed, self.views, self.size, self.device)
+                v = batch_views.views(self.seed, self.views, self.size, self.device, self.options)
             self.seed += self.stride * self.together
             drawn = (v["image"].permute(0, 3, 1, 2), v["nearness"], v["mask"], v["proportion"])
             self.ready.append(drawn)
@@ -128,15 +140,17 @@ class DeviceWorkerDrawings(torch.utils.data.IterableDataset):
     """DeviceDrawings in DataLoader worker processes (spawned, each with its own CUDA context): worker k
     of n traces seeds first_seed + k, + n, …, and gives its drawings one at a time, on the CPU."""
 
-    def __init__(self, first_seed: int, size: int, views: int, device: str, together: int = 1):
+    def __init__(self, first_seed: int, size: int, views: int, device: str, together: int = 1,
+                 plain_share: float = 0.0):
         self.first_seed, self.size, self.views, self.device, self.together = first_seed, size, views, device, together
+        self.plain_share = plain_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         k, n = (info.id, info.num_workers) if info else (0, 1)
         torch.set_num_threads(1)
         made = DeviceDrawings(self.first_seed + k, self.size, self.views, torch.device(self.device), stride=n,
-                              together=self.together)
+                              together=self.together, plain_share=self.plain_share)
         while True:
             yield from zip(*(t.cpu() for t in made.take(self.views)))
 
@@ -438,6 +452,9 @@ def main(argv=None):
                    "while the run trains (0: in the training process, after training)")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--warmup", type=int, default=50, help="optimiser steps of linear warm-up")
+    p.add_argument("--plain-share", type=float, default=0.5, metavar="P",
+                   help="share of the seeds drawn plain, with no drawing family on, the rest with every one "
+                   "(as the shipped weights' caches alternated); 0: every drawing with every family")
     p.add_argument("--average-from", type=float, default=0.0, metavar="FRACTION",
                    help="from this fraction of the training time on, fold the weights (batch-norm statistics "
                    "too) every --average-every steps into a uniform mean, and write that mean (stochastic "
@@ -477,21 +494,23 @@ def main(argv=None):
     data = args.data or ("device" if device.type == "cuda" else "cpu")
     loader = None
     if data == "cpu" or args.workers > 0:
-        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size), batch_size=fresh_per_batch,
+        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size, args.plain_share), batch_size=fresh_per_batch,
                                              num_workers=args.workers, pin_memory=device.type == "cuda",
                                              persistent_workers=args.workers > 0,
                                              prefetch_factor=4 if args.workers > 0 else None)
     feeds = []
     if data == "device" and args.device_workers > 0:
         traced = torch.utils.data.DataLoader(
-            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device, args.together),
+            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device, args.together,
+                                 args.plain_share),
             batch_size=fresh_per_batch,
             num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
             pin_memory=device.type == "cuda", prefetch_factor=2)
         feeds.append(Feed("device", loader_drawings(traced)))
     elif data == "device":
         feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device,
-                                                                   together=args.together))))
+                                                                   together=args.together,
+                                                                   plain_share=args.plain_share))))
     if loader is not None:
         feeds.append(Feed("cpu", loader_drawings(loader)))
     want = fresh_per_batch
@@ -564,7 +583,7 @@ def main(argv=None):
            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
-           "freeze_stem": args.freeze_stem, "average_from": args.average_from,
+           "freeze_stem": args.freeze_stem, "average_from": args.average_from, "plain_share": args.plain_share,
            "average_every": args.average_every, "averaged_states": folded, "validation_endpoint": last_scores,
            "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
            "fresh_per_batch": fresh_per_batch, "least_fresh_per_batch": least,
@@ -581,7 +600,8 @@ def main(argv=None):
            "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,
            "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
                                     if data == "device" else "") +
-                                   "training.synth.dataset.sample, every option on: " + ", ".join(OPTIONS),
+                                   "training.synth.dataset.sample; a share --plain-share of the seeds with no "
+                                   "family on, the rest with every option on: " + ", ".join(OPTIONS),
                       "losses": "training.losses.total, aligned"},
            "wall_seconds": round(time.perf_counter() - start, 1)}
     (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n")

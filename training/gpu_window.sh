@@ -35,17 +35,19 @@ case "${1:-}" in
     # DATA, DEVICE_WORKERS, WORKERS: from check's advice file unless DATA is given. LR: the learning
     # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once
     # (16; 32 halves its operations per solid, at about 8 GiB per tracing process at 256²). AVERAGE_FROM:
-    # gpu_run --average-from (0: the endpoint). FREEZE_STEM: set (to anything) for gpu_run --freeze-stem.
+    # gpu_run --average-from (0.5; 0: the endpoint). FREEZE_STEM: gpu_run --freeze-stem unless set empty.
+    # gpu_run's --plain-share 0.5 draws half the seeds plain (training/README.md: the pilots).
+    FREEZE_STEM=${FREEZE_STEM-1}               # on unless set empty: FREEZE_STEM= bash … train
     if [[ -z "${DATA:-}" && -f "$ADVICE" ]]; then
       # shellcheck disable=SC1090
       source "$ADVICE"
     fi
     echo "train: DATA=${DATA:-device} DEVICE_WORKERS=${DEVICE_WORKERS:-0} WORKERS=${WORKERS:-14} LR=${LR:-3e-5}" \
-      "TOGETHER=${TOGETHER:-16} SECONDS_TRAIN=${SECONDS_TRAIN:-480} AVERAGE_FROM=${AVERAGE_FROM:-0}" \
+      "TOGETHER=${TOGETHER:-16} SECONDS_TRAIN=${SECONDS_TRAIN:-480} AVERAGE_FROM=${AVERAGE_FROM:-0.5}" \
       "FREEZE_STEM=${FREEZE_STEM:-}" | tee "$OUT/settings.txt"
     timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
       --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-3e-5}" \
-      --together "${TOGETHER:-16}" --average-from "${AVERAGE_FROM:-0}" ${FREEZE_STEM:+--freeze-stem} 2>&1 | tail -40
+      --together "${TOGETHER:-16}" --average-from "${AVERAGE_FROM:-0.5}" ${FREEZE_STEM:+--freeze-stem} 2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"

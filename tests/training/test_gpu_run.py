@@ -12,7 +12,7 @@ from depthy_blender.core import metrics, proportion
 from depthy_blender.models.depthy import Depthy
 from tests.conftest import ROOT
 from training import gpu_run
-from training.synth import dataset
+from training.synth import batch_views, dataset
 from training.train import VAL_SEEDS
 
 
@@ -340,3 +340,31 @@ def test_the_line_against_the_parent_gives_each_ratio():
     assert "proportion error 0.0800 (parent 0.1000, 0.800×)" in line
     without = {k: v for k, v in run.items() if k != "proportion_error"}
     assert "proportion" not in gpu_run.against_parent(without, parent)
+
+
+def test_a_share_of_the_seeds_is_drawn_plain_and_each_seed_always_the_same_way():
+    seeds = range(40_000_000, 40_001_000)
+    assert all(all(gpu_run.families(s, 0.0).values()) for s in seeds[:50])
+    assert not any(any(gpu_run.families(s, 1.0).values()) for s in seeds[:50])
+    plain = [not any(gpu_run.families(s, 0.5).values()) for s in seeds]
+    assert 430 < sum(plain) < 570                                  # about half of 1,000
+    assert plain == [not any(gpu_run.families(s, 0.5).values()) for s in seeds]
+    assert set(gpu_run.families(1, 0.5)) == set(batch_views.FAMILIES)
+
+
+def test_the_device_generator_draws_each_seed_with_its_own_families():
+    """batch_views.many with the options as a function of the seed gives each seed the drawings of its
+    own fixed options, and the CPU workers' seeds are drawn with the same flags as dataset.sample."""
+    seeds = [40_000_000 + k for k in range(6)]
+    of = {s: gpu_run.families(s, 0.5) for s in seeds}
+    assert len({any(f.values()) for f in of.values()}) == 2           # both kinds among these seeds
+    both = batch_views.many(seeds, 2, 32, options=lambda s: of[s])
+    for seed in seeds:
+        alone = batch_views.views(seed, 2, 32, options=of[seed])
+        mine = both["seed"] == seed
+        assert torch.equal(both["nearness"][mine], alone["nearness"])
+        assert torch.equal(both["mask"][mine], alone["mask"])
+    seed = next(s for s in seeds if not any(of[s].values()))
+    plain = next(iter(gpu_run.Drawings(seed, 32, plain_share=1.0)))
+    expected = dataset.sample(seed, 32, even_lines=True)
+    assert np.array_equal(plain[1].numpy(), expected["nearness"]) and np.array_equal(plain[2].numpy(), expected["mask"])

@@ -27,7 +27,7 @@ def _train(tmp_path, advice: str | None, **env) -> str:
         advice_file.write_text(advice)
     elif advice_file.exists():
         advice_file.unlink()
-    run_env = {k: v for k, v in os.environ.items() if k not in ("DATA", "DEVICE_WORKERS", "WORKERS", "LR")}
+    run_env = {k: v for k, v in os.environ.items() if k not in ("DATA", "DEVICE_WORKERS", "WORKERS", "LR", "FREEZE_STEM", "AVERAGE_FROM")}
     run_env.update(PATH=f"{bin_dir}:{os.environ['PATH']}", OUT=str(out), ADVICE=str(advice_file), **env)
     done = subprocess.run(["bash", str(ROOT / "training" / "gpu_window.sh"), "train"], cwd=ROOT, env=run_env,
                           capture_output=True, text=True, check=True)
@@ -48,8 +48,10 @@ def test_train_takes_checks_advice(tmp_path):
 
 
 def test_the_recipe_switches_reach_gpu_run(tmp_path):
-    args = _train(tmp_path, None, FREEZE_STEM="1", AVERAGE_FROM="0.6")
-    assert "--freeze-stem" in args.split() and _value(args, "--average-from") == "0.6"
+    args = _train(tmp_path, None)                  # the window's recipe: stem frozen, the tail mean from half-way
+    assert "--freeze-stem" in args.split() and _value(args, "--average-from") == "0.5"
+    args = _train(tmp_path, None, FREEZE_STEM="", AVERAGE_FROM="0")
+    assert "--freeze-stem" not in args.split() and _value(args, "--average-from") == "0"
 
 
 def test_settings_given_on_the_command_line_win_over_the_advice(tmp_path):

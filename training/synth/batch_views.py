@@ -76,12 +76,21 @@ def hidden_cells(seed: int, views: int, size: int) -> list:
     return out
 
 
+def _options_of(options):
+    """`options` as a function of the seed: a callable is one already; a dict holds for every seed; None
+    is every family on (as training.make_cache.OPTIONS)."""
+    if callable(options):
+        return options
+    fixed = dict(options if options is not None else {name: True for name in FAMILIES})
+    return lambda seed: fixed
+
+
 def views(seed: int, count: int, size: int, device=None, options: dict | None = None,
           even_lines: bool = True) -> dict:
     """{"image": (V, size, size, 3) float32, "nearness": (V, size, size) float32, "mask": bool,
     "proportion": (V,) float32} on `device`, V ≤ count. `options`: dataset.sample's family flags (default:
-    every one on, as training.make_cache.OPTIONS)."""
-    options = dict(options if options is not None else {name: True for name in FAMILIES})
+    every one on, as training.make_cache.OPTIONS), or a function of the seed that gives them."""
+    options = _options_of(options)(seed)
     for _, (shape, cams, _) in zip(range(TRIES), solids(seed, count, options, device)):
         mask, depth, normals = render.trace_views(shape, cams, size, device=device)
         keep = mask.sum((1, 2)) > 0.01 * size * size
@@ -97,8 +106,8 @@ def many(seeds: list, count: int, size: int, device=None, options: dict | None =
     """views() of several seeds, their solids traced together (render.trace_solids: one batched program
     per march step for all of them, so on a GPU a step costs about what one solid's does). The same
     drawings as views(seed) for each seed in turn, concatenated, plus "seed" (V,) long: each view's seed."""
-    options = dict(options if options is not None else {name: True for name in FAMILIES})
-    streams = {seed: drawn(seed, count, options) for seed in seeds}
+    options_of = _options_of(options)
+    streams = {seed: drawn(seed, count, options_of(seed)) for seed in seeds}
     chosen = {}
     pending = list(seeds)
     for _ in range(TRIES):
