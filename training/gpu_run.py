@@ -7,8 +7,8 @@ validate, and leave fp16 weights in parts small enough to come back from the GPU
                                [--val 96] [--val-workers 2] [--lr 1e-4]
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
-The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw)
-in DataLoader worker processes, seeds from `--first-seed` on, so a run's data never meets the test
+The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw;
+a `--plain-share` of the seeds with none, as half their caches were) in DataLoader worker processes, seeds from `--first-seed` on, so a run's data never meets the test
 (0–299) or validation (900,000–900,159) seeds. The step runs under bfloat16 autocast on CUDA (and on a
 CPU that computes bfloat16 natively) with channels-last weights; the optimiser is AdamW at a constant
 rate after a short warm-up. At the end the model and its parent are scored on the same `--val` fixed
