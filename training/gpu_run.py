@@ -8,9 +8,10 @@ validate, and leave fp16 weights in parts small enough to come back from the GPU
     python -m training.gpu_run --join FOLDER     # the parts back into one .pt, checked against the log
 
 The drawings come from the seeded CPU generator (training/synth, every family the shipped weights saw;
-a `--plain-share` of the seeds with none, as half their caches were) in DataLoader worker processes, seeds from `--first-seed` on, so a run's data never meets the test
-(0–299) or validation (900,000–900,159) seeds. The step runs under bfloat16 autocast on CUDA (and on a
-CPU that computes bfloat16 natively) with channels-last weights; the optimiser is AdamW at a constant
+a `--plain-share` of the seeds with none, as half their caches were) in DataLoader worker processes,
+seeds from `--first-seed` on, so a run's data never meets the test (0–299) or validation
+(900,000–900,159) seeds. The step runs under bfloat16 autocast on CUDA (and on a CPU that computes
+bfloat16 natively) with channels-last weights; the optimiser is AdamW at a constant
 rate after a short warm-up. At the end the model and its parent are scored on the same `--val` fixed
 validation drawings, made by `--val-workers` processes while it trains (nRMSE after scale + shift, mask
 IoU and the proportion error of the depth Auto reads, the metrics of training.evaluate), so the log says
@@ -70,8 +71,6 @@ PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per r
 FIRST_SEED = 30_000_000                   # above every cache made so far (training/HISTORY.md)
 RESERVE_S = 0.15                          # share of --seconds kept for validation and writing
 FEED_STOP_S = 20.0                        # how long the end of training waits for the device thread's last drawing
-
-
 PLAIN_STREAM = 31                         # the random stream that says whether a seed's drawing is plain
 
 
@@ -494,7 +493,8 @@ def main(argv=None):
     data = args.data or ("device" if device.type == "cuda" else "cpu")
     loader = None
     if data == "cpu" or args.workers > 0:
-        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size, args.plain_share), batch_size=fresh_per_batch,
+        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size, args.plain_share),
+                                             batch_size=fresh_per_batch,
                                              num_workers=args.workers, pin_memory=device.type == "cuda",
                                              persistent_workers=args.workers > 0,
                                              prefetch_factor=4 if args.workers > 0 else None)

@@ -27,7 +27,8 @@ def _train(tmp_path, advice: str | None, **env) -> str:
         advice_file.write_text(advice)
     elif advice_file.exists():
         advice_file.unlink()
-    run_env = {k: v for k, v in os.environ.items() if k not in ("DATA", "DEVICE_WORKERS", "WORKERS", "LR", "FREEZE_STEM", "AVERAGE_FROM")}
+    settings = ("DATA", "DEVICE_WORKERS", "WORKERS", "LR", "FREEZE_STEM", "AVERAGE_FROM")
+    run_env = {k: v for k, v in os.environ.items() if k not in settings}
     run_env.update(PATH=f"{bin_dir}:{os.environ['PATH']}", OUT=str(out), ADVICE=str(advice_file), **env)
     done = subprocess.run(["bash", str(ROOT / "training" / "gpu_window.sh"), "train"], cwd=ROOT, env=run_env,
                           capture_output=True, text=True, check=True)
@@ -39,10 +40,15 @@ def _value(args: str, option: str) -> str:
     return words[words.index(option) + 1]
 
 
+def _data(args: str) -> tuple:
+    """The data settings gpu_run gets: (--data, --device-workers, --workers)."""
+    return tuple(_value(args, option) for option in ("--data", "--device-workers", "--workers"))
+
+
 def test_train_takes_checks_advice(tmp_path):
     args = _train(tmp_path, "DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n", SECONDS_TRAIN="400")
     assert "-m training.gpu_run" in args
-    assert (_value(args, "--data"), _value(args, "--device-workers"), _value(args, "--workers")) == ("device", "8", "6")
+    assert _data(args) == ("device", "8", "6")
     assert _value(args, "--seconds") == "400"
     assert _value(args, "--lr") == "3e-5"                 # training/README.md: the safer start for a first window
 
@@ -56,12 +62,12 @@ def test_the_recipe_switches_reach_gpu_run(tmp_path):
 
 def test_settings_given_on_the_command_line_win_over_the_advice(tmp_path):
     args = _train(tmp_path, "DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n", DATA="cpu", WORKERS="12")
-    assert (_value(args, "--data"), _value(args, "--device-workers"), _value(args, "--workers")) == ("cpu", "0", "12")
+    assert _data(args) == ("cpu", "0", "12")
 
 
 def test_without_advice_train_uses_its_defaults(tmp_path):
     args = _train(tmp_path, None)
-    assert (_value(args, "--data"), _value(args, "--device-workers"), _value(args, "--workers")) == ("device", "0", "14")
+    assert _data(args) == ("device", "0", "14")
     assert _value(args, "--seconds") == "480"
 
 
@@ -70,7 +76,8 @@ def test_check_gives_the_data_advice_even_when_the_cuda_check_fails(tmp_path):
     _stand_in(bin_dir, "nvidia-smi", 'echo "name, memory.total"\n')
     # gpu_check fails; data_speed writes its advice where --advice-file says
     _stand_in(bin_dir, "python3", 'case "$*" in *gpu_check*) echo boom; exit 3;; esac\n'
-              'while [ $# -gt 0 ]; do [ "$1" = --advice-file ] && printf "DATA=cpu\\nDEVICE_WORKERS=0\\nWORKERS=14\\n" > "$2"; shift; done\n')
+              'while [ $# -gt 0 ]; do [ "$1" = --advice-file ] && '
+              'printf "DATA=cpu\\nDEVICE_WORKERS=0\\nWORKERS=14\\n" > "$2"; shift; done\n')
     out = tmp_path / "out"
     out.mkdir()
     advice_file = tmp_path / "runs" / "gpu_advice.env"
