@@ -42,12 +42,15 @@ case "${1:-}" in
       # shellcheck disable=SC1090
       source "$ADVICE"
     fi
-    echo "train: DATA=${DATA:-device} DEVICE_WORKERS=${DEVICE_WORKERS:-0} WORKERS=${WORKERS:-14} LR=${LR:-3e-5}" \
-      "TOGETHER=${TOGETHER:-16} SECONDS_TRAIN=${SECONDS_TRAIN:-480} AVERAGE_FROM=${AVERAGE_FROM:-0.5}" \
+    # each default once, after the advice: unset or empty takes it
+    : "${DATA:=device}" "${DEVICE_WORKERS:=0}" "${WORKERS:=14}" "${LR:=3e-5}" "${TOGETHER:=16}" \
+      "${SECONDS_TRAIN:=480}" "${AVERAGE_FROM:=0.5}"
+    echo "train: DATA=$DATA DEVICE_WORKERS=$DEVICE_WORKERS WORKERS=$WORKERS LR=$LR" \
+      "TOGETHER=$TOGETHER SECONDS_TRAIN=$SECONDS_TRAIN AVERAGE_FROM=$AVERAGE_FROM" \
       "FREEZE_STEM=${FREEZE_STEM:-}" | tee "$OUT/settings.txt"
-    timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "${SECONDS_TRAIN:-480}" --data "${DATA:-device}" \
-      --device-workers "${DEVICE_WORKERS:-0}" --workers "${WORKERS:-14}" --lr "${LR:-3e-5}" \
-      --together "${TOGETHER:-16}" --average-from "${AVERAGE_FROM:-0.5}" ${FREEZE_STEM:+--freeze-stem} 2>&1 | tail -40
+    timeout 560 python3 -m training.gpu_run --out "$OUT" --seconds "$SECONDS_TRAIN" --data "$DATA" \
+      --device-workers "$DEVICE_WORKERS" --workers "$WORKERS" --lr "$LR" \
+      --together "$TOGETHER" --average-from "$AVERAGE_FROM" ${FREEZE_STEM:+--freeze-stem} 2>&1 | tail -40
     ;;
   rehearse)
     python3 -c "import sys, torch; print('python', sys.version.split()[0], 'torch', torch.__version__)" | tee "$OUT/versions.txt"
