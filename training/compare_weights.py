@@ -51,8 +51,9 @@ def drawing_nrmse(weights: str, data: dict) -> np.ndarray:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("old", help="the weights to beat (.pt state dict or a training checkpoint)")
-    p.add_argument("new")
+    p.add_argument("old", type=evaluate.weights_file,
+                   help="the weights to beat (.pt state dict or a training checkpoint)")
+    p.add_argument("new", type=evaluate.weights_file)
     evaluate.add_set_arguments(p)
     p.add_argument("--json", help="also write the summaries here")
     args = p.parse_args()

@@ -142,6 +142,18 @@ def depthy_weights(path) -> dict:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
+def weights_file(path: str) -> str:
+    """argparse type for a weights path: refuses a missing file at once, in one line, before any drawing
+    is made; a GPU run's folder whose parts were not joined yet says how to join them."""
+    file = Path(path)
+    if file.is_file():
+        return path
+    if (file.parent / "log.json").is_file() and any(file.parent.glob(file.name + ".[0-9][0-9][0-9]")):
+        raise argparse.ArgumentTypeError(f"{path} is not there yet, only its parts: "
+                                         f"python -m training.gpu_run --join {file.parent}")
+    raise argparse.ArgumentTypeError(f"{path}: no such weights file")
+
+
 def load_depthy(weights_path):
     model = Depthy()
     model.load_state_dict(depthy_weights(weights_path))
@@ -305,7 +317,7 @@ def chosen_sets(args: argparse.Namespace) -> tuple:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
+    p.add_argument("--weights", type=weights_file, help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")

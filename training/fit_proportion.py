@@ -62,7 +62,7 @@ def errors(data: dict, preds) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=100, help="single-figure drawings to fit on (default 100)")
-    p.add_argument("--weights", help="Depthy weights (default: shipped)")
+    p.add_argument("--weights", type=evaluate.weights_file, help="Depthy weights (default: shipped)")
     p.add_argument("--set", choices=("meshes", "freestyle"), help="score this evaluation set instead (no fitting)")
     args = p.parse_args(argv)
     torch.set_num_threads(2)

@@ -53,3 +53,27 @@ def test_the_command_scores_both_weights_on_the_same_drawings(tmp_path, monkeypa
     compare_weights.main()
     other = json.loads(out.read_text())
     assert set(other) == {"tiny"} and other["tiny"]["drawings"] == 2 and other["tiny"]["difference"] != 0
+
+
+def test_a_missing_or_unjoined_weights_file_is_refused_in_one_line_before_any_drawing_is_made(
+        tmp_path, monkeypatch, capsys):
+    from depthy_blender.models.depthy import Depthy
+    from training import compare_weights, evaluate
+    made = []
+    monkeypatch.setattr(evaluate, "evaluation_sets", lambda *a: made.append(a) or {})
+    shipped = tmp_path / "old.pt"
+    torch.save(Depthy().state_dict(), shipped)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "log.json").write_text("{}")
+    (run / "depthy.pt.000").write_bytes(b"part")
+    for new, says in ((run / "depthy.pt", f"python -m training.gpu_run --join {run}"),
+                      (tmp_path / "absent.pt", "no such weights file")):
+        monkeypatch.setattr(sys, "argv", ["compare_weights", str(shipped), str(new)])
+        with pytest.raises(SystemExit) as stop:
+            compare_weights.main()
+        error = capsys.readouterr().err.strip().splitlines()[-1]
+        assert stop.value.code == 2 and says in error and "Traceback" not in error
+    assert not made
+    (run / "depthy.pt").write_bytes(b"")
+    assert evaluate.weights_file(str(run / "depthy.pt")) == str(run / "depthy.pt")
