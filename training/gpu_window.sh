@@ -36,7 +36,8 @@ case "${1:-}" in
     # rate (training/README.md: A CPU pilot of the recipe). TOGETHER: solids the device generator traces at once
     # (16; 32 halves its operations per solid, at about 8 GiB per tracing process at 256²). AVERAGE_FROM:
     # gpu_run --average-from (0.5; 0: the endpoint). FREEZE_STEM: gpu_run --freeze-stem unless set empty.
-    # gpu_run's --plain-share 0.5 draws half the seeds plain (training/README.md: the pilots).
+    # gpu_run's --plain-share 0.5 draws half the seeds plain (training/README.md: the pilots; 0.75 was no
+    # better once a second run of it was measured).
     FREEZE_STEM=${FREEZE_STEM-1}               # on unless set empty: FREEZE_STEM= bash … train
     if [[ -z "${DATA:-}" && -f "$ADVICE" ]]; then
       # shellcheck disable=SC1090
