@@ -317,7 +317,8 @@ def chosen_sets(args: argparse.Namespace) -> tuple:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", type=weights_file, help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
+    p.add_argument("--weights", type=weights_file,
+                   help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     p.add_argument("--size", type=int, help="Depthy's working resolution (default: the drawing's own, 256)")
