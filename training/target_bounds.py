@@ -54,7 +54,8 @@ def bounds(table: np.ndarray) -> dict:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--weights", type=evaluate.weights_file, help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
+    p.add_argument("--weights", type=evaluate.weights_file,
+                   help="Depthy weights (.pt state dict or a training checkpoint); default: shipped")
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     evaluate.add_set_arguments(p)
     args = p.parse_args()
