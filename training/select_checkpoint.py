@@ -20,7 +20,7 @@ SEEDS = range(950_000, 950_120)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("checkpoints", nargs="+", type=evaluate.weights_file)
     p.add_argument("--also", nargs="*", default=[], help="shard folders scored too; the ranking pools all drawings")
     args = p.parse_args()
     torch.set_num_threads(2)

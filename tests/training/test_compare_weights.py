@@ -77,3 +77,20 @@ def test_a_missing_or_unjoined_weights_file_is_refused_in_one_line_before_any_dr
     assert not made
     (run / "depthy.pt").write_bytes(b"")
     assert evaluate.weights_file(str(run / "depthy.pt")) == str(run / "depthy.pt")
+
+
+def test_select_checkpoint_refuses_a_missing_checkpoint_before_any_validation_drawing_is_made(
+        tmp_path, monkeypatch, capsys):
+    from depthy_blender.models.depthy import Depthy
+    from training import evaluate, select_checkpoint
+    made = []
+    monkeypatch.setattr(select_checkpoint.dataset, "sample", lambda *a: made.append(a))
+    monkeypatch.setattr(evaluate, "_current", lambda path: False)
+    present = tmp_path / "best.pt"
+    torch.save(Depthy().state_dict(), present)
+    monkeypatch.setattr(sys, "argv", ["select_checkpoint", str(present), str(tmp_path / "last.pt")])
+    with pytest.raises(SystemExit) as stop:
+        select_checkpoint.main()
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "last.pt: no such weights file" in error
+    assert not made
