@@ -186,6 +186,12 @@ def _fit_values(values, rows, cols):
     return _fit(values[ys.min():ys.max() + 1, xs.min():xs.max() + 1], rows, cols)
 
 
+# A voxel exactly `tolerance` in front of the fitted surface is kept. polyfit's last bits differ between
+# numpy builds (1.26.4 under Blender 5.0, 2.5.5 beside bpy 5.3: a few ulps apart on the same points), so the
+# comparison allows this much rounding; without it such a voxel is kept on one and carved on the other.
+ROUNDING = 1e-6
+
+
 def _carve_in_front(occ, near, tolerance):
     """occ [a, d, b] with d the depth index from the viewer; near [a, b]."""
     seen = occ.any(axis=1)
@@ -200,11 +206,11 @@ def _carve_in_front(occ, near, tolerance):
         slope, offset = np.polyfit(near[use], first[use], 1)
         if slope >= 0:
             return occ
-        keep = valid & (first >= offset + slope * near - tolerance)
+        keep = valid & (first >= offset + slope * near - tolerance - ROUNDING)
         if keep.sum() < 16 or np.array_equal(keep, use):
             break
         use = keep
-    cut = np.where(valid, offset + slope * near - tolerance, -np.inf)
+    cut = np.where(valid, offset + slope * near - tolerance - ROUNDING, -np.inf)
     depth = np.arange(occ.shape[1], dtype=np.float64)[None, :, None]
     return occ & (depth >= cut[:, None, :])
 
