@@ -26,6 +26,9 @@ def test_a_disc_is_a_round_body_half_as_deep_as_wide_and_a_bar_as_deep_as_half_i
     bar[10:20, 20:180] = True    # 10 px thick, 160 px wide: the centre rows are 5 px from the outside
     assert proportion.round_body(bar) == pytest.approx(5 / 160, abs=1e-9)
     assert np.isnan(proportion.round_body(np.zeros((4, 4), bool)))
+    line = np.zeros((20, 9), bool)
+    line[3:15, 4] = True         # one column wide: its pixels are 1 from the outside, as deep as it is wide
+    assert proportion.round_body(line) == 1.0
 
 
 def test_the_ratio_makes_the_relief_as_deep_as_the_proportion_says():

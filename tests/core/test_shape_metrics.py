@@ -61,6 +61,33 @@ def test_faces_are_pooled_by_pixel_and_divided_by_the_true_range():
     one = metrics.planarity(pred, true, mask, planes, erode=0)
     assert one == pytest.approx(0.1 * scale * np.sqrt(200 / 800), rel=1e-9)
     assert metrics.planarity(2 * pred, 2 * true, mask, planes, erode=0) == pytest.approx(one, rel=1e-9)
+    assert metrics.planarity(pred / 4, true / 4, mask, planes, erode=0) == pytest.approx(one, rel=1e-9)
+
+
+def test_faces_too_small_for_a_plane_are_skipped_and_three_pixels_are_enough():
+    """Face 1 has 2 px (no plane: skipped), face 2 has 3 px in an L (a plane fits them exactly: no error,
+    but its pixels count), face 3 is rippled by a as above: a·scale·√(200 / 203)."""
+    mask = np.ones((40, 40), bool)
+    planes = np.zeros(mask.shape, np.int32)
+    planes[30, 30:32] = 1
+    planes[35, 35:37] = planes[36, 35] = 2
+    planes[0:10, 0:20] = 3      # 200 px
+    true = np.zeros(mask.shape)
+    true[planes == 3] = 1.0
+    rows, cols = np.indices(mask.shape)
+    pred = true + np.where(planes == 3, 0.1 * (-1.0) ** (rows + cols), 0.0)
+    v = ((true - true.mean()) ** 2).sum()
+    scale = v / (v + 200 * 0.01)
+    assert metrics.planarity(pred, true, mask, planes, erode=0) == pytest.approx(
+        0.1 * scale * np.sqrt(200 / 203), rel=1e-9)
+
+
+def test_a_truth_with_no_depth_range_is_planar_everywhere_not_nan():
+    """A plate seen square-on: the truth is one constant, the best fit of any prediction to it is that
+    constant, so every face is exactly planar (the range of 0 is not divided by)."""
+    true, mask, planes = stepped_part()
+    plate = np.where(mask, 0.3, 0.0)
+    assert metrics.planarity(true, plate, mask, planes, erode=0) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_no_face_left_is_nan():
@@ -69,6 +96,9 @@ def test_no_face_left_is_nan():
     small[20:24, 50:54] = 1      # 4 × 4: nothing left after eroding 2 px
     assert np.isnan(metrics.planarity(true, true, mask, small))
     assert np.isnan(metrics.planarity(true, true, mask, np.zeros_like(planes)))
+    six = np.zeros_like(planes)
+    six[20:26, 50:56] = 1        # 6 × 6: the default 2 px erosion (issue 51) leaves its 2 × 2 centre
+    assert metrics.planarity(true, true, mask, six) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_the_proportion_error_forgives_a_shift_and_nothing_else():
