@@ -39,11 +39,23 @@ def test_auto_takes_the_gpu_the_runtime_sees():
 
 
 def test_cpu_preference_and_unusable_choices():
-    assert placement.choose("CPU", "torch", gpus=["cuda"], package=CPU_PACKAGE).why_cpu == "CPU chosen in the preferences"
+    assert placement.choose("CPU", "torch", gpus=["cuda"], package=CPU_PACKAGE) == placement.Placement(
+        "torch", "cpu", "CPU chosen in the preferences")
+    assert placement.choose("cpu", "onnx", gpus=["directml"], package=CPU_PACKAGE).runtime == "onnx"
     with pytest.raises(placement.PlacementError, match="CUDA was chosen but cannot be used: this package has no GPU"):
         placement.choose("CUDA", "onnx", gpus=[], package=CPU_PACKAGE)
-    with pytest.raises(placement.PlacementError, match="Device must be one of"):
+    with pytest.raises(placement.PlacementError,
+                       match=r"^Device must be one of AUTO, CPU, CUDA, MPS, DIRECTML, not 'TPU'$"):
         placement.choose("TPU", "onnx", gpus=[], package=CPU_PACKAGE)
+
+
+def test_a_named_gpu_the_runtime_sees_is_used_and_a_fallback_keeps_the_runtime():
+    gpu = Package("windows-x64-gpu", "DirectML")
+    assert placement.choose("DirectML", "onnx", gpus=["directml"], package=gpu) == placement.Placement(
+        "onnx", "directml")
+    cuda = placement.choose("CUDA", "torch", gpus=["cuda", "mps"], package=Package("linux-x64-cuda", "CUDA"))
+    assert cuda == placement.Placement("torch", "cuda")
+    assert cuda.on_cpu(placement.OUT_OF_MEMORY) == placement.Placement("torch", "cpu", placement.OUT_OF_MEMORY)
 
 
 def test_detection_on_this_machine():
@@ -58,6 +70,8 @@ def test_package_file(tmp_path):
     path = tmp_path / "package.json"
     path.write_text(json.dumps({"name": "windows-x64-gpu", "gpu": "DirectML"}))
     assert package.current(path) == Package("windows-x64-gpu", "DirectML")
+    path.write_text(json.dumps({"name": "linux-x64", "gpu": "TPU"}))   # a GPU kind this code does not know
+    assert package.current(path) == Package("linux-x64", None)
     path.write_text("{not json")
     assert package.current(path) == Package("source", None)
     assert package.current(tmp_path / "missing.json") == Package("source", None)
