@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from depthy_blender.core import images
+from depthy_blender.core import images, proportion
 from depthy_blender.models import classic, engine, engines
 from tests.conftest import outline_drawing
 
@@ -41,7 +41,7 @@ def test_registry_and_predict():
 
 
 def test_unknown_engine_message():
-    with pytest.raises(engine.EngineError, match="Unknown engine 'nope'"):
+    with pytest.raises(engine.EngineError, match="^Unknown engine 'nope'; choose one of: inflate, luminance, depthy, "):
         engines.get("nope")
 
 
@@ -60,3 +60,62 @@ def test_progress_is_reported():
     seen = []
     engines.get("inflate").predict(images.pil_to_rgba(outline_drawing()), lambda f, s: seen.append((f, s)))
     assert seen and all(0 <= f <= 1 for f, _ in seen)
+
+
+def test_inflate_without_a_figure_is_flat_and_both_engines_give_float32():
+    empty = classic.inflate(np.zeros((7, 9), bool))
+    assert empty.shape == (7, 9) and empty.dtype == np.float32 and not empty.any()
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    assert classic.inflate(mask).dtype == np.float32
+    rgba = images.grey_to_rgba(np.array([[0.0, 0.5, 1.0]] * 4))
+    assert classic.luminance_nearness(rgba).dtype == np.float32
+
+
+def test_each_classic_engine_returns_its_own_reading_of_the_figure():
+    """Inflate: the round profile of the figure's mask, and its round body as the drawn proportion (so
+    Auto depth has an answer); Luminance: the image's darkness over the same mask, and no proportion."""
+    rgba = images.pil_to_rgba(outline_drawing())
+    mask = images.figure_mask(rgba)
+    inflated = engines.get("inflate").predict(rgba)
+    assert np.array_equal(inflated.mask, mask) and np.array_equal(inflated.nearness, classic.inflate(mask))
+    assert inflated.meta == {"engine": "inflate"}
+    assert inflated.proportion == proportion.round_body(mask) > 0
+    lit = engines.get("luminance").predict(rgba)
+    assert np.array_equal(lit.mask, mask) and np.array_equal(lit.nearness, classic.luminance_nearness(rgba))
+    assert lit.meta == {"engine": "luminance"} and lit.proportion is None
+    with pytest.raises(engine.EngineError, match="^No figure found: the image looks like blank paper$"):
+        engines.get("luminance").predict(np.ones((50, 50, 4), np.float32))
+
+
+@pytest.mark.parametrize("name", ["inflate", "luminance"])
+def test_progress_rises_within_zero_to_one_with_a_stage_for_each_step(name):
+    seen = []
+    engines.get(name).predict(images.pil_to_rgba(outline_drawing()), lambda f, s: seen.append((f, s)))
+    fractions = [f for f, _ in seen]
+    assert len(seen) == 2 and fractions == sorted(set(fractions)) and 0 < fractions[0] and fractions[-1] < 1
+    assert all(isinstance(stage, str) and stage[:1].isupper() for _, stage in seen)
+
+
+def test_an_engine_that_cannot_run_says_why_and_is_never_the_default():
+    asked = []
+    options = engine.EngineOptions(device="CPU")
+
+    def why_not(opts):
+        asked.append(opts)
+        return "its weights are missing"
+    blocked = engine.Engine("blocked", "Blocked", "never ready", lambda *a: None, why_not, quality_rank=1001)
+    ready = engine.Engine("ready", "Ready", "always", lambda rgba, p, c, o: ("ran", o), quality_rank=1000)
+    engines.register(blocked)
+    engines.register(ready)
+    try:
+        with pytest.raises(engine.EngineError, match="^Blocked is not available: its weights are missing$"):
+            blocked.predict(np.ones((4, 4, 4), np.float32), options=options)
+        assert asked == [options]
+        assert ready.predict(np.ones((4, 4, 4), np.float32), options=options) == ("ran", options)
+        assert engines.best_available(options) is ready
+        assert engines.get("blocked") is blocked and blocked in engines.all_engines()
+    finally:
+        engines._REGISTRY.pop("blocked")
+        engines._REGISTRY.pop("ready")
+    assert "blocked" not in engines.names()

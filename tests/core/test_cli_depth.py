@@ -60,3 +60,25 @@ def test_option_ranges_are_one_table():
                       ("resolution", 0), ("resolution", 12.5), ("size", "big")):
         with pytest.raises(OptionError):
             options.check(name, bad)
+
+
+def test_option_messages_name_the_setting_or_the_flag_and_both_ends_are_allowed():
+    from depthy_blender.core import options
+    from depthy_blender.errors import OptionError
+    assert (options.low("ratio"), options.high("ratio")) == (0.0, 2.0)
+    assert (options.low("resolution"), options.high("resolution")) == options.RANGES["resolution"][:2]
+    for name, (lowest, highest, _) in options.RANGES.items():
+        assert options.check(name, lowest) == lowest and options.check(name, highest) == highest
+    for name, value, as_flag, message in (
+            ("ratio", "deep", False, "Depth ratio (thickness ÷ width) must be a number, not 'deep'"),
+            ("ratio", None, True, "--ratio: depth ratio (thickness ÷ width) must be a number, not None"),
+            ("mc_resolution", 100.5, True,
+             "--mc-resolution: TripoSR mesh resolution must be a whole number, not 100.5"),
+            ("smoothing", 21, False, "Smoothing (grid cells) must be between 0.0 and 20.0, not 21"),
+            ("size", float("nan"), False, "Size (metres) must be a finite number, not nan")):
+        with pytest.raises(OptionError) as refused:
+            options.check(name, value, as_flag)
+        assert str(refused.value) == message
+    options.check_all(ratio=2.0, smoothing=0, resolution=options.high("resolution"))
+    with pytest.raises(OptionError, match="^Base .* must be between 0.0 and 1.0, not 1.5$"):
+        options.check_all(ratio=0.2, base=1.5)
