@@ -121,6 +121,75 @@ def test_onnx_matches_torch_on_the_cpu(onnx_only, example, size):
     assert np.abs(prob_t - prob_o).max() <= 1e-3
 
 
+def test_onnx_pads_a_size_off_the_stride_as_torch_does(exported):
+    """Neither side of 200 × 136 is a multiple of 32: the graph gets the picture with its edge pixels
+    replicated out to 224 × 160 and the answer cropped back, as the PyTorch network pads inside."""
+    folder, _ = exported
+    rgb = np.asarray(Image.open(ROOT / "examples" / "gear.png").convert("RGB"), np.float32) / 255
+    x = np.ascontiguousarray(rgb[56:456:2, 120:392:2].transpose(2, 0, 1)[None])   # (1, 3, 200, 136)
+    answer = depthy_onnx.network(folder=folder)(x)                                    # on the CPU by default
+    with torch.no_grad():
+        expected = depthy_engine.get_model("cpu")(torch.from_numpy(x)).numpy()
+    assert answer.shape == expected.shape == (1, 2, 200, 136)
+    assert np.abs(answer - expected).max() <= 1e-3
+
+
+class FakeSession:
+    """ONNX Runtime's InferenceSession as a machine without the asked-for GPU answers: the CPU provider
+    takes over whatever was asked first (stands in for a DirectML or CUDA provider that cannot start)."""
+    made = []
+
+    def __init__(self, path, options, providers):
+        self.providers = providers
+        FakeSession.made.append((path, options.log_severity_level, providers))
+
+    def get_providers(self):
+        return [p for p in self.providers if p == "CPUExecutionProvider"] or self.providers
+
+
+def test_a_session_asks_for_its_gpu_then_the_cpu_and_says_which_gpu_failed(exported, monkeypatch):
+    folder, path = exported
+    FakeSession.made.clear()
+    monkeypatch.setattr(onnxruntime, "InferenceSession", FakeSession)
+    depthy_onnx.free_sessions()
+    try:
+        assert depthy_onnx.session(folder=folder).providers == ["CPUExecutionProvider"]   # the CPU by default
+        with pytest.raises(RuntimeError, match="^no DirectX 12 GPU found$"):
+            depthy_onnx.session("directml", folder=folder)
+        with pytest.raises(RuntimeError, match="^no CUDA device found$"):
+            depthy_onnx.session("cuda", folder=folder)
+        assert FakeSession.made == [
+            (str(path), 3, ["CPUExecutionProvider"]),
+            (str(path), 3, ["DmlExecutionProvider", "CPUExecutionProvider"]),
+            (str(path), 3, ["CUDAExecutionProvider", "CPUExecutionProvider"])]
+    finally:
+        depthy_onnx.free_sessions()
+
+
+def test_sessions_are_made_once_per_graph_and_device(exported, tmp_path):
+    folder, _ = exported
+    for item in folder.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    depthy_onnx.free_sessions()
+    try:
+        first = depthy_onnx.session("cpu", folder=folder)
+        assert depthy_onnx.session("cpu", folder=folder) is first
+        other = depthy_onnx.session("cpu", folder=tmp_path)          # the same graph in another folder
+        assert other is not first and depthy_onnx.session("cpu", folder=tmp_path) is other
+        depthy_onnx.free_sessions()
+        assert depthy_onnx.session("cpu", folder=folder) is not first
+    finally:
+        depthy_onnx.free_sessions()
+
+
+def test_without_onnx_runtime_the_reason_is_the_one_the_engine_recognises(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert depthy_onnx.available() == "ONNX Runtime is not installed"
+    monkeypatch.setattr(depthy_engine, "torch_ready", lambda: "PyTorch is not installed")
+    assert depthy_engine.available() == "neither PyTorch nor ONNX Runtime is installed"
+
+
 def test_onnx_engine_reports_where_it_ran(onnx_only, drawing_path):
     rgba = np.asarray(Image.open(drawing_path).convert("RGBA"), np.float32) / 255
     result = engines.get("depthy").predict(rgba)
