@@ -32,12 +32,10 @@ class StandIn:
 
 @pytest.fixture
 def stand_in():
-    made = []
-
-    def register(**kwargs):
-        fn = StandIn(**kwargs)
+    """Registers `fn`, or a StandIn made with the keywords, as the engine "stand-in" for one test."""
+    def register(fn=None, **kwargs):
+        fn = fn or StandIn(**kwargs)
         engines.register(engine.Engine("stand-in", "Stand-in", "test engine", fn))
-        made.append(fn)
         return fn
     yield register
     engines._REGISTRY.pop("stand-in", None)
@@ -190,22 +188,19 @@ def test_bad_settings_and_a_cancel_stop_before_the_engine_runs(stand_in):
     assert fn.calls == []
 
 
-def test_estimate_gives_the_engine_its_options_and_a_cancel_it_can_ask():
+def test_estimate_gives_the_engine_its_options_and_a_cancel_it_can_ask(stand_in):
     asked = []
 
     def fn(rgba, progress, cancel, options):
         asked.append((options, cancel()))
         progress(0.5, "half")
         return "answer"
-    engines.register(engine.Engine("stand-in", "Stand-in", "test engine", fn))
-    try:
-        opts = engine.EngineOptions(device="CPU", depthy_resolution=512)
-        assert drawing.estimate(np.ones((4, 4, 4), np.float32), "stand-in", opts) == "answer"
-        assert asked == [(opts, False)]
-        calls = []
-        later = lambda: calls.append(1) or len(calls) > 1        # noqa: E731  (the artist cancels during the run)
-        with pytest.raises(engine.Cancelled):                    # seen by the engine, then by estimate
-            drawing.estimate(np.ones((4, 4, 4), np.float32), "stand-in", opts, cancel=later)
-        assert asked[-1] == (opts, True)
-    finally:
-        engines._REGISTRY.pop("stand-in")
+    stand_in(fn)
+    opts = engine.EngineOptions(device="CPU", depthy_resolution=512)
+    assert drawing.estimate(np.ones((4, 4, 4), np.float32), "stand-in", opts) == "answer"
+    assert asked == [(opts, False)]
+    calls = []
+    later = lambda: calls.append(1) or len(calls) > 1        # noqa: E731  (the artist cancels during the run)
+    with pytest.raises(engine.Cancelled):                    # seen by the engine, then by estimate
+        drawing.estimate(np.ones((4, 4, 4), np.float32), "stand-in", opts, cancel=later)
+    assert asked[-1] == (opts, True)

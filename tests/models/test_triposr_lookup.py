@@ -1,7 +1,9 @@
 """Where the TripoSR engine finds the official weights (the chosen folder, then the Hugging Face cache,
 newest snapshot first), what it says when they are missing, and the density query's chunk per device."""
 import os
+import sys
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -65,7 +67,6 @@ def test_the_chosen_folder_comes_first_and_an_incomplete_one_is_passed_over(monk
 
 
 def test_native_axes_become_blenders_in_float32():
-    import numpy as np
     out = triposr_engine.native_to_blender(np.array([[1.0, 2.0, 3.0]]))     # float64 in
     assert out.dtype == np.float32 and out.tolist() == [[2.0, -1.0, 3.0]]
 
@@ -79,7 +80,6 @@ def test_missing_weights_or_packages_are_one_line_naming_what_to_do(no_cache, mo
         f"TripoSR weights not found ({chosen}; nor in the Hugging Face cache). ")
     ready = weights_folder(tmp_path / "ready")
     assert triposr_engine.available(engine.EngineOptions(triposr_folder=str(ready))) is None
-    import sys
     for module in ("torch", "yaml", "skimage"):
         with monkeypatch.context() as m:
             m.setitem(sys.modules, module, None)
