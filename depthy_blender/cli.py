@@ -62,12 +62,10 @@ def _check_options(args) -> None:
     """Every numeric option against its one range (core/options.py), before any work starts."""
     if isinstance(getattr(args, "ratio", None), str):   # --ratio: "auto" or a number
         args.ratio = "auto" if args.ratio.strip().lower() == "auto" else float(options.check("ratio", args.ratio, as_flag=True))
-    for name in ("ratio", "base", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
-                 "solid_resolution", "background_tolerance", "mm_per_px"):
-        if getattr(args, name, None) not in (None, "auto"):
+    for name in ("base", "smoothing", "size", "depthy_resolution", "foreground_ratio", "mc_resolution",
+                 "solid_resolution", "background_tolerance", "mm_per_px", "resolution"):
+        if getattr(args, name, None) is not None:
             options.check(name, getattr(args, name), as_flag=True)
-    if getattr(args, "func", None) is not _cmd_depth and getattr(args, "resolution", None) is not None:
-        options.check("resolution", args.resolution, as_flag=True)
 
 
 def _outputs(args) -> list[str]:
@@ -81,12 +79,12 @@ def _check_outputs(args) -> None:
     inputs = [source] + ([Path(args.views)] if getattr(args, "views", None) else [])
     if source.is_dir():
         inputs += [p for p in source.iterdir() if p.is_file()]
-    seen = {}
+    seen = set()
     for out in _outputs(args):
         target = Path(out).resolve()
         if target in seen:
             raise CliError(f"{out} is given twice as an output")
-        seen[target] = out
+        seen.add(target)
         for item in inputs:
             item = item.resolve()
             if target == item or (target.exists() and item.exists() and os.path.samefile(target, item)):
@@ -227,7 +225,7 @@ def _cmd_mesh(args) -> int:
             raise CliError(f"{out}: output must end in one of {', '.join(MESH_FORMATS)}")
     obj = headless.make_relief_files(str(source), outputs, options, render=args.render, progress=_progress,
                                      render_side=args.render_side)
-    if getattr(obj.depthy, "ran_on", ""):
+    if obj.depthy.ran_on:
         why = f" ({obj.depthy.why_cpu})" if obj.depthy.why_cpu else ""
         print(f"  {obj.depthy.ran_on}{why}", file=sys.stderr)
     for out in outputs + [r for r in (args.render, args.render_side) if r]:
