@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     depth = sub.add_parser("depth", help="image → float32 nearness (.npy, larger = nearer)")
-    depth.add_argument("image")
+    depth.add_argument("image", help="a drawing or photo (PNG, JPEG, BMP, TIFF, WebP)")
     depth.add_argument("-o", "--output", required=True, help="OUT.npy")
     depth.add_argument("--mask", help="also write the figure mask (bool .npy)")
     _engine_args(depth)
@@ -117,15 +117,18 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--smoothing", type=float, default=1.0, help="Gaussian sigma in grid cells (default 1)")
     mesh.add_argument("--resolution", type=int, default=256,
                       help=f"grid samples on the longer side ({MIN_RESOLUTION}–{MAX_RESOLUTION}, default 256)")
-    mesh.add_argument("--back", choices=BACKS, default="none")
+    mesh.add_argument("--back", choices=BACKS, default="none",
+                      help="none: an open relief surface; flat: a closed solid with a flat back; mirror: a closed solid "
+                           "with the relief mirrored on its back (default none)")
     mesh.add_argument("--base", type=float, default=BASE,
                       help=f"a closed back's distance behind the relief, ÷ the width (default {BASE})")
-    mesh.add_argument("--triangles", action="store_true")
+    mesh.add_argument("--triangles", action="store_true", help="triangles instead of quads")
     mesh.add_argument("--background", choices=("auto", "border"), default="auto",
-                      help="auto: the engine's figure; border: flood fill from the image border, for photos")
+                      help="auto: the engine's figure; border: flood fill from the image border, for photos "
+                           "(default auto)")
     mesh.add_argument("--background-tolerance", type=float, default=0.03,
                       help="largest colour step the border fill crosses (default 0.03)")
-    mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres")
+    mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres (default 1)")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.add_argument("--render-side", help="also write a PNG of the relief's profile seen from the right")
     mesh.set_defaults(func=_cmd_mesh)
@@ -141,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--outline-only", action="store_true",
                        help="carve the solid from the views' outlines alone (the lines inside are not read)")
     sheet.add_argument("--solid-resolution", type=int, default=128,
-                       help="least voxels along the solid's longest side; raised for a wall under three voxels")
+                       help="least voxels along the solid's longest side; raised for a wall under three voxels "
+                            "(default 128)")
     sheet.add_argument("--refine-depth", action="store_true",
                        help="also carve the solid with each view's estimated depth (see README: lowers IoU today)")
     sheet.add_argument("--render", help="also write a preview PNG")

@@ -328,6 +328,20 @@ def test_a_command_and_an_output_are_required(capsys, drawing_path):
         assert "the following arguments are required: -o/--output" in err
 
 
+def test_every_command_and_argument_is_explained_in_the_help():
+    commands = next(a for a in cli._parser()._actions if a.dest == "==SUPPRESS==" and a.choices)
+    assert set(commands.choices) == {"depth", "mesh", "sheet"}
+    assert all(choice.help for choice in commands._choices_actions)
+    for name, parser in commands.choices.items():
+        unexplained = [a.dest for a in parser._actions if not a.help]
+        assert unexplained == [], f"{name}: {unexplained}"
+        for action in parser._actions:      # a default that matters is named in the help, as it is
+            if action.default not in (None, False, "", "==SUPPRESS=="):
+                shown = f"{action.default:g}" if isinstance(action.default, float) else str(action.default)
+                assert "default" in action.help and shown in action.help, f"{name} {action.dest}: {action.help}"
+    assert cli._parser().description == cli.__doc__
+
+
 @pytest.mark.parametrize("command, flag, values", [
     ("mesh", "--format", ("glb", "obj", "blend")),
     ("mesh", "--back", relief.BACKS),
