@@ -88,15 +88,17 @@ mutate: setup
 	if [ -d ../shared ] && [ ! -e shared ]; then ln -s ../shared shared; fi
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run $(MUTANTS); $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
-# the Blender layer's props.py, driven by the Blender tier, in a copy of the tree with its own [tool.mutmut]
-# (mutmut reads one configuration per tree); the results stay in build/mutate-blender/mutants
+# Blender-layer modules (props.py unless BLENDER_MODULES names others), driven by the Blender tier, in a copy
+# of the tree with its own [tool.mutmut] (mutmut reads one configuration per tree); the results stay in
+# build/mutate-blender/mutants
 MUTATE_BLENDER := build/mutate-blender
+BLENDER_MODULES ?= depthy_blender/blender/props.py
 mutate-blender: setup
 	mkdir -p $(MUTATE_BLENDER)
 	git ls-files -z | xargs -0 cp --parents -t $(MUTATE_BLENDER)
 	ln -sfn $(abspath $(VENV)) $(MUTATE_BLENDER)/.venv
-	$(PY) -c "import re, pathlib; p = pathlib.Path('$(MUTATE_BLENDER)/pyproject.toml'); s = p.read_text(); \
-	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = [\"depthy_blender/blender/props.py\"]', s); \
+	$(PY) -c "import json, re, pathlib; p = pathlib.Path('$(MUTATE_BLENDER)/pyproject.toml'); s = p.read_text(); \
+	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = ' + json.dumps('$(BLENDER_MODULES)'.split()), s); \
 	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = [\"tests/blender\"]', s); \
 	p.write_text(s)"
 	cd $(MUTATE_BLENDER) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 1; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn

@@ -1,5 +1,6 @@
 """Depthy on two runtimes: where it runs (and why not on a GPU), the ONNX export's parity with PyTorch
-on the CPU, the graph's checksum, and the GPU → CPU fallbacks, all with no GPU present."""
+on the CPU (the export itself is checked in test_depthy_export.py), the graph's checksum, and the
+GPU → CPU fallbacks, all with no GPU present."""
 import json
 import shutil
 
@@ -94,15 +95,6 @@ def onnx_only(exported, monkeypatch):
     depthy_onnx.free_sessions()
     yield folder
     depthy_onnx.free_sessions()
-
-
-def test_export_is_half_size_and_described(exported):
-    folder, path = exported
-    card = json.loads((folder / f"{weights.DEPTHY_NAME}.json").read_text())
-    shipped = json.loads((weights.WEIGHTS_DIR / f"{weights.DEPTHY_NAME}.json").read_text())
-    assert card["onnx"]["sha256"] == weights.sha256(path) and card["onnx"]["from_sha256"] == shipped["sha256"]
-    # float16 storage: about two bytes per parameter, like the .pt
-    assert path.stat().st_size < 2.2 * shipped["parameters"]
 
 
 def _normalised(near, mask):
