@@ -34,7 +34,7 @@ class Relief:
     verts: np.ndarray        # (V, 3) float32
     faces: np.ndarray        # (F, 3 or 4) int32, counter-clockwise seen from outside
     edges: np.ndarray        # (E, 2) int32, each undirected edge once
-    corner_edges: np.ndarray # (F × corners,) int32: edge from each face corner to the next
+    corner_edges: np.ndarray # (F, corners) int32: edge from each face corner to the next
     uvs: np.ndarray          # (F × corners, 2) float32, one per face corner
     cells: np.ndarray        # (V,) int32: flat index of the vertex's grid sample
     sides: np.ndarray        # (V,) float32: +1 front, -1 mirrored back, 0 flat back
