@@ -62,12 +62,12 @@ def create_coloured_mesh(vertices: np.ndarray, faces: np.ndarray, colours: np.nd
 
 
 def read_slider_data(mesh: bpy.types.Mesh):
-    """(raw, cells, sides) stored on the mesh, or None if any is missing or the wrong length."""
+    """(raw, cells, sides) stored on the mesh, or None if any is missing or not one value per vertex."""
     n = len(mesh.vertices)
     out = []
     for name, dtype in ((RAW, np.float32), (CELL, np.int32), (SIDE, np.float32)):
         attr = mesh.attributes.get(name)
-        if attr is None or attr.domain != "POINT" or len(attr.data) != n:
+        if attr is None or attr.domain != "POINT":   # a POINT attribute has one value per vertex
             return None
         buf = np.empty(n, dtype)
         attr.data.foreach_get("value", buf)
@@ -95,7 +95,7 @@ def heights_edited(mesh: bpy.types.Mesh, tolerance: float = 1e-5) -> bool:
     """True when some vertex height differs from what the add-on last wrote (the artist moved it).
     A relief saved before the heights were remembered counts as unedited."""
     written = mesh.attributes.get(WRITTEN)
-    if written is None or written.domain != "POINT" or len(written.data) != len(mesh.vertices):
+    if written is None or written.domain != "POINT":
         return False
     stored = np.empty(len(mesh.vertices), np.float32)
     written.data.foreach_get("value", stored)

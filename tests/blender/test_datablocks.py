@@ -73,8 +73,8 @@ def test_tripos_coloured_mesh_has_its_triangles_edges_and_opaque_vertex_colours(
     faces = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]], np.int32)
     colours = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0.5]], np.float32)
     mesh = mesh_io.create_coloured_mesh(verts, faces, colours, "object")
-    assert mesh.name == "object" and not mesh.validate()
-    assert np.array_equal(mesh_io.get_positions(mesh), verts) and len(mesh.edges) == 6
+    assert len(mesh.edges) == 6 and mesh.name == "object" and not mesh.validate()
+    assert np.array_equal(mesh_io.get_positions(mesh), verts)
     assert [list(p.vertices) for p in mesh.polygons] == faces.tolist()
     colour = mesh.color_attributes[mesh_io.COLOUR]
     assert (colour.domain, colour.data_type) == ("POINT", "FLOAT_COLOR")
@@ -209,8 +209,8 @@ def test_an_image_without_pixels_or_too_small_is_one_line():
     with pytest.raises(images.ImageError) as caught:
         image_io.image_to_rgba(empty)
     assert str(caught.value) == "Image 'scan' has no pixels; is its file missing?"
-    with pytest.raises(images.ImageError, match=r"^tiny is only 3×8 px"):
-        image_io.image_to_rgba(FakeImage(np.ones((8, 3, 4)), name="tiny"))
+    with pytest.raises(images.ImageError, match=r"^tiny is only 1×8 px"):     # pixels, but too few
+        image_io.image_to_rgba(FakeImage(np.ones((8, 1, 4)), name="tiny"))
 
 
 def test_only_an_image_as_saved_in_its_file_is_that_file(tmp_path):
@@ -236,6 +236,9 @@ def test_a_file_blender_reads_is_loaded_once_and_one_it_cannot_is_made_from_our_
     Image.new("RGB", (6, 4), (200, 10, 10)).save(tmp_path / "part.png")
     first = image_io.load_file_image(str(tmp_path / "part.png"))
     assert first.size[:] == (6, 4) and image_io.load_file_image(str(tmp_path / "part.png")) == first
+    Image.new("RGB", (1, 4), (200, 10, 10)).save(tmp_path / "line.png")          # one pixel wide is a file too
+    line = image_io.load_file_image(str(tmp_path / "line.png"), np.zeros((4, 1, 4), np.float32))
+    assert line.size[:] == (1, 4) and line.packed_file is None
     Image.new("RGB", (6, 4), (10, 200, 10)).save(tmp_path / "part.gif")    # Blender reads no GIF
     count = len(bpy.data.images)
     assert image_io.load_file_image(str(tmp_path / "part.gif")) is None and len(bpy.data.images) == count
@@ -244,7 +247,8 @@ def test_a_file_blender_reads_is_loaded_once_and_one_it_cannot_is_made_from_our_
     made = image_io.load_file_image(str(tmp_path / "part.gif"), rgba)
     assert made.name == "part.gif" and made.packed_file is not None and made.size[:] == (6, 4)
     assert len(bpy.data.images) == count + 1
+    made.reload()                                            # as saved in the .blend and opened again
     pixels = np.empty(6 * 4 * 4, np.float32)
     made.pixels.foreach_get(pixels)
-    assert np.array_equal(pixels.reshape(4, 6, 4)[::-1], rgba)      # Blender's rows run bottom-up
+    assert np.array_equal(pixels.reshape(4, 6, 4)[::-1], rgba)      # rows bottom-up; transparency kept
     assert image_io.load_file_image(str(tmp_path / "missing.png")) is None
