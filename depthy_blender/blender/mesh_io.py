@@ -62,7 +62,7 @@ def create_coloured_mesh(vertices: np.ndarray, faces: np.ndarray, colours: np.nd
 
 
 def read_slider_data(mesh: bpy.types.Mesh):
-    """(raw, cells, sides) stored on the mesh, or None if any is missing or not one value per vertex."""
+    """(raw, cells, sides) stored on the mesh, or None if any is missing or not stored per vertex."""
     n = len(mesh.vertices)
     out = []
     for name, dtype in ((RAW, np.float32), (CELL, np.int32), (SIDE, np.float32)):
