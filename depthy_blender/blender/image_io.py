@@ -46,8 +46,8 @@ def unchanged_file(image: bpy.types.Image) -> str | None:
 
 def load_file_image(path: str, rgba: np.ndarray | None = None) -> bpy.types.Image | None:
     """The file as a datablock for the material (reusing an already loaded copy). Where Blender cannot
-    read the format (GIF on Blender 5.0, for one) it is made from `rgba`, the pixels our decoder read, and packed into
-    the .blend; None when neither works."""
+    read the format (GIF on Blender 5.0, for one) it is made from `rgba`, the pixels our decoder read,
+    and packed into the .blend; None when neither works."""
     try:
         image = bpy.data.images.load(path, check_existing=True)
     except RuntimeError:
