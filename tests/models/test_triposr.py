@@ -3,6 +3,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from PIL import Image
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("skimage")
@@ -211,6 +212,70 @@ def test_preprocess_framing_round_trip():
     square[16:48, 16:48] = 1.0    # the middle 50 % of the square
     back = preprocess.unframe(square, framing, (60, 100))
     assert back[20, 60] == 1 and back[0, 0] == 0
+
+
+def cut_out(colour=0.3):
+    """60 × 100 px, transparent but for a 20 × 40 px figure (rows 10–29, columns 40–79) of grey `colour`."""
+    rgba = np.zeros((60, 100, 4), np.float32)
+    rgba[10:30, 40:80] = [colour, colour, colour, 1.0]
+    return rgba
+
+
+def test_framing_by_hand():
+    """The 20 × 40 figure is centred in a 40 px square (10 rows above), padded by 5 px a side to 40 / 0.8 =
+    50 px: the square's (0, 0) lies at row 10 − 10 − 5 = −5, column 40 − 0 − 5 = 35 of the input."""
+    framed, origin = preprocess.resize_foreground(cut_out(), 0.8)
+    assert framed.shape == (50, 50, 4) and framed.dtype == np.float32 and origin == (-5, 35)
+    assert np.array_equal(np.argwhere(framed[..., 3] > 0).min(0), [15, 5])
+    assert np.array_equal(np.argwhere(framed[..., 3] > 0).max(0), [34, 44]) and framed[..., 3].sum() == 20 * 40
+    tall = np.zeros((100, 60, 4), np.float32)
+    tall[40:80, 10:30, 3] = 1                     # the same figure turned: centred across, not down
+    assert preprocess.resize_foreground(tall, 1.0)[1] == (40, 0)
+    for ratio in (0.5, 1.0):
+        preprocess.resize_foreground(cut_out(), ratio)
+    for ratio in (0.49, 1.01):
+        with pytest.raises(ValueError, match=f"^Foreground ratio must be between 0.5 and 1.0, not {ratio}$"):
+            preprocess.resize_foreground(cut_out(), ratio)
+
+
+def test_the_network_sees_the_figure_on_grey_through_8_bits():
+    """At the framed size (no resampling): grey 0.5 around, the figure's 0.3 as 8 bits keep it (76 / 255)."""
+    image, framing = preprocess.prepare(cut_out(0.3), 0.8, size=50)
+    assert framing == (-5, 35, 50) and image.dtype == torch.float32
+    expected = np.full((50, 50), 0.5, np.float32)
+    expected = (expected * 255).astype(np.uint8).astype(np.float32) / 255     # 127 / 255
+    expected[15:35, 5:45] = 76 / 255
+    assert all(torch.equal(image[0, c], torch.from_numpy(expected)) for c in range(3))
+    # resized as Pillow's bilinear filter does (antialiased when shrinking), and by default to 512² at 0.85
+    small, _ = preprocess.prepare(cut_out(0.3), 0.8, size=20)
+    pillow = np.asarray(Image.fromarray(expected, mode="F").resize((20, 20), Image.Resampling.BILINEAR))
+    assert small.shape == (1, 3, 20, 20) and np.abs(small[0, 0].numpy() - pillow).max() < 1e-4
+    default, framing = preprocess.prepare(cut_out(0.3))
+    assert default.shape == (1, 3, 512, 512) and framing[2] == int(40 / 0.85)
+
+
+def test_the_figure_is_alpha_else_the_drawn_figure_else_everything():
+    assert np.array_equal(preprocess.figure_alpha(cut_out()), cut_out()[..., 3])
+    drawing = np.ones((60, 100, 4), np.float32)
+    drawing[10:30, 40:80, :3] = 0.0                  # black on white paper, opaque
+    alpha = preprocess.figure_alpha(drawing)
+    assert alpha.dtype == np.float32 and np.array_equal(alpha, (drawing[..., 0] == 0).astype(np.float32))
+    assert np.array_equal(preprocess.figure_alpha(np.ones((60, 100, 4), np.float32)), np.ones((60, 100)))
+
+
+def test_unframing_samples_the_nearest_square_pixel_and_leaves_the_rest_empty():
+    square = np.arange(50 * 50, dtype=np.float32).reshape(50, 50) + 1
+    back = preprocess.unframe(square, (-5, 35, 50), (60, 100))        # square pixel = input pixel + (5, −35)
+    assert back.shape == (60, 100) and back.dtype == np.float32
+    assert np.array_equal(back[:45, 35:85], square[5:, :50])
+    assert not back[45:].any() and not back[:, :35].any() and not back[:, 85:].any()
+    lower = preprocess.unframe(square, (3, 35, 50), (60, 100))        # the square's first row is input row 3
+    assert not lower[:3].any() and np.array_equal(lower[3, 35:85], square[0]) and not lower[53:].any()
+    # rendered at 25²: input pixel (r, c) reads the square's round((r + 5.5) / 2 − 0.5), round((c − 34.5) / 2 − 0.5)
+    half = preprocess.unframe(square[::2, ::2].copy(), (-5, 35, 50), (60, 100))
+    rows, cols = np.meshgrid(np.arange(45), np.arange(35, 85), indexing="ij")
+    assert np.array_equal(half[:45, 35:85], square[::2, ::2][np.round(0.5 * rows + 2.25).astype(int),
+                                                              np.round(0.5 * (cols - 35) - 0.25).astype(int)])
 
 
 def test_gpu_out_of_memory_falls_back_to_smaller_chunks_then_cpu(monkeypatch):
