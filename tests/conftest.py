@@ -1,9 +1,12 @@
-"""Shared fixtures: small drawings made on the fly, and the shared data folder when present."""
+"""Shared fixtures: small drawings made on the fly, the shared data folder when present, and a stand-in engine."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+
+from depthy_blender.core import images
+from depthy_blender.models import engine, engines
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -59,3 +62,31 @@ def disk(shape=(64, 80), radius=20):
     mask = (yy - cy) ** 2 + (xx - cx) ** 2 < radius ** 2
     nearness = np.where(mask, radius ** 2 - (yy - cy) ** 2 - (xx - cx) ** 2, 0).astype(np.float32)
     return nearness, mask
+
+
+class StandIn:
+    """An engine that records what it is given and returns a ramp over the drawing's figure."""
+
+    def __init__(self, proportion=0.3, meta=None, whole=None):
+        self.proportion, self.meta, self.whole, self.calls = proportion, meta or {}, whole, []
+
+    def __call__(self, rgba, progress, cancel, options):
+        self.calls.append((rgba, cancel, options))
+        progress(0.0, "Starting")
+        progress(1.0, "Done")
+        if self.whole is not None:
+            return self.whole
+        mask = images.figure_mask(rgba)
+        ramp = np.broadcast_to(np.linspace(0.0, 1.0, rgba.shape[1], dtype=np.float32), mask.shape).copy()
+        return engine.DepthResult(ramp, mask, dict(self.meta), self.proportion)
+
+
+@pytest.fixture
+def stand_in_engine():
+    """Registers `fn`, or a StandIn made with the keywords, as the engine "stand-in" for one test."""
+    def register(fn=None, **kwargs):
+        fn = fn or StandIn(**kwargs)
+        engines.register(engine.Engine("stand-in", "Stand-in", "test engine", fn))
+        return fn
+    yield register
+    engines._REGISTRY.pop("stand-in", None)

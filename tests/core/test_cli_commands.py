@@ -379,51 +379,38 @@ def test_the_program_ends_through_blender_only_where_blender_was_loaded(headless
     assert headless.ended == [2]
 
 
-@pytest.fixture
-def said(monkeypatch):
-    """An engine "said" whose answer is a 6 × 8 figure and whose meta is `said.meta`."""
-    def predict(rgba, progress, cancel, options):
-        predict.options = options
-        progress(0.05, "Reading")
-        mask = np.zeros(rgba.shape[:2], bool)
-        mask[2:8, 2:10] = True
-        return engine.DepthResult(np.where(mask, 0.5, 0.0), mask, dict(predict.meta))
-    predict.meta = {"engine": "said"}
-    engines.register(engine.Engine("said", "Said", "test engine", predict))
-    yield predict
-    engines._REGISTRY.pop("said", None)
-
-
-def test_depth_says_where_it_ran_and_writes_the_mask(said, drawing_path, tmp_path, capsys):
+def test_depth_says_where_it_ran_and_writes_the_mask(stand_in_engine, drawing_path, tmp_path, capsys):
+    stand_in = stand_in_engine()
     out, mask = tmp_path / "n.npy", tmp_path / "deep" / "m.npy"
-    code, lines, err = run(capsys, "depth", drawing_path, "-o", out, "--engine", "said", "--mask", mask)
-    assert code == 0 and lines == [f"wrote {out} (160×120, engine said)"]
-    assert err == ["    5% Reading"]
-    assert np.load(out).dtype == np.float32 and np.load(mask).dtype == bool and np.load(mask).sum() == 48
-    said.meta = {"where": "Said · CPU fp32 · 0.10 s", "why_cpu": "no CUDA device found"}
-    code, lines, _ = run(capsys, "depth", drawing_path, "-o", out, "--engine", "said")
+    code, lines, err = run(capsys, "depth", drawing_path, "-o", out, "--engine", "stand-in", "--mask", mask)
+    assert code == 0 and lines == [f"wrote {out} (160×120, engine stand-in)"]
+    assert err == ["    0% Starting", "  100% Done"]
+    assert np.load(out).dtype == np.float32 and np.load(mask).dtype == bool and np.load(mask).sum() == 101 * 71
+    stand_in.meta = {"where": "Said · CPU fp32 · 0.10 s", "why_cpu": "no CUDA device found"}
+    code, lines, _ = run(capsys, "depth", drawing_path, "-o", out, "--engine", "stand-in")
     assert lines == [f"wrote {out} (160×120, Said · CPU fp32 · 0.10 s (no CUDA device found))"]
-    said.meta = {}
-    assert run(capsys, "depth", drawing_path, "-o", out, "--engine", "said")[1] == [f"wrote {out} (160×120, engine said)"]
-    said.meta = {"engine": "inner"}                     # the engine's own name for itself, when it gives one
-    assert run(capsys, "depth", drawing_path, "-o", out, "--engine", "said")[1] == [f"wrote {out} (160×120, engine inner)"]
+    stand_in.meta = {"engine": "inner"}                     # the engine's own name for itself, when it gives one
+    assert run(capsys, "depth", drawing_path, "-o", out, "--engine", "stand-in")[1] == [
+        f"wrote {out} (160×120, engine inner)"]
 
 
-def test_depth_hands_the_engine_its_options(said, drawing_path, tmp_path, capsys):
-    assert run(capsys, "depth", drawing_path, "-o", tmp_path / "n.npy", "--engine", "said", "--device", "CPU",
+def test_depth_hands_the_engine_its_options(stand_in_engine, drawing_path, tmp_path, capsys):
+    stand_in = stand_in_engine()
+    assert run(capsys, "depth", drawing_path, "-o", tmp_path / "n.npy", "--engine", "stand-in", "--device", "CPU",
                "--depthy-resolution", "320", "--triposr-output", "relief", "--mc-resolution", "64")[0] == 0
-    assert said.options == engine.EngineOptions(device="CPU", depthy_resolution=320, triposr_output="RELIEF",
-                                                mc_resolution=64, relief_resolution=256)
+    assert stand_in.calls[-1][2] == engine.EngineOptions(device="CPU", depthy_resolution=320, triposr_output="RELIEF",
+                                                         mc_resolution=64, relief_resolution=256)
 
 
-def test_depth_passes_on_what_reading_the_image_noticed(said, tmp_path, capsys):
+def test_depth_passes_on_what_reading_the_image_noticed(stand_in_engine, tmp_path, capsys):
     """8200 × 60 px is read at 4100 × 30 (the depth command's largest side is 4096 … the factor is whole)."""
     from PIL import Image
     image = np.full((60, 8200), 255, np.uint8)
     image[10:50, 100:8100] = 0
     Image.fromarray(image).save(tmp_path / "long.png")
     out = tmp_path / "n.npy"
-    code, lines, err = run(capsys, "depth", tmp_path / "long.png", "-o", out, "--engine", "said")
+    stand_in_engine()
+    code, lines, err = run(capsys, "depth", tmp_path / "long.png", "-o", out, "--engine", "stand-in")
     height, width = np.load(out).shape
     assert code == 0 and width <= cli.DEPTH_MAX_SIDE
     assert [e for e in err if e.startswith("note: ")] == [

@@ -8,37 +8,9 @@ import pytest
 
 from depthy_blender.core import images, proportion, relief
 from depthy_blender.errors import DepthyError, OptionError
-from depthy_blender.models import engine, engines
+from depthy_blender.models import engine
 from depthy_blender.pipeline import drawing
 from tests.conftest import outline_drawing
-
-
-class StandIn:
-    """An engine that records what it is given and returns a ramp over the drawing's figure."""
-
-    def __init__(self, proportion=0.3, meta=None, whole=None):
-        self.proportion, self.meta, self.whole, self.calls = proportion, meta or {}, whole, []
-
-    def __call__(self, rgba, progress, cancel, options):
-        self.calls.append((rgba, cancel, options))
-        progress(0.0, "Starting")
-        progress(1.0, "Done")
-        if self.whole is not None:
-            return self.whole
-        mask = images.figure_mask(rgba)
-        ramp = np.broadcast_to(np.linspace(0.0, 1.0, rgba.shape[1], dtype=np.float32), mask.shape).copy()
-        return engine.DepthResult(ramp, mask, dict(self.meta), self.proportion)
-
-
-@pytest.fixture
-def stand_in():
-    """Registers `fn`, or a StandIn made with the keywords, as the engine "stand-in" for one test."""
-    def register(fn=None, **kwargs):
-        fn = fn or StandIn(**kwargs)
-        engines.register(engine.Engine("stand-in", "Stand-in", "test engine", fn))
-        return fn
-    yield register
-    engines._REGISTRY.pop("stand-in", None)
 
 
 def drawing_rgba(size=(160, 120)):
@@ -51,10 +23,10 @@ def run(req, cancel=lambda: False):
     return outcome, seen
 
 
-def test_auto_builds_the_figure_as_deep_as_the_engine_says_it_is_drawn(stand_in):
+def test_auto_builds_the_figure_as_deep_as_the_engine_says_it_is_drawn(stand_in_engine):
     """The figure is the outline's 101 columns of 160: a proportion of 0.3 is a ratio of 0.3 × 101 / 160,
     and the relief is exactly the one relief.build makes from the engine's answer at that ratio."""
-    fn = stand_in(proportion=0.3)
+    fn = stand_in_engine(proportion=0.3)
     rgba = drawing_rgba()
     req = drawing.Request("part", "stand-in", resolution=64, back="flat", smoothing=0.5, size=2.0, rgba=rgba,
                           triangles=True, messages=["from the panel"])
@@ -71,8 +43,8 @@ def test_auto_builds_the_figure_as_deep_as_the_engine_says_it_is_drawn(stand_in)
     assert outcome.rgba is rgba and fn.calls[0][0] is rgba and fn.calls[0][2] is req.options
 
 
-def test_with_auto_off_the_artists_ratio_is_used_and_the_drawn_one_is_still_offered(stand_in):
-    fn = stand_in(proportion=0.3)
+def test_with_auto_off_the_artists_ratio_is_used_and_the_drawn_one_is_still_offered(stand_in_engine):
+    fn = stand_in_engine(proportion=0.3)
     rgba = drawing_rgba()
     outcome, _ = run(drawing.Request("part", "stand-in", resolution=32, rgba=rgba, auto_ratio=False, ratio=0.7))
     assert outcome.ratio == 0.7 and outcome.drawn_ratio == pytest.approx(0.3 * 101 / 160)
@@ -99,8 +71,8 @@ def test_ratios(told, auto, ratio, expected):
     assert drawing.ratios(0.5, np.zeros_like(mask), auto, ratio) == (ratio, None)   # no figure
 
 
-def test_progress_maps_the_engine_into_its_share_and_rises(stand_in):
-    stand_in()
+def test_progress_maps_the_engine_into_its_share_and_rises(stand_in_engine):
+    stand_in_engine()
     _, seen = run(drawing.Request("part", "stand-in", resolution=32, rgba=drawing_rgba()))
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] < 1
@@ -109,14 +81,14 @@ def test_progress_maps_the_engine_into_its_share_and_rises(stand_in):
     assert seen[-1] == (0.88, "Building the relief")
 
 
-def test_the_engines_note_and_where_it_ran_reach_the_status_line(stand_in):
-    stand_in(meta={"note": "Depthy fell back to CPU: out of GPU memory", "where": "Depthy · CPU fp32 · 0.40 s",
+def test_the_engines_note_and_where_it_ran_reach_the_status_line(stand_in_engine):
+    stand_in_engine(meta={"note": "Depthy fell back to CPU: out of GPU memory", "where": "Depthy · CPU fp32 · 0.40 s",
                    "why_cpu": "fell back to CPU: out of GPU memory"})
     outcome, _ = run(drawing.Request("part", "stand-in", resolution=32, rgba=drawing_rgba()))
     assert outcome.notes == ["Depthy fell back to CPU: out of GPU memory"]
     assert outcome.ran_on() == "Depthy · CPU fp32 · 0.40 s (fell back to CPU: out of GPU memory)"
     assert drawing.Outcome(None, [], where="Depthy · CUDA fp16 · 0.03 s").ran_on() == "Depthy · CUDA fp16 · 0.03 s"
-    stand_in(meta={"where": "Depthy · CUDA fp16 · 0.03 s"})                 # on a GPU: no reason given
+    stand_in_engine(meta={"where": "Depthy · CUDA fp16 · 0.03 s"})                 # on a GPU: no reason given
     on_gpu, _ = run(drawing.Request("part", "stand-in", resolution=32, rgba=drawing_rgba()))
     assert on_gpu.why_cpu == "" and on_gpu.ran_on() == "Depthy · CUDA fp16 · 0.03 s" and on_gpu.notes == []
     assert drawing.Outcome(None, [], why_cpu="no CUDA device found").ran_on() == ""
@@ -129,10 +101,10 @@ def test_the_engines_note_and_where_it_ran_reach_the_status_line(stand_in):
     (3000, 256, 1000),
 ])
 def test_a_file_is_read_with_its_messages_and_a_large_image_reaches_the_engine_downscaled(
-        stand_in, tmp_path, width, resolution, read_width):
+        stand_in_engine, tmp_path, width, resolution, read_width):
     """The engine never gets more than max(1024, 2 × the grid's resolution) pixels on the longer side
     (box-filtered by a whole factor). Named "large", not "huge": mutation runs leave out tests named huge."""
-    fn = stand_in()
+    fn = stand_in_engine()
     path = tmp_path / "wide.png"
     outline_drawing(size=(width, 300), box=(width // 10, 50, width - width // 10, 250), width=12).save(path)
     outcome, seen = run(drawing.Request("part", "stand-in", resolution=resolution, path=str(path),
@@ -149,8 +121,8 @@ def test_reading_keeps_to_the_longest_side_asked_for_and_says_so(tmp_path):
     assert max(small.rgba.shape[:2]) <= 500 and small.source_size == (3000, 600) and small.messages
 
 
-def test_a_photos_background_is_cut_from_the_border_and_a_flood_of_everything_is_one_line(stand_in):
-    stand_in()
+def test_a_photos_background_is_cut_from_the_border_and_a_flood_of_everything_is_one_line(stand_in_engine):
+    stand_in_engine()
     rgba = drawing_rgba()
     rgba[..., :3] = np.where(images.figure_mask(rgba)[..., None], rgba[..., :3], [0.2, 0.6, 0.3])   # green
     rgba[40:80, 60:100, :3] = [0.9, 0.1, 0.1]                                                        # a red part
@@ -167,18 +139,18 @@ def test_a_photos_background_is_cut_from_the_border_and_a_flood_of_everything_is
                             background_tolerance=0.5))
 
 
-def test_triposr_s_whole_object_is_passed_on_with_no_relief(stand_in):
+def test_triposr_s_whole_object_is_passed_on_with_no_relief(stand_in_engine):
     whole = SimpleNamespace(meta={"note": "CUDA ran out of memory; TripoSR used the CPU instead",
                                   "where": "TripoSR · CPU · 41 s", "why_cpu": "fell back to CPU: out of GPU memory"})
-    stand_in(whole=whole)
+    stand_in_engine(whole=whole)
     outcome, _ = run(drawing.Request("part", "stand-in", rgba=drawing_rgba(), messages=["m"]))
     assert outcome.relief is None and outcome.whole_object is whole and outcome.messages == ["m"]
     assert outcome.notes == ["CUDA ran out of memory; TripoSR used the CPU instead"]
     assert outcome.ran_on() == "TripoSR · CPU · 41 s (fell back to CPU: out of GPU memory)"
 
 
-def test_bad_settings_and_a_cancel_stop_before_the_engine_runs(stand_in):
-    fn = stand_in()
+def test_bad_settings_and_a_cancel_stop_before_the_engine_runs(stand_in_engine):
+    fn = stand_in_engine()
     for bad in (dict(ratio=float("nan")), dict(smoothing=-1.0), dict(size=0.0), dict(resolution=3),
                 dict(background_tolerance=0.9), dict(base=2.0)):
         with pytest.raises(OptionError):
@@ -188,14 +160,14 @@ def test_bad_settings_and_a_cancel_stop_before_the_engine_runs(stand_in):
     assert fn.calls == []
 
 
-def test_estimate_gives_the_engine_its_options_and_a_cancel_it_can_ask(stand_in):
+def test_estimate_gives_the_engine_its_options_and_a_cancel_it_can_ask(stand_in_engine):
     asked = []
 
     def fn(rgba, progress, cancel, options):
         asked.append((options, cancel()))
         progress(0.5, "half")
         return "answer"
-    stand_in(fn)
+    stand_in_engine(fn)
     opts = engine.EngineOptions(device="CPU", depthy_resolution=512)
     assert drawing.estimate(np.ones((4, 4, 4), np.float32), "stand-in", opts) == "answer"
     assert asked == [(opts, False)]

@@ -22,7 +22,7 @@ NOT_ONNX = "ONNX Runtime is not installed"
 
 
 @pytest.fixture
-def stand_in():
+def stand_in_network():
     """use_model(fn) for one test; the shipped weights come back after it."""
     def use(fn, device="cpu"):
         depthy_engine.use_model(fn, device)
@@ -112,8 +112,8 @@ def test_pytorch_is_ready_only_with_torch_and_its_weights(monkeypatch):
 
 # --- the network on its device and precision --------------------------------------------------------
 
-def test_a_network_handed_in_for_a_gpu_is_the_one_that_gpu_runs(stand_in):
-    net = stand_in(constant(0.0, 0.0), "cuda")
+def test_a_network_handed_in_for_a_gpu_is_the_one_that_gpu_runs(stand_in_network):
+    net = stand_in_network(constant(0.0, 0.0), "cuda")
     assert depthy_engine.get_model("cuda") is net        # cached under CUDA's precision, not loaded again
 
 
@@ -134,8 +134,8 @@ def test_the_gpus_half_precision_reads_as_the_full_one(monkeypatch):
     assert np.abs(half - full).max() < 0.05 < np.abs(full).max()
 
 
-def test_the_mask_probability_is_the_logistic_of_the_second_channel(stand_in):
-    stand_in(constant(0.25, math.log(3)))
+def test_the_mask_probability_is_the_logistic_of_the_second_channel(stand_in_network):
+    stand_in_network(constant(0.25, math.log(3)))
     near, prob = depthy_engine.run_network(np.zeros((30, 50, 3)))   # the default device is the CPU
     assert near.shape == prob.shape == (30, 50)
     assert np.allclose(near, 0.25, atol=1e-6) and np.allclose(prob, 0.75, atol=1e-6)
@@ -210,8 +210,8 @@ def test_only_pytorch_has_a_cache_to_empty(monkeypatch):
 
 # --- predict ----------------------------------------------------------------------------------------
 
-def test_predict_reports_progress_where_it_ran_and_its_answer(stand_in):
-    stand_in(rectangle())
+def test_predict_reports_progress_where_it_ran_and_its_answer(stand_in_network):
+    stand_in_network(rectangle())
     seen = []
     result = depthy_engine.predict(drawing_rgba(), lambda f, s: seen.append((f, s)), never)
     assert seen == [(0.05, "Loading Depthy"), (0.3, "Estimating depth (CPU)"), (0.9, "Finishing")]
@@ -231,20 +231,20 @@ def test_predict_reports_progress_where_it_ran_and_its_answer(stand_in):
     (False, True, [160, 120]),        # the working size and 3/4 of it
     (False, False, [160]),
 ])
-def test_predict_reads_as_the_options_say(stand_in, mirror, scales, widths):
+def test_predict_reads_as_the_options_say(stand_in_network, mirror, scales, widths):
     seen = []
 
     def net(x):
         seen.append(x.shape[-1])
         return constant(0.25, 10.0)(x)
-    stand_in(net)
+    stand_in_network(net)
     options = engine.EngineOptions(depthy_resolution=160, mirror_average=mirror, scale_average=scales)
     depthy_engine.predict(drawing_rgba(), no_progress, never, options)
     assert seen == widths
 
 
-def test_an_alpha_channel_is_the_figure(stand_in):
-    stand_in(constant(0.25, -10.0))         # the network sees no figure: alpha decides
+def test_an_alpha_channel_is_the_figure(stand_in_network):
+    stand_in_network(constant(0.25, -10.0))         # the network sees no figure: alpha decides
     rgba = np.ones((40, 60, 4), np.float32)
     rgba[..., 3] = 0
     rgba[5:30, 10:50, 3] = 1
@@ -253,27 +253,27 @@ def test_an_alpha_channel_is_the_figure(stand_in):
     assert np.array_equal(result.mask, rgba[..., 3] > 0.5) and result.mask.sum() == 25 * 40
 
 
-def test_a_pixel_the_network_is_unsure_of_is_not_figure(stand_in):
+def test_a_pixel_the_network_is_unsure_of_is_not_figure(stand_in_network):
     """Logit 0 (probability exactly 1/2) in the rectangle's right half: only the left half is the figure."""
-    stand_in(rectangle(right_half_logit=0.0))
+    stand_in_network(rectangle(right_half_logit=0.0))
     options = engine.EngineOptions(mirror_average=False, scale_average=False, depthy_resolution=160)
     mask = depthy_engine.predict(drawing_rgba(), no_progress, never, options).mask
     assert mask[:, :80].sum() == 50 * 71 and not mask[:, 80:].any()
 
 
-def test_only_paper_is_one_line(stand_in):
-    stand_in(constant(0.25, -10.0))
+def test_only_paper_is_one_line(stand_in_network):
+    stand_in_network(constant(0.25, -10.0))
     with pytest.raises(engine.EngineError) as caught:
         depthy_engine.predict(drawing_rgba(), no_progress, never)
     assert str(caught.value) == "No figure found: Depthy sees only paper in this image"
 
 
-def test_auto_depth_reads_the_nearness_in_the_units_the_weights_were_taught(stand_in, monkeypatch):
+def test_auto_depth_reads_the_nearness_in_the_units_the_weights_were_taught(stand_in_network, monkeypatch):
     def ramp(x):
         h, w = x.shape[-2:]
         rows = torch.arange(h, dtype=torch.float32).view(h, 1).expand(h, w)
         return torch.stack([rows / h, torch.full((h, w), 10.0)])[None]
-    stand_in(ramp)
+    stand_in_network(ramp)
     monkeypatch.setattr(weights, "model_card", lambda *a, **k: {"inference": {"nearness": proportion.FIGURE_WIDTHS}})
     result = depthy_engine.predict(drawing_rgba(), no_progress, never)
     assert result.proportion == proportion.from_nearness(result.nearness, result.mask, units=proportion.FIGURE_WIDTHS)
@@ -302,11 +302,11 @@ def test_a_device_that_is_no_device_is_one_line():
 
 
 @pytest.fixture
-def on_cuda(monkeypatch, stand_in):
+def on_cuda(monkeypatch, stand_in_network):
     """PyTorch sees a CUDA GPU; `fail[device]` is what the network raises there (when it is set) when it
     is made ("start") or run ("read"). Returns (fail, calls)."""
     monkeypatch.setattr(placement, "torch_gpus", lambda: ["cuda"])
-    stand_in(constant(0.25, 10.0), "cpu")
+    stand_in_network(constant(0.25, 10.0), "cpu")
     real = depthy_engine.network
     fail, calls = {}, []
 

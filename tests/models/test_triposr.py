@@ -278,34 +278,6 @@ def test_unframing_samples_the_nearest_square_pixel_and_leaves_the_rest_empty():
                                                               np.round(0.5 * (cols - 35) - 0.25).astype(int)])
 
 
-def test_gpu_out_of_memory_falls_back_to_smaller_chunks_then_cpu(monkeypatch):
-    from depthy_blender.models import device as devices
-    calls = []
-
-    def run(rgba, progress, cancel, where, options, chunk=None):
-        calls.append((where, chunk))
-        if where == "cuda":
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return triposr_engine.MeshResult(np.zeros((3, 3), np.float32), np.zeros((1, 3), np.int32),
-                                         np.zeros((3, 3), np.float32), {})
-    monkeypatch.setattr(devices, "choose", lambda pref: "cuda")
-    monkeypatch.setattr(devices, "empty_cache", lambda d: None)
-    monkeypatch.setattr(triposr_engine, "fitted_chunk", lambda d: 1 << 20)
-    monkeypatch.setattr(triposr_engine, "_run", run)
-    result = triposr_engine.predict(np.ones((8, 8, 4), np.float32), lambda f, s: None, lambda: False)
-    assert calls == [("cuda", None), ("cuda", 1 << 17), ("cpu", None)]
-    assert "ran out of memory" in result.meta["note"] and "CPU" in result.meta["note"]
-
-
-def test_other_errors_are_not_hidden_by_the_fallback(monkeypatch):
-    from depthy_blender.models import device as devices
-    monkeypatch.setattr(devices, "choose", lambda pref: "cuda")
-    monkeypatch.setattr(triposr_engine, "fitted_chunk", lambda d: 1 << 20)
-    monkeypatch.setattr(triposr_engine, "_run", lambda *a, **k: (_ for _ in ()).throw(ValueError("bug")))
-    with pytest.raises(ValueError, match="bug"):
-        triposr_engine.predict(np.ones((8, 8, 4), np.float32), lambda f, s: None, lambda: False)
-
-
 @pytest.mark.parametrize("text, says", [
     # a 1 kB "billion laughs": nine levels of ten aliases each
     ("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
