@@ -43,63 +43,62 @@ def engine_problem(name: str, options: EngineOptions = DEFAULT_OPTIONS) -> str |
     return f"{engines.get(name).label} cannot run: {why}" if why else None
 
 
+def panel_values(settings, **chosen) -> dict:
+    """The panel's engine, mesh and slider settings as Request fields; `chosen` overrides them (an operator's
+    own values, a relief's sliders)."""
+    values = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
+                  triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
+                  auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, base=settings.base,
+                  background=settings.background.lower(), background_tolerance=settings.background_tolerance)
+    values.update(chosen)
+    return values
+
+
 def request_for_relief(obj, settings) -> Request:
     """A request that makes `obj` again from the drawing it was made from, with the panel's engine and
     mesh settings and the relief's own slider values (raises UserError)."""
     s = obj.depthy
-    common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
-                  triangles=settings.triangles, size=s.size, ratio=s.ratio, auto_ratio=False, smoothing=s.smoothing,
-                  base=s.base,
-                  background=settings.background.lower(), background_tolerance=settings.background_tolerance)
+    values = panel_values(settings, size=s.size, ratio=s.ratio, auto_ratio=False, smoothing=s.smoothing,
+                          base=s.base)
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
-        request = _from_image(image, None, common)
-        request.size = s.size
-        return request
+        return _from_image(image, None, values)
     if s.source_path and os.path.isfile(bpy.path.abspath(s.source_path)):
         path = bpy.path.abspath(s.source_path)
-        return Request(name=_stem(path), path=path, **common)
+        return Request(name=_stem(path), path=path, **values)
     raise UserError(f"The drawing {obj.name} was made from is gone; generate it again from its image")
 
 
-def request_from_settings(context, settings, filepath: str | None = None) -> Request:
-    """Read the panel settings and the chosen source into a Request (raises UserError)."""
-    common = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
-                  triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
-                  auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, base=settings.base, background=settings.background.lower(),
-                  background_tolerance=settings.background_tolerance)
-    source = "FILE" if filepath else settings.source
-    if source == "FILE":
+def request_from_settings(context, settings, filepath: str | None = None, **chosen) -> Request:
+    """The chosen source (or `filepath`, which overrides it) with the panel's settings, `chosen` overriding
+    them, as a Request (raises UserError)."""
+    problem = None if filepath else source_problem(context, settings)
+    if problem:
+        raise UserError(problem)
+    values = panel_values(settings, **chosen)
+    if filepath or settings.source == "FILE":
         path = bpy.path.abspath(filepath or settings.filepath)
-        if not path:
-            raise UserError("Choose a drawing file first")
-        return Request(name=_stem(path), path=path, **common)
-    if source == "IMAGE":
-        image = settings.image
-        if image is None:
-            raise UserError("Choose an image first")
-        return _from_image(image, None, common)
-    obj = context.active_object
-    if obj is None or obj.type != "EMPTY" or obj.empty_display_type != "IMAGE" or obj.data is None:
-        raise UserError("Select an image empty with a drawing (Add ▸ Image ▸ Reference) or choose another source")
-    return _from_image(obj.data, obj, common)
+        return Request(name=_stem(path), path=path, **values)
+    if settings.source == "IMAGE":
+        return _from_image(settings.image, None, values)
+    return _from_image(context.active_object.data, context.active_object, values)
 
 
-def _from_image(image, empty, common) -> Request:
+def _from_image(image, empty, values) -> Request:
     """An image datablock as a request. One that shows its file unchanged is read from that file in the
     worker (decoded at the size the engines need, off the main thread); an edited, packed or generated
     one is copied from its pixels here, on the main thread, as only that thread may touch them."""
     if empty is not None:
-        common = dict(common, size=empty.empty_display_size)
+        values = dict(values, size=empty.empty_display_size)
     where = dict(name=_stem(image.name), image_name=image.name, empty_name=empty.name if empty else None)
     source = image_io.unchanged_file(image)
     if source:
-        return Request(path=source, **where, **common)
+        return Request(path=source, **where, **values)
     try:
         rgba, messages = image_io.image_to_rgba(image)
     except images.ImageError as exc:
         raise UserError(str(exc)) from None
-    return Request(rgba=rgba, messages=messages, **where, **common)
+    return Request(rgba=rgba, messages=messages, **where, **values)
 
 
 def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:

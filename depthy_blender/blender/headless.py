@@ -118,7 +118,8 @@ def render_preview(context, obj, out: str, size=(800, 600), view: str = "three_q
     scene.collection.objects.link(sun)
     world = bpy.data.worlds.new("Depthy preview") if scene.world is None else scene.world
     scene.world = world
-    world.use_nodes = True
+    if world.node_tree is None:   # Blender < 5 starts worlds without nodes (use_nodes goes in Blender 6)
+        world.use_nodes = True
     world.node_tree.nodes["Background"].inputs["Strength"].default_value = 0.6
     scene.render.engine = "CYCLES"
     scene.cycles.device = "CPU"

@@ -182,15 +182,12 @@ class DrawingMixin(GenerateMixin):
         if given_ratio:
             self.auto_ratio = False
         try:
-            request = generate.request_from_settings(context, settings, self.filepath or None)
+            return generate.request_from_settings(context, settings, self.filepath or None,
+                                                  options=prefs.engine_options(context),
+                                                  **{name: getattr(self, name) for name in REDO})
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return None
-        request.engine, request.resolution, request.back = self.engine, self.resolution, self.back
-        request.options = prefs.engine_options(context)
-        request.ratio, request.auto_ratio, request.smoothing = self.ratio, self.auto_ratio, self.smoothing
-        request.base = self.base
-        return request
 
     def draw(self, context):
         if self.filepath:
