@@ -44,7 +44,7 @@ def make_relief_files(path: str, outputs: list[str], options: dict, render: str 
     if render:
         render_preview(context, obj, render)
     if render_side:
-        render_preview(context, obj, render_side, view="side")
+        render_preview(context, obj, render_side, side=True)
     for out in outputs:
         export(obj, out)
     return obj
@@ -76,25 +76,35 @@ def make_sheet_files(request, outputs: list[str], render: str | None = None, jso
 
 
 def export(obj, out: str) -> None:
+    """Write `obj` (an object or a list of them) to `out` as .glb or .obj, or save the whole scene as a
+    compressed .blend."""
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     ext = os.path.splitext(out)[1].lower()
+    for other in bpy.context.view_layer.objects.selected:   # the exporters write the selection
+        other.select_set(False)
+    for chosen in _as_list(obj):
+        chosen.select_set(True)
     if ext == ".blend":
-        bpy.ops.wm.save_as_mainfile(filepath=out, check_existing=False, compress=True)
+        bpy.ops.wm.save_as_mainfile(filepath=out, compress=True)
     elif ext == ".glb":
-        bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", use_selection=True,
-                                  export_attributes=False)
+        bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", use_selection=True)
     elif ext == ".obj":
         bpy.ops.wm.obj_export(filepath=out, export_selected_objects=True, export_materials=True)
     else:
         raise HeadlessError(f"unknown output type: {out}")
 
 
-def render_preview(context, obj, out: str, size=(800, 600), view: str = "three_quarter") -> None:
-    """A three-quarter front view with the drawing as texture, or with view="side" an orthographic view
-    from the right that shows the relief's profile (Cycles on the CPU, few samples)."""
+def _as_list(obj) -> list:
+    return list(obj) if isinstance(obj, (list, tuple)) else [obj]
+
+
+def render_preview(context, obj, out: str, size=(800, 600), side: bool = False) -> None:
+    """A three-quarter front view of `obj` (an object or a list of them) with the drawing as texture, or
+    with `side` an orthographic view from the right that shows a relief's profile (Cycles on the CPU,
+    few samples)."""
     scene = context.scene
-    objs = obj if isinstance(obj, (list, tuple)) else [obj]
+    objs = _as_list(obj)
     context.view_layer.update()
     corners = [o.matrix_world @ Vector(c) for o in objs for c in o.bound_box]
     lo = Vector([min(c[i] for c in corners) for i in range(3)])
@@ -103,7 +113,7 @@ def render_preview(context, obj, out: str, size=(800, 600), view: str = "three_q
     cam_data = bpy.data.cameras.new("Depthy preview")
     cam = bpy.data.objects.new("Depthy preview", cam_data)
     scene.collection.objects.link(cam)
-    if view == "side":
+    if side:
         cam.location = center + Vector((2.5, 0.0, 0.0)) * extent
         # the ortho scale spans the render's wider side; the relief stands tall in a wide frame
         cam_data.type, cam_data.ortho_scale = "ORTHO", 1.15 * extent * max(1.0, size[0] / size[1])

@@ -76,11 +76,13 @@ def test_each_source_without_a_drawing_is_refused_with_its_own_line(source, prob
     assert str(refused.value) == problem
 
 
-@pytest.mark.parametrize("active", ["mesh", "plain empty", "image empty without an image", "image empty"])
+@pytest.mark.parametrize("active", ["mesh", "mesh set to display as an image", "plain empty",
+                                    "image empty without an image", "image empty"])
 def test_only_an_image_empty_with_an_image_is_a_source(drawing_path, active):
     s = set_panel(source="EMPTY")
-    if active == "mesh":
+    if active.startswith("mesh"):
         obj = bpy.data.objects.new("mesh", bpy.data.meshes.new("mesh"))
+        obj.empty_display_type = "IMAGE" if active != "mesh" else "PLAIN_AXES"
     else:
         obj = image_empty(drawing_path) if active == "image empty" else bpy.data.objects.new("empty", None)
         if active == "image empty without an image":
@@ -300,12 +302,16 @@ def test_a_whole_object_on_an_image_empty_takes_its_place_and_size(drawing_path)
     """TripoSR's object spans about 1.74 units; on an empty it is as large as the empty shows its image."""
     empty = image_empty(drawing_path, size=2.0, location=(4.0, 5.0, 6.0))
     empty.scale = (1.0, 3.0, 1.0)
+    room = bpy.data.collections.new("room")
+    bpy.context.scene.collection.children.link(room)
+    bpy.context.scene.collection.objects.unlink(empty)
+    room.objects.link(empty)
     bpy.context.view_layer.update()
     obj = gen.finish(bpy.context, Request(name="cup", engine="triposr", empty_name=empty.name),
                      Outcome(None, [], whole_object=whole_object()))
     assert tuple(obj.location) == pytest.approx((4.0, 5.0, 6.0))
     assert tuple(obj.scale) == pytest.approx((2.0 * 3.0 / 1.74,) * 3)
-    assert obj.users_collection[0] == empty.users_collection[0]
+    assert [c.name for c in obj.users_collection] == ["room"]
 
 
 def test_a_name_falls_back_to_drawing_only_when_the_path_has_none():
