@@ -59,26 +59,28 @@ class GenerateMixin:
     task = "drawing"   # which panel shows this operator's progress
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         """Greyed out, with the reason in the tooltip, when there is nothing it could do."""
-        if context.mode != "OBJECT":
-            cls.poll_message_set("Switch to Object Mode first")
-            return False
-        if context.window_manager.depthy_running:
-            cls.poll_message_set("Depthy is already generating: wait, or press Esc to cancel it")
-            return False
-        why = cls.nothing_to_do(context)
+        why = cls.why_not(context)
         if why:
             cls.poll_message_set(why)
-            return False
-        return True
+        return not why
+
+    @classmethod
+    def why_not(cls, context) -> str | None:
+        """Why it cannot run now, in one line, or None."""
+        if context.mode != "OBJECT":
+            return "Switch to Object Mode first"
+        if context.window_manager.depthy_running:
+            return "Depthy is already generating: wait, or press Esc to cancel it"
+        return cls.nothing_to_do(context)
 
     @classmethod
     def nothing_to_do(cls, context) -> str | None:
         return None
 
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         """Synchronous: scripts, background mode and the redo panel."""
         request = self._request(context)
         if request is None:
@@ -87,7 +89,7 @@ class GenerateMixin:
         job._run()
         return self._finish(context, job)
 
-    def invoke(self, context, event):
+    def invoke(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         if bpy.app.background:
             return self.execute(context)
         if self.filepath:   # from a drop: offer the settings first
@@ -110,7 +112,12 @@ class GenerateMixin:
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
-    def modal(self, context, event):
+    def modal(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
+        return self._on_event(context, event)
+
+    def _on_event(self, context, event):
+        """Esc cancels the worker; on each timer tick, its progress is shown until it ends, then the result
+        is built."""
         job = self._job
         if event.type == "ESC" and event.value == "PRESS":
             job.cancel()
@@ -189,7 +196,7 @@ class DrawingMixin(GenerateMixin):
             self.report({"ERROR"}, str(exc))
             return None
 
-    def draw(self, context):
+    def draw(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         if self.filepath:
             self.layout.label(text=bpy.path.basename(self.filepath))
         col = self.layout.column()
@@ -249,7 +256,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
         self._target = context.active_object.name
         return request
 
-    def invoke(self, context, event):
+    def invoke(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return self.execute(context) if bpy.app.background else self._start_modal(context)
 
     def _build(self, context, job):
@@ -296,7 +303,7 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
                                   options=prefs.engine_options(context),
                                   mm_per_px=s.sheet_mm_per_px)
 
-    def invoke(self, context, event):
+    def invoke(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return self.execute(context) if bpy.app.background else self._start_modal(context)
 
     def _make_job(self, request):
@@ -317,12 +324,12 @@ class DEPTHY_OT_solid_from_views(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         obj = context.active_object
         return context.mode == "OBJECT" and obj is not None and obj.depthy.sheet_role != "NONE" \
             and bool(obj.users_collection)
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         from . import sheet_generate
         try:
             settings = context.scene.depthy
@@ -342,10 +349,10 @@ class DEPTHY_OT_apply(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return context.mode == "OBJECT" and any(o.depthy.is_result for o in _targets(context))
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         count = 0
         for obj in _targets(context):
             if obj.depthy.is_result:
@@ -363,12 +370,12 @@ class DEPTHY_OT_ratio_as_drawn(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         obj = context.active_object
         return obj is not None and obj.depthy.is_result and obj.depthy.drawn_ratio >= 0 \
             and props.slider_problem(obj) is None
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         settings = context.active_object.depthy
         settings.ratio = settings.drawn_ratio   # through the slider's update: heights follow
         return {"FINISHED"}
@@ -381,7 +388,7 @@ class DEPTHY_FH_drawing(bpy.types.FileHandler):
     bl_file_extensions = IMAGE_EXTENSIONS
 
     @classmethod
-    def poll_drop(cls, context):
+    def poll_drop(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return context.area is not None and context.area.type == "VIEW_3D"
 
 

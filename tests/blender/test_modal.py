@@ -63,7 +63,7 @@ def drawing_operator(request):
     op = SimpleNamespace(filepath="", task="drawing", reports=[])
     op.report = lambda kind, text: op.reports.append((sorted(kind)[0], text))
     op._request = lambda context: request
-    for name in ("_start_modal", "modal", "_finish", "_make_job"):
+    for name in ("_start_modal", "modal", "_on_event", "_finish", "_make_job"):
         setattr(op, name, getattr(operators.DEPTHY_OT_generate, name).__get__(op))
     op._build = operators.DEPTHY_OT_generate._build.__get__(op)
     return op
