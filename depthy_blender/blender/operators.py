@@ -236,6 +236,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
     bl_idname = "depthy.regenerate"
     bl_label = "Regenerate"
     bl_options = {"REGISTER", "UNDO"}
+    _target = ""   # the relief's name, kept from the request to the build
 
     @classmethod
     def nothing_to_do(cls, context):
@@ -260,7 +261,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
         return self.execute(context) if bpy.app.background else self._start_modal(context)
 
     def _build(self, context, job):
-        obj = bpy.data.objects.get(getattr(self, "_target", ""))
+        obj = bpy.data.objects.get(self._target)
         if obj is None:
             self.report({"ERROR"}, "The relief was deleted while it was being made again")
             return {"CANCELLED"}

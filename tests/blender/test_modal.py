@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import bpy
 import numpy as np
+import pytest
 
 from depthy_blender.blender import generate as gen, operators
 from depthy_blender.models import engine, engines
@@ -30,7 +31,7 @@ class Manager:
             setattr(bpy.context.window_manager, name, value)
 
     def event_timer_add(self, step, window=None):
-        self.calls.append(("timer", step))
+        self.calls.append(("timer", step, window))
         return "timer"
 
     def event_timer_remove(self, timer):
@@ -49,7 +50,7 @@ class Context:
 
     def __init__(self):
         self.window_manager = Manager()
-        self.window = None
+        self.window = "the artist's window"
         self.status = []
         self.workspace = SimpleNamespace(status_text_set=self.status.append)
 
@@ -62,7 +63,7 @@ def drawing_operator(request):
     instance outside its own call)."""
     op = SimpleNamespace(filepath="", task="drawing", reports=[])
     op.report = lambda kind, text: op.reports.append((sorted(kind)[0], text))
-    op._request = lambda context: request
+    op._request = lambda context: request if isinstance(context, Context) else None
     for name in ("_start_modal", "modal", "_on_event", "_finish", "_make_job"):
         setattr(op, name, getattr(operators.DEPTHY_OT_generate, name).__get__(op))
     op._build = operators.DEPTHY_OT_generate._build.__get__(op)
@@ -79,7 +80,8 @@ def test_invoke_runs_the_worker_and_modal_finishes(drawing_path):
     assert op._start_modal(context) == {"RUNNING_MODAL"}
     wm = bpy.context.window_manager
     assert wm.depthy_running and wm.depthy_task == "drawing"
-    assert [c[0] for c in context.window_manager.calls] == ["timer", "handler"]
+    assert (wm.depthy_progress, wm.depthy_status) == (0.0, "Starting")   # until the first tick
+    assert context.window_manager.calls == [("timer", 0.1, "the artist's window"), ("handler", op)]
     assert tick(op, context, "MOUSEMOVE") == {"PASS_THROUGH"}          # other events pass on
     deadline = time.time() + 60
     result = {"RUNNING_MODAL"}
@@ -87,7 +89,7 @@ def test_invoke_runs_the_worker_and_modal_finishes(drawing_path):
         time.sleep(0.05)
         result = tick(op, context)
     assert result == {"FINISHED"}
-    assert not wm.depthy_running and wm.depthy_task == ""
+    assert not wm.depthy_running and (wm.depthy_task, wm.depthy_status) == ("", "")
     assert context.window_manager.calls[-1] == ("remove", "timer")
     assert any("Esc to cancel" in s for s in context.status if s) and context.status[-1] is None
     assert bpy.context.active_object.depthy.is_result
@@ -110,6 +112,13 @@ def test_esc_cancels_and_changes_nothing(drawing_path):
         op, context = drawing_operator(request), Context()
         assert op._start_modal(context) == {"RUNNING_MODAL"}
         assert started.wait(30)
+        assert tick(op, context, "A", "PRESS") == {"PASS_THROUGH"} and not op._job._cancel.is_set()
+        assert tick(op, context, "ESC", "RELEASE") == {"PASS_THROUGH"} and not op._job._cancel.is_set()
+        assert tick(op, context) == {"RUNNING_MODAL"}                       # still working: shown, kept
+        wm = bpy.context.window_manager
+        assert wm.depthy_status == op._job.stage == "Reading the image"
+        assert wm.depthy_progress == pytest.approx(op._job.progress) == pytest.approx(0.02)
+        assert context.status[-1] == f"Depthy: {op._job.stage} ({op._job.progress:.0%}) — Esc to cancel"
         assert tick(op, context, "ESC", "PRESS") == {"PASS_THROUGH"}
         result = {"RUNNING_MODAL"}
         deadline = time.time() + 30
