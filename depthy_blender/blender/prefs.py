@@ -30,7 +30,7 @@ class DepthyPreferences(bpy.types.AddonPreferences):
                                    description="Folder with the official config.yaml and model.ckpt "
                                                "(the Hugging Face cache is also searched)")
 
-    def draw(self, context):
+    def draw(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         col = self.layout.column()
         col.use_property_split = True
         col.prop(self, "device")
@@ -51,7 +51,7 @@ class DEPTHY_OT_free_models(bpy.types.Operator):
     bl_idname = "depthy.free_models"
     bl_label = "Free Loaded Models"
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         depthy_engine.free_models()
         triposr_engine.free_models()
         self.report({"INFO"}, "Models freed")
@@ -77,7 +77,7 @@ class DEPTHY_OT_download_triposr(bpy.types.Operator):
     _thread = None
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         if not bpy.app.online_access:
             cls.poll_message_set("Allow online access (Preferences ▸ System ▸ Network) to download")
             return False
@@ -86,7 +86,7 @@ class DEPTHY_OT_download_triposr(bpy.types.Operator):
             return False
         return True
 
-    def execute(self, context):
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         try:
             import huggingface_hub  # noqa: F401
         except ImportError:
@@ -105,7 +105,7 @@ class DEPTHY_OT_download_triposr(bpy.types.Operator):
         context.window_manager.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
-    def modal(self, context, event):
+    def modal(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
         for area in context.screen.areas if context.screen else []:
