@@ -205,3 +205,37 @@ def test_progress_redraws_the_3d_views_and_the_status_bar_only():
                types.SimpleNamespace(screen=types.SimpleNamespace(areas=[area("STATUSBAR"), area("VIEW_3D")]))]
     operators._redraw(types.SimpleNamespace(window_manager=types.SimpleNamespace(windows=screens)))
     assert tagged == ["VIEW_3D", "STATUSBAR", "VIEW_3D"]
+
+
+# ---- the worker ------------------------------------------------------------------------------------
+
+def test_a_job_starts_at_nothing_in_a_thread_that_never_keeps_blender_open():
+    job = operators.Job(Request(name="part", engine="inflate"), compute=lambda *a: None)
+    assert (job.progress, job.stage, job.outcome, job.error) == (0.0, "Starting", None, None)
+    assert job.cancelled is False and job.thread.daemon and job.thread.name == "depthy-generate"
+
+
+@pytest.mark.parametrize("failure, error, cancelled", [
+    (MemoryError(), "Out of memory: lower the resolution or use a smaller image", False),
+    (gen.UserError("The drawing is blank"), "The drawing is blank", False),
+    (engine.Cancelled(), None, True)])   # a bug's sentence: test_bad_inputs.py
+def test_a_failing_job_keeps_one_line_for_the_artist(failure, error, cancelled):
+    def compute(request, progress, cancel):
+        progress(0.5, "Halfway")
+        raise failure
+    job = operators.Job(Request(name="part", engine="inflate"), compute=compute)
+    job._run()
+    assert (job.error, job.cancelled, job.outcome) == (error, cancelled, None)
+    assert (job.progress, job.stage) == (0.5, "Halfway")
+
+
+def test_a_finished_job_reports_its_messages_and_notes_then_builds():
+    op = stand_in(operators.DEPTHY_OT_generate, _build=lambda context, job: {"FINISHED"})
+    out = Outcome(None, ["'a.png': downscaled"], notes=["CUDA ran out of memory: the CPU was used"])
+    job_ = types.SimpleNamespace(cancelled=False, error=None, outcome=out)
+    assert call(operators.GenerateMixin, "_finish", op, bpy.context, job_) == {"FINISHED"}
+    assert op.reports == [("WARNING", "'a.png': downscaled"), ("WARNING", "CUDA ran out of memory: the CPU was used")]
+    op.reports.clear()
+    job_.error = "The drawing is blank"
+    assert call(operators.GenerateMixin, "_finish", op, bpy.context, job_) == {"CANCELLED"}
+    assert op.reports == [("ERROR", "The drawing is blank")]
