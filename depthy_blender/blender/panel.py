@@ -18,10 +18,7 @@ def draw_progress(layout, context, task: str) -> None:
     wm = context.window_manager
     if not wm.depthy_running or wm.depthy_task != task:
         return
-    if hasattr(layout, "progress"):
-        layout.progress(factor=wm.depthy_progress, type="BAR", text=wm.depthy_status)
-    else:
-        layout.label(text=f"{wm.depthy_status} ({wm.depthy_progress:.0%})")
+    layout.progress(factor=wm.depthy_progress, type="BAR", text=wm.depthy_status)   # Blender ≥ 4.0
     layout.label(text="Esc cancels", icon="INFO")
 
 

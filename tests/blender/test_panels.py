@@ -11,14 +11,16 @@ ICONS = set(bpy.types.UILayout.bl_rna.functions["operator"].parameters["icon"].e
 
 
 class Recorder:
-    """A UILayout stand-in that checks and records what a panel draws."""
+    """A UILayout stand-in that checks and records what a panel draws: ("prop", name) and
+    ("operator", idname) in `shown`; every call with its arguments and whether its row is active in
+    `log`."""
 
-    def __init__(self, shown):
-        self.shown = shown
+    def __init__(self, shown, log=None):
+        self.shown, self.log = shown, [] if log is None else log
         self.use_property_split = self.enabled = self.active = True
 
     def column(self, **_):
-        return Recorder(self.shown)
+        return Recorder(self.shown, self.log)
 
     row = box = column
 
@@ -26,15 +28,18 @@ class Recorder:
         assert name in data.bl_rna.properties, name
         self._icon(kw)
         self.shown.append(("prop", name))
+        self.log.append(("prop", name, kw, self.active))
 
     def operator(self, idname, **kw):
         group, name = idname.split(".")
         assert hasattr(getattr(bpy.ops, group), name), idname
         self._icon(kw)
         self.shown.append(("operator", idname))
+        self.log.append(("operator", idname, kw, self.active))
 
     def label(self, **kw):
         self._icon(kw)
+        self.log.append(("label", kw.get("text"), kw, self.active))
 
     def _icon(self, kw):
         assert kw.get("icon", "NONE") in ICONS, kw["icon"]
@@ -42,11 +47,11 @@ class Recorder:
     def separator(self, **_):
         pass
 
-    def template_ID(self, *_, **__):
-        pass
+    def template_ID(self, data, name, **kw):
+        self.log.append(("template_ID", name, kw, self.active))
 
-    def progress(self, **_):
-        pass
+    def progress(self, **kw):
+        self.log.append(("progress", kw.get("text"), kw, self.active))
 
 
 def drawn(panel_class):
@@ -78,3 +83,77 @@ def test_the_relief_panel_offers_the_as_drawn_depth_and_a_closed_reliefs_base(dr
 
 def test_the_sheet_panel_draws():
     assert drawn(panel.DEPTHY_PT_sheet)
+
+
+def props_shown(panel_method, *args):
+    """The properties a Generate panel part draws, in order, each with whether its row is active."""
+    log = []
+    panel_method(panel.DEPTHY_PT_generate, Recorder([], log), *args)
+    return [(name, active) for kind, name, _, active in log if kind == "prop"], log
+
+
+@pytest.mark.parametrize("source, second", [("EMPTY", []), ("IMAGE", [("template_ID", "image")]),
+                                            ("FILE", [("prop", "filepath")])])
+def test_the_source_row_shows_what_the_chosen_source_needs(source, second):
+    settings = bpy.context.scene.depthy
+    settings.source = source
+    _, log = props_shown(panel.DEPTHY_PT_generate.draw_source, settings)
+    assert [(kind, name) for kind, name, _, _ in log] == [("prop", "source")] + second
+    assert log[0][2] == {"expand": True}
+    if source == "IMAGE":
+        assert log[1][2] == {"open": "image.open"}
+
+
+def test_the_options_follow_the_settings_that_make_them_matter():
+    s = bpy.context.scene.depthy
+    s.engine, s.source, s.background, s.back, s.auto_ratio = "inflate", "EMPTY", "AUTO", "none", True
+    shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
+    assert shown == [("engine", True), ("resolution", True), ("background", True), ("back", True),
+                     ("triangles", True), ("auto_ratio", True), ("ratio", False), ("smoothing", True)]
+    s.source, s.background, s.back, s.auto_ratio = "FILE", "BORDER", "flat", False
+    shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
+    assert [n for n, _ in shown] == ["engine", "resolution", "background", "background_tolerance", "back", "base",
+                                     "triangles", "size", "auto_ratio", "ratio", "smoothing"]
+    assert dict(shown)["ratio"] is True                         # the ratio is the artist's once Auto is off
+
+
+def test_triposr_shows_its_own_settings_and_the_relief_ones_only_for_a_relief():
+    s = bpy.context.scene.depthy
+    s.engine, s.triposr_output, s.source = "triposr", "FULL", "EMPTY"
+    shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
+    assert [n for n, _ in shown] == ["engine", "triposr_output", "foreground_ratio", "mc_resolution"]
+    s.triposr_output = "RELIEF"
+    shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
+    assert [n for n, _ in shown][:4] == ["engine", "triposr_output", "foreground_ratio", "resolution"]
+    assert "mc_resolution" not in [n for n, _ in shown]
+
+
+def test_progress_shows_in_the_panel_of_the_running_task_only():
+    wm = bpy.context.window_manager
+    wm.depthy_running, wm.depthy_task, wm.depthy_progress, wm.depthy_status = True, "drawing", 0.25, "Building"
+    try:
+        log = []
+        panel.draw_progress(Recorder([], log), bpy.context, "drawing")
+        assert [(kind, name) for kind, name, _, _ in log] == [("progress", "Building"), ("label", "Esc cancels")]
+        assert log[0][2] == {"factor": pytest.approx(0.25), "type": "BAR", "text": "Building"}
+        assert log[1][2] == {"text": "Esc cancels", "icon": "INFO"}
+        log.clear()
+        panel.draw_progress(Recorder([], log), bpy.context, "sheet")
+        assert log == []
+        wm.depthy_running = False
+        log.clear()
+        panel.draw_progress(Recorder([], log), bpy.context, "drawing")
+        assert log == []
+    finally:
+        wm.depthy_running, wm.depthy_task = False, ""
+
+
+def test_the_run_row_is_progress_then_the_button():
+    log = []
+    panel.DEPTHY_PT_generate.draw_run(panel.DEPTHY_PT_generate, Recorder([], log), bpy.context)
+    assert log == [("operator", "depthy.generate", {"icon": "MOD_DISPLACE"}, True)]
+
+
+def test_engines_are_named_as_the_artist_knows_them():
+    assert panel.engine_label("inflate") == "Inflate"
+    assert panel.engine_label("gone engine") == "gone engine" and panel.engine_label("") == "unknown"
