@@ -154,5 +154,4 @@ def solid_from_objects(context, anchor: bpy.types.Object, resolution: int,
             old.depthy.is_sheet_solid = False     # … an edited one is the user's now, and stays
     right = max(o.matrix_world.translation.x + o.dimensions.x / 2 for o in views)
     location = (right + np.ptp(solid.vertices[:, 0]), 0.0, front.matrix_world.translation.z)
-    name = front.name.removesuffix(" front view").removesuffix(" view")
-    return _add_solid(collection, solid, f"{name} solid", location)
+    return _add_solid(collection, solid, f"{collection.name.removesuffix(' sheet')} solid", location)

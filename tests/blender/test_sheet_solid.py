@@ -94,7 +94,7 @@ def test_solid_needs_three_views(tmp_path):
     views, _ = _generate(tmp_path / "sheet.png")
     views["top"].depthy.sheet_role = "unknown"
     bpy.context.view_layer.objects.active = views["front"]
-    with pytest.raises(RuntimeError, match="Tag one view each"):
+    with pytest.raises(RuntimeError, match="^Error: Tag one view each as Front, Top and Side \\(or Section\\) to build"):
         bpy.ops.depthy.solid_from_views()
 
 
@@ -193,6 +193,10 @@ def test_the_rebuilt_solid_is_named_for_the_sheet_and_placed_right_of_its_views(
     views, _ = _generate(tmp_path / "sheet.png")
     solid = _rebuild(views["front"])
     assert solid.name == "sheet solid" and solid.depthy.is_sheet_solid
+    views["front"].depthy.sheet_role, views["side"].depthy.sheet_role = "side", "front"   # named for the sheet,
+    assert _rebuild(views["front"]).name == "sheet solid"                               # whichever view is front
+    views["front"].depthy.sheet_role, views["side"].depthy.sheet_role = "front", "side"
+    solid = _rebuild(views["front"])
     assert [c.name for c in solid.users_collection] == [views["front"].users_collection[0].name]
     right = max(o.location.x + o.dimensions.x / 2 for o in views.values())
     width = np.ptp(mesh_io.get_positions(solid.data)[:, 0])
