@@ -127,7 +127,7 @@ def finish(context, req: Request, outcome: Outcome) -> bpy.types.Object:
     return obj
 
 
-def replace(context, obj: bpy.types.Object, req: Request, outcome: Outcome) -> bpy.types.Object:
+def replace(obj: bpy.types.Object, req: Request, outcome: Outcome) -> bpy.types.Object:
     """Put a new relief into `obj` in place: its transform, modifiers, materials and name stay."""
     if outcome.whole_object is not None:
         raise UserError("Regenerate makes reliefs; choose a relief engine (TripoSR's full object is new)")

@@ -266,7 +266,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
             self.report({"ERROR"}, "The relief was deleted while it was being made again")
             return {"CANCELLED"}
         try:
-            generate.replace(context, obj, job.request, job.outcome)
+            generate.replace(obj, job.request, job.outcome)
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -262,19 +262,19 @@ def test_regenerate_drops_the_old_mesh_unless_another_object_still_uses_it():
     req = Request(name="part", engine="inflate")
     obj = gen.finish(bpy.context, req, small_outcome())
     old = obj.data.name
-    gen.replace(bpy.context, obj, req, small_outcome(ratio=0.3, where="again"))
+    gen.replace(obj, req, small_outcome(ratio=0.3, where="again"))
     assert old not in bpy.data.meshes and obj.depthy.ran_on == "again" and len(bpy.data.meshes) == 1
     twin = bpy.data.objects.new("twin", obj.data)           # a linked duplicate (Alt+D) shares the mesh
     bpy.context.scene.collection.objects.link(twin)
     shared = obj.data
-    gen.replace(bpy.context, obj, req, small_outcome(ratio=0.3))
+    gen.replace(obj, req, small_outcome(ratio=0.3))
     assert twin.data == shared and shared.name in bpy.data.meshes and obj.data != shared
 
 
 def test_regenerate_refuses_a_whole_object():
     obj = gen.finish(bpy.context, Request(name="part", engine="inflate"), small_outcome())
     with pytest.raises(gen.UserError) as refused:
-        gen.replace(bpy.context, obj, Request(name="part", engine="triposr"), Outcome(None, [], whole_object=object()))
+        gen.replace(obj, Request(name="part", engine="triposr"), Outcome(None, [], whole_object=object()))
     assert str(refused.value) == "Regenerate makes reliefs; choose a relief engine (TripoSR's full object is new)"
 
 

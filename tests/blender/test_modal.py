@@ -96,6 +96,12 @@ def test_invoke_runs_the_worker_and_modal_finishes(drawing_path):
     assert op.reports[-1][0] == "INFO" and "Created 'drawing relief'" in op.reports[-1][1]
 
 
+def test_a_refused_request_starts_nothing():
+    op, context = drawing_operator(None), Context()
+    assert op._start_modal(context) == {"CANCELLED"}
+    assert context.window_manager.calls == [] and not bpy.context.window_manager.depthy_running
+
+
 def test_esc_cancels_and_changes_nothing(drawing_path):
     started = threading.Event()
 
