@@ -282,3 +282,15 @@ def test_sheet_views_keep_their_sliders_and_materials(tmp_path):
     for role, view in views.items():
         assert view.depthy.ratio == pytest.approx(0.3) and view.depthy.smoothing == pytest.approx(2.0), role
         assert view.active_material.name == f"sheet {role} drawing"
+
+
+def test_a_views_mask_is_its_figure_read_back_from_the_relief(tmp_path):
+    """The side view is an L (a plate and its wall): half its box (11,800 of 23,800 px² as drawn)."""
+    from depthy_blender.blender import sheet_generate
+    _sheet(tmp_path / "sheet.png")
+    views, _ = _generate(tmp_path / "sheet.png")
+    mask = sheet_generate.view_mask(views["side"])
+    rows, cols = np.nonzero(mask)
+    box = mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    assert box.mean() == pytest.approx(11800 / 23800, abs=0.06)
+    assert box[: box.shape[0] // 3, : box.shape[1] // 2].mean() < 0.1     # no wall over the plate's front half
