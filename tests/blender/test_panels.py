@@ -102,6 +102,8 @@ def test_the_source_row_shows_what_the_chosen_source_needs(source, second):
     assert log[0][2] == {"expand": True}
     if source == "IMAGE":
         assert log[1][2] == {"open": "image.open"}
+    if source == "FILE":
+        assert log[1][2] == {"text": ""}                       # the path alone: the row is labelled above
 
 
 def test_the_options_follow_the_settings_that_make_them_matter():
@@ -152,6 +154,15 @@ def test_the_run_row_is_progress_then_the_button():
     log = []
     panel.DEPTHY_PT_generate.draw_run(panel.DEPTHY_PT_generate, Recorder([], log), bpy.context)
     assert log == [("operator", "depthy.generate", {"icon": "MOD_DISPLACE"}, True)]
+    wm = bpy.context.window_manager
+    wm.depthy_running, wm.depthy_task, wm.depthy_status = True, "drawing", "Building"
+    try:
+        log.clear()
+        panel.DEPTHY_PT_generate.draw_run(panel.DEPTHY_PT_generate, Recorder([], log), bpy.context)
+        assert [(kind, name) for kind, name, _, _ in log] == [("progress", "Building"), ("label", "Esc cancels"),
+                                                              ("operator", "depthy.generate")]
+    finally:
+        wm.depthy_running, wm.depthy_task = False, ""
 
 
 def test_engines_are_named_as_the_artist_knows_them():

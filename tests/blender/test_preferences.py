@@ -67,13 +67,15 @@ def test_free_loaded_models():
 def test_a_download_fetches_the_config_then_the_checkpoint_into_the_folder(tmp_path, monkeypatch):
     fetched = []
     fake = types.ModuleType("huggingface_hub")
-    fake.hf_hub_download = lambda repo, name, local_dir: fetched.append((repo, name, local_dir))
+    fake.hf_hub_download = lambda repo, name, local_dir: fetched.append((repo, name, local_dir,
+                                                                        prefs._DOWNLOAD["status"]))
     monkeypatch.setitem(sys.modules, "huggingface_hub", fake)
     monkeypatch.setitem(prefs._DOWNLOAD, "running", False)
     monkeypatch.setitem(prefs._DOWNLOAD, "error", None)
     prefs._download(str(tmp_path))
     repo = prefs.triposr_engine.HF_REPO
-    assert fetched == [(repo, "config.yaml", str(tmp_path)), (repo, "model.ckpt", str(tmp_path))]
+    assert fetched == [(repo, "config.yaml", str(tmp_path), "Downloading config.yaml…"),   # the status names
+                       (repo, "model.ckpt", str(tmp_path), "Downloading model.ckpt…")]     # the file under way
     assert (prefs._DOWNLOAD["status"], prefs._DOWNLOAD["error"]) == ("Downloaded", None)
 
 
