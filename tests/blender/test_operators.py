@@ -4,7 +4,6 @@ takes, and which areas are redrawn. Blender makes operator instances only inside
 steps run on a stand-in that records reports; everything else is the real code on real data."""
 import types
 
-import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy")
