@@ -1,5 +1,4 @@
 """Blender tier: the add-on registered into the bpy module once; every test starts from an empty file."""
-import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy")

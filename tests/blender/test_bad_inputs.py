@@ -2,7 +2,6 @@
 import threading
 
 import bpy
-import numpy as np
 import pytest
 from PIL import Image
 
