@@ -19,9 +19,9 @@ def test_each_plane_is_indexed_by_its_two_axes_and_features_come_plane_by_plane(
     planes = torch.zeros(3, 2, 4, 4)
     planes[0, 1, 3, 0] = 1.0     # plane 0, channel 1: row from y = +0.75, column from x = −0.75
     planes[1, 0, 0, 3] = 2.0     # plane 1, channel 0: row from z = −0.75, column from x = +0.75
-    planes[2, 1, 3, 3] = 3.0     # plane 2, channel 1: row from z = +0.75, column from y = +0.75
+    planes[2, 1, 3, 0] = 3.0     # plane 2, channel 1: row from z = +0.75, column from y = −0.75
     a = 0.75 * R
-    points = torch.tensor([[-a, a, 0.0], [a, 0.0, -a], [0.0, a, a], [1.2 * R, 0.0, 0.0]])
+    points = torch.tensor([[-a, a, 0.0], [a, 0.0, -a], [0.0, -a, a], [1.2 * R, 0.0, 0.0]])
     feats = nerf.sample_planes(planes, points, R)
     assert feats.shape == (4, 6)
     # each point's (plane 0 ch 0, ch 1, plane 1 ch 0, ch 1, plane 2 ch 0, ch 1); the rest read between pixels
@@ -63,6 +63,7 @@ def test_the_input_camera_looks_down_minus_x_with_row_0_at_the_top_and_plus_y_to
     expected = np.array([[-1, -h, h], [-1, h, h], [-1, -h, -h], [-1, h, -h]])
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     assert dirs.numpy() == pytest.approx(expected, abs=1e-6)
+    assert torch.equal(nerf.input_view_rays(2)[1], dirs)     # the official camera is the default
     _, dirs = nerf.input_view_rays(3, fov_deg=90.0)        # the centre ray straight ahead, the corner at 45° wide
     assert dirs[4].tolist() == pytest.approx([-1.0, 0.0, 0.0])
     assert dirs[0].numpy() == pytest.approx(np.array([-1.0, -2 / 3, 2 / 3]) / math.sqrt(1 + 8 / 9), abs=1e-6)
@@ -83,10 +84,12 @@ def continuous(sigma, t_near, t_far):
 
 def test_a_uniform_fog_renders_as_the_volume_integral_says():
     box = R * 0.999
-    origins = torch.tensor([[1.9, 0.0, 0.0], [1.9, 0.95, 0.0], [0.0, 0.0, 0.0], [0.3, 0.2, 1.9]])
-    dirs = torch.tensor([[-1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])
+    slant = math.sqrt(1.01)
+    origins = torch.tensor([[1.9, 0.0, 0.0], [1.9, 0.95, 0.0], [0.0, 0.0, 0.0], [0.3, 0.2, 1.9], [1.9, 0.0, 0.0]])
+    dirs = torch.tensor([[-1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0],
+                         [-1 / slant, 0.1 / slant, 0.0]])
     calls = []
-    depth, opacity = nerf.render_depth(fog(2.0), origins, dirs, R, samples=512, chunk=2,
+    depth, opacity = nerf.render_depth(fog(2.0), origins, dirs, R, samples=512, chunk=1,
                                        cancel=lambda: calls.append(1))
     d, o = continuous(2.0, 1.9 - box, 1.9 + box)           # through the middle
     assert depth[0].item() == pytest.approx(d, abs=2e-3) and opacity[0].item() == pytest.approx(o, abs=2e-3)
@@ -95,13 +98,15 @@ def test_a_uniform_fog_renders_as_the_volume_integral_says():
     assert depth[2].item() == pytest.approx(d, abs=2e-3) and opacity[2].item() == pytest.approx(o, abs=2e-3)
     d, _ = continuous(2.0, 1.9 - box, 1.9 + box)            # straight down from above
     assert depth[3].item() == pytest.approx(d, abs=2e-3)
-    assert len(calls) == 2                                  # once per chunk of the 3 rays that hit
+    d, _ = continuous(2.0, (1.9 - box) * slant, (1.9 + box) * slant)   # slanted: enters and leaves at x = ±box
+    assert depth[4].item() == pytest.approx(d, abs=2e-3)
+    assert len(calls) == 4                                  # once per chunk: a ray each, 4 of them hit
 
 
 def test_empty_space_renders_nothing_and_dense_matter_its_surface():
     origins, dirs = torch.tensor([[1.9, 0.0, 0.0]]), torch.tensor([[-1.0, 0.0, 0.0]])
     depth, opacity = nerf.render_depth(fog(0.0), origins, dirs, R, samples=64)
     assert opacity.item() == 0 and depth.item() == 0
-    depth, opacity = nerf.render_depth(fog(1e4), origins, dirs, R, samples=64)
-    first = 1.9 - R * 0.999 + 2 * R * 0.999 * 0.5 / 64      # the first sample takes it all
-    assert opacity.item() == pytest.approx(1.0) and depth.item() == pytest.approx(first, abs=1e-4)
+    depth, opacity = nerf.render_depth(fog(1e4), origins, dirs, R)
+    first = 1.9 - R * 0.999 + 2 * R * 0.999 * 0.5 / 128     # the first of the 128 samples takes it all
+    assert opacity.item() == pytest.approx(1.0) and depth.item() == pytest.approx(first, abs=1e-5)
