@@ -1,4 +1,5 @@
 """Blender tier: the add-on registered into the bpy module once; every test starts from an empty file."""
+import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy")
@@ -39,6 +40,16 @@ def image_empty(path, name="reference", size=2.0, location=(1.0, 2.0, 3.0)):
     bpy.context.scene.collection.objects.link(empty)
     bpy.context.view_layer.objects.active = empty
     return empty
+
+
+def world_positions(*objs):
+    """Every vertex of the objects, in world space, as one (V, 3) array."""
+    from depthy_blender.blender import mesh_io
+    parts = []
+    for obj in objs:
+        m = np.array(obj.matrix_world)
+        parts.append(mesh_io.get_positions(obj.data) @ m[:3, :3].T + m[:3, 3])
+    return np.concatenate(parts)
 
 
 def z_of(obj):

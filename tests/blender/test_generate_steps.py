@@ -13,7 +13,7 @@ from depthy_blender.blender import generate as gen, mesh_io  # noqa: E402
 from depthy_blender.core import relief  # noqa: E402
 from depthy_blender.models import engine, engines  # noqa: E402
 from depthy_blender.pipeline.drawing import Outcome, Request  # noqa: E402
-from tests.blender.conftest import generate, image_empty  # noqa: E402
+from tests.blender.conftest import generate, image_empty, world_positions  # noqa: E402
 
 EMPTY_PROBLEM = "Select an image empty with a drawing (Add ▸ Image ▸ Reference), or choose another source"
 
@@ -221,12 +221,6 @@ def test_without_an_empty_the_relief_stands_upright_at_the_3d_cursor():
     assert tuple(obj.scale) == (1.0, 1.0, 1.0)
 
 
-def world_corners(obj):
-    m = np.array(obj.matrix_world)
-    p = mesh_io.get_positions(obj.data)
-    return (p @ m[:3, :3].T + m[:3, 3])[:, :2]
-
-
 def test_on_an_image_empty_the_relief_covers_the_image_where_its_offset_puts_it(drawing_path):
     """The relief spans the whole 2.0 × 1.5 image; an image empty draws its image from offset × its size."""
     empty = image_empty(drawing_path, size=4.0, location=(1.0, 2.0, 3.0))
@@ -236,7 +230,7 @@ def test_on_an_image_empty_the_relief_covers_the_image_where_its_offset_puts_it(
         empty.empty_image_offset = offset
         bpy.context.view_layer.update()
         obj = gen.finish(bpy.context, req, small_outcome())
-        xy = world_corners(obj)
+        xy = world_positions(obj)[:, :2]
         # image 4 × 3 at offset × (4, 3), scaled by the empty's 0.5, from its location
         lo = np.array([1.0, 2.0]) + 0.5 * np.array(offset) * (4.0, 3.0)
         assert xy.min(axis=0) == pytest.approx(lo, abs=1e-5) and xy.max(axis=0) == pytest.approx(lo + (2.0, 1.5),

@@ -16,6 +16,7 @@ from PIL import Image  # noqa: E402
 import depthy_blender  # noqa: E402
 from depthy_blender.blender import headless, sheet_generate  # noqa: E402
 from depthy_blender.pipeline import sheet  # noqa: E402
+from tests.blender.conftest import world_positions  # noqa: E402
 from tests.blender.test_sheet_solid import _sheet as three_view_sheet  # noqa: E402
 
 BACKGROUND = 42   # the preview world's grey in the PNG (0.6 strength)
@@ -105,15 +106,6 @@ def silhouette(path, size):
     return np.array([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], np.float64)
 
 
-def world_vertices(objs):
-    pts = []
-    for o in objs:
-        m = np.array(o.matrix_world)
-        p = np.array([v.co for v in o.data.vertices])
-        pts.append(p @ m[:3, :3].T + m[:3, 3])
-    return np.concatenate(pts)
-
-
 def bound_box(objs):
     corners = np.array([np.array(o.matrix_world) @ (*c, 1.0) for o in objs for c in o.bound_box])[:, :3]
     lo, hi = corners.min(axis=0), corners.max(axis=0)
@@ -125,7 +117,7 @@ def projected_box(objs, size, side=False):
     a 50 mm lens (36 mm sensor across) at (0.6, −2, 0.6) × the extent from the centre; side, an
     orthographic view from +X spanning 1.15 × the extent across the wider side."""
     center, extent = bound_box(objs)
-    p = world_vertices(objs) - center
+    p = world_positions(*objs) - center
     w, h = size
     if side:
         scale = w / (1.15 * extent * max(1.0, w / h))

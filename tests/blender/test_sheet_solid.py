@@ -183,9 +183,9 @@ def _rebuild(front, **kwargs):
 
 
 def _volume(obj):
-    p = mesh_io.get_positions(obj.data).astype(np.float64)
-    tris = [poly.vertices[:] for poly in obj.data.polygons]
-    return abs(sum(np.dot(p[a], np.cross(p[b], p[c])) for a, b, c in tris) / 6.0)
+    from depthy_blender.models.triposr import extract
+    faces = np.array([poly.vertices[:] for poly in obj.data.polygons])   # the solid is triangles
+    return abs(extract.signed_volume(mesh_io.get_positions(obj.data), faces))
 
 
 def test_the_rebuilt_solid_is_named_for_the_sheet_and_placed_right_of_its_views(tmp_path):
