@@ -209,9 +209,7 @@ class DrawingMixin(GenerateMixin):
 
     def _build(self, context, job):
         obj = generate.finish(context, job.request, job.outcome)
-        ran_on = job.outcome.ran_on()
-        self.report({"INFO"}, f"Created '{obj.name}' ({len(obj.data.vertices):,} vertices)"
-                    + (f" · {ran_on}" if ran_on else ""))
+        self.report({"INFO"}, _made("Created", obj, job.outcome))
         return {"FINISHED"}
 
 
@@ -270,8 +268,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Regenerated '{obj.name}' ({len(obj.data.vertices):,} vertices)"
-                    + (f" · {job.outcome.ran_on()}" if job.outcome.ran_on() else ""))
+        self.report({"INFO"}, _made("Regenerated", obj, job.outcome))
         return {"FINISHED"}
 
 
@@ -391,6 +388,12 @@ class DEPTHY_FH_drawing(bpy.types.FileHandler):
     @classmethod
     def poll_drop(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return context.area is not None and context.area.type == "VIEW_3D"
+
+
+def _made(verb: str, obj, outcome) -> str:
+    """The status line for a relief made: its name, its vertices and where the engine ran."""
+    ran_on = outcome.ran_on()
+    return f"{verb} '{obj.name}' ({len(obj.data.vertices):,} vertices)" + (f" · {ran_on}" if ran_on else "")
 
 
 def _targets(context):
