@@ -176,10 +176,17 @@ def _finish_whole_object(context, req: Request, solid) -> bpy.types.Object:
 def _link_and_select(context, obj, empty) -> None:
     collection = empty.users_collection[0] if empty and empty.users_collection else context.collection
     collection.objects.link(obj)
+    select_only(context, [obj])
+
+
+def select_only(context, objs) -> None:
+    """Select `objs` and nothing else; the first becomes the active object."""
     for other in context.view_layer.objects.selected:
         other.select_set(False)
-    obj.select_set(True)
-    context.view_layer.objects.active = obj
+    for obj in objs:
+        obj.select_set(True)
+    if objs:
+        context.view_layer.objects.active = objs[0]
 
 
 def _colour_material(name: str) -> bpy.types.Material:

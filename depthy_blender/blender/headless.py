@@ -81,10 +81,7 @@ def export(obj, out: str) -> None:
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     ext = os.path.splitext(out)[1].lower()
-    for other in bpy.context.view_layer.objects.selected:   # the exporters write the selection
-        other.select_set(False)
-    for chosen in _as_list(obj):
-        chosen.select_set(True)
+    generate.select_only(bpy.context, _as_list(obj))   # the exporters write the selection
     if ext == ".blend":
         bpy.ops.wm.save_as_mainfile(filepath=out, compress=True)
     elif ext == ".glb":

@@ -45,12 +45,7 @@ def finish(context, req: SheetRequest, outcome: SheetOutcome) -> list[bpy.types.
     if outcome.solid is not None:
         location = (outcome.width_m / 2 + np.ptp(outcome.solid.vertices[:, 0]), 0.0, 0.0)
         created.append(_add_solid(collection, outcome.solid, f"{name} solid", location))
-    for other in context.view_layer.objects.selected:
-        other.select_set(False)
-    for obj in created:
-        obj.select_set(True)
-    if created:
-        context.view_layer.objects.active = created[0]
+    generate.select_only(context, created)
     return created
 
 
