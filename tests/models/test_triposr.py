@@ -132,7 +132,8 @@ def test_truncated_or_absent_files_are_clear(tiny_folder, tmp_path):
     (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
     data = (tiny_folder / "model.ckpt").read_bytes()
     (tmp_path / "model.ckpt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(TripoSRError, match="incomplete or damaged"):
+    with pytest.raises(TripoSRError, match=r"^model.ckpt is incomplete or damaged \(RuntimeError while reading it\); "
+                                           r"download it again$"):
         TripoSR.from_folder(tmp_path)
 
 
@@ -283,8 +284,12 @@ def test_unframing_samples_the_nearest_square_pixel_and_leaves_the_rest_empty():
     ("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]\n" for i in range(1, 9)) + "decoder: *a8\n",
      "anchors or aliases"),
+    ("a: &one 1\nb: 2\n", "anchors or aliases"),                     # an anchor alone
     ("x: ${x}\nbackbone: ${x}\n", "refers back to itself"),
     ("a: ${b}\nb: ${a}\n", "refers back to itself"),
+    ("a:\n  b: ${a}\n", "refers back to itself"),                     # through a mapping
+    ("".join(f"a{i}: ${{a{i + 1}}}\n" for i in range(17)) + "a17: 1\n",
+     r"^config.yaml: \$\{a17\} is reached through more than 16 references$"),
     ("backbone: ${nowhere.at.all}\n", "refers to nothing"),
     ("- just\n- a list\n", "is not a TripoSR config"),
     ("key: [unclosed\n", "Cannot read"),
@@ -304,3 +309,75 @@ def test_oversized_config_is_refused(tmp_path):
     path.write_text("k: " + "v" * 70_000 + "\n")
     with pytest.raises(TripoSRError, match="about 1 kB"):
         read_config(path)
+
+
+def test_sixteen_references_deep_and_a_config_at_the_limits_are_read(tmp_path):
+    chain = "".join(f"a{i}: ${{a{i + 1}}}\n" for i in range(16)) + "a16: 7\n"
+    assert read_config_text(tmp_path, chain)["a0"] == 7
+    import yaml
+    for items, refused in [(4992, False), (4993, True)]:     # 9 + items YAML events; the limit is 5001
+        text = "k: [" + ", ".join(["x"] * items) + "]\n"
+        assert sum(1 for _ in yaml.parse(text)) == 9 + items
+        if refused:
+            with pytest.raises(TripoSRError, match="^config.yaml is far larger than a TripoSR config$"):
+                read_config_text(tmp_path, text)
+        else:
+            assert len(read_config_text(tmp_path, text)["k"]) == items
+    at_limit = tiny_triposr.CONFIG + "#" * (64 * 1024 - len(tiny_triposr.CONFIG) - 1) + "\n"
+    assert len(at_limit.encode()) == 64 * 1024
+    assert read_config_text(tmp_path, at_limit)["backbone"]["in_channels"] == 64
+
+
+def save_checkpoint(tmp_path, state):
+    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
+    torch.save(state, tmp_path / "model.ckpt")
+    return tmp_path
+
+
+SPRUNG = []
+
+
+class Trap:
+    """Unpickling this calls SPRUNG.append: what a hostile checkpoint would do with os.system."""
+
+    def __reduce__(self):
+        return SPRUNG.append, ("sprung",)
+
+
+def test_a_checkpoint_is_read_as_tensors_only_never_running_its_code(tiny_folder, tmp_path):
+    state = torch.load(tiny_folder / "model.ckpt", weights_only=True)
+    save_checkpoint(tmp_path, dict(state, trap=Trap()))
+    with pytest.raises(TripoSRError, match=r"^model.ckpt holds Python objects besides tensors, which are never "
+                                           r"loaded \(they could run code\); download the official file again$"):
+        TripoSR.from_folder(tmp_path)
+    assert SPRUNG == []
+
+
+def test_checkpoint_layouts_and_mismatches_are_one_line(tiny_folder, tmp_path):
+    state = torch.load(tiny_folder / "model.ckpt", weights_only=True)
+    nested = TripoSR.from_folder(save_checkpoint(tmp_path, {"state_dict": state}))      # a Lightning checkpoint
+    assert torch.equal(nested.tokenizer.embeddings, state["tokenizer.embeddings"])
+    with pytest.raises(TripoSRError, match="^model.ckpt is not a state dict$"):
+        TripoSR.from_folder(save_checkpoint(tmp_path, [1, 2]))
+    short = {k: v for k, v in state.items() if not k.startswith("decoder.layers.0.") and
+             not k.startswith("decoder.layers.2.")}
+    with pytest.raises(TripoSRError, match=r"^model.ckpt does not match TripoSR's layout: 4 missing key\(s\) "
+                                           r"\['decoder.layers.0.bias', 'decoder.layers.0.weight', "
+                                           r"'decoder.layers.2.bias'\], 0 unexpected key\(s\) \[\]$"):
+        TripoSR.from_folder(save_checkpoint(tmp_path, short))
+    extra = dict(state, **{f"extra.{i}": torch.zeros(1) for i in range(4)})
+    with pytest.raises(TripoSRError, match=r"0 missing key\(s\) \[\], 4 unexpected key\(s\) "
+                                           r"\['extra.0', 'extra.1', 'extra.2'\]$"):
+        TripoSR.from_folder(save_checkpoint(tmp_path, extra))
+    wrong = dict(state, **{"decoder.layers.2.bias": torch.zeros(17), "decoder.layers.4.weight": torch.zeros(18)})
+    with pytest.raises(TripoSRError, match=r"^model.ckpt has tensors of the wrong shape for this config, e.g. "
+                                           r"decoder.layers.2.bias \(17,\) ≠ \(16,\)$"):
+        TripoSR.from_folder(save_checkpoint(tmp_path, wrong))
+
+
+def test_both_files_missing_are_named_and_the_model_goes_where_it_is_asked(tiny_folder, tmp_path):
+    with pytest.raises(TripoSRError, match=r"^TripoSR files missing in .*: config.yaml, model.ckpt$"):
+        TripoSR.from_folder(tmp_path)
+    model = TripoSR.from_folder(tiny_folder, device="meta", dtype=torch.float16)
+    p = next(model.parameters())
+    assert p.device.type == "meta" and p.dtype == torch.float16 and not model.training

@@ -7,6 +7,7 @@ Public interface (also used for parity checks against the official code):
 """
 from __future__ import annotations
 
+import pickle
 import re
 from pathlib import Path
 
@@ -64,8 +65,11 @@ def read_config(path: Path) -> dict:
             m = re.fullmatch(r"\$\{([^}]+)\}", node.strip())
             if m:
                 ref = m.group(1)
-                if ref in chain or len(chain) >= MAX_REFERENCE_DEPTH:
+                if ref in chain:
                     raise TripoSRError(f"{path.name}: ${{{ref}}} refers back to itself")
+                if len(chain) >= MAX_REFERENCE_DEPTH:
+                    raise TripoSRError(f"{path.name}: ${{{ref}}} is reached through more than "
+                                       f"{MAX_REFERENCE_DEPTH} references")
                 return resolve(lookup(ref), chain + (ref,))
         return node
     return resolve(cfg)
@@ -103,8 +107,11 @@ class TripoSR(nn.Module):
         model = cls(read_config(cfg_path))
         try:
             state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise TripoSRError(f"{ckpt_path.name} holds Python objects besides tensors, which are never loaded "
+                               "(they could run code); download the official file again") from None
         except Exception as exc:
-            raise TripoSRError(f"{ckpt_path.name} is incomplete or damaged ({type(exc).__name__}: {exc}); "
+            raise TripoSRError(f"{ckpt_path.name} is incomplete or damaged ({type(exc).__name__} while reading it); "
                                "download it again") from None
         if not isinstance(state, dict):
             raise TripoSRError(f"{ckpt_path.name} is not a state dict")
@@ -150,7 +157,7 @@ class TripoSR(nn.Module):
 
     def field(self, codes: torch.Tensor, points: torch.Tensor):
         """One scene's codes (3, C, H, W), points (N, 3) → σ (N,), rgb (N, 3) in float32."""
-        feats = nerf.sample_planes(codes, points.to(device=codes.device, dtype=codes.dtype), self.radius)
+        feats = nerf.sample_planes(codes, points.to(codes.device), self.radius)   # read in the codes' precision
         return nerf.decode(self.decoder, feats, self.density_bias)
 
     def density_fn(self, codes: torch.Tensor):
@@ -161,9 +168,9 @@ class TripoSR(nn.Module):
 
     # ---- outputs -----------------------------------------------------------------------------------
 
-    def extract_mesh(self, codes: torch.Tensor, resolution: int = 256, threshold: float = 25.0,
-                     coarse_to_fine: bool = True, chunk: int = 262144, cancel=None, progress=None):
-        """Mesh of one scene (native frame) with per-vertex colours."""
+    def extract_mesh(self, codes: torch.Tensor, resolution: int, *, chunk: int, threshold: float = 25.0,
+                     coarse_to_fine: bool = True, cancel=None, progress=None):
+        """Mesh of one scene (native frame) with per-vertex colours; the density threshold is the official 25."""
         result = extract.extract(self.density_fn(codes), resolution, threshold, coarse_to_fine, chunk, cancel, progress)
         colours = torch.zeros(len(result.vertices), 3)
         if len(result.vertices):
@@ -171,7 +178,7 @@ class TripoSR(nn.Module):
             colours = colours[0]
         return result, colours.float().cpu().numpy()
 
-    def render_input_depth(self, codes: torch.Tensor, resolution: int, chunk: int = 2048, cancel=None):
+    def render_input_depth(self, codes: torch.Tensor, resolution: int, *, chunk: int, cancel=None):
         """Expected depth and opacity (resolution²) seen from the input camera."""
         origins, dirs = nerf.input_view_rays(resolution)
         fn = self.density_fn(codes)
