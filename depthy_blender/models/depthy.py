@@ -16,9 +16,9 @@ IMAGE_STD = (0.229, 0.224, 0.225)
 OUTPUT_STRIDE = 2   # the head answers at half the input size; the forward pass upsamples by this
 
 
-def conv_bn_relu(cin, cout, k=3, dilation=1, groups=1):
+def conv_bn_relu(cin, cout, k, dilation=1):
     return nn.Sequential(
-        nn.Conv2d(cin, cout, k, padding=dilation * (k // 2), dilation=dilation, groups=groups, bias=False),
+        nn.Conv2d(cin, cout, k, padding=dilation * (k // 2), dilation=dilation, bias=False),
         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
