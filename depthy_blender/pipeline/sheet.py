@@ -68,11 +68,11 @@ def load_sheet(path: str, mm_per_px: float = 0.0) -> tuple[np.ndarray, list[str]
 def disagreement(front_box, side_box, top_box) -> str | None:
     """One line naming the views whose shared extents differ (front and plan share the width, front and
     side the height, plan and side the depth), or None when they agree within AGREEMENT or SLACK_PX."""
-    def span(box, axis):
-        return box[2] - box[0] if axis == "x" else box[3] - box[1]
-    pairs = (("front", "x", front_box, "top", "x", top_box, "width"),
-             ("front", "y", front_box, "side", "y", side_box, "height"),
-             ("top", "y", top_box, "side", "x", side_box, "depth"))
+    def span(box, axis):   # axis 0: across (x), 1: down (y)
+        return box[2 + axis] - box[axis]
+    pairs = (("front", 0, front_box, "top", 0, top_box, "width"),
+             ("front", 1, front_box, "side", 1, side_box, "height"),
+             ("top", 1, top_box, "side", 0, side_box, "depth"))
     for a, axis_a, box_a, b, axis_b, box_b, what in pairs:
         sa, sb = span(box_a, axis_a), span(box_b, axis_b)
         if abs(sa - sb) > max(AGREEMENT * max(sa, sb), SLACK_PX):
@@ -106,7 +106,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
         x0, y0, x1, y1 = view["box"]
         crop = np.ascontiguousarray(rgba[y0:y1, x0:x1])
         try:
-            depth = chosen.predict(crop, lambda f, s: None, cancel, req.options)
+            depth = chosen.predict(crop, cancel=cancel, options=req.options)   # no progress within a view
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             view["ratio"], view["drawn_ratio"] = drawing.ratios(depth.proportion, mask, req.auto_ratio, req.ratio)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from depthy_blender.core import images, proportion, relief, sheets, visual_hull
+from depthy_blender.core import dxf, images, proportion, relief, sheets, visual_hull
 from depthy_blender.errors import DepthyError, OptionError
 from depthy_blender.models import engine
 from depthy_blender.pipeline import sheet
 
-FRONT, TOP, SIDE = (98, 398, 503, 473), (98, 98, 503, 343), (558, 398, 803, 473)   # x0, y0, x1, y1
+FRONT, TOP, SIDE = (98, 398, 503, 473), (96, 98, 504, 343), (558, 398, 803, 473)   # x0, y0, x1, y1
 
 
 @pytest.fixture
@@ -45,7 +45,10 @@ def run(path, cancel=lambda: False, **kw):
 def test_each_orthographic_view_gets_the_relief_built_from_its_crop(sheet_path, stand_in_engine):
     fn = stand_in_engine(proportion=0.3)
     views = given(*THREE, ((600, 80, 800, 280), "pictorial"))
-    outcome, seen, req = run(sheet_path, views=views, resolution=40, smoothing=0.5, size=2.0)
+    never = lambda: False  # noqa: E731
+    outcome, seen, req = run(sheet_path, views=views, resolution=40, smoothing=0.5, size=2.0, cancel=never,
+                             options=engine.EngineOptions(depthy_resolution=320))
+    assert all(call[1] is never for call in fn.calls)
     rgba = images.load_image(str(sheet_path)).rgba
     assert outcome.shape == (700, 900) and outcome.width_m == 2.0 and outcome.messages == []
     assert [v["role"] for v in outcome.views] == ["front", "top", "side", "pictorial"]
@@ -147,16 +150,28 @@ def test_no_orthographic_view_cancel_and_finding_the_views(sheet_path, stand_in_
 
 @pytest.fixture
 def carver(monkeypatch):
-    """Records what the carving is given; answers a 2 × 1 × 0.5 box of eight corners."""
+    """Records what the carving is given; answers a 0.5 × 1 × 2 box of eight corners."""
     calls = []
 
     def carve(masks, boxes, resolution, nearness=None, inks=None, bridge=0):
         calls.append(dict(masks=masks, boxes=boxes, resolution=resolution, nearness=nearness, inks=inks,
                           bridge=bridge))
-        corners = np.array([[x, y, z] for x in (-1, 1) for y in (-0.5, 0.5) for z in (-0.25, 0.25)], np.float32)
+        corners = np.array([[x, y, z] for x in (-0.25, 0.25) for y in (-0.5, 0.5) for z in (-1, 1)], np.float32)
         return visual_hull.Solid(corners, np.zeros((0, 3), np.int32), np.ones((2, 2, 2), bool))
     monkeypatch.setattr(visual_hull, "from_sheet_views", carve)
     return calls
+
+
+def test_a_dxf_sheet_is_drawn_at_most_3000_px_wide_at_its_own_scale(tmp_path, monkeypatch):
+    calls = []
+
+    def render(path, **kwargs):
+        calls.append((path, kwargs))
+        return np.ones((20, 30, 4), np.float32), 2.0                   # 2 mm of the drawing per pixel
+    monkeypatch.setattr(dxf, "render_to_scale", render)
+    rgba, notes, metres_per_px = sheet.load_sheet(str(tmp_path / "PART.DXF"), mm_per_px=9.0)
+    assert calls == [(str(tmp_path / "PART.DXF"), {"max_side": 3000})]
+    assert rgba.shape == (20, 30, 4) and notes == [] and metres_per_px == 0.002   # its units, not the artist's
 
 
 def test_the_solid_is_carved_from_front_side_and_top_and_sized_to_the_front_views_width(
@@ -174,7 +189,7 @@ def test_the_solid_is_carved_from_front_side_and_top_and_sized_to_the_front_view
         assert np.array_equal(ink, sheets.ink_layers(rgb[y0:y1, x0:x1])[0])
     assert call["bridge"] == 11                                          # 1 % of the 1141 px diagonal
     assert np.ptp(outcome.solid.vertices[:, 0]) == pytest.approx(2.0 * 405 / 900)
-    assert np.ptp(outcome.solid.vertices[:, 1]) == pytest.approx(2.0 * 405 / 900 / 2)   # scaled alike
+    assert np.ptp(outcome.solid.vertices[:, 2]) == pytest.approx(2.0 * 405 / 900 * 4)   # scaled alike
     assert seen[-1] == (0.9, "Carving the solid from three views") and outcome.messages == []
 
 
@@ -199,7 +214,7 @@ def test_a_view_without_a_relief_is_carved_from_its_drawn_figure_and_not_refined
     outcome, _, _ = run(sheet_path, views=given(*THREE), resolution=40, solid=True, refine_depth=True)
     call = carver[0]
     rgba = images.load_image(str(sheet_path)).rgba
-    assert np.array_equal(call["masks"][2], images.figure_mask(rgba[98:343, 98:503]))
+    assert np.array_equal(call["masks"][2], images.figure_mask(rgba[98:343, 96:504]))
     assert call["nearness"] is None and outcome.messages == ["top view skipped: no top"]
 
 
@@ -235,3 +250,20 @@ def test_views_agree_within_five_percent_or_three_pixels(front, side, top, says)
         assert line is None
     else:
         assert line == (says + ": no solid was built rather than stretch one; check the views' outlines")
+
+
+def test_a_dxf_sheets_hidden_lines_need_no_bridging_and_a_small_raster_bridges_four_pixels(
+        sheet_path, tmp_path, stand_in_engine, carver, monkeypatch):
+    stand_in_engine()
+    rgba = images.load_image(str(sheet_path)).rgba
+    monkeypatch.setattr(dxf, "render_to_scale", lambda path, **kwargs: (rgba, 1.0))
+    run(tmp_path / "SHEET.DXF", views=given(*THREE), resolution=40, solid=True)
+    assert carver[-1]["bridge"] == 0
+    small = Image.new("RGB", (240, 180), "white")                       # a 300 px diagonal: 1 % is 3 px
+    draw = ImageDraw.Draw(small)
+    for box in ((20, 110, 120, 140), (20, 20, 120, 90), (140, 110, 210, 140)):
+        draw.rectangle(box, outline="black", width=2)
+    small.save(tmp_path / "small.png")
+    views = given(((18, 108, 123, 143), "front"), ((18, 18, 123, 93), "top"), ((138, 108, 213, 143), "side"))
+    run(tmp_path / "small.png", views=views, resolution=40, solid=True)
+    assert carver[-1]["bridge"] == 4
