@@ -12,7 +12,7 @@ ZIP := dist/depthy_blender-0.1.0-$(PACKAGE).zip
 
 TIERS := core engines blender install fuzz training
 
-.PHONY: setup demo test bench zip packages test-lts test-latest gpu-rehearsal mutate mutate-blender clean $(addprefix test-,$(TIERS))
+.PHONY: setup demo test bench zip packages test-lts test-latest gpu-rehearsal mutate mutate-blender mutate-training clean $(addprefix test-,$(TIERS))
 
 $(VENV)/.ready: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,21 @@ mutate-blender: setup
 	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = [\"tests/blender\"]', s); \
 	p.write_text(s)"
 	cd $(MUTATE_BLENDER) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 1; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+
+# Training modules (never shipped) the same way, in their own copy: TRAINING_MODULES mutated, TRAINING_TESTS run
+MUTATE_TRAINING := build/mutate-training
+TRAINING_MODULES ?= training/losses.py
+TRAINING_TESTS ?= tests/training/test_losses_by_hand.py tests/training/test_depthy_training.py
+mutate-training: setup
+	mkdir -p $(MUTATE_TRAINING)
+	git ls-files -z | xargs -0 cp --parents -t $(MUTATE_TRAINING)
+	ln -sfn $(abspath $(VENV)) $(MUTATE_TRAINING)/.venv
+	$(PY) -c "import json, re, pathlib; p = pathlib.Path('$(MUTATE_TRAINING)/pyproject.toml'); s = p.read_text(); \
+	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = ' + json.dumps('$(TRAINING_MODULES)'.split()), s); \
+	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = ' + json.dumps('$(TRAINING_TESTS)'.split()), s); \
+	s = re.sub(r'also_copy = \[', 'also_copy = [\"training\", ', s); \
+	p.write_text(s)"
+	cd $(MUTATE_TRAINING) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 2; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
 clean:
 	rm -rf build dist out

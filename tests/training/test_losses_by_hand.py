@@ -25,6 +25,9 @@ def test_berhu_is_l1_up_to_a_fifth_of_the_largest_error_and_quadratic_beyond():
     tiny = torch.full((1, 1, 2), 1e-9)                                   # c never falls below 1e-6
     assert float(losses.berhu(tiny, torch.zeros(1, 1, 2), torch.ones(1, 1, 2, dtype=torch.bool))) == \
         pytest.approx(1e-9)
+    small = torch.tensor([[[0.1, 0.5]]])                                # c = 0.1: small errors go quadratic too
+    assert float(losses.berhu(small, torch.zeros(1, 1, 2), torch.ones(1, 1, 2, dtype=torch.bool))) == \
+        pytest.approx((0.1 + (0.25 + 0.01) / 0.2) / 2)
     empty = losses.berhu(pred.clone().requires_grad_(), target, torch.zeros_like(mask))
     assert float(empty.detach()) == 0 and empty.requires_grad          # still part of the graph
 
@@ -79,6 +82,11 @@ def test_ssim_is_the_windowed_structural_similarity_over_the_figure():
     same = torch.from_numpy(pred).double()
     assert float(losses.ssim(same, same, torch.from_numpy(mask))) == pytest.approx(0, abs=1e-12)
     assert float(losses.ssim(same, same, torch.zeros(2, 12, 15, dtype=torch.bool))) == 0   # no figure: 0, not NaN
+    one = np.zeros((1, 12, 15), bool)
+    one[0, 5, 6] = True                                                 # a one-pixel figure: its own value
+    got = float(losses.ssim(torch.from_numpy(pred[:1]).double(), torch.from_numpy(target[:1]).double(),
+                            torch.from_numpy(one)))
+    assert got == pytest.approx(ssim_by_hand(pred[0], target[0], one[0]), rel=1e-9) and got > 0
 
 
 def test_the_mask_loss_is_binary_cross_entropy_plus_dice():
@@ -122,6 +130,25 @@ def test_the_total_weighs_its_parts_as_the_thesis_does_and_aligns_before_compari
                                         + parts["ssi"] + 0.3 * parts["widths"], rel=1e-6)
     _, parts = losses.total(out, near, mask, aligned=True, widths=widths, widths_weight=0.0)
     assert "widths" not in parts and "anchor" in parts                  # a zero weight: the anchor as before
+    _, parts = losses.total(out, near, mask, aligned=True, widths=widths)
+    assert "widths" not in parts                                        # widths alone teach nothing: weight 0
+
+
+def test_aligned_training_fits_with_a_scale_of_zero_or_more_as_the_evaluation_does():
+    """An inverted guess: the evaluation's fit (scale ≥ 0) makes it a constant, so SSIM, BerHu, the
+    gradient and nRMSE all see a flat answer; a free fit would turn it back the right way up."""
+    torch.manual_seed(3)
+    near = torch.rand(2, 16, 16)
+    mask = torch.zeros(2, 16, 16, dtype=torch.bool)
+    mask[:, 2:14, 3:13] = True
+    out = torch.stack([-near, torch.zeros_like(near)], 1)
+    _, parts = losses.total(out, near, mask, aligned=True)
+    flat = losses.fit_scale_shift(-near, near, mask, nonnegative=True)
+    assert all(float(flat[k][mask[k]].std()) < 1e-6 for k in range(2))
+    assert parts["grad"] == pytest.approx(float(losses.gradient(flat, near, mask)), rel=1e-5) and parts["grad"] > 0.05
+    assert parts["ssi"] == pytest.approx(float(losses.scale_shift_invariant(-near, near, mask, nonnegative=True)))
+    assert parts["ssi"] > 0.2
+    assert float(losses.scale_shift_invariant(-near, near, mask)) == pytest.approx(0, abs=1e-4)   # free fit
 
 
 def test_the_shift_and_the_scale_fits_are_per_image_and_in_the_mask():
@@ -141,7 +168,16 @@ def test_the_shift_and_the_scale_fits_are_per_image_and_in_the_mask():
     one = torch.zeros(1, 2, 2, dtype=torch.bool)
     one[0, 0, 0] = True                                                 # a single pixel cannot be scored
     assert float(losses.scale_shift_invariant(pred[:1], near[:1], one)) == 0
-    spread = torch.tensor([[[0.0, 0.0005], [0.0, 0.0]]])                # a span under 1e-3 counts as 1e-3
-    two = torch.tensor([[[True, True], [False, False]]])
+    # … nor does it count in a batch's mean; it is fitted exactly (its own value) and its shift is exact
+    both = torch.cat([mask[1:], one])                                  # image 0 scored in the full mask
+    assert float(losses.scale_shift_invariant(pred, near, both)) == \
+        pytest.approx(float(losses.scale_shift_invariant(pred[:1], near[:1], mask[1:])))
+    assert float(losses.fit_scale_shift(pred[:1], near[:1], one)[0, 0, 0]) == pytest.approx(float(near[0, 0, 0]))
+    assert float(losses.shift_invariant_berhu(pred[:1] + 3, near[:1], one)) == pytest.approx(0, abs=1e-6)
+    spread = torch.tensor([[[0.0, 0.0005], [5.0, 0.0]]])                # a span under 1e-3 counts as 1e-3; the
+    two = torch.tensor([[[True, True], [False, False]]])                # 5 outside the figure is not in it
     assert float(losses.scale_shift_invariant(torch.tensor([[[0.0, 0.0], [0.0, 0.0]]]), spread, two)) == \
         pytest.approx(math.sqrt(0.00025 ** 2 + 1e-10) / 1e-3, rel=1e-4)
+    low = torch.tensor([[[0.0, 0.5], [-5.0, 0.0]]])                     # nor a −5 below it
+    assert float(losses.scale_shift_invariant(torch.zeros(1, 2, 2), low, two)) == \
+        pytest.approx(math.sqrt(0.25 ** 2 + 1e-10) / 0.5, rel=1e-4)
