@@ -88,35 +88,34 @@ mutate: setup
 	if [ -d ../shared ] && [ ! -e shared ]; then ln -s ../shared shared; fi
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run $(MUTANTS); $(VENV)/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
 
-# Blender-layer modules (props.py unless BLENDER_MODULES names others), driven by the Blender tier, in a copy
-# of the tree with its own [tool.mutmut] (mutmut reads one configuration per tree); the results stay in
-# build/mutate-blender/mutants
+# $(call mutate_copy,FOLDER,MODULES,TESTS,ALSO_COPY,CHILDREN): mutmut on MODULES in a copy of the tracked tree
+# with its own [tool.mutmut] (mutmut reads one configuration per tree), running TESTS; the results stay in
+# FOLDER/mutants
+define mutate_copy
+	mkdir -p $(1)
+	git ls-files -z | xargs -0 cp --parents -t $(1)
+	ln -sfn $(abspath $(VENV)) $(1)/.venv
+	$(PY) -c "import json, re, pathlib; p = pathlib.Path('$(1)/pyproject.toml'); s = p.read_text(); \
+	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = ' + json.dumps('$(2)'.split()), s); \
+	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = ' + json.dumps('$(3)'.split()), s); \
+	s = re.sub(r'also_copy = \[', 'also_copy = [' + ''.join(json.dumps(x) + ', ' for x in '$(4)'.split()), s); \
+	p.write_text(s)"
+	cd $(1) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children $(5); .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+endef
+
+# Blender-layer modules (props.py unless BLENDER_MODULES names others), driven by the Blender tier
 MUTATE_BLENDER := build/mutate-blender
 BLENDER_MODULES ?= depthy_blender/blender/props.py
 mutate-blender: setup
-	mkdir -p $(MUTATE_BLENDER)
-	git ls-files -z | xargs -0 cp --parents -t $(MUTATE_BLENDER)
-	ln -sfn $(abspath $(VENV)) $(MUTATE_BLENDER)/.venv
-	$(PY) -c "import json, re, pathlib; p = pathlib.Path('$(MUTATE_BLENDER)/pyproject.toml'); s = p.read_text(); \
-	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = ' + json.dumps('$(BLENDER_MODULES)'.split()), s); \
-	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = [\"tests/blender\"]', s); \
-	p.write_text(s)"
-	cd $(MUTATE_BLENDER) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 1; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+	$(call mutate_copy,$(MUTATE_BLENDER),$(BLENDER_MODULES),tests/blender,,1)
 
-# Training modules (never shipped) the same way, in their own copy: TRAINING_MODULES mutated, TRAINING_TESTS run
+# Training modules (never shipped): TRAINING_MODULES mutated, TRAINING_TESTS run; the copy holds the tracked
+# training files only, so the cache stays out
 MUTATE_TRAINING := build/mutate-training
 TRAINING_MODULES ?= training/losses.py
 TRAINING_TESTS ?= tests/training/test_losses_by_hand.py tests/training/test_depthy_training.py
 mutate-training: setup
-	mkdir -p $(MUTATE_TRAINING)
-	git ls-files -z | xargs -0 cp --parents -t $(MUTATE_TRAINING)
-	ln -sfn $(abspath $(VENV)) $(MUTATE_TRAINING)/.venv
-	$(PY) -c "import json, re, pathlib; p = pathlib.Path('$(MUTATE_TRAINING)/pyproject.toml'); s = p.read_text(); \
-	s = re.sub(r'source_paths = \[[^]]*\]', 'source_paths = ' + json.dumps('$(TRAINING_MODULES)'.split()), s); \
-	s = re.sub(r'pytest_add_cli_args_test_selection = \[[^]]*\]', 'pytest_add_cli_args_test_selection = ' + json.dumps('$(TRAINING_TESTS)'.split()), s); \
-	s = re.sub(r'also_copy = \[', 'also_copy = [\"training\", ', s); \
-	p.write_text(s)"
-	cd $(MUTATE_TRAINING) && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/mutmut run --max-children 2; .venv/bin/mutmut results | sed 's/__mutmut_[0-9]*//' | sort | uniq -c | sort -rn
+	$(call mutate_copy,$(MUTATE_TRAINING),$(TRAINING_MODULES),$(TRAINING_TESTS),training,2)
 
 clean:
 	rm -rf build dist out
