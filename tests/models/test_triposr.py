@@ -113,6 +113,12 @@ def test_plane_sampling_follows_the_facts():
     assert feats[0, 1] == 0 and feats[0, 2] == 0
 
 
+def save_checkpoint(tmp_path, state):
+    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
+    torch.save(state, tmp_path / "model.ckpt")
+    return tmp_path
+
+
 @pytest.mark.parametrize("bad", ["missing", "extra"])
 def test_checkpoint_with_wrong_keys_is_refused(tiny_folder, tmp_path, bad):
     state = torch.load(tiny_folder / "model.ckpt", weights_only=True)
@@ -120,10 +126,8 @@ def test_checkpoint_with_wrong_keys_is_refused(tiny_folder, tmp_path, bad):
         state.pop("decoder.layers.18.bias")
     else:
         state["decoder.layers.20.weight"] = torch.zeros(1)
-    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
-    torch.save(state, tmp_path / "model.ckpt")
     with pytest.raises(TripoSRError, match=f"1 {'missing' if bad == 'missing' else 'unexpected'} key"):
-        TripoSR.from_folder(tmp_path)
+        TripoSR.from_folder(save_checkpoint(tmp_path, state))
 
 
 def test_truncated_or_absent_files_are_clear(tiny_folder, tmp_path):
@@ -326,12 +330,6 @@ def test_sixteen_references_deep_and_a_config_at_the_limits_are_read(tmp_path):
     at_limit = tiny_triposr.CONFIG + "#" * (64 * 1024 - len(tiny_triposr.CONFIG) - 1) + "\n"
     assert len(at_limit.encode()) == 64 * 1024
     assert read_config_text(tmp_path, at_limit)["backbone"]["in_channels"] == 64
-
-
-def save_checkpoint(tmp_path, state):
-    (tmp_path / "config.yaml").write_text(tiny_triposr.CONFIG)
-    torch.save(state, tmp_path / "model.ckpt")
-    return tmp_path
 
 
 SPRUNG = []
