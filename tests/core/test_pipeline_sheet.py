@@ -36,6 +36,12 @@ def given(*pairs):
 THREE = ((FRONT, "front"), (TOP, "top"), (SIDE, "side"))
 
 
+def flat_answer(rgba):
+    """An engine's answer: the drawn figure, everywhere as near."""
+    mask = images.figure_mask(rgba)
+    return engine.DepthResult(np.ones(mask.shape, np.float32), mask, {}, None)
+
+
 def run(path, cancel=lambda: False, **kw):
     seen = []
     req = sheet.SheetRequest(str(path), "stand-in", **kw)
@@ -114,8 +120,7 @@ def test_a_view_the_engine_or_the_relief_cannot_make_is_a_note_and_the_rest_go_o
         calls.append(rgba.shape)
         if len(calls) == 2:
             raise engine.EngineError("nothing seen")
-        mask = images.figure_mask(rgba)
-        return engine.DepthResult(np.ones(mask.shape, np.float32), mask, {}, None)
+        return flat_answer(rgba)
     stand_in_engine(picky)
     dot = np.zeros((75, 245), bool)
     dot[30, 30] = True                                                   # too small for any face
@@ -208,8 +213,7 @@ def test_a_view_without_a_relief_is_carved_from_its_drawn_figure_and_not_refined
     def no_top(rgba, progress, cancel, options):
         if rgba.shape[0] == TOP[3] - TOP[1]:
             raise engine.EngineError("no top")
-        mask = images.figure_mask(rgba)
-        return engine.DepthResult(np.ones(mask.shape, np.float32), mask, {}, None)
+        return flat_answer(rgba)
     stand_in_engine(no_top)
     outcome, _, _ = run(sheet_path, views=given(*THREE), resolution=40, solid=True, refine_depth=True)
     call = carver[0]
