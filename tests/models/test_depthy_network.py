@@ -13,20 +13,11 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from depthy_blender.models import depthy  # noqa: E402
+from tests.models.scrambled import scrambled  # noqa: E402
 
 
 def scramble(module, seed=0):
-    """float64, eval mode, every parameter and batch-norm statistic random (variances in [0.5, 2])."""
-    torch.manual_seed(seed)
-    module = module.double().eval()
-    with torch.no_grad():
-        for p in module.parameters():
-            p.normal_(0.0, 0.25)
-        for m in module.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.normal_(0.0, 0.3)
-                m.running_var.uniform_(0.5, 2.0)
-    return module
+    return scrambled(module, 0.25, seed)
 
 
 def conv(x, m, stride=1, padding=0, dilation=1, groups=1):

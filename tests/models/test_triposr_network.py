@@ -17,16 +17,11 @@ from torch import nn  # noqa: E402
 from depthy_blender.models.triposr import TripoSR, TripoSRError, backbone, vit  # noqa: E402
 from depthy_blender.models.triposr.system import read_config  # noqa: E402
 from tests.models import tiny_triposr  # noqa: E402
+from tests.models.scrambled import scrambled  # noqa: E402
 
 
 def scramble(module, seed=0):
-    """Every parameter drawn at random (norm weights and biases too), in float64."""
-    torch.manual_seed(seed)
-    module = module.double()
-    with torch.no_grad():
-        for p in module.parameters():
-            p.normal_(0.0, 0.3)
-    return module.eval()
+    return scrambled(module, 0.3, seed)
 
 
 def gelu(x):
