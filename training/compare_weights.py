@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from depthy_blender.models import depthy_engine
 from training import evaluate
@@ -57,7 +56,7 @@ def main():
     evaluate.add_set_arguments(p)
     p.add_argument("--json", help="also write the summaries here")
     args = p.parse_args()
-    torch.set_num_threads(2)
+    evaluate.limit_threads()
     sets = evaluate.evaluation_sets(evaluate.chosen_sets(args))
     results = {}
     for name, data in sets.items():

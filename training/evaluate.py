@@ -254,11 +254,17 @@ def nearness_units_of(weights) -> str:
     return proportion.UNIT_RANGE
 
 
+def limit_threads(most: int = 2) -> None:
+    """Scores use at most `most` torch threads (this machine has two cores), and never more than the
+    process already has: under OMP_NUM_THREADS=1 (mutation testing forks its tests) no thread pool starts."""
+    torch.set_num_threads(min(most, torch.get_num_threads()))
+
+
 def evaluate(weights=None, limit=None, methods=("depthy", "inflate", "luminance", "flat"), size=None, optional=(),
              units: str | None = None):
     """Scores of every method on every set; `units`: how Depthy's raw nearness is read for Auto depth
     (default: nearness_units_of(weights))."""
-    torch.set_num_threads(2)
+    limit_threads()
     sets = evaluation_sets(optional)
     model = load_depthy(weights) if weights else None
     units = units or nearness_units_of(weights)

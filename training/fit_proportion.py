@@ -14,7 +14,6 @@ its best Auto depth, the truth's own proportion, is from a target; nothing is fi
 import argparse
 
 import numpy as np
-import torch
 
 from depthy_blender.core import metrics, proportion
 from depthy_blender.models import depthy_engine
@@ -65,7 +64,7 @@ def main(argv=None):
     p.add_argument("--weights", type=evaluate.weights_file, help="Depthy weights (default: shipped)")
     p.add_argument("--set", choices=("meshes", "freestyle"), help="score this evaluation set instead (no fitting)")
     args = p.parse_args(argv)
-    torch.set_num_threads(2)
+    evaluate.limit_threads()
     if args.weights:
         depthy_engine.use_model(evaluate.load_depthy(args.weights))
     data = evaluation_set(args.set) if args.set else fitting_set(args.count)

@@ -8,7 +8,6 @@ shard folders that training never saw (a make_cache --library --part val cache o
 import argparse
 from pathlib import Path
 
-import torch
 
 from depthy_blender.models import depthy_engine
 from training import evaluate
@@ -23,7 +22,7 @@ def main():
     p.add_argument("checkpoints", nargs="+", type=evaluate.weights_file)
     p.add_argument("--also", nargs="*", default=[], help="shard folders scored too; the ranking pools all drawings")
     args = p.parse_args()
-    torch.set_num_threads(2)
+    evaluate.limit_threads()
     path = evaluate.CACHE / "select-256.npz"
     if not evaluate._current(path):
         evaluate._save(path, [dataset.sample(s, 256) for s in SEEDS])

@@ -12,7 +12,6 @@ drawing, the best blend weight. Blend weights run over 0, 0.1, …, 1.
 import argparse
 
 import numpy as np
-import torch
 
 from depthy_blender.core import metrics
 from training import evaluate
@@ -59,7 +58,7 @@ def main():
     p.add_argument("--limit", type=int, help="only the first N drawings of each set (quick look)")
     evaluate.add_set_arguments(p)
     args = p.parse_args()
-    torch.set_num_threads(2)
+    evaluate.limit_threads()
     if args.weights:
         from depthy_blender.models import depthy_engine
         depthy_engine.use_model(evaluate.load_depthy(args.weights))

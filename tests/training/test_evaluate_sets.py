@@ -1,6 +1,7 @@
 """The optional evaluation sets of training/evaluate.py: the single-figure ones (--plates, --vessels,
 --clusters, --shells, --rods) hold one figure of their kind per drawing, built once and read back from
-the cache; each set has its flag, and the flags pick exactly their sets."""
+the cache; each set has its flag, and the flags pick exactly their sets. Also how many threads scoring
+takes."""
 import numpy as np
 import pytest
 
@@ -62,3 +63,20 @@ def test_auto_depth_reads_the_raw_nearness_in_the_units_the_weights_were_taught(
     (tmp_path / "other.pt").write_bytes(b"")
     assert ev.nearness_units_of(tmp_path / "other.pt") == proportion.UNIT_RANGE
     assert ev.nearness_units_of(None) == proportion.UNIT_RANGE
+
+
+def test_scoring_uses_at_most_two_threads_and_never_more_than_the_process_has():
+    import torch
+    from training import evaluate as ev
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)        # as under OMP_NUM_THREADS=1: no pool may start in a process that forks
+        ev.limit_threads()
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(3)
+        ev.limit_threads()
+        assert torch.get_num_threads() == 2
+        ev.limit_threads(most=1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
