@@ -94,3 +94,71 @@ def test_select_checkpoint_refuses_a_missing_checkpoint_before_any_validation_dr
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and "last.pt: no such weights file" in error
     assert not made
+
+
+def test_the_interval_of_two_drawings_is_worked_out_by_hand_and_is_the_same_each_time():
+    from training.compare_weights import paired_summary
+    # differences 1 and 0: a resample's mean is 0, 0.5 or 1 with chances 1/4, 1/2, 1/4, so the 2.5th and
+    # 97.5th percentiles are 0 and 1 (any resample that left out the first drawing would give high 0)
+    s = paired_summary([0.0, 0.0], [1.0, 0.0])
+    assert (s["low"], s["high"], s["difference"]) == (0.0, 1.0, 0.5)
+    rng = np.random.default_rng(5)
+    old, new = rng.uniform(0.05, 0.3, 30), rng.uniform(0.05, 0.3, 30)
+    assert paired_summary(old, new) == paired_summary(old, new, seed=0) == paired_summary(old, new)
+    assert paired_summary(old, new, seed=1) != paired_summary(old, new)
+
+
+def test_the_interval_is_the_central_95_percent_of_the_resampled_means():
+    from training.compare_weights import paired_summary
+    diff = np.random.default_rng(2).normal(0.0, 1.0, 400)
+    s = paired_summary(np.zeros(400), diff)
+    # the resampled means spread as the differences' (population) deviation ÷ √n, nearly normally
+    half = 1.959964 * diff.std() / np.sqrt(len(diff))
+    assert s["difference"] - s["low"] == pytest.approx(half, rel=0.03)
+    assert s["high"] - s["difference"] == pytest.approx(half, rel=0.03)
+
+
+def test_scores_are_read_in_double_precision_and_a_difference_of_exactly_the_tie_counts_neither_way():
+    from training.compare_weights import TIE, paired_summary, verdict
+    old = np.array([0.1, 0.2, 0.3], np.float32)
+    assert paired_summary(old, old)["old"] == float(old.astype(np.float64).mean())
+    assert paired_summary(old, old + np.float32(0.05))["new"] == float((old + np.float32(0.05)).astype(np.float64).mean())
+    s = paired_summary([0.0, TIE, 0.0], [TIE, 0.0, 2 * TIE])
+    assert (s["better"], s["worse"]) == (0, 1)
+    assert verdict({"low": -1.0, "high": 0.0}) == verdict({"low": 0.0, "high": 1.0}) == "no clear difference"
+
+
+def test_the_command_passes_its_set_flags_reports_each_set_and_refuses_a_missing_old_file(tmp_path, monkeypatch,
+                                                                                           capsys):
+    from training import compare_weights, evaluate
+    asked = []
+    monkeypatch.setattr(evaluate, "evaluation_sets", lambda optional: asked.append(optional) or {"gone": None,
+                                                                                              "tiny": "data"})
+    monkeypatch.setattr(compare_weights, "drawing_nrmse",
+                        lambda weights, data: np.array([0.2, 0.3]) if weights.endswith("a.pt") else np.array([0.1, 0.2]))
+    for name in ("a.pt", "b.pt"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(sys, "argv", ["compare_weights", str(tmp_path / "a.pt"), str(tmp_path / "b.pt"),
+                                      "--freestyle", "--rods"])
+    compare_weights.main()
+    out = capsys.readouterr().out.splitlines()
+    assert asked == [("rods", "freestyle")]
+    assert out[0] == f"gone: skipped ({evaluate.MESH_DIR} not present)"
+    assert out[1].split()[:8] == ["tiny", "2", "drawings", "nRMSE", "0.2500", "→", "0.1500", "difference"]
+    assert out[1].endswith("better on 2, worse on 0: better") and "-0.1000 [-0.1000, -0.1000]" in out[1]
+    monkeypatch.setattr(sys, "argv", ["compare_weights", str(tmp_path / "absent.pt"), str(tmp_path / "b.pt")])
+    with pytest.raises(SystemExit) as stop:
+        compare_weights.main()
+    assert stop.value.code == 2 and "absent.pt: no such weights file" in capsys.readouterr().err
+
+
+def test_help_shows_the_module_text_as_written_and_says_what_each_argument_is(monkeypatch, capsys):
+    from training import compare_weights
+    monkeypatch.setattr(sys, "argv", ["compare_weights", "--help"])
+    with pytest.raises(SystemExit):
+        compare_weights.main()
+    out = capsys.readouterr().out
+    usage = compare_weights.__doc__.splitlines()[3].strip()
+    assert usage.startswith("python -m") and usage in [line.strip() for line in out.splitlines()]   # lines kept
+    assert "the weights to beat (.pt state dict or a training checkpoint)" in out
+    assert "also write the summaries here" in out
