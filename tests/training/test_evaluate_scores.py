@@ -114,34 +114,42 @@ def test_each_method_predicts_from_the_drawing_with_an_opaque_alpha(monkeypatch)
     mask, _ = figure()
     image = np.ones((H, W, 3), np.float32)
     image[ROWS, COLS] = 0.0
-    data = {"image": np.stack([image])}
-    flat = ev.predict_all("flat", data)[0]
-    expected = images.figure_mask(np.concatenate([image, np.ones((H, W, 1), np.float32)], -1))
-    assert expected.any() and np.array_equal(flat[1], expected) and np.array_equal(flat[0], expected.astype(np.float32))
-    assert flat[0].dtype == np.float32
+    data = {"image": np.stack([image, image[:, ::-1]])}
+    rgba = np.concatenate([image, np.ones((H, W, 1), np.float32)], -1)
+    flat = ev.predict_all("flat", data)
+    expected = images.figure_mask(rgba)
+    assert len(flat) == 2 and expected.any() and np.array_equal(flat[0][1], expected)
+    assert np.array_equal(flat[0][0], expected.astype(np.float32)) and flat[0][0].dtype == np.float32
+    assert np.array_equal(flat[1][1], expected[:, ::-1])
 
     asked = []
 
     def network(rgb, device, size):
         asked.append((rgb.shape, device, size))
-        return np.full((H, W), 0.5, np.float32), np.where(mask, 0.9, 0.2).astype(np.float32)
+        return np.full((H, W), 0.5, np.float32), np.where(mask, 0.9, 0.5).astype(np.float32)  # 0.5: not figure
     monkeypatch.setattr(depthy_engine, "run_network", network)
     near, got = ev.predict_all("depthy", data)[0]
-    assert asked == [((H, W, 3), "cpu", H)] and np.all(near == 0.5)
-    rgba = np.concatenate([image, np.ones((H, W, 1), np.float32)], -1)
+    assert asked[:2] == [((H, W, 3), "cpu", H)] * 2 and np.all(near == 0.5)
     assert np.array_equal(got, images.trim_to_drawing(mask, rgba))
     ev.predict_all("depthy", data, size=96)
     assert asked[-1][2] == 96
 
     seen = []
 
-    class Failing:
+    class Engine:
+        def __init__(self, name):
+            self.name = name
+
         def predict(self, rgba):
-            seen.append(rgba.shape)
-            raise engine.EngineError("cannot")
-    monkeypatch.setattr(engines, "get", lambda name: Failing())
+            seen.append((self.name, rgba.shape, rgba.dtype, float(rgba[..., 3].min())))
+            if self.name == "luminance":
+                raise engine.EngineError("cannot")
+            return engine.DepthResult(nearness=np.full((H, W), 0.25, np.float32), mask=mask)
+    monkeypatch.setattr(engines, "get", Engine)
     near, got = ev.predict_all("inflate", data)[0]
-    assert seen == [(H, W, 4)] and near.shape == got.shape == (H, W) and not near.any() and not got.any()
+    assert seen[0] == ("inflate", (H, W, 4), np.float32, 1.0) and np.all(near == 0.25) and got is mask
+    near, got = ev.predict_all("luminance", data)[1]
+    assert seen[-1][0] == "luminance" and near.shape == got.shape == (H, W) and not near.any() and not got.any()
     assert near.dtype == np.float32 and got.dtype == bool
 
 
@@ -250,3 +258,165 @@ def test_the_command_line_scores_the_shipped_weights_unless_told_otherwise(tmp_p
     ev.main()
     assert asked[-1] == ((None, None), {"size": None, "optional": (), "units": None})
     assert "note: no weights shipped; scoring the baselines only" in capsys.readouterr().out
+
+
+def test_each_set_is_cached_under_its_name_and_size_and_drawn_by_its_own_renderer(tmp_path, monkeypatch):
+    from training import blender_drawings, evaluate as ev
+    from training.synth import meshes
+    monkeypatch.setattr(ev, "CACHE", tmp_path)
+    monkeypatch.setattr(ev, "_current", lambda path: True)
+    monkeypatch.setattr(ev, "_load", lambda path: path)
+    assert ev.synthetic_test_set() == tmp_path / "test-256.npz"
+    assert ev.single_figure_set("rods") == tmp_path / "rods-256.npz"
+    made = []
+    monkeypatch.setattr(ev, "_mesh_views", lambda path, sample: made.append((path, sample)) or path)
+    monkeypatch.setattr(meshes, "view_sample", lambda *a, **k: ("ink", a, k))
+    monkeypatch.setattr(blender_drawings, "view_sample", lambda *a, **k: ("freestyle", a, k))
+    assert ev.mesh_test_set() == tmp_path / "meshes-256.npz" and ev.freestyle_test_set(64) == tmp_path / "freestyle-64.npz"
+    ink, freestyle = (sample for _, sample in made)
+    assert ink("part.stl", "front", 7003) == ("ink", ("part.stl", "front", 256, 7003), {})
+    assert freestyle("part.stl", "top", 7012) == ("freestyle", ("part.stl", "top", 64, 7012),
+                                                  {"style_seed": blender_drawings.STYLE_SEED + 7012})
+    sets = []
+    monkeypatch.setattr(ev, "freestyle_test_set", lambda: "freestyle drawings")
+    monkeypatch.setattr(ev, "single_figure_set", lambda name: sets.append(name) or f"{name} drawings")
+    monkeypatch.setattr(ev, "mesh_test_set", lambda: None)
+    assert ev.evaluation_sets(("freestyle", "shells")) == {"synthetic": tmp_path / "test-256.npz", "meshes": None,
+                                                           "shells": "shells drawings",
+                                                           "freestyle": "freestyle drawings"}
+    assert sets == ["shells"]
+
+
+def test_a_single_figure_set_takes_consecutive_seeds_at_its_size_until_it_has_enough(tmp_path, monkeypatch):
+    from training import evaluate as ev
+    monkeypatch.setattr(ev, "CACHE", tmp_path / "new" / "cache")        # folders made as needed
+    monkeypatch.setattr(ev, "SINGLE_FIGURE_COUNT", 3)
+    asked = []
+    mask = np.ones((4, 4), bool)
+
+    def sample(seed, size, **option):
+        asked.append((seed, size, option))
+        info = ["shell: tray", "shell: cup | box", "box", "shell: bowl", "shell: cup"][seed - 9_900_000]
+        return {"image": np.zeros((4, 4, 3)), "nearness": mask * 1.0, "mask": mask, "info": info,
+                "planes": np.zeros((4, 4), np.int32), "proportion": 0.5}
+    monkeypatch.setattr(ev.dataset, "sample", sample)
+    got = ev.single_figure_set("shells", 48)
+    assert asked == [(9_900_000 + k, 48, {"shells": True}) for k in range(5)]
+    assert list(got["info"]) == ["shell: tray", "shell: bowl", "shell: cup"]
+
+
+def test_a_cache_needs_both_the_flat_faces_and_the_proportions(tmp_path):
+    from training import evaluate as ev
+    for keys, current in (({"planes"}, False), ({"proportion"}, False), ({"planes", "proportion"}, True)):
+        path = tmp_path / f"{len(keys)}-{sorted(keys)[0]}.npz"
+        np.savez(path, mask=np.zeros(1), **{k: np.zeros(1) for k in keys})
+        assert ev._current(path) is current
+
+
+def test_weights_load_from_a_checkpoint_as_float32_and_refuse_pickled_objects(tmp_path):
+    import argparse
+    import pickle
+    import torch
+    from training import evaluate as ev
+    state = {"w": torch.ones(2, dtype=torch.float16), "n": torch.tensor(7)}
+    torch.save({"model": state, "state": {"step": 3}}, tmp_path / "last.pt")
+    got = ev.depthy_weights(tmp_path / "last.pt")
+    assert set(got) == {"w", "n"} and got["w"].dtype == torch.float32 and got["n"].dtype == torch.int64
+    torch.save({"model": state, "extra": argparse.Namespace(run=print)}, tmp_path / "odd.pt")
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        ev.depthy_weights(tmp_path / "odd.pt")
+
+
+def test_a_run_folder_without_parts_is_only_a_missing_file(tmp_path):
+    import argparse
+    from training import evaluate as ev
+    (tmp_path / "log.json").write_text("{}")
+    with pytest.raises(argparse.ArgumentTypeError, match="no such weights file"):
+        ev.weights_file(str(tmp_path / "depthy.pt"))
+
+
+def test_units_come_from_the_run_log_or_the_shipped_card(tmp_path, monkeypatch):
+    from depthy_blender.core import proportion
+    from depthy_blender.models import depthy_engine, weights as shipped
+    from training import evaluate as ev
+    (tmp_path / "log.json").write_text('{"samples": 10}')                # a log from before the setting
+    assert ev.nearness_units_of(tmp_path / "depthy.pt") == proportion.UNIT_RANGE
+    monkeypatch.setattr(depthy_engine, "nearness_units", lambda: proportion.FIGURE_WIDTHS)
+    assert ev.nearness_units_of(shipped.locate()[0]) == proportion.FIGURE_WIDTHS
+    other = tmp_path / "elsewhere" / "depthy.pt"
+    other.parent.mkdir()
+    assert ev.nearness_units_of(other) == proportion.UNIT_RANGE
+
+
+def test_evaluate_reads_depthys_units_and_times_each_method(monkeypatch, capsys):
+    from depthy_blender.core import proportion
+    from depthy_blender.models import depthy_engine
+    from training import evaluate as ev
+    preds, data = two_drawings()
+    data = dict(data, image=np.zeros((2, H, W, 3), np.float32))
+    asked = []
+    monkeypatch.setattr(ev, "evaluation_sets", lambda optional: asked.append(optional) or {"gone": None, "tiny": data})
+    monkeypatch.setattr(ev, "predict_all", lambda method, d, model=None, size=None: preds)
+    monkeypatch.setattr(ev, "load_depthy", lambda path: "model")
+    monkeypatch.setattr(depthy_engine, "use_model", lambda model: None)
+    monkeypatch.setattr(ev, "nearness_units_of", lambda weights: f"units of {weights}")
+    units = []
+    real = ev.auto_estimates
+    monkeypatch.setattr(ev, "auto_estimates", lambda method, p, u: units.append(u) or real(method, p,
+                                                                                           proportion.UNIT_RANGE))
+    clock = iter([100.0, 102.349])
+
+    class Clock:
+        @staticmethod
+        def time():
+            return next(clock)
+    monkeypatch.setattr(ev, "time", Clock)
+    results = ev.evaluate("w.pt", methods=("depthy",), optional=("rods",))
+    assert asked == [("rods",)] and units == ["units of w.pt"] and list(results) == ["tiny"]
+    assert results["tiny"]["depthy"]["seconds"] == 2.3
+    clock = iter([0.0, 1.0])
+    ev.evaluate("w.pt", methods=("depthy",), units=proportion.FIGURE_WIDTHS)
+    assert units[-1] == proportion.FIGURE_WIDTHS
+
+
+def test_the_table_prints_every_measure_in_its_column(capsys):
+    from training import evaluate as ev
+    full = {"nrmse": 0.1234, "acc5": 0.5, "normal_deg": 12.345, "planarity": 0.0321, "proportion": 0.111,
+            "proportion_auto": 0.0555, "iou": 0.975}
+    ev.print_table({"set": {"samples": 2, "depthy": full,
+                            "inflate": full | {"nrmse": 0.2468, "normal_deg": 20.0, "proportion": 0.0925},
+                            "flat": full | {"proportion": 0.3}}})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["method", "nRMSE", "acc5", "normal°", "planar", "prop0.2", "propAuto", "mask", "IoU"]
+    assert lines[3].split() == ["depthy", "0.1234", "0.500", "12.35", "0.0321", "0.1110", "0.0555", "0.975"]
+    assert lines[-1].endswith("= 0.600")             # 0.0555 / 0.0925: inflation's proportion error is the best
+
+
+def test_the_command_line_takes_named_weights_refuses_what_it_cannot_read_and_explains_itself(
+        tmp_path, monkeypatch, capsys):
+    from training import evaluate as ev
+    asked = []
+    monkeypatch.setattr(ev, "evaluate", lambda *a, **k: asked.append((a, k)) or {})
+    (tmp_path / "w.pt").write_bytes(b"")
+    monkeypatch.setattr(sys, "argv", ["evaluate", "--weights", str(tmp_path / "w.pt")])
+    ev.main()
+    assert asked[-1][0] == (str(tmp_path / "w.pt"), None)
+    for args, says in ((["--weights", str(tmp_path / "absent.pt")], "absent.pt: no such weights file"),
+                       (["--nearness", "metres"], "invalid choice: 'metres'")):
+        monkeypatch.setattr(sys, "argv", ["evaluate", *args])
+        with pytest.raises(SystemExit) as stop:
+            ev.main()
+        assert stop.value.code == 2 and says in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["evaluate", "--help"])
+    with pytest.raises(SystemExit):
+        ev.main()
+    out = " ".join(capsys.readouterr().out.split())
+    usage = " ".join(ev.__doc__.splitlines()[2].split())
+    assert usage.startswith("python -m training.evaluate") and usage in out
+    for says in ("Depthy weights (.pt state dict or a training checkpoint); default: shipped",
+                 "also write the results here", "only the first N drawings of each set (quick look)",
+                 "Depthy's working resolution (default: the drawing's own, 256)",
+                 "what the weights' raw nearness was taught (default: a gpu_run log.json beside them, the shipped "
+                 "model card, else the unit range)", "also score the set of pins, shafts and tubes seen tilted",
+                 "also score the meshes drawn by Blender's Freestyle (needs bpy; built on first use)"):
+        assert says in out
