@@ -272,10 +272,10 @@ def test_each_set_is_cached_under_its_name_and_size_and_drawn_by_its_own_rendere
     monkeypatch.setattr(ev, "_mesh_views", lambda path, sample: made.append((path, sample)) or path)
     monkeypatch.setattr(meshes, "view_sample", lambda *a, **k: ("ink", a, k))
     monkeypatch.setattr(blender_drawings, "view_sample", lambda *a, **k: ("freestyle", a, k))
-    assert ev.mesh_test_set() == tmp_path / "meshes-256.npz" and ev.freestyle_test_set(64) == tmp_path / "freestyle-64.npz"
+    assert ev.mesh_test_set() == tmp_path / "meshes-256.npz" and ev.freestyle_test_set() == tmp_path / "freestyle-256.npz"
     ink, freestyle = (sample for _, sample in made)
     assert ink("part.stl", "front", 7003) == ("ink", ("part.stl", "front", 256, 7003), {})
-    assert freestyle("part.stl", "top", 7012) == ("freestyle", ("part.stl", "top", 64, 7012),
+    assert freestyle("part.stl", "top", 7012) == ("freestyle", ("part.stl", "top", 256, 7012),
                                                   {"style_seed": blender_drawings.STYLE_SEED + 7012})
     sets = []
     monkeypatch.setattr(ev, "freestyle_test_set", lambda: "freestyle drawings")
@@ -325,6 +325,17 @@ def test_weights_load_from_a_checkpoint_as_float32_and_refuse_pickled_objects(tm
     torch.save({"model": state, "extra": argparse.Namespace(run=print)}, tmp_path / "odd.pt")
     with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
         ev.depthy_weights(tmp_path / "odd.pt")
+
+
+def test_weights_saved_on_a_gpu_are_read_onto_the_cpu(tmp_path, monkeypatch):
+    import torch
+    from training import evaluate as ev
+    torch.save({"w": torch.ones(1)}, tmp_path / "w.pt")
+    asked = []
+    real = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **k: asked.append(k) or real(*a, **k))
+    ev.depthy_weights(tmp_path / "w.pt")
+    assert asked == [{"map_location": "cpu", "weights_only": True}]
 
 
 def test_a_run_folder_without_parts_is_only_a_missing_file(tmp_path):
@@ -390,6 +401,8 @@ def test_the_table_prints_every_measure_in_its_column(capsys):
     assert lines[2].split() == ["method", "nRMSE", "acc5", "normal°", "planar", "prop0.2", "propAuto", "mask", "IoU"]
     assert lines[3].split() == ["depthy", "0.1234", "0.500", "12.35", "0.0321", "0.1110", "0.0555", "0.975"]
     assert lines[-1].endswith("= 0.600")             # 0.0555 / 0.0925: inflation's proportion error is the best
+    ev.print_table({"set": {"samples": 2, "depthy": full | {"proportion": 0.05}, "inflate": full, "flat": full}})
+    assert capsys.readouterr().out.splitlines()[-1].endswith("= 1.110")    # 0.0555 / Depthy's own 0.05
 
 
 def test_the_command_line_takes_named_weights_refuses_what_it_cannot_read_and_explains_itself(
@@ -410,9 +423,10 @@ def test_the_command_line_takes_named_weights_refuses_what_it_cannot_read_and_ex
     monkeypatch.setattr(sys, "argv", ["evaluate", "--help"])
     with pytest.raises(SystemExit):
         ev.main()
-    out = " ".join(capsys.readouterr().out.split())
-    usage = " ".join(ev.__doc__.splitlines()[2].split())
-    assert usage.startswith("python -m training.evaluate") and usage in out
+    text = capsys.readouterr().out
+    out = " ".join(text.split())
+    usage = ev.__doc__.splitlines()[2].strip()
+    assert usage.startswith("python -m training.evaluate") and usage in [line.strip() for line in text.splitlines()]
     for says in ("Depthy weights (.pt state dict or a training checkpoint); default: shipped",
                  "also write the results here", "only the first N drawings of each set (quick look)",
                  "Depthy's working resolution (default: the drawing's own, 256)",
