@@ -87,7 +87,8 @@ def test_the_last_checkpoint_ships_with_its_own_row_the_lineages_totals_and_the_
     assert card["parameters"] == parameter_count(Depthy())
     written = torch.load(next(shipped.glob("*.pt")), weights_only=True)
     assert all(torch.equal(written[k], v.half() if v.is_floating_point() else v) for k, v in state.items())
-    assert capsys.readouterr().out.startswith(f"wrote {next(shipped.glob('*.pt'))} (")
+    pt = next(shipped.glob("*.pt"))
+    assert capsys.readouterr().out == f"wrote {pt} ({pt.stat().st_size / 1e6:.1f} MB) and its model card\n"
 
 
 def test_a_bare_best_checkpoint_reads_the_runs_settings_from_last_and_counts_its_cache(
@@ -146,3 +147,35 @@ def test_the_command_refuses_in_one_line_what_it_cannot_ship(tmp_path, monkeypat
     with pytest.raises(SystemExit, match="no training history"):
         export(monkeypatch, "--run", empty, "--checkpoint", "last.pt")
     assert not shipped.exists()
+
+
+def test_every_checkpoint_is_read_onto_the_cpu_without_running_pickled_code(tmp_path, monkeypatch, run, shipped):
+    asked = []
+    real = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **k: asked.append(k) or real(*a, **k))
+    export(monkeypatch, "--run", run)                   # best.pt, then last.pt for the run's settings
+    assert asked[:2] == [{"map_location": "cpu", "weights_only": True},
+                         {"map_location": "cpu", "weights_only": True, "mmap": True}]
+
+
+def test_a_checkpoints_own_settings_win_over_the_last_ones(monkeypatch, run, shipped, state):
+    from training.export_weights import LOSSES, optimiser_description
+    torch.save({"model": state, "state": {"step": 600, "aligned": False}}, run / "mid.pt")
+    export(monkeypatch, "--run", run, "--checkpoint", "mid.pt")
+    t = card_of(shipped)["training"]
+    assert t["losses"] == LOSSES and (t["steps"], t["epoch"]) == (600, 2) and "frozen" not in t
+    assert optimiser_description({"lr_patience": 1, "patience": 1}).endswith("early stop (patience 1) on validation nRMSE")
+
+
+def test_a_gpu_window_is_shipped_from_the_command_line_into_the_add_ons_folder(tmp_path, monkeypatch, capsys):
+    from training import export_weights
+    asked = []
+    made = tmp_path / "depthy.pt"
+    made.write_bytes(b"x" * 2_345_678)
+    monkeypatch.setattr(export_weights, "export_gpu_run", lambda *a: asked.append(a) or made)
+    compare = tmp_path / "compare.json"
+    export(monkeypatch, "--gpu-run", tmp_path / "window", "--gate", compare, "--parent", "p.json")
+    assert asked == [(tmp_path / "window", compare, "p.json")]
+    assert capsys.readouterr().out == f"wrote {made} (2.3 MB) and its model card\n"
+    export(monkeypatch, "--gpu-run", tmp_path / "window", "--gate", compare)
+    assert asked[-1] == (tmp_path / "window", compare, None)

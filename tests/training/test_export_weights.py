@@ -100,7 +100,7 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     import torch
 
     from depthy_blender.models import weights
-    from depthy_blender.models.depthy import Depthy
+    from depthy_blender.models.depthy import Depthy, parameter_count
     from training import gpu_run
     from training.export_weights import export_gpu_run
     run = tmp_path / "run"
@@ -119,8 +119,15 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     parent = tmp_path / "parent.json"
     parent.write_text(json.dumps({"name": "depthy-0.15.0", "training": {"samples_seen_total": 1_000,
                                                                       "wall_time_seconds_total": 100}}))
-    pt = export_gpu_run(run, compare, parent, out=tmp_path / "shipped")
+    loads = []
+    real = torch.load
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch, "load", lambda *a, **k: loads.append(k) or real(*a, **k))
+        pt = export_gpu_run(run, compare, parent, out=tmp_path / "shipped")
+    assert loads == [{"map_location": "cpu", "weights_only": True}]
+    assert pt.parent == tmp_path / "shipped"                # never the add-on's own folder when told otherwise
     card = json.loads(pt.with_suffix(".json").read_text())
+    assert card["parameters"] == parameter_count(model)
     assert card["training"]["gpu_minutes"] == 9.0 and card["training"]["samples_seen"] == 57_600
     assert card["training"]["samples_seen_total"] == 58_600 and card["training"]["wall_time_seconds_total"] == 640
     assert "H200" in card["training"]["hardware"] and "batch_views" in card["data"]
@@ -130,7 +137,33 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     assert card["sha256"] == weights.sha256(pt)
     state = torch.load(pt, weights_only=True)
     assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    alone = json.loads(export_gpu_run(run, compare, None, out=tmp_path / "alone").with_suffix(".json").read_text())
+    assert alone["training"]["samples_seen_total"] == 57_600 and "started_from" not in alone["training"]
     compare.write_text(json.dumps(_comparison(freestyle="worse")))
     with pytest.raises(SystemExit, match="not shipped"):
         export_gpu_run(run, compare, parent, out=tmp_path / "refused")
     assert not (tmp_path / "refused").exists()
+
+
+def test_a_gpu_card_without_a_parent_counts_the_window_alone_and_names_what_it_ran_on():
+    from training.export_weights import gpu_card
+    log = {"device": "cpu", "torch": "2.13.0", "size": 128, "batch": 8, "bf16": False, "lr": 3e-5, "warmup": 10,
+           "reuse": 2, "widths_weight": 0.0, "nearness": "unit range", "first_seed": 30_000_000, "steps": 5,
+           "samples": 40, "fresh": 20, "samples_per_s": 1.5, "wall_seconds": 547.6,
+           "validation": {"nrmse": 0.2}, "recipe": {"generator": "g", "losses": "l"}}
+    card = gpu_card(log, 123, {"meshes": {}})
+    t = card["training"]
+    assert (t["samples_seen_total"], t["wall_time_seconds_total"], t["gpu_minutes"]) == (40, 547, 9.13)
+    assert t["hardware"] == "cpu (training.gpu_run, torch 2.13.0)" and t["precision_in_training"] == "float32, channels-last"
+    assert "started_from" not in t and "validation_parent" not in t
+    assert card["parameters"] == 123 and card["inference"] == {"default_size": 256, "nearness": "unit range"}
+    parent = {"name": "depthy-0.15.0", "training": {"samples_seen_total": 1_234_567, "wall_time_seconds_total": 89}}
+    t = gpu_card(log | {"bf16": True, "gpu": "NVIDIA H100"}, 123, {}, parent)["training"]
+    assert t["started_from"] == "depthy-0.15.0 (its 1,234,567 samples and 89 s are included in the totals)"
+    assert t["hardware"].startswith("NVIDIA H100 (") and t["precision_in_training"].startswith("bfloat16")
+
+
+def test_a_comparison_missing_both_gated_sets_names_both():
+    from training.export_weights import gate
+    with pytest.raises(SystemExit, match="the comparison has no meshes or freestyle set "):
+        gate({"synthetic": {"verdict": "better"}})
