@@ -130,6 +130,16 @@ def tail_mean_row(run: Path) -> dict:
     return rows[-1]
 
 
+def load_into(model, state: dict, source) -> None:
+    """Load strictly; weights of another architecture are refused in one line naming the first difference
+    (cut to 200 characters: PyTorch lists every missing key)."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        detail = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+        raise SystemExit(f"{source}: not weights of this Depthy ({detail[0][:200] if detail else exc})") from None
+
+
 GATED_SETS = ("meshes", "freestyle")
 
 
@@ -193,7 +203,7 @@ def export_gpu_run(folder: Path, comparison_path: Path, parent_path: Path | None
     joined = gpu_run.join(folder)                 # every part's checksum and the whole's checked
     state = torch.load(joined, map_location="cpu", weights_only=True)
     model = Depthy()
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    load_into(model, {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, joined)
     parent = json.loads(Path(parent_path).read_text()) if parent_path else None
     card = gpu_card(log, parameter_count(model), comparison, parent)
     return weights.save(model.state_dict(), card, folder=out)
@@ -232,6 +242,9 @@ def main():
     if args.gate:
         gate(json.loads(args.gate.read_text()))
     run = Path(args.run)
+    for file in (run / args.checkpoint, *map(Path, args.average_with)):
+        if not file.is_file():
+            raise SystemExit(f"no such checkpoint: {file}")
     checkpoint = torch.load(run / args.checkpoint, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint)
     # best.pt is a bare state dict: the run's settings (e.g. --aligned) are in last.pt; mmap reads only them
@@ -240,7 +253,7 @@ def main():
     if args.average_with:
         state = average_weights.average([run / args.checkpoint, *args.average_with])
     model = Depthy()
-    model.load_state_dict(state)     # strict: refuses anything that is not this architecture
+    load_into(model, state, run / args.checkpoint)
     history = read_history(run)
     best = min(history, key=lambda r: float(r["val_nrmse"]))
     tail = tail_mean_row(run) if Path(args.checkpoint).name == "average.pt" else None

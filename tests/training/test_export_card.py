@@ -55,6 +55,7 @@ def card_of(folder):
 
 def test_the_last_checkpoint_ships_with_its_own_row_the_lineages_totals_and_the_runs_settings(
         tmp_path, monkeypatch, run, shipped, state, capsys):
+    from depthy_blender.models import weights
     from depthy_blender.models.depthy import Depthy, parameter_count
     from training.export_weights import ALIGNED, LOSSES
     parent = tmp_path / "parent.json"
@@ -85,6 +86,14 @@ def test_the_last_checkpoint_ships_with_its_own_row_the_lineages_totals_and_the_
     assert card["inference"]["nearness"] == "figure widths" and card["inference"]["default_size"] == 256
     assert card["evaluation"]["meshes"] == {"depthy": {"nrmse": 0.12}} and "evaluate.py" in card["evaluation"]["method"]
     assert card["parameters"] == parameter_count(Depthy())
+    assert set(card) == {"name", "architecture", "parameters", "precision", "data", "training", "inference",
+                         "evaluation", "file", "sha256", "size_bytes"}
+    assert set(t) == {"losses", "optimiser", "checkpoint", "epoch", "samples_seen", "steps", "best_validation_epoch",
+                      "samples_seen_total", "wall_time_seconds_total", "hardware", "validation", "frozen",
+                      "started_from", "via", "selection"}
+    assert (card["name"], card["precision"]) == (weights.DEPTHY_NAME, "float16 (loaded as float32 on the CPU)")
+    assert card["architecture"].startswith("Depthy: ResNet-50 encoder") and card["data"].startswith("Procedural")
+    assert set(card["inference"]) == {"default_size", "note", "nearness"} and "mirror" in card["inference"]["note"]
     written = torch.load(next(shipped.glob("*.pt")), weights_only=True)
     assert all(torch.equal(written[k], v.half() if v.is_floating_point() else v) for k, v in state.items())
     pt = next(shipped.glob("*.pt"))
@@ -144,8 +153,27 @@ def test_the_command_refuses_in_one_line_what_it_cannot_ship(tmp_path, monkeypat
     empty = tmp_path / "empty"
     empty.mkdir()
     torch.save(torch.load(run / "last.pt", weights_only=True), empty / "last.pt")
-    with pytest.raises(SystemExit, match="no training history"):
+    with pytest.raises(SystemExit) as stop:
         export(monkeypatch, "--run", empty, "--checkpoint", "last.pt")
+    assert str(stop.value) == f"no training history in {empty / 'history.csv'}: is --run a training run folder?"
+    for args, says in ((("--checkpoint", "average.pt"), f"no such checkpoint: {run / 'average.pt'}"),
+                       (("--average-with", tmp_path / "gone.pt"), f"no such checkpoint: {tmp_path / 'gone.pt'}")):
+        with pytest.raises(SystemExit) as stop:
+            export(monkeypatch, "--run", run, *args)
+        assert str(stop.value) == says
+    torch.save({"head.weight": torch.zeros(1)}, run / "other.pt")
+    with pytest.raises(SystemExit) as stop:
+        export(monkeypatch, "--run", run, "--checkpoint", "other.pt")
+    said = str(stop.value)
+    assert said.startswith(f"{run / 'other.pt'}: not weights of this Depthy (") and len(said) < 300 + len(str(run))
+    assert "\n" not in said
+    torch.save(torch.load(run / "best.pt", weights_only=True), run / "average.pt")
+    with pytest.raises(SystemExit) as stop:
+        export(monkeypatch, "--run", run, "--checkpoint", "average.pt")
+    assert str(stop.value).startswith(f"no tail mean logged in {run / 'average.csv'}: ")
+    with pytest.raises(SystemExit) as stop:
+        export(monkeypatch, "--run", run, "--nearness", "metres")
+    assert stop.value.code == 2 and "invalid choice: 'metres'" in capsys.readouterr().err
     assert not shipped.exists()
 
 
@@ -179,3 +207,22 @@ def test_a_gpu_window_is_shipped_from_the_command_line_into_the_add_ons_folder(t
     assert capsys.readouterr().out == f"wrote {made} (2.3 MB) and its model card\n"
     export(monkeypatch, "--gpu-run", tmp_path / "window", "--gate", compare)
     assert asked[-1] == (tmp_path / "window", compare, None)
+
+
+def test_help_says_what_each_argument_is(monkeypatch, capsys):
+    from training import export_weights
+    with pytest.raises(SystemExit):
+        export(monkeypatch, "--help")
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Ship a trained checkpoint: fp16 state dict + model card" in out
+    for says in ("a train.py run folder", "a training.gpu_run output folder (weight parts + log.json)",
+                 "training.compare_weights --json of the shipped and the new weights; required with --gpu-run",
+                 "results of training.evaluate for this checkpoint", "the shard folders trained on (counted)",
+                 "carry cards of each session of the run (training.carry); replaces --cache",
+                 "model card of the weights this run started from (--init)",
+                 "runs between --parent and --run that were never shipped (their totals are added)",
+                 "ship the average of --checkpoint and these checkpoints (same architecture)",
+                 "how this checkpoint was chosen (e.g. training.select_checkpoint output)",
+                 "what the raw nearness was taught: [0, 1] over each figure, or depth in figure widths"):
+        assert says in out, says
+    assert export_weights.__doc__.split()[0] == "Ship"

@@ -128,6 +128,20 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     assert pt.parent == tmp_path / "shipped"                # never the add-on's own folder when told otherwise
     card = json.loads(pt.with_suffix(".json").read_text())
     assert card["parameters"] == parameter_count(model)
+    assert set(card) == {"name", "architecture", "parameters", "precision", "data", "training", "inference",
+                         "comparison", "file", "sha256", "size_bytes"}
+    assert set(card["training"]) == {"losses", "optimiser", "hardware", "gpu_minutes", "samples_seen",
+                                     "fresh_drawings", "steps", "samples_per_second", "batch", "reuse", "size",
+                                     "precision_in_training", "samples_seen_total", "wall_time_seconds_total",
+                                     "validation", "validation_parent", "started_from"}
+    assert (card["name"], card["precision"]) == (weights.DEPTHY_NAME, "float16 (loaded as float32 on the CPU)")
+    assert card["architecture"].startswith("Depthy: ResNet-50 encoder")
+    t = card["training"]
+    assert (t["fresh_drawings"], t["steps"], t["samples_per_second"], t["batch"], t["reuse"], t["size"]) == \
+        (14_400, 900, 130.0, 64, 4, 256)
+    assert t["losses"] == "training.losses.total, aligned (training.losses.total, widths weight 0.5)"
+    assert t["optimiser"] == "AdamW (weight decay 1e-4), 0.0001 after a 50-step warm-up, constant"
+    assert card["comparison"]["method"].startswith("training.compare_weights: per-drawing nRMSE")
     assert card["training"]["gpu_minutes"] == 9.0 and card["training"]["samples_seen"] == 57_600
     assert card["training"]["samples_seen_total"] == 58_600 and card["training"]["wall_time_seconds_total"] == 640
     assert "H200" in card["training"]["hardware"] and "batch_views" in card["data"]
