@@ -2,7 +2,7 @@
 (training.export_weights.checkpoint_row, run_totals)."""
 import pytest
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 import json  # noqa: E402
 
@@ -97,7 +97,6 @@ def test_a_comparison_without_the_freestyle_set_is_refused():
 
 
 def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(tmp_path):
-    import torch
 
     from depthy_blender.models import weights
     from depthy_blender.models.depthy import Depthy, parameter_count
@@ -175,6 +174,29 @@ def test_a_gpu_card_without_a_parent_counts_the_window_alone_and_names_what_it_r
     t = gpu_card(log | {"bf16": True, "gpu": "NVIDIA H100"}, 123, {}, parent)["training"]
     assert t["started_from"] == "depthy-0.15.0 (its 1,234,567 samples and 89 s are included in the totals)"
     assert t["hardware"].startswith("NVIDIA H100 (") and t["precision_in_training"].startswith("bfloat16")
+
+
+def test_a_refusal_names_each_set_that_is_not_better_with_its_interval():
+    from training.export_weights import gate
+    with pytest.raises(SystemExit) as stop:
+        gate(_comparison("worse", "no clear difference"))
+    assert str(stop.value) == ("not shipped: no gain whose 95 % interval excludes 0 on meshes (worse, interval "
+                               "[-0.0020, +0.0030]); freestyle (no clear difference, interval [-0.0020, +0.0030])")
+
+
+def test_a_gpu_runs_weights_of_another_architecture_are_refused_naming_the_joined_file(tmp_path):
+    from training import gpu_run
+    from training.export_weights import export_gpu_run
+    run = tmp_path / "run"
+    run.mkdir()
+    parts = gpu_run.write_parts({"head.weight": torch.zeros(3)}, run)
+    (run / "log.json").write_text(json.dumps({"weights": parts}))
+    compare = tmp_path / "compare.json"
+    compare.write_text(json.dumps(_comparison()))
+    with pytest.raises(SystemExit) as stop:
+        export_gpu_run(run, compare, None, out=tmp_path / "shipped")
+    assert str(stop.value).startswith(f"{run / 'depthy.pt'}: not weights of this Depthy (Missing key(s)")
+    assert not (tmp_path / "shipped").exists()
 
 
 def test_a_comparison_missing_both_gated_sets_names_both():
