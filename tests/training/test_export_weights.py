@@ -97,7 +97,6 @@ def test_a_comparison_without_the_freestyle_set_is_refused():
 
 
 def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(tmp_path):
-
     from depthy_blender.models import weights
     from depthy_blender.models.depthy import Depthy, parameter_count
     from training import gpu_run
