@@ -61,6 +61,10 @@ def test_the_command_writes_the_mean_of_two_or_more_checkpoints(tmp_path, monkey
     average_weights.main()
     assert torch.load(out, weights_only=True)["w"].tolist() == [3.0, 3.0]
     assert capsys.readouterr().out == f"wrote {out}: mean of 3 checkpoints\n"
+    monkeypatch.setattr(sys, "argv", ["average_weights", *paths[1:], "--out", str(out)])
+    average_weights.main()                                               # two are enough
+    assert torch.load(out, weights_only=True)["w"].tolist() == [4.0, 4.0]
+    capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["average_weights", paths[0], "--out", str(tmp_path / "one.pt")])
     with pytest.raises(SystemExit) as stop:
         average_weights.main()
