@@ -1,6 +1,8 @@
-"""training/compare_weights.py: the paired per-drawing test behind a shipping decision."""
+"""training/compare_weights.py: the paired per-drawing test behind a shipping decision; and
+training/select_checkpoint.py, which ranks checkpoints on the same scores."""
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +164,40 @@ def test_help_shows_the_module_text_as_written_and_says_what_each_argument_is(mo
     assert usage.startswith("python -m") and usage in [line.strip() for line in out.splitlines()]   # lines kept
     assert "the weights to beat (.pt state dict or a training checkpoint)" in out
     assert "also write the summaries here" in out
+
+
+def test_select_checkpoint_ranks_on_pooled_drawings_and_writes_the_choice(tmp_path, monkeypatch, capsys):
+    from training import evaluate, select_checkpoint
+    mask = np.zeros((1, 8, 8), bool)
+    mask[0, 2:6, 2:6] = True
+    truth = np.where(mask, np.arange(8.0)[None, None, :], 0.0)
+    data = {"nearness": truth, "mask": mask, "image": np.zeros((1, 8, 8, 3)),
+            "planes": np.zeros((1, 8, 8), np.int32), "proportion": np.array([np.nan])}
+    monkeypatch.setattr(evaluate, "CACHE", tmp_path)
+    monkeypatch.setattr(select_checkpoint, "SEEDS", range(3, 5))
+    made = []
+    monkeypatch.setattr(select_checkpoint.dataset, "sample", lambda seed, size: made.append((seed, size)) or
+                        {k: v[0] for k, v in data.items()} | {"info": "x", "proportion": np.nan})
+    monkeypatch.setattr(select_checkpoint, "shard_drawings", lambda folders: data if folders == ["held"] else None)
+    monkeypatch.setattr(evaluate, "load_depthy", lambda path: path)
+    used = []
+    monkeypatch.setattr(select_checkpoint.depthy_engine, "use_model", used.append)
+    guesses = {"good.pt": truth[0], "bad.pt": truth[0][:, ::-1].copy()}
+    monkeypatch.setattr(evaluate, "predict_all", lambda method, d, model, size: [
+        (guesses[Path(model).name], mask[0])] * len(d["mask"]))
+    paths = []
+    for name in ("bad.pt", "good.pt"):
+        paths.append(str(tmp_path / name))
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(sys, "argv", ["select_checkpoint", *paths, "--also", "held"])
+    select_checkpoint.main()
+    out = capsys.readouterr().out.splitlines()
+    assert made == [(3, 256), (4, 256)] and used == paths
+    assert out[0].startswith(f"{paths[0]}: selection nRMSE ") and " | held-out nRMSE " in out[0]
+    assert out[1].startswith(f"{paths[1]}: selection nRMSE 0.0000 acc5 1.000 IoU 1.000 | held-out nRMSE 0.0000")
+    assert out[1].endswith("| pooled 0.0000") and out[2] == f"selected {paths[1]}"
+    assert (tmp_path / "selected.txt").read_text() == paths[1]
+    monkeypatch.setattr(sys, "argv", ["select_checkpoint", paths[0]])
+    select_checkpoint.main()
+    assert made == [(3, 256), (4, 256)]                           # the selection drawings are cached
+    assert "pooled" not in capsys.readouterr().out

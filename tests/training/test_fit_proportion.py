@@ -30,3 +30,54 @@ def test_an_evaluation_set_keeps_only_its_views_with_a_proportion(monkeypatch):
     kept = fit_proportion.evaluation_set("freestyle")
     assert kept["proportion"].tolist() == [0.4, 0.9] and kept["nearness"][:, 0, 0].tolist() == [0.0, 2.0]
     assert fit_proportion.evaluation_set("meshes")["proportion"].tolist() == [0.9, 0.4]
+
+
+def test_the_fitting_drawings_are_consecutive_seeds_with_a_proportion(monkeypatch):
+    asked = []
+
+    def sample(seed, size):
+        asked.append((seed, size))
+        ratio = np.nan if seed % 2 else 0.1 * (seed - fit_proportion.FIT_SEEDS)
+        return {"image": np.zeros((2, 2, 3)), "nearness": np.zeros((2, 2)), "mask": np.ones((2, 2), bool),
+                "proportion": ratio, "info": "x", "planes": np.zeros((2, 2))}
+    monkeypatch.setattr(fit_proportion.dataset, "sample", sample)
+    got = fit_proportion.fitting_set(3, 32)
+    assert asked == [(fit_proportion.FIT_SEEDS + k, 32) for k in range(5)]
+    assert got["proportion"] == pytest.approx([0.0, 0.2, 0.4]) and set(got) == set(fit_proportion.FIELDS)
+    assert fit_proportion.fitting_set(1)["image"].shape == (1, 2, 2, 3) and asked[-1][1] == 256
+
+
+def test_the_command_prints_each_candidates_error_and_the_best_constant(monkeypatch, capsys, tmp_path):
+    rows, cols = np.indices((40, 60))
+    mask = (rows >= 5) & (rows < 35) & (cols >= 10) & (cols < 50)
+    near = np.where(mask, (cols - 10) / 39.0, 0.0)
+    data = {"image": np.zeros((1, 40, 60, 3)), "nearness": near[None], "mask": mask[None],
+            "proportion": np.array([0.8])}
+    made = []
+    monkeypatch.setattr(fit_proportion, "fitting_set", lambda count: made.append(count) or data)
+    monkeypatch.setattr(fit_proportion, "evaluation_set", lambda name: made.append(name) or data)
+    asked = []
+    monkeypatch.setattr(fit_proportion.evaluate, "predict_all",
+                        lambda method, d, size=None: asked.append((method, size)) or [(near, mask)])
+    fit_proportion.main(["--count", "7"])
+    out = capsys.readouterr().out.splitlines()
+    table = fit_proportion.errors(data, [(near, mask)])
+    best = min(fit_proportion.CANDIDATES, key=table.get)
+    assert made == [7] and asked == [("depthy", 256)]
+    assert out[0] == "fitting drawings: 1 single orthographic views"
+    assert out[1] == f"     default 0.2: proportion error {table['default 0.2']:.4f}"
+    assert f"             1.5: proportion error {table[1.5]:.4f}" in out
+    assert out[-1] == f"best constant: {best} (core/proportion.DEPTH_PER_SPREAD is 1.5)"
+    fit_proportion.main(["--set", "freestyle"])
+    out = capsys.readouterr().out.splitlines()
+    assert made[-1] == "freestyle" and out[0] == "freestyle: 1 single orthographic views"
+    assert not any(line.startswith("best constant") for line in out)
+    assert fit_proportion.main.__defaults__ == (None,)
+    used = []
+    monkeypatch.setattr(fit_proportion.evaluate, "load_depthy", lambda path: f"model {path}")
+    monkeypatch.setattr(fit_proportion.depthy_engine, "use_model", used.append)
+    (tmp_path / "w.pt").write_bytes(b"")
+    fit_proportion.main(["--weights", str(tmp_path / "w.pt")])
+    assert used == [f"model {tmp_path / 'w.pt'}"] and made[-1] == 100
+    with pytest.raises(SystemExit):
+        fit_proportion.main(["--set", "synthetic"])

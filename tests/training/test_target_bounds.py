@@ -46,3 +46,35 @@ def test_bounds_pick_the_best_weight_and_the_oracles_are_never_worse():
     assert out["best_blend_weight"] == pytest.approx(BLEND_WEIGHTS[means.argmin()])
     assert out["oracle_best_of_three"] == pytest.approx((0.20 + 0.05) / 2)
     assert out["oracle_blend"] == pytest.approx((0.20 + 0.08) / 2)
+
+
+def test_the_command_prints_a_row_per_set_and_skips_sets_it_cannot_make(monkeypatch, capsys, tmp_path):
+    import sys
+    from training import evaluate, target_bounds
+    mask, xx, yy = _figure()
+    data = {"nearness": np.stack([xx * mask] * 3), "mask": np.stack([mask] * 3), "image": np.zeros((3, 64, 64, 3))}
+    asked = []
+    monkeypatch.setattr(evaluate, "evaluation_sets", lambda optional: asked.append(optional) or {"gone": None,
+                                                                                              "tiny": data})
+    answers = {"depthy": (xx * mask, mask), "inflate": (yy * mask, mask)}
+    monkeypatch.setattr(evaluate, "predict_all",
+                        lambda method, d: asked.append((method, len(d["mask"]))) or [answers[method]] * len(d["mask"]))
+    monkeypatch.setattr(sys, "argv", ["target_bounds", "--limit", "2", "--rods"])
+    target_bounds.main()
+    out = capsys.readouterr().out.splitlines()
+    assert asked == [("rods",), ("depthy", 2), ("inflate", 2)]
+    assert out[0].split()[:4] == ["set", "drawings", "Depthy", "inflate"] and len(out) == 2
+    b = target_bounds.bounds(target_bounds.drawing_table([answers["depthy"]] * 2, [answers["inflate"]] * 2,
+                                                          {k: v[:2] for k, v in data.items()}))
+    assert out[1].split() == ["tiny", "2", f"{b['depthy']:.4f}", f"{b['inflate']:.4f}", f"{b['target']:.4f}",
+                              f"{b['best_blend']:.4f}", f"({b['best_blend_weight']:.1f})",
+                              f"{b['oracle_best_of_three']:.4f}", f"{b['oracle_blend']:.4f}"]
+    assert b["depthy"] == pytest.approx(0, abs=1e-6)
+    used = []
+    from depthy_blender.models import depthy_engine
+    monkeypatch.setattr(evaluate, "load_depthy", lambda path: f"model {path}")
+    monkeypatch.setattr(depthy_engine, "use_model", used.append)
+    (tmp_path / "w.pt").write_bytes(b"")
+    monkeypatch.setattr(sys, "argv", ["target_bounds", "--weights", str(tmp_path / "w.pt")])
+    target_bounds.main()
+    assert used == [f"model {tmp_path / 'w.pt'}"] and asked[-1] == ("inflate", 3)
