@@ -72,7 +72,6 @@ def test_the_command_prints_each_candidates_error_and_the_best_constant(monkeypa
     out = capsys.readouterr().out.splitlines()
     assert made[-1] == "freestyle" and out[0] == "freestyle: 1 single orthographic views"
     assert not any(line.startswith("best constant") for line in out)
-    assert fit_proportion.main.__defaults__ == (None,)
     used = []
     monkeypatch.setattr(fit_proportion.evaluate, "load_depthy", lambda path: f"model {path}")
     monkeypatch.setattr(fit_proportion.depthy_engine, "use_model", used.append)
