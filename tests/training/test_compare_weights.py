@@ -178,12 +178,15 @@ def test_select_checkpoint_ranks_on_pooled_drawings_and_writes_the_choice(tmp_pa
     made = []
     monkeypatch.setattr(select_checkpoint.dataset, "sample", lambda seed, size: made.append((seed, size)) or
                         {k: v[0] for k, v in data.items()} | {"info": "x", "proportion": np.nan})
-    monkeypatch.setattr(select_checkpoint, "shard_drawings", lambda folders: data if folders == ["held"] else None)
+    held = {k: np.concatenate([v] * 3) for k, v in data.items()}
+    held["nearness"] = held["nearness"] ** 2                 # another truth, so the sets score differently
+    monkeypatch.setattr(select_checkpoint, "shard_drawings", lambda folders: held if folders == ["held"] else None)
     monkeypatch.setattr(evaluate, "load_depthy", lambda path: path)
     used = []
     monkeypatch.setattr(select_checkpoint.depthy_engine, "use_model", used.append)
     guesses = {"good.pt": truth[0], "bad.pt": truth[0][:, ::-1].copy()}
-    monkeypatch.setattr(evaluate, "predict_all", lambda method, d, model, size: [
+    asked = []
+    monkeypatch.setattr(evaluate, "predict_all", lambda method, d, model, size: asked.append((method, size)) or [
         (guesses[Path(model).name], mask[0])] * len(d["mask"]))
     paths = []
     for name in ("bad.pt", "good.pt"):
@@ -194,8 +197,13 @@ def test_select_checkpoint_ranks_on_pooled_drawings_and_writes_the_choice(tmp_pa
     out = capsys.readouterr().out.splitlines()
     assert made == [(3, 256), (4, 256)] and used == paths
     assert out[0].startswith(f"{paths[0]}: selection nRMSE ") and " | held-out nRMSE " in out[0]
-    assert out[1].startswith(f"{paths[1]}: selection nRMSE 0.0000 acc5 1.000 IoU 1.000 | held-out nRMSE 0.0000")
-    assert out[1].endswith("| pooled 0.0000") and out[2] == f"selected {paths[1]}"
+    assert out[1].startswith(f"{paths[1]}: selection nRMSE 0.0000 acc5 1.000 IoU 1.000 | held-out nRMSE ")
+    assert " | pooled " in out[1] and out[2] == f"selected {paths[1]}"
+    assert set(asked) == {("depthy", 256)}
+    words = out[0].split()
+    selection, held_out, pooled = (float(words[words.index(w) + 2 if w != "pooled" else words.index(w) + 1])
+                                   for w in ("selection", "held-out", "pooled"))
+    assert selection != held_out and pooled == pytest.approx((2 * selection + 3 * held_out) / 5, abs=1e-4)
     assert (tmp_path / "selected.txt").read_text() == paths[1]
     monkeypatch.setattr(sys, "argv", ["select_checkpoint", paths[0]])
     select_checkpoint.main()

@@ -80,3 +80,15 @@ def test_the_command_prints_each_candidates_error_and_the_best_constant(monkeypa
     assert used == [f"model {tmp_path / 'w.pt'}"] and made[-1] == 100
     with pytest.raises(SystemExit):
         fit_proportion.main(["--set", "synthetic"])
+
+
+def test_each_candidate_scales_depthys_spread_times_the_widest_circle():
+    rows, cols = np.indices((40, 60))
+    mask = (rows >= 5) & (rows < 35) & (cols >= 10) & (cols < 50)       # 30 rows × 40 columns
+    near = np.where(mask, (cols - 10) / 39.0, 0.0)                      # spread 1
+    data = {"nearness": near[None], "mask": mask[None], "proportion": np.array([0.8])}
+    table = fit_proportion.errors(data, [(near, mask)])
+    # the widest circle inside a 30-row block has radius 15, 15 / 40 of the figure's width: candidate k
+    # builds the relief k × 0.375 widths deep against the true 0.8
+    for k in fit_proportion.CANDIDATES:
+        assert table[k] == pytest.approx(abs(k * 0.375 - 0.8) * near[mask].std(), rel=1e-6), k

@@ -14,19 +14,24 @@ def _figure(size=64):
 def test_normalised_spans_zero_to_one_over_the_mask_whatever_the_scale():
     from training.target_bounds import normalised
     mask, xx, _ = _figure()
-    out = normalised(7.0 * xx - 3.0, mask)
-    assert out[mask].min() == pytest.approx(0.0) and out[mask].max() == pytest.approx(1.0)
+    for scale in (7.0, 0.01):
+        out = normalised(scale * xx - 3.0, mask)
+        assert out[mask].min() == pytest.approx(0.0) and out[mask].max() == pytest.approx(1.0)
 
 
 def test_the_table_ends_in_inflation_depthy_and_flat_and_skips_empty_drawings():
-    from training.target_bounds import BLEND_WEIGHTS, drawing_table
+    from depthy_blender.core import metrics
+    from training.target_bounds import BLEND_WEIGHTS, drawing_table, normalised
     mask, xx, yy = _figure()
     true = xx + 0.5 * yy
     depthy = [(true.copy(), mask), (true.copy(), np.zeros_like(mask))]
     inflate = [(yy, mask), (yy, np.zeros_like(mask))]
-    data = {"nearness": np.stack([true, true]), "mask": np.stack([mask, np.zeros_like(mask)])}
-    table = drawing_table(depthy, inflate, data)
-    assert table.shape == (1, len(BLEND_WEIGHTS) + 1)
+    data = {"nearness": np.stack([true, true, true]), "mask": np.stack([mask, np.zeros_like(mask), mask])}
+    table = drawing_table(depthy + depthy[:1], inflate + inflate[:1], data)
+    assert table.shape == (2, len(BLEND_WEIGHTS) + 1) and np.array_equal(table[0], table[1])   # the empty one left out
+    # halfway, the blend is (depthy + inflation) / 2 of the two range-normalised answers
+    half = (normalised(true, mask) + normalised(yy, mask)) / 2
+    assert table[0, 5] == pytest.approx(metrics.depth_errors(half, true, mask)["nrmse"])
     assert table[0, -2] == pytest.approx(0.0, abs=1e-6)        # Depthy is the truth here
     assert table[0, 0] > 0.1 and table[0, -1] > table[0, -2]  # inflation and a flat figure are not
 
