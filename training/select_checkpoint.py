@@ -8,7 +8,6 @@ shard folders that training never saw (a make_cache --library --part val cache o
 import argparse
 from pathlib import Path
 
-
 from depthy_blender.models import depthy_engine
 from training import evaluate
 from training.synth import dataset
