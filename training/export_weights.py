@@ -34,6 +34,7 @@ import torch
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
+from training.evaluate import depthy_weights
 from training.train import EARLY_STOP_PATIENCE, LR_PATIENCE, cache_seeds, read_rows, shard_files
 
 DATA_RECIPE = (
@@ -201,9 +202,8 @@ def export_gpu_run(folder: Path, comparison_path: Path, parent_path: Path | None
     gate(comparison)
     log = json.loads((folder / "log.json").read_text())
     joined = gpu_run.join(folder)                 # every part's checksum and the whole's checked
-    state = torch.load(joined, map_location="cpu", weights_only=True)
     model = Depthy()
-    load_into(model, {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, joined)
+    load_into(model, depthy_weights(joined), joined)
     parent = json.loads(Path(parent_path).read_text()) if parent_path else None
     card = gpu_card(log, parameter_count(model), comparison, parent)
     return weights.save(model.state_dict(), card, folder=out)
