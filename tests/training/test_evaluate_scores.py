@@ -329,11 +329,10 @@ def test_weights_load_from_a_checkpoint_as_float32_and_refuse_pickled_objects(tm
 
 def test_weights_saved_on_a_gpu_are_read_onto_the_cpu(tmp_path, monkeypatch):
     import torch
+    from tests.training.loads import recorded_loads
     from training import evaluate as ev
     torch.save({"w": torch.ones(1)}, tmp_path / "w.pt")
-    asked = []
-    real = torch.load
-    monkeypatch.setattr(torch, "load", lambda *a, **k: asked.append(k) or real(*a, **k))
+    asked = recorded_loads(monkeypatch)
     ev.depthy_weights(tmp_path / "w.pt")
     assert asked == [{"map_location": "cpu", "weights_only": True}]
 

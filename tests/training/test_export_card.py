@@ -182,9 +182,8 @@ def test_the_command_refuses_in_one_line_what_it_cannot_ship(tmp_path, monkeypat
 
 
 def test_every_checkpoint_is_read_onto_the_cpu_without_running_pickled_code(tmp_path, monkeypatch, run, shipped):
-    asked = []
-    real = torch.load
-    monkeypatch.setattr(torch, "load", lambda *a, **k: asked.append(k) or real(*a, **k))
+    from tests.training.loads import recorded_loads
+    asked = recorded_loads(monkeypatch)
     export(monkeypatch, "--run", run)                   # best.pt, then last.pt for the run's settings
     assert asked[:2] == [{"map_location": "cpu", "weights_only": True},
                          {"map_location": "cpu", "weights_only": True, "mmap": True}]

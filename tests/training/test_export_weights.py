@@ -99,6 +99,7 @@ def test_a_comparison_without_the_freestyle_set_is_refused():
 def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(tmp_path):
     from depthy_blender.models import weights
     from depthy_blender.models.depthy import Depthy, parameter_count
+    from tests.training.loads import recorded_loads
     from training import gpu_run
     from training.export_weights import export_gpu_run
     run = tmp_path / "run"
@@ -117,10 +118,8 @@ def test_a_gpu_windows_weights_ship_with_minutes_samples_recipe_and_comparison(t
     parent = tmp_path / "parent.json"
     parent.write_text(json.dumps({"name": "depthy-0.15.0", "training": {"samples_seen_total": 1_000,
                                                                       "wall_time_seconds_total": 100}}))
-    loads = []
-    real = torch.load
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(torch, "load", lambda *a, **k: loads.append(k) or real(*a, **k))
+        loads = recorded_loads(patch)
         pt = export_gpu_run(run, compare, parent, out=tmp_path / "shipped")
     assert loads == [{"map_location": "cpu", "weights_only": True}]
     assert pt.parent == tmp_path / "shipped"                # never the add-on's own folder when told otherwise
