@@ -22,7 +22,9 @@ from pathlib import Path
 import torch
 
 from depthy_blender.models import weights
+from depthy_blender.models.weights import WeightsError
 from depthy_blender.models.depthy import Depthy
+from training.evaluate import load_into
 from training.train import cache_seeds, read_rows
 
 CARRY_DIR = Path(__file__).resolve().parent / "carry"
@@ -89,7 +91,7 @@ def restore(run: Path, folder: Path = CARRY_DIR, name: str | None = None) -> dic
         raise FileExistsError(f"{run / 'last.pt'} exists: restore only into a run folder without one")
     last, card = _verified(f"{name}-last", folder)
     model = Depthy()
-    model.load_state_dict(last)      # strict: this architecture only
+    load_into(model, last, folder / f"{name}-last.pt")      # strict: this architecture only
     opt = torch.optim.AdamW(model.parameters(), **card["optimiser"])
     checkpoint = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": card["schedule"],
                   "state": card["state"]}
@@ -114,10 +116,15 @@ def main():
     args = p.parse_args()
     run, folder = Path(args.run), Path(args.folder)
     if args.action == "save":
+        if not (run / "last.pt").is_file():
+            raise SystemExit(f"nothing to carry: {run / 'last.pt'} does not exist")
         for pt in save(run, folder, args.cache, args.note):
             print(f"wrote {pt} ({pt.stat().st_size / 1e6:.1f} MB) and {pt.with_suffix('.json').name}")
     else:
-        state = restore(run, folder)
+        try:
+            state = restore(run, folder)
+        except (WeightsError, FileExistsError) as exc:
+            raise SystemExit(str(exc)) from None
         print(f"restored {run}: step {state['step']}, {state['samples']:,} samples, epoch {state['epoch']}; "
               f"go on with: python -m training.train --resume --run {run} --warmup 100 ...")
 

@@ -142,6 +142,16 @@ def depthy_weights(path) -> dict:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
+def load_into(model, state: dict, source) -> None:
+    """Load strictly; weights of another architecture are refused in one line naming the first difference
+    (cut to 200 characters: PyTorch lists every missing key)."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        detail = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+        raise SystemExit(f"{source}: not weights of this Depthy ({detail[0][:200] if detail else exc})") from None
+
+
 def weights_file(path: str) -> str:
     """argparse type for a weights path: refuses a missing file at once, in one line, before any drawing
     is made; a GPU run's folder whose parts were not joined yet says how to join them."""
@@ -156,7 +166,7 @@ def weights_file(path: str) -> str:
 
 def load_depthy(weights_path):
     model = Depthy()
-    model.load_state_dict(depthy_weights(weights_path))
+    load_into(model, depthy_weights(weights_path), weights_path)
     return model.eval()
 
 

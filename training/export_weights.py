@@ -34,7 +34,7 @@ import torch
 from depthy_blender.models import weights
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import average_weights
-from training.evaluate import depthy_weights
+from training.evaluate import depthy_weights, load_into
 from training.train import EARLY_STOP_PATIENCE, LR_PATIENCE, cache_seeds, read_rows, shard_files
 
 DATA_RECIPE = (
@@ -129,16 +129,6 @@ def tail_mean_row(run: Path) -> dict:
     if not rows:
         raise SystemExit(f"no tail mean logged in {run / 'average.csv'}: train with --average-from to make average.pt")
     return rows[-1]
-
-
-def load_into(model, state: dict, source) -> None:
-    """Load strictly; weights of another architecture are refused in one line naming the first difference
-    (cut to 200 characters: PyTorch lists every missing key)."""
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        detail = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
-        raise SystemExit(f"{source}: not weights of this Depthy ({detail[0][:200] if detail else exc})") from None
 
 
 GATED_SETS = ("meshes", "freestyle")

@@ -38,7 +38,7 @@ from depthy_blender.core import metrics
 from depthy_blender.models.depthy import Depthy, parameter_count
 from training import losses
 from training.average_weights import fold_in
-from training.evaluate import depthy_weights
+from training.evaluate import depthy_weights, load_into
 from training.synth import dataset
 
 VAL_SEEDS = range(900_000, 900_160)
@@ -348,7 +348,7 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
     state = {"step": 0, "samples": 0, "epoch": 0, "wall": 0.0, "best": math.inf, "bad_epochs": 0}
     if args.resume and (run / "last.pt").exists():
         ck = torch.load(run / "last.pt", weights_only=True)
-        model.load_state_dict(ck["model"])
+        load_into(model, ck["model"], run / "last.pt")
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
         state = ck["state"]
@@ -359,7 +359,7 @@ def start_or_resume(args, run, model, opt, sched, tail) -> dict:
                 group["lr"] = args.lr
         print(f"resumed at step {state['step']} ({state['samples']} samples), rate {opt.param_groups[0]['lr']:g}")
     elif args.init:
-        model.load_state_dict(depthy_weights(args.init))
+        load_into(model, depthy_weights(args.init), args.init)
         print(f"initialised from {args.init}")
     state.setdefault("aligned", args.aligned)
     state.setdefault("freeze_stem", args.freeze_stem)

@@ -327,6 +327,23 @@ def test_weights_load_from_a_checkpoint_as_float32_and_refuse_pickled_objects(tm
         ev.depthy_weights(tmp_path / "odd.pt")
 
 
+def test_weights_of_another_architecture_are_refused_in_one_line(tmp_path):
+    import torch
+    from depthy_blender.models.depthy import Depthy
+    from training import evaluate as ev
+    state = Depthy().state_dict()
+    state["decoder.extra"] = torch.zeros(1)
+    torch.save(state, tmp_path / "other.pt")
+    with pytest.raises(SystemExit) as stop:
+        ev.load_depthy(tmp_path / "other.pt")
+    said = str(stop.value)
+    assert said.startswith(f"{tmp_path / 'other.pt'}: not weights of this Depthy (Unexpected key(s) in state_dict: "
+                           '"decoder.extra"') and "\n" not in said
+    del state["decoder.extra"]
+    torch.save(state, tmp_path / "same.pt")
+    assert not ev.load_depthy(tmp_path / "same.pt").training
+
+
 def test_weights_saved_on_a_gpu_are_read_onto_the_cpu(tmp_path, monkeypatch):
     import torch
     from tests.training.loads import recorded_loads

@@ -114,3 +114,136 @@ def test_warmup_ramps_the_rate_and_then_keeps_it():
     none = warmup_rates(opt, 0)
     next(none, None)
     assert opt.param_groups[0]["lr"] == pytest.approx(4e-5)
+
+
+def _copy(folder, to):
+    to.mkdir(parents=True)
+    for f in folder.iterdir():
+        (to / f.name).write_bytes(f.read_bytes())
+    return to
+
+
+def test_the_cards_say_what_each_file_is_and_hold_the_runs_state_schedule_and_logs(carried):
+    run, folder, _, _, _ = carried
+    checkpoint = torch.load(run / "last.pt", weights_only=True)
+    card = json.loads((folder / "r9-last.json").read_text())
+    assert set(card) == {"run", "role", "state", "optimiser", "schedule", "history", "tail_mean", "caches", "note",
+                         "file", "sha256", "size_bytes"}
+    assert card["run"] == "r9" and card["note"] == "test run" and card["file"] == "r9-last.pt"
+    assert card["role"].startswith("latest weights of an unshipped training run")
+    assert card["optimiser"] == {"lr": pytest.approx(5e-5), "weight_decay": pytest.approx(1e-4)}
+    assert card["schedule"] == json.loads(json.dumps(checkpoint["sched"]))
+    assert card["state"] == json.loads(json.dumps(checkpoint["state"]))
+    assert card["history"] == carry.read_rows(run / "history.csv")
+    assert card["tail_mean"] == carry.read_rows(run / "average.csv")
+    mean = json.loads((folder / "r9-mean.json").read_text())
+    assert set(mean) == {"run", "role", "epochs_averaged", "step", "file", "sha256", "size_bytes"}
+    assert mean["run"] == "r9" and mean["epochs_averaged"] == 2 and mean["step"] == 10
+    assert mean["role"].startswith("mean of the run's weights at 2 epoch ends") and "r9-last.pt" in mean["role"]
+
+
+def test_restore_writes_the_carried_mean_as_the_runs_average_in_float32(carried, tmp_path):
+    _, folder, _, _, _ = carried
+    run = tmp_path / "sessions" / "new" / "r9"          # folders that do not exist yet are made
+    assert carry.restore(run, folder)["step"] == 10
+    average = torch.load(run / "average.pt", weights_only=True)
+    carried_mean = torch.load(folder / "r9-mean.pt", weights_only=True)
+    assert set(average) == set(carried_mean) == set(Depthy().state_dict())
+    for name, value in carried_mean.items():
+        expected = value.float() if value.is_floating_point() else value
+        assert average[name].dtype == expected.dtype and torch.equal(average[name], expected)
+    assert torch.load(run / "last.pt", weights_only=True)["average"]["count"] == 2
+
+
+def test_a_run_is_restored_into_an_empty_folder_under_another_name(carried, tmp_path):
+    _, folder, _, _, _ = carried
+    (tmp_path / "r10").mkdir()
+    assert carry.restore(tmp_path / "r10", folder, name="r9")["samples"] == 120
+    assert (tmp_path / "r10" / "last.pt").is_file()
+
+
+def test_a_run_without_a_tail_mean_carries_and_restores_only_its_weights(carried, tmp_path):
+    run, _, _, _, _ = carried
+    plain = tmp_path / "runs" / "r9"
+    plain.mkdir(parents=True)
+    checkpoint = torch.load(run / "last.pt", weights_only=True)
+    del checkpoint["average"]
+    torch.save(checkpoint, plain / "last.pt")
+    (plain / "history.csv").write_bytes((run / "history.csv").read_bytes())
+    out = tmp_path / "carry"
+    assert [p.name for p in carry.save(plain, out)] == ["r9-last.pt"]
+    assert carry.save(plain, out)                       # a second save into the same folder replaces the first
+    card = json.loads((out / "r9-last.json").read_text())
+    assert card["tail_mean"] == [] and card["caches"] == [] and card["note"] == ""
+    restored = tmp_path / "restored" / "r9"
+    carry.restore(restored, out)
+    assert sorted(p.name for p in restored.iterdir()) == ["history.csv", "last.pt"]
+    assert "average" not in torch.load(restored / "last.pt", weights_only=True)
+
+
+def test_carried_weights_of_another_architecture_are_refused_in_one_line(carried, tmp_path):
+    _, folder, _, _, _ = carried
+    copy = _copy(folder, tmp_path / "carry")
+    state = torch.load(copy / "r9-last.pt", weights_only=True)
+    del state["encoder.conv1.weight"]
+    card = {k: v for k, v in json.loads((copy / "r9-last.json").read_text()).items()
+            if k not in ("file", "sha256", "size_bytes")}
+    carry.weights.save(state, card, "r9-last", copy)
+    with pytest.raises(SystemExit) as stop:
+        carry.restore(tmp_path / "r9", copy)
+    said = str(stop.value)
+    assert said.startswith(f"{copy / 'r9-last.pt'}: not weights of this Depthy (Missing key(s) in state_dict: "
+                           '"encoder.conv1.weight"') and "\n" not in said
+    assert not (tmp_path / "r9").exists()                # nothing written
+
+
+def _command(monkeypatch, *argv):
+    monkeypatch.setattr("sys.argv", ["carry", *argv])
+    carry.main()
+
+
+def test_the_command_saves_and_restores_and_says_what_it_did(carried, tmp_path, monkeypatch, capsys):
+    run, _, _, _, _ = carried
+    out, cache = tmp_path / "carry", run.parents[1] / "cache" / "c1"
+    _command(monkeypatch, "save", "--run", str(run), "--folder", str(out), "--cache", str(cache), "--note", "why")
+    said = capsys.readouterr().out.splitlines()
+    sizes = [f"{(out / name).stat().st_size / 1e6:.1f}" for name in ("r9-last.pt", "r9-mean.pt")]
+    assert said == [f"wrote {out / 'r9-last.pt'} ({sizes[0]} MB) and r9-last.json",
+                    f"wrote {out / 'r9-mean.pt'} ({sizes[1]} MB) and r9-mean.json"]
+    card = json.loads((out / "r9-last.json").read_text())
+    assert card["note"] == "why" and card["caches"] == [{"folder": "c1", "drawings": 4, "seeds": [500, 503]}]
+    restored = tmp_path / "r9"
+    _command(monkeypatch, "restore", "--run", str(restored), "--folder", str(out))
+    assert capsys.readouterr().out == (f"restored {restored}: step 10, 120 samples, epoch 2; go on with: "
+                                       f"python -m training.train --resume --run {restored} --warmup 100 ...\n")
+    with pytest.raises(SystemExit) as stop:            # again: the run folder now has a last.pt
+        _command(monkeypatch, "restore", "--run", str(restored), "--folder", str(out))
+    assert str(stop.value) == f"{restored / 'last.pt'} exists: restore only into a run folder without one"
+
+
+def test_the_command_uses_the_carry_folder_unless_told_and_refuses_in_one_line(carried, tmp_path, monkeypatch,
+                                                                                capsys):
+    run, _, _, _, _ = carried
+    monkeypatch.setattr(carry, "CARRY_DIR", tmp_path / "default")
+    _command(monkeypatch, "save", "--run", str(run))
+    assert sorted(p.name for p in (tmp_path / "default").iterdir()) == ["r9-last.json", "r9-last.pt", "r9-mean.json",
+                                                                       "r9-mean.pt"]
+    card = json.loads((tmp_path / "default" / "r9-last.json").read_text())
+    assert card["caches"] == [] and card["note"] == ""
+    with pytest.raises(SystemExit) as stop:
+        _command(monkeypatch, "save", "--run", str(tmp_path / "nowhere"))
+    assert str(stop.value) == f"nothing to carry: {tmp_path / 'nowhere' / 'last.pt'} does not exist"
+    with pytest.raises(SystemExit) as stop:
+        _command(monkeypatch, "restore", "--run", str(tmp_path / "r7"))
+    assert str(stop.value).startswith("Weights r7-last are not installed (expected r7-last.pt and r7-last.json in "
+                                      f"{tmp_path / 'default'})")
+    assert not (tmp_path / "r7").exists()
+    capsys.readouterr()
+    for wrong in (["save"], ["keep", "--run", str(run)]):
+        with pytest.raises(SystemExit) as stop:
+            _command(monkeypatch, *wrong)
+        assert stop.value.code == 2
+    assert "--run" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        _command(monkeypatch, "--help")
+    assert stop.value.code == 0 and "Carry a long training run" in capsys.readouterr().out

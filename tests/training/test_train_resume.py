@@ -62,3 +62,22 @@ def test_a_new_run_takes_the_defaults(tmp_path):
     model, opt, sched = _fresh()
     state = start_or_resume(_args(resume=False), tmp_path, model, opt, sched, {"from": 0, "mean": None, "count": 0})
     assert state["step"] == 0 and state["patience"] == 5 and state["lr_patience"] == 2 and sched.patience == 2
+
+
+def test_weights_of_another_architecture_are_refused_in_one_line_for_init_and_resume(run, tmp_path):
+    path, weights = run
+    other = {k: v for k, v in weights.items() if k != "encoder.conv1.weight"}
+    torch.save(other, tmp_path / "other.pt")
+    model, opt, sched = _fresh()
+    with pytest.raises(SystemExit) as stop:
+        start_or_resume(_args(resume=False, init=str(tmp_path / "other.pt")), tmp_path / "new", model, opt, sched,
+                        {"from": 0, "mean": None, "count": 0})
+    assert str(stop.value).startswith(f"{tmp_path / 'other.pt'}: not weights of this Depthy (Missing key(s)")
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    checkpoint = torch.load(path / "last.pt", weights_only=True)
+    torch.save(dict(checkpoint, model=other), resumed / "last.pt")
+    with pytest.raises(SystemExit) as stop:
+        start_or_resume(_args(), resumed, model, opt, sched, {"from": 0, "mean": None, "count": 0})
+    said = str(stop.value)
+    assert said.startswith(f"{resumed / 'last.pt'}: not weights of this Depthy (Missing key(s)") and "\n" not in said
