@@ -11,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from depthy_blender.models.depthy import Depthy  # noqa: E402
 from depthy_blender.models.weights import WeightsError  # noqa: E402
+from tests.training.loads import recorded_loads  # noqa: E402
 from tests.training.tiny_validation import tiny_validation  # noqa: E402
 from training import carry  # noqa: E402
 from training.train import end_epoch, start_or_resume, warmup_rates  # noqa: E402
@@ -71,7 +72,7 @@ def test_a_restored_run_resumes_where_it_was_saved(carried, tmp_path):
     state = start_or_resume(args, run, model, opt, sched, resumed_tail)
     assert state["step"] == 10 and state["samples"] == 120 and state["aligned"] and state["patience"] == 0
     assert opt.param_groups[0]["lr"] == pytest.approx(5e-5) and sched.patience == 1000
-    assert resumed_tail["count"] == 2 and resumed_tail["from"] == 1
+    assert resumed_tail["count"] == 2 and resumed_tail["step"] == 10 and resumed_tail["from"] == 1
     for name in ("encoder.conv1.weight", "encoder.layer3.0.bn1.running_var"):
         assert torch.allclose(model.state_dict()[name], weights[name], rtol=2e-3, atol=1e-4)
         assert torch.allclose(resumed_tail["mean"][name], tail["mean"][name], rtol=2e-3, atol=1e-4)
@@ -123,9 +124,13 @@ def _copy(folder, to):
     return to
 
 
-def test_the_cards_say_what_each_file_is_and_hold_the_runs_state_schedule_and_logs(carried):
-    run, folder, _, _, _ = carried
+def test_the_cards_say_what_each_file_is_and_hold_the_runs_state_schedule_and_logs(carried, tmp_path, monkeypatch):
+    run, _, _, _, _ = carried
     checkpoint = torch.load(run / "last.pt", weights_only=True)
+    folder = tmp_path / "new" / "carry"                  # folders that do not exist yet are made
+    loads = recorded_loads(monkeypatch)
+    carry.save(run, folder, [run.parents[1] / "cache" / "c1"], note="test run")
+    assert loads == [{"map_location": "cpu", "weights_only": True}]
     card = json.loads((folder / "r9-last.json").read_text())
     assert set(card) == {"run", "role", "state", "optimiser", "schedule", "history", "tail_mean", "caches", "note",
                          "file", "sha256", "size_bytes"}
@@ -169,15 +174,19 @@ def test_a_run_without_a_tail_mean_carries_and_restores_only_its_weights(carried
     checkpoint = torch.load(run / "last.pt", weights_only=True)
     del checkpoint["average"]
     torch.save(checkpoint, plain / "last.pt")
-    (plain / "history.csv").write_bytes((run / "history.csv").read_bytes())
-    out = tmp_path / "carry"
-    assert [p.name for p in carry.save(plain, out)] == ["r9-last.pt"]
+    first_epoch = b"".join((run / "history.csv").read_bytes().splitlines(keepends=True)[:2])   # header, one row
+    (plain / "history.csv").write_bytes(first_epoch)
+    out, empty = tmp_path / "carry", tmp_path / "cache" / "empty"
+    empty.mkdir(parents=True)
+    assert [p.name for p in carry.save(plain, out, [empty])] == ["r9-last.pt"]
     assert carry.save(plain, out)                       # a second save into the same folder replaces the first
     card = json.loads((out / "r9-last.json").read_text())
     assert card["tail_mean"] == [] and card["caches"] == [] and card["note"] == ""
+    assert carry.cache_summary([empty]) == [{"folder": "empty", "drawings": 0, "seeds": []}]
     restored = tmp_path / "restored" / "r9"
     carry.restore(restored, out)
     assert sorted(p.name for p in restored.iterdir()) == ["history.csv", "last.pt"]
+    assert (restored / "history.csv").read_bytes() == first_epoch          # as train.py's append_row writes it
     assert "average" not in torch.load(restored / "last.pt", weights_only=True)
 
 
@@ -246,4 +255,12 @@ def test_the_command_uses_the_carry_folder_unless_told_and_refuses_in_one_line(c
     assert "--run" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
         _command(monkeypatch, "--help")
-    assert stop.value.code == 0 and "Carry a long training run" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert stop.value.code == 0 and "Carry a long training run" in shown
+    assert "\n    python -m training.carry restore --run training/runs/r35          # then:" in shown   # as written
+    options = " ".join(shown.split("options:")[-1].split())
+    assert options == ("-h, --help show this help message and exit "
+                       "--run RUN the run folder (its name names the carried files) "
+                       "--folder FOLDER where carried files live "
+                       "--cache [CACHE ...] save: the cache folders this session trained on "
+                       "--note NOTE save: how the caches were made, what the run is for")
