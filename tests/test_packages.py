@@ -1,16 +1,12 @@
 """The packages build.py makes: each carries exactly its pinned runtime, for both of Blender's Pythons,
 and nothing of another package's (read from packages.lock.json; no download)."""
-import importlib.util
 import re
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.build_script import load_build
 
-spec = importlib.util.spec_from_file_location("build", ROOT / "build.py")
-build = sys.modules["build"] = importlib.util.module_from_spec(spec)   # dataclasses look their module up
-spec.loader.exec_module(build)
+build = load_build()
 LOCK = build.read_lock()
 
 
