@@ -7,7 +7,8 @@
    nearness over the figure on three examples, and times at 256², 512² and 1024² (one pass, and the
    engine's whole reading).
 2. Depthy's out-of-memory fallback: GPU memory capped with `torch.cuda.set_per_process_memory_fraction`
-   just above what the loaded network holds, then a 1024² drawing through the engine's predict, which
+   just above what the loaded network holds (the allocator's cached blocks handed back first, or they
+   would serve the drawing under the cap), then a 1024² drawing through the engine's predict, which
    must answer on the CPU and say so.
 3. TripoSR with random full-size weights (419 M parameters) on the device: image → scene codes, and
    mesh extraction coarse-to-fine against dense, with peak GPU memory. Random weights give a meaningless
@@ -89,6 +90,9 @@ def depthy_out_of_memory(device):
         return {"skipped": "no CUDA"}
     options = EngineOptions(device="CUDA", depthy_resolution=1024, depthy_runtime="torch")
     depthy_engine.get_model("cuda")
+    # the cap is checked only when the allocator asks CUDA for more: blocks it keeps cached from the speed
+    # runs would serve a 1024² reading without ever reaching it, so they are handed back first
+    torch.cuda.empty_cache()
     total = torch.cuda.get_device_properties(0).total_memory
     cap = (torch.cuda.memory_allocated() + (64 << 20)) / total
     torch.cuda.set_per_process_memory_fraction(cap)
