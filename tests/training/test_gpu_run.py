@@ -368,3 +368,133 @@ def test_the_device_generator_draws_each_seed_with_its_own_families():
     plain = next(iter(gpu_run.Drawings(seed, 32, plain_share=1.0)))
     expected = dataset.sample(seed, 32, even_lines=True)
     assert np.array_equal(plain[1].numpy(), expected["nearness"]) and np.array_equal(plain[2].numpy(), expected["mask"])
+
+
+def _drawn(seed, size, **flags):
+    """A stand-in for dataset.sample: a drawing whose pixels hold its seed."""
+    return {"image": np.full((size, size, 3), seed, np.float32), "nearness": np.zeros((size, size), np.float32),
+            "mask": np.ones((size, size), bool), "proportion": 0.25}
+
+
+def test_each_loader_worker_draws_every_nth_seed_with_every_option_and_the_seeds_families(monkeypatch):
+    import types
+
+    from training.make_cache import OPTIONS
+    asked, threads = [], []
+    monkeypatch.setattr(gpu_run.dataset, "sample", lambda seed, size, **flags: asked.append((seed, size, flags))
+                        or _drawn(seed, size))
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: threads.append(n))
+    alone = iter(gpu_run.Drawings(100, 8))
+    assert [float(next(alone)[0][0, 0, 0]) for _ in range(2)] == [100.0, 101.0] and threads == [1]
+    monkeypatch.setattr(torch.utils.data, "get_worker_info", lambda: types.SimpleNamespace(id=1, num_workers=3))
+    asked.clear()
+    second = iter(gpu_run.Drawings(100, 8, plain_share=0.5))
+    img, near, mask, widths = next(second)
+    assert img.shape == (3, 8, 8) and near.shape == mask.shape == (8, 8) and mask.dtype == torch.bool
+    assert widths.dtype == torch.float32 and float(widths) == 0.25
+    for _ in range(29):
+        next(second)
+    assert [seed for seed, _, _ in asked] == list(range(101, 191, 3)) and {size for _, size, _ in asked} == {8}
+    for seed, _, flags in asked:
+        assert flags == dict({name: True for name in OPTIONS}, **gpu_run.families(seed, 0.5))
+    plain = [flags for _, _, flags in asked if not flags["rods"]]
+    assert 0 < len(plain) < 30 and all(f["even_lines"] for f in plain)     # even lines are not a family
+
+
+def test_device_drawings_trace_each_seed_with_its_families_on_their_device(monkeypatch):
+    traced = []
+
+    def views(seed, count, size, device, options):
+        traced.append(("views", seed, count, size, device, options(seed)))
+        return {"image": torch.full((count, size, size, 3), float(seed)), "nearness": torch.zeros(count, size, size),
+                "mask": torch.ones(count, size, size, dtype=torch.bool), "proportion": torch.zeros(count)}
+
+    def many(seeds, count, size, device, options):
+        traced.append(("many", seeds, count, size, device, [options(s) for s in seeds]))
+        parts = [views(s, count, size, device, options) for s in seeds]
+        del traced[-len(seeds):]
+        return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+    monkeypatch.setattr(gpu_run.batch_views, "views", views)
+    monkeypatch.setattr(gpu_run.batch_views, "many", many)
+    device = torch.device("cpu")
+    one = gpu_run.DeviceDrawings(50, 8, 2, device, stride=3, plain_share=0.5)
+    img, _, _, _ = one.take(4)
+    assert img.shape == (4, 3, 8, 8) and img[:, 0, 0, 0].tolist() == [50.0, 50.0, 53.0, 53.0]
+    assert traced == [("views", 50, 2, 8, device, gpu_run.families(50, 0.5)),
+                      ("views", 53, 2, 8, device, gpu_run.families(53, 0.5))]
+    assert one.ready == [] and one.made == 4 and one.seed == 56      # nothing left over
+    traced.clear()
+    together = gpu_run.DeviceDrawings(50, 8, 2, device, stride=2, together=3)
+    img, _, _, _ = together.take(5)
+    assert img[:, 0, 0, 0].tolist() == [50.0, 50.0, 52.0, 52.0, 54.0]
+    assert traced == [("many", [50, 52, 54], 2, 8, device, [gpu_run.families(s, 0.0) for s in (50, 52, 54)])]
+    assert together.seed == 56 and len(together.ready) == 1 and float(together.ready[0][0][0, 0, 0, 0]) == 54.0
+
+
+def test_the_pool_mirrors_a_drawing_left_to_right_as_a_whole_and_draws_by_its_generator():
+    pool = gpu_run.Pool(2, 4, torch.device("cpu"))
+    img = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).view(2, 3, 4, 4)
+    near = torch.arange(2 * 4 * 4, dtype=torch.float32).view(2, 4, 4)
+    mask = torch.zeros(2, 4, 4, dtype=torch.bool)
+    mask[:, 1:, :1] = True                                  # the left column below the top row
+    pool.add(img, near, mask, torch.tensor([0.5, 0.75]))
+    got = pool.draw(64, torch.Generator().manual_seed(3))
+    flipped = 0
+    for i, n, m, w in zip(*got):
+        k = 0 if w == 0.5 else 1
+        if torch.equal(i, img[k]):
+            assert torch.equal(n, near[k]) and torch.equal(m, mask[k])
+        else:
+            flipped += 1
+            assert torch.equal(i, img[k].flip(-1)) and torch.equal(n, near[k].flip(-1))
+            assert torch.equal(m, mask[k].flip(-1))
+    assert 10 < flipped < 54
+    torch.manual_seed(11)                                   # the global stream plays no part
+    again = pool.draw(64, torch.Generator().manual_seed(3))
+    assert all(torch.equal(a, b) for a, b in zip(got, again))
+    other = pool.draw(64, torch.Generator().manual_seed(4))
+    assert not torch.equal(got[3], other[3])
+
+
+def test_a_batch_one_short_takes_one_from_the_pool_and_is_the_same_for_the_same_generator():
+    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
+    gpu_run.batch_with_reuse(pool, numbered(0, 8), 8, torch.Generator())
+    first = gpu_run.batch_with_reuse(pool, numbered(8, 3), 4, torch.Generator().manual_seed(2))
+    assert len(first[0]) == 4 and first[0][:3, 0, 0, 0].tolist() == [8.0, 9.0, 10.0]
+    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
+    gpu_run.batch_with_reuse(pool, numbered(0, 8), 8, torch.Generator())
+    torch.manual_seed(5)
+    second = gpu_run.batch_with_reuse(pool, numbered(8, 3), 4, torch.Generator().manual_seed(2))
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
+
+
+def test_a_step_optimises_the_aligned_loss_with_the_figures_widths():
+    from training import losses
+    torch.manual_seed(0)
+    model = Depthy()
+    img = torch.rand(2, 3, 64, 64)
+    near = torch.rand(2, 64, 64)
+    mask = torch.zeros(2, 64, 64, dtype=torch.bool)
+    mask[:, 16:48, 16:48] = True
+    widths = torch.tensor([0.4, float("nan")])
+    with torch.no_grad():
+        out = model(img).float()
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)       # the weights stay; the loss is the one asked
+    for given, weight in (({}, 0.0), ({"widths": widths, "widths_weight": 0.3}, 0.3)):
+        want, _ = losses.total(out, near, mask, True, widths=given.get("widths"), widths_weight=weight)
+        got = gpu_run.step(model, opt, img, near, mask, False, torch.device("cpu"), **given)
+        assert torch.allclose(got, want, rtol=1e-4) and not got.requires_grad
+    unaligned, _ = losses.total(out, near, mask, False, widths=widths, widths_weight=0.3)
+    assert not torch.allclose(unaligned, want, rtol=1e-4)
+    blind, _ = losses.total(out, near, mask, True)
+    assert not torch.allclose(blind, want, rtol=1e-4)
+
+
+def test_weight_parts_are_named_after_depthy_unless_told(tmp_path):
+    state = {"w": torch.ones(3), "n": torch.tensor(2)}
+    listed = gpu_run.write_parts(state, tmp_path)
+    assert [p["file"] for p in listed[1:]] == ["depthy.pt.000"]
+    (tmp_path / "log.json").write_text(json.dumps({"weights": listed}))
+    assert gpu_run.join(tmp_path) == tmp_path / "depthy.pt"
+    assert [p["file"] for p in gpu_run.write_parts(state, tmp_path, "mean")[1:]] == ["mean.pt.000"]
