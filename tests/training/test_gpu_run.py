@@ -498,3 +498,32 @@ def test_weight_parts_are_named_after_depthy_unless_told(tmp_path):
     (tmp_path / "log.json").write_text(json.dumps({"weights": listed}))
     assert gpu_run.join(tmp_path) == tmp_path / "depthy.pt"
     assert [p["file"] for p in gpu_run.write_parts(state, tmp_path, "mean")[1:]] == ["mean.pt.000"]
+
+
+def test_parts_cut_the_fp16_weights_at_the_part_size_and_list_every_size_and_checksum(tmp_path, monkeypatch):
+    import hashlib
+    monkeypatch.setattr(gpu_run, "PART_BYTES", 1000)
+    state = {"w": torch.linspace(0, 1, 700), "n": torch.tensor([3, 4])}
+    listed = gpu_run.write_parts(state, tmp_path)
+    whole, parts = listed[0], listed[1:]
+    assert len(parts) >= 2 and [p["file"] for p in parts] == [f"depthy.pt.{i:03d}" for i in range(len(parts))]
+    assert all(p["bytes"] == 1000 for p in parts[:-1]) and 0 < parts[-1]["bytes"] <= 1000
+    assert whole["whole_bytes"] == sum(p["bytes"] for p in parts)
+    for p in parts:
+        data = (tmp_path / p["file"]).read_bytes()
+        assert len(data) == p["bytes"] and hashlib.sha256(data).hexdigest() == p["sha256"]
+    (tmp_path / "log.json").write_text(json.dumps({"weights": listed}))
+    joined = torch.load(gpu_run.join(tmp_path), weights_only=True)
+    assert joined["w"].dtype == torch.float16 and torch.equal(joined["w"], state["w"].half())
+    assert joined["n"].dtype == torch.int64 and joined["n"].tolist() == [3, 4]
+    listed[0]["whole_sha256"] = "0" * 64                     # every part matches, the whole does not
+    (tmp_path / "log.json").write_text(json.dumps({"weights": listed}))
+    with pytest.raises(SystemExit) as stop:
+        gpu_run.join(tmp_path)
+    assert str(stop.value) == "the joined weights do not match log.json"
+
+
+def test_the_pool_keeps_drawings_in_float32_on_the_cpu():
+    pool = gpu_run.Pool(3, 4, torch.device("cpu"))
+    assert pool.img.dtype == pool.near.dtype == pool.widths.dtype == torch.float32 and pool.mask.dtype == torch.bool
+    assert pool.img.shape == (3, 3, 4, 4) and pool.near.shape == pool.mask.shape == (3, 4, 4) and pool.count == 0
