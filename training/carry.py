@@ -22,7 +22,6 @@ from pathlib import Path
 import torch
 
 from depthy_blender.models import weights
-from depthy_blender.models.weights import WeightsError
 from depthy_blender.models.depthy import Depthy
 from training.evaluate import load_into
 from training.train import cache_seeds, read_rows
@@ -123,7 +122,7 @@ def main():
     else:
         try:
             state = restore(run, folder)
-        except (WeightsError, FileExistsError) as exc:
+        except (weights.WeightsError, FileExistsError) as exc:
             raise SystemExit(str(exc)) from None
         print(f"restored {run}: step {state['step']}, {state['samples']:,} samples, epoch {state['epoch']}; "
               f"go on with: python -m training.train --resume --run {run} --warmup 100 ...")

@@ -49,6 +49,13 @@ def carried(tmp_path_factory):
     return run, folder, pts, model.state_dict(), tail
 
 
+def _copy(folder, to):
+    to.mkdir(parents=True)
+    for f in folder.iterdir():
+        (to / f.name).write_bytes(f.read_bytes())
+    return to
+
+
 def test_save_writes_fp16_weights_with_cards(carried):
     run, folder, pts, _, _ = carried
     assert [p.name for p in pts] == ["r9-last.pt", "r9-mean.pt"]
@@ -84,10 +91,7 @@ def test_a_restored_run_resumes_where_it_was_saved(carried, tmp_path):
 
 def test_a_modified_carried_file_is_refused(carried, tmp_path):
     _, folder, _, _, _ = carried
-    copy = tmp_path / "carry"
-    copy.mkdir()
-    for f in folder.iterdir():
-        (copy / f.name).write_bytes(f.read_bytes())
+    copy = _copy(folder, tmp_path / "carry")
     data = bytearray((copy / "r9-mean.pt").read_bytes())
     data[-100] ^= 0xFF
     (copy / "r9-mean.pt").write_bytes(bytes(data))
@@ -115,13 +119,6 @@ def test_warmup_ramps_the_rate_and_then_keeps_it():
     none = warmup_rates(opt, 0)
     next(none, None)
     assert opt.param_groups[0]["lr"] == pytest.approx(4e-5)
-
-
-def _copy(folder, to):
-    to.mkdir(parents=True)
-    for f in folder.iterdir():
-        (to / f.name).write_bytes(f.read_bytes())
-    return to
 
 
 def test_the_cards_say_what_each_file_is_and_hold_the_runs_state_schedule_and_logs(carried, tmp_path, monkeypatch):
