@@ -44,11 +44,10 @@ import json
 import math
 import multiprocessing
 import os
-import queue
 import sys
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,245 +62,16 @@ from depthy_blender.models.depthy import Depthy  # noqa: E402
 from training import losses  # noqa: E402
 from training.average_weights import fold_in  # noqa: E402
 from training.evaluate import depthy_weights, nearness_units_of  # noqa: E402
+from training.gpu_data import (DeviceDrawings, DeviceWorkerDrawings, Drawings, Feed, Pool,  # noqa: E402
+                               batch_with_reuse, device_drawings, gather, loader_drawings, on_device)
 from training.make_cache import OPTIONS  # noqa: E402
-from training.synth import batch_views, dataset  # noqa: E402
+from training.synth import dataset  # noqa: E402
 from training.train import VAL_SEEDS, channels_last, freeze_stem, native_bf16, train_mode  # noqa: E402
 
 PART_BYTES = 16 * 1024 * 1024 - 4096      # under the GPU machine's 16 MiB per returned file
 FIRST_SEED = 30_000_000                   # above every cache made so far (training/HISTORY.md)
 RESERVE_S = 0.15                          # share of --seconds kept for validation and writing
 FEED_STOP_S = 20.0                        # how long the end of training waits for the device thread's last drawing
-PLAIN_STREAM = 31                         # the random stream that says whether a seed's drawing is plain
-
-
-def families(seed: int, plain_share: float) -> dict:
-    """dataset.sample's family flags for a seed: none on (a plain drawing, like half the caches the shipped
-    weights learnt from) with probability `plain_share`, else every one."""
-    plain = bool(np.random.default_rng([seed, PLAIN_STREAM]).random() < plain_share)
-    return {name: not plain for name in batch_views.FAMILIES}
-
-
-class Drawings(torch.utils.data.IterableDataset):
-    """An endless stream of (image, nearness, mask, proportion) from the generator (proportion: the
-    figure's depth ÷ width, NaN for several figures or a perspective view); each worker takes every n-th
-    seed."""
-
-    def __init__(self, first_seed: int, size: int, plain_share: float = 0.0):
-        self.first_seed, self.size, self.plain_share = first_seed, size, plain_share
-
-    def __iter__(self):
-        info = torch.utils.data.get_worker_info()
-        k, n = (info.id, info.num_workers) if info else (0, 1)
-        torch.set_num_threads(1)
-        seed = self.first_seed + k
-        while True:
-            flags = dict({name: True for name in OPTIONS}, **families(seed, self.plain_share))
-            s = dataset.sample(seed, self.size, **flags)
-            yield (torch.from_numpy(s["image"]).permute(2, 0, 1), torch.from_numpy(s["nearness"]),
-                   torch.from_numpy(s["mask"]), torch.tensor(s["proportion"], dtype=torch.float32))
-            seed += n
-
-
-class DeviceDrawings:
-    """An endless stream of (image, nearness, mask, proportion) made on the device by batch_views, `views`
-    views of one solid per seed, seeds from `first_seed` on (their own streams: never a drawing of
-    dataset.sample), `together` solids traced together (batch_views.many; 1: one at a time)."""
-
-    def __init__(self, first_seed: int, size: int, views: int, device: torch.device, stride: int = 1,
-                 together: int = 1, plain_share: float = 0.0):
-        self.seed, self.size, self.views, self.device, self.stride = first_seed, size, views, device, stride
-        self.together = max(1, together)
-        self.options = lambda seed: families(seed, plain_share)
-        self.ready: list[tuple] = []
-        self.made = 0
-
-    def take(self, n: int) -> tuple:
-        """n drawings (a tuple of batched tensors), tracing new solids as needed."""
-        have = sum(len(r[0]) for r in self.ready)
-        while have < n:
-            if self.together > 1:
-                seeds = [self.seed + self.stride * k for k in range(self.together)]
-                v = batch_views.many(seeds, self.views, self.size, self.device, self.options)
-            else:
-                v = batch_views.views(self.seed, self.views, self.size, self.device, self.options)
-            self.seed += self.stride * self.together
-            drawn = (v["image"].permute(0, 3, 1, 2), v["nearness"], v["mask"], v["proportion"])
-            self.ready.append(drawn)
-            have += len(drawn[0])
-            self.made += len(drawn[0])
-        joined = tuple(torch.cat(parts) for parts in zip(*self.ready))
-        rest = tuple(t[n:] for t in joined)
-        self.ready = [rest] if len(rest[0]) else []
-        return tuple(t[:n] for t in joined)
-
-
-class DeviceWorkerDrawings(torch.utils.data.IterableDataset):
-    """DeviceDrawings in DataLoader worker processes (spawned, each with its own CUDA context): worker k
-    of n traces seeds first_seed + k, + n, …, and gives its drawings one at a time, on the CPU."""
-
-    def __init__(self, first_seed: int, size: int, views: int, device: str, together: int = 1,
-                 plain_share: float = 0.0):
-        self.first_seed, self.size, self.views, self.device, self.together = first_seed, size, views, device, together
-        self.plain_share = plain_share
-
-    def __iter__(self):
-        info = torch.utils.data.get_worker_info()
-        k, n = (info.id, info.num_workers) if info else (0, 1)
-        torch.set_num_threads(1)
-        made = DeviceDrawings(self.first_seed + k, self.size, self.views, torch.device(self.device), stride=n,
-                              together=self.together, plain_share=self.plain_share)
-        while True:
-            yield from zip(*(t.cpu() for t in made.take(self.views)))
-
-
-class Feed:
-    """Drawings made by a thread, one at a time, into a queue a step takes them from; `failure` says why
-    the thread stopped, if it did. `stop()` ends it after the drawing it is making."""
-
-    def __init__(self, name: str, produce, capacity: int = 64):
-        self.name, self.ready, self.failure = name, queue.Queue(maxsize=capacity), None
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
-        self.thread.start()
-
-    def _run(self, produce):
-        try:
-            for item in produce():
-                while not self.stopping.is_set():
-                    try:
-                        self.ready.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self.stopping.is_set():
-                    return
-        except Exception as exc:          # a GPU window is too scarce to lose: the other feeds go on
-            self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-    def alive(self) -> bool:
-        return self.thread.is_alive() or not self.ready.empty()
-
-    def stop(self, timeout: float) -> bool:
-        """Ask the thread to end and wait up to `timeout` s for it (a thread still inside torch when the
-        interpreter exits aborts the process); True when it has ended."""
-        self.stopping.set()
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
-
-
-def loader_drawings(loader):
-    """A DataLoader's drawings (its workers' batches), one at a time."""
-    def produce():
-        for batch in loader:
-            yield from zip(*batch)
-    return produce
-
-
-def device_drawings(made: "DeviceDrawings"):
-    """The device generator's drawings, one at a time. On CUDA it runs on a stream of its own, so waiting
-    for its own kernels (the march's ray counts) never waits for the training step's."""
-    def produce():
-        stream = torch.cuda.Stream(made.device) if made.device.type == "cuda" else None
-        while True:
-            if stream is None:
-                views = made.take(made.views)
-            else:
-                with torch.cuda.stream(stream):
-                    views = made.take(made.views)
-                stream.synchronize()
-            yield from zip(*views)
-    return produce
-
-
-def take_ready(ready: queue.Queue, most: int) -> list:
-    """Up to `most` drawings already in the queue, without waiting."""
-    out = []
-    while len(out) < most:
-        try:
-            out.append(ready.get_nowait())
-        except queue.Empty:
-            break
-    return out
-
-
-def gather(feeds: list, want: int, least: int, poll: float = 0.002) -> list:
-    """Up to `want` fresh drawings, [(feed, drawing), …], taken in turn from the feeds that have some
-    ready, waiting only while there are fewer than `least`. Raises when every feed has stopped."""
-    got = []
-    while len(got) < want:
-        before = len(got)
-        for feed in feeds:
-            got += [(feed, item) for item in take_ready(feed.ready, min(1, want - len(got)))]
-        if len(got) == before:
-            break
-    while len(got) < least:
-        if not any(feed.alive() for feed in feeds):
-            raise RuntimeError("every drawing feed stopped: " + "; ".join(f"{f.name}: {f.failure}" for f in feeds))
-        for feed in feeds:
-            try:
-                got.append((feed, feed.ready.get(timeout=poll)))
-                break
-            except queue.Empty:
-                continue
-    return got
-
-
-def on_device(got: list, device: torch.device) -> tuple:
-    """The gathered drawings as one batch (image, nearness, mask, proportion) on the training device.
-    Drawings made on another CUDA stream are marked as used on this one, so their memory is not handed
-    out again while this stream still reads it."""
-    moved = []
-    for item in (drawing for _, drawing in got):
-        if device.type == "cuda":
-            for t in item:
-                if t.is_cuda:
-                    t.record_stream(torch.cuda.current_stream(device))
-        img, near, mask, widths = item
-        moved.append((img.to(device, torch.float32, non_blocking=True),
-                      near.to(device, torch.float32, non_blocking=True), mask.to(device, non_blocking=True),
-                      widths.to(device, torch.float32, non_blocking=True)))
-    return tuple(torch.stack(parts) for parts in zip(*moved))
-
-
-class Pool:
-    """The most recent drawings, on the training device, for batches that reuse them (a ring buffer)."""
-
-    def __init__(self, capacity: int, size: int, device: torch.device):
-        self.img = torch.empty((capacity, 3, size, size), dtype=torch.bfloat16 if device.type == "cuda" else
-                               torch.float32, device=device)
-        self.near = torch.empty((capacity, size, size), device=device)
-        self.mask = torch.empty((capacity, size, size), dtype=torch.bool, device=device)
-        self.widths = torch.empty(capacity, device=device)
-        self.count = self.next = 0
-
-    def add(self, img, near, mask, widths) -> None:
-        capacity = len(self.img)
-        at = (self.next + torch.arange(len(img), device=img.device)) % capacity
-        self.img[at], self.near[at], self.mask[at] = img.to(self.img.dtype), near, mask
-        self.widths[at] = widths
-        self.next = (self.next + len(img)) % capacity
-        self.count = min(capacity, self.count + len(img))
-
-    def draw(self, n: int, generator: torch.Generator):
-        """n drawings from the pool, each mirrored left to right with probability ½."""
-        at = torch.randint(0, self.count, (n,), generator=generator).to(self.img.device)
-        flip = (torch.rand(n, generator=generator) < 0.5).to(self.img.device)
-        img, near, mask = self.img[at].float(), self.near[at], self.mask[at]
-        img = torch.where(flip[:, None, None, None], img.flip(-1), img)
-        near = torch.where(flip[:, None, None], near.flip(-1), near)
-        mask = torch.where(flip[:, None, None], mask.flip(-1), mask)
-        return img, near, mask, self.widths[at]
-
-
-def batch_with_reuse(pool: Pool, fresh, batch: int, generator: torch.Generator):
-    """The fresh drawings (image, nearness, mask, proportion), put in the pool, plus enough drawn from
-    the pool to fill the batch."""
-    pool.add(*fresh)
-    extra = batch - len(fresh[0])
-    if extra <= 0:
-        return fresh
-    more = pool.draw(extra, generator)
-    return tuple(torch.cat([a, b]) for a, b in zip(fresh, more))
 
 
 def autocast(device: torch.device, enabled: bool):
@@ -418,7 +188,7 @@ def join(folder: Path) -> Path:
     return out
 
 
-def main(argv=None):
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, help="folder for the weight parts and log.json")
     p.add_argument("--join", type=Path, metavar="FOLDER", help="join a run's parts into one .pt and stop")
@@ -464,6 +234,191 @@ def main(argv=None):
                    "0.8.0 ran)")
     p.add_argument("--first-seed", type=int, default=FIRST_SEED)
     p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def fresh_counts(args) -> tuple[int, int]:
+    """How many fresh drawings a step takes at most (batch ÷ --reuse) and waits for at least (batch ÷
+    --max-reuse; all of them when --max-reuse ≤ --reuse)."""
+    want = max(1, args.batch // max(1, args.reuse))
+    least = want if args.max_reuse <= args.reuse else max(1, args.batch // args.max_reuse)
+    return want, least
+
+
+def data_kind(args, device: torch.device) -> str:
+    """Where the fresh drawings are made: --data, else on the device on CUDA and by the CPU workers elsewhere."""
+    return args.data or ("device" if device.type == "cuda" else "cpu")
+
+
+def make_feeds(args, device: torch.device) -> list:
+    """The feeds of fresh drawings, each started: with --data device the device generator (a thread, or
+    --device-workers spawned processes), then the CPU workers' DataLoader when there are any workers (with
+    --data cpu and none, the generator runs in the loader's thread)."""
+    want, _ = fresh_counts(args)
+    data = data_kind(args, device)
+    feeds = []
+    if data == "device" and args.device_workers > 0:
+        traced = torch.utils.data.DataLoader(
+            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device, args.together,
+                                 args.plain_share),
+            batch_size=want,
+            num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
+            pin_memory=device.type == "cuda", prefetch_factor=2)
+        feeds.append(Feed("device", loader_drawings(traced)))
+    elif data == "device":
+        feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device,
+                                                                   together=args.together,
+                                                                   plain_share=args.plain_share))))
+    if data == "cpu" or args.workers > 0:
+        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size, args.plain_share),
+                                             batch_size=want,
+                                             num_workers=args.workers, pin_memory=device.type == "cuda",
+                                             persistent_workers=args.workers > 0,
+                                             prefetch_factor=4 if args.workers > 0 else None)
+        feeds.append(Feed("cpu", loader_drawings(loader)))
+    return feeds
+
+
+@dataclass
+class Tally:
+    """What a run's training loop did: its steps, samples (fresh and from the pool), fresh drawings (those
+    of the CPU workers apart), how long the steps waited for drawings and trained in all, the loss every
+    10 s, the tail mean and how many states it holds, and why the device's drawings stopped, if they did."""
+    steps: int = 0
+    samples: int = 0
+    fresh: int = 0
+    fresh_cpu: int = 0
+    waited: float = 0.0
+    seconds: float = 0.0
+    trace: list = field(default_factory=list)
+    mean: dict | None = None
+    folded: int = 0
+    data_failure: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.samples / max(self.seconds, 1e-9)
+
+    @property
+    def fresh_rate(self) -> float:
+        return self.fresh / max(self.seconds, 1e-9)
+
+
+def train(model, opt, feeds: list, pool: Pool, args, device: torch.device, bf16: bool, deadline: float,
+          clock=time.perf_counter) -> Tally:
+    """Optimiser steps until `deadline` (a time on `clock`). Each step takes the fresh drawings `gather`
+    gives and fills the batch from the pool; the rate rises linearly over --warmup steps; from
+    --average-from of the time on, every --average-every steps fold the weights into the tail mean; the
+    mean loss of the last 20 steps is noted at the first step and then every 10 s."""
+    tally = Tally()
+    want, least = fresh_counts(args)
+    picks = torch.Generator().manual_seed(args.seed)
+    losses_seen = []
+    start = clock()
+    average_start = start + (deadline - start) * args.average_from if args.average_from > 0 else math.inf
+    while True:
+        for group in opt.param_groups:
+            group["lr"] = args.lr * min(1.0, (tally.steps + 1) / max(1, args.warmup))
+        wait_start = clock()
+        got = gather(feeds, want, least)
+        tally.waited += clock() - wait_start
+        failed = [f for f in feeds if f.failure and f.name == "device"]
+        if failed and tally.data_failure is None:
+            tally.data_failure = failed[0].failure
+            print(f"device data failed ({tally.data_failure}); the CPU workers make every drawing from here",
+                  flush=True)
+        moved = on_device(got, device)
+        tally.fresh_cpu += sum(1 for feed, _ in got if feed.name == "cpu")
+        tally.fresh += len(moved[0])
+        img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)
+        img = img.contiguous(memory_format=torch.channels_last)
+        losses_seen.append(step(model, opt, img, near, mask, bf16, device, widths, args.widths_weight))
+        tally.steps += 1
+        tally.samples += len(img)
+        now = clock()
+        if now >= average_start and tally.steps % max(1, args.average_every) == 0:
+            tally.mean, tally.folded = fold_in(tally.mean, model.state_dict(), tally.folded), tally.folded + 1
+        if not tally.trace or now - tally.trace[-1]["t"] - start >= 10:
+            tally.trace.append({"t": round(now - start, 1), "step": tally.steps, "samples": tally.samples,
+                                "fresh": tally.fresh, "fresh_cpu": tally.fresh_cpu,
+                                "loss": float(torch.stack(losses_seen[-20:]).mean())})
+            del losses_seen[:-20]
+        if now >= deadline:
+            break
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)         # the last queued steps count in the time they took
+    tally.seconds = clock() - start
+    return tally
+
+
+def rate_line(args, tally: Tally, bf16: bool) -> str:
+    """One line: training samples/s (the issue's figure), fresh drawings/s and where they were made, how
+    often each was trained on and how long the steps waited for them."""
+    return (f"{tally.samples} samples in {tally.seconds:.1f} s: {tally.rate:.1f} training samples/s at "
+            f"{args.size}² (data generation included; {args.device}, batch {args.batch}, "
+            f"{'bf16' if bf16 else 'fp32'}); {tally.fresh} fresh drawings, {tally.fresh_rate:.1f}/s "
+            f"({tally.fresh - tally.fresh_cpu} traced and inked on {args.device}, {tally.fresh_cpu} by CPU "
+            f"workers), each trained on {tally.samples / max(tally.fresh, 1):.1f} times; steps waited "
+            f"{tally.waited:.1f} s for drawings")
+
+
+def score(model, tally: Tally, parent: Path, parent_state: dict, items: list[dict], args, device: torch.device,
+          bf16: bool) -> tuple[dict, dict | None, dict]:
+    """The validation scores of what the run writes (the tail mean when there is one, loaded into `model`;
+    else the endpoint), of the endpoint when a mean was written, and of the parent, all on `items`."""
+    units = proportion.FIGURE_WIDTHS if args.widths_weight > 0 else proportion.UNIT_RANGE
+    scores = validate(model, items, device, bf16, units)
+    endpoint = None
+    if tally.mean is not None:
+        endpoint = scores
+        model.load_state_dict(tally.mean)
+        scores = validate(model, items, device, bf16, units)
+        print(f"tail mean of {tally.folded} states (every {args.average_every} steps from "
+              f"{args.average_from:.0%} of the time): nRMSE {scores['nrmse']:.4f}; the endpoint "
+              f"{endpoint['nrmse']:.4f}", flush=True)
+    before = Depthy()
+    before.load_state_dict(parent_state)
+    parent_scores = validate(channels_last(before.to(device)), items, device, bf16, nearness_units_of(parent))
+    return scores, endpoint, parent_scores
+
+
+def run_log(args, tally: Tally, *, parent: Path, device: torch.device, bf16: bool, pool: Pool,
+            scores: dict, endpoint: dict | None, parent_scores: dict, validation_s: float, parts: list[dict],
+            wall_s: float) -> dict:
+    """log.json: the run's settings, what it did, its validation beside its parent's, and its weight parts."""
+    want, least = fresh_counts(args)
+    data = data_kind(args, device)
+    return {"parent": str(parent), "device": args.device,
+            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+            "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
+            "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
+            "freeze_stem": args.freeze_stem, "average_from": args.average_from, "plain_share": args.plain_share,
+            "average_every": args.average_every, "averaged_states": tally.folded, "validation_endpoint": endpoint,
+            "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
+            "fresh_per_batch": want, "least_fresh_per_batch": least,
+            "waited_for_drawings_seconds": round(tally.waited, 1),
+            "widths_weight": args.widths_weight,
+            "nearness": "figure widths" if args.widths_weight > 0 else "unit range",
+            "first_seed": args.first_seed, "steps": tally.steps, "samples": tally.samples, "fresh": tally.fresh,
+            "train_seconds": round(tally.seconds, 1), "samples_per_s": round(tally.rate, 2),
+            "fresh_per_s": round(tally.fresh_rate, 2), "data": data,
+            "views": args.views if data == "device" else None,
+            "device_workers": args.device_workers if data == "device" else None,
+            "together": args.together if data == "device" else None,
+            "fresh_cpu": tally.fresh_cpu, "fresh_device": tally.fresh - tally.fresh_cpu,
+            "device_data_failure": tally.data_failure,
+            "losses": tally.trace, "validation": scores, "validation_parent": parent_scores,
+            "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,
+            "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
+                                     if data == "device" else "") +
+                                    "training.synth.dataset.sample; a share --plain-share of the seeds with no "
+                                    "family on, the rest with every option on: " + ", ".join(OPTIONS),
+                       "losses": "training.losses.total, aligned"},
+            "wall_seconds": round(wall_s, 1)}
+
+
+def main(argv=None):
+    p = parser()
     args = p.parse_args(argv)
     if args.join:
         print(join(args.join))
@@ -487,123 +442,22 @@ def main(argv=None):
         freeze_stem(model)
     train_mode(model)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    fresh_per_batch = max(1, args.batch // max(1, args.reuse))
     pool = Pool(max(args.pool, args.batch), args.size, device)
-    picks = torch.Generator().manual_seed(args.seed)
-    data = args.data or ("device" if device.type == "cuda" else "cpu")
-    loader = None
-    if data == "cpu" or args.workers > 0:
-        loader = torch.utils.data.DataLoader(Drawings(args.first_seed, args.size, args.plain_share),
-                                             batch_size=fresh_per_batch,
-                                             num_workers=args.workers, pin_memory=device.type == "cuda",
-                                             persistent_workers=args.workers > 0,
-                                             prefetch_factor=4 if args.workers > 0 else None)
-    feeds = []
-    if data == "device" and args.device_workers > 0:
-        traced = torch.utils.data.DataLoader(
-            DeviceWorkerDrawings(args.first_seed, args.size, args.views, args.device, args.together,
-                                 args.plain_share),
-            batch_size=fresh_per_batch,
-            num_workers=args.device_workers, multiprocessing_context="spawn", persistent_workers=True,
-            pin_memory=device.type == "cuda", prefetch_factor=2)
-        feeds.append(Feed("device", loader_drawings(traced)))
-    elif data == "device":
-        feeds.append(Feed("device", device_drawings(DeviceDrawings(args.first_seed, args.size, args.views, device,
-                                                                   together=args.together,
-                                                                   plain_share=args.plain_share))))
-    if loader is not None:
-        feeds.append(Feed("cpu", loader_drawings(loader)))
-    want = fresh_per_batch
-    least = want if args.max_reuse <= args.reuse else max(1, args.batch // args.max_reuse)
-    deadline = start + args.seconds * (1 - RESERVE_S)
-    samples, fresh, fresh_cpu, steps, losses_seen, trace = 0, 0, 0, 0, [], []
-    mean, folded = None, 0
-    data_failure, waited = None, 0.0
-    train_start = time.perf_counter()
-    average_start = (train_start + (deadline - train_start) * args.average_from) if args.average_from > 0 else math.inf
-    while True:
-        for group in opt.param_groups:
-            group["lr"] = args.lr * min(1.0, (steps + 1) / max(1, args.warmup))
-        wait_start = time.perf_counter()
-        got = gather(feeds, want, least)
-        waited += time.perf_counter() - wait_start
-        failed = [f for f in feeds if f.failure and f.name == "device"]
-        if failed and data_failure is None:
-            data_failure = failed[0].failure
-            print(f"device data failed ({data_failure}); the CPU workers make every drawing from here", flush=True)
-        moved = on_device(got, device)
-        fresh_cpu += sum(1 for feed, _ in got if feed.name == "cpu")
-        fresh += len(moved[0])
-        img, near, mask, widths = batch_with_reuse(pool, moved, args.batch, picks)
-        img = img.contiguous(memory_format=torch.channels_last)
-        losses_seen.append(step(model, opt, img, near, mask, bf16, device, widths, args.widths_weight))
-        steps += 1
-        samples += len(img)
-        now = time.perf_counter()
-        if now >= average_start and steps % max(1, args.average_every) == 0:
-            mean, folded = fold_in(mean, model.state_dict(), folded), folded + 1
-        if not trace or now - trace[-1]["t"] - train_start >= 10:
-            trace.append({"t": round(now - train_start, 1), "step": steps, "samples": samples, "fresh": fresh,
-                          "fresh_cpu": fresh_cpu, "loss": float(torch.stack(losses_seen[-20:]).mean())})
-            del losses_seen[:-20]
-        if now >= deadline:
-            break
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)         # the last queued steps count in the time they took
-    train_s = time.perf_counter() - train_start
+    feeds = make_feeds(args, device)
+    tally = train(model, opt, feeds, pool, args, device, bf16, deadline=start + args.seconds * (1 - RESERVE_S))
     for feed in feeds:                         # the device thread frees the device for validation
         feed.stopping.set()
     stopped = all(feed.stop(FEED_STOP_S) for feed in feeds if feed.name == "device")
-    rate = samples / max(train_s, 1e-9)
-    fresh_rate = fresh / max(train_s, 1e-9)
-    print(f"{samples} samples in {train_s:.1f} s: {rate:.1f} training samples/s at {args.size}² "
-          f"(data generation included; {args.device}, batch {args.batch}, {'bf16' if bf16 else 'fp32'}); "
-          f"{fresh} fresh drawings, {fresh_rate:.1f}/s ({fresh - fresh_cpu} traced and inked on {args.device}, "
-          f"{fresh_cpu} by CPU workers), each trained on {samples / max(fresh, 1):.1f} times; "
-          f"steps waited {waited:.1f} s for drawings", flush=True)
+    print(rate_line(args, tally, bf16), flush=True)
     validation_start = time.perf_counter()
-    items = validation.items()
-    units = proportion.FIGURE_WIDTHS if args.widths_weight > 0 else proportion.UNIT_RANGE
-    scores = validate(model, items, device, bf16, units)
-    last_scores = None
-    if mean is not None:                       # the tail mean is what the run writes; its endpoint is logged
-        last_scores = scores
-        model.load_state_dict(mean)
-        scores = validate(model, items, device, bf16, units)
-        print(f"tail mean of {folded} states (every {args.average_every} steps from {args.average_from:.0%} "
-              f"of the time): nRMSE {scores['nrmse']:.4f}; the endpoint {last_scores['nrmse']:.4f}", flush=True)
-    before = Depthy()
-    before.load_state_dict(parent_state)
-    parent_scores = validate(channels_last(before.to(device)), items, device, bf16, nearness_units_of(parent))
-    del before
+    scores, endpoint, parent_scores = score(model, tally, parent, parent_state, validation.items(), args, device,
+                                            bf16)
     print(against_parent(scores, parent_scores), flush=True)
     validation_s = time.perf_counter() - validation_start
     parts = write_parts(model.state_dict(), args.out)
-    log = {"parent": str(parent), "device": args.device,
-           "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-           "torch": torch.__version__, "size": args.size, "batch": args.batch, "workers": args.workers,
-           "bf16": bf16, "channels_last": True, "lr": args.lr, "warmup": args.warmup,
-           "freeze_stem": args.freeze_stem, "average_from": args.average_from, "plain_share": args.plain_share,
-           "average_every": args.average_every, "averaged_states": folded, "validation_endpoint": last_scores,
-           "reuse": args.reuse, "max_reuse": args.max_reuse, "pool": len(pool.img),
-           "fresh_per_batch": fresh_per_batch, "least_fresh_per_batch": least,
-           "waited_for_drawings_seconds": round(waited, 1),
-           "widths_weight": args.widths_weight,
-           "nearness": "figure widths" if args.widths_weight > 0 else "unit range",
-           "first_seed": args.first_seed, "steps": steps, "samples": samples, "fresh": fresh,
-           "train_seconds": round(train_s, 1), "samples_per_s": round(rate, 2),
-           "fresh_per_s": round(fresh_rate, 2), "data": data, "views": args.views if data == "device" else None,
-           "device_workers": args.device_workers if data == "device" else None,
-           "together": args.together if data == "device" else None,
-           "fresh_cpu": fresh_cpu, "fresh_device": fresh - fresh_cpu, "device_data_failure": data_failure,
-           "losses": trace, "validation": scores, "validation_parent": parent_scores,
-           "validation_seconds": round(validation_s, 1), "val_workers": args.val_workers, "weights": parts,
-           "recipe": {"generator": ("training.synth.batch_views on the device, --views per solid, and "
-                                    if data == "device" else "") +
-                                   "training.synth.dataset.sample; a share --plain-share of the seeds with no "
-                                   "family on, the rest with every option on: " + ", ".join(OPTIONS),
-                      "losses": "training.losses.total, aligned"},
-           "wall_seconds": round(time.perf_counter() - start, 1)}
+    log = run_log(args, tally, parent=parent, device=device, bf16=bf16, pool=pool, scores=scores,
+                  endpoint=endpoint, parent_scores=parent_scores, validation_s=validation_s, parts=parts,
+                  wall_s=time.perf_counter() - start)
     (args.out / "log.json").write_text(json.dumps(log, indent=1) + "\n")
     print(f"wrote {len(parts) - 1} weight parts and log.json to {args.out} ({log['wall_seconds']} s in all)")
     if not stopped:                            # everything is written; a thread inside torch would abort the exit

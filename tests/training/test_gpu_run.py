@@ -3,6 +3,7 @@ a 30-second run from the shipped weights, the weight parts and their joining."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +12,8 @@ import torch
 from depthy_blender.core import metrics, proportion
 from depthy_blender.models.depthy import Depthy
 from tests.conftest import ROOT
-from training import gpu_run
-from training.synth import batch_views, dataset
+from training import gpu_data, gpu_run
+from training.synth import dataset
 from training.train import VAL_SEEDS
 
 
@@ -80,130 +81,6 @@ def test_a_damaged_part_is_refused(smoke, tmp_path):
         gpu_run.join(tmp_path)
 
 
-def numbered(first, count, size=4):
-    """Drawings whose every pixel holds their own number; the left half of the mask is set."""
-    img = torch.arange(first, first + count, dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 3, size, size)
-    near = img[:, 0] * 1.0
-    mask = torch.zeros(count, size, size, dtype=torch.bool)
-    mask[:, :, : size // 2] = True
-    near = near + torch.arange(size, dtype=torch.float32) / 100   # rising to the right: mirrors show
-    return img.clone(), near, mask, torch.arange(first, first + count, dtype=torch.float32) / 100
-
-
-def test_the_pool_keeps_the_most_recent_drawings_and_mirrors_half_of_what_it_gives():
-    pool = gpu_run.Pool(4, 4, torch.device("cpu"))
-    pool.add(*numbered(0, 3))
-    pool.add(*numbered(3, 3))                       # 6 in, 4 kept: 2, 3, 4, 5 (0 and 1 overwritten)
-    assert pool.count == 4 and sorted(pool.img[:, 0, 0, 0].tolist()) == [2.0, 3.0, 4.0, 5.0]
-    img, near, mask, widths = pool.draw(400, torch.Generator().manual_seed(1))
-    numbers = img[:, 0, 0, 0]
-    assert torch.allclose(widths, numbers / 100)      # each drawing keeps its own proportion
-    assert set(numbers.tolist()) == {2.0, 3.0, 4.0, 5.0}
-    mirrored = near[:, 0, 0] > near[:, 0, -1]       # the rise runs right to left
-    assert 150 < int(mirrored.sum()) < 250
-    assert mask[mirrored][:, :, 2:].all() and not mask[mirrored][:, :, :2].any()   # the mask turns with it
-    assert mask[~mirrored][:, :, :2].all() and torch.equal(near[:, :, 0] // 1, numbers[:, None].expand(-1, 4))
-
-
-def test_a_batch_is_the_fresh_drawings_and_the_rest_from_the_pool():
-    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
-    img, near, mask, _ = gpu_run.batch_with_reuse(pool, numbered(10, 2), 8, torch.Generator().manual_seed(0))
-    assert len(img) == 8 and img[:2, 0, 0, 0].tolist() == [10.0, 11.0]
-    assert set(img[2:, 0, 0, 0].tolist()) <= {10.0, 11.0}          # only what the pool has seen
-    img, _, _, _ = gpu_run.batch_with_reuse(pool, numbered(20, 8), 8, torch.Generator().manual_seed(0))
-    assert img[:, 0, 0, 0].tolist() == [float(k) for k in range(20, 28)] and pool.count == 10
-
-
-def test_device_drawings_come_in_the_numbers_asked_and_keep_the_rest():
-    made = gpu_run.DeviceDrawings(40_000_000, 48, 2, torch.device("cpu"))
-    img, near, mask, widths = made.take(3)
-    assert img.shape == (3, 3, 48, 48) and near.shape == mask.shape == (3, 48, 48) and widths.shape == (3,)
-    traced = made.made
-    assert traced >= 3 and sum(len(r[0]) for r in made.ready) == traced - 3
-    if traced - 3 >= 1:                         # a leftover view is used before any new solid is traced
-        made.take(1)
-        assert made.made == traced
-
-
-def feed_of(items, then_block=False, fail=None):
-    """A Feed that gives `items`, then blocks for good, raises `fail`, or stops."""
-    stop = gpu_run.threading.Event()
-
-    def produce():
-        yield from items
-        if fail is not None:
-            raise fail
-        if then_block:
-            stop.wait()
-    return gpu_run.Feed("test", produce)
-
-
-def settled(feed):
-    while feed.thread.is_alive() and feed.ready.qsize() < 1:
-        pass
-    feed.thread.join(timeout=0.5)
-
-
-def test_a_step_takes_ready_drawings_in_turn_and_waits_only_for_the_least():
-    a, b = feed_of(["a1", "a2", "a3"]), feed_of(["b1"], then_block=True)
-    for feed in (a, b):
-        settled(feed)
-    got = gpu_run.gather([a, b], want=3, least=1)
-    assert [item for _, item in got] == ["a1", "b1", "a2"]          # one from each feed in turn
-    assert [feed for feed, _ in got] == [a, b, a]
-    # b has nothing ready and never will: a step that wants 4 takes a's last one and goes on
-    done = []
-    runner = gpu_run.threading.Thread(target=lambda: done.append(gpu_run.gather([a, b], want=4, least=1)))
-    runner.start()
-    runner.join(timeout=30)
-    assert not runner.is_alive() and [item for _, item in done[0]] == ["a3"]
-
-
-def test_a_step_waits_for_the_least_and_a_dead_feed_says_why():
-    go = gpu_run.threading.Event()
-
-    def produce():
-        yield "s0"
-        go.wait()
-        yield "s1"
-    slow = gpu_run.Feed("slow", produce)
-    settled(slow)                                     # s0 is ready, s1 comes once `go` is set
-    gpu_run.threading.Timer(0.2, go.set).start()
-    assert [item for _, item in gpu_run.gather([slow], want=2, least=2)] == ["s0", "s1"]   # waits for s1
-    broken = feed_of([], fail=RuntimeError("CUDA error: out of memory\nmore"))
-    broken.thread.join(timeout=30)
-    assert broken.failure == "RuntimeError: CUDA error: out of memory" and not broken.alive()
-    with pytest.raises(RuntimeError, match="every drawing feed stopped: test: RuntimeError: CUDA error"):
-        gpu_run.gather([broken], want=1, least=1)
-
-
-def test_a_stopped_feed_ends_even_when_its_queue_is_full():
-    def endless():
-        while True:
-            yield 1
-    feed = gpu_run.Feed("test", endless, capacity=2)
-    while feed.ready.qsize() < 2:
-        pass
-    assert feed.stop(5.0) and feed.failure is None
-
-
-def test_gathered_drawings_become_one_batch_of_the_training_types():
-    drawing = (torch.ones(3, 4, 4, dtype=torch.float64), torch.zeros(4, 4, dtype=torch.float64),
-               torch.ones(4, 4, dtype=torch.bool), torch.tensor(0.25, dtype=torch.float64))
-    img, near, mask, widths = gpu_run.on_device([(None, drawing), (None, drawing)], torch.device("cpu"))
-    assert img.shape == (2, 3, 4, 4) and img.dtype == near.dtype == widths.dtype == torch.float32
-    assert mask.dtype == torch.bool and widths.tolist() == [0.25, 0.25]
-
-
-def test_ready_cpu_drawings_are_taken_without_waiting():
-    ready = gpu_run.queue.Queue()
-    for k in range(3):
-        ready.put(k)
-    assert gpu_run.take_ready(ready, 2) == [0, 1]
-    assert gpu_run.take_ready(ready, 5) == [2]
-    assert gpu_run.take_ready(ready, 5) == []
-
-
 def test_device_data_smoke_run_makes_its_drawings_on_the_device(tmp_path):
     """Also with --freeze-stem: the stem and first stage come back as the parent had them (weights and
     batch-norm statistics), the rest has moved. And with --average-from: what comes back is the tail
@@ -243,36 +120,10 @@ def test_device_workers_trace_in_processes_of_their_own(tmp_path):
     assert log["device_workers"] == 2 and log["fresh_cpu"] == 0 and log["fresh_device"] == log["fresh"] > 0
 
 
-def test_device_workers_take_every_nth_seed():
-    """Worker k of n traces seeds first + k, first + k + n, …: worker 1 of 2 here, seeds 40,000,001 and
-    40,000,003, their views in order."""
-    from training.synth import batch_views
-    cpu = torch.device("cpu")
-    worker = gpu_run.DeviceDrawings(40_000_001, 32, 2, cpu, stride=2)
-    img, near, _, _ = worker.take(3)
-    assert worker.seed == 40_000_005
-    traced = [batch_views.views(seed, 2, 32, cpu) for seed in (40_000_001, 40_000_003)]
-    assert torch.equal(img, torch.cat([v["image"].permute(0, 3, 1, 2) for v in traced])[:3])
-    assert torch.equal(near, torch.cat([v["nearness"] for v in traced])[:3])
-
-
-def test_solids_traced_together_are_the_seeds_one_at_a_time_would_trace():
-    """With together = 2, worker 1 of 2 traces seeds 40,000,001 and 40,000,003 in one batch_views.many
-    call: the same drawings, in the same order, as tracing them one at a time."""
-    from training.synth import batch_views
-    cpu = torch.device("cpu")
-    worker = gpu_run.DeviceDrawings(40_000_001, 32, 2, cpu, stride=2, together=2)
-    img, near, mask, widths = worker.take(3)
-    assert worker.seed == 40_000_005 and worker.made == 4
-    traced = [batch_views.views(seed, 2, 32, cpu) for seed in (40_000_001, 40_000_003)]
-    assert torch.equal(img, torch.cat([v["image"].permute(0, 3, 1, 2) for v in traced])[:3])
-    assert torch.equal(mask, torch.cat([v["mask"] for v in traced])[:3])
-
-
 def test_a_failing_device_generator_hands_over_to_the_cpu_workers(tmp_path, monkeypatch, capsys):
     def broken(self, n):
         raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore lines")
-    monkeypatch.setattr(gpu_run.DeviceDrawings, "take", broken)
+    monkeypatch.setattr(gpu_data.DeviceDrawings, "take", broken)
     gpu_run.main(["--device", "cpu", "--data", "device", "--seconds", "15", "--size", "32", "--batch", "2",
                   "--reuse", "1", "--max-reuse", "1", "--pool", "4", "--workers", "1", "--val", "2",
                   "--out", str(tmp_path)])
@@ -342,133 +193,6 @@ def test_the_line_against_the_parent_gives_each_ratio():
     assert "proportion" not in gpu_run.against_parent(without, parent)
 
 
-def test_a_share_of_the_seeds_is_drawn_plain_and_each_seed_always_the_same_way():
-    seeds = range(40_000_000, 40_001_000)
-    assert all(all(gpu_run.families(s, 0.0).values()) for s in seeds[:50])
-    assert not any(any(gpu_run.families(s, 1.0).values()) for s in seeds[:50])
-    plain = [not any(gpu_run.families(s, 0.5).values()) for s in seeds]
-    assert 430 < sum(plain) < 570                                  # about half of 1,000
-    assert plain == [not any(gpu_run.families(s, 0.5).values()) for s in seeds]
-    assert set(gpu_run.families(1, 0.5)) == set(batch_views.FAMILIES)
-
-
-def test_the_device_generator_draws_each_seed_with_its_own_families():
-    """batch_views.many with the options as a function of the seed gives each seed the drawings of its
-    own fixed options, and the CPU workers' seeds are drawn with the same flags as dataset.sample."""
-    seeds = [40_000_000 + k for k in range(6)]
-    of = {s: gpu_run.families(s, 0.5) for s in seeds}
-    assert len({any(f.values()) for f in of.values()}) == 2           # both kinds among these seeds
-    both = batch_views.many(seeds, 2, 32, options=lambda s: of[s])
-    for seed in seeds:
-        alone = batch_views.views(seed, 2, 32, options=of[seed])
-        mine = both["seed"] == seed
-        assert torch.equal(both["nearness"][mine], alone["nearness"])
-        assert torch.equal(both["mask"][mine], alone["mask"])
-    seed = next(s for s in seeds if not any(of[s].values()))
-    plain = next(iter(gpu_run.Drawings(seed, 32, plain_share=1.0)))
-    expected = dataset.sample(seed, 32, even_lines=True)
-    assert np.array_equal(plain[1].numpy(), expected["nearness"]) and np.array_equal(plain[2].numpy(), expected["mask"])
-
-
-def _drawn(seed, size, **flags):
-    """A stand-in for dataset.sample: a drawing whose pixels hold its seed."""
-    return {"image": np.full((size, size, 3), seed, np.float32), "nearness": np.zeros((size, size), np.float32),
-            "mask": np.ones((size, size), bool), "proportion": 0.25}
-
-
-def test_each_loader_worker_draws_every_nth_seed_with_every_option_and_the_seeds_families(monkeypatch):
-    import types
-
-    from training.make_cache import OPTIONS
-    asked, threads = [], []
-    monkeypatch.setattr(gpu_run.dataset, "sample", lambda seed, size, **flags: asked.append((seed, size, flags))
-                        or _drawn(seed, size))
-    monkeypatch.setattr(torch, "set_num_threads", lambda n: threads.append(n))
-    alone = iter(gpu_run.Drawings(100, 8))
-    assert [float(next(alone)[0][0, 0, 0]) for _ in range(2)] == [100.0, 101.0] and threads == [1]
-    monkeypatch.setattr(torch.utils.data, "get_worker_info", lambda: types.SimpleNamespace(id=1, num_workers=3))
-    asked.clear()
-    second = iter(gpu_run.Drawings(100, 8, plain_share=0.5))
-    img, near, mask, widths = next(second)
-    assert img.shape == (3, 8, 8) and near.shape == mask.shape == (8, 8) and mask.dtype == torch.bool
-    assert widths.dtype == torch.float32 and float(widths) == 0.25
-    for _ in range(29):
-        next(second)
-    assert [seed for seed, _, _ in asked] == list(range(101, 191, 3)) and {size for _, size, _ in asked} == {8}
-    for seed, _, flags in asked:
-        assert flags == dict({name: True for name in OPTIONS}, **gpu_run.families(seed, 0.5))
-    plain = [flags for _, _, flags in asked if not flags["rods"]]
-    assert 0 < len(plain) < 30 and all(f["even_lines"] for f in plain)     # even lines are not a family
-
-
-def test_device_drawings_trace_each_seed_with_its_families_on_their_device(monkeypatch):
-    traced = []
-
-    def views(seed, count, size, device, options):
-        traced.append(("views", seed, count, size, device, options(seed)))
-        return {"image": torch.full((count, size, size, 3), float(seed)), "nearness": torch.zeros(count, size, size),
-                "mask": torch.ones(count, size, size, dtype=torch.bool), "proportion": torch.zeros(count)}
-
-    def many(seeds, count, size, device, options):
-        traced.append(("many", seeds, count, size, device, [options(s) for s in seeds]))
-        parts = [views(s, count, size, device, options) for s in seeds]
-        del traced[-len(seeds):]
-        return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
-
-    monkeypatch.setattr(gpu_run.batch_views, "views", views)
-    monkeypatch.setattr(gpu_run.batch_views, "many", many)
-    device = torch.device("cpu")
-    one = gpu_run.DeviceDrawings(50, 8, 2, device, stride=3, plain_share=0.5)
-    img, _, _, _ = one.take(4)
-    assert img.shape == (4, 3, 8, 8) and img[:, 0, 0, 0].tolist() == [50.0, 50.0, 53.0, 53.0]
-    assert traced == [("views", 50, 2, 8, device, gpu_run.families(50, 0.5)),
-                      ("views", 53, 2, 8, device, gpu_run.families(53, 0.5))]
-    assert one.ready == [] and one.made == 4 and one.seed == 56      # nothing left over
-    traced.clear()
-    together = gpu_run.DeviceDrawings(50, 8, 2, device, stride=2, together=3)
-    img, _, _, _ = together.take(5)
-    assert img[:, 0, 0, 0].tolist() == [50.0, 50.0, 52.0, 52.0, 54.0]
-    assert traced == [("many", [50, 52, 54], 2, 8, device, [gpu_run.families(s, 0.0) for s in (50, 52, 54)])]
-    assert together.seed == 56 and len(together.ready) == 1 and float(together.ready[0][0][0, 0, 0, 0]) == 54.0
-
-
-def test_the_pool_mirrors_a_drawing_left_to_right_as_a_whole_and_draws_by_its_generator():
-    pool = gpu_run.Pool(2, 4, torch.device("cpu"))
-    img = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).view(2, 3, 4, 4)
-    near = torch.arange(2 * 4 * 4, dtype=torch.float32).view(2, 4, 4)
-    mask = torch.zeros(2, 4, 4, dtype=torch.bool)
-    mask[:, 1:, :1] = True                                  # the left column below the top row
-    pool.add(img, near, mask, torch.tensor([0.5, 0.75]))
-    got = pool.draw(64, torch.Generator().manual_seed(3))
-    flipped = 0
-    for i, n, m, w in zip(*got):
-        k = 0 if w == 0.5 else 1
-        if torch.equal(i, img[k]):
-            assert torch.equal(n, near[k]) and torch.equal(m, mask[k])
-        else:
-            flipped += 1
-            assert torch.equal(i, img[k].flip(-1)) and torch.equal(n, near[k].flip(-1))
-            assert torch.equal(m, mask[k].flip(-1))
-    assert 10 < flipped < 54
-    torch.manual_seed(11)                                   # the global stream plays no part
-    again = pool.draw(64, torch.Generator().manual_seed(3))
-    assert all(torch.equal(a, b) for a, b in zip(got, again))
-    other = pool.draw(64, torch.Generator().manual_seed(4))
-    assert not torch.equal(got[3], other[3])
-
-
-def test_a_batch_one_short_takes_one_from_the_pool_and_is_the_same_for_the_same_generator():
-    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
-    gpu_run.batch_with_reuse(pool, numbered(0, 8), 8, torch.Generator())
-    first = gpu_run.batch_with_reuse(pool, numbered(8, 3), 4, torch.Generator().manual_seed(2))
-    assert len(first[0]) == 4 and first[0][:3, 0, 0, 0].tolist() == [8.0, 9.0, 10.0]
-    pool = gpu_run.Pool(16, 4, torch.device("cpu"))
-    gpu_run.batch_with_reuse(pool, numbered(0, 8), 8, torch.Generator())
-    torch.manual_seed(5)
-    second = gpu_run.batch_with_reuse(pool, numbered(8, 3), 4, torch.Generator().manual_seed(2))
-    assert all(torch.equal(a, b) for a, b in zip(first, second))
-
-
 def test_a_step_optimises_the_aligned_loss_with_the_figures_widths():
     from training import losses
     torch.manual_seed(0)
@@ -523,7 +247,247 @@ def test_parts_cut_the_fp16_weights_at_the_part_size_and_list_every_size_and_che
     assert str(stop.value) == "the joined weights do not match log.json"
 
 
-def test_the_pool_keeps_drawings_in_float32_on_the_cpu():
-    pool = gpu_run.Pool(3, 4, torch.device("cpu"))
-    assert pool.img.dtype == pool.near.dtype == pool.widths.dtype == torch.float32 and pool.mask.dtype == torch.bool
-    assert pool.img.shape == (3, 3, 4, 4) and pool.near.shape == pool.mask.shape == (3, 4, 4) and pool.count == 0
+
+
+def options(**given):
+    """gpu_run's parsed command line with `given` in place of its defaults."""
+    args = gpu_run.parser().parse_args(["--out", "unused"])
+    for key, value in given.items():
+        setattr(args, key, value)
+    return args
+
+
+def test_a_step_takes_batch_over_reuse_fresh_drawings_and_waits_for_batch_over_max_reuse():
+    assert gpu_run.fresh_counts(options()) == (16, 4)                     # 64 ÷ 4, 64 ÷ 16
+    assert gpu_run.fresh_counts(options(batch=64, reuse=4, max_reuse=4)) == (16, 16)
+    assert gpu_run.fresh_counts(options(batch=64, reuse=4, max_reuse=2)) == (16, 16)
+    assert gpu_run.fresh_counts(options(batch=8, reuse=0, max_reuse=1)) == (8, 8)
+    assert gpu_run.fresh_counts(options(batch=2, reuse=4, max_reuse=16)) == (1, 1)
+    assert gpu_run.fresh_counts(options(batch=12, reuse=1, max_reuse=5)) == (12, 2)
+
+
+def test_drawings_are_made_on_the_device_on_cuda_and_by_the_cpu_workers_elsewhere_unless_told():
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert gpu_run.data_kind(options(), cuda) == "device" and gpu_run.data_kind(options(), cpu) == "cpu"
+    assert gpu_run.data_kind(options(data="cpu"), cuda) == "cpu"
+    assert gpu_run.data_kind(options(data="device"), cpu) == "device"
+
+
+def test_the_feeds_are_the_device_generator_then_the_cpu_workers(monkeypatch):
+    made = []
+    monkeypatch.setattr(gpu_run, "Feed", lambda name, produce: made.append((name, produce)) or name)
+    monkeypatch.setattr(gpu_run, "loader_drawings", lambda loader: ("loader", loader))
+    monkeypatch.setattr(gpu_run, "device_drawings", lambda drawings: ("thread", drawings))
+    monkeypatch.setattr(torch.utils.data, "DataLoader", lambda dataset, **kw: ("DataLoader", dataset, kw))
+    cpu = torch.device("cpu")
+    args = options(data="device", workers=3, views=5, together=2, plain_share=0.25, first_seed=7, size=32,
+                   batch=8, reuse=2)
+    assert gpu_run.make_feeds(args, cpu) == ["device", "cpu"]
+    (_, (how, drawn)), (_, (_, (_, workers, kw))) = made
+    assert how == "thread" and isinstance(drawn, gpu_data.DeviceDrawings)
+    assert (drawn.seed, drawn.size, drawn.views, drawn.device, drawn.stride, drawn.together) == (7, 32, 5, cpu, 1, 2)
+    assert drawn.options(40_000_000) == gpu_data.families(40_000_000, 0.25)
+    assert isinstance(workers, gpu_data.Drawings)
+    assert (workers.first_seed, workers.size, workers.plain_share) == (7, 32, 0.25)
+    assert kw == {"batch_size": 4, "num_workers": 3, "pin_memory": False, "persistent_workers": True,
+                  "prefetch_factor": 4}
+    made.clear()
+    args = options(data="device", device_workers=2, workers=0, views=5, together=3, plain_share=0.5,
+                   first_seed=9, size=16, batch=6, reuse=3, device="cpu")
+    assert gpu_run.make_feeds(args, cpu) == ["device"]
+    (_, (how, (_, traced, kw))), = made
+    assert how == "loader" and isinstance(traced, gpu_data.DeviceWorkerDrawings)
+    assert (traced.first_seed, traced.size, traced.views, traced.device, traced.together, traced.plain_share) == (
+        9, 16, 5, "cpu", 3, 0.5)
+    assert kw == {"batch_size": 2, "num_workers": 2, "multiprocessing_context": "spawn", "persistent_workers": True,
+                  "pin_memory": False, "prefetch_factor": 2}
+    made.clear()
+    assert gpu_run.make_feeds(options(data="cpu", workers=0, batch=4, reuse=4), cpu) == ["cpu"]
+    (_, (_, (_, _, kw))), = made
+    assert kw == {"batch_size": 1, "num_workers": 0, "pin_memory": False, "persistent_workers": False,
+                  "prefetch_factor": None}
+    made.clear()
+    assert gpu_run.make_feeds(options(data="device", workers=0), cpu) == ["device"]
+
+
+class Ready:
+    """A feed whose drawings are all ready from the start (8² drawings numbered from `first`)."""
+
+    def __init__(self, name, first, count=1000, failure=None):
+        self.name, self.failure, self.ready = name, failure, gpu_data.queue.Queue()
+        for k in range(first, first + count):
+            self.ready.put((torch.full((3, 8, 8), k / 1000), torch.rand(8, 8, generator=torch.Generator().manual_seed(k)),
+                            torch.ones(8, 8, dtype=torch.bool), torch.tensor(0.5)))
+
+    def alive(self):
+        return not self.ready.empty()
+
+
+STEP = gpu_run.step      # the real step, which small_run wraps
+
+
+class Ticks:
+    """A clock that moves on by one second each time it is read."""
+
+    def __init__(self):
+        self.now = -1.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+def small_run(monkeypatch, seen, seed=0, **given):
+    """gpu_run.train on a one-layer network, two ready feeds and a clock of Ticks, each step's rate, loss and
+    weights noted in `seen`."""
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    def noting(model, opt, *a):
+        loss = STEP(model, opt, *a)
+        seen.append({"lr": opt.param_groups[0]["lr"], "loss": float(loss),
+                     "state": {k: v.clone() for k, v in model.state_dict().items()}})
+        return loss
+    monkeypatch.setattr(gpu_run, "step", noting)
+    args = options(batch=4, reuse=2, max_reuse=2, lr=0.1, warmup=4, average_from=0.5, average_every=2, seed=seed,
+                   **given)
+    feeds = [Ready("device", 0), Ready("cpu", 500)]
+    pool = gpu_data.Pool(16, 8, torch.device("cpu"))
+    return gpu_run.train(model, opt, feeds, pool, args, torch.device("cpu"), False, deadline=30.0, clock=Ticks())
+
+
+def test_training_runs_to_its_deadline_and_tallies_its_steps(monkeypatch):
+    """A clock read three times a step (before and after gathering, after the step), from 0: steps end at
+    3, 6, …, 30, the deadline; the first 5 of the 30 s wait for drawings (1 s a step)."""
+    seen = []
+    tally = small_run(monkeypatch, seen)
+    assert (tally.steps, tally.samples, tally.fresh, tally.fresh_cpu) == (10, 40, 20, 10)   # one from each feed
+    assert tally.waited == 10.0 and tally.seconds == 31.0 and tally.data_failure is None
+    assert tally.rate == 40 / 31 and tally.fresh_rate == 20 / 31
+    assert [s["lr"] for s in seen] == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    # the loss every 10 s: at 3 s (step 1), 15 s (step 5) and 27 s (step 9), each the mean of the last 20
+    assert [(e["t"], e["step"], e["samples"], e["fresh"], e["fresh_cpu"]) for e in tally.trace] == [
+        (3.0, 1, 4, 2, 1), (15.0, 5, 20, 10, 5), (27.0, 9, 36, 18, 9)]
+    for entry in tally.trace:
+        assert entry["loss"] == pytest.approx(np.mean([s["loss"] for s in seen[:entry["step"]]]), rel=1e-6)
+    # from half the time on (15 s), every second step: the states after steps 6, 8 and 10
+    assert tally.folded == 3
+    for key, value in tally.mean.items():
+        assert torch.allclose(value, sum(seen[k - 1]["state"][key] for k in (6, 8, 10)) / 3, atol=1e-6)
+    assert not torch.equal(tally.mean["weight"], seen[-1]["state"]["weight"])
+
+
+def test_training_is_the_same_for_a_seed_and_differs_with_another(monkeypatch):
+    runs = [[], [], []]
+    for seen, seed in zip(runs, (0, 0, 1)):
+        small_run(monkeypatch, seen, seed=seed)
+    assert all(torch.equal(a["state"]["weight"], b["state"]["weight"]) for a, b in zip(runs[0], runs[1]))
+    assert not torch.equal(runs[0][-1]["state"]["weight"], runs[2][-1]["state"]["weight"])
+
+
+def test_training_without_a_tail_mean_keeps_none_and_says_when_the_device_data_failed(monkeypatch, capsys):
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    feeds = [Ready("device", 0, count=0, failure="RuntimeError: CUDA error"), Ready("cpu", 0)]
+    args = options(batch=2, reuse=1, max_reuse=1, warmup=1, average_from=0.0, average_every=1)
+    tally = gpu_run.train(model, opt, feeds, gpu_data.Pool(4, 8, torch.device("cpu")), args, torch.device("cpu"),
+                          False, deadline=9.0, clock=Ticks())
+    assert tally.mean is None and tally.folded == 0 and tally.steps == 3
+    assert tally.data_failure == "RuntimeError: CUDA error" and tally.fresh == tally.fresh_cpu == 6
+    out = capsys.readouterr().out
+    assert out.count("device data failed (RuntimeError: CUDA error); the CPU workers make every drawing from here") == 1
+
+
+def test_the_rate_line_gives_samples_per_second_and_where_the_drawings_came_from():
+    tally = gpu_run.Tally(steps=5, samples=640, fresh=80, fresh_cpu=30, waited=1.26, seconds=12.5)
+    line = gpu_run.rate_line(options(size=256, batch=64, device="cuda"), tally, True)
+    assert line == ("640 samples in 12.5 s: 51.2 training samples/s at 256² (data generation included; cuda, "
+                    "batch 64, bf16); 80 fresh drawings, 6.4/s (50 traced and inked on cuda, 30 by CPU workers), "
+                    "each trained on 8.0 times; steps waited 1.3 s for drawings")
+    assert "fp32" in gpu_run.rate_line(options(), gpu_run.Tally(), False)
+    assert "each trained on 0.0 times" in gpu_run.rate_line(options(), gpu_run.Tally(), False)
+
+
+class Const(torch.nn.Module):
+    """A network whose raw nearness is its one parameter `near` (a field) and whose mask logit is +5 on
+    `mask`, -5 off it."""
+
+    def __init__(self, field=None, mask=None):
+        super().__init__()
+        field = np.zeros((32, 32)) if field is None else field
+        mask = np.ones((32, 32), bool) if mask is None else mask
+        self.near = torch.nn.Parameter(torch.as_tensor(field, dtype=torch.float32))
+        self.register_buffer("logit", torch.where(torch.as_tensor(mask), 5.0, -5.0))
+
+    def forward(self, img):
+        return torch.stack([self.near, self.logit]).expand(len(img), -1, -1, -1)
+
+
+def test_the_run_scores_its_tail_mean_its_endpoint_and_its_parent_on_the_same_drawings(monkeypatch, tmp_path, capsys):
+    item, mask, ramp = square_ramp()
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(gpu_run, "Depthy", Const)
+    bumpy = ramp + np.where(mask, np.sin(np.arange(32) / 2.0), 0.0)
+    parent_state = {"near": torch.as_tensor(bumpy, dtype=torch.float32),
+                    "logit": torch.where(torch.as_tensor(mask), 5.0, -5.0)}
+    endpoint_model = Const(ramp ** 2, mask)
+    tally = gpu_run.Tally(mean={"near": torch.as_tensor(ramp, dtype=torch.float32),
+                                "logit": torch.where(torch.as_tensor(mask), 5.0, -5.0)}, folded=3)
+    args = options(widths_weight=0.5, average_every=7, average_from=0.5)
+    scores, endpoint, parent = gpu_run.score(endpoint_model, tally, tmp_path / "parent.pt", parent_state,
+                                             [item, item], args, cpu, False)
+    assert scores == gpu_run.validate(Const(ramp, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert scores["nrmse"] == pytest.approx(0, abs=1e-6)          # the mean: the truth itself
+    assert endpoint == gpu_run.validate(Const(ramp ** 2, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert endpoint["nrmse"] > 0.01 and torch.equal(endpoint_model.near.data, tally.mean["near"])
+    # the parent, read in its own units ([0, 1]: no log.json beside it, not the shipped file)
+    assert parent == gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.UNIT_RANGE)
+    assert parent != gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert (f"tail mean of 3 states (every 7 steps from 50% of the time): nRMSE {scores['nrmse']:.4f}; "
+            f"the endpoint {endpoint['nrmse']:.4f}") in capsys.readouterr().out
+    # without a mean the endpoint is what is written, scored once, in [0, 1] units when widths were not taught
+    alone, none, _ = gpu_run.score(Const(ramp ** 2, mask), gpu_run.Tally(), tmp_path / "parent.pt", parent_state,
+                                   [item], options(widths_weight=0.0), cpu, False)
+    assert none is None and alone == gpu_run.validate(Const(ramp ** 2, mask), [item], cpu, False,
+                                                      proportion.UNIT_RANGE)
+    assert "tail mean" not in capsys.readouterr().out
+
+
+def test_the_log_records_the_settings_the_tally_the_scores_and_the_parts():
+    args = options(size=128, batch=16, reuse=4, max_reuse=8, data="device", views=6, together=4, device_workers=2,
+                   workers=5, widths_weight=0.5, lr=3e-5, warmup=20, freeze_stem=True, average_from=0.5,
+                   average_every=25, plain_share=0.5, first_seed=31_000_000, val_workers=3, device="cpu")
+    trace = [{"t": 0.1, "loss": 0.5}]
+    tally = gpu_run.Tally(steps=10, samples=160, fresh=40, fresh_cpu=15, waited=2.345, seconds=20.04, trace=trace,
+                          folded=2, data_failure="RuntimeError: no")
+    pool = gpu_data.Pool(24, 4, torch.device("cpu"))
+    scores, endpoint, parent = {"nrmse": 0.1}, {"nrmse": 0.12}, {"nrmse": 0.2}
+    parts = [{"whole_sha256": "ab", "whole_bytes": 3}]
+    log = gpu_run.run_log(args, tally, parent=Path("p.pt"), device=torch.device("cpu"), bf16=False, pool=pool,
+                          scores=scores, endpoint=endpoint, parent_scores=parent, validation_s=3.06, parts=parts,
+                          wall_s=40.04)
+    recipe = log.pop("recipe")
+    assert log == {
+        "parent": "p.pt", "device": "cpu", "gpu": None, "torch": torch.__version__, "size": 128, "batch": 16,
+        "workers": 5, "bf16": False, "channels_last": True, "lr": 3e-5, "warmup": 20, "freeze_stem": True,
+        "average_from": 0.5, "plain_share": 0.5, "average_every": 25, "averaged_states": 2,
+        "validation_endpoint": endpoint, "reuse": 4, "max_reuse": 8, "pool": 24, "fresh_per_batch": 4,
+        "least_fresh_per_batch": 2, "waited_for_drawings_seconds": 2.3, "widths_weight": 0.5,
+        "nearness": "figure widths", "first_seed": 31_000_000, "steps": 10, "samples": 160, "fresh": 40,
+        "train_seconds": 20.0, "samples_per_s": 7.98, "fresh_per_s": 2.0, "data": "device", "views": 6,
+        "device_workers": 2, "together": 4, "fresh_cpu": 15, "fresh_device": 25,
+        "device_data_failure": "RuntimeError: no", "losses": trace, "validation": scores,
+        "validation_parent": parent, "validation_seconds": 3.1, "val_workers": 3, "weights": parts,
+        "wall_seconds": 40.0}
+    assert recipe == {"generator": "training.synth.batch_views on the device, --views per solid, and "
+                                   "training.synth.dataset.sample; a share --plain-share of the seeds with no "
+                                   "family on, the rest with every option on: face_features, rods, perspective, "
+                                   "blobs, ribs, vessels, clusters, shells, even_lines",
+                      "losses": "training.losses.total, aligned"}
+    cpu_log = gpu_run.run_log(options(data="cpu", widths_weight=0.0), gpu_run.Tally(), parent=Path("p.pt"),
+                              device=torch.device("cpu"), bf16=True, pool=pool, scores={}, endpoint=None,
+                              parent_scores={}, validation_s=0.0, parts=[], wall_s=0.0)
+    assert cpu_log["recipe"]["generator"].startswith("training.synth.dataset.sample;")
+    assert (cpu_log["views"], cpu_log["device_workers"], cpu_log["together"]) == (None, None, None)
+    assert cpu_log["nearness"] == "unit range" and cpu_log["data"] == "cpu" and cpu_log["bf16"]
