@@ -308,6 +308,16 @@ def test_the_feeds_are_the_device_generator_then_the_cpu_workers(monkeypatch):
                   "prefetch_factor": None}
     made.clear()
     assert gpu_run.make_feeds(options(data="device", workers=0), cpu) == ["device"]
+    # one device worker is a process too; one CPU worker keeps its process and prefetches; on CUDA the
+    # loaders pin their batches, and without --data the drawings are made on the device
+    made.clear()
+    cuda = torch.device("cuda")
+    assert gpu_run.make_feeds(options(data=None, device_workers=1, workers=1, batch=4, reuse=4), cuda) == [
+        "device", "cpu"]
+    (_, (how, (_, _, device_kw))), (_, (_, (_, _, cpu_kw))) = made
+    assert how == "loader" and device_kw["num_workers"] == 1 and device_kw["pin_memory"] is True
+    assert cpu_kw == {"batch_size": 1, "num_workers": 1, "pin_memory": True, "persistent_workers": True,
+                      "prefetch_factor": 4}
 
 
 class Ready:
@@ -327,76 +337,82 @@ STEP = gpu_run.step      # the real step, which small_run wraps
 
 
 class Ticks:
-    """A clock that moves on by one second each time it is read."""
+    """A clock that starts at 100 s and moves on by a quarter of a second each time it is read."""
 
     def __init__(self):
-        self.now = -1.0
+        self.now = 100.0 - 0.25
 
     def __call__(self):
-        self.now += 1.0
+        self.now += 0.25
         return self.now
 
 
-def small_run(monkeypatch, seen, seed=0, **given):
-    """gpu_run.train on a one-layer network, two ready feeds and a clock of Ticks, each step's rate, loss and
-    weights noted in `seen`."""
+def small_run(monkeypatch, seen, feeds=None, seed=0, deadline=122.5, **given):
+    """gpu_run.train on a one-layer network, ready feeds (by default one device and one CPU feed) and a
+    clock of Ticks, each step's rate, loss, weights and proportion inputs noted in `seen`."""
     torch.manual_seed(0)
     model = torch.nn.Conv2d(3, 2, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.0)
-    def noting(model, opt, *a):
-        loss = STEP(model, opt, *a)
-        seen.append({"lr": opt.param_groups[0]["lr"], "loss": float(loss),
-                     "state": {k: v.clone() for k, v in model.state_dict().items()}})
+
+    def noting(model, opt, img, near, mask, bf16, device, widths, widths_weight):
+        loss = STEP(model, opt, img, near, mask, bf16, device, widths, widths_weight)
+        seen.append({"lr": opt.param_groups[0]["lr"], "loss": float(loss), "widths": widths.tolist(),
+                     "widths_weight": widths_weight, "state": {k: v.clone() for k, v in model.state_dict().items()}})
         return loss
     monkeypatch.setattr(gpu_run, "step", noting)
-    args = options(batch=4, reuse=2, max_reuse=2, lr=0.1, warmup=4, average_from=0.5, average_every=2, seed=seed,
-                   **given)
-    feeds = [Ready("device", 0), Ready("cpu", 500)]
+    settings = dict(batch=4, reuse=2, max_reuse=2, lr=0.1, warmup=4, average_from=0.5, average_every=1,
+                    widths_weight=0.3, seed=seed)
+    args = options(**dict(settings, **given))
+    feeds = [Ready("device", 0), Ready("cpu", 500)] if feeds is None else feeds
     pool = gpu_data.Pool(16, 8, torch.device("cpu"))
-    return gpu_run.train(model, opt, feeds, pool, args, torch.device("cpu"), False, deadline=30.0, clock=Ticks())
+    return gpu_run.train(model, opt, feeds, pool, args, torch.device("cpu"), False, deadline=deadline, clock=Ticks())
 
 
-def test_training_runs_to_its_deadline_and_tallies_its_steps(monkeypatch):
-    """A clock read three times a step (before and after gathering, after the step), from 0: steps end at
-    3, 6, …, 30, the deadline; the first 5 of the 30 s wait for drawings (1 s a step)."""
+def test_training_runs_to_its_deadline_and_tallies_its_steps(monkeypatch, capsys):
+    """The clock is read three times a step (before and after gathering, after the step), from 100 s on,
+    a quarter of a second each: step k ends at 100 + 0.75 k, and the deadline 122.5 is step 30's end;
+    each step waits a quarter of a second for its drawings."""
     seen = []
     tally = small_run(monkeypatch, seen)
-    assert (tally.steps, tally.samples, tally.fresh, tally.fresh_cpu) == (10, 40, 20, 10)   # one from each feed
-    assert tally.waited == 10.0 and tally.seconds == 31.0 and tally.data_failure is None
-    assert tally.rate == 40 / 31 and tally.fresh_rate == 20 / 31
-    assert [s["lr"] for s in seen] == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
-    # the loss every 10 s: at 3 s (step 1), 15 s (step 5) and 27 s (step 9), each the mean of the last 20
+    assert (tally.steps, tally.samples, tally.fresh, tally.fresh_cpu) == (30, 120, 60, 30)   # one from each feed
+    assert tally.waited == 7.5 and tally.seconds == 22.75 and tally.data_failure is None
+    assert tally.rate == 120 / 22.75 and tally.fresh_rate == 60 / 22.75
+    assert [s["lr"] for s in seen] == pytest.approx([0.025, 0.05, 0.075] + [0.1] * 27)
+    assert all(s["widths"] == [0.5] * 4 and s["widths_weight"] == 0.3 for s in seen)
+    # the loss about every 10 s, from the time of the entry before as written (0.75 s written 0.8: the
+    # next at 10.8 s or later), each the mean loss of the last 20 steps
     assert [(e["t"], e["step"], e["samples"], e["fresh"], e["fresh_cpu"]) for e in tally.trace] == [
-        (3.0, 1, 4, 2, 1), (15.0, 5, 20, 10, 5), (27.0, 9, 36, 18, 9)]
+        (0.8, 1, 4, 2, 1), (11.2, 15, 60, 30, 15), (21.8, 29, 116, 58, 29)]
     for entry in tally.trace:
-        assert entry["loss"] == pytest.approx(np.mean([s["loss"] for s in seen[:entry["step"]]]), rel=1e-6)
-    # from half the time on (15 s), every second step: the states after steps 6, 8 and 10
-    assert tally.folded == 3
+        last = seen[max(0, entry["step"] - 20):entry["step"]]
+        assert entry["loss"] == pytest.approx(np.mean([s["loss"] for s in last]), rel=1e-6)
+    # from half the time on (111.25 s, step 15's end), every step: the states after steps 15 to 30
+    assert tally.folded == 16
     for key, value in tally.mean.items():
-        assert torch.allclose(value, sum(seen[k - 1]["state"][key] for k in (6, 8, 10)) / 3, atol=1e-6)
+        assert torch.allclose(value, sum(seen[k - 1]["state"][key] for k in range(15, 31)) / 16, atol=1e-6)
     assert not torch.equal(tally.mean["weight"], seen[-1]["state"]["weight"])
+    assert capsys.readouterr().out == ""                     # the device feed did not fail: nothing said
 
 
 def test_training_is_the_same_for_a_seed_and_differs_with_another(monkeypatch):
     runs = [[], [], []]
     for seen, seed in zip(runs, (0, 0, 1)):
-        small_run(monkeypatch, seen, seed=seed)
+        small_run(monkeypatch, seen, seed=seed, deadline=107.5)
     assert all(torch.equal(a["state"]["weight"], b["state"]["weight"]) for a, b in zip(runs[0], runs[1]))
     assert not torch.equal(runs[0][-1]["state"]["weight"], runs[2][-1]["state"]["weight"])
 
 
-def test_training_without_a_tail_mean_keeps_none_and_says_when_the_device_data_failed(monkeypatch, capsys):
-    torch.manual_seed(0)
-    model = torch.nn.Conv2d(3, 2, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+def test_training_without_a_tail_mean_keeps_none_and_says_when_the_device_data_failed(monkeypatch):
+    said = []
+    monkeypatch.setattr(gpu_run, "print", lambda *a, **kw: said.append((a, kw)), raising=False)
+    seen = []
     feeds = [Ready("device", 0, count=0, failure="RuntimeError: CUDA error"), Ready("cpu", 0)]
-    args = options(batch=2, reuse=1, max_reuse=1, warmup=1, average_from=0.0, average_every=1)
-    tally = gpu_run.train(model, opt, feeds, gpu_data.Pool(4, 8, torch.device("cpu")), args, torch.device("cpu"),
-                          False, deadline=9.0, clock=Ticks())
-    assert tally.mean is None and tally.folded == 0 and tally.steps == 3
+    tally = small_run(monkeypatch, seen, feeds=feeds, deadline=102.25, batch=2, reuse=1, max_reuse=1, warmup=1,
+                      average_from=0.0)
+    assert tally.mean is None and tally.folded == 0 and tally.steps == 3 and seen[0]["lr"] == 0.1
     assert tally.data_failure == "RuntimeError: CUDA error" and tally.fresh == tally.fresh_cpu == 6
-    out = capsys.readouterr().out
-    assert out.count("device data failed (RuntimeError: CUDA error); the CPU workers make every drawing from here") == 1
+    assert said == [(("device data failed (RuntimeError: CUDA error); the CPU workers make every drawing from here",),
+                     {"flush": True})]
 
 
 def test_the_rate_line_gives_samples_per_second_and_where_the_drawings_came_from():
@@ -405,8 +421,10 @@ def test_the_rate_line_gives_samples_per_second_and_where_the_drawings_came_from
     assert line == ("640 samples in 12.5 s: 51.2 training samples/s at 256² (data generation included; cuda, "
                     "batch 64, bf16); 80 fresh drawings, 6.4/s (50 traced and inked on cuda, 30 by CPU workers), "
                     "each trained on 8.0 times; steps waited 1.3 s for drawings")
-    assert "fp32" in gpu_run.rate_line(options(), gpu_run.Tally(), False)
+    assert "(data generation included; cpu, batch 64, fp32);" in gpu_run.rate_line(options(device="cpu"),
+                                                                                   gpu_run.Tally(), False)
     assert "each trained on 0.0 times" in gpu_run.rate_line(options(), gpu_run.Tally(), False)
+    assert "each trained on 4.0 times" in gpu_run.rate_line(options(), gpu_run.Tally(samples=4, fresh=1), False)
 
 
 class Const(torch.nn.Module):
@@ -424,7 +442,9 @@ class Const(torch.nn.Module):
         return torch.stack([self.near, self.logit]).expand(len(img), -1, -1, -1)
 
 
-def test_the_run_scores_its_tail_mean_its_endpoint_and_its_parent_on_the_same_drawings(monkeypatch, tmp_path, capsys):
+def test_the_run_scores_its_tail_mean_its_endpoint_and_its_parent_on_the_same_drawings(monkeypatch, tmp_path):
+    said = []
+    monkeypatch.setattr(gpu_run, "print", lambda *a, **kw: said.append((a, kw)), raising=False)
     item, mask, ramp = square_ramp()
     cpu = torch.device("cpu")
     monkeypatch.setattr(gpu_run, "Depthy", Const)
@@ -444,29 +464,33 @@ def test_the_run_scores_its_tail_mean_its_endpoint_and_its_parent_on_the_same_dr
     # the parent, read in its own units ([0, 1]: no log.json beside it, not the shipped file)
     assert parent == gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.UNIT_RANGE)
     assert parent != gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
-    assert (f"tail mean of 3 states (every 7 steps from 50% of the time): nRMSE {scores['nrmse']:.4f}; "
-            f"the endpoint {endpoint['nrmse']:.4f}") in capsys.readouterr().out
-    # without a mean the endpoint is what is written, scored once, in [0, 1] units when widths were not taught
-    alone, none, _ = gpu_run.score(Const(ramp ** 2, mask), gpu_run.Tally(), tmp_path / "parent.pt", parent_state,
-                                   [item], options(widths_weight=0.0), cpu, False)
+    assert said == [((f"tail mean of 3 states (every 7 steps from 50% of the time): nRMSE {scores['nrmse']:.4f}; "
+                      f"the endpoint {endpoint['nrmse']:.4f}",), {"flush": True})]
+    # without a mean the endpoint is what is written, scored once, in [0, 1] units when widths were not
+    # taught; a parent from a GPU run is read in the units its log.json names
+    said.clear()
+    (tmp_path / "log.json").write_text(json.dumps({"nearness": proportion.FIGURE_WIDTHS}))
+    alone, none, parent = gpu_run.score(Const(ramp ** 2, mask), gpu_run.Tally(), tmp_path / "depthy.pt",
+                                        parent_state, [item], options(widths_weight=0.0), cpu, False)
     assert none is None and alone == gpu_run.validate(Const(ramp ** 2, mask), [item], cpu, False,
                                                       proportion.UNIT_RANGE)
-    assert "tail mean" not in capsys.readouterr().out
+    assert parent == gpu_run.validate(Const(bumpy, mask), [item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert said == []
 
 
-def test_the_log_records_the_settings_the_tally_the_scores_and_the_parts():
+def test_the_log_records_the_settings_the_tally_the_scores_and_the_parts(monkeypatch):
     args = options(size=128, batch=16, reuse=4, max_reuse=8, data="device", views=6, together=4, device_workers=2,
                    workers=5, widths_weight=0.5, lr=3e-5, warmup=20, freeze_stem=True, average_from=0.5,
                    average_every=25, plain_share=0.5, first_seed=31_000_000, val_workers=3, device="cpu")
     trace = [{"t": 0.1, "loss": 0.5}]
-    tally = gpu_run.Tally(steps=10, samples=160, fresh=40, fresh_cpu=15, waited=2.345, seconds=20.04, trace=trace,
+    tally = gpu_run.Tally(steps=10, samples=160, fresh=40, fresh_cpu=15, waited=2.345, seconds=20.44, trace=trace,
                           folded=2, data_failure="RuntimeError: no")
     pool = gpu_data.Pool(24, 4, torch.device("cpu"))
     scores, endpoint, parent = {"nrmse": 0.1}, {"nrmse": 0.12}, {"nrmse": 0.2}
     parts = [{"whole_sha256": "ab", "whole_bytes": 3}]
     log = gpu_run.run_log(args, tally, parent=Path("p.pt"), device=torch.device("cpu"), bf16=False, pool=pool,
                           scores=scores, endpoint=endpoint, parent_scores=parent, validation_s=3.06, parts=parts,
-                          wall_s=40.04)
+                          wall_s=40.44)
     recipe = log.pop("recipe")
     assert log == {
         "parent": "p.pt", "device": "cpu", "gpu": None, "torch": torch.__version__, "size": 128, "batch": 16,
@@ -475,11 +499,11 @@ def test_the_log_records_the_settings_the_tally_the_scores_and_the_parts():
         "validation_endpoint": endpoint, "reuse": 4, "max_reuse": 8, "pool": 24, "fresh_per_batch": 4,
         "least_fresh_per_batch": 2, "waited_for_drawings_seconds": 2.3, "widths_weight": 0.5,
         "nearness": "figure widths", "first_seed": 31_000_000, "steps": 10, "samples": 160, "fresh": 40,
-        "train_seconds": 20.0, "samples_per_s": 7.98, "fresh_per_s": 2.0, "data": "device", "views": 6,
+        "train_seconds": 20.4, "samples_per_s": 7.83, "fresh_per_s": 1.96, "data": "device", "views": 6,
         "device_workers": 2, "together": 4, "fresh_cpu": 15, "fresh_device": 25,
         "device_data_failure": "RuntimeError: no", "losses": trace, "validation": scores,
         "validation_parent": parent, "validation_seconds": 3.1, "val_workers": 3, "weights": parts,
-        "wall_seconds": 40.0}
+        "wall_seconds": 40.4}
     assert recipe == {"generator": "training.synth.batch_views on the device, --views per solid, and "
                                    "training.synth.dataset.sample; a share --plain-share of the seeds with no "
                                    "family on, the rest with every option on: face_features, rods, perspective, "
@@ -491,3 +515,10 @@ def test_the_log_records_the_settings_the_tally_the_scores_and_the_parts():
     assert cpu_log["recipe"]["generator"].startswith("training.synth.dataset.sample;")
     assert (cpu_log["views"], cpu_log["device_workers"], cpu_log["together"]) == (None, None, None)
     assert cpu_log["nearness"] == "unit range" and cpu_log["data"] == "cpu" and cpu_log["bf16"]
+    # on CUDA: the GPU's name, and with --data left out the drawings are made on the device
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: {cuda: "NVIDIA H200"}[device])
+    cuda_log = gpu_run.run_log(options(data=None, views=8), gpu_run.Tally(), parent=Path("p.pt"), device=cuda,
+                               bf16=True, pool=pool, scores={}, endpoint=None, parent_scores={}, validation_s=0.0,
+                               parts=[], wall_s=0.0)
+    assert cuda_log["gpu"] == "NVIDIA H200" and cuda_log["data"] == "device" and cuda_log["views"] == 8
