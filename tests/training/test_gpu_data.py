@@ -105,6 +105,21 @@ def test_a_step_waits_for_the_least_and_a_dead_feed_says_why():
         gpu_data.gather([broken], want=1, least=1)
 
 
+def test_a_step_takes_no_more_than_it_wants_and_names_every_stopped_feed():
+    a, b = feed_of(list(range(5))), feed_of(list(range(10, 15)))
+    for feed in (a, b):
+        while feed.ready.qsize() < 5:
+            pass
+    assert [item for _, item in gpu_data.gather([a, b], want=3, least=1)] == [0, 10, 1]
+    for feed in (a, b):
+        feed.thread.join(timeout=30)
+        while not feed.ready.empty():
+            feed.ready.get()
+    with pytest.raises(RuntimeError) as stopped:
+        gpu_data.gather([a, b], want=1, least=1)
+    assert str(stopped.value) == "every drawing feed stopped: test: None; test: None"
+
+
 def test_a_stopped_feed_ends_even_when_its_queue_is_full():
     def endless():
         while True:

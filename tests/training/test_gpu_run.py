@@ -3,6 +3,7 @@ a 30-second run from the shipped weights, the weight parts and their joining."""
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +143,25 @@ def test_validation_drawings_made_beside_the_run_are_the_generators_own():
     assert gpu_run.ValidationDrawings(0, 40, workers=2).items() == []
 
 
+def test_validation_drawings_are_made_by_the_worker_processes_not_by_the_run(monkeypatch):
+    """The workers are forked when the drawings are asked for, at the start: the training process never
+    draws them itself, even with one worker (the stand-in put in after the fork would refuse)."""
+    forked = gpu_run.ValidationDrawings(2, 24, workers=1)
+    assert forked.pool is not None and forked.pool._max_workers == 1
+    assert forked.pool._mp_context.get_start_method() == "fork"
+
+    own = [dataset.sample(seed, 24) for seed in list(VAL_SEEDS)[:2]]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("drawn in the training process")
+    monkeypatch.setattr(dataset, "sample", refuse)
+    made = forked.items()
+    assert [np.array_equal(m["nearness"], o["nearness"]) for m, o in zip(made, own, strict=True)] == [True, True]
+    assert gpu_run.ValidationDrawings(5, 24, workers=3).pool._max_workers == 3
+    assert gpu_run.ValidationDrawings(2, 24, workers=3).pool._max_workers == 2     # no more than the drawings
+    assert gpu_run.ValidationDrawings(2, 24, workers=0).pool is None
+
+
 class Fixed(torch.nn.Module):
     """A network whose raw nearness is always `field` and whose mask logit is +5 on `mask`, -5 off it."""
 
@@ -215,6 +235,22 @@ def test_a_step_optimises_the_aligned_loss_with_the_figures_widths():
     assert not torch.allclose(blind, want, rtol=1e-4)
 
 
+def test_a_step_clips_the_gradient_to_a_norm_of_5_and_autocasts_to_bfloat16():
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    img, near = torch.rand(2, 3, 8, 8) * 1000, torch.rand(2, 8, 8)
+    mask = torch.ones(2, 8, 8, dtype=torch.bool)
+    gpu_run.step(model, opt, img, near, mask, False, torch.device("cpu"))
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in model.parameters()]))
+    assert float(norm) == pytest.approx(5.0, rel=1e-4)
+    # bfloat16 on the GPU too (float16, CUDA's own default, would need a loss scaler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                     # no CUDA here: torch disables it, keeping the type
+        for device in (torch.device("cuda"), torch.device("cpu")):
+            assert gpu_run.autocast(device, True).fast_dtype == torch.bfloat16
+
+
 def test_weight_parts_are_named_after_depthy_unless_told(tmp_path):
     state = {"w": torch.ones(3), "n": torch.tensor(2)}
     listed = gpu_run.write_parts(state, tmp_path)
@@ -255,6 +291,33 @@ def options(**given):
     for key, value in given.items():
         setattr(args, key, value)
     return args
+
+
+def test_the_command_lines_defaults_and_types(monkeypatch):
+    """What a bare `gpu_run --out DIR` runs (gpu_window.sh train sets the recipe's own switches over these:
+    test_gpu_window.py), and each option read as its type."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert vars(gpu_run.parser().parse_args(["--out", "o"])) == {
+        "out": Path("o"), "join": None, "device": "cpu", "seconds": 480.0, "parent": None, "size": 256, "batch": 64,
+        "reuse": 4, "max_reuse": 16, "pool": 4096, "widths_weight": 0.5, "workers": 14, "data": None, "views": 8,
+        "together": 16, "device_workers": 0, "val": 96, "val_workers": 2, "lr": 1e-4, "warmup": 50,
+        "plain_share": 0.5, "average_from": 0.0, "average_every": 50, "freeze_stem": False,
+        "first_seed": 30_000_000, "seed": 0}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    given = gpu_run.parser().parse_args(
+        "--join j --seconds 1.5 --parent p.pt --size 8 --batch 3 --reuse 2 --max-reuse 5 --pool 7 --widths-weight 0.25 "
+        "--workers 1 --data device --views 2 --together 3 --device-workers 4 --val 6 --val-workers 0 --lr 0.5 "
+        "--warmup 9 --plain-share 0.75 --average-from 0.25 --average-every 11 --freeze-stem --first-seed 12 "
+        "--seed 13".split())
+    assert vars(given) == {
+        "out": None, "join": Path("j"), "device": "cuda", "seconds": 1.5, "parent": Path("p.pt"), "size": 8,
+        "batch": 3, "reuse": 2, "max_reuse": 5, "pool": 7, "widths_weight": 0.25, "workers": 1, "data": "device",
+        "views": 2, "together": 3, "device_workers": 4, "val": 6, "val_workers": 0, "lr": 0.5, "warmup": 9,
+        "plain_share": 0.75, "average_from": 0.25, "average_every": 11, "freeze_stem": True, "first_seed": 12,
+        "seed": 13}
+    assert isinstance(given.seconds, float) and isinstance(given.size, int) and isinstance(given.lr, float)
+    with pytest.raises(SystemExit):
+        gpu_run.parser().parse_args(["--data", "gpu"])
 
 
 def test_a_step_takes_batch_over_reuse_fresh_drawings_and_waits_for_batch_over_max_reuse():
