@@ -163,15 +163,18 @@ def test_validation_drawings_are_made_by_the_worker_processes_not_by_the_run(mon
 
 
 class Fixed(torch.nn.Module):
-    """A network whose raw nearness is always `field` and whose mask logit is +5 on `mask`, -5 off it."""
+    """A network whose raw nearness is always `field` (its one parameter, `near`, so a state dict loads into
+    it) and whose mask logit is +5 on `mask`, -5 off it (a buffer); by default 32² zeros on a full mask."""
 
-    def __init__(self, field, mask):
+    def __init__(self, field=None, mask=None):
         super().__init__()
-        self.out = torch.stack([torch.as_tensor(field, dtype=torch.float32),
-                                torch.where(torch.as_tensor(mask), 5.0, -5.0)])
+        field = np.zeros((32, 32)) if field is None else field
+        mask = np.ones((32, 32), bool) if mask is None else mask
+        self.near = torch.nn.Parameter(torch.as_tensor(field, dtype=torch.float32))
+        self.register_buffer("logit", torch.where(torch.as_tensor(mask), 5.0, -5.0))
 
     def forward(self, img):
-        return self.out.expand(len(img), -1, -1, -1)
+        return torch.stack([self.near, self.logit]).expand(len(img), -1, -1, -1)
 
 
 def square_ramp():
@@ -490,54 +493,39 @@ def test_the_rate_line_gives_samples_per_second_and_where_the_drawings_came_from
     assert "each trained on 4.0 times" in gpu_run.rate_line(options(), gpu_run.Tally(samples=4, fresh=1), False)
 
 
-class Const(torch.nn.Module):
-    """A network whose raw nearness is its one parameter `near` (a field) and whose mask logit is +5 on
-    `mask`, -5 off it."""
-
-    def __init__(self, field=None, mask=None):
-        super().__init__()
-        field = np.zeros((32, 32)) if field is None else field
-        mask = np.ones((32, 32), bool) if mask is None else mask
-        self.near = torch.nn.Parameter(torch.as_tensor(field, dtype=torch.float32))
-        self.register_buffer("logit", torch.where(torch.as_tensor(mask), 5.0, -5.0))
-
-    def forward(self, img):
-        return torch.stack([self.near, self.logit]).expand(len(img), -1, -1, -1)
-
-
 def test_the_run_scores_its_tail_mean_its_endpoint_and_its_parent_on_the_same_drawings(monkeypatch, tmp_path):
     said = []
     monkeypatch.setattr(gpu_run, "print", lambda *a, **kw: said.append((a, kw)), raising=False)
     item, mask, ramp = square_ramp()
     cpu = torch.device("cpu")
-    monkeypatch.setattr(gpu_run, "Depthy", Const)
+    monkeypatch.setattr(gpu_run, "Depthy", Fixed)
     bumpy = ramp + np.where(mask, np.sin(np.arange(32) / 2.0), 0.0)
     parent_state = {"near": torch.as_tensor(bumpy, dtype=torch.float32),
                     "logit": torch.where(torch.as_tensor(mask), 5.0, -5.0)}
-    endpoint_model = Const(ramp ** 2, mask)
+    endpoint_model = Fixed(ramp ** 2, mask)
     tally = gpu_run.Tally(mean={"near": torch.as_tensor(ramp, dtype=torch.float32),
                                 "logit": torch.where(torch.as_tensor(mask), 5.0, -5.0)}, folded=3)
     args = options(widths_weight=0.5, average_every=7, average_from=0.5)
     scores, endpoint, parent = gpu_run.score(endpoint_model, tally, tmp_path / "parent.pt", parent_state,
                                              [item, item], args, cpu, False)
-    assert scores == gpu_run.validate(Const(ramp, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert scores == gpu_run.validate(Fixed(ramp, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
     assert scores["nrmse"] == pytest.approx(0, abs=1e-6)          # the mean: the truth itself
-    assert endpoint == gpu_run.validate(Const(ramp ** 2, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert endpoint == gpu_run.validate(Fixed(ramp ** 2, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
     assert endpoint["nrmse"] > 0.01 and torch.equal(endpoint_model.near.data, tally.mean["near"])
     # the parent, read in its own units ([0, 1]: no log.json beside it, not the shipped file)
-    assert parent == gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.UNIT_RANGE)
-    assert parent != gpu_run.validate(Const(bumpy, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert parent == gpu_run.validate(Fixed(bumpy, mask), [item, item], cpu, False, proportion.UNIT_RANGE)
+    assert parent != gpu_run.validate(Fixed(bumpy, mask), [item, item], cpu, False, proportion.FIGURE_WIDTHS)
     assert said == [((f"tail mean of 3 states (every 7 steps from 50% of the time): nRMSE {scores['nrmse']:.4f}; "
                       f"the endpoint {endpoint['nrmse']:.4f}",), {"flush": True})]
     # without a mean the endpoint is what is written, scored once, in [0, 1] units when widths were not
     # taught; a parent from a GPU run is read in the units its log.json names
     said.clear()
     (tmp_path / "log.json").write_text(json.dumps({"nearness": proportion.FIGURE_WIDTHS}))
-    alone, none, parent = gpu_run.score(Const(ramp ** 2, mask), gpu_run.Tally(), tmp_path / "depthy.pt",
+    alone, none, parent = gpu_run.score(Fixed(ramp ** 2, mask), gpu_run.Tally(), tmp_path / "depthy.pt",
                                         parent_state, [item], options(widths_weight=0.0), cpu, False)
-    assert none is None and alone == gpu_run.validate(Const(ramp ** 2, mask), [item], cpu, False,
+    assert none is None and alone == gpu_run.validate(Fixed(ramp ** 2, mask), [item], cpu, False,
                                                       proportion.UNIT_RANGE)
-    assert parent == gpu_run.validate(Const(bumpy, mask), [item], cpu, False, proportion.FIGURE_WIDTHS)
+    assert parent == gpu_run.validate(Fixed(bumpy, mask), [item], cpu, False, proportion.FIGURE_WIDTHS)
     assert said == []
 
 
