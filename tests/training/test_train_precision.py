@@ -46,3 +46,35 @@ def test_bf16_is_native_only_where_the_cpu_flags_say_so():
     assert not native_bf16(avx2_only)
     assert native_bf16(sapphire)
     assert not native_bf16("")
+
+
+def test_bf16_is_read_from_this_machines_cpuinfo_and_is_off_where_it_cannot_be_read(monkeypatch):
+    from pathlib import Path
+    read = Path.read_text
+    assert native_bf16() == native_bf16(read(Path("/proc/cpuinfo")))
+    sapphire = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **kw: sapphire if str(self) == "/proc/cpuinfo" else
+                        read(self, *a, **kw))
+    assert native_bf16() is True                     # read from /proc/cpuinfo whatever this machine's CPU
+
+    def unreadable(self, *args, **kwargs):
+        raise PermissionError(f"{self}: not readable")
+    monkeypatch.setattr(Path, "read_text", unreadable)
+    assert native_bf16() is False
+
+
+def test_depthwise_convolutions_stay_plain_and_get_plain_inputs():
+    """The workaround for the bfloat16 backward of a dilated depth-wise convolution on channels-last
+    tensors: its weight is stored in plain strides and its input is made plain before it runs, while
+    the other convolutions go channels-last."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 3, padding=1),
+                                torch.nn.Conv2d(4, 4, 3, padding=2, dilation=2, groups=4))
+    channels_last(model)
+    full, depthwise = model
+    seen = []
+    depthwise.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    model(torch.rand(1, 4, 8, 8).contiguous(memory_format=torch.channels_last))
+    assert seen[0].is_contiguous() and not seen[0].is_contiguous(memory_format=torch.channels_last)
+    assert depthwise.weight.stride() == (9, 9, 3, 1)                      # plain (C, 1, 3, 3) strides
+    assert full.weight.is_contiguous(memory_format=torch.channels_last) and not full.weight.is_contiguous()
