@@ -19,7 +19,7 @@ at once whether the run beat where it started. The model is written as a float16
 parts of at most 16 MiB (`depthy.pt.000`, …), with `log.json`: samples, samples/s (data included), the
 loss every few seconds, both validation scores, the parts' sha256 and the recipe.
 
-Where the drawings come from (`--data`):
+Where the drawings come from (`--data`; the generators, feeds and pool are training/gpu_data.py):
 - `device` (the default on CUDA): training.synth.batch_views traces `--views` views of each random solid
   in one march and inks them together on the training device, in a thread of the training process (on
   CUDA, on a stream of its own), or in `--device-workers` processes of their own. The CPU workers run
