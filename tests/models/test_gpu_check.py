@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tests.conftest import ROOT
@@ -64,3 +65,33 @@ def test_the_memory_cap_is_set_after_the_cache_is_handed_back_and_always_lifted(
                                                        "where": "Depthy · CPU · 9.00 s"}
     assert calls == [("model", "cuda"), ("empty",), ("cap", 100 / 1024), ("predict", "CUDA", 1024, "torch", 4),
                      ("cap", 1.0)]
+
+
+def test_parity_is_the_largest_difference_of_nearness_normalised_over_the_cpus_figure(monkeypatch, capsys):
+    """With the engine stood in: the device's reading is the CPU's × 3 + 2 (the same once normalised)
+    but for one pixel 0.3 higher (0.1 of the range), and wild off the figure, which must not count."""
+    check = _gpu_check()
+    mask = np.zeros((8, 8), bool)
+    mask[2:6, 1:7] = True
+    ref = np.zeros((8, 8), np.float32)
+    ref[:, 1:7] = np.linspace(0, 1, 6)
+    ref[~mask] = -5.0
+    got = ref * 3 + 2
+    got[3, 3] += 0.3
+    got[~mask] = 100.0
+    prob = np.where(mask, 0.9, 0.1)
+    calls = []
+
+    def run_network(rgb, where, size=None):
+        calls.append((rgb.shape, where.device, size))
+        return (ref, prob) if len(calls) % 2 else (got, prob * 0.0)     # the CPU's reading first; its mask counts
+    monkeypatch.setattr(check.depthy_engine, "run_network", run_network)
+    passes = []
+    monkeypatch.setattr(check.depthy_engine, "network", lambda where: lambda x: passes.append(x.shape))
+    out = check.depthy_parity_and_speed("cpu", [4])
+    assert out["placement"] == "CPU fp32" and set(out["max_diff"]) == set(check.EXAMPLES)
+    assert all(v == pytest.approx(0.1, rel=1e-5) for v in out["max_diff"].values())
+    assert set(out["speed"]) == {4} and set(out["speed"][4]) == {"pass_s", "engine_s"}
+    assert passes == [(1, 3, 4, 4)] * 6                              # one warm-up, then the median of five
+    assert calls[6:] == [((4, 4, 3), "cpu", 4)] * 6 and {c[2] for c in calls[:6]} == {None}
+    assert "Depthy CPU fp32 vs CPU fp32, bracket: max |Δ normalised nearness| 1.00e-01" in capsys.readouterr().out
