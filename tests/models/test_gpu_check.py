@@ -95,3 +95,38 @@ def test_parity_is_the_largest_difference_of_nearness_normalised_over_the_cpus_f
     assert passes == [(1, 3, 4, 4)] * 6                              # one warm-up, then the median of five
     assert calls[6:] == [((4, 4, 3), "cpu", 4)] * 6 and {c[2] for c in calls[:6]} == {None}
     assert "Depthy CPU fp32 vs CPU fp32, bracket: max |Δ normalised nearness| 1.00e-01" in capsys.readouterr().out
+
+
+def test_the_small_triposr_runs_its_real_network_for_every_query_and_both_extractions_agree(capsys):
+    check = _gpu_check()
+    out = check.triposr("cpu", 32, small=True)
+    assert out["dtype"] == "torch.float32" and out["resolution"] == 32 and out["peak_gpu_gib"] is None
+    assert 0 < out["parameters"] < 1_000_000 and out["encode_s"] > 0                # the smoke network, not 419 M
+    fine, dense = out["extraction"]["coarse_to_fine"], out["extraction"]["dense"]
+    assert dense["queries"] == 32 ** 3 and 0 < fine["queries"] <= dense["queries"]
+    assert fine["faces"] == dense["faces"] > 0 and fine["seconds"] > 0 and dense["seconds"] > 0
+    line = capsys.readouterr().out
+    assert "cpu float32: encode" in line and "extraction 32³ coarse-to-fine" in line and "same faces: True" in line
+    assert "peak GPU memory" not in line
+
+
+def test_the_check_refuses_cuda_where_there_is_none_and_writes_its_log(monkeypatch, tmp_path):
+    import torch
+    check = _gpu_check()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(sys, "argv", ["gpu_check.py", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no CUDA device here: run with --device cpu --small"):
+        check.main()
+    asked = []
+    monkeypatch.setattr(check, "depthy_parity_and_speed", lambda device, sizes: asked.append(sizes) or {"d": 1})
+    monkeypatch.setattr(check, "triposr", lambda device, resolution, small: asked.append((resolution, small)) or {})
+    for small, sizes, resolution in ((True, [64, 128], 32), (False, [256, 512, 1024], 256)):
+        asked.clear()
+        argv = ["gpu_check.py", "--device", "cpu", "--out", str(tmp_path / "new")] + (["--small"] if small else [])
+        monkeypatch.setattr(sys, "argv", argv)
+        check.main()
+        assert asked == [sizes, (resolution, small)]
+        log = json.loads((tmp_path / "new" / "gpu_check.json").read_text())
+        assert log["command"] == " ".join(argv) and log["gpu"] is None and log["depthy"] == {"d": 1}
+        assert log["depthy_out_of_memory"] == {"skipped": "no CUDA"} and log["torch"] == torch.__version__
+        assert log["python"].count(".") == 2
