@@ -26,7 +26,7 @@ def test_gpu_check_smoke_on_the_cpu(tmp_path):
 
 def _gpu_check():
     import importlib.util
-    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "benchmarks" / "gpu_check.py")
+    spec = importlib.util.spec_from_file_location("benchmarks.gpu_check", ROOT / "benchmarks" / "gpu_check.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
