@@ -33,7 +33,7 @@ def _gpu_check():
 
 
 @pytest.mark.parametrize("fails", [False, True])
-def test_the_memory_cap_is_set_after_the_cache_is_handed_back_and_always_lifted(monkeypatch, fails):
+def test_the_memory_cap_is_set_after_the_cache_is_handed_back_and_always_lifted(monkeypatch, capsys, fails):
     """PyTorch checks a memory fraction only when it asks CUDA for more, so blocks cached by the speed runs
     would serve the capped reading: the cache must be emptied before the cap (stand-ins for torch.cuda and
     the engine record the order, since this machine has no GPU)."""
@@ -46,16 +46,18 @@ def test_the_memory_cap_is_set_after_the_cache_is_handed_back_and_always_lifted(
     monkeypatch.setattr(check.depthy_engine, "get_model", lambda device: calls.append(("model", device)))
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append(("empty",)))
     monkeypatch.setattr(torch.cuda, "memory_allocated", lambda: 36 << 20)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: types.SimpleNamespace(total_memory=1 << 30))
+    monkeypatch.setattr(torch.cuda, "get_device_properties",
+                        lambda index: {0: types.SimpleNamespace(total_memory=1 << 30)}[index])
     monkeypatch.setattr(torch.cuda, "set_per_process_memory_fraction", lambda f: calls.append(("cap", f)))
 
     def predict(rgba, options):
-        calls.append(("predict", options.device, options.depthy_resolution, options.depthy_runtime, rgba.shape[2]))
+        calls.append(("predict", options.device, options.depthy_resolution, options.depthy_runtime, rgba.shape[2],
+                      rgba.dtype, float(rgba[..., 3].min())))
         if fails:
             raise engine.EngineError("stand-in failure")
         return types.SimpleNamespace(meta={"device": "cpu", "why_cpu": "fell back to CPU: out of GPU memory",
                                            "where": "Depthy · CPU · 9.00 s"})
-    monkeypatch.setattr(check.engines, "get", lambda name: types.SimpleNamespace(predict=predict))
+    monkeypatch.setattr(check.engines, "get", lambda name: {"depthy": types.SimpleNamespace(predict=predict)}[name])
     if fails:
         with pytest.raises(engine.EngineError):
             check.depthy_out_of_memory("cuda")
@@ -63,8 +65,10 @@ def test_the_memory_cap_is_set_after_the_cache_is_handed_back_and_always_lifted(
         assert check.depthy_out_of_memory("cuda") == {"cap_fraction": 100 / 1024, "device": "cpu",
                                                        "why_cpu": "fell back to CPU: out of GPU memory",
                                                        "where": "Depthy · CPU · 9.00 s"}
-    assert calls == [("model", "cuda"), ("empty",), ("cap", 100 / 1024), ("predict", "CUDA", 1024, "torch", 4),
-                     ("cap", 1.0)]
+        assert capsys.readouterr().out == ("Depthy with GPU memory capped at 0.0977: Depthy · CPU · 9.00 s — "
+                                           "fell back to CPU: out of GPU memory\n")
+    assert calls == [("model", "cuda"), ("empty",), ("cap", 100 / 1024),
+                     ("predict", "CUDA", 1024, "torch", 4, np.float32, 1.0), ("cap", 1.0)]
 
 
 def test_parity_is_the_largest_difference_of_nearness_normalised_over_the_cpus_figure(monkeypatch, capsys):
@@ -196,3 +200,22 @@ def test_the_check_refuses_cuda_where_there_is_none_and_writes_its_log(monkeypat
         printed = capsys.readouterr().out
         assert printed.splitlines() == [f"torch {torch.__version__}, {'NVIDIA H200' if device == 'cuda' else 'CPU'}",
                                         f"wrote {out / 'gpu_check.json'}"]
+
+
+def test_without_cuda_the_fallback_is_skipped_and_says_so(capsys):
+    assert _gpu_check().depthy_out_of_memory("cpu") == {"skipped": "no CUDA"}
+    assert capsys.readouterr().out == "Depthy out-of-memory fallback: needs CUDA, skipped\n"
+
+
+def test_each_size_is_timed_on_the_device_and_printed_in_milliseconds(monkeypatch, capsys):
+    check = _gpu_check()
+    mask = np.ones((4, 4), bool)
+    monkeypatch.setattr(check.depthy_engine, "run_network",
+                        lambda rgb, where, size=None: (np.arange(16.0).reshape(4, 4), np.where(mask, 0.9, 0.1)))
+    monkeypatch.setattr(check.depthy_engine, "network", lambda where: lambda x: None)
+    devices = []
+    times = iter([0.0123, 0.5])
+    monkeypatch.setattr(check, "timed", lambda fn, device: devices.append(device) or next(times))
+    out = check.depthy_parity_and_speed("cpu", [8])
+    assert devices == ["cpu", "cpu"] and out["speed"] == {8: {"pass_s": 0.0123, "engine_s": 0.5}}
+    assert "Depthy CPU fp32 8²: one pass 12.3 ms, engine 500.0 ms\n" in capsys.readouterr().out
