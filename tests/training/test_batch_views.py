@@ -206,17 +206,34 @@ def test_the_advice_picks_the_settings_that_make_the_most_drawings():
     # processes that only share one GPU's time (8 make what one makes): the thread beside 14 workers wins
     assert data_speed.advice(2.0, 10.0, 10.0, 8).startswith("for gpu_window.sh train: DATA=device (about 33 ")
     assert data_speed.advice(2.0, 0.0, 0.0, 8).startswith("for gpu_window.sh train: DATA=cpu (about 28 ")
+    assert line == ("for gpu_window.sh train: DATA=device DEVICE_WORKERS=8 WORKERS=6 (about 72 fresh drawings/s; "
+                    "DATA=cpu: 28, DATA=device: 33, DATA=device DEVICE_WORKERS=8 WORKERS=6: 72)")   # 14 cores unless told
+    assert data_speed.advice(2.0, 10.0, 60.0, 8, cores=10).endswith("DATA=device DEVICE_WORKERS=8 WORKERS=2: 64)")
+
+
+def test_a_rate_is_the_drawings_made_after_a_warm_up_over_the_time_they_took(monkeypatch):
+    """A clock that reads 10, 11, 12, … s and a maker of 2 drawings a seed: after the warm-up (the seed
+    before the first), seeds are drawn while under 3 s have passed since 10 s (read at 11 and 12 s; at 13 s
+    it stops): 4 drawings over the 4 s until the clock is read at the end."""
+    from training import data_speed
+    clock, made, events = iter(range(10, 100)), [], []
+    monkeypatch.setattr(data_speed.time, "perf_counter", lambda: float(next(clock)))
+    got = data_speed.rate(lambda seed: made.append(seed) or 2, 3.0, lambda: events.append("sync"), first=50,
+                          ready=lambda: events.append("ready"))
+    assert got == (4 / 4, 4) and made == [49, 50, 51] and events == ["sync", "ready", "sync"]
 
 
 def test_the_advice_file_holds_the_advised_settings_in_full(tmp_path):
     from training import data_speed
-    path = tmp_path / "runs" / "gpu_advice.env"
+    path = tmp_path / "training" / "runs" / "gpu_advice.env"          # folders made as needed
     data_speed.write_advice(str(path), 2.0, 10.0, 60.0, 8)
     assert path.read_text() == "DATA=device\nDEVICE_WORKERS=8\nWORKERS=6\n"
     data_speed.write_advice(str(path), 2.0, 10.0, 10.0, 8)          # the thread: no device processes
     assert path.read_text() == "DATA=device\nDEVICE_WORKERS=0\nWORKERS=14\n"
     data_speed.write_advice(str(path), 2.0, 0.0, 0.0, 8)
     assert path.read_text() == "DATA=cpu\nDEVICE_WORKERS=0\nWORKERS=14\n"
+    data_speed.write_advice(str(path), 2.0, 0.0, 0.0, 8, cores=6)
+    assert path.read_text() == "DATA=cpu\nDEVICE_WORKERS=0\nWORKERS=6\n"
 
 
 def test_the_processes_are_timed_together_and_summed():
