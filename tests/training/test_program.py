@@ -95,6 +95,36 @@ def test_hard_combinations_repeat_no_numbers_per_row():
     assert kinds["combine"].table.shape[1] == 3 and bool((kinds["combine"].table[:, 2] > 0).all())
 
 
+def test_like_nodes_of_many_solids_share_one_group():
+    """A step's cost is its number of groups, so like nodes of every solid must share one: here ten
+    solids make two groups, and groups split only by map depth, combine height and polygon corners (up
+    to 8, up to 16, more), ordered by depth or height, then kind."""
+    eye = torch.eye(3)
+    ten = [sdf.transform(sdf.box([0.1 * (i + 1)] * 3), eye, (0.1 * i, 0.0, 0.0)) for i in range(10)]
+    program = Program(ten)
+    assert [(g.kind, g.solids) for g in program.maps] == [("transform", list(range(10)))]
+    assert [(g.kind, g.solids) for g in program.combines] == [("box", list(range(10)))]
+
+    def gon(corners):
+        return sdf.extrude(sdf.regular_polygon2d(0.5, corners, 0.0), 0.2)
+    program = Program([gon(n) for n in (3, 8, 9, 16, 17, 40)])
+    polygons = [(g.kind, g.solids, g.table.shape[1]) for g in program.combines if g.kind == "polygon"]
+    assert polygons == [("polygon", [0, 1], 16), ("polygon", [2, 3], 32), ("polygon", [4, 5], 80)]
+    assert [g.solids for g in program.combines if g.kind == "extrude"] == [list(range(6))]
+
+    nested = [sdf.union(sdf.sphere(0.2), sdf.union(sdf.box([0.1] * 3), sdf.sphere(0.3))),   # min at heights 2, 1
+              sdf.union(sdf.box([0.2] * 3), sdf.sphere(0.1)),                             # min at height 1
+              sdf.transform(sdf.transform(sdf.sphere(0.1), eye, (0.1, 0, 0)), eye, (0, 0.1, 0)),   # maps at depths 0, 1
+              sdf.transform(sdf.sphere(0.2), eye, (0.2, 0, 0))]                            # a map at depth 0
+    program = Program(nested)
+    assert [(g.kind, g.solids) for g in program.maps] == [("transform", [2, 3]), ("transform", [2])]
+    assert [(g.kind, g.solids) for g in program.combines] == [
+        ("box", [0, 1]), ("sphere", [0, 0, 1, 2, 3]), ("min", [0, 1]), ("min", [0])]
+    counts = [40, 30, 20, 10]
+    points = _split_points(counts, seed=4)
+    assert torch.equal(program.distance(points, counts), _each(nested, points, counts))
+
+
 def test_a_done_solid_beside_one_with_points_left():
     """Solid 0's transform is a group of its own with no points left (the group is skipped); its box
     shares a group with solid 1's, which still has points: solid 1's distances come out whole."""

@@ -11,11 +11,18 @@ import pytest
 import torch
 
 from training.synth import sdf
+from training.synth.program import Program
 
 
 def _at(shape, *points):
-    """The shape's distances at these points, as Python floats."""
-    return [float(v) for v in shape(torch.tensor(points, dtype=torch.float32))]
+    """The shape's distances at these points, as Python floats; the batched program (the device
+    generator's) must give the same values, for the shape alone and for two copies evaluated together."""
+    p = torch.tensor(points, dtype=torch.float32)
+    got = shape(p)
+    n = len(p)
+    assert torch.allclose(Program([shape]).distance(p, [n]), got, atol=1e-6)
+    assert torch.allclose(Program([shape, shape]).distance(torch.cat([p, p]), [n, n]), torch.cat([got, got]), atol=1e-6)
+    return [float(v) for v in got]
 
 
 def _close(got, want):
@@ -101,6 +108,15 @@ def test_polygon_concave_ell_and_points_level_with_its_corners():
     assert ell.kind == "polygon" and ell.params == tuple(float(c) for xy in ELL for c in xy)
 
 
+def test_polygon_a_comb_crossed_three_and_five_times():
+    # a comb: a bar 0 ≤ y ≤ 1 under three teeth up to y = 2 at x 0–1, 2–3 and 4–5
+    comb = sdf.polygon2d([(0, 0), (5, 0), (5, 2), (4, 2), (4, 1), (3, 1), (3, 2), (2, 2), (2, 1), (1, 1), (1, 2), (0, 2)])
+    # in the middle tooth a level line crosses the outline three times either side; in the first one,
+    # once on its left and five times on its right; between teeth it is outside (0.2 above the bar)
+    _close(_at(comb, (2.5, 1.5), (0.5, 1.5), (4.5, 1.5), (1.5, 1.5), (3.5, 1.2), (2.5, 0.5)),
+           [-0.5, -0.5, -0.5, 0.5, 0.2, -0.5])
+
+
 def test_regular_polygon_corners():
     diamond = sdf.regular_polygon2d(1.0, 4, 0.0)    # corners (1, 0), (0, 1), (−1, 0), (0, −1)
     assert diamond.params == pytest.approx((1, 0, 0, 1, -1, 0, 0, -1), abs=1e-12)
@@ -108,6 +124,10 @@ def test_regular_polygon_corners():
     turned = sdf.regular_polygon2d(2.0, 3, math.pi / 2)   # first corner straight up
     assert turned.params[:2] == pytest.approx((0.0, 2.0), abs=1e-12)
     _close(_at(turned, (0, 0), (0, 3)), [-1.0, 1.0])    # a triangle's inscribed radius is half its corners'
+    skew = sdf.regular_polygon2d(1.0, 3, 0.3)         # corners turn anticlockwise from 0.3 rad
+    assert skew.params == pytest.approx((math.cos(0.3), math.sin(0.3), math.cos(0.3 + 2 * math.pi / 3),
+                                         math.sin(0.3 + 2 * math.pi / 3), math.cos(0.3 + 4 * math.pi / 3),
+                                         math.sin(0.3 + 4 * math.pi / 3)))
 
 
 def test_rounded_rectangle_slot_and_disc():
@@ -233,4 +253,4 @@ def test_constants_and_numbers():
     assert sdf._floats((7,)) == [7.0] and all(type(v) is float for v in sdf._floats(np.array([1], np.int32)))
     node = sdf.Node("sphere", lambda p: p[:, 0] * 2, [np.float32(0.25)], [None])
     assert node.params == (0.25,) and type(node.params[0]) is float and node.children == (None,)
-    assert _at(node, (3, 0, 0)) == [6.0]
+    assert node(torch.tensor([[3.0, 0, 0]])).tolist() == [6.0]   # its own function, whatever its kind says
