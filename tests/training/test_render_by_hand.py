@@ -63,6 +63,10 @@ def test_the_basis_of_a_camera_looking_along_its_up():
     assert np.allclose(r, (0, -1, 0)) and np.allclose(u, (1, 0, 0))     # f × x, then r × f
     f, r, u = render.camera_basis(_camera((3.0, 0, 0), up=(1, 0, 0)))
     assert np.allclose(r, (0, -1, 0)) and np.allclose(u, (0, 0, 1))     # f × z
+    f, r, u = render.camera_basis(_camera((0, 0.6, -0.8), up=(0, 3, -4)))   # |f_z| < 0.9: f × z
+    assert np.allclose(r, (1, 0, 0)) and np.allclose(u, (0, 0.8, 0.6))
+    f, r, u = render.camera_basis(_camera((0, 0.28, -0.96), up=(0, 0.28, -0.96)))   # |f_z| ≥ 0.9: f × x
+    assert np.allclose(r, (0, -0.96, -0.28)) and np.allclose(u, (1, 0, 0))
     for vector in (f, r, u):
         assert np.linalg.norm(vector) == pytest.approx(1.0)
 
@@ -102,17 +106,23 @@ def test_rays_start_outside_the_bound_and_run_along_the_view():
     assert torch.allclose(origins, torch.tensor([0.0, -2.0, 0.0]).expand(4, 3))
     want = torch.tensor([-0.5, 2.0, 0.5]) / math.sqrt(4.5)
     assert torch.allclose(dirs[0], want, atol=1e-6)
+    origins, dirs, _ = render.rays(_camera((0, 1, 0), half=1.0, perspective=0.8), 2)   # an eye nearer than 1
+    assert torch.allclose(origins, torch.tensor([0.0, -0.8, 0.0]).expand(4, 3))
+    assert torch.allclose(dirs[3], torch.tensor([0.5, 0.8, -0.5]) / math.sqrt(1.14), atol=1e-6)
 
 
 def test_the_bounding_sphere_by_hand():
-    origins = torch.tensor([[0.0, -5.0, 0.0], [2.0, -5.0, 0.0], [0.0, 0.0, 0.0], [0.0, 5.0, 0.0]])
-    dirs = torch.tensor([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    origins = torch.tensor([[0.0, -5.0, 0.0], [2.0, -5.0, 0.0], [0.0, 0.0, 0.0], [0.0, 5.0, 0.0],
+                            [1.3, -5.0, 0.0]])
+    dirs = torch.tensor([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
     enter, leave, meets = render._bounding_sphere(origins, dirs)
     # 5 − 1.6 and 5 + 1.6; past it by 2 > 1.6; from inside: 0 and 1.6; behind the ray (it meets the
-    # sphere's line, at t = −6.6 and −3.4: enter clamps to 0)
-    assert enter[[0, 2, 3]].tolist() == pytest.approx([3.4, 0.0, 0.0], abs=1e-5)
-    assert leave[[0, 2, 3]].tolist() == pytest.approx([6.6, 1.6, -3.4], abs=1e-5)
-    assert meets.tolist() == [True, False, True, True]
+    # sphere's line, at t = −6.6 and −3.4: enter clamps to 0); 1.3 off the centre, a chord of half
+    # √(1.6² − 1.3²) = √0.87
+    half = math.sqrt(0.87)
+    assert enter[[0, 2, 3, 4]].tolist() == pytest.approx([3.4, 0.0, 0.0, 5 - half], abs=1e-5)
+    assert leave[[0, 2, 3, 4]].tolist() == pytest.approx([6.6, 1.6, -3.4, 5 + half], abs=1e-5)
+    assert meets.tolist() == [True, False, True, True, True]
 
 
 def test_the_surfaces_behind_two_spheres_in_line():
@@ -138,6 +148,18 @@ def test_the_surfaces_behind_two_spheres_in_line():
     assert np.abs(out_facing[core] - s[core] / 0.3).max() < 2e-2     # |normal · ray|: the normal's y
     assert np.abs(in_facing[core] - s[core] / 0.3).max() < 2e-2
     assert not out_mask[~mask].any() and not in_mask[~mask].any()
+    # in perspective a ray's depth and its length differ (by the cosine of its angle to the axis): a pair
+    # off the axis on one ray from the eye (0, −3, 0), seen 11° aside, still shows the front sphere's back
+    # and the back sphere's front (the ray through both centres meets it 0.3 before (0.7, 0.5, 0), at a
+    # depth of 0.5 − 0.3 · 2.5 / √6.5 = 0.206)
+    aside = sdf.union(_moved(sdf.sphere(0.3), (0.5, -0.5, 0.0)), _moved(sdf.sphere(0.3), (0.7, 0.5, 0.0)))
+    eye = _camera((0, 1, 0), perspective=3.0)
+    mask, depth, _ = render.trace(aside, eye, SIZE)
+    leave, enter = render.hidden_layers(aside, eye, SIZE, depth, mask)
+    front = mask & (depth < -0.78)                 # rays near the one through both centres
+    assert front.sum() >= 4 and leave[0][front].all() and enter[0][front].all()
+    assert (leave[1][front] - depth[front]).min() > 0.3       # through the sphere, not stopped at its face
+    assert np.abs(enter[1][front] - 0.206).max() < 0.05      # the rays beside it meet it a little deeper
     one = sdf.sphere(0.3)
     m, d, _ = render.trace(one, cam, SIZE)
     leave, enter = render.hidden_layers(one, cam, SIZE, d, m)
@@ -180,6 +202,19 @@ def test_random_cameras_of_each_kind():
     assert len(iso) / oblique == pytest.approx(0.4, abs=0.05)
     for cam in iso:                                      # its azimuth is a diagonal
         assert abs(cam.forward[0]) == pytest.approx(abs(cam.forward[1]))
+    diagonals = [(bool(cam.forward[0] > 0), bool(cam.forward[1] > 0)) for cam in iso]
+    for corner in ((True, True), (True, False), (False, True), (False, False)):   # all four, alike
+        assert diagonals.count(corner) / len(iso) == pytest.approx(0.25, abs=0.08)
+    iso_ids = {id(cam) for cam in iso}
+    free = [cam for cam, name in drawn if name in ("oblique", "perspective") and id(cam) not in iso_ids]
+    azimuths = np.array([math.atan2(-cam.forward[1], -cam.forward[0]) % (2 * math.pi) for cam in free])
+    quarters = np.histogram(azimuths, bins=4, range=(0, 2 * math.pi))[0] / len(free)
+    assert quarters == pytest.approx([0.25] * 4, abs=0.05)          # the azimuth is uniform round the circle
+    assert (azimuths < 1.0).mean() == pytest.approx(1 / (2 * math.pi), abs=0.04)
+    elevations = np.degrees(np.arcsin(np.abs([cam.forward[2] for cam in free])))
+    assert elevations.min() < 15.5 and elevations.max() > 49.5      # 15° to 50°
+    eyes = [cam.perspective for cam, name in drawn if name == "perspective"]
+    assert min(eyes) < 3.2 and max(eyes) > 5.8                      # 3 to 6
 
 
 @pytest.mark.parametrize("kind", ["principal", "oblique", "perspective"])
@@ -189,6 +224,34 @@ def test_a_camera_of_the_kind_asked_for(kind):
         cam, name = render.random_camera(rng, kind)
         assert (name in ("side", "front", "back", "top")) == (kind == "principal")
         assert kind == "principal" or name == kind
+
+
+class _Draws:
+    """A stand-in random generator: each uniform() call returns the next given value and records its bounds."""
+
+    def __init__(self, *values):
+        self.values, self.asked = list(values), []
+
+    def uniform(self, *bounds):
+        self.asked.append(bounds)
+        return self.values.pop(0)
+
+
+def test_framing_by_hand_from_a_probe_mask():
+    """A 48-px probe of a 1.6 half-size front camera whose figure fills rows 2–40 and columns 20–27:
+    a pixel i's centre is ((i + 0.5) / 24 − 1) · 1.6 from the middle, and the figure's box takes one pixel
+    more each side: x from −0.3 to 0.3, y (up) from −7/6 to 1.5. Its larger half-extent, 4/3, drawn to
+    fill 0.5 of the new half-size, gives 8/3; the slack 4/3, shifted by 0.9 of it right (+1) and down (−1),
+    moves the centre from the box's middle (0, 0, 1/6) by (−1.2, 0, +1.2)."""
+    mask = np.zeros((48, 48), bool)
+    mask[2:41, 20:28] = True
+    cam = _camera((0, 1, 0), half=1.6, perspective=4.0)
+    draws = _Draws(0.5, np.array([1.0, -1.0]))
+    framed = render._framed(cam, mask, draws, 48)
+    assert draws.asked == [(0.35, 0.9), (-1, 1, 2)]
+    assert framed.half_size == pytest.approx(8 / 3)
+    assert framed.center == pytest.approx([-1.2, 0.0, 1 / 6 + 1.2])
+    assert framed.perspective == 4.0 and framed.forward is cam.forward and framed.up is cam.up
 
 
 def test_framing_fits_the_solid_into_35_to_90_percent_of_the_image():
