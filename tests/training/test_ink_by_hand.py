@@ -127,15 +127,28 @@ def test_the_depth_step_that_counts_is_five_percent_of_the_figure_at_least_0_02(
 
 
 class _Draws:
-    """A stand-in generator: random() and uniform() return the next given value, in order."""
+    """A stand-in generator: each draw returns the next given value (a callable is called with the draw's
+    arguments) and is recorded in `calls` as (name, arguments), keyword arguments last as a dict."""
 
     def __init__(self, *values):
-        self.values = list(values)
+        self.values, self.calls = list(values), []
 
-    def random(self, size=None):
-        return self.values.pop(0)
+    def _next(self, name, args, kwargs):
+        self.calls.append((name, args) + ((kwargs,) if kwargs else ()))
+        value = self.values.pop(0)
+        return value(*args) if callable(value) else value
 
-    uniform = standard_normal = normal = integers = choice = lambda self, *a, **k: self.values.pop(0)
+    def __getattr__(self, name):
+        if name not in ("random", "uniform", "standard_normal", "normal", "integers", "choice"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._next(name, args, kwargs)
+
+
+def _degraded(blur=False, noise=False, jpeg=False):
+    """The draws _degrade makes, in order, for the degradations asked for."""
+    calls = [("random", ())] + ([("uniform", (0.3, 1.0))] if blur else [])
+    calls += [("random", ())] + ([("uniform", (0.005, 0.03)), ("normal", (0, 0.02, (32, 32, 3)))] if noise else [])
+    return calls + [("random", ())] + ([("integers", (30, 95))] if jpeg else [])
 
 
 def test_centre_lines_by_hand():
@@ -248,6 +261,9 @@ def test_a_line_drawing_by_hand():
     draws = _Draws(24.0, 8.0, 0.9, 0.9, np.array([0.01, -0.02, 0.0]), 0.1, 0.5, 0.9, 0.9, 0.9)
     img = ink.draw(mask, depth, normals, draws, "lines")
     assert not draws.values
+    assert draws.calls == [("uniform", (1.5, 3.5)), ("uniform", (0.8, 1.8)), ("random", ()),
+                           ("uniform", (0.85, 1.0)), ("uniform", (-0.03, 0.03, 3)),
+                           ("uniform", (0.0, 0.25)), ("random", ())] + _degraded()
     paper = np.array([0.91, 0.88, 0.90], np.float32)
     assert img.dtype == np.float32 and img.shape == (32, 32, 3)
     assert img[0, 0] == pytest.approx(paper) and img[16, 12] == pytest.approx(paper)   # off every line
@@ -264,6 +280,7 @@ def test_fill_shading_and_a_blue_ink():
     draws = _Draws(8.0, 8.0, 0.9, 1.0, np.zeros(3), fill, 0.0, 0.05, 0.9, 0.9, 0.9)
     img = ink.draw(mask, depth, normals, draws, "fill")
     assert not draws.values
+    assert draws.calls[5] == ("uniform", (0.55, 0.95, 3))
     assert img[16, 16] == pytest.approx(fill) and img[0, 0] == pytest.approx([1.0] * 3)
     assert img[8, 16] == pytest.approx([0.0, 0.0, 0.2])      # ink 0 with the blue tint
     light = np.array([0.0, -1.0, 0.0])                       # from the camera's side: |y| made negative
@@ -273,6 +290,7 @@ def test_fill_shading_and_a_blue_ink():
     normals[8:24, 8:16] = -light                             # the left half faces the light
     img = ink.draw(mask, depth, normals, draws, "shaded")
     assert not draws.values
+    assert draws.calls[5:9] == [("standard_normal", (3,)), ("random", ()), ("uniform", (0.4, 0.95, 3)), ("random", ())]
     assert img[16, 12] == pytest.approx([0.5] * 3)           # (0.35 + 0.65 · 1) × 0.5
     assert img[16, 20] == pytest.approx([0.175] * 3)         # (0.35 + 0) × 0.5: turned away
     assert img[8, 20] == pytest.approx([0.1] * 3)            # lines kept (drawn at 0.4 or more)
@@ -280,6 +298,7 @@ def test_fill_shading_and_a_blue_ink():
                    0.9, 0.9, 0.9)
     img = ink.draw(mask, depth, normals, draws, "shaded")
     assert not draws.values
+    assert draws.calls[6:9] == [("random", ()), ("uniform", (0.5, 0.9)), ("random", ())]
     assert img[8, 20] == pytest.approx([0.7 * 0.35] * 3)     # a grey base 0.7, drawn without lines (0.1 < 0.4)
 
 
@@ -310,6 +329,7 @@ def test_a_pen_hidden_dashes_and_a_centre_line():
     draws = _Draws(24.0, 8.0, 0.1, 0.5, 0.9, 0.9, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
     img = ink.draw(mask, depth, normals, draws, "lines", hidden=hidden, pen=pen)
     assert not draws.values and not pen.values
+    assert pen.calls == [("uniform", ink.EVEN_WIDTH), ("random", ())]
     grey = img[..., 0]
     assert grey[8, 16] == pytest.approx(0.0) and grey[7, 16] == pytest.approx(0.9)   # 1 px, not 3
     assert grey[16, 16] == pytest.approx(0.09)            # hidden: 0.9 × ink over 0.1 × paper
@@ -321,3 +341,153 @@ def test_a_pen_hidden_dashes_and_a_centre_line():
     draws = _Draws(24.0, 8.0, 0.9, 0.9, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
     img = ink.draw(mask, depth, normals, draws, "lines", pen=breaking)
     assert not breaking.values and img[8, 16, 0] == pytest.approx(0.9)   # the outline broken away
+    assert breaking.calls[2] == ("random", ((86, 86),))
+
+
+def test_steps_along_rows_and_columns_together_and_small_steps_on_a_flat_when_slope_aware():
+    mask, depth, normals = _square(10, 1, 9)
+    depth[5:, :] = 0.5                     # the lower half steps back …
+    depth[:, 5:] += 1.0                    # … and the right half further
+    inner = _maps(mask, depth, normals)[1]
+    want = np.zeros_like(mask)
+    want[4, 2:5] = True                    # the row step on its near (upper) side, left half
+    want[4, 5:8] = True                    # and right half
+    want[2:8, 4] = True                    # the column step on its near (left) side
+    assert np.array_equal(inner, want)
+    mask, depth, normals = _square(10, 1, 9)
+    depth[:, 5:] = 0.01                    # a step of 0.01 on a flat: 3× its neighbours (0) but under 0.04
+    assert not _maps(mask, depth, normals, slope_aware=True)[1].any()
+
+
+def test_thin_lines_keep_float32_and_soft_ones_never_go_below_0():
+    line = np.zeros((7, 7), bool)
+    line[3, 3] = True
+    assert ink._thick(line, 0.5, faint=True).dtype == np.float32 and ink._thick(line, 1.0).dtype == np.float32
+    assert ink._thick(line, 3.0).min() == 0.0     # 2.8 px away: 2 − 2.8, clipped
+
+
+def test_centre_lines_at_the_image_edge_on_a_wide_image_and_a_period_of_10():
+    mask = np.zeros((40, 64), bool)
+    mask[1:39, 1:10] = True                 # near the top, left and bottom edges
+    lines = ink.centre_lines((40, 64), mask, _Draws(0.5, 0.5))
+    assert lines.dtype == np.float32
+    row, col = int(np.mean(np.arange(1, 39))), int(np.mean(np.arange(1, 10)))   # 19, 5
+    over = int(0.06 * 64)                   # 3: the line starts at the edge, not past it
+    assert lines[row, 0] == 1 and lines[0, col] == 1
+    assert np.nonzero(lines[row])[0].max() <= 9 + over
+    assert lines[38, col] == 1 and lines[39, col] == 0   # down to the last row (the dash there is off)
+    big = np.zeros((170, 170), bool)
+    big[40:130, 40:130] = True              # period int(0.06 · 170) = 10: on at 0–5 (0.6 · 10 = 6 is off) and 8
+    across = ink.centre_lines((170, 170), big, _Draws(0.5, 0.9))[int(np.mean(np.arange(40, 130)))]
+    start = 40 - 10
+    assert across[start:start + 10].tolist() == [1, 1, 1, 1, 1, 1, 0, 0, 1, 0]
+    wide = ink.centre_lines((64, 64), _square(64, 10, 20)[0], _Draws(0.5, 0.9), width=2.0)
+    end = np.nonzero(ink.centre_lines((64, 64), _square(64, 10, 20)[0], _Draws(0.5, 0.9))[14])[0].max()
+    assert end == 21 and wide[14, end] == 1 and wide[14, end + 1] == 0   # a 2 × 2 dilation reaches up and left only
+
+
+def test_visible_lines_count_steps_of_5_percent_of_the_figure():
+    mask, depth, normals = _square(12, 2, 10)
+    depth[:, 2:4] = 10.0                    # the figure spans 10: steps under 0.5 are no edges
+    depth[:, 6:] = 0.3
+    assert not ink.visible_lines(mask, depth, normals)[1][:, 5:7].any()
+    depth[:, 6:] = 0.6
+    assert ink.visible_lines(mask, depth, normals)[1][3:9, 5].all()
+
+
+def test_smooth_noise_by_hand():
+    draws = _Draws(np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]))
+    noise = ink._smooth_noise((8, 12), draws, 4)
+    assert draws.calls == [("standard_normal", ((2, 3),))]   # one value per 4 × 4 px
+    assert noise.shape == (8, 12)
+    # zoomed ×4 with linear interpolation, corners on the corners
+    assert noise[0, 0] == pytest.approx(0.0) and noise[7, 11] == pytest.approx(5.0)
+    assert noise[0, 11] == pytest.approx(2.0) and noise[7, 0] == pytest.approx(3.0)
+    assert noise[0, :].tolist() == pytest.approx(np.linspace(0, 2, 12).tolist(), abs=1e-9)   # linear, not a spline
+    assert noise[:, 0].tolist() == pytest.approx(np.linspace(0, 3, 8).tolist(), abs=1e-9)
+    few = _Draws(np.ones((2, 2)))
+    assert ink._smooth_noise((5, 7), few, 16).shape == (5, 7) and few.calls == [("standard_normal", ((2, 2),))]
+
+
+def test_sketchy_lines_move_with_the_warp_and_fade_with_the_wobble():
+    mask, depth, normals = _square(32, 8, 24)
+
+    def sketch(noise):
+        """A sketchy drawing whose smooth noises are all `noise`; no centre line, paper 1, ink 0, no
+        degradation."""
+        constant = lambda size: np.full(size, noise)   # noqa: E731
+        draws = _Draws(24.0, 8.0, constant, constant, constant, 0.9, 1.0, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
+        img = ink.draw(mask, depth, normals, draws, "sketchy")
+        assert not draws.values
+        # the warp's two noises at one value per 16 px, the wobble's at one per 8
+        assert [c for c in draws.calls if c[0] == "standard_normal"] == \
+            [("standard_normal", ((2, 2),))] * 2 + [("standard_normal", ((4, 4),))]
+        return img[..., 0]
+
+    moved = sketch(8.0)                     # each line read 8 · 1.5 · 32 / 256 = 1.5 px further down and right
+    assert moved[6, 16] == pytest.approx(0.0) and moved[7, 16] == pytest.approx(0.0)   # the top outline, up 1.5
+    assert moved[9, 16] == pytest.approx(1.0) and moved[10, 16] == pytest.approx(1.0)
+    assert moved[16, 6] == pytest.approx(0.0) and moved[16, 9] == pytest.approx(1.0)   # the left one, left
+    faded = sketch(-0.5)                    # wobble clip(−0.5 · 0.8 + 1.2, 0.3, 1) = 0.8; a shift of 0.09 px
+    assert faded[8, 16] == pytest.approx(0.2, abs=1e-6)
+    assert sketch(-1.5)[8, 16] == pytest.approx(0.7, abs=1e-6)   # −1.2 + 1.2 = 0, clipped to 0.3
+    assert sketch(0.5)[8, 16] == pytest.approx(0.0, abs=1e-6)    # 1.6, clipped to 1
+
+
+def test_the_style_is_drawn_with_its_shares():
+    mask, depth, normals = _square(32, 8, 24)
+    draws = _Draws("fill", 8.0, 8.0, 0.9, 1.0, np.zeros(3), np.array([0.6, 0.7, 0.8]), 0.0, 0.5, 0.9, 0.9, 0.9)
+    img = ink.draw(mask, depth, normals, draws)
+    assert draws.calls[0] == ("choice", (["lines", "fill", "shaded", "sketchy"],), {"p": [0.55, 0.15, 0.15, 0.15]})
+    assert img[16, 16] == pytest.approx([0.6, 0.7, 0.8])
+
+
+def test_degradations_draw_their_strengths_from_their_ranges():
+    img = np.zeros((32, 32, 3), np.float32)
+    img[:, :, 0] = 0.5
+    img[16, 16] = 1.0
+    rng = np.random.default_rng(0)
+    draws = _Draws(0.1, 0.6, 0.1, 0.02, lambda mean, sd, size: rng.normal(mean, sd, size), 0.1, 60)
+    out = ink._degrade(img.copy(), draws)
+    assert draws.calls == _degraded(blur=True, noise=True, jpeg=True)
+    assert out.dtype == np.float32 and out.min() >= 0 and np.ptp(out[:4, :4, 0]) > 0    # noise per pixel
+    blurred = ink._degrade(img.copy(), _Draws(0.1, 0.6, 0.9, 0.9))
+    assert blurred[..., 1].max() > 0 and blurred[16, 16, 0] < 1.0
+    assert blurred[0, 0, 0] == pytest.approx(0.5) and blurred[0, 0, 2] == pytest.approx(0.0)   # no colour bleeds
+    assert blurred[16, 16, 1] == pytest.approx(blurred[16, 16, 2])
+
+
+def test_hidden_lines_of_ramps_thresholds_and_bands():
+    every = _Cells(0.0)
+    mask, depth, normals, m, d, facing = _behind()
+    ramp = np.where(m, np.arange(24, dtype=np.float32)[None, :] * 0.1 + 0.5, 0).astype(np.float32)
+    assert not ink.hidden_lines(mask, depth, normals, [(m, ramp, normals, facing)], every).any()   # a slope, no edge
+    small = np.where(m, 0.5, 0.0).astype(np.float32)
+    small[:, 12:] += 0.03                   # over the visible figure's 0.02 (flat: the floor), under 0.04
+    assert ink.hidden_lines(mask, depth, normals, [(m, small, normals, facing)], every)[7:17, 11].all()
+    # the exit layer's own outline is not drawn, even where it is not the visible one
+    part = m.copy()
+    part[:, 16:] = False
+    flat = np.where(m, 0.5, 0.0).astype(np.float32)
+    assert not ink.hidden_lines(mask, depth, normals, [(part, flat, normals, facing)], every).any()
+    # two layers: each one's lines
+    first = np.where(m, 0.5, 0.0).astype(np.float32)
+    first[:, 9:] += 1.0                     # a step at column 8 in the exit layer
+    both = ink.hidden_lines(mask, depth, normals, [(m, first, normals, facing), (part, flat, normals, facing)], every)
+    assert both[7:17, 8].all() and both[7:17, 15].all()
+    # a visible inner line 3 columns away no longer covers it
+    near = np.zeros_like(mask)
+    near[:, 14] = True
+    kept = ink.hidden_lines(mask, depth, normals, [(m, d, normals, facing)], every,
+                            visible=(ink.line_maps(mask, depth, normals)[0], near & mask))
+    assert kept[7:17, 11].all()
+    # the band kept off the outline is round(size / 64): 4 px at 224
+    mask, depth, normals = _square(224, 20, 204)
+    behind = np.where(mask, 0.5, 0.0).astype(np.float32)
+    behind[:, 25:] += 1.0                   # a step at column 24, 4 px inside the outline at 20
+    far = ink.hidden_lines(mask, depth, normals, [(mask, behind, normals, np.ones((224, 224), np.float32))], every)
+    assert not far[:, 24].any()
+    behind[:, 25:] -= 1.0
+    behind[:, 26:] += 1.0                   # at column 25, 5 px in
+    assert ink.hidden_lines(mask, depth, normals, [(mask, behind, normals, np.ones((224, 224), np.float32))],
+                            every)[30:190, 25].all()

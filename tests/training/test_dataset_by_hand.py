@@ -1,0 +1,146 @@
+"""One training sample (training/synth/dataset.py): its nearness scaling worked out by hand, each
+option's own generator, the camera's perspective swap, and what a seed's sample holds (how many figures,
+where they sit, which get hidden lines), checked on small drawings."""
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+from training.synth import dataset, render  # noqa: E402
+
+
+def test_nearness_by_hand():
+    depth = np.array([[1.0, 2.0, 9.0], [3.0, 4.0, 9.0]], np.float32)
+    mask = np.array([[True, True, False], [True, True, False]])
+    near = dataset._nearness(depth, mask)
+    assert near.dtype == np.float32
+    assert near.ravel().tolist() == pytest.approx([1.0, 2 / 3, 0.0, 1 / 3, 0.0, 0.0])   # (4 − d) / 3, 0 outside
+    flat = np.where(mask, 5.0, 9.0).astype(np.float32)
+    assert dataset._nearness(flat, mask).tolist() == [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]   # square-on: all near
+    nearly = flat.copy()
+    nearly[0, 0] += 0.9e-4                 # a range of 1e-4 or less counts as flat …
+    assert dataset._nearness(nearly, mask)[mask].tolist() == [1.0] * 4
+    nearly[0, 0] += 0.2e-4                 # … just over it is scaled
+    assert dataset._nearness(nearly, mask)[0, :2].tolist() == pytest.approx([0.0, 1.0])
+    assert not dataset._nearness(depth, np.zeros_like(mask)).any()
+
+
+def test_unit_depth_by_hand():
+    depth = np.array([[2.0, 4.0], [6.0, 100.0]])
+    mask = np.array([[True, True], [True, False]])
+    assert dataset._unit(depth, mask).ravel().tolist() == pytest.approx([0.0, 0.5, 1.0, 24.5])   # (d − 2) / 4
+    flat = np.full((2, 2), 3.0)
+    assert dataset._unit(flat, mask)[mask].tolist() == [0.0] * 3        # a flat figure: 0, not a division by 0
+    assert dataset._unit(depth, np.zeros_like(mask)) is depth
+
+
+def test_each_option_has_its_own_generator():
+    names = ("face_features", "rods", "blobs", "ribs", "vessels", "clusters", "shells", "perspective")
+    none = dataset.options_for(5)
+    assert all(g is None for g in none[:8]) and none.rod_share == dataset.ROD_SHARE
+    for k, name in enumerate(names):
+        options = dataset.options_for(5, **{name: True}, rod_share=0.4, offset=100)
+        assert [g is not None for g in options[:8]] == [j == k for j in range(8)]
+        own = np.random.default_rng([5, 100 + k + 2])          # keys 2 … 9 after the offset
+        assert options[k].random() == own.random() and options.rod_share == 0.4
+
+
+class _Draw:
+    def __init__(self, value):
+        self.value = value
+
+    def random(self):
+        return self.value
+
+
+def test_the_perspective_option_swaps_the_camera():
+    plain, view = dataset.camera(np.random.default_rng(1))
+    want, want_view = render.random_camera(np.random.default_rng(1))
+    assert view == want_view and np.array_equal(plain.forward, want.forward)
+    kept, view = dataset.camera(np.random.default_rng(1), _Draw(dataset.PERSPECTIVE_SHARE))   # 0.4: not under it
+    assert view == want_view and np.array_equal(kept.forward, want.forward)
+    viewer = np.random.default_rng(7)
+    swapped, view = dataset.camera(np.random.default_rng(1), _Wrapped(viewer, 0.39))
+    assert view == "perspective" and swapped.perspective > 0
+    again = np.random.default_rng(7)
+    assert np.array_equal(swapped.forward, render.random_camera(again, "perspective")[0].forward)
+
+
+class _Wrapped:
+    """A generator whose first random() is given; everything else is the real generator's."""
+
+    def __init__(self, rng, first):
+        self.rng, self.first = rng, first
+
+    def random(self, *args):
+        if self.first is not None:
+            first, self.first = self.first, None
+            return first
+        return self.rng.random(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)
+
+
+SEEDS = range(60)
+SIZE = 24
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    return {seed: dataset.sample(seed, SIZE) for seed in SEEDS}
+
+
+def test_how_many_figures_and_which_get_hidden_lines(drawn):
+    counts = {seed: s["info"].count(" | ") + 1 for seed, s in drawn.items()}
+    assert sum(c == 1 for c in counts.values()) / len(SEEDS) == pytest.approx(0.8, abs=0.1)
+    assert {1, 2, 3} == set(counts.values())
+    for seed, sample in drawn.items():
+        hidden = "hidden lines" in sample["info"]
+        # a generator of the seed's own decides, on single figures only
+        assert hidden == (counts[seed] == 1 and np.random.default_rng([seed, 1]).random() < dataset.HIDDEN_SHARE)
+        assert ("even lines" in sample["info"]) is False
+
+
+def test_what_a_sample_holds(drawn):
+    for seed, s in drawn.items():
+        assert s["image"].shape == (SIZE, SIZE, 3) and s["image"].dtype == np.float32
+        assert 0 <= s["image"].min() and s["image"].max() <= 1
+        near, mask = s["nearness"], s["mask"]
+        assert near.dtype == np.float32 and mask.dtype == bool and not near[~mask].any()
+        assert near[mask].max() == pytest.approx(1.0) and near.min() >= 0
+        assert s["planes"].dtype == np.int32 and not s["planes"][~mask].any()
+        if " | " not in s["info"] and "@ perspective" not in s["info"]:
+            assert s["proportion"] >= 0                                # a single orthographic figure has one
+
+
+def test_several_figures_sit_side_by_side_each_scaled_alone(drawn):
+    several = {seed: s for seed, s in drawn.items() if " | " in s["info"]}
+    assert several
+    for seed, s in several.items():
+        count = s["info"].count(" | ") + 1
+        cell = SIZE // count
+        top = (SIZE - cell) // 2
+        rows = np.nonzero(s["mask"].any(1))[0]
+        assert rows.min() >= top and rows.max() < top + cell          # in the middle band
+        assert math.isnan(s["proportion"])
+        labels = []
+        for k in range(count):
+            part = s["mask"][:, k * cell:(k + 1) * cell]
+            near = s["nearness"][:, k * cell:(k + 1) * cell]
+            if part.any() and np.ptp(near[part]) > 0:
+                assert near[part].max() == pytest.approx(1.0) or near[part].min() == pytest.approx(0.0)
+            own = set(np.unique(s["planes"][:, k * cell:(k + 1) * cell])) - {0}
+            assert not own & set(labels)                              # each figure's faces numbered apart
+            labels += list(own)
+
+
+def test_a_single_figure_sample_is_its_traced_view():
+    seed = next(s for s in range(50) if " | " not in dataset.sample(s, SIZE)["info"])
+    sample = dataset.sample(seed, SIZE)
+    rng = np.random.default_rng(seed)
+    assert int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06])) == 1
+    mask, depth, normals, info, _ = dataset._one(rng, SIZE, dataset.options_for(seed))
+    assert np.array_equal(sample["mask"], mask) and sample["info"].startswith(info)
+    assert np.array_equal(sample["nearness"], dataset._nearness(depth, mask))
