@@ -68,19 +68,66 @@ def test_the_perspective_option_swaps_the_camera():
 
 
 class _Wrapped:
-    """A generator whose first random() is given; everything else is the real generator's."""
+    """A generator whose first random() is given; everything else is the real generator's, counted in `used`."""
 
     def __init__(self, rng, first):
-        self.rng, self.first = rng, first
+        self.rng, self.first, self.used = rng, first, 0
 
     def random(self, *args):
         if self.first is not None:
             first, self.first = self.first, None
             return first
+        self.used += 1
         return self.rng.random(*args)
 
     def __getattr__(self, name):
-        return getattr(self.rng, name)
+        real = getattr(self.rng, name)
+
+        def counted(*args, **kwargs):
+            self.used += 1
+            return real(*args, **kwargs)
+        return counted
+
+
+OPTION_SHARES = {"rodder": dataset.ROD_SHARE, "blobber": dataset.BLOB_SHARE, "shaper": dataset.VESSEL_SHARE,
+                 "grouper": dataset.CLUSTER_SHARE, "sheller": dataset.SHELL_SHARE, "ribber": dataset.RIB_SHARE,
+                 "cutter": dataset.FACE_SHARE}
+OPTION_KINDS = {"rodder": "rod:", "blobber": "blob:", "shaper": "vessel:", "grouper": "cluster:", "sheller": "shell:",
+                "ribber": "plate"}
+
+
+def _figure(seed, **generators):
+    options = dataset.options_for(seed)._replace(**generators)
+    return dataset.figure(np.random.default_rng(seed), options)
+
+
+def test_each_option_replaces_the_figure_only_under_its_share():
+    plain = _figure(3)[2]
+    for name, kind in OPTION_KINDS.items():
+        share = OPTION_SHARES[name]
+        under = _Wrapped(np.random.default_rng(11), share - 1e-9)
+        assert _figure(3, **{name: under})[2].startswith(kind), name
+        assert under.used > 0
+        at = _Wrapped(np.random.default_rng(11), share)
+        assert _figure(3, **{name: at})[2] == plain and at.used == 0, name
+    rods = dataset.options_for(3, rods=True, rod_share=0.5)._replace(rodder=_Wrapped(np.random.default_rng(1), 0.45))
+    assert dataset.figure(np.random.default_rng(3), rods)[2].startswith("rod:")   # the options' own rod share
+
+
+def test_machined_faces_only_on_machined_figures():
+    cut = None
+    for seed in range(20):
+        cutter = _Wrapped(np.random.default_rng(seed), dataset.FACE_SHARE - 1e-9)
+        info = _figure(seed, cutter=cutter)[2]
+        if " -" in info:
+            cut = info
+            break
+    assert cut is not None and cutter.used > 0                    # a face cut into a plain solid
+    for name in ("blobber", "shaper", "grouper"):
+        cutter = _Wrapped(np.random.default_rng(0), 0.0)
+        replaced = _Wrapped(np.random.default_rng(5), 0.0)
+        info = _figure(3, **{name: replaced, "cutter": cutter})[2]
+        assert info.startswith(OPTION_KINDS[name]) and " -" not in info and cutter.used == 0, name
 
 
 SEEDS = range(60)
