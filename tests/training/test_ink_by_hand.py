@@ -283,16 +283,17 @@ def test_fill_shading_and_a_blue_ink():
     assert draws.calls[5] == ("uniform", (0.55, 0.95, 3))
     assert img[16, 16] == pytest.approx(fill) and img[0, 0] == pytest.approx([1.0] * 3)
     assert img[8, 16] == pytest.approx([0.0, 0.0, 0.2])      # ink 0 with the blue tint
-    light = np.array([0.0, -1.0, 0.0])                       # from the camera's side: |y| made negative
-    draws = _Draws(8.0, 8.0, 0.9, 1.0, np.zeros(3), np.array([0.0, 2.0, 0.0]), 0.4,
+    light = np.array([0.0, -1.0, 0.0])                       # from the camera's side: |y| made negative, unit
+    draws = _Draws(8.0, 8.0, 0.9, 1.0, np.zeros(3), np.array([0.0, 0.5, 0.0]), 0.4,
                    np.array([0.5, 0.5, 0.5]), 0.5, 0.1, 0.5, 0.9, 0.9, 0.9)
     normals[..., :] = (0.0, 0.0, -1.0)
     normals[8:24, 8:16] = -light                             # the left half faces the light
+    normals[8:24, 16:24] = light                             # the right half faces away: no light, not less
     img = ink.draw(mask, depth, normals, draws, "shaded")
     assert not draws.values
     assert draws.calls[5:9] == [("standard_normal", (3,)), ("random", ()), ("uniform", (0.4, 0.95, 3)), ("random", ())]
     assert img[16, 12] == pytest.approx([0.5] * 3)           # (0.35 + 0.65 · 1) × 0.5
-    assert img[16, 20] == pytest.approx([0.175] * 3)         # (0.35 + 0) × 0.5: turned away
+    assert img[16, 20] == pytest.approx([0.175] * 3)         # (0.35 + 0) × 0.5: turned away, clipped at 0
     assert img[8, 20] == pytest.approx([0.1] * 3)            # lines kept (drawn at 0.4 or more)
     draws = _Draws(8.0, 8.0, 0.9, 1.0, np.zeros(3), np.array([0.0, 2.0, 0.0]), 0.6, 0.7, 0.1, 0.1, 0.5,
                    0.9, 0.9, 0.9)
@@ -410,28 +411,51 @@ def test_smooth_noise_by_hand():
 
 
 def test_sketchy_lines_move_with_the_warp_and_fade_with_the_wobble():
-    mask, depth, normals = _square(32, 8, 24)
+    mask, depth, normals = _square(64, 16, 48)
+    hidden = np.zeros((64, 64), bool)
+    hidden[40, 24:40] = True
 
     def sketch(noise):
-        """A sketchy drawing whose smooth noises are all `noise`; no centre line, paper 1, ink 0, no
-        degradation."""
+        """A sketchy drawing at 64² (res 0.25) whose smooth noises are all `noise`, lines 1 px (4 × 0.25),
+        a hidden line; no centre line, paper 1, ink 0, no degradation."""
         constant = lambda size: np.full(size, noise)   # noqa: E731
-        draws = _Draws(24.0, 8.0, constant, constant, constant, 0.9, 1.0, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
-        img = ink.draw(mask, depth, normals, draws, "sketchy")
+        draws = _Draws(4.0, 4.0, constant, constant, constant, 0.9, 1.0, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
+        img = ink.draw(mask, depth, normals, draws, "sketchy", hidden=hidden)
         assert not draws.values
         # the warp's two noises at one value per 16 px, the wobble's at one per 8
         assert [c for c in draws.calls if c[0] == "standard_normal"] == \
-            [("standard_normal", ((2, 2),))] * 2 + [("standard_normal", ((4, 4),))]
+            [("standard_normal", ((4, 4),))] * 2 + [("standard_normal", ((8, 8),))]
         return img[..., 0]
 
-    moved = sketch(8.0)                     # each line read 8 · 1.5 · 32 / 256 = 1.5 px further down and right
-    assert moved[6, 16] == pytest.approx(0.0) and moved[7, 16] == pytest.approx(0.0)   # the top outline, up 1.5
-    assert moved[9, 16] == pytest.approx(1.0) and moved[10, 16] == pytest.approx(1.0)
-    assert moved[16, 6] == pytest.approx(0.0) and moved[16, 9] == pytest.approx(1.0)   # the left one, left
-    faded = sketch(-0.5)                    # wobble clip(−0.5 · 0.8 + 1.2, 0.3, 1) = 0.8; a shift of 0.09 px
-    assert faded[8, 16] == pytest.approx(0.2, abs=1e-6)
-    assert sketch(-1.5)[8, 16] == pytest.approx(0.7, abs=1e-6)   # −1.2 + 1.2 = 0, clipped to 0.3
-    assert sketch(0.5)[8, 16] == pytest.approx(0.0, abs=1e-6)    # 1.6, clipped to 1
+    moved = sketch(8.0)                     # each line read 8 · 1.5 · 0.25 = 3 px further down and right
+    assert moved[13, 32] == pytest.approx(0.0) and moved[12, 32] == 1.0 and moved[14, 32] == 1.0   # the top outline, up 3
+    assert moved[32, 13] == pytest.approx(0.0) and moved[32, 16] == 1.0                             # the left one, left 3
+    assert moved[37, 30] == pytest.approx(0.1) and moved[40, 30] == 1.0   # the hidden line (0.9 of the ink) too
+    faded = sketch(-0.5)                    # wobble clip(−0.5 · 0.8 + 1.2, 0.3, 1) = 0.8; a shift of 0.19 px
+    assert faded[16, 32] == pytest.approx(0.2, abs=1e-6)
+    assert sketch(-1.5)[16, 32] == pytest.approx(0.7, abs=1e-6)   # −1.2 + 1.2 = 0, clipped to 0.3
+    assert sketch(0.5)[16, 32] == pytest.approx(0.0, abs=1e-6)    # 1.6, clipped to 1
+
+
+def test_wider_inner_lines_widen_hidden_and_centre_lines_and_a_faint_pen():
+    mask, depth, normals = _square(32, 8, 24)
+    hidden = np.zeros((32, 32), bool)
+    hidden[20, 16] = True
+    # outline 3 px, inner 2 px (16 × 32 / 256); a centre line across only; paper 0.9, ink 0
+    draws = _Draws(24.0, 16.0, 0.1, 0.5, 0.9, 0.9, np.zeros(3), 0.0, 0.5, 0.9, 0.9, 0.9)
+    grey = ink.draw(mask, depth, normals, draws, "lines", hidden=hidden)[..., 0]
+    # the hidden line 0.8 · 2 = 1.6 px wide: a pixel beside it gets clip(0.8 + 0.5 − 1) = 0.3 of 0.9
+    assert grey[20, 16] == pytest.approx(0.09) and grey[20, 17] == pytest.approx(0.9 * (1 - 0.27))
+    assert grey[14, 10] == pytest.approx(0.09) and grey[13, 10] == pytest.approx(0.9)   # the centre line at row 15, 2 px
+    shaded = _Draws(24.0, 16.0, 0.9, 0.9, np.zeros(3), np.array([0.0, 1.0, 0.0]), 0.6, 0.7, 0.9, 0.0, 0.5,
+                    0.9, 0.9, 0.9)
+    grey = ink.draw(mask, depth, normals, shaded, "shaded", hidden=hidden)[..., 0]
+    assert grey[20, 16] == pytest.approx(0.7 * 0.35)     # shaded drawings ink no hidden lines
+    pen = _Draws(4.0, 0.9)                               # 0.5 px: inked at half strength
+    draws = _Draws(24.0, 16.0, 0.9, 1.0, np.array([0.03, 0.0, 0.0]), 0.0, 0.5, 0.9, 0.9, 0.9)
+    img = ink.draw(mask, depth, normals, draws, "lines", pen=pen)
+    assert img[8, 16] == pytest.approx([0.5, 0.5, 0.5])  # the paper 1.03 clipped to 1 before the ink
+    assert img[7, 16] == pytest.approx([1.0, 1.0, 1.0])
 
 
 def test_the_style_is_drawn_with_its_shares():
@@ -451,6 +475,8 @@ def test_degradations_draw_their_strengths_from_their_ranges():
     out = ink._degrade(img.copy(), draws)
     assert draws.calls == _degraded(blur=True, noise=True, jpeg=True)
     assert out.dtype == np.float32 and out.min() >= 0 and np.ptp(out[:4, :4, 0]) > 0    # noise per pixel
+    noisy = ink._degrade(img.copy(), _Draws(0.9, 0.1, 0.02, lambda mean, sd, size: rng.normal(mean, sd, size), 0.9))
+    assert noisy.min() == 0.0 and (noisy[..., 1] == 0).mean() > 0.3   # noise below black clipped to 0
     blurred = ink._degrade(img.copy(), _Draws(0.1, 0.6, 0.9, 0.9))
     assert blurred[..., 1].max() > 0 and blurred[16, 16, 0] < 1.0
     assert blurred[0, 0, 0] == pytest.approx(0.5) and blurred[0, 0, 2] == pytest.approx(0.0)   # no colour bleeds
