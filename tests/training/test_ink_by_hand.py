@@ -453,9 +453,11 @@ def test_wider_inner_lines_widen_hidden_and_centre_lines_and_a_faint_pen():
     assert grey[20, 16] == pytest.approx(0.7 * 0.35)     # shaded drawings ink no hidden lines
     pen = _Draws(4.0, 0.9)                               # 0.5 px: inked at half strength
     draws = _Draws(24.0, 16.0, 0.9, 1.0, np.array([0.03, 0.0, 0.0]), 0.0, 0.5, 0.9, 0.9, 0.9)
+    depth[:, 16:] = 0.5                                  # a step: an inner line at column 15
     img = ink.draw(mask, depth, normals, draws, "lines", pen=pen)
     assert img[8, 16] == pytest.approx([0.5, 0.5, 0.5])  # the paper 1.03 clipped to 1 before the ink
     assert img[7, 16] == pytest.approx([1.0, 1.0, 1.0])
+    assert img[12, 15] == pytest.approx([0.5, 0.5, 0.5]) and img[12, 14] == pytest.approx([1.0, 1.0, 1.0])
 
 
 def test_the_style_is_drawn_with_its_shares():
