@@ -33,6 +33,8 @@ def test_unit_depth_by_hand():
     flat = np.full((2, 2), 3.0)
     assert dataset._unit(flat, mask)[mask].tolist() == [0.0] * 3        # a flat figure: 0, not a division by 0
     assert dataset._unit(depth, np.zeros_like(mask)) is depth
+    shallow = np.array([[0.0, 0.25], [0.5, 7.0]])
+    assert dataset._unit(shallow, mask).ravel().tolist() == pytest.approx([0.0, 0.5, 1.0, 14.0])   # a range under 1
 
 
 def test_each_option_has_its_own_generator():
@@ -44,6 +46,8 @@ def test_each_option_has_its_own_generator():
         assert [g is not None for g in options[:8]] == [j == k for j in range(8)]
         own = np.random.default_rng([5, 100 + k + 2])          # keys 2 … 9 after the offset
         assert options[k].random() == own.random() and options.rod_share == 0.4
+        plain = dataset.options_for(5, **{name: True})                 # sample's keys: offset 0
+        assert plain[k].random() == np.random.default_rng([5, k + 2]).random()
 
 
 class _Draw:
@@ -191,3 +195,44 @@ def test_a_single_figure_sample_is_its_traced_view():
     mask, depth, normals, info, _ = dataset._one(rng, SIZE, dataset.options_for(seed))
     assert np.array_equal(sample["mask"], mask) and sample["info"].startswith(info)
     assert np.array_equal(sample["nearness"], dataset._nearness(depth, mask))
+
+
+def test_a_figure_hands_its_camera_to_what_it_cuts_and_builds(monkeypatch):
+    from training.synth import faces, shells, solids
+    seen = {}
+    def cut(shape, rng, forward):
+        seen["cut"] = forward
+        return shape, " -cut"
+    monkeypatch.setattr(faces, "cut_face", cut)
+    monkeypatch.setattr(solids, "random_plate", lambda rng, axis: (seen.setdefault("plate", axis), "outline", "plate"))
+    monkeypatch.setattr(faces, "rib_lattice", lambda shape, outline, rng, forward:
+                        (seen.setdefault("ribs", (shape, outline, forward)), " -ribbed"))
+    monkeypatch.setattr(shells, "random_shell", lambda rng, forward: (seen.setdefault("shell", forward), "shell:x"))
+    shape, cam, info, view = _figure(3, cutter=_Wrapped(np.random.default_rng(0), 0.0))
+    assert info.endswith(" -cut") and len(info) > len(" -cut") and seen["cut"] is cam.forward   # the solid's own words kept
+    shape, cam, info, _ = _figure(3, ribber=_Wrapped(np.random.default_rng(0), 0.0))
+    assert seen["plate"] == int(np.argmax(np.abs(cam.forward))) and seen["ribs"][1] == "outline"
+    assert seen["ribs"][2] is cam.forward and info == "plate -ribbed"
+    shape, cam, info, _ = _figure(3, sheller=_Wrapped(np.random.default_rng(0), 0.0))
+    assert seen["shell"] is cam.forward and info == "shell:x"
+    _, cam, _, view = _figure(3, viewer=_Wrapped(np.random.default_rng(0), 0.0))
+    assert view == "perspective" and cam.perspective > 0        # the perspective option's own camera
+
+
+def test_a_speck_or_a_miss_is_drawn_again_up_to_eight_times(monkeypatch):
+    sums = iter([0, 1, 1, 2])                 # at 10², 1 % is 1 pixel: a figure needs more
+    calls = []
+
+    def traced(shape, cam, size):
+        mask = np.zeros((size, size), bool)
+        mask.flat[:next(sums)] = True
+        return mask, np.zeros((size, size)), np.zeros((size, size, 3))
+    monkeypatch.setattr(dataset, "figure", lambda rng, options: (calls.append(1), None, "cam", "solid", "front")[1:])
+    monkeypatch.setattr(dataset.render, "frame", lambda shape, cam, rng: cam)
+    monkeypatch.setattr(dataset.render, "trace", traced)
+    mask, _, _, info, (shape, cam) = dataset._one(None, 10, None)
+    assert mask.sum() == 2 and len(calls) == 4 and info == "solid @ front"
+    sums = iter([0] * 20)
+    calls.clear()
+    mask = dataset._one(None, 10, None)[0]
+    assert len(calls) == 8 and mask.sum() == 0  # eight tries, then the last is kept
