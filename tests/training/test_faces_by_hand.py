@@ -23,6 +23,10 @@ def test_the_probe_of_a_box_from_each_side():
     assert np.array_equal(np.isfinite(entry), inside)                      # NaN where a ray misses
     assert np.all(np.abs(entry[inside] - 0.3) <= STEP) and np.all(entry[inside] <= 0.3)   # the top, from above
     assert np.all(np.abs(thick[inside] - 0.6) <= 2 * STEP)
+    spacing = 2.6 / 130
+    assert np.allclose(thick[inside] / spacing, np.round(thick[inside] / spacing), atol=1e-9)   # whole samples
+    tall = faces.probe(sdf.box([0.5, 0.4, 2.0]), 2, 1.0)                    # past the probe's reach both ways
+    assert np.nanmax(tall[1]) == pytest.approx(1.3) and np.nanmax(tall[2]) == pytest.approx(2.6)   # never leaves: to the end
     lat, entry, thick = faces.probe(box, 0, -1.0)                          # from −x, across y and z
     inside = (np.abs(lat[:, 0]) < 0.4) & (np.abs(lat[:, 1]) < 0.3)
     assert np.array_equal(np.isfinite(entry), inside)
@@ -74,7 +78,7 @@ class _Script:
         return draw
 
 
-BOX = sdf.box([0.5, 0.4, 0.3])
+BOX = sdf.transform(sdf.box([0.5, 0.4, 0.3]), torch.eye(3), (0.15, -0.1, 0.0))   # off the centre, so lo + hi ≠ 0
 DOWN = np.array([0.0, 0.0, -1.0])   # a camera looking down: the top face faces it
 
 
@@ -85,7 +89,7 @@ def test_a_round_pocket_where_it_is_put():
     cut, info = faces.cut_face(BOX, rng, DOWN)
     assert info == " -face_pocket" and not rng.values
     assert rng.calls == [("random", ()), ("uniform", (0.2, 0.7)), ("choice", (faces.KINDS,), {"p": faces.KIND_WEIGHTS}),
-                         ("uniform", (0.15, 0.4, 2)), ("integers", (0, 63)),
+                         ("uniform", (0.15, 0.4, 2)), ("integers", (0, len(faces._face(BOX, 2, 1.0)[0]))),
                          ("choice", (["rect", "round", "polygon", "slot"],), {"p": [0.35, 0.3, 0.2, 0.15]})]
     pts, lo, hi, level, thick = faces._face(BOX, 2, 1.0)
     centre = pts[31]
@@ -93,7 +97,8 @@ def test_a_round_pocket_where_it_is_put():
     # the pocket is empty down to its floor and solid below it; the box is untouched away from it
     x, y = float(centre[0]), float(centre[1])
     assert _at(cut, (x, y, floor + 0.03))[0] > 0 and _at(cut, (x, y, floor - 0.03))[0] < 0
-    assert _at(cut, (0.45, 0.35, 0.25)) == pytest.approx(_at(BOX, (0.45, 0.35, 0.25)))
+    far = (float(2 * centre[0] - 0.15 > 0 and -0.3 or 0.6), float(2 * centre[1] + 0.1 > 0 and -0.45 or 0.25), 0.25)
+    assert _at(cut, far) == pytest.approx(_at(BOX, far))                   # the opposite corner untouched
     radius = min((hi - lo) * 0.3)
     assert _at(cut, (x + radius + 0.02, y, 0.25))[0] < 0                    # just outside its rim: material
 
@@ -103,7 +108,11 @@ def test_a_counterbore_goes_through_and_a_step_takes_a_slab():
     cut, info = faces.cut_face(BOX, rng, DOWN)
     assert info == " -counterbore" and rng.calls[-1] == ("uniform", (0.3, 0.6))
     x, y = (float(v) for v in faces._face(BOX, 2, 1.0)[0][31])
+    _, lo, hi, _, _ = faces._face(BOX, 2, 1.0)
+    r = min((hi - lo) * 0.3) * 0.5                                           # the hole: half the pocket's smaller half
     assert _at(cut, (x, y, -0.25))[0] > 0                                   # through the bottom
+    assert _at(cut, (x + 0.8 * r, y + 0.8 * r, -0.25))[0] < 0               # round: 1.13 r off is material
+    assert _at(cut, (x + 1.1 * r, y, -0.25))[0] < 0 and _at(cut, (x + 0.9 * r, y, -0.25))[0] > 0
     # the step: across u (0), the line at a quarter of the span, the slab on the low side (0.6 ≥ 0.5)
     rng = _Script(0.1, 0.5, "step", 0, 0.25, 0.6)
     cut, info = faces.cut_face(BOX, rng, DOWN)
@@ -150,3 +159,91 @@ def test_the_side_a_feature_goes_on():
     sheet = sdf.box([0.5, 0.4, 0.03])
     assert faces.cut_face(sheet, none) == (sheet, "")                       # … with no face to cut: unchanged
     assert none.calls == [("integers", (0, 3)), ("choice", ([-1.0, 1.0],))]
+
+
+def test_pocket_profiles_by_hand():
+    rect = faces._profile(_Script("rect", 0.25), 0.4, 0.2)
+    assert rect.kind == "rounded_rect" and rect.params == pytest.approx((0.35, 0.15, 0.05))   # corner 0.25 · 0.2
+    rng = _Script("rect", 0.25)
+    faces._profile(rng, 0.4, 0.2)
+    assert rng.calls == [("choice", (["rect", "round", "polygon", "slot"],), {"p": [0.35, 0.3, 0.2, 0.15]}),
+                         ("uniform", (0.0, 0.4))]
+    slot = faces._profile(_Script("slot"), 0.4, 0.2)        # ends rounded by the half-width
+    assert slot.params == pytest.approx((0.2, 0.0, 0.2))
+    disc = faces._profile(_Script("round"), 0.4, 0.2)       # a disc of the smaller half
+    assert disc.params == pytest.approx((0.0, 0.0, 0.2))
+    rng = _Script("polygon", 6, 0.3)
+    hexagon = faces._profile(rng, 0.4, 0.2)
+    assert rng.calls[1:] == [("choice", ([5, 6, 8],)), ("uniform", (0, 2 * np.pi))]
+    assert hexagon.kind == "polygon" and len(hexagon.params) == 12
+    assert hexagon.params[:2] == pytest.approx((0.2 * np.cos(0.3), 0.2 * np.sin(0.3)))
+
+
+def _profile_at(profile, *points):
+    return [float(v) for v in profile(torch.tensor(points, dtype=torch.float32))]
+
+
+def test_square_and_honeycomb_lattices_by_hand():
+    # pitch 0.4, ribs 0.1: cells 0.15 from their centres to their walls
+    square, kind = faces._lattice(_Script(0.4, 0.0), 0.4, 0.1, (3, 3))
+    assert kind == "square"
+    # a cell at the centre and one a pitch along; a rib halfway between them
+    assert _profile_at(square, (0, 0), (0.4, 0), (0.2, 0), (0.4, 0.4)) == pytest.approx([-0.15, -0.15, 0.05, -0.15])
+    honey, kind = faces._lattice(_Script(0.6), 0.4, 0.1, (3, 3))   # 0.6 ≥ 0.5: hexagons
+    assert kind == "honeycomb"
+    row = 0.4 * np.sqrt(3) / 2
+    # rows 2·row apart hold cells a pitch apart; the rows between are shifted half a pitch
+    assert _profile_at(honey, (0, 0), (0.4, 0), (0.2, row), (0.0, 2 * row)) == pytest.approx([-0.15] * 4, abs=1e-6)
+    assert _profile_at(honey, (0.2, 0))[0] == pytest.approx(0.05, abs=1e-6)   # a rib: 0.2 − 0.15 from the flats
+    assert _profile_at(honey, (0.0, row))[0] > 0                               # between the shifted cells
+
+
+def test_a_ribbed_plate():
+    plate = sdf.box([0.6, 0.5, 0.2])
+    outline = sdf.rounded_rect2d(0.6, 0.5)                  # the plate's outline in x and y
+    # pitch span / 4, ribs 0.1 of it, 0.5 of the thickness deep, a rim of 1.5 ribs, square cells
+    rng = _Script(4.0, 0.1, 0.5, 1.5, 0.4, 0.0)
+    cut, info = faces.rib_lattice(plate, outline, rng, DOWN)
+    assert info == " -ribbed_square" and not rng.values
+    assert rng.calls[:4] == [("uniform", (3, 8)), ("uniform", (0.08, 0.2)), ("uniform", (0.4, 0.85)), ("uniform", (1.0, 2.0))]
+    _, lo, hi, level, thick = faces._face(plate, 2, 1.0)
+    span = hi - lo
+    pitch = float(span.max()) / 4
+    wall, floor, rim = pitch * 0.1, level - thick * 0.5, pitch * 0.1 * 1.5
+    counts = [int(np.ceil(float(s) / pitch)) + 2 for s in span]
+    assert counts == [6, 6]                                                 # even: cells half a pitch off the centre
+    centre = (lo + hi) / 2
+    x, y = float(centre[0]) + pitch / 2, float(centre[1]) + pitch / 2      # a cell's middle
+    assert _at(cut, (x, y, floor + 0.02))[0] > 0                           # open down to its floor
+    assert _at(cut, (x, y, floor - 0.02))[0] < 0
+    assert _at(cut, (x + pitch / 2, y, floor + 0.02))[0] < 0                # a rib between two cells
+    assert _at(cut, (x + pitch / 2 - wall, y, floor + 0.02))[0] > 0         # just inside the cell's wall
+    assert _at(cut, (0.6 - rim / 2, y, floor + 0.02))[0] < 0                # the rim inside the outline
+    assert _at(cut, (x, y, -0.15)) == pytest.approx(_at(plate, (x, y, -0.15)))   # the back untouched
+    up = faces.rib_lattice(plate, outline, _Script(4.0, 0.1, 0.5, 1.5, 0.4, 0.0), -DOWN)[0]   # a camera below
+    bottom = -level + thick * 0.5                                           # the floor, up from the bottom face
+    assert _at(up, (x, y, bottom - 0.02))[0] > 0 and _at(up, (x, y, bottom + 0.02))[0] < 0
+    assert _at(up, (x, y, 0.15)) == pytest.approx(_at(plate, (x, y, 0.15)))
+    sheet = sdf.box([0.5, 0.4, 0.03])
+    assert faces.rib_lattice(sheet, outline, _Script(), DOWN) == (sheet, "")   # no face thick enough: unchanged
+
+
+def test_a_pocket_kept_inside_its_face_and_centred_on_a_narrow_one():
+    rng = _Script(0.1, 0.5, "pocket", np.array([0.3, 0.3]), 0, "round")    # the face's first point: its corner
+    cut, _ = faces.cut_face(BOX, rng, DOWN)
+    pts, lo, hi, level, thick = faces._face(BOX, 2, 1.0)
+    assert pts[0].tolist() == pytest.approx(lo.tolist())
+    size = (hi - lo) * 0.3
+    x, y = (float(v) for v in lo + size)                                     # pulled in by its size
+    floor = level - thick * 0.5
+    assert _at(cut, (x, y, floor + 0.03))[0] > 0
+    r = float(min(size))
+    assert _at(cut, (x - r - 0.03, y, floor + 0.03))[0] < 0                 # the wall beyond its rim stands
+    bar = sdf.transform(sdf.box([0.5, 0.05, 0.3]), torch.eye(3), (0.2, 0.0, 0.0))   # one row of rays across it
+    rng = _Script(0.1, 0.5, "pocket", np.array([0.4, 0.4]), 0, "round")
+    cut, _ = faces.cut_face(bar, rng, DOWN)
+    pts, lo, hi, level, thick = faces._face(bar, 2, 1.0)
+    assert lo[1] == hi[1] == 0.0                                            # no width to pull in by
+    middle = (lo + hi) / 2                                                  # so the pocket goes in the middle
+    assert _at(cut, (float(middle[0]), 0.0, level - 0.02))[0] > 0
+    assert _at(cut, (float(pts[0][0]) + 0.02, 0.0, level - 0.02))[0] < 0    # not at the corner it was given
