@@ -122,6 +122,8 @@ def test_a_counterbore_goes_through_and_a_step_takes_a_slab():
     floor = level - thick * 0.5
     assert _at(cut, (line - 0.1, 0.0, floor + 0.03))[0] > 0                 # the slab is gone left of the line
     assert _at(cut, (line + 0.1, 0.0, floor + 0.03))[0] < 0                 # and kept right of it
+    cut, _ = faces.cut_face(BOX, _Script(0.1, 0.5, "step", 0, 0.25, 0.4), DOWN)   # 0.4 < 0.5: the high side
+    assert _at(cut, (line + 0.1, 0.0, floor + 0.03))[0] > 0 and _at(cut, (line - 0.1, 0.0, floor + 0.03))[0] < 0
 
 
 def test_a_grid_of_pockets():
@@ -140,6 +142,8 @@ def test_a_grid_of_pockets():
     assert _at(cut, (float(mid[0] + pitch[0] / 2), float(mid[1] + pitch[1] / 2), floor + 0.03))[0] < 0   # a rib
     single = _Script(0.1, 0.5, "grid", 1, 1, 0.8, 0.35, "round")           # 1 × 1 becomes 2 × 1
     assert faces.cut_face(BOX, single, DOWN)[1] == " -pocket_grid2x1"
+    square = _Script(0.1, 0.5, "grid", 3, 3, 0.8, 0.35, "round")           # 3 × 3 stays
+    assert faces.cut_face(BOX, square, DOWN)[1] == " -pocket_grid3x3"
 
 
 def test_the_side_a_feature_goes_on():
@@ -185,8 +189,9 @@ def _profile_at(profile, *points):
 
 def test_square_and_honeycomb_lattices_by_hand():
     # pitch 0.4, ribs 0.1: cells 0.15 from their centres to their walls
-    square, kind = faces._lattice(_Script(0.4, 0.0), 0.4, 0.1, (3, 3))
-    assert kind == "square"
+    rng = _Script(0.4, 0.0)
+    square, kind = faces._lattice(rng, 0.4, 0.1, (3, 3))
+    assert kind == "square" and rng.calls == [("random", ()), ("uniform", (0.0, 0.3))]
     # a cell at the centre and one a pitch along; a rib halfway between them
     assert _profile_at(square, (0, 0), (0.4, 0), (0.2, 0), (0.4, 0.4)) == pytest.approx([-0.15, -0.15, 0.05, -0.15])
     honey, kind = faces._lattice(_Script(0.6), 0.4, 0.1, (3, 3))   # 0.6 ≥ 0.5: hexagons
@@ -199,8 +204,8 @@ def test_square_and_honeycomb_lattices_by_hand():
 
 
 def test_a_ribbed_plate():
-    plate = sdf.box([0.6, 0.5, 0.2])
-    outline = sdf.rounded_rect2d(0.6, 0.5)                  # the plate's outline in x and y
+    plate = sdf.transform(sdf.box([0.6, 0.5, 0.2]), torch.eye(3), (0.1, -0.05, 0.0))
+    outline = sdf.shift2d(sdf.rounded_rect2d(0.6, 0.5), (0.1, -0.05))   # the plate's outline in x and y
     # pitch span / 4, ribs 0.1 of it, 0.5 of the thickness deep, a rim of 1.5 ribs, square cells
     rng = _Script(4.0, 0.1, 0.5, 1.5, 0.4, 0.0)
     cut, info = faces.rib_lattice(plate, outline, rng, DOWN)
@@ -218,7 +223,8 @@ def test_a_ribbed_plate():
     assert _at(cut, (x, y, floor - 0.02))[0] < 0
     assert _at(cut, (x + pitch / 2, y, floor + 0.02))[0] < 0                # a rib between two cells
     assert _at(cut, (x + pitch / 2 - wall, y, floor + 0.02))[0] > 0         # just inside the cell's wall
-    assert _at(cut, (0.6 - rim / 2, y, floor + 0.02))[0] < 0                # the rim inside the outline
+    assert _at(cut, (0.7 - rim / 2, y, floor + 0.02))[0] < 0                # the rim inside the outline
+    assert _at(cut, (x - 2 * pitch, y - 2 * pitch, floor + 0.02))[0] > 0    # cells two pitches off too
     assert _at(cut, (x, y, -0.15)) == pytest.approx(_at(plate, (x, y, -0.15)))   # the back untouched
     up = faces.rib_lattice(plate, outline, _Script(4.0, 0.1, 0.5, 1.5, 0.4, 0.0), -DOWN)[0]   # a camera below
     bottom = -level + thick * 0.5                                           # the floor, up from the bottom face
@@ -239,6 +245,16 @@ def test_a_pocket_kept_inside_its_face_and_centred_on_a_narrow_one():
     assert _at(cut, (x, y, floor + 0.03))[0] > 0
     r = float(min(size))
     assert _at(cut, (x - r - 0.03, y, floor + 0.03))[0] < 0                 # the wall beyond its rim stands
+    last = len(pts) - 1                                                       # the face's last point: the far corner
+    cut, _ = faces.cut_face(BOX, _Script(0.1, 0.5, "pocket", np.array([0.3, 0.3]), last, "round"), DOWN)
+    assert pts[last].tolist() == pytest.approx(hi.tolist())
+    x, y = (float(v) for v in hi - size)
+    assert _at(cut, (x, y, floor + 0.03))[0] > 0 and _at(cut, (x + r + 0.03, y, floor + 0.03))[0] < 0
+    big = (hi - lo) * 0.4                                                     # 0.4 of the span: still pulled in
+    cut, _ = faces.cut_face(BOX, _Script(0.1, 0.5, "pocket", np.array([0.4, 0.4]), 0, "round"), DOWN)
+    x, y = (float(v) for v in lo + big)
+    assert _at(cut, (x, y, floor + 0.03))[0] > 0
+    assert _at(cut, (x - float(min(big)) - 0.03, y, floor + 0.03))[0] < 0
     bar = sdf.transform(sdf.box([0.5, 0.05, 0.3]), torch.eye(3), (0.2, 0.0, 0.0))   # one row of rays across it
     rng = _Script(0.1, 0.5, "pocket", np.array([0.4, 0.4]), 0, "round")
     cut, _ = faces.cut_face(bar, rng, DOWN)
