@@ -138,23 +138,28 @@ SEEDS = range(60)
 SIZE = 24
 
 
-@pytest.fixture(scope="module")
-def drawn():
-    return {seed: dataset.sample(seed, SIZE) for seed in SEEDS}
+def test_sixty_small_samples():
+    """One test over the samples of 60 seeds (drawn here, not in a shared fixture, so a mutation run sees
+    which test draws them)."""
+    drawn = {seed: dataset.sample(seed, SIZE) for seed in SEEDS}
+    _how_many_figures_and_which_get_hidden_lines(drawn)
+    _what_a_sample_holds(drawn)
+    _several_figures_sit_side_by_side_each_scaled_alone(drawn)
 
 
-def test_how_many_figures_and_which_get_hidden_lines(drawn):
+def _how_many_figures_and_which_get_hidden_lines(drawn):
     counts = {seed: s["info"].count(" | ") + 1 for seed, s in drawn.items()}
     assert sum(c == 1 for c in counts.values()) / len(SEEDS) == pytest.approx(0.8, abs=0.1)
     assert {1, 2, 3} == set(counts.values())
     for seed, sample in drawn.items():
         hidden = "hidden lines" in sample["info"]
+        assert sample["info"].count(" @ ") == counts[seed]                     # each figure's words and view kept
         # a generator of the seed's own decides, on single figures only
         assert hidden == (counts[seed] == 1 and np.random.default_rng([seed, 1]).random() < dataset.HIDDEN_SHARE)
         assert ("even lines" in sample["info"]) is False
 
 
-def test_what_a_sample_holds(drawn):
+def _what_a_sample_holds(drawn):
     for seed, s in drawn.items():
         assert s["image"].shape == (SIZE, SIZE, 3) and s["image"].dtype == np.float32
         assert 0 <= s["image"].min() and s["image"].max() <= 1
@@ -166,7 +171,7 @@ def test_what_a_sample_holds(drawn):
             assert s["proportion"] >= 0                                # a single orthographic figure has one
 
 
-def test_several_figures_sit_side_by_side_each_scaled_alone(drawn):
+def _several_figures_sit_side_by_side_each_scaled_alone(drawn):
     several = {seed: s for seed, s in drawn.items() if " | " in s["info"]}
     assert several
     for seed, s in several.items():
@@ -236,3 +241,57 @@ def test_a_speck_or_a_miss_is_drawn_again_up_to_eight_times(monkeypatch):
     calls.clear()
     mask = dataset._one(None, 10, None)[0]
     assert len(calls) == 8 and mask.sum() == 0  # eight tries, then the last is kept
+
+
+def test_what_a_sample_hands_on(monkeypatch):
+    """sample's plumbing, with the tracing and inking stood in: the options it asks for, the hidden lines'
+    period and buffers, what it gives ink.draw, and the words it adds."""
+    from training.synth import ink, truth
+    seen = {}
+
+    def one(rng, size, options):
+        seen["options"] = options
+        seen["normals"] = np.zeros((size, size, 3), np.float32)
+        grown = np.zeros((size, size), bool)
+        grown[size // 4:size // 2, size // 4:size // 2] = True
+        return grown, np.where(grown, 0.5, 0.0), seen["normals"], "box @ front", ("shape", "cam")
+
+    def hidden(m, d, n, layers, side, period, visible):
+        seen["hidden"] = (n is seen["normals"], layers, period, visible)
+        return "dashes"
+
+    def drawing(m, d, n, rng, style, hidden_map, visible, pen):
+        seen["draw"] = (style, hidden_map, visible, pen)
+        return np.zeros(m.shape + (3,), np.float32)
+    monkeypatch.setattr(dataset, "_one", one)
+    monkeypatch.setattr(truth, "of_view", lambda m, d, n, cam: (np.zeros(m.shape, np.int32), 0.25))
+    monkeypatch.setattr(dataset.render, "hidden_layers", lambda shape, cam, size, d, m: ["layers"])
+    monkeypatch.setattr(ink, "visible_lines", lambda m, d, n: "visible")
+    monkeypatch.setattr(ink, "hidden_lines", hidden)
+    monkeypatch.setattr(ink, "draw", drawing)
+    single = [s for s in range(200) if np.random.default_rng(s).choice([1, 2, 3], p=[0.8, 0.14, 0.06]) == 1]
+    with_hidden = next(s for s in single if np.random.default_rng([s, 1]).random() < dataset.HIDDEN_SHARE)
+    pen_seed = next(s for s in single if s != with_hidden and ink.even_pen(s) is not None
+                    and np.random.default_rng([s, 1]).random() >= dataset.HIDDEN_SHARE)
+    out = dataset.sample(with_hidden, 100, style="fill", rods=True, shells=True, rod_share=0.3)
+    assert out["info"] == "box @ front + hidden lines" and out["proportion"] == 0.25
+    assert seen["hidden"] == (True, ["layers"], 3.0, "visible")            # period max(3, 100 / 50)
+    assert seen["draw"] == ("fill", "dashes", "visible", None)
+    options = seen["options"]
+    assert [g is not None for g in options[:8]] == [False, True, False, False, False, False, True, False]
+    assert options.rod_share == 0.3 and options[1].random() == np.random.default_rng([with_hidden, 3]).random()
+    dataset.sample(with_hidden, 200)
+    assert seen["hidden"][2] == 4.0                                          # 200 / 50
+    flags = dict(face_features=True, blobs=True, ribs=True, vessels=True, clusters=True, perspective=True)
+    dataset.sample(with_hidden, 100, **flags)
+    assert [g is not None for g in seen["options"][:8]] == [True, False, True, True, True, True, False, True]
+    out = dataset.sample(pen_seed, 100, even_lines=True)
+    assert out["info"] == "box @ front + even lines" and seen["draw"][1:3] == (None, None)
+    assert seen["draw"][3].random() == _pen_after_its_draw(pen_seed)
+    assert dataset.sample(pen_seed, 100)["info"] == "box @ front" and seen["draw"][3] is None
+
+
+def _pen_after_its_draw(seed):
+    pen = np.random.default_rng([seed, 10])
+    pen.random()
+    return pen.random()
