@@ -181,15 +181,17 @@ def _several_figures_sit_side_by_side_each_scaled_alone(drawn):
         rows = np.nonzero(s["mask"].any(1))[0]
         assert rows.min() >= top and rows.max() < top + cell          # in the middle band
         assert math.isnan(s["proportion"])
-        labels = []
+        labels, spread = [], 0
         for k in range(count):
             part = s["mask"][:, k * cell:(k + 1) * cell]
             near = s["nearness"][:, k * cell:(k + 1) * cell]
-            if part.any() and np.ptp(near[part]) > 0:
-                assert near[part].max() == pytest.approx(1.0) or near[part].min() == pytest.approx(0.0)
+            if part.any() and np.ptp(near[part]) > 0:   # each figure scaled to the whole [0, 1] on its own
+                assert near[part].max() == pytest.approx(1.0) and near[part].min() == pytest.approx(0.0)
+                spread += 1
             own = set(np.unique(s["planes"][:, k * cell:(k + 1) * cell])) - {0}
             assert not own & set(labels)                              # each figure's faces numbered apart
             labels += list(own)
+        assert spread >= 1                                             # not every figure flat
 
 
 def test_a_single_figure_sample_is_its_traced_view():
@@ -295,3 +297,35 @@ def _pen_after_its_draw(seed):
     pen = np.random.default_rng([seed, 10])
     pen.random()
     return pen.random()
+
+
+def test_several_figures_by_hand(monkeypatch):
+    """Two figures, traced as stand-ins: each 12² cell holds a ramp from depth 2 to 4 (100 behind it) and two
+    flat faces; the sample scales each ramp to [0, 1] alone and numbers the faces on."""
+    from training.synth import ink, truth
+    seed = next(s for s in range(100) if np.random.default_rng(s).choice([1, 2, 3], p=[0.8, 0.14, 0.06]) == 2)
+
+    def one(rng, size, options):
+        m = np.zeros((size, size), bool)
+        m[2:10, 2:10] = True
+        d = np.where(m, 2.0 + np.arange(size)[None, :] * 0.25, 100.0)
+        return m, d, np.zeros((size, size, 3)), "box @ front", ("shape", "cam")
+
+    def faces_of(m, d, n, cam):
+        labels = np.zeros(m.shape, np.int32)
+        labels[2:6, 2:10], labels[6:10, 2:10] = 1, 2
+        return labels, 0.25
+    monkeypatch.setattr(dataset, "_one", one)
+    monkeypatch.setattr(truth, "of_view", faces_of)
+    monkeypatch.setattr(ink, "draw", lambda m, *rest: np.zeros(m.shape + (3,), np.float32))
+    out = dataset.sample(seed, 24)
+    assert out["info"] == "box @ front | box @ front" and np.isnan(out["proportion"])
+    top = (24 - 12) // 2
+    want = np.zeros((24, 24), bool)
+    want[top + 2:top + 10, 2:10] = want[top + 2:top + 10, 14:22] = True
+    assert np.array_equal(out["mask"], want)
+    ramp = 1 - (np.arange(2, 10) - 2) / 7                  # nearness: the nearest column 1, the farthest 0
+    assert out["nearness"][top + 2, 2:10] == pytest.approx(ramp) and out["nearness"][top + 2, 14:22] == pytest.approx(ramp)
+    assert out["planes"].dtype == np.int32
+    assert set(np.unique(out["planes"][:, :12])) == {0, 1, 2} and set(np.unique(out["planes"][:, 12:])) == {0, 3, 4}
+    assert not out["planes"][~want].any()
