@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("torch")
+from tests.training.draws import FirstThen, Scripted  # noqa: E402
 from training.synth import dataset, render  # noqa: E402
 
 
@@ -50,47 +51,17 @@ def test_each_option_has_its_own_generator():
         assert plain[k].random() == np.random.default_rng([5, k + 2]).random()
 
 
-class _Draw:
-    def __init__(self, value):
-        self.value = value
-
-    def random(self):
-        return self.value
-
-
 def test_the_perspective_option_swaps_the_camera():
     plain, view = dataset.camera(np.random.default_rng(1))
     want, want_view = render.random_camera(np.random.default_rng(1))
     assert view == want_view and np.array_equal(plain.forward, want.forward)
-    kept, view = dataset.camera(np.random.default_rng(1), _Draw(dataset.PERSPECTIVE_SHARE))   # 0.4: not under it
+    kept, view = dataset.camera(np.random.default_rng(1), Scripted(dataset.PERSPECTIVE_SHARE))   # 0.4: not under it
     assert view == want_view and np.array_equal(kept.forward, want.forward)
     viewer = np.random.default_rng(7)
-    swapped, view = dataset.camera(np.random.default_rng(1), _Wrapped(viewer, 0.39))
+    swapped, view = dataset.camera(np.random.default_rng(1), FirstThen(viewer, 0.39))
     assert view == "perspective" and swapped.perspective > 0
     again = np.random.default_rng(7)
     assert np.array_equal(swapped.forward, render.random_camera(again, "perspective")[0].forward)
-
-
-class _Wrapped:
-    """A generator whose first random() is given; everything else is the real generator's, counted in `used`."""
-
-    def __init__(self, rng, first):
-        self.rng, self.first, self.used = rng, first, 0
-
-    def random(self, *args):
-        if self.first is not None:
-            first, self.first = self.first, None
-            return first
-        self.used += 1
-        return self.rng.random(*args)
-
-    def __getattr__(self, name):
-        real = getattr(self.rng, name)
-
-        def counted(*args, **kwargs):
-            self.used += 1
-            return real(*args, **kwargs)
-        return counted
 
 
 OPTION_SHARES = {"rodder": dataset.ROD_SHARE, "blobber": dataset.BLOB_SHARE, "shaper": dataset.VESSEL_SHARE,
@@ -109,27 +80,27 @@ def test_each_option_replaces_the_figure_only_under_its_share():
     plain = _figure(3)[2]
     for name, kind in OPTION_KINDS.items():
         share = OPTION_SHARES[name]
-        under = _Wrapped(np.random.default_rng(11), share - 1e-9)
+        under = FirstThen(np.random.default_rng(11), share - 1e-9)
         assert _figure(3, **{name: under})[2].startswith(kind), name
         assert under.used > 0
-        at = _Wrapped(np.random.default_rng(11), share)
+        at = FirstThen(np.random.default_rng(11), share)
         assert _figure(3, **{name: at})[2] == plain and at.used == 0, name
-    rods = dataset.options_for(3, rods=True, rod_share=0.5)._replace(rodder=_Wrapped(np.random.default_rng(1), 0.45))
+    rods = dataset.options_for(3, rods=True, rod_share=0.5)._replace(rodder=FirstThen(np.random.default_rng(1), 0.45))
     assert dataset.figure(np.random.default_rng(3), rods)[2].startswith("rod:")   # the options' own rod share
 
 
 def test_machined_faces_only_on_machined_figures():
     cut = None
     for seed in range(20):
-        cutter = _Wrapped(np.random.default_rng(seed), dataset.FACE_SHARE - 1e-9)
+        cutter = FirstThen(np.random.default_rng(seed), dataset.FACE_SHARE - 1e-9)
         info = _figure(seed, cutter=cutter)[2]
         if " -" in info:
             cut = info
             break
     assert cut is not None and cutter.used > 0                    # a face cut into a plain solid
     for name in ("blobber", "shaper", "grouper"):
-        cutter = _Wrapped(np.random.default_rng(0), 0.0)
-        replaced = _Wrapped(np.random.default_rng(5), 0.0)
+        cutter = FirstThen(np.random.default_rng(0), 0.0)
+        replaced = FirstThen(np.random.default_rng(5), 0.0)
         info = _figure(3, **{name: replaced, "cutter": cutter})[2]
         assert info.startswith(OPTION_KINDS[name]) and " -" not in info and cutter.used == 0, name
 
@@ -215,14 +186,14 @@ def test_a_figure_hands_its_camera_to_what_it_cuts_and_builds(monkeypatch):
     monkeypatch.setattr(faces, "rib_lattice", lambda shape, outline, rng, forward:
                         (seen.setdefault("ribs", (shape, outline, forward)), " -ribbed"))
     monkeypatch.setattr(shells, "random_shell", lambda rng, forward: (seen.setdefault("shell", forward), "shell:x"))
-    shape, cam, info, view = _figure(3, cutter=_Wrapped(np.random.default_rng(0), 0.0))
+    shape, cam, info, view = _figure(3, cutter=FirstThen(np.random.default_rng(0), 0.0))
     assert info.endswith(" -cut") and len(info) > len(" -cut") and seen["cut"] is cam.forward   # the solid's own words kept
-    shape, cam, info, _ = _figure(3, ribber=_Wrapped(np.random.default_rng(0), 0.0))
+    shape, cam, info, _ = _figure(3, ribber=FirstThen(np.random.default_rng(0), 0.0))
     assert seen["plate"] == int(np.argmax(np.abs(cam.forward))) and seen["ribs"][1] == "outline"
     assert seen["ribs"][2] is cam.forward and info == "plate -ribbed"
-    shape, cam, info, _ = _figure(3, sheller=_Wrapped(np.random.default_rng(0), 0.0))
+    shape, cam, info, _ = _figure(3, sheller=FirstThen(np.random.default_rng(0), 0.0))
     assert seen["shell"] is cam.forward and info == "shell:x"
-    _, cam, _, view = _figure(3, viewer=_Wrapped(np.random.default_rng(0), 0.0))
+    _, cam, _, view = _figure(3, viewer=FirstThen(np.random.default_rng(0), 0.0))
     assert view == "perspective" and cam.perspective > 0        # the perspective option's own camera
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+from tests.training.draws import Scripted as _Script  # noqa: E402
 from training.synth import faces, sdf  # noqa: E402
 
 STEP = 2.6 / 130 + 1e-6   # the probe's sample spacing along its rays (and rounding)
@@ -63,19 +64,6 @@ def test_the_cutter_reaches_from_outside_the_face_to_its_depth():
     # from x = −0.8 to −0.3, centred at (y, z) = (0.2, −0.1)
     assert _at(down, (-0.25, 0.2, -0.1), (-0.85, 0.2, -0.1), (-0.5, 0.2, -0.1), (-0.5, 0.45, -0.1)) == \
         pytest.approx([0.05, 0.05, -0.1, 0.15], abs=1e-6)
-
-
-class _Script:
-    """A stand-in generator: each draw returns the next given value and is recorded with its arguments."""
-
-    def __init__(self, *values):
-        self.values, self.calls = list(values), []
-
-    def __getattr__(self, name):
-        def draw(*args, **kwargs):
-            self.calls.append((name, args) + ((kwargs,) if kwargs else ()))
-            return self.values.pop(0)
-        return draw
 
 
 BOX = sdf.transform(sdf.box([0.5, 0.4, 0.3]), torch.eye(3), (0.15, -0.1, 0.0))   # off the centre, so lo + hi ≠ 0

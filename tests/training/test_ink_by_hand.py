@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+from tests.training.draws import Scripted as _Draws  # noqa: E402
 from training.synth import batch_ink, ink  # noqa: E402
 
 
@@ -124,24 +125,6 @@ def test_the_depth_step_that_counts_is_five_percent_of_the_figure_at_least_0_02(
     got = batch_ink.depth_jump(torch.from_numpy(np.stack([mask, mask, np.zeros_like(mask)])),
                                torch.from_numpy(np.stack([depth, depth * 0.01, depth])))
     assert got.tolist() == pytest.approx([0.5, 0.02, 0.02])
-
-
-class _Draws:
-    """A stand-in generator: each draw returns the next given value (a callable is called with the draw's
-    arguments) and is recorded in `calls` as (name, arguments), keyword arguments last as a dict."""
-
-    def __init__(self, *values):
-        self.values, self.calls = list(values), []
-
-    def _next(self, name, args, kwargs):
-        self.calls.append((name, args) + ((kwargs,) if kwargs else ()))
-        value = self.values.pop(0)
-        return value(*args) if callable(value) else value
-
-    def __getattr__(self, name):
-        if name not in ("random", "uniform", "standard_normal", "normal", "integers", "choice"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self._next(name, args, kwargs)
 
 
 def _degraded(blur=False, noise=False, jpeg=False):

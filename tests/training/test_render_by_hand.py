@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+from tests.training.draws import Scripted  # noqa: E402
 from training.synth import render, sdf  # noqa: E402
 
 SIZE = 40
@@ -226,17 +227,6 @@ def test_a_camera_of_the_kind_asked_for(kind):
         assert kind == "principal" or name == kind
 
 
-class _Draws:
-    """A stand-in random generator: each uniform() call returns the next given value and records its bounds."""
-
-    def __init__(self, *values):
-        self.values, self.asked = list(values), []
-
-    def uniform(self, *bounds):
-        self.asked.append(bounds)
-        return self.values.pop(0)
-
-
 def test_framing_by_hand_from_a_probe_mask():
     """A 48-px probe of a 1.6 half-size front camera whose figure fills rows 2–40 and columns 20–27:
     a pixel i's centre is ((i + 0.5) / 24 − 1) · 1.6 from the middle, and the figure's box takes one pixel
@@ -246,9 +236,9 @@ def test_framing_by_hand_from_a_probe_mask():
     mask = np.zeros((48, 48), bool)
     mask[2:41, 20:28] = True
     cam = _camera((0, 1, 0), half=1.6, perspective=4.0)
-    draws = _Draws(0.5, np.array([1.0, -1.0]))
+    draws = Scripted(0.5, np.array([1.0, -1.0]))
     framed = render._framed(cam, mask, draws, 48)
-    assert draws.asked == [(0.35, 0.9), (-1, 1, 2)]
+    assert draws.calls == [("uniform", (0.35, 0.9)), ("uniform", (-1, 1, 2))]
     assert framed.half_size == pytest.approx(8 / 3)
     assert framed.center == pytest.approx([-1.2, 0.0, 1 / 6 + 1.2])
     assert framed.perspective == 4.0 and framed.forward is cam.forward and framed.up is cam.up
