@@ -5,10 +5,11 @@ each with its arguments, and one that hands a real generator on after a first gi
 class Scripted:
     """Each draw (any method: random, uniform, choice, integers, normal, …) returns the next given value, a
     callable being called with the draw's arguments, and is recorded in `calls` as (name, arguments), with
-    keyword arguments last as a dict when there are any."""
+    keyword arguments last as a dict when there are any. With `then` (a real generator), draws past the
+    given values are its own, still recorded."""
 
-    def __init__(self, *values):
-        self.values, self.calls = list(values), []
+    def __init__(self, *values, then=None):
+        self.values, self.calls, self.then = list(values), [], then
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -16,6 +17,8 @@ class Scripted:
 
         def draw(*args, **kwargs):
             self.calls.append((name, args) + ((kwargs,) if kwargs else ()))
+            if not self.values and self.then is not None:
+                return getattr(self.then, name)(*args, **kwargs)
             value = self.values.pop(0)
             return value(*args) if callable(value) else value
         return draw

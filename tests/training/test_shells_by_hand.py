@@ -41,6 +41,20 @@ def test_a_box_tray_by_hand():
     assert not _solid(tray, (0, 0, 0.375))                                  # the lid is cut away
 
 
+def test_a_lower_rim_and_features_standing_lower():
+    # rim (0.4 − 0.075) · 0.5 = 0.1625; features up to 0.1625 − 0.5 · (0.1625 + 0.4) = −0.11875
+    low = ("box", 0.4, 0.6, 0.5, 0.05, 0.5, 0.5)
+    tray, _ = shells.open_shell(Scripted(*low, *NONE))
+    assert _solid(tray, (0.575, 0, 0.15)) and not _solid(tray, (0.575, 0, 0.18))
+    ribbed, _ = shells.open_shell(Scripted(*low, 0.1, 1, 0, 0.5, 0.9, 0.9, 0.9))   # a rib half the wall thick
+    assert _solid(ribbed, (0.01, 0.2, -0.15)) and not _solid(ribbed, (0.01, 0.2, -0.08))
+    assert not _solid(ribbed, (0.03, 0.2, -0.15))                          # 0.025 either side of x = 0
+    bossed, _ = shells.open_shell(Scripted(*low, 0.9, 0.1, 1, 0.1, np.array([0.2, 0.1]), 0.7, 0.9, 0.9))
+    assert _solid(bossed, (0.2, 0.1, -0.15)) and not _solid(bossed, (0.2, 0.1, -0.08))
+    flanged, _ = shells.open_shell(Scripted(*TRAY, 0.9, 0.9, 0.9, 0.1, 0.1, 0.8))   # 0.8 of the wall deep: 0.04
+    assert _solid(flanged, (0.65, 0.0, 0.29)) and not _solid(flanged, (0.65, 0.0, 0.28))
+
+
 def test_ribs_bosses_holes_and_a_flange_where_the_draws_put_them():
     # one rib across x (along 0) of the wall's thickness, standing up to the rim
     rng = Scripted(*TRAY, 0.1, 1, 0, 1.0, 0.9, 0.9, 0.9)
@@ -65,7 +79,8 @@ def test_ribs_bosses_holes_and_a_flange_where_the_draws_put_them():
     # a hole of radius 0.05 through the floor at (−0.3, −0.2)
     rng = Scripted(*TRAY, 0.9, 0.9, 0.1, 1, np.array([-0.3, -0.2]), 0.05, 0.9)
     tray, info = shells.open_shell(rng)
-    assert info == "shell:box-holes" and rng.calls[-2] == ("uniform", (0.03, 0.1))
+    assert info == "shell:box-holes" and rng.calls[9:13] == [("random", ()), ("integers", (1, 5)),
+                                                             ("uniform", (-0.5, 0.5, 2)), ("uniform", (0.03, 0.1))]
     assert not _solid(tray, (-0.3, -0.2, -0.375)) and _solid(tray, (-0.24, -0.2, -0.375))
     # a flange 0.1 out from the body, 0.05 deep under the rim
     rng = Scripted(*TRAY, 0.9, 0.9, 0.9, 0.1, 0.1, 1.0)
@@ -73,6 +88,19 @@ def test_ribs_bosses_holes_and_a_flange_where_the_draws_put_them():
     assert info == "shell:box+flange" and rng.calls[-2:] == [("uniform", (0.06, 0.2)), ("uniform", (0.8, 1.5))]
     assert _solid(tray, (0.65, 0.0, 0.3)) and not _solid(tray, (0.65, 0.0, 0.25)) and not _solid(tray, (0.75, 0.0, 0.3))
     assert not _solid(tray, (0.0, 0.0, 0.3))                                # the opening stays open
+
+
+BODY_DRAWS = {"box": [("uniform", (0.4, 0.8)), ("uniform", (0.3, 0.7))],
+              "round_box": [("uniform", (0.4, 0.8)), ("uniform", (0.3, 0.7)), ("uniform", (0.1, 0.5))],
+              "cylinder": [("uniform", (0.35, 0.8))], "polygon": [("uniform", (0.55, 0.8))],
+              "bowl": [("uniform", (0.45, 0.8))]}
+
+
+@pytest.mark.parametrize("kind", shells.BODIES)
+def test_each_body_draws_its_own_sizes(kind):
+    recorded = Scripted(then=np.random.default_rng(5))
+    shells._body(recorded, kind)
+    assert recorded.calls[:1 + len(BODY_DRAWS[kind])] == [("uniform", (0.2, 0.5))] + BODY_DRAWS[kind]
 
 
 @pytest.mark.parametrize("kind", shells.BODIES)
@@ -91,6 +119,7 @@ def test_the_tray_faces_the_camera_or_turns_away():
     assert info == "shell:box facing" and _solid(faced, floor) and not _solid(faced, mouth)
     away, info = shells.random_shell(Scripted(*TRAY, *NONE, 0.0, 0.6), down)    # 0.6 < 0.7: away
     assert info == "shell:box away" and _solid(away, mouth) and not _solid(away, floor)
+    assert _solid(away, (0.58, 0.45, 0.375))                                  # turned over about x only
     rng = Scripted(*TRAY, *NONE, math.pi / 2, 0.5)                               # rolled a quarter turn
     rolled, _ = shells.random_shell(rng, down)
     assert rng.calls[11] == ("choice", ([0.0, math.pi / 2],))
@@ -98,7 +127,7 @@ def test_the_tray_faces_the_camera_or_turns_away():
     along_y = np.array([0.0, 1.0, 0.0])           # a camera on −y looking along +y: the mouth at −y
     side, _ = shells.random_shell(Scripted(*TRAY, *NONE, 0.0, 0.5), along_y)
     assert _solid(side, (0.0, 0.375, 0.0)) and not _solid(side, (0.0, -0.375, 0.0))
-    up = np.array([0.0, 0.0, 2.0])                # looking up: the mouth at −z
+    up = np.array([0.1, 0.2, 0.8])                # looking up (not a unit vector): the mouth at −z
     under, _ = shells.random_shell(Scripted(*TRAY, *NONE, 0.0, 0.5), up)
     assert _solid(under, mouth) and not _solid(under, floor)
 
@@ -112,3 +141,4 @@ def test_a_tray_turned_freely():
     side, _ = shells.random_shell(rng, np.array([0.0, 0.0, -1.0]))
     assert rng.calls[-2:] == [("choice", ([math.pi / 2, -math.pi / 2],)), ("uniform", (0, 2 * math.pi))]
     assert _solid(side, (0.0, 0.375, 0.0)) and not _solid(side, (0.0, -0.375, 0.0))   # the floor turned onto +y
+    assert _solid(side, (0.575, 0.0, 0.0))                                    # about x only: the x wall stays
