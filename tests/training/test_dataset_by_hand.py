@@ -165,8 +165,13 @@ def _several_figures_sit_side_by_side_each_scaled_alone(drawn):
         assert spread >= 1                                             # not every figure flat
 
 
+def _figure_count(seed):
+    """How many figures the sample of `seed` holds: its generator's first draw."""
+    return int(np.random.default_rng(seed).choice([1, 2, 3], p=[0.8, 0.14, 0.06]))
+
+
 def test_a_single_figure_sample_is_its_traced_view():
-    seed = next(s for s in range(50) if " | " not in dataset.sample(s, SIZE)["info"])
+    seed = next(s for s in range(50) if _figure_count(s) == 1)
     sample = dataset.sample(seed, SIZE)
     rng = np.random.default_rng(seed)
     assert int(rng.choice([1, 2, 3], p=[0.8, 0.14, 0.06])) == 1
@@ -242,7 +247,7 @@ def test_what_a_sample_hands_on(monkeypatch):
     monkeypatch.setattr(ink, "visible_lines", lambda m, d, n: "visible")
     monkeypatch.setattr(ink, "hidden_lines", hidden)
     monkeypatch.setattr(ink, "draw", drawing)
-    single = [s for s in range(200) if np.random.default_rng(s).choice([1, 2, 3], p=[0.8, 0.14, 0.06]) == 1]
+    single = [s for s in range(200) if _figure_count(s) == 1]
     with_hidden = next(s for s in single if np.random.default_rng([s, 1]).random() < dataset.HIDDEN_SHARE)
     pen_seed = next(s for s in single if s != with_hidden and ink.even_pen(s) is not None
                     and np.random.default_rng([s, 1]).random() >= dataset.HIDDEN_SHARE)
@@ -274,7 +279,7 @@ def test_several_figures_by_hand(monkeypatch):
     """Two figures, traced as stand-ins: each 12² cell holds a ramp from depth 2 to 4 (100 behind it) and two
     flat faces; the sample scales each ramp to [0, 1] alone and numbers the faces on."""
     from training.synth import ink, truth
-    seed = next(s for s in range(100) if np.random.default_rng(s).choice([1, 2, 3], p=[0.8, 0.14, 0.06]) == 2)
+    seed = next(s for s in range(100) if _figure_count(s) == 2)
 
     def one(rng, size, options):
         m = np.zeros((size, size), bool)

@@ -171,24 +171,20 @@ def test_pocket_profiles_by_hand():
     assert hexagon.params[:2] == pytest.approx((0.2 * np.cos(0.3), 0.2 * np.sin(0.3)))
 
 
-def _profile_at(profile, *points):
-    return [float(v) for v in profile(torch.tensor(points, dtype=torch.float32))]
-
-
 def test_square_and_honeycomb_lattices_by_hand():
     # pitch 0.4, ribs 0.1: cells 0.15 from their centres to their walls
     rng = _Script(0.4, 0.0)
     square, kind = faces._lattice(rng, 0.4, 0.1, (3, 3))
     assert kind == "square" and rng.calls == [("random", ()), ("uniform", (0.0, 0.3))]
     # a cell at the centre and one a pitch along; a rib halfway between them
-    assert _profile_at(square, (0, 0), (0.4, 0), (0.2, 0), (0.4, 0.4)) == pytest.approx([-0.15, -0.15, 0.05, -0.15])
+    assert _at(square, (0, 0), (0.4, 0), (0.2, 0), (0.4, 0.4)) == pytest.approx([-0.15, -0.15, 0.05, -0.15])
     honey, kind = faces._lattice(_Script(0.6), 0.4, 0.1, (3, 3))   # 0.6 ≥ 0.5: hexagons
     assert kind == "honeycomb"
     row = 0.4 * np.sqrt(3) / 2
     # rows 2·row apart hold cells a pitch apart; the rows between are shifted half a pitch
-    assert _profile_at(honey, (0, 0), (0.4, 0), (0.2, row), (0.0, 2 * row)) == pytest.approx([-0.15] * 4, abs=1e-6)
-    assert _profile_at(honey, (0.2, 0))[0] == pytest.approx(0.05, abs=1e-6)   # a rib: 0.2 − 0.15 from the flats
-    assert _profile_at(honey, (0.0, row))[0] > 0                               # between the shifted cells
+    assert _at(honey, (0, 0), (0.4, 0), (0.2, row), (0.0, 2 * row)) == pytest.approx([-0.15] * 4, abs=1e-6)
+    assert _at(honey, (0.2, 0))[0] == pytest.approx(0.05, abs=1e-6)   # a rib: 0.2 − 0.15 from the flats
+    assert _at(honey, (0.0, row))[0] > 0                               # between the shifted cells
 
 
 def test_a_ribbed_plate():
