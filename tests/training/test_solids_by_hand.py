@@ -166,7 +166,7 @@ def test_a_base_with_a_filleted_part_and_three_cuts():
     rng = Scripted("box", 0.4, 0.8, 0.2, 0.5, "y",                      # a box 0.3 × 0.6 × 0.15, not turned
                    1, "cylinder", np.array([0.2, 0.0, 0.0]), 0.3, 0.05, 0.5, 0.5, 0.9, "z",   # a filleted part
                    3,
-                   "hole", np.array([0.1, 0.1, 0.0]), 0.1, 0.5, "z", 0.9,                 # a hole, sharp
+                   "hole", np.array([0.1, 0.1, 0.0]), 0.1, 0.1, "z", 0.9,                 # a hole, sharp, 0.1: not under 0.05
                    "slot", np.array([-0.1, 0.0, 0.0]), 0.1, 0.2, 0.01, np.array([0.1, 0.2, 0.3]), 0.2, 0.02,
                    "pocket", np.array([0.0, 0.0, 0.15]), 0.2, 0.3, 0.25, 0.9, "y", 0.3)   # 0.3: not under 0.3
     shape, info = solids.random_solid(rng)
@@ -246,13 +246,13 @@ def test_a_blob_of_two_ellipsoids_and_a_capsule():
 def test_a_cluster_of_a_sphere_and_a_capsule_on_an_ellipsoid():
     rng = Scripted(np.array([0.4, 0.3, 0.5]), 0.5, 2,
                    np.array([3.0, 0.0, 4.0]), 0.2, "sphere", 1.0, ZERO, 0.02,
-                   np.array([0.0, -2.0, 0.0]), 0.25, "capsule", 1.0, 1.1, np.array([0.5, 0.0, 0.0]), 0.0)
+                   np.array([0.0, -2.0, 0.0]), 0.25, "capsule", 0.8, 1.1, np.array([0.5, 0.0, 0.0]), 0.0)
     body, shape, count = solids.cluster_parts(rng)
     assert count == 2 and not rng.values
     _same(body, sdf.ellipsoid([0.4, 0.3, 0.5]))
     # the sphere (0.8 · 0.2) centred on the body's surface along (0.6, 0, 0.8): (0.24, 0, 0.4)
     sphere = _placed(sdf.sphere(0.16), _turn(), (0.24, 0.0, 0.4))
-    capsule = _placed(sdf.capsule(0.1125, 0.25), _turn(0.5), (0.0, -0.33, 0.0))   # 1.1 times out along −y
+    capsule = _placed(sdf.capsule(0.1125, 0.2), _turn(0.5), (0.0, -0.33, 0.0))   # 1.1 times out along −y
     _same(shape, sdf.union(sdf.union(body, sphere, 0.02), capsule, 0.0))
     assert [c[1:] for c in rng.calls[:7]] == [((0.3, 0.5, 3),), ((),), ((2, 7),), ((), {"size": 3}), ((0.1, 0.28),),
                                               ((solids.CLUSTER_PARTS,), {"p": solids.CLUSTER_WEIGHTS}), ((0.85, 1.15),)]
