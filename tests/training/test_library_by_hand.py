@@ -47,7 +47,8 @@ def test_a_folder_catalogued_by_hand(tmp_path):
 # ---- turns and loading -------------------------------------------------------------------------------
 
 def test_the_axis_turns_in_their_order():
-    turns = np.array(library.ROTATIONS)
+    turns = np.array(library._rotations())
+    assert all(np.array_equal(a, b) for a, b in zip(library.ROTATIONS, turns))
     assert turns.shape == (24, 3, 3) and len({t.tobytes() for t in turns}) == 24
     assert all(np.linalg.det(t) == pytest.approx(1.0) and set(np.abs(t).sum(0)) == {1.0} for t in turns)
     assert np.array_equal(turns[0], np.diag([-1.0, -1.0, 1.0]))               # the first sign pattern with det +1
@@ -98,7 +99,9 @@ def test_a_principal_view_zoomed_and_shifted_by_hand():
 
 
 def test_views_from_a_corner_tilted_and_from_above():
-    cam, kind = library.random_camera(POINTS, Scripted("iso", np.array([1.0, -1.0, -1.0]), 0.9, ZERO2))
+    rng = Scripted("iso", np.array([1.0, -1.0, -1.0]), 0.9, ZERO2)
+    cam, kind = library.random_camera(POINTS, rng)
+    assert rng.calls[1] == ("choice", ([-1.0, 1.0],), {"size": 3})
     assert kind == "iso" and cam.forward == pytest.approx(np.array([1, -1, -1]) / math.sqrt(3))
     assert np.array_equal(cam.up, [0, 0, 1])
     rng = Scripted("tilted", 0.5, 1.0, 0.9, ZERO2)
@@ -108,6 +111,10 @@ def test_views_from_a_corner_tilted_and_from_above():
     assert np.array_equal(cam.up, [0, 0, 1])                                   # sin 1 = 0.84: under 0.9
     steep = library.random_camera(POINTS, Scripted("tilted", 0.0, 1.2, 0.9, ZERO2))[0]
     assert np.array_equal(steep.up, [0, 1, 0])                                 # sin 1.2 = 0.93: over 0.9
+    edge = math.asin(0.9)
+    assert math.sin(edge) == 0.9
+    steep = library.random_camera(POINTS, Scripted("tilted", 0.0, edge, 0.9, ZERO2))[0]
+    assert np.array_equal(steep.up, [0, 1, 0])                                 # 0.9 is not under 0.9
     # from above: the up view looks down instead, a low view stays level, and the draws are the same
     for draws in (("principal", 1.0, 2, 0.9, ZERO2), ("iso", np.array([1.0, 1.0, 1.0]), 0.9, ZERO2)):
         plain, above = Scripted(*draws), Scripted(*draws)
@@ -205,7 +212,8 @@ def test_twelve_failures_give_one_line(monkeypatch):
 def test_upright_drawings_spin_about_z_and_are_seen_from_above(monkeypatch):
     rng = Scripted(1, 0.4, 5, 2)                   # 0.4 < 0.5: upright, the turn drawn then replaced
     stand = Stand(monkeypatch, rng, {"b.stl": (VERTS, FACES)}, [50])
-    got = library.sample(10, FILES, ODDS, size=10, upright=0.5)
+    got = library.sample(10, FILES, ODDS, upright=0.5)
+    assert next(a for a in stand.asked if a[0] == "raster")[3] == 256          # the default size
     assert [c[:2] for c in rng.calls] == [("choice", (2,)), ("random", ()), ("integers", (0, 24)), ("integers", (0, 4))]
     camera = next(a for a in stand.asked if a[0] == "camera")
     assert np.array_equal(camera[1], VERTS @ library.SPINS[2].T) and camera[3] is True

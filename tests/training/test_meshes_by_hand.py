@@ -40,9 +40,26 @@ def test_one_sloped_triangle_pixel_by_pixel():
     assert not normals[~mask].any()
 
 
-def test_the_same_triangle_wound_the_other_way_still_faces_the_camera():
+def test_the_same_triangle_wound_the_other_way_or_listed_from_another_corner():
     _, _, normals = meshes.rasterise(*_scene(SLOPE[[0, 2, 1]]), FRONT, 4)
     assert normals[UPPER_LEFT] == pytest.approx(np.tile(SLOPE_NORMAL, (10, 1)), abs=1e-6)
+    for order in ([1, 2, 0], [2, 0, 1]):        # the diagonal's centres lie on the edge facing each corner in turn
+        mask, depth, _ = meshes.rasterise(*_scene(SLOPE[order]), FRONT, 4)
+        assert np.array_equal(mask, UPPER_LEFT) and depth[mask] == pytest.approx(0.5 + 0.25 * COLUMN_X[COLUMNS[mask]])
+
+
+def test_a_camera_off_the_origin_and_small_faces():
+    # the camera moved by (0.5, 0.3, −0.5) and the slope with it: the same picture and depths
+    moved = Camera(FRONT.forward, FRONT.up, 1.0, np.array([0.5, 0.3, -0.5]))
+    here, there = meshes.rasterise(*_scene(SLOPE), FRONT, 4), meshes.rasterise(*_scene(SLOPE + moved.center), moved, 4)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(here, there))
+    # a quarter-size slope (its cross product shorter than 1) still has unit normals
+    _, _, normals = meshes.rasterise(*_scene(SLOPE * 0.25), FRONT, 4)
+    assert np.linalg.norm(normals[normals.any(-1)], axis=-1) == pytest.approx(1.0)
+    # a triangle 0.8 pixel across around pixel (1, 1)'s centre: pixel corners (0.7, 0.7) (1.5, 0.8) (0.8, 1.5)
+    tiny = np.array([(-0.4, 0.0, 0.4), (0.0, 0.0, 0.35), (-0.35, 0.0, 0.0)])
+    mask, _, _ = meshes.rasterise(*_scene(tiny), FRONT, 4)
+    assert np.array_equal(mask, (ROWS == 1) & (COLUMNS == 1))
 
 
 def test_the_nearer_face_wins_and_a_tie_goes_to_the_face_listed_first():
@@ -83,6 +100,14 @@ def test_faces_running_off_the_frame_and_flat_faces():
     # corners (1.5, −0.5) (5.5, −0.5) (5.5, 3.5): past the right edge (i − j ≥ 2), nothing onto the next row
     mask, _, _ = meshes.rasterise(*_scene(np.array([(0.0, 0.0, 1.0), (2.0, 0.0, 1.0), (2.0, 0.0, -1.0)])), FRONT, 4)
     assert np.array_equal(mask, COLUMNS - ROWS >= 2)
+    # wholly right of the frame (pixel corners (4.5, −0.5) (7.5, −0.5) (4.5, 3.5)) or below it: nothing at all
+    right = np.array([(1.5, 0.0, 1.0), (3.0, 0.0, 1.0), (1.5, 0.0, -1.0)])
+    below = np.array([(-1.0, 0.0, -1.5), (1.0, 0.0, -1.5), (-1.0, 0.0, -3.0)])
+    for outside in (right, below):
+        assert not meshes.rasterise(*_scene(outside), FRONT, 4)[0].any()
+    # from row 1.5 down past the bottom (corners (−0.5, 1.5) (3.5, 1.5) (−0.5, 5.5)): rows 2 and 3 to i + j = 5
+    mask, _, _ = meshes.rasterise(*_scene(np.array([(-1.0, 0.0, 0.0), (1.0, 0.0, 0.0), (-1.0, 0.0, -2.0)])), FRONT, 4)
+    assert np.array_equal(mask, (ROWS >= 2) & (ROWS + COLUMNS <= 5))
     # a triangle seen edge-on, its three corners on row 1's centres, covers nothing (not row 1's last pixel)
     edge_on = np.array([(-1.0, 0.0, 0.25), (1.0, 0.5, 0.25), (0.0, 0.9, 0.25)])
     mask, _, _ = meshes.rasterise(*_scene(edge_on, SLOPE), FRONT, 4)
@@ -120,7 +145,7 @@ def test_named_views_and_their_zoom(view, right, up):
     rng = Scripted(0.8)
     cam = meshes.view_camera(view, rng)
     assert rng.calls == [("uniform", (0.6, 0.9))]
-    assert cam.half_size == pytest.approx(1.25) and not cam.center.any() and cam.perspective == 0
+    assert cam.half_size == pytest.approx(1.25) and np.array_equal(cam.center, np.zeros(3)) and cam.perspective == 0
     _, r, u = camera_basis(cam)
     assert r == pytest.approx(np.array(right) / np.linalg.norm(right)) and u == pytest.approx(np.array(up) / np.linalg.norm(up))
     assert np.linalg.norm(cam.forward) == pytest.approx(1.0)
@@ -134,6 +159,16 @@ def test_a_mesh_is_loaded_centred_in_the_unit_sphere(tmp_path):
     assert verts.dtype == np.float64 and faces.dtype == np.int64 and faces.shape == (12, 3)
     corner = np.array([1.0, 0.5, 0.25]) / math.sqrt(1 + 0.25 + 0.0625)
     assert np.abs(verts) == pytest.approx(np.tile(corner, (8, 1)))
+
+
+def test_a_scene_of_several_bodies_is_loaded_as_one_mesh(tmp_path):
+    box = trimesh.creation.box()
+    ball = trimesh.creation.icosphere(subdivisions=1).apply_translation((3.0, 0.0, 0.0))
+    trimesh.Scene([box, ball]).export(tmp_path / "two.glb")
+    verts, faces = meshes.load_unit(tmp_path / "two.glb")
+    assert len(faces) == 12 + 80 and np.linalg.norm(verts, axis=1).max() == pytest.approx(1.0)
+    # the x extent −0.5 … 4 is centred: ±2.25, then divided by the farthest corner's distance
+    assert verts[:, 0].min() == pytest.approx(-verts[:, 0].max())
 
 
 def test_a_view_is_the_seeds_camera_then_its_drawing_and_truth(tmp_path, monkeypatch):
