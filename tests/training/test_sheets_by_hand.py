@@ -27,7 +27,15 @@ def test_solids_a_sheet_cannot_draw_are_refused():
     apart = sdf.union(sdf.transform(sdf.sphere(0.3), torch.eye(3), (-0.8, 0.0, 0.0)),
                       sdf.transform(sdf.sphere(0.3), torch.eye(3), (0.8, 0.0, 0.0)))
     assert sheets._probe(apart) is None                                        # in two pieces
-    assert sheets._probe(sdf.box([1.7, 0.2, 0.2])) is None                     # cut off by the frame's edge
+    # cut off by any one edge of a view (columns are x in front and top views, rows z in front and side
+    # ones); a pixel short of it is not: the last centres lie 1.579 from the middle, the next 1.537
+    for axis in (0, 2):
+        for side in (-1, 1):
+            at = [0.0, 0.0, 0.0]
+            at[axis] = side * 1.4
+            assert sheets._probe(sdf.transform(sdf.box([0.3, 0.2, 0.3]), torch.eye(3), tuple(at))) is None
+            at[axis] = side * 1.46
+            assert sheets._probe(sdf.transform(sdf.box([0.1, 0.1, 0.1]), torch.eye(3), tuple(at))) is not None
     assert sheets._probe(sdf.transform(sdf.sphere(0.2), torch.eye(3), (5.0, 5.0, 5.0))) is None   # nothing
     # a speck apart from the body under 3 % of the figure is kept
     speck = sdf.union(sdf.box([0.5, 0.5, 0.5]), sdf.transform(sdf.box([0.04, 0.04, 0.04]), torch.eye(3), (1.0, 1.0, 1.0)))
@@ -83,7 +91,7 @@ def _stand_in_view(monkeypatch, depth_range):
 
     def thick(lines, width):
         asked.setdefault("widths", []).append(width)
-        return lines.astype(np.float32) * 0.6                       # over 0.5: kept as ink
+        return np.where(lines, 0.6, 0.5).astype(np.float32)          # over 0.5 is ink, 0.5 is not
     monkeypatch.setattr(sheets.render, "trace", trace)
     monkeypatch.setattr(sheets.ink, "line_maps", line_maps)
     monkeypatch.setattr(sheets.ink, "_thick", thick)
@@ -119,10 +127,14 @@ def test_an_arrow_by_hand():
     assert blue[20, 22:31].all() and blue[18:23, 22].all() and not blue[20, 31] and not blue[20, 20]
     assert not blue[16, 22] and not blue[24, 22] and blue.sum() < 50
     image = Image.new("RGB", (40, 40), WHITE)
-    sheets._arrow(ImageDraw.Draw(image), (10, 30), (0, 1), size=6)   # pointing down, 6 long, 2 either side
+    sheets._arrow(ImageDraw.Draw(image), (20, 30), (0, 1), size=12)  # pointing down, 12 long, 4 either side
     blue = (np.array(image) == sheets.BLUE).all(-1)
-    assert blue[25:31, 10].all() and not blue[31, 10] and not blue[23, 10]
-    assert blue[24, 8:13].all() and not blue[24, 13] and not blue[24, 7]
+    assert blue[19:31, 20].all() and not blue[31, 20] and not blue[17, 20]
+    assert blue[18, 16:25].all() and not blue[18, 15] and not blue[18, 25]
+    image = Image.new("RGB", (40, 40), WHITE)
+    sheets._arrow(ImageDraw.Draw(image), (30, 20), (1, 0), size=12)  # pointing right, 12 long, 4 either side
+    blue = (np.array(image) == sheets.BLUE).all(-1)
+    assert blue[16:25, 18].all() and not blue[15, 18] and not blue[25, 18] and not blue[20, 17]
 
 
 # ---- a whole sheet -----------------------------------------------------------------------------------
@@ -131,7 +143,7 @@ SIZE = (900, 600)
 TOP_LINES = np.zeros((30, 50), bool)
 TOP_LINES[[0, -1]] = TOP_LINES[:, [0, -1]] = True            # a box outline
 FRONT_LINES, SIDE_LINES = np.ones((40, 50), bool), np.ones((40, 20), bool)
-QR = (np.add.outer(np.arange(25), np.arange(25)) % 2) * 0.9  # a checkerboard: True where under 0.5
+QR = np.where(np.add.outer(np.arange(25), np.arange(25)) % 2, 0.5, 0.2)   # a checkerboard: 0.5 is not under 0.5
 # title numbers, then the gap and the front's left edge, then each view's dimension offsets and numbers
 DRAWS = (101, 202, 303, 404, QR, 80, 100, 30, 123, 35, 45, 40, 67, 44, 89, 26, 150, 27, 12)
 
@@ -142,18 +154,21 @@ class Sheet:
     def __init__(self, monkeypatch, fits=(True,)):
         self.rng, self.fits, self.asked = Scripted(*DRAWS), list(fits), []
         monkeypatch.setattr(np.random, "default_rng", lambda seed: self.asked.append(("seed", seed)) or self.rng)
-        monkeypatch.setattr(sheets.solids, "random_solid", lambda rng: ("solid", f"box {len(self.asked)}"))
+        monkeypatch.setattr(sheets.solids, "random_solid",
+                            lambda rng: self.asked.append(("solid", rng)) or ("solid", f"box {len(self.asked)}"))
         monkeypatch.setattr(sheets, "_probe", self.probe)
-        monkeypatch.setattr(sheets, "_scale_to_fit", lambda extents, size: self.asked.append(("fit", size)) or
+        monkeypatch.setattr(sheets, "_scale_to_fit", lambda extents, size: self.asked.append(("fit", extents, size)) or
                             (33.0 if self.fits.pop(0) else None))
         monkeypatch.setattr(sheets, "_view", self.view)
 
     def probe(self, shape):
         self.asked.append(("probe", shape))
+        assert shape == "solid"
         return None if self.fits and self.fits[0] == "no probe" and self.fits.pop(0) else {"front": (1, 1)}
 
     def view(self, shape, role, px, rng):
         self.asked.append(("view", role, px))
+        assert shape == "solid" and rng is self.rng
         lines = {"front": FRONT_LINES, "top": TOP_LINES, "side": SIDE_LINES}[role]
         return lines, np.ones_like(lines), (0, 0)
 
@@ -169,12 +184,12 @@ def test_a_sheet_put_together_by_hand(monkeypatch):
     ranges = [c[1] for c in sheet.rng.calls]
     assert ranges == [(100, 999)] * 4 + [((25, 25),), (70, 130), (90, 160)] + [(25, 45), (10, 200)] * 6
     assert [a for a in sheet.asked if a[0] == "view"] == [("view", r, 33.0) for r in ("front", "top", "side")]
-    assert got["shape"] == "solid" and got["info"] == "box 1" and set(got) == {"image", "views", "info", "shape"}
+    assert got["shape"] == "solid" and got["info"] == "box 2" and set(got) == {"image", "views", "info", "shape"}
     image = got["image"]
     assert image.dtype == np.float32 and image.shape == (600, 900, 3) and image.max() == 1.0
     pixels = np.round(image * 255).astype(np.uint8)
     black, blue = _colour(pixels, sheets.BLACK), _colour(pixels, sheets.BLUE)
-    bluish = (pixels[..., 2] > pixels[..., 0] + 40)                            # text is smoothed: a blue tint,
+    bluish = pixels[..., 2].astype(int) > pixels[..., 0].astype(int) + 40     # text is smoothed: a blue tint,
     dark = (pixels < 128).all(-1)                                              # or dark grey
     # the layout: the top view at (100, 60), the front under it after a gap of 80, the side 80 right of it
     boxes = {v["role"]: v["box"] for v in got["views"]}
@@ -189,15 +204,34 @@ def test_a_sheet_put_together_by_hand(monkeypatch):
         assert _across(blue, y, range(x0, x1 + 1)) and _down(blue, x0, range(y1 + 6, y + 9)) and _down(blue, x1, range(y1 + 6, y + 9))
         assert _down(blue, x, range(y0, y1 + 1)) and _across(blue, y0, range(x - 8, x0 - 5)) and _across(blue, y1, range(x - 8, x0 - 5))
         assert not _across(blue, y, range(x0 - 4, x0 - 1)) and not _down(blue, x, range(y1 + 4, y1 + 6))
-        assert bluish[y - 16:y - 3, (x0 + x1) // 2 - 10:(x0 + x1) // 2 + 12].any()   # its numbers
-        assert bluish[(y0 + y1) // 2:(y0 + y1) // 2 + 12, x - 28:x - 10].any()
+        assert bluish[(y0 + y1) // 2:(y0 + y1) // 2 + 12, x - 28:x - 10].any()   # its numbers, clear of the lines
+        if x1 - x0 > 40:
+            assert bluish[y - 14:y - 3, x0 + 12:x1 - 10].any()
+        # lines 2 px wide: the dimension line, an extension line, the height line and its extension line
+        assert blue[y - 3:y + 4, (x0 + x1) // 2].sum() == 2 and blue[y1 + 7, x0 - 3:x0 + 4].sum() == 2
+        assert blue[y1 + 7, x1 - 3:x1 + 4].sum() == 2 and blue[(y0 + y1) // 2 - 3, x - 3:x + 4].sum() == 2
+        assert blue[y0 - 3:y0 + 4, (x0 + x - 14) // 2].sum() == 2 and blue[y1 - 3:y1 + 4, (x0 + x - 14) // 2].sum() == 2
+        # extension lines from 6 px off the view to 8 px past the dimension line
+        for end in (x0, x1):
+            assert not blue[y1 - 4:y1 + 5, end - 1:end + 2].any() and blue[y1 + 6, end - 1:end + 2].any()
+            assert blue[y + 8, end - 1:end + 2].any() and not blue[y + 9, end - 1:end + 2].any()
+        for end in (y0, y1):
+            assert blue[end - 1:end + 2, x - 8].any() and not blue[end - 1:end + 2, x - 9].any()
+        # arrows 9 long, 3 either side: pointing left and right at the dimension line's ends, up and down
+        assert blue[y - 3, x0 + 9] and blue[y + 3, x0 + 9] and not blue[y - 4, x0 + 9] and not blue[y - 3, x0 + 12]
+        assert blue[y - 3, x1 - 9] and blue[y + 3, x1 - 9] and not blue[y + 4, x1 - 9] and not blue[y - 3, x1 - 12]
+        assert blue[y0 + 9, x - 3] and blue[y0 + 9, x + 3] and not blue[y0 + 9, x - 5] and not blue[y0 + 11, x - 3]
+        assert blue[y1 - 9, x - 3] and blue[y1 - 9, x + 3] and not blue[y1 - 9, x + 5] and not blue[y1 - 11, x + 3]
     # the frame 3 px wide inside (15, 15) … (884, 584), the title block from (470, 430) to (884, 584) with
     # rows every 38 px and a column at 620
     assert black[15:18, 15:885].all() and black[582:585, 15:885].all() and black[15:585, 15:18].all()
     assert black[15:585, 882:885].all() and not black[14, 15:885].any() and not black[18:30, 300:800].any()
     assert black[430:433, 470:885].all() and black[430:585, 470:473].all() and _down(black, 620, range(430, 585))
+    assert black[430:436, 520].sum() == 3 and black[520, 610:630].sum() == 2     # 3 and 2 px wide
     for k in (1, 2, 3):
-        assert _across(black, 430 + 38 * k, range(473, 880))
+        assert _across(black, 430 + 38 * k, range(473, 880)) and black[422 + 38 * k:438 + 38 * k, 700].sum() == 2
+        assert not black[430 + 38 * k - 1:430 + 38 * k + 2, 885:].any()          # inside the block
+        assert not black[430 + 38 * k - 1:430 + 38 * k + 2, 400:470].any()
     # its words and numbers: ink in each cell, left and right of the column
     for k in range(4):
         assert dark[440 + 38 * k:452 + 38 * k, 478:530].any() and dark[440 + 38 * k:452 + 38 * k, 630:680].any()
@@ -220,12 +254,13 @@ def test_solids_are_drawn_again_until_one_fits_then_the_sheet_gives_up(monkeypat
     sheet = Sheet(monkeypatch, fits=["no probe", False, True])
     got = sheets.sample(5, size=SIZE)
     probes = [a for a in sheet.asked if a[0] == "probe"]
-    assert len(probes) == 3 and [a for a in sheet.asked if a[0] == "fit"] == [("fit", SIZE)] * 2
-    assert got["info"] == "box 4" and sheet.asked[0] == ("seed", 5)
+    assert len(probes) == 3 and [a for a in sheet.asked if a[0] == "fit"] == [("fit", {"front": (1, 1)}, SIZE)] * 2
+    assert got["info"] == "box 7" and sheet.asked[0] == ("seed", 5)
+    assert [a for a in sheet.asked if a[0] == "solid"] == [("solid", sheet.rng)] * 3
     Sheet(monkeypatch, fits=[False] * 50)
     with pytest.raises(RuntimeError) as failed:
         sheets.sample(6, size=SIZE)
     assert str(failed.value) == "seed 6: no connected solid that fits the sheet"
     sheet = Sheet(monkeypatch)
     assert sheets.sample(7)["image"].shape == (720, 1100, 3)                  # the default sheet
-    assert [a for a in sheet.asked if a[0] == "fit"] == [("fit", (1100, 720))]
+    assert [a for a in sheet.asked if a[0] == "fit"] == [("fit", {"front": (1, 1)}, (1100, 720))]
