@@ -15,10 +15,11 @@ from training.synth import batch_ink, ink  # noqa: E402
 TOLERANCE = 1e-5
 
 
-def _views(size):
-    """Two views (mask, depth, normals) of size × size: a plate whose right part steps back by 0.2 and
-    turns 45° (a depth jump and a crease) with a notch cut in its top, and a ball."""
-    yy, xx = np.mgrid[:size, :size] / size
+def _views(size, width=None):
+    """Two views (mask, depth, normals) of size × width (width = size by default): a plate whose right part
+    steps back by 0.2 and turns 45° (a depth jump and a crease) with a notch cut in its top, and a ball."""
+    width = width or size
+    yy, xx = np.mgrid[:size, :width] / np.array([size, width])[:, None, None]
     plate = (yy > 0.15) & (yy < 0.85) & (xx > 0.1) & (xx < 0.9) & ~((yy < 0.35) & (np.abs(xx - 0.5) < 0.1))
     right = xx > 0.55
     plate_depth = 1.0 + 0.1 * yy + np.where(right, 0.2 + 0.3 * (xx - 0.55), 0.0)
@@ -33,24 +34,45 @@ def _views(size):
     return torch.from_numpy(mask), torch.from_numpy(depth), torch.from_numpy(normals)
 
 
+def _corner(size):
+    """A view whose figure runs off the bottom right corner, with two steps back side by side (columns
+    size − 8 and − 7), a step on the last column and a turn of 30.5° at column size − 4."""
+    mask = np.zeros((size, size), bool)
+    mask[size // 2:, size // 2:] = True
+    cols = np.arange(size)[None, :].repeat(size, 0)
+    depth = 1.0 + 0.3 * (cols >= size - 8) + 0.3 * (cols >= size - 7) + 0.3 * (cols == size - 1)
+    turn = np.radians(30.5)
+    normals = np.where((cols >= size - 4)[..., None], [np.sin(turn), 0.0, -np.cos(turn)], [0.0, 0.0, -1.0])
+    return (torch.from_numpy(mask[None]), torch.from_numpy((depth * mask)[None].astype(np.float32)),
+            torch.from_numpy((normals * mask[..., None])[None].astype(np.float32)))
+
+
 def test_line_maps_and_depth_steps_are_inks_own():
-    mask, depth, normals = _views(40)
+    mask, depth, normals = (torch.cat(pair) for pair in zip(_views(40), _corner(40)))
     outline, inner = batch_ink.line_maps(mask, depth, normals)
     jumps = batch_ink.depth_jump(mask, depth)
-    for k in range(2):
+    for k in range(3):
         m, d, n = mask[k].numpy(), depth[k].numpy(), normals[k].numpy()
         assert float(jumps[k]) == pytest.approx(ink._depth_jump(d, m))
         o, i = ink.visible_lines(m, d, n)
         assert np.array_equal(outline[k].numpy(), o) and np.array_equal(inner[k].numpy(), i)
         assert i.any() and o.any()
     # a finer crease angle, a given step and steps judged against their neighbours: still ink's own
-    steps = torch.tensor([0.3, 0.01])
+    steps = torch.tensor([0.3, 0.01, 0.1])
     for slope_aware in (False, True):
         o, i = batch_ink.line_maps(mask, depth, normals, crease_deg=10.0, jump_at=steps, slope_aware=slope_aware)
-        for k in range(2):
+        for k in range(3):
             want = ink.line_maps(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), crease_deg=10.0,
                                  depth_jump=float(steps[k]), slope_aware=slope_aware)
             assert np.array_equal(o[k].numpy(), want[0]) and np.array_equal(i[k].numpy(), want[1])
+    # the corner: each step's line on its nearer side (columns 31 and 32, and 38 before the last), both
+    # side-by-side steps still lines when judged against their neighbours (each has a flat one); the
+    # 30.5° turn is a crease at 30°, not at 31°
+    corner = [a[2:] for a in (mask, depth, normals)]
+    assert inner[2, 30, 31:33].all() and inner[2, 30, 35] and inner[2, 30, 38] and not inner[2, 30, 33]
+    aware = batch_ink.line_maps(*corner, jump_at=torch.tensor([0.1]), slope_aware=True)[1][0]
+    assert aware[30, 31] and aware[30, 32]
+    assert not batch_ink.line_maps(*corner, crease_deg=31.0)[1][0, 30, 35]
     # the plate's step is about 0.2 deep: with the crease left out (one normal), a line under a step of 0.1,
     # none over 0.3
     flat = torch.zeros_like(normals[:1])
@@ -115,30 +137,49 @@ def test_the_sketchy_warp_and_the_blur_are_scipys():
         assert np.abs(blurred.numpy() - ndimage.gaussian_filter(image, (sigma, sigma, 0))).max() <= TOLERANCE
 
 
-def test_hidden_lines_of_made_up_layers_are_inks_own():
-    mask, depth, normals = _views(48)
-    rows, cols = torch.arange(48)[:, None], torch.arange(48)[None, :]
+def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch):
+    # tall views (224 × 48): the band kept clear of the outline is round(224 / 64) = 4 px
+    h, w = 224, 48
+    mask, depth, normals = _views(h, w)
+    rows, cols = torch.arange(h)[:, None] / h, torch.arange(w)[None, :] / w
     flat = torch.zeros_like(normals)
     flat[..., 2] = -1.0
-    # the first layer behind: each figure again, stepping back 0.5 from column 14 on (its inner line counts)
-    first = (mask, torch.where(mask, depth + 0.5 + 0.5 * (cols >= 14), torch.zeros_like(depth)), flat, mask * 0.9)
-    # a later layer: a disk behind each figure (its outline counts), grazed along rows 30–33 in the ball
-    disk = torch.stack([(rows - 30) ** 2 + (cols - 14) ** 2 < 25, (rows - 24) ** 2 + (cols - 21) ** 2 < 16])
-    facing = disk * 0.9
-    facing[1, 30:34] = 0.2
-    later = (disk, torch.where(disk, depth + 1.0, torch.zeros_like(depth)), flat, facing)
-    empty = (torch.zeros_like(mask), torch.zeros_like(depth), torch.zeros_like(normals), torch.zeros_like(depth))
-    layers = [first, empty, later]
-    cells = torch.from_numpy(np.stack([ink._cells_on((48, 48), np.random.default_rng([4, k]), 5.0, 0.65)
+    nothing = torch.zeros_like(depth)
+
+    def disk(cy, cx, r):
+        return (rows - cy) ** 2 + ((cols - cx) * w / h) ** 2 < r ** 2
+    # the first layer behind: each figure less a disk (its outline does not count, the first layer's own
+    # only its inner lines), stepping back 0.5 from x = 0.3 on
+    hole = torch.stack([disk(0.5, 0.75, 0.05), disk(0.45, 0.5, 0.04)])
+    first_mask = mask & ~hole
+    first = (first_mask, torch.where(first_mask, depth + 0.5 + 0.5 * (cols >= 0.3), nothing), flat, first_mask * 0.9)
+    empty = (torch.zeros_like(mask), nothing, torch.zeros_like(normals), nothing)
+    # a band falling steeply (0.1 a pixel: steps that are no edges when judged against their neighbours)
+    band = mask & (rows > 0.7) & (rows < 0.75) & (cols > 0.2) & (cols < 0.45)
+    ramp = (band, torch.where(band, depth + 1.0 + 0.1 * torch.arange(w)[None, :], nothing), flat, band * 0.9)
+    # a disk behind each figure (its outline counts), grazed along part of it in the ball
+    behind = torch.stack([disk(0.6, 0.3, 0.05), disk(0.5, 0.45, 0.05)])
+    facing = behind * 0.9
+    facing[1, int(0.5 * h):int(0.52 * h)] = 0.2
+    later = (behind, torch.where(behind, depth + 1.0, nothing), flat, facing)
+    layers = [first, empty, ramp, later]
+    cells = torch.from_numpy(np.stack([ink._cells_on((h, w), np.random.default_rng([4, k]), 5.0, 0.65)
                                        for k in range(2)]))
     got = batch_ink.hidden_lines(mask, depth, normals, layers, cells)
+    as_numpy = [[tuple(a[k].numpy() for a in layer) for layer in layers] for k in range(2)]
     for k in range(2):
-        want = ink.hidden_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(),
-                                [tuple(a[k].numpy() for a in layer) for layer in layers], np.random.default_rng([4, k]))
+        want = ink.hidden_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), as_numpy[k],
+                                np.random.default_rng([4, k]))
         assert np.array_equal(got[k].numpy(), want) and want.sum() >= 5
+    # every line, undashed: the same as ink's with its dashes all on
     every = batch_ink.hidden_lines(mask, depth, normals, layers, torch.ones_like(cells))
-    assert every[:, :, 14].any() and every[0, 25:36, 9:20].any()            # the step and the disk
-    assert not every[1, 30:34].any() and not every[:, :, 26:28].any()        # not grazed, not on a visible line
+    monkeypatch.setattr(ink, "_cells_on", lambda shape, rng, period, keep: np.ones(shape, bool))
+    for k in range(2):
+        want = ink.hidden_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), as_numpy[k], None)
+        assert np.array_equal(every[k].numpy(), want)
+    assert every[:, :, int(0.3 * w)].any() and every[0, int(0.55 * h):int(0.65 * h)].any()   # the step, a disk
+    assert not every[0, int(0.47 * h):int(0.53 * h), int(0.7 * w):int(0.8 * w)].any()       # not the hole
+    assert not every[:, int(0.72 * h), 16:21].any()                    # not the ramp (its ends 10 and 21, the step 14)
 
 
 def _recorded(seed, pen_seed):
@@ -191,3 +232,20 @@ def test_hidden_dashes_are_inked_as_ink_draw_inks_them(style):
         assert np.abs(drawn[k].numpy() - want).max() <= TOLERANCE
     plain = batch_ink.draw(mask, depth, normals, plans)
     assert (plain != drawn).any() == (style != "shaded")                  # shaded drawings leave hidden lines out
+
+
+def test_centre_lines_are_as_wide_as_inner_lines():
+    # at 256 px inner lines are 0.8 to 1.8 px wide, so centre lines are drawn over 2 × 2 px when over 1
+    mask, depth, normals = (a[:1] for a in _views(256))
+    drawn = 0
+    for seed in range(40):
+        plan = batch_ink.plan(mask[0].numpy(), np.random.default_rng([seed, 1]), "lines")
+        if plan.centre is None or plan.w_in <= 1.0 or not plan.centre.any():
+            continue
+        drawn += 1
+        got = batch_ink.draw(mask, depth, normals, [plan])[0]
+        want = ink.draw(mask[0].numpy(), depth[0].numpy(), normals[0].numpy(), np.random.default_rng([seed, 1]), "lines")
+        assert np.abs(got.numpy() - want).max() <= TOLERANCE
+        if drawn == 2:
+            break
+    assert drawn == 2
