@@ -36,13 +36,15 @@ def _views(size, width=None):
 
 def _corner(size):
     """A view whose figure runs off the bottom right corner, with two steps back side by side (columns
-    size − 8 and − 7), a step on the last column and a turn of 30.5° at column size − 4."""
+    size − 8 and − 7), a step on the last column, a turn of 30.5° at column size − 4 and a turn of 45°
+    on the last row left of it."""
     mask = np.zeros((size, size), bool)
     mask[size // 2:, size // 2:] = True
     cols = np.arange(size)[None, :].repeat(size, 0)
     depth = 1.0 + 0.3 * (cols >= size - 8) + 0.3 * (cols >= size - 7) + 0.3 * (cols == size - 1)
     turn = np.radians(30.5)
     normals = np.where((cols >= size - 4)[..., None], [np.sin(turn), 0.0, -np.cos(turn)], [0.0, 0.0, -1.0])
+    normals[-1, :size - 4] = [0.0, 0.7071, -0.7071]
     return (torch.from_numpy(mask[None]), torch.from_numpy((depth * mask)[None].astype(np.float32)),
             torch.from_numpy((normals * mask[..., None])[None].astype(np.float32)))
 
@@ -70,6 +72,7 @@ def test_line_maps_and_depth_steps_are_inks_own():
     # 30.5° turn is a crease at 30°, not at 31°
     corner = [a[2:] for a in (mask, depth, normals)]
     assert inner[2, 30, 31:33].all() and inner[2, 30, 35] and inner[2, 30, 38] and not inner[2, 30, 33]
+    assert inner[2, 38, 22:30].all()                                     # the last row's turn, on the row before
     aware = batch_ink.line_maps(*corner, jump_at=torch.tensor([0.1]), slope_aware=True)[1][0]
     assert aware[30, 31] and aware[30, 32]
     assert not batch_ink.line_maps(*corner, crease_deg=31.0)[1][0, 30, 35]
@@ -137,9 +140,8 @@ def test_the_sketchy_warp_and_the_blur_are_scipys():
         assert np.abs(blurred.numpy() - ndimage.gaussian_filter(image, (sigma, sigma, 0))).max() <= TOLERANCE
 
 
-def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch):
-    # tall views (224 × 48): the band kept clear of the outline is round(224 / 64) = 4 px
-    h, w = 224, 48
+def _layers(h, w):
+    """The two views at h × w and four made-up layers behind them (render.hidden_layers' order)."""
     mask, depth, normals = _views(h, w)
     rows, cols = torch.arange(h)[:, None] / h, torch.arange(w)[None, :] / w
     flat = torch.zeros_like(normals)
@@ -148,8 +150,8 @@ def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch):
 
     def disk(cy, cx, r):
         return (rows - cy) ** 2 + ((cols - cx) * w / h) ** 2 < r ** 2
-    # the first layer behind: each figure less a disk (its outline does not count, the first layer's own
-    # only its inner lines), stepping back 0.5 from x = 0.3 on
+    # the first layer behind: each figure less a disk (the first layer's outline does not count, only its
+    # inner lines), stepping back 0.5 from x = 0.3 on
     hole = torch.stack([disk(0.5, 0.75, 0.05), disk(0.45, 0.5, 0.04)])
     first_mask = mask & ~hole
     first = (first_mask, torch.where(first_mask, depth + 0.5 + 0.5 * (cols >= 0.3), nothing), flat, first_mask * 0.9)
@@ -157,12 +159,20 @@ def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch):
     # a band falling steeply (0.1 a pixel: steps that are no edges when judged against their neighbours)
     band = mask & (rows > 0.7) & (rows < 0.75) & (cols > 0.2) & (cols < 0.45)
     ramp = (band, torch.where(band, depth + 1.0 + 0.1 * torch.arange(w)[None, :], nothing), flat, band * 0.9)
-    # a disk behind each figure (its outline counts), grazed along part of it in the ball
+    # a disk behind each figure (its outline counts), grazed across its top in the ball, with a step of
+    # 0.04 (a line at the visible figure's step, 0.02, not at the layer's own, 5 % of its range of 1.24)
     behind = torch.stack([disk(0.6, 0.3, 0.05), disk(0.5, 0.45, 0.05)])
     facing = behind * 0.9
-    facing[1, int(0.5 * h):int(0.52 * h)] = 0.2
-    later = (behind, torch.where(behind, depth + 1.0, nothing), flat, facing)
-    layers = [first, empty, ramp, later]
+    facing[1, int(0.46 * h):int(0.475 * h)] = 0.2
+    stepped = depth + 1.0 + 0.04 * (cols >= torch.tensor([0.35, 0.5])[:, None, None]) + 1.2 * (rows >= torch.tensor([0.64, 0.54])[:, None, None])
+    later = (behind, torch.where(behind, stepped, nothing), flat, facing)
+    return mask, depth, normals, [first, empty, ramp, later]
+
+
+@pytest.mark.parametrize("h, w", [(224, 48), (48, 48)])
+def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch, h, w):
+    # tall views keep lines round(224 / 64) = 4 px clear of the outline, square ones 2 px
+    mask, depth, normals, layers = _layers(h, w)
     cells = torch.from_numpy(np.stack([ink._cells_on((h, w), np.random.default_rng([4, k]), 5.0, 0.65)
                                        for k in range(2)]))
     got = batch_ink.hidden_lines(mask, depth, normals, layers, cells)
@@ -170,16 +180,19 @@ def test_hidden_lines_of_made_up_layers_are_inks_own(monkeypatch):
     for k in range(2):
         want = ink.hidden_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), as_numpy[k],
                                 np.random.default_rng([4, k]))
-        assert np.array_equal(got[k].numpy(), want) and want.sum() >= 5
+        assert np.array_equal(got[k].numpy(), want) and want.sum() >= 3
     # every line, undashed: the same as ink's with its dashes all on
     every = batch_ink.hidden_lines(mask, depth, normals, layers, torch.ones_like(cells))
     monkeypatch.setattr(ink, "_cells_on", lambda shape, rng, period, keep: np.ones(shape, bool))
     for k in range(2):
         want = ink.hidden_lines(mask[k].numpy(), depth[k].numpy(), normals[k].numpy(), as_numpy[k], None)
         assert np.array_equal(every[k].numpy(), want)
-    assert every[:, :, int(0.3 * w)].any() and every[0, int(0.55 * h):int(0.65 * h)].any()   # the step, a disk
-    assert not every[0, int(0.47 * h):int(0.53 * h), int(0.7 * w):int(0.8 * w)].any()       # not the hole
-    assert not every[:, int(0.72 * h), 16:21].any()                    # not the ramp (its ends 10 and 21, the step 14)
+    assert every[:, :, int(0.3 * w)].any()                                   # the first layer's step
+    if h == 224:
+        assert every[0, int(0.55 * h):int(0.65 * h)].any()                  # a disk behind
+        assert not every[0, int(0.47 * h):int(0.53 * h), int(0.7 * w):int(0.8 * w)].any()   # not the hole
+        assert not every[:, int(0.72 * h), 16:21].any()   # not the ramp (its ends 10 and 21, the step 14)
+        assert every[0, int(0.56 * h):int(0.64 * h), 16].any()             # the disk's step of 0.04
 
 
 def _recorded(seed, pen_seed):
