@@ -36,7 +36,7 @@ def test_proportion_is_the_depth_range_over_the_width_in_pixels(monkeypatch):
     mask, depth = np.ones((4, 8), bool), np.zeros((4, 8))
     assert batch_views._proportion(mask, depth, _cam(half=2.0)) == 0.25
     assert asked[0][0] is mask and asked[0][1] is depth and asked[0][2] == 0.5    # 2 · 2 / 8 columns
-    assert math.isnan(batch_views._proportion(mask, depth, _cam(perspective=3.0))) and len(asked) == 1
+    assert math.isnan(batch_views._proportion(mask, depth, _cam(perspective=0.5))) and len(asked) == 1
 
 
 def test_an_empty_batch():
@@ -114,15 +114,17 @@ class Traced:
             yield f"solid {s}", [f"cam {s}.{k}" for k in range(count)], "info"
 
     def trace(self, shape, cams, size, device=None):
-        self.asked.append(("trace", shape, cams, size))
+        self.asked.append(("trace", shape, cams, size, device))
         s = int(shape.split()[1])
         mask = torch.zeros(len(cams), size, size, dtype=torch.bool)
         for k, cover in enumerate(self.covers[s]):
             mask[k].view(-1)[:cover] = True
-        return mask, torch.arange(len(cams), dtype=torch.float32)[:, None, None].expand(-1, size, size), torch.zeros(len(cams), size, size, 3)
+        normals = torch.arange(len(cams), dtype=torch.float32)[:, None, None, None].expand(-1, size, size, 3)
+        return mask, torch.arange(len(cams), dtype=torch.float32)[:, None, None].expand(-1, size, size), normals
 
     def inked(self, seeds, shapes, cams, mask, depth, normals, size, even_lines, layers_of):
         self.asked.append(("inked", seeds, shapes, cams, mask, depth, size, even_lines))
+        self.normals = normals
         self.layers = layers_of(shapes, cams, size, "depth", "mask")
         return "drawings"
 
@@ -130,9 +132,10 @@ class Traced:
 def test_a_seeds_views_are_those_a_camera_sees_of_its_first_seen_solid(monkeypatch):
     # 10 × 10 views: 1 pixel is 1 %, not over it; the first solid is seen by no camera, the second by two
     traced = Traced(monkeypatch, [[1, 0, 1], [2, 1, 5]])
-    assert batch_views.views(4, 3, 10, device="cpu", options={"rods": True}, even_lines=False) == "drawings"
-    assert traced.asked[0] == ("solids", 4, 3, {"rods": True}, "cpu")
-    assert [a[1] for a in traced.asked if a[0] == "trace"] == ["solid 0", "solid 1"]
+    assert batch_views.views(4, 3, 10, device="cpu", options=lambda seed: {"rods": seed}, even_lines=False) == "drawings"
+    assert traced.asked[0] == ("solids", 4, 3, {"rods": 4}, "cpu")
+    assert [(a[1], a[4]) for a in traced.asked if a[0] == "trace"] == [("solid 0", "cpu"), ("solid 1", "cpu")]
+    assert traced.normals[:, 0, 0, 0].tolist() == [0.0, 2.0] and traced.normals.shape == (2, 10, 10, 3)
     _, seeds, shapes, cams, mask, depth, size, even = traced.asked[-1]
     assert seeds == [4] and shapes == ["solid 1"] and cams == [["cam 1.0", "cam 1.2"]]
     assert mask.sum((1, 2)).tolist() == [2, 5] and depth[:, 0, 0].tolist() == [0.0, 2.0]
@@ -168,11 +171,11 @@ class Together:
             yield f"{seed}/{j}", [f"cam {seed}/{j}.{k}" for k in range(count)], "info", f"rng {seed}"
 
     def frame(self, shapes, cams, rngs, device=None):
-        self.asked.append(("frame", shapes, rngs))
+        self.asked.append(("frame", shapes, rngs, device))
         return [[c + " framed" for c in cs] for cs in cams]
 
     def trace(self, shapes, cams, size, device=None):
-        self.asked.append(("trace", shapes))
+        self.asked.append(("trace", shapes, device))
         masks = []
         for shape, cs in zip(shapes, cams):
             seed, j = map(int, shape.split("/"))
@@ -181,30 +184,41 @@ class Together:
                 m[:self.covers[seed][j][k]] = True
                 masks.append(m.view(size, size))
         mask = torch.stack(masks)
-        return mask, mask.float() * 2, torch.zeros(*mask.shape, 3)
+        return mask, mask.float() * 2, mask[..., None].float().expand(-1, -1, -1, 3) * 3
 
     def inked(self, seeds, shapes, cams, mask, depth, normals, size, even_lines, layers_of):
         self.asked.append(("inked", seeds, shapes, cams, mask.sum((1, 2)).tolist(), even_lines, layers_of))
+        self.given = (mask, depth, normals, size)
         return {"image": mask}
 
 
 def test_several_seeds_traced_together_and_redrawn_apart(monkeypatch):
-    # seed 0: seen at once; seed 1: its first solid unseen, its second seen by view 1; seed 2: never seen
-    covers = {0: [[5, 2]], 1: [[0, 1], [1, 3]], 2: [[0, 0]] * 9}
+    # seed 0: seen at once by view 0; seed 1: its first solid unseen (1 pixel is 1 %, not over it), its
+    # second seen by view 1; seed 2: never seen; seed 3: seen at once by view 1
+    covers = {0: [[5, 0]], 1: [[0, 1], [1, 3]], 2: [[0, 0]] * 9, 3: [[0, 4]]}
     together = Together(monkeypatch, covers)
-    got = batch_views.many([0, 1, 2], 2, 10, options=lambda seed: {"seed": seed}, even_lines=False)
-    assert [a[1:] for a in together.asked if a[0] == "drawn"] == [(0, 2, {"seed": 0}), (1, 2, {"seed": 1}),
-                                                                    (2, 2, {"seed": 2})]
+    got = batch_views.many([0, 1, 2, 3], 2, 10, device="cpu", options=lambda seed: {"seed": seed})
+    assert [a[1:] for a in together.asked if a[0] == "drawn"] == [(s, 2, {"seed": s}) for s in range(4)]
     traces = [a[1] for a in together.asked if a[0] == "trace"]
-    assert traces[:2] == [["0/0", "1/0", "2/0"], ["1/1", "2/1"]] and len(traces) == batch_views.TRIES
+    assert traces[:2] == [["0/0", "1/0", "2/0", "3/0"], ["1/1", "2/1"]] and len(traces) == batch_views.TRIES
     assert all(t == [f"2/{j}"] for j, t in enumerate(traces[2:], 2))   # only the unseen seed goes on
+    assert {a[2] for a in together.asked if a[0] == "trace"} == {"cpu"}
     frames = [a for a in together.asked if a[0] == "frame"]
-    assert frames[0][2] == ["rng 0", "rng 1", "rng 2"]
+    assert frames[0][1:] == (["0/0", "1/0", "2/0", "3/0"], ["rng 0", "rng 1", "rng 2", "rng 3"], "cpu")
     _, seeds, shapes, cams, covered, even, layers_of = together.asked[-1]
-    assert seeds == [0, 1] and shapes == ["0/0", "1/1"] and even is False
-    assert cams == [["cam 0/0.0 framed", "cam 0/0.1 framed"], ["cam 1/1.1 framed"]] and covered == [5, 2, 3]
+    assert seeds == [0, 1, 3] and shapes == ["0/0", "1/1", "3/0"] and even is True
+    assert cams == [["cam 0/0.0 framed"], ["cam 1/1.1 framed"], ["cam 3/0.1 framed"]] and covered == [5, 3, 4]
     assert layers_of is batch_views.render.hidden_layers_solids
-    assert got["seed"].tolist() == [0, 0, 1] and got["seed"].dtype == torch.long
+    mask, depth, normals, size = together.given
+    assert torch.equal(depth, mask.float() * 2) and torch.equal(normals[..., 0], mask.float() * 3) and size == 10
+    assert got["seed"].tolist() == [0, 1, 3] and got["seed"].dtype == torch.long
+
+
+def test_seeds_all_seen_at_once_are_traced_once(monkeypatch):
+    together = Together(monkeypatch, {5: [[3]], 6: [[2]]})
+    got = batch_views.many([5, 6], 1, 10, even_lines=False)
+    assert len([a for a in together.asked if a[0] == "trace"]) == 1 and got["seed"].tolist() == [5, 6]
+    assert together.asked[-1][5] is False
 
 
 def test_several_seeds_none_seen_give_an_empty_batch(monkeypatch):
@@ -217,37 +231,43 @@ def test_several_seeds_none_seen_give_an_empty_batch(monkeypatch):
 
 def test_dashed_views_are_picked_out_across_seeds(monkeypatch):
     asked = {}
-    x, y, z = (np.eye(4, k=k, dtype=bool) for k in (0, 1, 2))
-    cells = {8: [None, x], 9: [y, None, z]}
+    x, y, z, v = (np.eye(4, k=k, dtype=bool) for k in (0, 1, 2, 3))
+    cells = {8: [None, x], 9: [y, None, z], 10: [v]}
     monkeypatch.setattr(batch_views, "hidden_cells", lambda seed, n, size: asked.setdefault("cells", []).append((seed, n, size)) or cells[seed])
     monkeypatch.setattr(batch_views, "plans", lambda seed, masks, even: asked.setdefault("plans", []).append((seed, masks.copy(), even)) or [f"plan {seed}"] * len(masks))
 
     def hidden_lines(mask, depth, normals, layers, on):
-        asked["hidden"] = (mask.sum((1, 2)).tolist(), depth[:, 0, 0].tolist(), layers, on)
+        asked["hidden"] = (mask.sum((1, 2)).tolist(), depth[:, 0, 0].tolist(), normals[:, 0, 0, 0].tolist(), layers, on)
         return torch.ones_like(mask)
 
     def draw(mask, depth, normals, plans, hidden):
-        asked["draw"] = (plans, hidden.any(2).any(1).tolist())
+        asked["draw"] = (plans, hidden.any(2).any(1).tolist(), mask.sum((1, 2)).tolist(), depth[:, 0, 0].tolist(),
+                         normals[:, 0, 0, 0].tolist())
         return "images"
     monkeypatch.setattr(batch_views.batch_ink, "hidden_lines", hidden_lines)
     monkeypatch.setattr(batch_views.batch_ink, "draw", draw)
     monkeypatch.setattr(batch_views, "_proportion", lambda m, d, cam: cam.half_size)
-    mask = torch.zeros(5, 4, 4, dtype=torch.bool)
-    for k in range(5):
+    mask = torch.zeros(6, 4, 4, dtype=torch.bool)
+    for k in range(6):
         mask[k].view(-1)[:k + 1] = True                                   # view k covers k + 1 pixels
-    depth = torch.arange(5, dtype=torch.float32)[:, None, None].expand(5, 4, 4) * mask
-    cams = [[_cam(1.0), _cam(2.0)], [_cam(3.0), _cam(4.0), _cam(5.0)]]
+    depth = torch.arange(6, dtype=torch.float32)[:, None, None].expand(6, 4, 4) * mask
+    normals = depth[..., None].expand(6, 4, 4, 3) * 10
+    cams = [[_cam(1.0), _cam(2.0)], [_cam(3.0), _cam(4.0), _cam(5.0)], [_cam(6.0)]]
     layers = []
-    out = batch_views._inked([8, 9], ["A", "B"], cams, mask, depth, torch.zeros(5, 4, 4, 3), 4, True,
-                             lambda shapes, cams, size, d, m: layers.append((shapes, cams, size, m.sum((1, 2)).tolist())) or "layers")
-    assert asked["cells"] == [(8, 2, 4), (9, 3, 4)]
-    assert [(s, m.sum((1, 2)).tolist(), e) for s, m, e in asked["plans"]] == [(8, [1, 2], True), (9, [3, 4, 5], True)]
-    assert layers == [(["A", "B"], [[cams[0][1]], [cams[1][0], cams[1][2]]], 4, [2, 3, 5])]
-    assert asked["hidden"][:3] == ([2, 3, 5], [1.0, 2.0, 4.0], "layers")
-    assert torch.equal(asked["hidden"][3], torch.from_numpy(np.stack([x, y, z])))
-    assert asked["draw"] == (["plan 8"] * 2 + ["plan 9"] * 3, [False, True, True, False, True])
+    out = batch_views._inked([8, 9, 10], ["A", "B", "C"], cams, mask, depth, normals, 4, True,
+                             lambda shapes, cams, size, d, m: layers.append((shapes, cams, size, m.sum((1, 2)).tolist(),
+                                                                             d[:, 0, 0].tolist())) or "layers")
+    assert asked["cells"] == [(8, 2, 4), (9, 3, 4), (10, 1, 4)]
+    assert [(s, m.sum((1, 2)).tolist(), e) for s, m, e in asked["plans"]] == [(8, [1, 2], True), (9, [3, 4, 5], True),
+                                                                              (10, [6], True)]
+    assert layers == [(["A", "B", "C"], [[cams[0][1]], [cams[1][0], cams[1][2]], [cams[2][0]]], 4, [2, 3, 5, 6],
+                       [1.0, 2.0, 4.0, 5.0])]
+    assert asked["hidden"][:4] == ([2, 3, 5, 6], [1.0, 2.0, 4.0, 5.0], [10.0, 20.0, 40.0, 50.0], "layers")
+    assert torch.equal(asked["hidden"][4], torch.from_numpy(np.stack([x, y, z, v])))
+    assert asked["draw"] == (["plan 8"] * 2 + ["plan 9"] * 3 + ["plan 10"], [False, True, True, False, True, True],
+                             [1, 2, 3, 4, 5, 6], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
     assert out["image"] == "images" and out["mask"] is mask
-    assert out["proportion"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and out["proportion"].dtype == torch.float32
+    assert out["proportion"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] and out["proportion"].dtype == torch.float32
     assert torch.equal(out["nearness"], batch_views.nearness(depth, mask))
 
 
@@ -263,3 +283,30 @@ def test_a_batch_without_dashed_views_traces_no_hidden_layers(monkeypatch):
     out = batch_views._inked([1], ["A"], [[_cam(), _cam()]], mask, torch.ones(2, 3, 3), torch.zeros(2, 3, 3, 3), 3,
                              False, layers_of)
     assert out["image"].dtype == torch.bool and not out["image"].any()
+
+
+# ---- a seed's solids ---------------------------------------------------------------------------------
+
+def test_a_seeds_solids_and_cameras_come_from_its_own_stream(monkeypatch):
+    asked = []
+    monkeypatch.setattr(batch_views.dataset, "options_for", lambda seed, offset, **flags: asked.append(("options", seed, offset, flags)) or OPTS)
+    monkeypatch.setattr(batch_views.dataset, "figure", lambda rng, opts: asked.append(("figure", rng.random(), opts)) or
+                        (f"shape {len(asked)}", "cam 0", "info", "view"))
+    monkeypatch.setattr(batch_views.dataset, "camera", lambda rng, viewer: asked.append(("camera", viewer)) or ("cam", "kind"))
+    stream = batch_views.drawn(7, 3, {"rods": True})
+    shape, cams, info, rng = next(stream)
+    reference = np.random.default_rng([7, 20])
+    assert asked[:2] == [("options", 7, 30, {"rods": True}), ("figure", reference.random(), OPTS)]
+    assert asked[2:] == [("camera", "viewer")] * 2 and cams == ["cam 0", "cam", "cam"] and info == "info"
+    assert rng.random() == reference.random()                          # the same generator goes on
+    assert next(stream)[0] == "shape 5" and len(asked) == 7            # endless, one solid at a time
+    monkeypatch.setattr(batch_views.render, "frame_views", lambda shape, cams, rng, device=None: asked.append(("frame", shape, device)) or ["framed"])
+    shape, framed, info = next(batch_views.solids(7, 1, {}, device="cpu"))
+    assert framed == ["framed"] and asked[-1] == ("frame", shape, "cpu") and info == "info"
+
+
+class _Options:
+    viewer = "viewer"
+
+
+OPTS = _Options()
