@@ -292,17 +292,20 @@ def test_a_seeds_solids_and_cameras_come_from_its_own_stream(monkeypatch):
     monkeypatch.setattr(batch_views.dataset, "options_for", lambda seed, offset, **flags: asked.append(("options", seed, offset, flags)) or OPTS)
     monkeypatch.setattr(batch_views.dataset, "figure", lambda rng, opts: asked.append(("figure", rng.random(), opts)) or
                         (f"shape {len(asked)}", "cam 0", "info", "view"))
-    monkeypatch.setattr(batch_views.dataset, "camera", lambda rng, viewer: asked.append(("camera", viewer)) or ("cam", "kind"))
+    drawn_with = []
+    monkeypatch.setattr(batch_views.dataset, "camera", lambda rng, viewer: drawn_with.append(rng) or asked.append(("camera", viewer)) or ("cam", "kind"))
     stream = batch_views.drawn(7, 3, {"rods": True})
     shape, cams, info, rng = next(stream)
     reference = np.random.default_rng([7, 20])
     assert asked[:2] == [("options", 7, 30, {"rods": True}), ("figure", reference.random(), OPTS)]
     assert asked[2:] == [("camera", "viewer")] * 2 and cams == ["cam 0", "cam", "cam"] and info == "info"
-    assert rng.random() == reference.random()                          # the same generator goes on
+    assert rng.random() == reference.random() and drawn_with == [rng, rng]   # the same generator goes on
     assert next(stream)[0] == "shape 5" and len(asked) == 7            # endless, one solid at a time
-    monkeypatch.setattr(batch_views.render, "frame_views", lambda shape, cams, rng, device=None: asked.append(("frame", shape, device)) or ["framed"])
+    monkeypatch.setattr(batch_views.render, "frame_views", lambda shape, cams, rng, device=None: asked.append(("frame", shape, cams, rng.random(), device)) or ["framed"])
     shape, framed, info = next(batch_views.solids(7, 1, {}, device="cpu"))
-    assert framed == ["framed"] and asked[-1] == ("frame", shape, "cpu") and info == "info"
+    reference = np.random.default_rng([7, 20])
+    reference.random()                                                 # the figure's draw, then framing's
+    assert framed == ["framed"] and asked[-1] == ("frame", shape, ["cam 0"], reference.random(), "cpu") and info == "info"
 
 
 class _Options:
