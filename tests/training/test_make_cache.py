@@ -104,3 +104,24 @@ def test_the_mesh_library_leaves_the_evaluation_meshes_out(tmp_path, monkeypatch
     monkeypatch.setattr(sys, "argv", ["make_cache", "--start", "1", "--count", "1", "--out", "x", "--part", "test"])
     with pytest.raises(SystemExit):
         make_cache.main()
+
+
+def test_the_help_names_every_option_and_the_run_keeps_to_one_thread(tmp_path, monkeypatch, capsys, drawn):
+    monkeypatch.setattr(sys, "argv", ["make_cache", "--help"])
+    with pytest.raises(SystemExit):
+        make_cache.main()
+    text = "".join(capsys.readouterr().out.split())                 # the help's words, however it wraps them
+    wanted = list(make_cache.OPTIONS.values()) + [
+        "with --rods: the share of figures made rods", "draw meshes from this folder instead (the evaluation meshes left out)",
+        "with --library: the training meshes or the held-out tenth (for validation)", "--part {train,val}",
+        "with --library: leave out this top-level folder (repeatable)", "--skip-folder NAME", "--upright SHARE",
+        "with --library: this share of the drawings keep the mesh's +z up, seen level or from above",
+        "Render synthetic drawings ahead of training into shards"]
+    assert all("".join(w.split()) in text for w in wanted)
+    threads = make_cache.torch.get_num_threads()
+    try:
+        _run(monkeypatch, "--start", "0", "--count", "1", "--size", "2", "--part", "train", "--out", str(tmp_path))
+        assert make_cache.torch.get_num_threads() == 1
+    finally:
+        make_cache.torch.set_num_threads(threads)
+    assert capsys.readouterr().out == "shard-0000.npz: 1 samples in 0 s\n"
