@@ -23,6 +23,7 @@ def test_one_seed_at_a_time_or_in_blocks_traced_together(monkeypatch):
     assert block(100) == 5 and block(102) == 5                    # block 0: seeds 100–102; block 2: 106–108
     assert asked[1:] == [("many", [100, 101, 102], 2, 16, "dev"), ("many", [106, 107, 108], 2, 16, "dev")]
     assert data_speed.traced("cpu", 8, 1, together=1)(5) == 3 and asked[-1][0] == "views"   # 1: one at a time
+    assert data_speed.traced("cpu", 8, 1, together=2, first=10)(11) == 5 and asked[-1][1] == [12, 13]
 
 
 def test_the_same_seeds_are_timed_one_at_a_time_then_together(monkeypatch):
@@ -30,6 +31,8 @@ def test_the_same_seeds_are_timed_one_at_a_time_then_together(monkeypatch):
     monkeypatch.setattr(data_speed.time, "perf_counter", lambda: clock[0])
 
     def traced(device, size, views, together=1):
+        assert device == "cpu" and (size, views) == (32, 2)
+
         def make(seed):
             made.append((together, seed))
             clock[0] += 0.5 if together == 1 else 0.25
@@ -44,13 +47,13 @@ def test_the_same_seeds_are_timed_one_at_a_time_then_together(monkeypatch):
 class Bench:
     """data_speed.main's helpers stood in: every rate, time and count is a given number."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, rates=((4.0, 40), (10.0, 100), (24.0, 240)), times=(3.0, 1.5), processes=36.0):
         self.asked = []
-        self.rates = iter([(4.0, 40), (10.0, 100), (24.0, 240)])
+        self.rates = iter(rates)
         monkeypatch.setattr(data_speed, "rate", self.rate)
         monkeypatch.setattr(data_speed, "traced", lambda device, size, views, together=1: ("traced", str(device), size, views, together))
-        monkeypatch.setattr(data_speed, "same_seeds", lambda device, size, views, together, sync: self.asked.append(("same", str(device), size, views, together)) or (3.0, 1.5))
-        monkeypatch.setattr(data_speed, "processes_rate", lambda *a: self.asked.append(("processes",) + a) or (36.0, 360))
+        monkeypatch.setattr(data_speed, "same_seeds", lambda device, size, views, together, sync: self.asked.append(("same", str(device), size, views, together)) or times)
+        monkeypatch.setattr(data_speed, "processes_rate", lambda *a: self.asked.append(("processes",) + a) or (processes, 360))
         monkeypatch.setattr(data_speed.dataset, "sample", lambda seed, size, **flags: self.asked.append(("sample", seed, size, flags)))
         self.threads = torch.get_num_threads()
 
@@ -128,3 +131,28 @@ def test_the_operation_counts_printed(monkeypatch, capsys):
 def test_operations_are_counted_at_the_top_level_only():
     assert data_speed._ops(lambda: None) == 0
     assert data_speed._ops(lambda: torch.zeros(2).add_(1)) == 2    # zeros' own fill is not counted again
+
+
+def test_ratios_of_rates_under_one_drawing_a_second(monkeypatch, capsys):
+    bench = Bench(monkeypatch, rates=((0.5, 5), (0.25, 3), (0.75, 8)), times=(0.6, 0.4), processes=0.3)
+    try:
+        data_speed.main(["--device", "cpu", "--together", "2", "--processes", "2"])
+    finally:
+        torch.set_num_threads(bench.threads)
+    out = capsys.readouterr().out.splitlines()
+    assert out[2] == "ratio: 0.50x the CPU generator" and out[3].endswith("(8 drawings; 1.50x the CPU generator)")
+    assert out[4].endswith("one at a time 0.60 s, together 0.40 s: 1.50x") and out[5].endswith("(360 drawings; 0.40x one process)")
+
+
+def test_operations_are_counted_for_each_solid_and_each_block(monkeypatch):
+    asked = []
+    every = {name: True for name in data_speed.batch_views.FAMILIES}
+    monkeypatch.setattr(data_speed.batch_views, "views",
+                        lambda seed, views, size, device, options: asked.append(("views", seed, views, size, str(device), options)) or {"mask": []})
+    monkeypatch.setattr(data_speed.batch_views, "many",
+                        lambda seeds, views, size, device, options: asked.append(("many", seeds, views, size, str(device), options)) or {"mask": []})
+    monkeypatch.setattr(data_speed, "_ops", lambda make: (make(), 7)[1])
+    assert data_speed.count_ops(5, 24, 3, together=2) == ([7] * 5, [7] * 3)
+    assert asked == [("views", FIRST + k, 3, 24, "cpu", every) for k in range(-1, 5)] + \
+        [("many", [FIRST, FIRST + 1], 3, 24, "cpu", every), ("many", [FIRST + 2, FIRST + 3], 3, 24, "cpu", every),
+         ("many", [FIRST + 4], 3, 24, "cpu", every)]
