@@ -16,6 +16,7 @@ def _shard(path, seeds, size=2):
     image = np.stack([np.full((size, size, 3), s % 256, np.uint8) for s in seeds])
     image[:, :, 0] = 0                                                   # a dark left column, to see mirroring
     nearness = np.stack([np.full((size, size), s * 1000 % 65536, np.uint16) for s in seeds])
+    nearness[:, :, 0] = 0                                                # and a far left column
     mask = np.zeros((n, size, size), bool)
     mask[:, 0, 0] = True
     np.savez(path, seeds=np.array(seeds), image=image, nearness=nearness, mask=mask)
@@ -37,7 +38,8 @@ def test_finished_shards_folder_by_folder_and_their_seeds(tmp_path):
     assert empty.dtype == np.int64 and empty.shape == (0,)
     drawings = train.shard_drawings([a])
     assert drawings["image"].dtype == np.float32 and drawings["image"][:, 0, 1, 0].tolist() == pytest.approx([1 / 255, 2 / 255, 3 / 255, 4 / 255])
-    assert drawings["nearness"][:, 0, 0].tolist() == pytest.approx([1000 / 65535, 2000 / 65535, 3000 / 65535, 4000 / 65535])
+    assert drawings["nearness"][:, 0, 1].tolist() == pytest.approx([1000 / 65535, 2000 / 65535, 3000 / 65535, 4000 / 65535])
+    assert drawings["nearness"].dtype == np.float32
     assert drawings["mask"].dtype == bool and drawings["mask"][:, 0, 0].all()
 
 
@@ -52,7 +54,7 @@ def test_batches_across_shards_in_the_generators_order(tmp_path):
     img, near, mask = next(batches)
     assert img.shape == (2, 3, 2, 2) and img.dtype == torch.float32 and near.dtype == torch.float32
     assert (img[:, 1, 0] * 255).round().tolist() == [[21, 0], [0, 10]]    # the first mirrored, the second not
-    assert (near[:, 0, 0] * 65535).round().tolist() == [21000, 10000]
+    assert (near[:, 0] * 65535).round().tolist() == [[21000, 0], [0, 10000]]
     assert mask[0, 0].tolist() == [False, True] and mask[1, 0].tolist() == [True, False]
     img, _, _ = next(batches)
     assert (img[:, 1, 0] * 255).round().tolist() == [[0, 12], [20, 0]]   # 0.5 is not under 0.5: kept
@@ -74,6 +76,8 @@ def test_resized_batches_keep_about_the_same_pixels(tmp_path):
     batches = stream.batches()
     img, near, mask = next(batches)                                      # 16²: a quarter of the drawings, 2
     assert img.shape == (2, 3, 16, 16) and near.shape == (2, 16, 16) and mask.shape == (2, 16, 16) and mask.dtype == torch.bool
+    # enlarged bilinearly from pixel centres (not corners): the second column sits a quarter of the way in
+    assert (near[1, 0, :3] * 65535).tolist() == pytest.approx([0, 250, 750], abs=0.5)
     assert stream.rng.calls[2] == ("choice", ([4, 8, 16],))
     assert mask[0, :2, :2].all() and not mask[0, 2:, :].any()           # nearest: the corner pixel, twice as big
     img, near, mask = next(batches)                                      # 4²: four times as many, but only 8
@@ -81,9 +85,32 @@ def test_resized_batches_keep_about_the_same_pixels(tmp_path):
     # shrinking filters: the output's first column weighs input columns 0 and 1 at 0.75 and column 2 at 0.25
     # (the column left of the edge dropped): 4/7 of k, where sampling would give k / 2
     assert (img[3, 1, 1, 0] * 255).item() == pytest.approx(3 * 4 / 7, abs=0.01) and (img[3, 1, 1, 3] * 255).item() == pytest.approx(3, abs=0.01)
+    assert (near[3, 1, 0] * 65535).item() == pytest.approx(3000 * 4 / 7, abs=0.5)        # nearness alike
     img, _, _ = next(batches)
     assert img.shape == (8, 3, 8, 8)                                     # the cache's own size: untouched
     assert stream.scales == [4, 8, 16]
+    # two drawings enlarged four times over keep one, never none
+    _shard(tmp_path / "shard-0000.npz", [1, 2], size=8)
+    stream = train.ShardStream([tmp_path], batch=2, size=8, seed=0, scales=[32])
+    assert next(stream.batches())[0].shape == (1, 3, 32, 32)
+
+
+def test_a_stream_is_its_seeds_and_waits_when_there_are_too_few_drawings(tmp_path, monkeypatch):
+    _shard(tmp_path / "shard-0000.npz", list(range(6)), size=2)
+    draws = [[b[1][0] for b in zip(range(3), train.ShardStream([tmp_path], batch=2, size=2, seed=s).batches())] for s in (4, 4, 5)]
+    assert all(torch.equal(a, b) for a, b in zip(draws[0], draws[1])) and not all(torch.equal(a, b) for a, b in zip(draws[0], draws[2]))
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(train.time, "sleep", sleep)
+    exact = train.ShardStream([tmp_path], batch=6, size=2, seed=0).batches()
+    next(exact), next(exact)                                             # exactly one batch each time: no wait
+    assert slept == []
+    with pytest.raises(KeyboardInterrupt):
+        next(train.ShardStream([tmp_path], batch=7, size=2, seed=0).batches())
+    assert slept == [10]
 
 
 def test_the_validation_set_is_drawn_once_and_held_out_folders_join_it(tmp_path, monkeypatch):
@@ -108,7 +135,7 @@ def test_the_validation_set_is_drawn_once_and_held_out_folders_join_it(tmp_path,
     assert drawn == [5, 6, 7]                                            # the cached file is read
     assert parts == [("synthetic", 0, 3), ("held", 3, 5), ("more", 5, 6)]
     assert images.shape == (6, 3, 2, 2) and near.shape == (6, 2, 2) and mask.shape == (6, 2, 2)
-    assert float(images[4, 1, 0, 1]) == pytest.approx(2 / 255) and float(near[5, 0, 0]) == pytest.approx(3000 / 65535)
+    assert float(images[4, 1, 0, 1]) == pytest.approx(2 / 255) and float(near[5, 0, 1]) == pytest.approx(3000 / 65535)
 
 
 class Fixed(torch.nn.Module):
@@ -122,6 +149,7 @@ class Fixed(torch.nn.Module):
             setattr(self.encoder, name, torch.nn.Identity())
 
     def forward(self, img):
+        self.autocast = torch.is_autocast_enabled("cpu")
         self.at += len(img)
         return self.out[self.at - len(img): self.at] * self.weight
 
@@ -145,17 +173,19 @@ def test_validation_scores_by_hand(monkeypatch):
 def test_a_step_clips_the_gradient_to_five(monkeypatch):
     model = Fixed(torch.ones(1, 2, 1, 1))
     scale = [100.0]
-    monkeypatch.setattr(train.losses, "total", lambda out, near, mask, aligned, weight: ((out * scale[0]).sum(), {"w": weight}))
+    monkeypatch.setattr(train.losses, "total", lambda out, near, mask, aligned, weight: ((out * scale[0]).sum(),
+                                                                                      {"w": weight, "given": (near, mask, aligned)}))
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     model.out = torch.ones(2, 2, 1, 1)
-    loss, parts = train.train_step(model, opt, torch.zeros(1, 3, 1, 1), None, None, False, ssi_weight=0.3)
-    assert float(loss.detach()) == pytest.approx(200.0) and parts == {"w": 0.3}
+    loss, parts = train.train_step(model, opt, torch.zeros(1, 3, 1, 1), "near", "mask", "aligned", ssi_weight=0.3)
+    assert float(loss.detach()) == pytest.approx(200.0) and parts == {"w": 0.3, "given": ("near", "mask", "aligned")}
+    assert model.autocast is False
     assert float(model.weight.detach()) == pytest.approx(1.0 - 5.0)               # the gradient 200, clipped to 5
     scale[0] = 0.01
     model.weight.grad = torch.full((1,), 7.0)
-    _, parts = train.train_step(model, opt, torch.zeros(1, 3, 1, 1), None, None, False)
-    assert float(model.weight.detach()) == pytest.approx(-4.0 - 0.02)             # old gradients are dropped first
-    assert parts == {"w": train.losses.SSI_WEIGHT}
+    _, parts = train.train_step(model, opt, torch.zeros(1, 3, 1, 1), None, None, False, bf16=True)
+    assert float(model.weight.detach()) == pytest.approx(-4.0 - 0.02, abs=1e-3)   # old gradients are dropped first
+    assert parts["w"] == train.losses.SSI_WEIGHT and model.autocast is True
 
 
 def test_the_warm_up_raises_each_groups_rate_in_steps():
