@@ -101,14 +101,17 @@ def test_a_stream_is_its_seeds_and_waits_when_there_are_too_few_drawings(tmp_pat
     assert all(torch.equal(a, b) for a, b in zip(draws[0], draws[1])) and not all(torch.equal(a, b) for a, b in zip(draws[0], draws[2]))
     slept = []
 
+    class Waited(Exception):
+        pass
+
     def sleep(seconds):
         slept.append(seconds)
-        raise KeyboardInterrupt
+        raise Waited
     monkeypatch.setattr(train.time, "sleep", sleep)
     exact = train.ShardStream([tmp_path], batch=6, size=2, seed=0).batches()
     next(exact), next(exact)                                             # exactly one batch each time: no wait
     assert slept == []
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Waited):
         next(train.ShardStream([tmp_path], batch=7, size=2, seed=0).batches())
     assert slept == [10]
 
