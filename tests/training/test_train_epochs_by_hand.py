@@ -76,7 +76,6 @@ def test_the_final_row_counts_no_epoch(tmp_path, monkeypatch):
     assert state["epoch"] == 2 and state["bad_epochs"] == 1 and sched.steps == []
     train.end_epoch(model, opt, sched, state, "val", [], tmp_path, [1.0], final=True)
     assert state["best"] == 0.1 and state["bad_epochs"] == 0 and (tmp_path / "best.pt").exists()
-    assert train.end_epoch.__defaults__ == (None, False)
 
 
 def test_the_tail_mean_is_folded_in_when_due_and_saved_with_the_run(tmp_path, monkeypatch):
