@@ -101,8 +101,8 @@ def test_each_views_dashes_come_from_its_own_stream(monkeypatch):
 class Traced:
     """solids() and the tracer stood in: solid s shows `covers[s][k]` pixels of view k."""
 
-    def __init__(self, monkeypatch, covers, size=10):
-        self.covers, self.size, self.asked = covers, size, []
+    def __init__(self, monkeypatch, covers):
+        self.covers, self.asked = covers, []
         monkeypatch.setattr(batch_views, "solids", self.solids)
         monkeypatch.setattr(batch_views.render, "trace_views", self.trace)
         monkeypatch.setattr(batch_views, "_inked", self.inked)
@@ -158,7 +158,7 @@ class Together:
     """drawn(), framing and the tracer of several solids stood in: seed s's solid j shows covers[s][j][k]
     pixels of view k."""
 
-    def __init__(self, monkeypatch, covers, size=10):
+    def __init__(self, monkeypatch, covers):
         self.covers, self.asked = covers, []
         monkeypatch.setattr(batch_views, "drawn", self.drawn)
         monkeypatch.setattr(batch_views.render, "frame_solids", self.frame)
