@@ -321,6 +321,22 @@ def test_the_command_lines_defaults_and_types(monkeypatch):
     assert isinstance(given.seconds, float) and isinstance(given.size, int) and isinstance(given.lr, float)
     with pytest.raises(SystemExit):
         gpu_run.parser().parse_args(["--data", "gpu"])
+    assert gpu_run.parser().parse_args(["--data", "cpu"]).data == "cpu"
+
+
+def test_the_help_keeps_the_modules_text_as_written_and_explains_every_option():
+    text = gpu_run.parser().format_help()
+    # the description is the module's own text, its usage block and lists not re-wrapped
+    assert "\n".join(line.rstrip() for line in gpu_run.__doc__.strip().splitlines()) in \
+        "\n".join(line.rstrip() for line in text.splitlines())
+    options = text.split("\noptions:\n")[1]                  # the module's text names --join FOLDER too
+    for named in ("--join FOLDER", "--plain-share P", "--average-from FRACTION", "--average-every STEPS"):
+        assert named in options, named
+    actions = [a for a in gpu_run.parser()._actions if a.dest != "help"]
+    # every option says what it is for, but those whose name and default say it (--average-every is read
+    # with --average-from's text)
+    unexplained = {a.option_strings[0] for a in actions if not a.help}
+    assert unexplained == {"--device", "--size", "--lr", "--first-seed", "--seed", "--average-every"}
 
 
 def test_a_step_takes_batch_over_reuse_fresh_drawings_and_waits_for_batch_over_max_reuse():
