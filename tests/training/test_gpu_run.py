@@ -331,7 +331,7 @@ def test_the_help_keeps_the_modules_text_as_written_and_explains_every_option():
         "\n".join(line.rstrip() for line in text.splitlines())
     options = text.split("\noptions:\n")[1]                  # the module's text names --join FOLDER too
     for named in ("--join FOLDER", "--plain-share P", "--average-from FRACTION", "--average-every STEPS"):
-        assert named in options, named
+        assert named + " " in options or named + "\n" in options, named
     actions = [a for a in gpu_run.parser()._actions if a.dest != "help"]
     # every option says what it is for, but those whose name and default say it (--average-every is read
     # with --average-from's text)
