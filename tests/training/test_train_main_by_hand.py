@@ -3,6 +3,7 @@ step trains (25 s a step): the options it reads and refuses, what it builds and 
 counts steps and samples, when it prints, ends epochs, stops early and stops for time. The parts have their
 own tests (test_train_helpers_by_hand.py, test_train_epochs_by_hand.py); the loop's runs (test_train_*.py)
 run `main` whole, but in 5–14 s each and without seeing its wiring."""
+import argparse
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,10 +22,10 @@ class Net(torch.nn.Module):
         self.weight = torch.nn.Parameter(torch.zeros(2))
 
 
-def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None):
+def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None, durations=()):
     """Every part main calls, recorded in order; `state` is what start_or_resume gives; end_epoch says
-    "stop early" on its `stop_at`-th call."""
-    events, clock = [], SimpleNamespace(now=1000.0)
+    "stop early" on its `stop_at`-th call; the steps take `durations` in turn, then 25 s each."""
+    events, clock = [], SimpleNamespace(now=1000.0, durations=iter(durations))
     monkeypatch.setattr(sys, "argv", ["train", *argv])
     monkeypatch.setattr(train, "time", SimpleNamespace(time=lambda: clock.now))
     monkeypatch.setattr(train, "print", lambda *a, **kw: events.append(("print", " ".join(map(str, a)), kw)),
@@ -44,7 +45,7 @@ def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None):
 
     monkeypatch.setattr(train, "start_or_resume", start_or_resume)
     monkeypatch.setattr(train, "freeze_stem", lambda model: events.append(("freeze_stem", model)))
-    monkeypatch.setattr(train, "parameter_count", lambda model: 12_345_678)
+    monkeypatch.setattr(train, "parameter_count", lambda model: {net: 12_250_001}[model])   # 12.3, not 12.2
     monkeypatch.setattr(train, "validation_set", lambda size, cache, extra: events.append(
         ("validation_set", size, cache, extra)) or ((["v"] * 7, "truth"), "val parts"))
 
@@ -61,7 +62,7 @@ def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None):
     monkeypatch.setattr(train, "train_mode", lambda model: events.append(("train_mode", model)))
 
     def train_step(model, opt, img, near, mask, aligned, bf16, ssi_weight):
-        clock.now += STEP_S
+        clock.now += next(clock.durations, STEP_S)
         assert img.is_contiguous(memory_format=torch.channels_last) and (near, mask) == ("near", "mask")
         events.append(("train_step", model, opt.param_groups[0]["lr"], len(img), aligned, bf16, ssi_weight))
         return torch.tensor(float(given["step"] + 1)), f"parts of {given['step'] + 1}"
@@ -122,6 +123,7 @@ def test_a_run_trains_until_its_time_is_up_ending_an_epoch_every_epoch_steps(mon
     assert first[4:7] == (12, 108, 50.0 + 50) and first[10] == [11.0, 12.0] and first[12] is False
     assert second[4:7] == (14, 116, 50.0 + 100) and second[10] == [13.0, 14.0] and second[12] is False
     assert final[4:7] == (15, 120, 50.0 + 125) and final[10] == [15.0] and final[12] is True
+    assert final[1:4] == (net, opt, sched) and final[7:10] == ((["v"] * 7, "truth"), "val parts", run)
     assert first[11] == {"from": 0, "mean": None, "count": 0}
     # a line once more than 60 s have passed since the last: at step 13 (75 s), with the rate over the
     # run's whole wall time (50 s before this session)
@@ -149,13 +151,13 @@ def test_a_run_stops_early_when_an_epoch_end_says_so_and_still_writes_its_last_s
 def test_a_run_whose_state_says_so_freezes_the_stem_and_names_its_losses_and_precision(monkeypatch, tmp_path):
     state = {"step": 0, "samples": 0, "wall": 0.0, "freeze_stem": True, "aligned": True, "ssi_weight": 1.0,
              "patience": 5}
-    events, net, _ = run_main(monkeypatch, ["--cache", "c", "--minutes", "0.5", "--run", str(tmp_path), "--bf16"],
+    events, net, _ = run_main(monkeypatch, ["--cache", "c", "--minutes", "2.5", "--run", str(tmp_path), "--bf16"],
                               state=state)
     assert kinds(events)[4:7] == ["start_or_resume", "freeze_stem", "print"] and events[5] == ("freeze_stem", net)
     assert events[6][1] == ("Depthy: 12.3 M parameters; batch 12 at 128²; aligned losses; stem frozen; "
                             "bfloat16 autocast; nRMSE term weight 1.0")
     steps = [event for event in events if event[0] == "train_step"]
-    assert [s[4:] for s in steps] == [(True, True, 1.0)] * 2          # 50 s ≥ the 30 s box after two steps
+    assert [s[4:] for s in steps] == [(True, True, 1.0)] * 6          # 150 s: the box is up after six steps
     assert next(e for e in events if e[0] == "ShardStream")[4] == 0
 
 
@@ -170,7 +172,7 @@ def test_bf16_on_a_cpu_without_it_is_dropped_with_a_line(monkeypatch, tmp_path):
 
 def test_a_warm_up_longer_than_an_epoch_and_missing_options_are_refused(monkeypatch, tmp_path, capsys):
     for argv, says in ((["--cache", "c", "--minutes", "1", "--run", "r", "--epoch-steps", "10", "--warmup", "11"],
-                        "--warmup must end within the first epoch"),
+                        "error: --warmup must end within the first epoch (the plateau schedule acts at epoch ends)"),
                        (["--minutes", "1", "--run", "r"], "--cache"),
                        (["--cache", "c", "--run", "r"], "--minutes"),
                        (["--cache", "c", "--minutes", "1"], "--run")):
@@ -178,8 +180,77 @@ def test_a_warm_up_longer_than_an_epoch_and_missing_options_are_refused(monkeypa
         with pytest.raises(SystemExit) as stopped:
             train.main()
         assert stopped.value.code == 2 and events == []
-        assert says in capsys.readouterr().err.strip().splitlines()[-1]
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert last.endswith(says) if says.startswith("error:") else says in last
     events, _, _ = stand_in(monkeypatch, ["--cache", "c", "--minutes", "0.1", "--run", str(tmp_path),
                                           "--epoch-steps", "10", "--warmup", "10"])
     train.main()                                                       # a warm-up of one whole epoch is fine
     assert [e[2] for e in events if e[0] == "train_step"] == [train.DEFAULT_LR / 10]
+
+
+def test_a_line_comes_once_more_than_60_s_have_passed_with_the_mean_of_the_last_50_losses(monkeypatch, tmp_path):
+    # steps end at 30, 60 (not more than 60: no line), 60.5 (a line), 90.5, 121 (60.5 after the last: a
+    # line), then 131, past the 126 s box
+    events, _, _ = run_main(monkeypatch, ["--cache", "c", "--minutes", "2.1", "--run", str(tmp_path)],
+                            durations=[30, 30, 0.5, 30, 30.5, 10])
+    lines = [e[1] for e in events if e[0] == "print" and e[1].startswith("step ")]
+    assert lines == [f"step 13 loss 12.0000 parts of 13 ({(100 + 36) / 110.5:.1f} samples/s overall)",
+                     f"step 15 loss 13.0000 parts of 15 ({(100 + 60) / 171:.1f} samples/s overall)"]
+    # 61 one-second steps: the line at the 61st gives the mean loss of the last 50 steps (22 … 71)
+    events, _, _ = run_main(monkeypatch, ["--cache", "c", "--minutes", "1.05", "--run", str(tmp_path)],
+                            durations=[1.0] * 70)
+    lines = [e[1] for e in events if e[0] == "print" and e[1].startswith("step ")]
+    assert lines == [f"step 71 loss 46.5000 parts of 71 ({(100 + 61 * 12) / 111:.1f} samples/s overall)"]
+
+
+def test_the_command_line_reads_each_option_as_its_type_and_its_help_keeps_the_modules_text(monkeypatch, tmp_path,
+                                                                                             capsys):
+    seen = []
+    events, _, _ = stand_in(monkeypatch, [
+        "--cache", "a", "b", "--val-cache", "v", "--size", "64", "--batch", "3", "--lr", "0.5", "--weight-decay",
+        "0.25", "--epoch-steps", "7", "--minutes", "0.1", "--run", str(tmp_path), "--resume", "--init", "w.pt",
+        "--threads", "1", "--scales", "64", "--seed", "9", "--aligned", "--freeze-stem", "--bf16",
+        "--ssi-weight", "2.5", "--patience", "3", "--lr-patience", "4", "--average-from", "6", "--warmup", "5"])
+    given = train.start_or_resume
+    monkeypatch.setattr(train, "start_or_resume", lambda args, *rest: seen.append(vars(args).copy()) or given(args, *rest))
+    train.main()
+    assert seen == [{
+        "cache": ["a", "b"], "val_cache": ["v"], "size": 64, "batch": 3, "lr": 0.5, "weight_decay": 0.25,
+        "epoch_steps": 7, "minutes": 0.1, "run": str(tmp_path), "resume": True, "init": "w.pt", "threads": 1,
+        "scales": [64], "seed": 9, "aligned": True, "freeze_stem": True, "bf16": True, "ssi_weight": 2.5,
+        "patience": 3, "lr_patience": 4, "average_from": 6, "warmup": 5}]
+    assert all(type(seen[0][key]) is float for key in ("lr", "weight_decay", "minutes", "ssi_weight"))
+    seen.clear()
+    stand_in(monkeypatch, ["--cache", "a", "--minutes", "1", "--run", str(tmp_path)])
+    monkeypatch.setattr(train, "start_or_resume", lambda args, *rest: seen.append(vars(args).copy()) or given(args, *rest))
+    train.main()
+    assert seen == [{
+        "cache": ["a"], "val_cache": [], "size": 128, "batch": 12, "lr": None, "weight_decay": 1e-4,
+        "epoch_steps": 300, "minutes": 1.0, "run": str(tmp_path), "resume": False, "init": None, "threads": 2,
+        "scales": [128, 128, 160, 192, 256], "seed": 0, "aligned": False, "freeze_stem": False, "bf16": False,
+        "ssi_weight": train.losses.SSI_WEIGHT, "patience": None, "lr_patience": None, "average_from": None,
+        "warmup": 0}]
+    # --help: the module's text as written, every option explained but those its name says, the epochs and
+    # steps named
+    made = []
+
+    class Recording(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(train, "argparse", SimpleNamespace(
+        ArgumentParser=Recording, RawDescriptionHelpFormatter=argparse.RawDescriptionHelpFormatter))
+    monkeypatch.setattr(sys, "argv", ["train", "--help"])
+    with pytest.raises(SystemExit):
+        train.main()
+    text = capsys.readouterr().out
+    assert text == made[0].format_help()
+    assert "\n".join(line.rstrip() for line in train.__doc__.strip().splitlines()) in \
+        "\n".join(line.rstrip() for line in text.splitlines())
+    options = text.split("\noptions:\n")[1]
+    for named in ("--patience EPOCHS", "--lr-patience EPOCHS", "--average-from EPOCH", "--warmup STEPS"):
+        assert named + " " in options or named + "\n" in options, named
+    unexplained = {a.option_strings[0] for a in made[0]._actions if not a.help}
+    assert unexplained == {"--size", "--batch", "--weight-decay", "--epoch-steps", "--run", "--resume", "--threads",
+                           "--seed"}
