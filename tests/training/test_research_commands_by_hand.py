@@ -27,6 +27,8 @@ def test_box_iou_is_the_overlap_over_the_union_and_nothing_for_boxes_apart_or_em
     assert sheet_views.box_iou((0, 0, 10, 10), (2, 3, 6, 8)) == pytest.approx(20 / 100)     # one inside the other
     assert sheet_views.box_iou((0, 0, 4, 4), (1, 2, 9, 3)) == pytest.approx(3 / (16 + 8 - 3))
     assert sheet_views.box_iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0.0                      # touching
+    assert sheet_views.box_iou((0, 0, 10, 10), (0, 10, 10, 20)) == 0.0                      # touching below
+    assert sheet_views.box_iou((0, 0, 10, 10), (2, 14, 8, 20)) == 0.0                       # apart below
     assert sheet_views.box_iou((0, 0, 10, 10), (20, 30, 25, 40)) == 0.0                     # apart
     assert sheet_views.box_iou((5, 5, 5, 5), (5, 5, 5, 5)) == 0.0                           # no area at all
 
@@ -63,6 +65,16 @@ def test_each_known_view_is_scored_against_its_best_found_view_and_the_rest_are_
                         lambda seed: {"image": "", "views": [{"box": (0, 0, 10, 5), "role": "front"},
                                                              {"box": (0, 10, 10, 15), "role": "top"}]})
     assert sheet_views.score_sheet(1, 0.9)["spurious"] == half               # IoU 1/3 with each
+    # IoU 0.5 exactly is not a match; IoU at the threshold exactly, with the right role, is found
+    monkeypatch.setattr(sheet_views.synthetic_sheets, "sample",
+                        lambda seed: {"image": "", "views": [{"box": (0, 0, 10, 30), "role": "front"},
+                                                             {"box": (100, 0, 110, 10), "role": "top"}]})
+    half_front = SimpleNamespace(box=(0, 0, 10, 15), role="front")         # 150 / 300
+    monkeypatch.setattr(sheet_views.sheets, "find_views",
+                        lambda image: [half_front, SimpleNamespace(box=(100, 0, 109, 10), role="top")])  # 90 / 100
+    exact = sheet_views.score_sheet(1, 0.9)
+    assert [v["iou"] for v in exact["views"]] == [0.5, 0.9] and exact["spurious"] == [half_front]
+    assert [v["found"] for v in exact["views"]] == [False, True]
 
 
 def test_the_sheet_views_command_prints_the_failed_sheets_and_the_totals(monkeypatch):
@@ -77,7 +89,7 @@ def test_the_sheet_views_command_prints_the_failed_sheets_and_the_totals(monkeyp
                                  {"role": "top", "iou": 0.95, "role_ok": True, "found": True}], "spurious": []},
         6: {"seed": 6, "views": [{"role": "front", "iou": 0.98, "role_ok": True, "found": True},
                                  {"role": "side", "iou": 0.92, "role_ok": False, "found": False}],
-            "spurious": [text]},
+            "spurious": [text, SimpleNamespace(role="note", box=(5, 6, 7, 8))]},
         7: {"seed": 7, "views": [{"role": "front", "iou": 0.5, "role_ok": True, "found": False}], "spurious": []}}
     asked = []
     monkeypatch.setattr(sheet_views, "score_sheet", lambda seed, threshold: asked.append((seed, threshold))
@@ -86,12 +98,12 @@ def test_the_sheet_views_command_prints_the_failed_sheets_and_the_totals(monkeyp
     sheet_views.main()
     assert asked == [(5, 0.8), (6, 0.8), (7, 0.8)] and threads == [1]
     assert said == [
-        "seed    6: front=0.98 side=0.92(role!)  spurious: text@(1, 2, 3, 4)",
+        "seed    6: front=0.98 side=0.92(role!)  spurious: text@(1, 2, 3, 4), note@(5, 6, 7, 8)",
         "seed    7: front=0.50",
         "3 sheets, 5 known views, 3 s",
         "views found (IoU ≥ 0.8, right role): 3/5 = 60.0%",
         "box IoU: mean 0.870, median 0.950, min 0.500",
-        "spurious views: 1; sheets with every view found and nothing spurious: 1/3"]
+        "spurious views: 2; sheets with every view found and nothing spurious: 1/3"]
     # --verbose: a line for every sheet; the defaults: 50 sheets from seed 0 at 0.9
     said.clear()
     ticks = iter([0.0, 1.0])
@@ -167,11 +179,14 @@ def test_the_step_speed_command_times_each_setting_twice_alternately_against_the
 def test_the_step_speed_commands_defaults_and_its_flop_count(monkeypatch):
     said = recorded_print(monkeypatch, train_step_speed)
     asked = []
-    monkeypatch.setattr(train_step_speed, "step_flops", lambda size: asked.append(size) or 2.5e10)
+    flops = iter([2.403e10, 2.405e10])                                    # 24.03 and 24.05 (to 24.1) GFLOP
+    monkeypatch.setattr(train_step_speed, "step_flops", lambda size: asked.append(size) or next(flops))
     monkeypatch.setattr(sys, "argv", ["train_step_speed", "--flops", "--size", "64"])
     train_step_speed.main()
-    assert asked == [64] and said == ["training step at 64², forward and backward: 25.0 GFLOP per sample; "
-                                      "1,000 samples/s needs 25.0 TFLOP/s"]
+    train_step_speed.main()
+    assert asked == [64, 64] and said == [
+        "training step at 64², forward and backward: 24.0 GFLOP per sample; 1,000 samples/s needs 24.0 TFLOP/s",
+        "training step at 64², forward and backward: 24.1 GFLOP per sample; 1,000 samples/s needs 24.1 TFLOP/s"]
     seen = []
     monkeypatch.setattr(torch, "set_num_threads", lambda n: seen.append(n))
     monkeypatch.setattr(train_step_speed, "step_seconds", lambda model, opt, batch, repeat, bf16:
@@ -195,7 +210,11 @@ def test_the_output_resolution_averages_pairs_of_pixels_and_interpolates_them_ba
     # the two outer columns
     assert np.allclose(out[0, 0, 3], [0.5, 1, 2, 3, 4, 5, 6, 6.5])
     chequer = np.indices((8, 8)).sum(axis=0) % 2
-    assert np.allclose(resolution_floor._at_output_resolution(chequer[None, None].astype(np.float64)), 0.5)
+    out = resolution_floor._at_output_resolution(chequer[None, None].astype(np.float64))
+    assert np.allclose(out, 0.5) and out.dtype == np.float32
+    mask = np.zeros((16, 16), bool)
+    mask[4:12, 4:12] = True
+    assert resolution_floor.through_output_path(np.ones((16, 16)), mask, size=16).dtype == np.float32
 
 
 def test_the_floor_command_prints_one_and_two_scale_floors_for_each_set_it_can_make(monkeypatch):
@@ -229,3 +248,20 @@ def test_a_sets_floor_leaves_out_empty_masks_and_sends_each_truth_through_the_pa
     data = {"nearness": np.stack([ramp, ramp * 2, ramp]), "mask": np.stack([mask, mask, np.zeros_like(mask)])}
     assert resolution_floor.floor(data, False) == pytest.approx(0.0, abs=1e-6)
     assert sent == [(15.0, False), (30.0, False)]                          # the empty third is not sent
+
+
+@pytest.mark.parametrize("module, option, raw", [(sheet_views, "--verbose", False),
+                                                 (train_step_speed, "--flops", False),
+                                                 (resolution_floor, "--plates", True)])
+def test_each_commands_help_is_its_modules_text_and_explains_its_switch(monkeypatch, capsys, module, option, raw):
+    monkeypatch.setattr(sys, "argv", [module.__name__, "--help"])
+    with pytest.raises(SystemExit):
+        module.main()
+    text = capsys.readouterr().out
+    usage, _, rest = module.__doc__.strip().partition("\n\n")
+    assert usage.split()[0] in text                                         # the first line, re-wrapped or not
+    if raw:                                                                 # the usage block kept as written
+        assert "\n".join(line.rstrip() for line in module.__doc__.strip().splitlines()) in \
+            "\n".join(line.rstrip() for line in text.splitlines())
+    line = next(line for line in text.splitlines() if line.strip().startswith(option))
+    assert len(line.split()) > 1, line                                      # a switch with no help has none
