@@ -106,6 +106,8 @@ def main():
     done = len(scores["hull"])
     print(f"{done} sheets scored ({missing} without all three views found), {time.perf_counter() - start:.0f} s, "
           f"{args.resolution} voxels along the longest side, tolerance {args.tolerance:g} voxels")
+    if not done:
+        return
     hull_mean = np.mean(scores["hull"])
     print(f"{'method':<22} {'mean IoU':>9} {'median':>7} {'min':>6} {'vs hull':>8} {'carved':>7} {'better/worse':>13}")
     print(f"{'visual hull':<22} {hull_mean:9.3f} {np.median(scores['hull']):7.3f} {np.min(scores['hull']):6.3f}")
