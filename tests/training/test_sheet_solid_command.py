@@ -37,6 +37,18 @@ def test_the_true_voxels_crop_to_the_solid_wherever_it_lies_and_use_96_samples_b
         return torch.stack([(x - 0.4).abs() - 0.2, y.abs() - 0.4, (z + 0.6).abs() - 0.4], -1).amax(-1)
 
     assert sheet_solid.truth_voxels(small_box, np.zeros((3, 3, 3), bool)).all()
+    # at 32 samples across (0.1 apart) the box is 4 × 8 × 8 of them: on a grid of that shape, each voxel is
+    # one sample of the box and nothing outside it
+    assert sheet_solid.truth_voxels(small_box, np.zeros((4, 8, 8), bool), fine=32).all()
+
+    def lip(points):                         # a block z in [-0.5, 0.4], y in [-0.3, 0.3], and a lip up to
+        x, y, z = points.unbind(-1)          # z = 0.5 at x < 0: 10 × 6 × 10 samples
+        block = torch.stack([x.abs() - 0.5, y.abs() - 0.3, (z + 0.05).abs() - 0.45], -1).amax(-1)
+        top = torch.stack([(x + 0.25).abs() - 0.25, y.abs() - 0.3, (z - 0.45).abs() - 0.05], -1).amax(-1)
+        return torch.minimum(block, top)
+
+    voxels = sheet_solid.truth_voxels(lip, np.zeros((10, 6, 10), bool), fine=32)
+    assert voxels[:, :, :9].all() and voxels[:5, :, 9].all() and not voxels[5:, :, 9].any()
     seen = []
 
     def counted(points):
@@ -105,11 +117,14 @@ def test_an_engine_is_handed_the_views_crop_with_an_opaque_alpha_and_its_nearnes
     np.testing.assert_array_equal(near, [[0.25, np.nan, 0.25], [np.nan, 0.25, 0.25]])
 
 
-def test_the_command_scores_the_hull_and_each_refinement_per_sheet_and_sums_them_up(monkeypatch):
+def run_command(monkeypatch, argv, plan, hull_ious, missing=(11,)):
+    """main() with the carving and scoring stood in: `plan` maps (seed, method) to the voxels the refinement
+    carves off a hull of ten and the IoU it scores; the hulls score `hull_ious` in turn; the seeds in
+    `missing` have no views. Returns the printed lines (with print's keywords), the calls and the threads."""
     said = []
     monkeypatch.setattr(sheet_solid, "print", lambda *a, **kw: said.append((" ".join(map(str, a)), kw)),
                         raising=False)
-    threads, calls = [], []
+    threads, calls, now = [], [], {}
     monkeypatch.setattr(torch, "set_num_threads", threads.append)
     ticks = iter([100.0, 103.6])
     monkeypatch.setattr(sheet_solid, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
@@ -118,10 +133,10 @@ def test_the_command_scores_the_hull_and_each_refinement_per_sheet_and_sums_them
                         lambda seed: {"image": f"image {seed}", "shape": f"shape {seed}"})
 
     def views_of(sample):
-        seed = int(sample["image"].split()[1])
-        if seed == 11:
+        now["seed"] = int(sample["image"].split()[1])
+        if now["seed"] in missing:
             return None
-        return tuple(SimpleNamespace(name=f"{role} {seed}", box=f"{role} box", mask=f"{role} mask")
+        return tuple(SimpleNamespace(name=f"{role} {now['seed']}", box=f"{role} box", mask=f"{role} mask")
                      for role in ("front", "side", "top"))
 
     monkeypatch.setattr(sheet_solid, "views_of", views_of)
@@ -130,37 +145,45 @@ def test_the_command_scores_the_hull_and_each_refinement_per_sheet_and_sums_them
                         or "third")
     monkeypatch.setattr(vh, "as_right_view", lambda x, side_box, front_box, angle: f"right({x}, {side_box}, "
                                                                                   f"{front_box}, {angle})")
-    hulls = {}
 
     def carve(front, side, top, resolution):
         calls.append(("carve", front, side, top, resolution))
-        hulls["now"] = np.ones(10, bool)
-        return hulls["now"]
+        now["hull"] = np.ones(10, bool)
+        return now["hull"]
 
     monkeypatch.setattr(vh, "carve", carve)
     monkeypatch.setattr(sheet_solid, "truth_voxels", lambda shape, like: calls.append(("truth", shape, like is
-                                                                                       hulls["now"])) or "truth")
-    monkeypatch.setattr(sheet_solid, "exact_nearness", lambda truth: ("exact front", "exact side", "exact top"))
+                                                                                       now["hull"])) or "truth")
+    monkeypatch.setattr(sheet_solid, "exact_nearness", lambda truth: {"truth": ("exact front", "exact side",
+                                                                                "exact top")}[truth])
     monkeypatch.setattr(sheet_solid, "nearness", lambda engine, image, view: f"{engine} on {image}, {view.name}")
-    # (seed, method) → voxels the refinement carves off the ten, its IoU
-    plan = {(10, "exact"): (2, 0.6), (10, "depthy"): (1, 0.5), (12, "exact"): (3, 0.9), (12, "depthy"): (0, 0.6)}
     refined = {}
 
     def refine(hull, front, side, top, tolerance):
         calls.append(("refine", front, side, top, tolerance))
-        seed = len([c for c in calls if c[0] == "carve"]) * 2 + 8                 # 10, then 12
-        method = "exact" if front == "exact front" else "depthy"
+        method = "exact" if front == "exact front" else front.split()[1]
         out = hull.copy()
-        out[:plan[seed, method][0]] = False
-        refined[id(out)] = plan[seed, method][1]
+        out[:plan[now["seed"], method][0]] = False
+        refined[id(out)] = plan[now["seed"], method][1]
         return out
 
     monkeypatch.setattr(vh, "refine", refine)
-    hull_iou = iter([0.5, 0.7])
-    monkeypatch.setattr(vh, "iou", lambda a, b: next(hull_iou) if a is hulls["now"] else refined[id(a)])
-    monkeypatch.setattr(sys, "argv", ["sheet_solid", "--seeds", "3", "--start", "10", "--resolution", "8",
-                                      "--engines", "depthy", "--tolerance", "1.5"])
+    hull_iou = iter(hull_ious)
+
+    def iou(a, b):
+        assert b == "truth"
+        return next(hull_iou) if a is now["hull"] else refined[id(a)]
+
+    monkeypatch.setattr(vh, "iou", iou)
+    monkeypatch.setattr(sys, "argv", ["sheet_solid", *argv])
     sheet_solid.main()
+    return said, calls, threads
+
+
+def test_the_command_scores_the_hull_and_each_refinement_per_sheet_and_sums_them_up(monkeypatch):
+    plan = {(10, "exact"): (2, 0.6), (10, "depthy"): (1, 0.5), (12, "exact"): (3, 0.9), (12, "depthy"): (0, 0.6)}
+    said, calls, threads = run_command(monkeypatch, ["--seeds", "3", "--start", "10", "--resolution", "8",
+                                                     "--engines", "depthy", "--tolerance", "1.5"], plan, [0.5, 0.7])
     assert threads == [2]
     assert calls[:2] == [("projection", "front box", "top box"),
                          ("carve", "front mask", "right(side mask, side box, front box, third)", "top mask", 8)]
@@ -199,3 +222,19 @@ def test_the_commands_defaults_are_twenty_sheets_from_seed_0_at_64_voxels_with_b
     assert len(asked) == 23 and asked[:22] == ["depthy", "inflate", *range(20)]
     assert asked[22].startswith("0 sheets scored (20 without all three views found), ") and \
         asked[22].endswith(" s, 64 voxels along the longest side, tolerance 2 voxels")
+
+
+def test_a_gain_or_loss_of_0_005_exactly_is_neither_better_nor_worse(monkeypatch):
+    # 0.005 − 0 and 0 − 0.005 are ±0.005 exactly
+    plan = {(0, "exact"): (0, 0.005), (1, "exact"): (0, 0.0), (0, "depthy"): (0, 0.0), (1, "depthy"): (0, 0.0)}
+    said, _, _ = run_command(monkeypatch, ["--seeds", "2", "--engines", "depthy"], plan, [0.0, 0.005], missing=())
+    assert said[-2][0].split()[-1] == "0/0" and said[-1][0].split()[-1] == "0/0"
+
+
+def test_the_commands_help_is_its_modules_text_and_explains_the_tolerance(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["sheet_solid", "--help"])
+    with pytest.raises(SystemExit):
+        sheet_solid.main()
+    text = capsys.readouterr().out
+    assert "Solid from three views on synthetic sheets" in text
+    assert text.split("--tolerance TOLERANCE", 1)[1].strip()                 # the last option: its help follows
