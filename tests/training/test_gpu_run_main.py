@@ -10,15 +10,15 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from tests.training.one_parameter import OneParameter
 from training import gpu_run
 
 
-class Net(torch.nn.Module):
+class Net(OneParameter):
     """The network, stood in: one parameter, and a record of what was done to it."""
 
     def __init__(self, events):
         super().__init__()
-        self.weight = torch.nn.Parameter(torch.zeros(2))
         self.events = events
         events.append(("Depthy",))
 

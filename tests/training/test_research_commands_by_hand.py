@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.training.one_parameter import OneParameter
 from training import resolution_floor, sheet_views, train_step_speed
 
 
@@ -130,18 +131,12 @@ def test_a_steps_time_is_the_median_of_its_repeats_after_one_warm_up_step(monkey
     assert steps == [(("model", "opt", "img", "near", "mask"), {"aligned": True, "bf16": "bf16?"})] * 4
 
 
-class Net(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.weight = torch.nn.Parameter(torch.zeros(1))
-
-
 def test_the_step_speed_command_times_each_setting_twice_alternately_against_the_whole_network(monkeypatch):
     said = recorded_print(monkeypatch, train_step_speed)
     calls = []
     monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append(("threads", n)))
     monkeypatch.setattr(torch, "manual_seed", lambda n: calls.append(("seed", n)))
-    monkeypatch.setattr(train_step_speed, "Depthy", lambda: Net())
+    monkeypatch.setattr(train_step_speed, "Depthy", OneParameter)
     monkeypatch.setattr(train_step_speed, "channels_last", lambda model: calls.append(("last", model)) or model)
     monkeypatch.setattr(train_step_speed, "freeze_stem", lambda model: calls.append(("frozen", model)))
     monkeypatch.setattr(train_step_speed, "train_mode", lambda model: calls.append(("train_mode", model)))
@@ -191,7 +186,7 @@ def test_the_step_speed_commands_defaults_and_its_flop_count(monkeypatch):
     monkeypatch.setattr(torch, "set_num_threads", lambda n: seen.append(n))
     monkeypatch.setattr(train_step_speed, "step_seconds", lambda model, opt, batch, repeat, bf16:
                         seen.append((batch[0].shape, repeat)) or 1.0)
-    monkeypatch.setattr(train_step_speed, "Depthy", lambda: Net())
+    monkeypatch.setattr(train_step_speed, "Depthy", OneParameter)
     monkeypatch.setattr(train_step_speed, "freeze_stem", lambda model: None)
     monkeypatch.setattr(train_step_speed, "channels_last", lambda model: model)
     monkeypatch.setattr(train_step_speed, "train_mode", lambda model: None)

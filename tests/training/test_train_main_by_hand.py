@@ -11,15 +11,10 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from tests.training.one_parameter import OneParameter
 from training import train
 
 STEP_S = 25.0
-
-
-class Net(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.weight = torch.nn.Parameter(torch.zeros(2))
 
 
 def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None, durations=()):
@@ -33,7 +28,7 @@ def stand_in(monkeypatch, argv, *, native=True, state=None, stop_at=None, durati
     monkeypatch.setattr(train, "native_bf16", lambda: native)
     monkeypatch.setattr(torch, "manual_seed", lambda seed: events.append(("manual_seed", seed)))
     monkeypatch.setattr(torch, "set_num_threads", lambda n: events.append(("set_num_threads", n)))
-    net = Net()
+    net = OneParameter()
     monkeypatch.setattr(train, "Depthy", lambda: events.append(("Depthy",)) or net)
     monkeypatch.setattr(train, "channels_last", lambda model: events.append(("channels_last", model)) or model)
     given = dict(state or {"step": 10, "samples": 100, "wall": 50.0, "freeze_stem": False, "aligned": False,
