@@ -131,3 +131,62 @@ def test_visible_lines_are_black_at_the_styles_weight_and_hidden_ones_grey_dashe
     scene = factory_scene()
     blender_drawings._freestyle(scene, style(thickness=1.0, hidden=True))   # never thinner than 0.7
     assert scene.view_layers[0].freestyle_settings.linesets[1].linestyle.thickness == pytest.approx(0.7)
+
+
+def square(side=1.0):
+    """A flat square at z = 0 facing +z: two triangles."""
+    h = side / 2
+    verts = np.array([[-h, -h, 0.0], [h, -h, 0.0], [h, h, 0.0], [-h, h, 0.0]])
+    return verts, np.array([[0, 1, 2], [0, 2, 3]])
+
+
+def test_a_drawing_builds_a_factory_scene_from_each_piece_and_lays_the_render_on_the_paper(monkeypatch):
+    pytest.importorskip("bpy")
+    calls = []
+    for name in ("_material", "_camera", "_lighting", "_render_settings", "_freestyle"):
+        real = getattr(blender_drawings, name)
+        monkeypatch.setattr(blender_drawings, name,
+                            lambda *a, _name=name, _real=real: calls.append((_name, a)) or _real(*a))
+    cam = Camera(forward=np.array([0.0, 0.0, -1.0]), up=np.array([0.0, 1.0, 0.0]), half_size=1.0,
+                 center=np.zeros(3))
+    given = style(kind="fill", fill=(1.0, 1.0, 1.0), paper=0.9, thickness=1.0)
+    image, alpha = blender_drawings.draw(*square(), cam, 16, given)
+    import bpy
+    scene = bpy.context.scene
+    assert [name for name, _ in calls] == ["_material", "_camera", "_lighting", "_render_settings", "_freestyle"]
+    assert calls[0][1] == (given,) and calls[1][1] == (scene, cam) and calls[2][1] == (scene, cam, given)
+    assert calls[3][1] == (scene, 16) and calls[4][1] == (scene, given)
+    (figure,) = [o for o in scene.objects if o.type == "MESH"]
+    assert len(figure.data.vertices) == 4 and len(figure.data.polygons) == 2
+    assert figure.data.materials[0].node_tree is not None
+    assert image.shape == (16, 16, 3) and alpha.shape == (16, 16)
+    assert image.dtype == np.float32 and alpha.dtype == np.float32
+    # off the figure: the paper's tone; inside the square, the white fill read back as 255 / 255 (254 at worst:
+    # eight samples)
+    assert np.all(image[alpha == 0] == np.float32(0.9)) and (alpha == 0).sum() > 100
+    inside = image[6:10, 6:10]
+    assert np.all(alpha[6:10, 6:10] == 1.0) and inside.max() == 1.0 and inside.min() >= np.float32(254 / 255)
+
+
+def test_a_view_sample_is_the_meshes_sets_truth_with_blenders_drawing_in_a_seeded_style(monkeypatch, tmp_path):
+    calls = []
+    mesh = blender_drawings.meshes
+    monkeypatch.setattr(mesh, "load_unit", lambda path: calls.append(("load", path)) or ("verts", "faces"))
+    monkeypatch.setattr(mesh, "view_camera", lambda view, rng: calls.append(("camera", view, rng.random())) or "cam")
+    monkeypatch.setattr(mesh, "rasterise", lambda verts, faces, cam, size: ("mask", "depth", "normals"))
+    monkeypatch.setattr(mesh, "nearness_of", lambda depth, mask: f"nearness of {depth}, {mask}")
+    monkeypatch.setattr(blender_drawings.truth, "of_view", lambda mask, depth, normals, cam: ("planes", 0.4))
+    drawn = []
+    monkeypatch.setattr(blender_drawings, "draw", lambda verts, faces, cam, size, style: drawn.append(
+        (verts, faces, cam, size, style)) or ("image", "alpha"))
+    styles = iter([{"kind": "shaded", "hidden": True}, {"kind": "lines", "hidden": False}])
+    monkeypatch.setattr(blender_drawings, "choose_style", lambda rng: calls.append(("style", rng.random()))
+                        or next(styles))
+    path = tmp_path / "part.obj"
+    sample = blender_drawings.view_sample(path, "iso", 48, 7, 90_003)
+    assert sample == {"image": "image", "nearness": "nearness of depth, mask", "mask": "mask",
+                      "info": "part.obj @ iso (shaded, hidden lines)", "planes": "planes", "proportion": 0.4}
+    assert calls == [("load", path), ("camera", "iso", np.random.default_rng(7).random()),
+                     ("style", np.random.default_rng(90_003).random())]
+    assert drawn == [("verts", "faces", "cam", 48, {"kind": "shaded", "hidden": True})]
+    assert blender_drawings.view_sample(path, "top", 48, 7, 1)["info"] == "part.obj @ top (lines)"
