@@ -13,6 +13,7 @@ import torch
 from depthy_blender.core import metrics, proportion
 from depthy_blender.models.depthy import Depthy
 from tests.conftest import ROOT
+from tests.training.help_text import as_written, option_shown
 from training import gpu_data, gpu_run
 from training.synth import dataset
 from training.train import VAL_SEEDS
@@ -327,11 +328,9 @@ def test_the_command_lines_defaults_and_types(monkeypatch):
 def test_the_help_keeps_the_modules_text_as_written_and_explains_every_option():
     text = gpu_run.parser().format_help()
     # the description is the module's own text, its usage block and lists not re-wrapped
-    assert "\n".join(line.rstrip() for line in gpu_run.__doc__.strip().splitlines()) in \
-        "\n".join(line.rstrip() for line in text.splitlines())
-    options = text.split("\noptions:\n")[1]                  # the module's text names --join FOLDER too
+    assert as_written(gpu_run.__doc__, text)
     for named in ("--join FOLDER", "--plain-share P", "--average-from FRACTION", "--average-every STEPS"):
-        assert named + " " in options or named + "\n" in options, named
+        assert option_shown(named, text), named                 # in the options: the module's text names --join too
     actions = [a for a in gpu_run.parser()._actions if a.dest != "help"]
     # every option says what it is for, but those whose name and default say it (--average-every is read
     # with --average-from's text)

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from tests.training.one_parameter import OneParameter
+from tests.training.help_text import as_written, says
 from training import resolution_floor, sheet_views, train_step_speed
 
 
@@ -253,10 +254,7 @@ def test_each_commands_help_is_its_modules_text_and_explains_its_switch(monkeypa
     with pytest.raises(SystemExit):
         module.main()
     text = capsys.readouterr().out
-    usage, _, rest = module.__doc__.strip().partition("\n\n")
-    assert usage.split()[0] in text                                         # the first line, re-wrapped or not
-    if raw:                                                                 # the usage block kept as written
-        assert "\n".join(line.rstrip() for line in module.__doc__.strip().splitlines()) in \
-            "\n".join(line.rstrip() for line in text.splitlines())
+    assert says(module.__doc__.strip().split("\n\n")[0], text)             # the first paragraph, wrapped or not
+    assert as_written(module.__doc__, text) is raw                           # the usage block kept as written, or not
     line = next(line for line in text.splitlines() if line.strip().startswith(option))
     assert len(line.split()) > 1, line                                      # a switch with no help has none

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.training.help_text import says
 from training import sheet_solid
 
 
@@ -236,5 +237,5 @@ def test_the_commands_help_is_its_modules_text_and_explains_the_tolerance(monkey
     with pytest.raises(SystemExit):
         sheet_solid.main()
     text = capsys.readouterr().out
-    assert "Solid from three views on synthetic sheets" in text
+    assert says(sheet_solid.__doc__.strip().split("\n\n")[0], text)
     assert text.split("--tolerance TOLERANCE", 1)[1].strip()                 # the last option: its help follows

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from tests.training.one_parameter import OneParameter
+from tests.training.help_text import as_written, option_shown
 from training import train
 
 STEP_S = 25.0
@@ -241,11 +242,9 @@ def test_the_command_line_reads_each_option_as_its_type_and_its_help_keeps_the_m
         train.main()
     text = capsys.readouterr().out
     assert text == made[0].format_help()
-    assert "\n".join(line.rstrip() for line in train.__doc__.strip().splitlines()) in \
-        "\n".join(line.rstrip() for line in text.splitlines())
-    options = text.split("\noptions:\n")[1]
+    assert as_written(train.__doc__, text)
     for named in ("--patience EPOCHS", "--lr-patience EPOCHS", "--average-from EPOCH", "--warmup STEPS"):
-        assert named + " " in options or named + "\n" in options, named
+        assert option_shown(named, text), named
     unexplained = {a.option_strings[0] for a in made[0]._actions if not a.help}
     assert unexplained == {"--size", "--batch", "--weight-decay", "--epoch-steps", "--run", "--resume", "--threads",
                            "--seed"}
