@@ -235,7 +235,7 @@ def validate(model, val, batch=16, aligned=False, parts=()):
         {name: float(np.nanmean(errs[a:b])) for name, a, b in parts}
 
 
-def main():
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cache", nargs="+", required=True, help="shard folders from training.make_cache")
     p.add_argument("--val-cache", nargs="*", default=[],
@@ -274,6 +274,11 @@ def main():
     p.add_argument("--warmup", type=int, default=0, metavar="STEPS",
                    help="ramp the rate linearly up to its value over this session's first STEPS steps (for a run "
                         "restored by training.carry, whose optimiser moments start afresh)")
+    return p
+
+
+def main():
+    p = parser()
     args = p.parse_args()
     if args.warmup > args.epoch_steps:
         p.error("--warmup must end within the first epoch (the plateau schedule acts at epoch ends)")

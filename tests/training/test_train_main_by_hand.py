@@ -3,7 +3,6 @@ step trains (25 s a step): the options it reads and refuses, what it builds and 
 counts steps and samples, when it prints, ends epochs, stops early and stops for time. The parts have their
 own tests (test_train_helpers_by_hand.py, test_train_epochs_by_hand.py); the loop's runs (test_train_*.py)
 run `main` whole, but in 5–14 s each and without seeing its wiring."""
-import argparse
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -228,23 +227,14 @@ def test_the_command_line_reads_each_option_as_its_type_and_its_help_keeps_the_m
         "warmup": 0}]
     # --help: the module's text as written, every option explained but those its name says, the epochs and
     # steps named
-    made = []
-
-    class Recording(argparse.ArgumentParser):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(train, "argparse", SimpleNamespace(
-        ArgumentParser=Recording, RawDescriptionHelpFormatter=argparse.RawDescriptionHelpFormatter))
     monkeypatch.setattr(sys, "argv", ["train", "--help"])
     with pytest.raises(SystemExit):
         train.main()
     text = capsys.readouterr().out
-    assert text == made[0].format_help()
+    assert text == train.parser().format_help()
     assert as_written(train.__doc__, text)
     for named in ("--patience EPOCHS", "--lr-patience EPOCHS", "--average-from EPOCH", "--warmup STEPS"):
         assert option_shown(named, text), named
-    unexplained = {a.option_strings[0] for a in made[0]._actions if not a.help}
+    unexplained = {a.option_strings[0] for a in train.parser()._actions if not a.help}
     assert unexplained == {"--size", "--batch", "--weight-decay", "--epoch-steps", "--run", "--resume", "--threads",
                            "--seed"}
