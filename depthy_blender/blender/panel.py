@@ -56,6 +56,8 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
         if settings.background == "BORDER":
             col.prop(settings, "background_tolerance")
         col.prop(settings, "back")
+        if settings.engine == "turned" and settings.back != "mirror":
+            col.label(text="Back Mirror makes the whole turned part", icon="INFO")
         if settings.back != "none":
             col.prop(settings, "base")
         col.prop(settings, "triangles")

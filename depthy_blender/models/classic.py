@@ -1,4 +1,5 @@
-"""Non-learned depth engines, always available: silhouette inflation and luminance.
+"""Non-learned depth engines, always available: silhouette inflation, a turned part's revolved outline
+and luminance.
 
 They are also the baselines every learned engine is measured against.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ..core import images, proportion
+from ..core import images, proportion, revolve
 from . import engine
 
 
@@ -47,6 +48,20 @@ def _predict_inflate(rgba, progress, cancel, options=None):
     return engine.DepthResult(inflate(mask), mask, {"engine": "inflate"}, proportion.round_body(mask))
 
 
+def _predict_turned(rgba, progress, cancel, options=None):
+    mask = _figure(rgba, progress)
+    engine.check_cancel(cancel)
+    progress(0.5, "Revolving the outline")
+    nearness, figure, axes = revolve.turned(mask)
+    directions = sorted({a.direction for a in axes})
+    meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} axis{'es' if len(directions) > 1 else ''}"}
+    least = min(axes, key=lambda a: a.symmetry)
+    if least.symmetry < revolve.SYMMETRIC:
+        meta["note"] = (f"Turned: the outline is only {least.symmetry:.0%} its own mirror image; Turned is meant "
+                        "for a lathe part drawn from the side")
+    return engine.DepthResult(nearness, figure, meta, float(nearness.max() / proportion.figure_width(figure)))
+
+
 def _predict_luminance(rgba, progress, cancel, options=None):
     mask = _figure(rgba, progress)
     engine.check_cancel(cancel)
@@ -57,5 +72,7 @@ def _predict_luminance(rgba, progress, cancel, options=None):
 ENGINES = (
     engine.Engine("inflate", "Inflate", "Round relief from the silhouette (no weights)", _predict_inflate,
                   quality_rank=10),
+    engine.Engine("turned", "Turned", "A lathe part drawn from the side: the outline revolved about its axis "
+                  "(no weights)", _predict_turned, quality_rank=8),
     engine.Engine("luminance", "Luminance", "Darker = nearer (no weights)", _predict_luminance, quality_rank=5),
 )

@@ -142,6 +142,23 @@ def test_filepath_argument_overrides_source(drawing_path):
     assert bpy.context.active_object.depthy.is_result
 
 
+def test_turned_engine_with_a_mirrored_back_is_a_whole_round_part(tmp_path):
+    """A shaft drawn from the side: Turned revolves it about its axis (says so in the status), Auto depth
+    makes it as deep as its collar's radius, and the mirrored back closes it into a whole part."""
+    from PIL import Image, ImageDraw
+    path = tmp_path / "shaft.png"
+    img = Image.new("RGB", (240, 160), "white")
+    for box in [(20, 60, 100, 99), (100, 40, 180, 119), (180, 65, 220, 94)]:
+        ImageDraw.Draw(img).rectangle(box, outline="black", width=2)
+    img.save(path)
+    obj = generate(source="FILE", filepath=str(path), engine="turned", back="mirror", auto_ratio=True,
+                   smoothing=0.0, base=0.0)
+    assert obj.depthy.engine == "turned" and obj.depthy.ran_on == "Turned · horizontal axis"
+    collar = np.sqrt(40.0 ** 2 - 0.5 ** 2)            # 80 rows across, about the axis between rows 79 and 80
+    assert obj.depthy.ratio == pytest.approx(collar / 240, rel=1e-6)
+    assert np.ptp(z_of(obj)) == pytest.approx(2 * obj.depthy.ratio * obj.depthy.width, rel=1e-4)
+
+
 def test_luminance_engine(drawing_path):
     obj = generate(source="FILE", filepath=str(drawing_path), engine="luminance")
     assert obj.depthy.engine == "luminance"

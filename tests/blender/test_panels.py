@@ -119,6 +119,18 @@ def test_the_options_follow_the_settings_that_make_them_matter():
     assert dict(shown)["ratio"] is True                         # the ratio is the artist's once Auto is off
 
 
+@pytest.mark.parametrize("engine, back, hint", [("turned", "none", True), ("turned", "flat", True),
+                                                ("turned", "mirror", False), ("inflate", "none", False)])
+def test_turned_points_to_the_mirrored_back_until_it_is_chosen(engine, back, hint):
+    s = bpy.context.scene.depthy
+    s.engine, s.back, s.source = engine, back, "EMPTY"
+    _, log = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
+    labels = [(name, kw.get("icon")) for kind, name, kw, _ in log if kind == "label"]
+    assert labels == ([("Back Mirror makes the whole turned part", "INFO")] if hint else [])
+    names = [name for kind, name, _, _ in log]
+    assert not hint or names.index("back") < names.index("Back Mirror makes the whole turned part")
+
+
 def test_triposr_shows_its_own_settings_and_the_relief_ones_only_for_a_relief():
     s = bpy.context.scene.depthy
     s.engine, s.triposr_output, s.source = "triposr", "FULL", "EMPTY"

@@ -33,7 +33,7 @@ def test_luminance_darker_is_nearer_and_invertible():
 
 
 def test_registry_and_predict():
-    assert {"inflate", "luminance"} <= set(engines.names())
+    assert {"inflate", "turned", "luminance"} <= set(engines.names())
     rgba = images.pil_to_rgba(outline_drawing())
     result = engines.get("inflate").predict(rgba)
     assert result.nearness.shape == result.mask.shape == (120, 160)
@@ -41,7 +41,7 @@ def test_registry_and_predict():
 
 
 def test_unknown_engine_message():
-    with pytest.raises(engine.EngineError, match="^Unknown engine 'nope'; choose one of: inflate, luminance, depthy, "):
+    with pytest.raises(engine.EngineError, match="^Unknown engine 'nope'; choose one of: inflate, turned, luminance, depthy, "):
         engines.get("nope")
 
 
@@ -88,7 +88,7 @@ def test_each_classic_engine_returns_its_own_reading_of_the_figure():
         engines.get("luminance").predict(np.ones((50, 50, 4), np.float32))
 
 
-@pytest.mark.parametrize("name", ["inflate", "luminance"])
+@pytest.mark.parametrize("name", ["inflate", "turned", "luminance"])
 def test_progress_rises_within_zero_to_one_with_a_stage_for_each_step(name):
     seen = []
     engines.get(name).predict(images.pil_to_rgba(outline_drawing()), lambda f, s: seen.append((f, s)))

@@ -1,0 +1,66 @@
+"""The Turned engine (models/classic.py over core/revolve.py) on drawings: a lathe part drawn from the
+side becomes its revolved outline, says which axis it turned about, and says so when the drawing is not
+a turned part."""
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from depthy_blender.core import images, proportion, revolve
+from depthy_blender.models import engines
+
+
+def drawing(boxes, size=(240, 160), centre_line=None) -> np.ndarray:
+    """Black outlines of axis-aligned boxes (a stepped part) on white paper, with an optional thin line."""
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    for box in boxes:
+        draw.rectangle(box, outline="black", width=2)
+    if centre_line:
+        draw.line(centre_line, fill="black", width=1)
+    return images.pil_to_rgba(img)
+
+
+SHAFT = [(20, 60, 100, 99), (100, 40, 180, 119), (180, 65, 220, 94)]   # three steps about row 79.5
+
+
+def test_a_shaft_drawn_from_the_side_is_revolved_about_its_axis():
+    rgba = drawing(SHAFT)
+    result = engines.get("turned").predict(rgba)
+    nearness, figure, axes = revolve.turned(images.figure_mask(rgba))
+    assert np.array_equal(result.nearness, nearness) and np.array_equal(result.mask, figure)
+    assert axes == [revolve.Axis(revolve.HORIZONTAL, 79.5, 1.0)]
+    assert result.meta == {"engine": "turned", "where": "Turned · horizontal axis"}
+    # the collar is 80 rows across, radius 40 to the outer edge; the part is 201 columns long
+    assert nearness.max() == pytest.approx(np.sqrt(40.0 ** 2 - 0.5 ** 2))
+    assert result.proportion == pytest.approx(nearness.max() / 201)
+    assert proportion.figure_width(result.mask) == 201
+
+
+def test_a_centre_line_across_the_part_changes_nothing():
+    plain = engines.get("turned").predict(drawing(SHAFT))
+    crossed = engines.get("turned").predict(drawing(SHAFT, centre_line=[(140, 25), (140, 135)]))
+    assert np.array_equal(crossed.mask, plain.mask)
+    assert np.abs(crossed.nearness - plain.nearness).max() < 1e-5
+    assert "note" not in crossed.meta
+
+
+def test_a_drawing_that_is_not_a_turned_part_gets_a_one_line_note():
+    rgba = drawing([(20, 20, 60, 139), (60, 100, 200, 139)])   # an L: mirror-symmetric about no axis
+    result = engines.get("turned").predict(rgba)
+    least = min(a.symmetry for a in revolve.turned(images.figure_mask(rgba))[2])
+    assert least < revolve.SYMMETRIC
+    assert result.meta["note"] == (f"Turned: the outline is only {least:.0%} its own mirror image; Turned is meant "
+                                   "for a lathe part drawn from the side")
+    assert "\n" not in result.meta["note"]
+
+
+def test_two_parts_turned_about_different_axes_are_both_named():
+    rgba = drawing([(20, 20, 120, 59), (150, 20, 189, 139)])   # one lying, one standing
+    assert engines.get("turned").predict(rgba).meta["where"] == "Turned · horizontal and vertical axes"
+
+
+def test_turned_is_listed_below_inflate_and_is_never_the_default():
+    ranked = sorted(engines.all_engines(), key=lambda e: -e.quality_rank)
+    names = [e.name for e in ranked]
+    assert names.index("inflate") < names.index("turned") < names.index("luminance")
+    assert engines.best_available().name != "turned"
