@@ -193,6 +193,8 @@ def _cmd_depth(args) -> int:
     for message in loaded.messages:
         print(f"note: {message}", file=sys.stderr)
     result = drawing.estimate(loaded.rgba, _engine(args).name, engine_options(args), _progress)
+    if "note" in result.meta:
+        print(f"note: {result.meta['note']}", file=sys.stderr)
     nearness, mask = result.nearness, result.mask
     height, width = nearness.shape   # the image's size, or its downscaled size when it was larger
     if (width, height) != tuple(loaded.source_size):

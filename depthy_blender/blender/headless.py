@@ -40,6 +40,8 @@ def make_relief_files(path: str, outputs: list[str], options: dict, render: str 
     context = bpy.context
     request = drawing.Request(name=generate._stem(path), path=os.path.abspath(path), **options)
     outcome = drawing.compute(request, progress or (lambda f, s: None), lambda: False)   # DepthyError: the CLI's
+    for message in outcome.messages + outcome.notes:   # what the add-on reports as warnings
+        print(f"note: {message}", file=sys.stderr)
     obj = generate.finish(context, request, outcome)
     if render:
         render_preview(context, obj, render)

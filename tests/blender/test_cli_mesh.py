@@ -38,6 +38,23 @@ def test_mesh_writes_glb_obj_blend_and_render(tmp_path, drawing_path):
     assert reliefs[0].depthy.base == pytest.approx(0.02) and reliefs[0].depthy.closed
 
 
+def test_the_engines_note_and_the_images_messages_are_printed(tmp_path):
+    """What the add-on reports as warnings reaches the command line: the Turned engine's note on an L,
+    and the reading's own message on a line drawing on transparent paper."""
+    from PIL import ImageDraw
+    path = tmp_path / "l.png"
+    img = Image.new("RGBA", (240, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(img).polygon([(20, 20), (60, 20), (60, 100), (200, 100), (200, 139), (20, 139)],
+                                outline=(0, 0, 0, 255), width=2)
+    img.save(path)
+    result = _run(path, "-o", tmp_path / "l.glb", "--engine", "turned", "--resolution", "32")
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 2, result.stderr
+    assert notes[0] == "note: l.png: a line drawing on transparent paper, read as on white paper"
+    assert notes[1].startswith("note: Turned: the outline is only ")
+
+
 def test_the_depth_ratio_is_auto_unless_given(tmp_path, drawing_path):
     """Auto (as drawn) by default: inflation's round body in the 101 × 71 px rectangle is 36 px deep."""
     for given, expected in (([], 36 / 160), (["--ratio", "AUTO"], 36 / 160), (["--ratio", "0.35"], 0.35)):

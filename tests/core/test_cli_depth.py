@@ -82,3 +82,17 @@ def test_option_messages_name_the_setting_or_the_flag_and_both_ends_are_allowed(
     options.check_all(ratio=2.0, smoothing=0, resolution=options.high("resolution"))
     with pytest.raises(OptionError, match="^Base .* must be between 0.0 and 1.0, not 1.5$"):
         options.check_all(ratio=0.2, base=1.5)
+
+
+def test_the_engines_note_is_printed(tmp_path, capsys):
+    """Turned on an L (no mirror axis) notes it; the note is the warning the add-on shows, one line."""
+    from PIL import Image, ImageDraw
+    path = tmp_path / "l.png"
+    img = Image.new("RGB", (240, 160), "white")
+    ImageDraw.Draw(img).polygon([(20, 20), (60, 20), (60, 100), (200, 100), (200, 139), (20, 139)],
+                                outline="black", width=2)
+    img.save(path)
+    assert cli.main(["depth", str(path), "-o", str(tmp_path / "near.npy"), "--engine", "turned"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and notes[0].startswith("note: Turned: the outline is only ")
+    assert notes[0].endswith("its own mirror image; Turned is meant for a lathe part drawn from the side")
