@@ -7,7 +7,8 @@ Per example and engine, through the engine's own `predict` on the PNG as the add
 (after the best non-negative scale + shift, ÷ the true range), the normal error in degrees, mask IoU,
 and the proportion error of the relief Auto depth builds (depth in figure widths, after the best
 shift). The last columns are Depthy ÷ inflation; issue 51 asks that Depthy beat inflation on nRMSE and
-normal error on every example.
+normal error on every example. The Turned engine's row shows what revolving the outline gives on each
+(it is meant for the bottle and the turned part only; benchmarks/turned_parts.py measures it further).
 """
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def main():
     names = examples()
     for name in names:
         rows = {}
-        for engine in ("depthy", "inflate"):
+        for engine in ("depthy", "inflate", "turned"):
             rows[engine] = engine_scores(name, engine)
             r = rows[engine]
             print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")

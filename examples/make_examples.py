@@ -8,6 +8,8 @@ orthographic view and inked as a drawing, saved as NAME.png beside NAME-truth.np
     python examples/make_examples.py             # from the repository root (needs torch, like training/)
     python examples/make_examples.py --renders   # then docs/examples.png: each drawing, and its relief from
                                                  # the front and the side (Depthy, Auto depth, flat back)
+    python examples/make_examples.py --turned-renders   # docs/turned.png: the same for the two lathe parts
+                                                        # with the Turned engine and a mirrored back
 """
 from __future__ import annotations
 
@@ -100,6 +102,12 @@ EXAMPLES = {"bottle": bottle, "gear": gear, "bracket": bracket, "turned_part": t
 def make(name: str, size: int = SIZE) -> dict:
     """The example's drawing (RGB uint8) and truth, framed so the figure fills about 85 % of the image."""
     shape, (forward, up), style = EXAMPLES[name]()
+    return drawn(shape, forward, up, style, np.random.default_rng(sorted(EXAMPLES).index(name)), size)
+
+
+def drawn(shape, forward, up, style: str | None, rng: np.random.Generator, size: int = SIZE) -> dict:
+    """A solid's orthographic drawing (RGB uint8) seen along `forward`, framed so the figure fills about
+    85 % of the image, inked in `style` (None: one `rng` picks), and its truth."""
     cam = render.Camera(np.array(forward, float), np.array(up, float), render.BOUND, np.zeros(3))
     mask, depth, normals = render.trace(shape, cam, 64)
     ys, xs = np.nonzero(mask)
@@ -109,7 +117,6 @@ def make(name: str, size: int = SIZE) -> dict:
     centre = (x0 + x1) / 2 * right + (y0 + y1) / 2 * upward
     cam = render.Camera(cam.forward, cam.up, max(x1 - x0, y1 - y0) / 2 / 0.85, centre)
     mask, depth, normals = render.trace(shape, cam, size)
-    rng = np.random.default_rng(sorted(EXAMPLES).index(name))
     image = ink.draw(mask, depth, normals, rng, style)
     near = meshes.nearness_of(depth, mask)
     _, ratio = truth.of_view(mask, depth, normals, cam)
@@ -117,15 +124,20 @@ def make(name: str, size: int = SIZE) -> dict:
             "proportion": ratio}
 
 
-def renders(out: Path = HERE.parent / "docs" / "examples.png", tile: int = 320) -> None:
+TURNED = ("bottle", "turned_part")   # the lathe parts drawn from the side
+
+
+def renders(out: Path = HERE.parent / "docs" / "examples.png", tile: int = 320, engine: str = "depthy",
+            back: str = "flat", names=tuple(EXAMPLES)) -> None:
     """One row per example: the drawing, the relief seen from the front and from the side, made by the
-    add-on's own command line as an artist's first click would (Depthy, Auto depth, flat back)."""
+    add-on's own command line with Auto depth (by default as an artist's first click would: Depthy, flat
+    back)."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in EXAMPLES:
+        for name in names:
             front, side = Path(tmp) / f"{name}.png", Path(tmp) / f"{name}-side.png"
             subprocess.run([sys.executable, "-m", "depthy_blender", "mesh", str(HERE / f"{name}.png"),
-                            "-o", str(Path(tmp) / f"{name}.glb"), "--engine", "depthy", "--back", "flat",
+                            "-o", str(Path(tmp) / f"{name}.glb"), "--engine", engine, "--back", back,
                             "--render", str(front), "--render-side", str(side)], check=True, cwd=HERE.parent)
             row = []
             for path in (HERE / f"{name}.png", front, side):
@@ -142,6 +154,9 @@ def renders(out: Path = HERE.parent / "docs" / "examples.png", tile: int = 320) 
 def main():
     if "--renders" in sys.argv:
         renders()
+        return
+    if "--turned-renders" in sys.argv:
+        renders(HERE.parent / "docs" / "turned.png", engine="turned", back="mirror", names=TURNED)
         return
     torch.manual_seed(0)
     for name in EXAMPLES:

@@ -54,7 +54,7 @@ def _predict_turned(rgba, progress, cancel, options=None):
     progress(0.5, "Revolving the outline")
     nearness, figure, axes = revolve.turned(mask)
     directions = sorted({a.direction for a in axes})
-    meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} axis{'es' if len(directions) > 1 else ''}"}
+    meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} {'axes' if len(directions) > 1 else 'axis'}"}
     least = min(axes, key=lambda a: a.symmetry)
     if least.symmetry < revolve.SYMMETRIC:
         meta["note"] = (f"Turned: the outline is only {least.symmetry:.0%} its own mirror image; Turned is meant "
