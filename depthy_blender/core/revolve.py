@@ -91,16 +91,30 @@ def revolve(mask: np.ndarray, axis: Axis) -> tuple[np.ndarray, np.ndarray]:
 
 
 def turned(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Axis]]:
-    """(nearness in pixels, figure, the axis of each part) of every connected figure in `mask`, each
-    revolved about its own axis; marks (figures under MARK of the largest one's area: the dashes of a
-    centre line, a dot) are left out."""
+    """(nearness in pixels, figure, the axes) of the connected figures in `mask`, marks left out (figures
+    under MARK of the largest one's area: the dashes of a centre line, a dot). When the figures together
+    are a mirror-symmetric whole whose axis runs through each of them (a part its shading or a seam
+    splits), they turn about that one axis; otherwise each turns about its own (two bottles side by side
+    are two parts, not one ring)."""
     nearness = np.zeros(mask.shape, np.float32)
     figure = np.zeros(mask.shape, bool)
     labels, count = ndimage.label(mask)
-    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    if count == 0:
+        return nearness, figure, []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    areas[0] = 0
+    parts = areas >= MARK * areas.max()
+    parts[0] = False
+    whole = parts[labels]
+    boxes = [box for k, box in enumerate(ndimage.find_objects(labels), 1) if parts[k]]
+    axis = find_axis(whole)
+    across = [box[1] if axis.direction == VERTICAL else box[0] for box in boxes]
+    if axis.symmetry >= SYMMETRIC and all(span.start <= axis.position < span.stop for span in across):
+        nearness, figure = revolve(whole, axis)   # the axis runs through every piece: one part
+        return nearness, figure, [axis]
     axes = []
     for k, box in enumerate(ndimage.find_objects(labels), 1):
-        if areas[k - 1] < MARK * areas.max():
+        if not parts[k]:
             continue
         part = labels[box] == k
         axis = find_axis(part)

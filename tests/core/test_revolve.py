@@ -66,14 +66,15 @@ def test_a_line_drawn_across_is_neither_a_flange_nor_part_of_the_figure():
 def test_each_part_turns_about_its_own_axis_and_marks_are_left_out():
     mask = np.zeros((200, 300), bool)
     mask[20:60, 30:250] = True                        # a bar lying across, axis between rows 39 and 40
-    mask[90:190, 120:160] = True                      # a bar standing up, axis between columns 139 and 140
+    mask[90:190, 200:240] = True                      # a bar standing up, axis between columns 219 and 220
     mask[150:153, 20:30] = True                       # a dash: 30 pixels, under 2 % of the largest part
     nearness, figure, axes = revolve.turned(mask)
-    assert axes == [revolve.Axis(HORIZONTAL, 39.5, 1.0), revolve.Axis(VERTICAL, 139.5, 1.0)]
+    assert revolve.find_axis(mask).symmetry < revolve.SYMMETRIC     # together they are no one turned part
+    assert axes == [revolve.Axis(HORIZONTAL, 39.5, 1.0), revolve.Axis(VERTICAL, 219.5, 1.0)]
     assert not figure[150:153, 20:30].any() and (nearness[150:153, 20:30] == 0).all()
     assert nearness[39, 100] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
-    assert nearness[120, 139] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
-    assert nearness[120, 120] == pytest.approx(np.sqrt(20.0 ** 2 - 19.5 ** 2))
+    assert nearness[120, 219] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
+    assert nearness[120, 200] == pytest.approx(np.sqrt(20.0 ** 2 - 19.5 ** 2))
 
 
 def test_the_profile_keeps_steps_and_drops_a_line_under_the_median_window():
@@ -90,3 +91,25 @@ def test_the_profile_keeps_steps_and_drops_a_line_under_the_median_window():
 def test_no_figure_has_no_axis():
     with pytest.raises(ValueError):
         revolve.find_axis(np.zeros((5, 5), bool))
+
+
+def test_pieces_of_one_symmetric_whole_turn_about_its_one_axis():
+    """A standing shaft whose top block a seam splits off: alone, that block (wider than tall) would lie
+    across; with the rest it is one whole, mirror-symmetric about the vertical axis, and turns about it."""
+    mask = shaft(steps=((20, 40, 20), (41, 150, 12), (150, 185, 8))).T   # a one-row seam at row 40
+    nearness, figure, axes = revolve.turned(mask)
+    assert axes == [revolve.Axis(VERTICAL, 29.5, 1.0)]
+    assert (figure == mask).all()
+    assert nearness[30, 29] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
+    block = mask[20:40]
+    assert revolve.find_axis(block).direction == HORIZONTAL            # what it would turn about alone
+
+
+def test_two_like_parts_side_by_side_are_two_parts_not_one_ring():
+    mask = np.zeros((200, 200), bool)
+    mask[10:190, 20:60] = True                        # two standing bars, mirror images of each other
+    mask[10:190, 140:180] = True                      # about the column between them (99.5), taller than wide
+    assert revolve.find_axis(mask) == revolve.Axis(VERTICAL, 99.5, 1.0)
+    nearness, figure, axes = revolve.turned(mask)
+    assert axes == [revolve.Axis(VERTICAL, 39.5, 1.0), revolve.Axis(VERTICAL, 159.5, 1.0)]
+    assert nearness[50, 39] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
