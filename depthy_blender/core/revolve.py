@@ -45,9 +45,9 @@ def _axis_along(mask: np.ndarray, direction: str) -> Axis:
     first = sections[rows].argmax(1)
     last = sections.shape[1] - 1 - sections[rows, ::-1].argmax(1)
     twice = int(round(float(np.median(first + last))))   # the middle of most sections
-    mirror = _mirrored(sections, twice)
-    symmetry = float((sections & mirror).sum() / (sections | mirror).sum())
-    return Axis(direction, twice / 2, symmetry)
+    both = int((sections & _mirrored(sections, twice)).sum())
+    area = int(sections.sum())
+    return Axis(direction, twice / 2, both / (2 * area - both))   # what mirrors off the image counts too
 
 
 def find_axis(mask: np.ndarray) -> Axis:

@@ -31,7 +31,8 @@ def test_a_cylinder_from_the_side_is_a_half_cylinder():
 def test_a_ball_from_the_side_is_a_half_ball():
     yy, xx = np.mgrid[:121, :121]
     mask = (yy - 60) ** 2 + (xx - 60) ** 2 <= 50 ** 2
-    nearness, figure, _ = revolve.turned(mask)
+    nearness, figure, axes = revolve.turned(mask)
+    assert axes[0].direction == VERTICAL               # as wide as tall, symmetric both ways: standing
     ball = np.sqrt(np.maximum(50.0 ** 2 - (yy - 60) ** 2 - (xx - 60) ** 2, 0))
     assert np.abs(nearness - ball)[mask].mean() < 0.7    # pixel rounding of the chords, in pixels
     assert nearness[60, 60] == pytest.approx(49.5)   # the median takes the peak's section down one pixel
@@ -65,16 +66,20 @@ def test_a_line_drawn_across_is_neither_a_flange_nor_part_of_the_figure():
 
 def test_each_part_turns_about_its_own_axis_and_marks_are_left_out():
     mask = np.zeros((200, 300), bool)
-    mask[20:60, 30:250] = True                        # a bar lying across, axis between rows 39 and 40
-    mask[90:190, 200:240] = True                      # a bar standing up, axis between columns 219 and 220
-    mask[150:153, 20:30] = True                       # a dash: 30 pixels, under 2 % of the largest part
+    mask[0:3, 5:15] = True                            # a dash first: 30 pixels, under 2 % of the largest part
+    mask[0:80, 200:240] = True                        # a bar standing up, axis between columns 219 and 220
+    mask[60:140, 30:80] = True                        # a shaft lying under it, axis between rows 99 and 100:
+    mask[90:110, 80:250] = True                       # its box takes in the bar's foot, which it does not touch
     nearness, figure, axes = revolve.turned(mask)
     assert revolve.find_axis(mask).symmetry < revolve.SYMMETRIC     # together they are no one turned part
-    assert axes == [revolve.Axis(HORIZONTAL, 39.5, 1.0), revolve.Axis(VERTICAL, 219.5, 1.0)]
-    assert not figure[150:153, 20:30].any() and (nearness[150:153, 20:30] == 0).all()
-    assert nearness[39, 100] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
-    assert nearness[120, 219] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
-    assert nearness[120, 200] == pytest.approx(np.sqrt(20.0 ** 2 - 19.5 ** 2))
+    assert axes == [revolve.Axis(VERTICAL, 219.5, 1.0), revolve.Axis(HORIZONTAL, 99.5, 1.0)]
+    parts = mask.copy()
+    parts[0:3, 5:15] = False
+    assert (figure == parts).all() and (nearness[~parts] == 0).all() and nearness.dtype == np.float32
+    assert nearness[70, 219] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))    # inside the shaft's box
+    assert nearness[70, 200] == pytest.approx(np.sqrt(20.0 ** 2 - 19.5 ** 2))
+    assert nearness[99, 50] == pytest.approx(np.sqrt(40.0 ** 2 - 0.5 ** 2))
+    assert nearness[90, 150] == pytest.approx(np.sqrt(10.0 ** 2 - 9.5 ** 2))
 
 
 def test_the_profile_keeps_steps_and_drops_a_line_under_the_median_window():
@@ -88,21 +93,85 @@ def test_the_profile_keeps_steps_and_drops_a_line_under_the_median_window():
     assert revolve.radii(wide, revolve.find_axis(wide))[202] == pytest.approx(28.0)   # row 2: 27.5 + 0.5
 
 
+@pytest.mark.parametrize("end, window", [(265, 3), (266, 5)])
+def test_the_median_spans_one_64th_of_the_length(end, window):
+    """A two-column line across a shaft 255 columns long (window 2·(255 // 128) + 1 = 3) stays a flange;
+    at 256 (window 5) it is taken out."""
+    mask = shaft(columns=300, steps=((10, end, 20),))
+    mask[2:58, 130:132] = True
+    radius = revolve.radii(mask, revolve.find_axis(mask))
+    assert radius[130] == pytest.approx(28.0 if window == 3 else 20.0)
+
+
+def test_a_short_parts_ends_stay_square():
+    radius = revolve.radii(shaft(steps=((20, 120, 16),)), revolve.Axis(HORIZONTAL, 29.5, 1.0))
+    assert radius[19] == radius[120] == 0.0 and radius[20] == radius[119] == 16.0
+
+
 def test_no_figure_has_no_axis():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^no figure to find an axis in$"):
         revolve.find_axis(np.zeros((5, 5), bool))
+    nearness, figure, axes = revolve.turned(np.zeros((5, 5), bool))
+    assert axes == [] and not figure.any() and not nearness.any() and nearness.dtype == np.float32
 
 
-def test_pieces_of_one_symmetric_whole_turn_about_its_one_axis():
-    """A standing shaft whose top block a seam splits off: alone, that block (wider than tall) would lie
-    across; with the rest it is one whole, mirror-symmetric about the vertical axis, and turns about it."""
-    mask = shaft(steps=((20, 40, 20), (41, 150, 12), (150, 185, 8))).T   # a one-row seam at row 40
+@pytest.mark.parametrize("standing", [True, False])
+def test_pieces_of_one_symmetric_whole_turn_about_its_one_axis(standing):
+    """A shaft whose end block a seam splits off: alone, that block (wider across the axis than along
+    it) would turn about the other axis; with the rest it is one whole, mirror-symmetric about the
+    shaft's axis, and turns about it, standing or lying."""
+    mask = shaft(steps=((20, 40, 20), (41, 150, 12), (150, 185, 8)))   # a one-column seam at column 40
+    mask = mask.T if standing else mask
     nearness, figure, axes = revolve.turned(mask)
-    assert axes == [revolve.Axis(VERTICAL, 29.5, 1.0)]
+    assert axes == [revolve.Axis(VERTICAL if standing else HORIZONTAL, 29.5, 1.0)]
     assert (figure == mask).all()
-    assert nearness[30, 29] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
-    block = mask[20:40]
-    assert revolve.find_axis(block).direction == HORIZONTAL            # what it would turn about alone
+    assert nearness[(30, 29) if standing else (29, 30)] == pytest.approx(np.sqrt(20.0 ** 2 - 0.5 ** 2))
+    block = mask[20:40] if standing else mask[:, 20:40]
+    assert revolve.find_axis(block).direction == (HORIZONTAL if standing else VERTICAL)   # alone
+
+
+def test_a_piece_off_the_axis_keeps_its_own_even_when_the_whole_is_nearly_symmetric():
+    mask = np.zeros((200, 200), bool)
+    mask[5:15, 20:40] = True                          # 200 pixels, 3 % of the bar: a part, not a mark
+    mask[30:190, 80:120] = True                       # a standing bar, 6400 pixels, axis between columns 99 and 100
+    assert revolve.find_axis(mask) == revolve.Axis(VERTICAL, 99.5, 6400 / 6800)   # symmetric enough, but
+    _, _, axes = revolve.turned(mask)                                                # it misses the small piece
+    assert axes == [revolve.Axis(HORIZONTAL, 9.5, 1.0), revolve.Axis(VERTICAL, 99.5, 1.0)]
+
+
+def test_a_part_of_exactly_the_mark_share_is_kept():
+    mask = np.zeros((100, 100), bool)
+    mask[10:30, 10:60] = True                         # 1000 pixels
+    mask[60:62, 70:80] = True                         # 20 pixels: 2 % of it
+    assert len(revolve.turned(mask)[2]) == 2
+    mask[61, 79] = False                              # 19
+    assert len(revolve.turned(mask)[2]) == 1
+
+
+def test_what_mirrors_off_the_image_counts_against_the_symmetry():
+    """A bar near the image's edge with a block beside it: mirrored about the bar's axis the block falls off
+    the image, and is still one of the pixels the two do not share: 800 / (2 · 1000 − 800)."""
+    mask = np.zeros((40, 100), bool)
+    mask[0:40, 10:30] = True                          # 800 pixels, axis between columns 19 and 20
+    mask[0:10, 60:80] = True                          # 200 pixels, mirrored to columns −41 … −22
+    axis = revolve._axis_along(mask, VERTICAL)
+    assert (axis.position, axis.symmetry) == (19.5, pytest.approx(800 / 1200))
+
+
+def test_the_axis_is_found_wherever_the_part_lies_in_the_image():
+    axis = revolve.find_axis(shaft(rows=100, axis_row=30))       # the image's middle row is 49.5
+    assert (axis.direction, axis.position, axis.symmetry) == (HORIZONTAL, 29.5, 1.0)
+
+
+@pytest.mark.parametrize("notch, direction", [(6, HORIZONTAL), (30, VERTICAL)])
+def test_a_near_tie_goes_to_the_longer_extent_and_a_clear_lead_wins(notch, direction):
+    """A lying bar, 20 × 100, with a notch centred in its top edge: still its own mirror image left to
+    right (1.0), top to bottom 1988 / 2000 = 0.994 for a 6-pixel notch (a tie: the bar's length decides)
+    and 1940 / 2000 = 0.97 for a 30-pixel one (vertical wins by more than 0.01)."""
+    mask = np.zeros((20, 100), bool)
+    mask[:, :] = True
+    mask[0, 50 - notch // 2:50 + notch // 2] = False
+    assert revolve.find_axis(mask).direction == direction
 
 
 def test_two_like_parts_side_by_side_are_two_parts_not_one_ring():
