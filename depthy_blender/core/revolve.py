@@ -113,14 +113,11 @@ def turned(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Axis]]:
         nearness, figure = revolve(whole, axis)   # the axis runs through every piece: one part
         return nearness, figure, [axis]
     axes = []
-    for k, box in enumerate(ndimage.find_objects(labels), 1):
-        if not parts[k]:
-            continue
-        part = labels[box] == k
+    for k in np.flatnonzero(parts):   # each in the whole image, so that its ends are read as the whole's
+        part = labels == k
         axis = find_axis(part)
         near, inside = revolve(part, axis)
-        nearness[box] = np.where(inside, near, nearness[box])
-        figure[box] |= inside
-        offset = box[1].start if axis.direction == VERTICAL else box[0].start
-        axes.append(Axis(axis.direction, axis.position + offset, axis.symmetry))
+        nearness = np.where(inside, near, nearness)
+        figure |= inside
+        axes.append(axis)
     return nearness, figure, axes

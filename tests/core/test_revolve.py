@@ -21,7 +21,7 @@ def test_a_cylinder_from_the_side_is_a_half_cylinder():
     mask = shaft(steps=((20, 180, 16),))
     nearness, figure, axes = revolve.turned(mask)
     assert axes == [revolve.Axis(HORIZONTAL, 29.5, 1.0)]
-    assert (figure == mask).all()
+    assert (figure == mask).all() and nearness.dtype == np.float32
     distance = np.abs(np.arange(60) - 29.5)[:, None]           # from the axis, between rows 29 and 30
     expected = np.sqrt(np.maximum(16.0 ** 2 - distance ** 2, 0)) * np.ones((1, 200))   # row 14: 15.5 from it, to its outer edge 16
     assert nearness[mask] == pytest.approx(expected[mask], abs=1e-5)
@@ -93,19 +93,20 @@ def test_the_profile_keeps_steps_and_drops_a_line_under_the_median_window():
     assert revolve.radii(wide, revolve.find_axis(wide))[202] == pytest.approx(28.0)   # row 2: 27.5 + 0.5
 
 
-@pytest.mark.parametrize("end, window", [(265, 3), (266, 5)])
-def test_the_median_spans_one_64th_of_the_length(end, window):
+@pytest.mark.parametrize("end, line, flange", [(265, 2, True), (266, 2, False), (266, 3, True)])
+def test_the_median_spans_one_64th_of_the_length(end, line, flange):
     """A two-column line across a shaft 255 columns long (window 2·(255 // 128) + 1 = 3) stays a flange;
-    at 256 (window 5) it is taken out."""
+    at 256 (window 5) it is taken out, and a three-column one stays."""
     mask = shaft(columns=300, steps=((10, end, 20),))
-    mask[2:58, 130:132] = True
+    mask[2:58, 130:130 + line] = True
     radius = revolve.radii(mask, revolve.find_axis(mask))
-    assert radius[130] == pytest.approx(28.0 if window == 3 else 20.0)
+    assert radius[131] == pytest.approx(28.0 if flange else 20.0)
 
 
-def test_a_short_parts_ends_stay_square():
-    radius = revolve.radii(shaft(steps=((20, 120, 16),)), revolve.Axis(HORIZONTAL, 29.5, 1.0))
-    assert radius[19] == radius[120] == 0.0 and radius[20] == radius[119] == 16.0
+@pytest.mark.parametrize("length", [100, 200, 300])   # median windows 3, 3 and 5
+def test_a_parts_ends_stay_square(length):
+    radius = revolve.radii(shaft(columns=340, steps=((20, 20 + length, 16),)), revolve.Axis(HORIZONTAL, 29.5, 1.0))
+    assert radius[19] == radius[20 + length] == 0.0 and radius[20] == radius[19 + length] == 16.0
 
 
 def test_no_figure_has_no_axis():
