@@ -114,6 +114,7 @@ def test_no_figure_has_no_axis():
         revolve.find_axis(np.zeros((5, 5), bool))
     nearness, figure, axes = revolve.turned(np.zeros((5, 5), bool))
     assert axes == [] and not figure.any() and not nearness.any() and nearness.dtype == np.float32
+    assert nearness.shape == figure.shape == (5, 5)
 
 
 @pytest.mark.parametrize("standing", [True, False])
