@@ -2,8 +2,9 @@
 
 Seen square-on from the side, a body of revolution shows its profile twice, mirrored about the axis, and
 the point drawn at distance d from the axis on a section of radius r is sqrt(r² − d²) nearer than the
-outline. So the outline alone gives the whole visible depth. Each connected figure gets its own axis: the
-line, up the image or across it, about which the figure is most nearly its own mirror image.
+outline. So the outline alone gives the whole visible depth. The axis is the line, up the image or across
+it, about which the figure is most nearly its own mirror image: one for the whole drawing when it runs
+through every connected piece (a part its shading splits), else one per piece.
 """
 from __future__ import annotations
 
