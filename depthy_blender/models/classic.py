@@ -53,6 +53,8 @@ def _predict_turned(rgba, progress, cancel, options=None):
     engine.check_cancel(cancel)
     progress(0.5, "Revolving the outline")
     nearness, figure, axes = revolve.turned(mask)
+    if not figure.any():   # a figure one pixel long: the profile's median leaves nothing of it
+        raise engine.EngineError("Turned found nothing to revolve: the figure is a single dot")
     directions = sorted({a.direction for a in axes})
     meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} {'axes' if len(directions) > 1 else 'axis'}"}
     least = min(axes, key=lambda a: a.symmetry)

@@ -64,3 +64,11 @@ def test_turned_is_listed_below_inflate_and_is_never_the_default():
     names = [e.name for e in ranked]
     assert names.index("inflate") < names.index("turned") < names.index("luminance")
     assert engines.best_available().name != "turned"
+
+
+def test_a_dot_is_a_one_line_error_not_an_empty_relief():
+    rgba = np.ones((40, 40, 4), np.float32)
+    rgba[20, 20, :3] = 0.0                            # one pixel: kept as a figure on so small an image
+    assert images.figure_mask(rgba).sum() == 1
+    with pytest.raises(engines.EngineError, match="^Turned found nothing to revolve: the figure is a single dot$"):
+        engines.get("turned").predict(rgba)
