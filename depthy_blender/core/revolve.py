@@ -16,6 +16,7 @@ from scipy import ndimage
 VERTICAL, HORIZONTAL = "vertical", "horizontal"
 SYMMETRIC = 0.9          # a figure less than this much its own mirror image (IoU) is not a turned part
 MARK = 0.02             # a figure under this share of the largest one's area is a mark (a dash, a dot), not a part
+LINE = 1.5              # a section this thin (3 px across, in pixels of radius) is a drawn line, not body
 ROWS_PER_MEDIAN = 64     # the profile's median filter spans the figure's length ÷ this (at least 3 rows)
 
 
@@ -67,14 +68,16 @@ def find_axis(mask: np.ndarray) -> Axis:
 def radii(mask: np.ndarray, axis: Axis) -> np.ndarray:
     """The section's radius at each row along the axis (pixels, 0 where the figure has none): the farther
     of its outline's two sides, to the pixel's outer edge, median-filtered along the axis so a thin line
-    drawn across the figure (a centre line, a dimension) is not taken for a flange."""
+    drawn across the figure (a centre line, a dimension) is not taken for a flange; sections no wider than
+    a line (LINE) are 0, so a centre line drawn along the axis past the part's ends is no rod."""
     sections = _across(mask, axis.direction)
     distance = np.abs(np.arange(sections.shape[1]) - axis.position) + 0.5
     radius = np.where(sections, distance, 0.0).max(1)
     rows = np.flatnonzero(radius)
     length = rows[-1] - rows[0] + 1 if rows.size else 0
     window = 2 * (length // (2 * ROWS_PER_MEDIAN)) + 1
-    return ndimage.median_filter(radius, size=max(3, window), mode="constant")
+    radius = ndimage.median_filter(radius, size=max(3, window), mode="constant")
+    return np.where(radius > LINE, radius, 0.0)
 
 
 def revolve(mask: np.ndarray, axis: Axis) -> tuple[np.ndarray, np.ndarray]:

@@ -53,8 +53,8 @@ def _predict_turned(rgba, progress, cancel, options=None):
     engine.check_cancel(cancel)
     progress(0.5, "Revolving the outline")
     nearness, figure, axes = revolve.turned(mask)
-    if not figure.any():   # a figure one pixel long: the profile's median leaves nothing of it
-        raise engine.EngineError("Turned found nothing to revolve: the figure is a single dot")
+    if not figure.any():   # dots and lines only: nothing as wide as a body (revolve.LINE) is left
+        raise engine.EngineError("Turned found nothing to revolve: the drawing holds only dots or thin lines")
     directions = sorted({a.direction for a in axes})
     meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} {'axes' if len(directions) > 1 else 'axis'}"}
     least = min(axes, key=lambda a: a.symmetry)

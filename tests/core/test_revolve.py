@@ -109,6 +109,24 @@ def test_a_parts_ends_stay_square(length):
     assert radius[19] == radius[20 + length] == 0.0 and radius[20] == radius[19 + length] == 16.0
 
 
+def test_a_centre_line_along_the_axis_past_the_ends_is_no_rod():
+    plain = shaft()
+    lined = plain.copy()
+    lined[29:31, 2:198] = True                        # two pixels thick on the axis, 18 and 13 columns past the ends
+    near_plain, figure_plain, _ = revolve.turned(plain)
+    near_lined, figure_lined, _ = revolve.turned(lined)
+    assert (figure_lined == figure_plain).all() and np.abs(near_lined - near_plain).max() < 1e-5
+
+
+@pytest.mark.parametrize("thickness, kept", [(3, False), (4, True)])
+def test_a_section_as_thin_as_a_line_is_no_body(thickness, kept):
+    """A rod 3 pixels thick has radius 1.5 (pixel centres 1 from its axis, plus half a pixel): a line; at
+    4 pixels, radius 2: a pin."""
+    mask = np.zeros((20, 100), bool)
+    mask[10 - thickness // 2:10 - thickness // 2 + thickness, 10:90] = True
+    assert revolve.radii(mask, revolve.find_axis(mask))[50] == (thickness / 2 if kept else 0.0)
+
+
 def test_no_figure_has_no_axis():
     with pytest.raises(ValueError, match="^no figure to find an axis in$"):
         revolve.find_axis(np.zeros((5, 5), bool))

@@ -70,5 +70,25 @@ def test_a_dot_is_a_one_line_error_not_an_empty_relief():
     rgba = np.ones((40, 40, 4), np.float32)
     rgba[20, 20, :3] = 0.0                            # one pixel: kept as a figure on so small an image
     assert images.figure_mask(rgba).sum() == 1
-    with pytest.raises(engines.EngineError, match="^Turned found nothing to revolve: the figure is a single dot$"):
+    with pytest.raises(engines.EngineError, match="^Turned found nothing to revolve: the drawing holds only "
+                                                  "dots or thin lines$"):
         engines.get("turned").predict(rgba)
+
+
+def test_a_shaft_drawn_with_its_centre_line_and_dimensions_is_the_bare_shaft():
+    """The centre line along the axis past both ends, extension lines and a dimension line above with its
+    figure, a leader from the body down to a diameter: the same figure and depth as the shaft alone."""
+    bare = engines.get("turned").predict(drawing(SHAFT))
+    img = Image.fromarray((drawing(SHAFT)[..., :3] * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+    draw.line([(5, 80), (235, 80)], fill="black", width=1)        # the centre line, row 80: on the axis's row
+    draw.line([(100, 38), (100, 8)], fill="black", width=1)        # extension lines up from the collar
+    draw.line([(180, 38), (180, 8)], fill="black", width=1)
+    draw.line([(100, 14), (180, 14)], fill="black", width=1)       # the dimension line and its figure
+    draw.text((130, 2), "80", fill="black")
+    draw.line([(60, 99), (60, 150)], fill="black", width=1)        # a leader from the body's edge
+    draw.text((64, 146), "40", fill="black")
+    drawn = engines.get("turned").predict(images.pil_to_rgba(img))
+    assert drawn.meta == bare.meta == {"engine": "turned", "where": "Turned · horizontal axis"}
+    assert np.array_equal(drawn.mask, bare.mask)
+    assert np.abs(drawn.nearness - bare.nearness).max() < 1e-5
