@@ -8,7 +8,7 @@ Per example and engine, through the engine's own `predict` on the PNG as the add
 and the proportion error of the relief Auto depth builds (depth in figure widths, after the best
 shift). The last columns are Depthy ÷ inflation; issue 51 asks that Depthy beat inflation on nRMSE and
 normal error on every example. The Turned engine's row shows what revolving the outline gives on each
-(it is meant for the bottle and the turned part only; benchmarks/turned_parts.py measures it further).
+(it is meant for the bottle and the turned part only; training/turned_parts.py measures it further).
 """
 import sys
 from pathlib import Path

@@ -26,7 +26,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from training.synth import ink, meshes, render, sdf, truth  # noqa: E402
+from training.synth import framed, sdf  # noqa: E402
 
 SIZE = 512
 
@@ -102,26 +102,7 @@ EXAMPLES = {"bottle": bottle, "gear": gear, "bracket": bracket, "turned_part": t
 def make(name: str, size: int = SIZE) -> dict:
     """The example's drawing (RGB uint8) and truth, framed so the figure fills about 85 % of the image."""
     shape, (forward, up), style = EXAMPLES[name]()
-    return drawn(shape, forward, up, style, np.random.default_rng(sorted(EXAMPLES).index(name)), size)
-
-
-def drawn(shape, forward, up, style: str | None, rng: np.random.Generator, size: int = SIZE) -> dict:
-    """A solid's orthographic drawing (RGB uint8) seen along `forward`, framed so the figure fills about
-    85 % of the image, inked in `style` (None: one `rng` picks), and its truth."""
-    cam = render.Camera(np.array(forward, float), np.array(up, float), render.BOUND, np.zeros(3))
-    mask, depth, normals = render.trace(shape, cam, 64)
-    ys, xs = np.nonzero(mask)
-    to_plane = lambda i: ((i + 0.5) / 64 * 2 - 1) * cam.half_size  # noqa: E731
-    _, right, upward = render.camera_basis(cam)
-    x0, x1, y0, y1 = to_plane(xs.min() - 1), to_plane(xs.max() + 1), -to_plane(ys.max() + 1), -to_plane(ys.min() - 1)
-    centre = (x0 + x1) / 2 * right + (y0 + y1) / 2 * upward
-    cam = render.Camera(cam.forward, cam.up, max(x1 - x0, y1 - y0) / 2 / 0.85, centre)
-    mask, depth, normals = render.trace(shape, cam, size)
-    image = ink.draw(mask, depth, normals, rng, style)
-    near = meshes.nearness_of(depth, mask)
-    _, ratio = truth.of_view(mask, depth, normals, cam)
-    return {"image": (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8), "nearness": near, "mask": mask,
-            "proportion": ratio}
+    return framed.draw(shape, forward, up, style, np.random.default_rng(sorted(EXAMPLES).index(name)), size)
 
 
 TURNED = ("bottle", "turned_part")   # the lathe parts drawn from the side
@@ -147,7 +128,9 @@ def renders(out: Path = HERE.parent / "docs" / "examples.png", tile: int = 320, 
                 canvas.paste(img, ((tile - img.width) // 2, (tile - img.height) // 2))
                 row.append(np.asarray(canvas))
             rows.append(np.concatenate(row, 1))
-    Image.fromarray(np.concatenate(rows, 0)).save(out, optimize=True)
+    # 256 colours: the renders are shades of grey with the drawings' few inks, and the tracked tree has a
+    # size limit (tests/test_repository.py)
+    Image.fromarray(np.concatenate(rows, 0)).quantize(256, dither=Image.Dither.NONE).save(out, optimize=True)
     print(f"wrote {out}")
 
 

@@ -41,7 +41,7 @@ def test_depthy_beats_inflation_on_the_example(name):
 @pytest.mark.parametrize("name", ["bottle", "turned_part"])
 def test_turned_beats_depthy_and_inflation_on_the_turned_examples(name):
     """The Turned engine on the two lathe parts drawn from the side: better than both on nRMSE, normal
-    error and proportion error (benchmarks/turned_parts.py measures it on generated parts too)."""
+    error and proportion error (training/turned_parts.py measures it on generated parts too)."""
     turned = examples_quality.engine_scores(name, "turned")
     for other in ("depthy", "inflate"):
         scores = examples_quality.engine_scores(name, other)
