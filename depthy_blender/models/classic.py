@@ -1,7 +1,7 @@
 """Non-learned depth engines, always available: silhouette inflation, a turned part's revolved outline
 and luminance.
 
-They are also the baselines every learned engine is measured against.
+Inflation and luminance are also the baselines every learned engine is measured against.
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def _predict_turned(rgba, progress, cancel, options=None):
     if not figure.any():   # dots and lines only: nothing as wide as a body (revolve.LINE) is left
         raise engine.EngineError("Turned found nothing to revolve: the drawing holds only dots or thin lines")
     directions = sorted({a.direction for a in axes})
-    meta = {"engine": "turned", "where": f"Turned · {' and '.join(directions)} {'axes' if len(directions) > 1 else 'axis'}"}
+    about = f"{' and '.join(directions)} {'axes' if len(directions) > 1 else 'axis'}"
+    meta = {"engine": "turned", "where": f"Turned · {about}"}
     least = min(axes, key=lambda a: a.symmetry)
     if least.symmetry < revolve.SYMMETRIC:
         meta["note"] = (f"Turned: the outline is only {least.symmetry:.0%} its own mirror image; Turned is meant "
