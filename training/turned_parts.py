@@ -1,9 +1,10 @@
 """The Turned engine against Depthy and silhouette inflation on lathe parts drawn from the side, whose
 true depth is known: seeded solids of revolution from the generator (stepped shafts and smooth pot or
-bottle bodies, standing or lying), in every drawing style the generator has. The two turned examples
-are scored by benchmarks/examples_quality.py.
+bottle bodies, standing or lying), in every drawing style the generator has, or (--freestyle) the same
+solids meshed and drawn by Blender's Freestyle, the second renderer. The two turned examples are scored
+by benchmarks/examples_quality.py.
 
-    python -m training.turned_parts [--count 40]
+    python -m training.turned_parts [--count 40] [--freestyle]
 
 Each engine runs its own `predict` on the drawing as the add-on reads it, and is scored as
 training/evaluate.py scores a drawing (drawing_scores): nRMSE after the best non-negative scale +
@@ -18,9 +19,12 @@ import math
 
 import numpy as np
 
+import torch
+from skimage import measure
+
 from depthy_blender.models import engines
 from training import evaluate
-from training.synth import framed, sdf, solids
+from training.synth import framed, meshes, sdf, solids, truth
 
 ENGINES = ("turned", "depthy", "inflate")
 MEASURES = ("nrmse", "normal_deg", "iou", "proportion_auto")
@@ -53,9 +57,43 @@ def drawing(seed: int) -> tuple[np.ndarray, dict, str]:
     return rgba, {k: made[k] for k in ("nearness", "mask", "proportion")}, kind
 
 
-def score_all(rgba: np.ndarray, truth: dict) -> dict:
-    """Each engine's scores on one drawing, and whether Turned left its note (took it for no turned part)."""
-    data = {key: np.asarray([value]) for key, value in truth.items()}
+GRID = 96   # samples a side of the cube the solid is meshed in for Freestyle
+
+
+def solid_mesh(shape) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices, faces) of the solid's surface, marching cubes on a GRID³ sampling of [−1, 1]³, turned
+    so that the generator's y (a standing part's axis) is the meshes' up (+z), then centred and scaled
+    into the unit sphere as meshes.load_unit does."""
+    axis = torch.linspace(-1.0, 1.0, GRID)
+    points = torch.stack(torch.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
+    with torch.no_grad():
+        field = shape(points).reshape(GRID, GRID, GRID).numpy()
+    verts, faces, _, _ = measure.marching_cubes(field, 0.0, spacing=(2.0 / (GRID - 1),) * 3)
+    verts = verts - 1.0
+    verts = np.stack([verts[:, 0], -verts[:, 2], verts[:, 1]], 1)   # a quarter turn about x: y becomes z
+    verts -= (verts.max(0) + verts.min(0)) / 2
+    verts /= np.linalg.norm(verts, axis=1).max()
+    return verts, faces.astype(np.int64)
+
+
+def freestyle_drawing(seed: int) -> tuple[np.ndarray, dict, str]:
+    """drawing()'s solid meshed and drawn from the front by Blender's Freestyle in the style its seed
+    picks (training/blender_drawings.py), with the mesh's exact truth."""
+    from training import blender_drawings
+    shape, kind = turned_solid(seed)
+    verts, faces = solid_mesh(shape)
+    cam = meshes.view_camera("front", np.random.default_rng(seed))
+    mask, depth, normals = meshes.rasterise(verts, faces, cam, SIZE)
+    image, _ = blender_drawings.draw(verts, faces, cam, SIZE, blender_drawings.choose_style(np.random.default_rng(seed)))
+    _, ratio = truth.of_view(mask, depth, normals, cam)
+    rgba = np.concatenate([image.astype(np.float32), np.ones(image.shape[:2] + (1,), np.float32)], -1)
+    return rgba, {"nearness": meshes.nearness_of(depth, mask), "mask": mask, "proportion": ratio}, kind
+
+
+def score_all(rgba: np.ndarray, known: dict) -> dict:
+    """Each engine's scores on one drawing against its truth `known`, and whether Turned left its note
+    (took it for no turned part)."""
+    data = {key: np.asarray([value]) for key, value in known.items()}
     out = {}
     for name in ENGINES:
         result = engines.get(name).predict(rgba, lambda f, s: None, lambda: False)
@@ -84,6 +122,8 @@ def summary(rows: list[dict]) -> list[str]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--count", type=int, default=40, help="turned parts to draw and score (default 40)")
+    p.add_argument("--freestyle", action="store_true",
+                   help="draw them with Blender's Freestyle (needs bpy) instead of the generator's ink")
     return p
 
 
@@ -91,12 +131,14 @@ def main(argv=None):
     args = parser().parse_args(argv)
     evaluate.limit_threads()
     rows, kinds = [], {}
+    draw = freestyle_drawing if args.freestyle else drawing
     for seed in range(FIRST_SEED, FIRST_SEED + args.count):
-        rgba, truth, kind = drawing(seed)
-        rows.append(score_all(rgba, truth))
+        rgba, known, kind = draw(seed)
+        rows.append(score_all(rgba, known))
         kinds[kind.split()[0]] = kinds.get(kind.split()[0], 0) + 1
     made = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
-    print(f"turned parts, seeds {FIRST_SEED:,} on ({made}; {len(rows)} drawings)")
+    drawn_by = "Freestyle" if args.freestyle else "the generator's ink"
+    print(f"turned parts, seeds {FIRST_SEED:,} on ({made}; {len(rows)} drawings by {drawn_by})")
     print("\n".join(summary(rows)))
 
 

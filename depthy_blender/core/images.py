@@ -209,6 +209,27 @@ def figure_mask(rgba: np.ndarray, tolerance: float = 0.12, min_area: float = 1e-
     return drop_specks(mask, min_area)
 
 
+def bridge_for(shape) -> int:
+    """The widest break (pixels) in a drawn line that is taken for a gap to close, for an image of this
+    shape: 1 % of its diagonal, at least 4 (a sketchy or Freestyle outline, dashes)."""
+    return max(4, round(0.01 * float(np.hypot(*shape[:2]))))
+
+
+def figure_mask_bridged(rgba: np.ndarray, gap: int, tolerance: float = 0.12, min_area: float = 1e-4) -> np.ndarray:
+    """figure_mask; but where the paper ran in through a broken outline and left only lines (the figure
+    on average thinner than `gap`), the same with the outline's breaks of up to `gap` pixels drawn shut
+    first (each free end of a stroke carried on along its direction: cavities.bridged). A figure whose
+    outline held is left as it is, so the small gap drawn between an extension line and the outline
+    stays open."""
+    from .cavities import bridged, pen_width
+    mask = figure_mask(rgba, tolerance, min_area)
+    paper = None if has_alpha_mask(rgba) else _paper_colour(rgba[..., :3], tolerance)
+    if paper is None or not mask.any() or pen_width(mask) >= gap:
+        return mask
+    ink = np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
+    return drop_specks(mask | ndimage.binary_fill_holes(bridged(ink, gap)), min_area)
+
+
 def _border(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]], axis=0)
 

@@ -49,8 +49,9 @@ def _predict_inflate(rgba, progress, cancel, options=None):
 
 
 def _predict_turned(rgba, progress, cancel, options=None):
-    mask = _figure(rgba, progress)
+    _figure(rgba, progress)
     engine.check_cancel(cancel)
+    mask = images.figure_mask_bridged(rgba, images.bridge_for(rgba.shape))   # a broken outline still encloses
     progress(0.5, "Revolving the outline")
     nearness, figure, axes = revolve.turned(mask)
     if not figure.any():   # dots and lines only: nothing as wide as a body (revolve.LINE) is left

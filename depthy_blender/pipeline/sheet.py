@@ -148,7 +148,7 @@ def _carve(req: SheetRequest, rgba: np.ndarray, rgb: np.ndarray, ortho: list[dic
     if req.read_lines:
         inks = [sheets.ink_layers(rgb[v["box"][1]:v["box"][3], v["box"][0]:v["box"][2]])[0] for v in three]
     # a DXF's hidden lines are drawn whole; a raster's are dashed, with gaps up to about 1 % of the sheet
-    bridge = 0 if req.path.lower().endswith(".dxf") else max(4, round(0.01 * float(np.hypot(*rgb.shape[:2]))))
+    bridge = 0 if req.path.lower().endswith(".dxf") else images.bridge_for(rgb.shape)
     solid = visual_hull.from_sheet_views(masks, [v["box"] for v in three], req.solid_resolution, near,
                                          inks, bridge)
     front_m = width_m * (front["box"][2] - front["box"][0]) / rgba.shape[1]

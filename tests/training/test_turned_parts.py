@@ -71,18 +71,21 @@ def test_the_table_is_each_engines_means_and_turned_over_each_by_hand():
     assert lines[6] == "  Turned took 1 of 2 for no turned part (its note)"
 
 
-def test_the_command_draws_count_seeds_from_the_first_and_prints_the_table(monkeypatch, capsys):
+@pytest.mark.parametrize("flags, drawer, by", [([], "drawing", "the generator's ink"),
+                                               (["--freestyle"], "freestyle_drawing", "Freestyle")])
+def test_the_command_draws_count_seeds_from_the_first_and_prints_the_table(monkeypatch, capsys, flags, drawer, by):
     drawn = []
     monkeypatch.setattr(turned_parts.evaluate, "limit_threads", lambda: None)
-    monkeypatch.setattr(turned_parts, "drawing", lambda seed: (drawn.append(seed) or None, None,
-                                                               "shaft lying" if seed % 2 == 0 else "pot standing"))
-    monkeypatch.setattr(turned_parts, "score_all", lambda rgba, truth: row((0.02, 4.0, 0.95, 0.01),
+    for name in ("drawing", "freestyle_drawing"):
+        monkeypatch.setattr(turned_parts, name, lambda seed, name=name: (drawn.append((name, seed)) or None, None,
+                                                                         "shaft lying" if seed % 2 == 0 else "pot standing"))
+    monkeypatch.setattr(turned_parts, "score_all", lambda rgba, known: row((0.02, 4.0, 0.95, 0.01),
                                                                            (0.10, 20.0, 0.99, 0.05),
                                                                            (0.15, 30.0, 0.95, 0.08)))
-    turned_parts.main(["--count", "3"])
-    assert drawn == [41_000_000, 41_000_001, 41_000_002]
+    turned_parts.main(["--count", "3", *flags])
+    assert drawn == [(drawer, 41_000_000), (drawer, 41_000_001), (drawer, 41_000_002)]
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "turned parts, seeds 41,000,000 on (1 pots, 2 shafts; 3 drawings)"
+    assert out[0] == f"turned parts, seeds 41,000,000 on (1 pots, 2 shafts; 3 drawings by {by})"
     assert out[1:] == turned_parts.summary([row((0.02, 4.0, 0.95, 0.01), (0.10, 20.0, 0.99, 0.05),
                                                 (0.15, 30.0, 0.95, 0.08))] * 3)
 
@@ -93,3 +96,24 @@ def test_help_says_what_it_measures(capsys):
     text = capsys.readouterr().out
     assert says("The Turned engine against Depthy and silhouette inflation on lathe parts drawn from the side", text)
     assert "--count COUNT" in text and says("turned parts to draw and score (default 40)", text)
+    assert says("draw them with Blender's Freestyle (needs bpy) instead of the generator's ink", text)
+
+
+def test_a_solid_is_meshed_standing_on_the_meshes_up_axis_inside_the_unit_sphere():
+    rod = sdf.cylinder(0.2, 0.6)                                    # along the generator's y: 0.4 wide, 1.2 tall
+    verts, faces = turned_parts.solid_mesh(rod)
+    extent = verts.max(0) - verts.min(0)
+    assert extent[2] > 2.5 * extent[0] and abs(extent[0] - extent[1]) < 0.02 * extent[2]   # up is +z now
+    assert np.linalg.norm(verts, axis=1).max() == pytest.approx(1.0)
+    assert np.allclose((verts.max(0) + verts.min(0)) / 2, 0.0, atol=1e-9)
+    assert faces.dtype == np.int64 and faces.shape[1] == 3 and faces.max() < len(verts)
+
+
+def test_a_freestyle_drawing_shows_the_solid_from_the_side_with_its_truth():
+    pytest.importorskip("bpy")
+    from depthy_blender.core import images, metrics
+    rgba, known, kind = turned_parts.freestyle_drawing(turned_parts.FIRST_SEED)
+    assert kind == turned_parts.turned_solid(turned_parts.FIRST_SEED)[1] and rgba.shape == (384, 384, 4)
+    assert metrics.mask_iou(images.figure_mask(rgba), known["mask"]) > 0.9
+    assert 0.3 < known["proportion"] < 0.7                          # a standing shaft: about half as deep as wide
+    assert turned_parts.score_all(rgba, known)["noted"] is False
