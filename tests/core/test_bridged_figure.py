@@ -42,3 +42,15 @@ def test_an_outline_that_held_keeps_its_figure_and_its_extension_lines_stay_apar
 @pytest.mark.parametrize("shape, gap", [((100, 100), 4), ((384, 384), 5), ((1024, 1024), 14), ((300, 400), 5)])
 def test_the_gap_to_bridge_is_one_percent_of_the_diagonal_at_least_four(shape, gap):
     assert images.bridge_for(shape + (4,)) == gap
+
+
+def test_the_tolerance_and_the_speck_size_are_figure_masks():
+    """A light grey outline (0.1 off the white paper) is ink only under a tolerance below 0.1, and a
+    figure under `min_area` of the image is a speck, bridged or not."""
+    faint = 1.0 - 0.1 * (1.0 - _outline(gap_rows=5))
+    faint[..., 3] = 1.0
+    assert not images.figure_mask_bridged(faint, gap=6).any()                 # the default 0.12: blank paper
+    bridged = images.figure_mask_bridged(faint, gap=6, tolerance=0.05)
+    assert bridged.sum() >= images.figure_mask(_outline()).sum() - 10
+    assert not images.figure_mask_bridged(_outline(gap_rows=5), gap=6, min_area=0.5).any()
+    assert not images.figure_mask_bridged(_outline(), gap=6, min_area=0.5).any()   # held, and still a speck
