@@ -27,7 +27,7 @@ def test_a_broken_outline_is_drawn_shut_before_the_paper_is_filled():
     assert images.figure_mask(broken).sum() < 0.1 * closed.sum()          # the paper ran in: only the ink left
     bridged = images.figure_mask_bridged(broken, gap=6)
     assert (bridged == closed).mean() > 0.999 and bridged.sum() >= closed.sum() - 10
-    wide = _outline(gap_rows=12)                      # both ends are carried on, 4 pixels each: 8 < 12
+    wide = _outline(gap_rows=12)                      # far wider than a 4-pixel gap
     assert images.figure_mask_bridged(wide, gap=4).sum() < 0.1 * closed.sum()
 
 
