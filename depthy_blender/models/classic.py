@@ -33,9 +33,9 @@ def luminance_nearness(rgba: np.ndarray, invert: bool = False) -> np.ndarray:
     return (lum if invert else 1.0 - lum).astype(np.float32)
 
 
-def _figure(rgba, progress):
+def _figure(rgba, progress, find=images.figure_mask):
     progress(0.1, "Finding the figure")
-    mask = images.figure_mask(rgba)
+    mask = find(rgba)
     if not mask.any():
         raise engine.EngineError("No figure found: the image looks like blank paper")
     return mask
@@ -49,9 +49,9 @@ def _predict_inflate(rgba, progress, cancel, options=None):
 
 
 def _predict_turned(rgba, progress, cancel, options=None):
-    _figure(rgba, progress)
+    # a broken outline still encloses its figure
+    mask = _figure(rgba, progress, lambda image: images.figure_mask_bridged(image, images.bridge_for(image.shape)))
     engine.check_cancel(cancel)
-    mask = images.figure_mask_bridged(rgba, images.bridge_for(rgba.shape))   # a broken outline still encloses
     progress(0.5, "Revolving the outline")
     nearness, figure, axes = revolve.turned(mask)
     if not figure.any():   # dots and lines only: nothing as wide as a body (revolve.LINE) is left
