@@ -106,9 +106,8 @@ def turned(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Axis]]:
     if count == 0:
         return nearness, figure, []
     areas = np.bincount(labels.ravel(), minlength=count + 1)
-    areas[0] = 0
+    areas[0] = 0                                  # the background is no part (and not the largest)
     parts = areas >= MARK * areas.max()
-    parts[0] = False
     whole = parts[labels]
     boxes = [box for k, box in enumerate(ndimage.find_objects(labels), 1) if parts[k]]
     axis = find_axis(whole)
