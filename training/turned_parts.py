@@ -63,7 +63,7 @@ GRID = 96   # samples a side of the cube the solid is meshed in for Freestyle
 def solid_mesh(shape) -> tuple[np.ndarray, np.ndarray]:
     """(vertices, faces) of the solid's surface, marching cubes on a GRID³ sampling of [−1, 1]³, turned
     so that the generator's y (a standing part's axis) is the meshes' up (+z), then centred and scaled
-    into the unit sphere as meshes.load_unit does."""
+    into the unit sphere (meshes.to_unit, as meshes.load_unit does)."""
     axis = torch.linspace(-1.0, 1.0, GRID)
     points = torch.stack(torch.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
     with torch.no_grad():
@@ -71,9 +71,7 @@ def solid_mesh(shape) -> tuple[np.ndarray, np.ndarray]:
     verts, faces, _, _ = measure.marching_cubes(field, 0.0, spacing=(2.0 / (GRID - 1),) * 3)
     verts = verts - 1.0
     verts = np.stack([verts[:, 0], -verts[:, 2], verts[:, 1]], 1)   # a quarter turn about x: y becomes z
-    verts -= (verts.max(0) + verts.min(0)) / 2
-    verts /= np.linalg.norm(verts, axis=1).max()
-    return verts, faces.astype(np.int64)
+    return meshes.to_unit(verts), faces.astype(np.int64)
 
 
 def freestyle_drawing(seed: int) -> tuple[np.ndarray, dict, str]:

@@ -22,10 +22,13 @@ def load_unit(path: Path):
     """Vertices centred and scaled into the unit sphere, and faces."""
     import trimesh
     mesh = trimesh.load(str(path), force="mesh", process=True)
-    v = np.asarray(mesh.vertices, np.float64)
+    return to_unit(np.asarray(mesh.vertices, np.float64)), np.asarray(mesh.faces, np.int64)
+
+
+def to_unit(v: np.ndarray) -> np.ndarray:
+    """Vertices centred on their bounding box and scaled so the farthest lies on the unit sphere."""
     v = v - (v.max(0) + v.min(0)) / 2
-    v /= np.linalg.norm(v, axis=1).max()
-    return v, np.asarray(mesh.faces, np.int64)
+    return v / np.linalg.norm(v, axis=1).max()
 
 
 def rasterise(verts, faces, cam: Camera, size: int):
