@@ -8,7 +8,9 @@ Per example and engine, through the engine's own `predict` on the PNG as the add
 and the proportion error of the relief Auto depth builds (depth in figure widths, after the best
 shift). The last columns are Depthy ÷ inflation; issue 51 asks that Depthy beat inflation on nRMSE and
 normal error on every example. The Turned engine's row shows what revolving the outline gives on each
-(it is meant for the bottle and the turned part only; training/turned_parts.py measures it further).
+(it is meant for the bottle and the turned part only; training/turned_parts.py measures it further);
+the "faces" row is Depthy read as flat faces, the panel's Flat Faces (meant for parts drawn square-on,
+the gear and the plate; benchmarks/flat_faces.py measures it further).
 """
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from depthy_blender.core import metrics, proportion  # noqa: E402
 from depthy_blender.models import engines  # noqa: E402
+from depthy_blender.pipeline import drawing  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 
@@ -47,10 +50,14 @@ def scores(result, truth: dict) -> dict:
             "proportion": metrics.proportion_error(depth, true * truth["proportion"], mask)}
 
 
-def engine_scores(name: str, engine: str) -> dict:
-    """scores() of `engine`'s own predict on example `name`'s PNG, against its truth."""
+def engine_scores(name: str, engine: str, flat_faces: bool = False) -> dict:
+    """scores() of `engine`'s own predict on example `name`'s PNG, against its truth; with `flat_faces`,
+    read as flat faces as the panel's Flat Faces does (pipeline/drawing.as_flat_faces)."""
     rgba, truth = load(name)
-    return scores(engines.get(engine).predict(rgba, lambda f, s: None, lambda: False), truth)
+    result = engines.get(engine).predict(rgba, lambda f, s: None, lambda: False)
+    if flat_faces:
+        result, _ = drawing.as_flat_faces(result, rgba, result.mask)
+    return scores(result, truth)
 
 
 def main():
@@ -59,8 +66,9 @@ def main():
     names = examples()
     for name in names:
         rows = {}
-        for engine in ("depthy", "inflate", "turned"):
-            rows[engine] = engine_scores(name, engine)
+        for engine in ("depthy", "inflate", "turned", "faces"):
+            faces = engine == "faces"
+            rows[engine] = engine_scores(name, "depthy" if faces else engine, flat_faces=faces)
             r = rows[engine]
             print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
         d, i = rows["depthy"], rows["inflate"]

@@ -184,9 +184,10 @@ VIEWS = {   # ray axis, (the image's x axis, its up axis)
 }
 
 
-def view(part: Part, name: str, px_per_mm: float, dash=(12, 7), jump_px: float = 6.0, pad: int = 2):
-    """(visible, hidden) edge masks of one view, rows down, over the part's extent in that view and
-    `pad` pixels of paper round it."""
+def nearest(part: Part, name: str, px_per_mm: float, pad: int = 2):
+    """(start, stop, first, count) of one view over the part's extent and `pad` pixels of paper round it,
+    rows down: each pixel's pieces inside the solid (nearest first, NaN where unused; millimetres along
+    the view, growing away from the viewer), the nearest surface (NaN off the part) and the pieces' count."""
     ray, (a, b) = VIEWS[name]
     lo, hi = part.bounds
     cols = int(round((hi[a] - lo[a]) * px_per_mm)) + 1 + 2 * pad
@@ -200,11 +201,18 @@ def view(part: Part, name: str, px_per_mm: float, dash=(12, 7), jump_px: float =
     first = start[:, 0]                                      # pieces are in depth order
     count = np.isfinite(start).sum(1)
     shape = (rows, cols)
-    start, stop = start.reshape(shape + (-1,)), stop.reshape(shape + (-1,))
-    first, count = first.reshape(shape), count.reshape(shape)
+    return (start.reshape(shape + (-1,)), stop.reshape(shape + (-1,)), first.reshape(shape),
+            count.reshape(shape))
+
+
+def view(part: Part, name: str, px_per_mm: float, dash=(12, 7), jump_px: float = 6.0, pad: int = 2):
+    """(visible, hidden) edge masks of one view, rows down, over the part's extent in that view and
+    `pad` pixels of paper round it."""
+    start, stop, first, count = nearest(part, name, px_per_mm, pad)
+    rows, cols = first.shape
     jump = jump_px / px_per_mm
-    visible = np.zeros(shape, bool)
-    hidden = np.zeros(shape, bool)
+    visible = np.zeros(first.shape, bool)
+    hidden = np.zeros(first.shape, bool)
     for dy, dx in ((0, 1), (1, 0)):
         p = (slice(0, rows - dy), slice(0, cols - dx))
         q = (slice(dy, rows), slice(dx, cols))
@@ -223,6 +231,39 @@ def view(part: Part, name: str, px_per_mm: float, dash=(12, 7), jump_px: float =
         for m, src in ((visible, vis), (hidden, hid & on)):
             m[p] |= src
     return visible, hidden & ~visible
+
+
+def single_view(part: Part, name: str, size: int = 320, fill: float = 0.75):
+    """One view drawn alone, square-on, as an artist would draw a plate or a flange for a relief: its
+    visible edges in a two-pixel pen, black on white, the part's longer side `fill` of a `size`² image.
+    Returns (rgba float32, truth): truth's "nearness" is the nearest surface scaled to [0, 1] over the
+    part (all 1 when it is one flat face), "mask" where a ray meets the part, and "proportion" its depth
+    range ÷ its width, as in examples/*-truth.npz."""
+    from depthy_blender.core.proportion import figure_width
+    lo, hi = part.bounds
+    _, (a, b) = VIEWS[name]
+    px_per_mm = fill * size / float(max(hi[a] - lo[a], hi[b] - lo[b]))
+    _, _, first, count = nearest(part, name, px_per_mm, pad=3)
+    visible, _ = view(part, name, px_per_mm, pad=3)
+    pen = visible.copy()
+    pen[1:] |= visible[:-1]
+    pen[:, 1:] |= visible[:, :-1]
+    rows, cols = first.shape
+    y0, x0 = (size - rows) // 2, (size - cols) // 2
+    place = (slice(y0, y0 + rows), slice(x0, x0 + cols))
+    ink = np.zeros((size, size), bool)
+    ink[place] = pen
+    mask = np.zeros((size, size), bool)
+    mask[place] = count > 0
+    near = np.zeros((size, size))
+    near[place] = np.where(count > 0, -np.nan_to_num(first), 0.0)
+    low, high = near[mask].min(), near[mask].max()
+    nearness = np.where(mask, (near - low) / (high - low) if high > low else 1.0, 0.0)
+    grey = np.where(ink, 0.0, 1.0).astype(np.float32)
+    rgba = np.stack([grey, grey, grey, np.ones_like(grey)], -1)
+    truth = {"nearness": nearness, "mask": mask,
+             "proportion": float((high - low) / (figure_width(mask) / px_per_mm))}
+    return rgba, truth
 
 
 def sheet(part: Part, px_per_mm: float = None, longest_px: int = 380, gap_px: int = 90, margin: int = 70):

@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     depth.add_argument("-o", "--output", required=True, help="OUT.npy")
     depth.add_argument("--mask", help="also write the figure mask (bool .npy)")
     _engine_args(depth)
+    _flat_faces_arg(depth)
     depth.set_defaults(func=_cmd_depth)
 
     mesh = sub.add_parser("mesh", help="image or folder → relief mesh (.glb, .obj, .blend)")
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--format", choices=[f[1:] for f in MESH_FORMATS], default="glb",
                       help="output type for folder input (default glb)")
     _engine_args(mesh)
+    _flat_faces_arg(mesh)
     mesh.add_argument("--ratio", default="auto",
                       help="depth ratio: thickness / width, or auto: as deep as the engine sees the figure drawn "
                            "(default auto; 0.2 where the engine cannot tell)")
@@ -157,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _flat_faces_arg(p):
+    p.add_argument("--flat-faces", action="store_true",
+                   help="the drawing shows a part seen square-on (a plate, a gear): each area its lines close is one "
+                        "flat face, at the height the engine gives it")
+
+
 def _engine_args(p):
     p.add_argument("--engine", "--backend", dest="engine", default="auto",
                    help="engine name, or auto = best available (default); --backend is the old name")
@@ -195,6 +203,10 @@ def _cmd_depth(args) -> int:
     result = drawing.estimate(loaded.rgba, _engine(args).name, engine_options(args), _progress)
     if "note" in result.meta:
         print(f"note: {result.meta['note']}", file=sys.stderr)
+    if args.flat_faces:
+        result, note = drawing.as_flat_faces(result, loaded.rgba, result.mask)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     nearness, mask = result.nearness, result.mask
     height, width = nearness.shape   # the image's size, or its downscaled size when it was larger
     if (width, height) != tuple(loaded.source_size):
@@ -221,7 +233,7 @@ def _cmd_mesh(args) -> int:
     options = dict(engine=chosen, options=engine_options(args), ratio=proportion.FALLBACK_RATIO if auto else args.ratio,
                    auto_ratio=auto, smoothing=args.smoothing, base=args.base, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size, background=args.background,
-                   background_tolerance=args.background_tolerance)
+                   background_tolerance=args.background_tolerance, flat_faces=args.flat_faces)
     source = Path(args.input)
     if source.is_dir():
         return _batch(headless, source, args, options)

@@ -132,6 +132,10 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
         ("mirror", "Mirror", "Closed solid, mirrored relief on the back"),
     ), default="none")
     triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
+    flat_faces: BoolProperty(name="Flat Faces (Square-on)", description="The drawing shows a part seen square-on "
+                             "(a plate, a gear, a flange): each area its lines close is one flat face facing you, at "
+                             "the height the engine gives it. Off for pictorial views and round bodies, whose faces "
+                             "curve or slope", default=False)
     background: EnumProperty(name="Background", description="What is cut away around the figure", items=(
         ("AUTO", "Auto", "The engine's figure: right for drawings on paper and images with transparency"),
         ("BORDER", "Flood from Border", "For photos: everything reachable from the image border through "

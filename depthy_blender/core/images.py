@@ -230,6 +230,16 @@ def figure_mask_bridged(rgba: np.ndarray, gap: int, tolerance: float = 0.12, min
     return drop_specks(mask | ndimage.binary_fill_holes(bridged(ink, gap)), min_area)
 
 
+def ink(rgba: np.ndarray, tolerance: float = 0.12) -> np.ndarray:
+    """Pixels drawn on the paper: off the paper's colour (the border's) by more than `tolerance`; where
+    there is no paper colour (a cut-out on transparency, a photo filling the frame), those darker than
+    mid-grey."""
+    paper = None if has_alpha_mask(rgba) else _paper_colour(rgba[..., :3], tolerance)
+    if paper is None:
+        return luminance(rgba) < 0.5
+    return np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
+
+
 def _border(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]], axis=0)
 

@@ -4,11 +4,11 @@ directly; the Blender layer only reads its settings into a Request and writes th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core import images, options, proportion, relief as relief_math
+from ..core import flat_faces, images, options, proportion, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
@@ -27,6 +27,7 @@ class Request:
     size: float = 1.0
     ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
     auto_ratio: bool = True             # Auto (as drawn): the engine's proportion sets the Depth ratio
+    flat_faces: bool = False            # drawn square-on: each area the lines close is one flat face
     smoothing: float = 1.0
     base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
@@ -92,11 +93,32 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         mask = images.flood_from_border(rgba, req.background_tolerance)
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
+    if req.flat_faces:
+        progress(0.87, "Flattening the faces")
+        depth, note = as_flat_faces(depth, rgba, mask)
+        notes += [note] if note else []
+        if not note:
+            where["where"] = f"{where['where'] or engines.get(req.engine).label} · flat faces"
     progress(0.88, "Building the relief")
     ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles, base=req.base)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
+
+
+def as_flat_faces(depth: engine.DepthResult, rgba: np.ndarray,
+                  mask: np.ndarray) -> tuple[engine.DepthResult, str | None]:
+    """The engine's answer read as flat faces seen square-on (core/flat_faces), with a one-line note and
+    unchanged where the drawing closes no areas. The figure keeps the depth the engine gave its faces:
+    the proportion shrinks as the nearness range does (the bends flattened away were part of it)."""
+    nearness, note = flat_faces.read(depth.nearness, rgba, mask)
+    if note:
+        return depth, note
+    before, after = np.ptp(depth.nearness[mask]), np.ptp(nearness[mask])
+    kept = depth.proportion
+    if kept is not None and before > 0:
+        kept = float(kept * after / before)
+    return replace(depth, nearness=nearness, proportion=kept), None
 
 
 def ratios(figure_proportion: float | None, mask: np.ndarray, auto: bool, ratio: float) -> tuple[float, float | None]:

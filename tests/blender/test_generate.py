@@ -53,7 +53,7 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert bpy.ops.depthy.generate() == {"FINISHED"}
     assert bpy.context.active_object.depthy.grid_cols == 64          # unset: the panel's values
     rna = bpy.ops.depthy.generate.get_rna_type().properties
-    for name in ("engine", "resolution", "back", "auto_ratio", "ratio", "smoothing"):   # what F9 shows
+    for name in ("engine", "flat_faces", "resolution", "back", "auto_ratio", "ratio", "smoothing"):   # F9 shows
         assert name in rna and not rna[name].is_hidden, name
     # F9 re-runs the operator with the values the artist set there
     assert bpy.ops.depthy.generate(resolution=32, back="flat", ratio=0.5) == {"FINISHED"}
@@ -61,6 +61,9 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert obj.depthy.grid_cols == 32 and obj.depthy.ratio == pytest.approx(0.5)
     assert np.isclose(z_of(obj).min(), -0.02 * obj.depthy.width)    # the flat back, the base behind
     assert (s.resolution, s.back, s.ratio) == (64, "none", pytest.approx(0.2))   # the panel is untouched
+    assert not obj.depthy.ran_on.endswith("flat faces")
+    assert bpy.ops.depthy.generate(resolution=32, flat_faces=True) == {"FINISHED"}
+    assert bpy.context.active_object.depthy.ran_on.endswith(" · flat faces") and not s.flat_faces
 
 
 def test_regenerate_replaces_in_place_and_keeps_the_artists_setup(drawing_path):
@@ -157,6 +160,33 @@ def test_turned_engine_with_a_mirrored_back_is_a_whole_round_part(tmp_path):
     collar = np.sqrt(40.0 ** 2 - 0.5 ** 2)            # 80 rows across, about the axis between rows 79 and 80
     assert obj.depthy.ratio == pytest.approx(collar / 240, rel=1e-6)
     assert np.ptp(z_of(obj)) == pytest.approx(2 * obj.depthy.ratio * obj.depthy.width, rel=1e-4)
+
+
+def test_flat_faces_make_a_plate_with_a_hub_two_flat_levels(tmp_path):
+    """A plate with a hub drawn square-on: with Flat Faces the relief is two flat levels (inflation's
+    dome would be one round hill), the hub on top, and the status line names the reading."""
+    from PIL import Image, ImageDraw
+    path = tmp_path / "plate.png"
+    img = Image.new("RGB", (160, 120), "white")
+    for box in ((20, 20, 139, 99), (60, 40, 99, 79)):
+        ImageDraw.Draw(img).rectangle(box, outline="black", width=2)
+    img.save(path)
+    obj = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0,
+                   flat_faces=True, resolution=80)
+    assert obj.depthy.ran_on == "Inflate · flat faces"
+    xyz = mesh_io.get_positions(obj.data)
+    z = xyz[:, 2]
+    low, high = z.min(), z.max()
+    assert high - low == pytest.approx(0.2 * obj.depthy.width, rel=1e-4)
+    on_level = np.isclose(z, low, atol=1e-6) | np.isclose(z, high, atol=1e-6)
+    assert on_level.mean() > 0.85                              # the step and the outline: cells across them
+    x, y = xyz[:, 0] / obj.depthy.width, xyz[:, 1] / obj.depthy.width   # the hub: the middle quarter
+    hub = (np.abs(x) < 0.1) & (np.abs(y) < 0.1)
+    assert hub.any() and np.allclose(z[hub], high, atol=1e-6)
+    plain = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0,
+                     flat_faces=False, resolution=80)
+    z = z_of(plain)
+    assert plain.depthy.ran_on == "" and (np.isclose(z, z.min()) | np.isclose(z, z.max())).mean() < 0.5
 
 
 def test_luminance_engine(drawing_path):

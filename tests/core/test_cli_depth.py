@@ -96,3 +96,27 @@ def test_the_engines_note_is_printed(tmp_path, capsys):
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and notes[0].startswith("note: Turned: the outline is only ")
     assert notes[0].endswith("its own mirror image; Turned is meant for a lathe part drawn from the side")
+
+
+def test_flat_faces_makes_each_closed_area_one_height_and_says_when_there_are_none(tmp_path, capsys):
+    """--flat-faces: a plate with a hub drawn square-on is two heights (inflation's medians); a filled
+    figure is written as the engine read it, with the note on stderr."""
+    from PIL import Image, ImageDraw
+    from tests.core.test_flat_faces import areas
+    path, filled = tmp_path / "plate.png", tmp_path / "filled.png"
+    for target, fill in ((path, None), (filled, "black")):
+        img = Image.new("RGB", (160, 120), "white")
+        for box in ((20, 20, 139, 99), (60, 40, 99, 79)):
+            ImageDraw.Draw(img).rectangle(box, outline="black", width=2, fill=fill)
+        img.save(target)
+    plain, flat = tmp_path / "plain.npy", tmp_path / "flat.npy"
+    assert cli.main(["depth", str(path), "-o", str(plain), "--engine", "inflate"]) == 0
+    assert cli.main(["depth", str(path), "-o", str(flat), "--engine", "inflate", "--flat-faces"]) == 0
+    ring, hub = areas()
+    raw, near = np.load(plain), np.load(flat)
+    assert np.allclose(near[ring], np.median(raw[ring])) and np.allclose(near[hub], np.median(raw[hub]))
+    assert "note:" not in capsys.readouterr().err
+    assert cli.main(["depth", str(filled), "-o", str(flat), "--engine", "inflate", "--flat-faces"]) == 0
+    assert "note: Flat faces found no areas closed by lines" in capsys.readouterr().err
+    assert cli.main(["depth", str(filled), "-o", str(plain), "--engine", "inflate"]) == 0
+    assert np.array_equal(np.load(flat), np.load(plain))

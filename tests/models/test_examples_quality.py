@@ -47,3 +47,14 @@ def test_turned_beats_depthy_and_inflation_on_the_turned_examples(name):
         scores = examples_quality.engine_scores(name, other)
         for measure in ("nrmse", "normal", "proportion"):
             assert turned[measure] < scores[measure], (measure, other, turned, scores)
+
+
+def test_flat_faces_beat_depthy_and_inflation_on_the_gear_drawn_square_on():
+    """The gear is drawn looking at its face: read as flat faces, Depthy's curled teeth and domed hub
+    become the flat body and the raised hub (benchmarks/flat_faces.py measures it on machined parts)."""
+    flat = examples_quality.engine_scores("gear", "depthy", flat_faces=True)
+    for other in ("depthy", "inflate"):
+        scores = examples_quality.engine_scores("gear", other)
+        for measure in ("nrmse", "normal", "proportion"):
+            assert flat[measure] < scores[measure], (measure, other, flat, scores)
+    assert flat["nrmse"] < 0.5 * examples_quality.engine_scores("gear", "depthy")["nrmse"]

@@ -1,0 +1,108 @@
+"""Flat faces on parts drawn square-on: each engine as it reads the drawing, and the same read as flat faces
+(pipeline/drawing.as_flat_faces, the panel's Flat Faces), against the exact depth.
+
+    python benchmarks/flat_faces.py [--parts 48] [--size 320]
+
+The drawings are single views (front, side, top) of the machined parts of benchmarks/three_view_parts.py,
+eight families from plates with holes to stepped shafts, each seen square-on and drawn with its visible
+edges only; their depth is exact (each ray's nearest surface), not from the training generator. Scored as
+benchmarks/examples_quality.py scores the examples: nRMSE after the best non-negative scale + shift, the
+normal error in degrees, mask IoU and the proportion error of the relief Auto depth builds. Views whose
+truth is one flat face (a plate from above) score 0 for every reading whose best scale is 0, so the
+table also gives the means over the views that show steps (the ratios of nRMSE and normal error are the
+same there). The ratios are flat faces ÷ the engine's own reading, from the same run.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import three_view_parts as parts  # noqa: E402
+from benchmarks.examples_quality import scores  # noqa: E402
+from depthy_blender.models import engines  # noqa: E402
+from depthy_blender.pipeline import drawing  # noqa: E402
+
+FAMILIES = ("plate", "pocket block", "L-bracket", "cross hole", "boss", "stepped shaft", "housing", "channel")
+MEASURES = ("nrmse", "normal", "iou", "proportion")
+
+
+def drawings(count: int, size: int):
+    """(part seed, view, rgba, truth) of every view of the first `count` generated parts."""
+    for seed in range(count):
+        part = parts.generated(seed)
+        for view in parts.VIEWS:
+            rgba, truth = parts.single_view(part, view, size)
+            yield seed, view, rgba, truth
+
+
+def readings(rgba: np.ndarray, name: str) -> dict:
+    """{reading: DepthResult}: the engine's own answer and the same read as flat faces."""
+    told = engines.get(name).predict(rgba)
+    flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    return {name: told, f"{name} + flat faces": flat}
+
+
+def mean(rows: list[dict]) -> dict:
+    return {m: float(np.mean([r[m] for r in rows])) for m in MEASURES}
+
+
+def ratio(a: dict, b: dict, measure: str) -> str:
+    return f"{a[measure] / b[measure]:.3f}" if b[measure] > 0 else "n/a (both 0)"
+
+
+def wins(rows: dict, engine_name: str) -> int:
+    """Views where flat faces score lower on nRMSE, normal error and proportion error, or equal where
+    both are 0 (a view of one flat face)."""
+    return sum(all(f[m] < e[m] or f[m] == e[m] == 0 for m in ("nrmse", "normal", "proportion"))
+               for e, f in zip(rows[engine_name], rows[f"{engine_name} + flat faces"]))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--parts", type=int, default=48, help="generated parts, six per family at the default")
+    p.add_argument("--size", type=int, default=320, help="drawing size in pixels")
+    args = p.parse_args(argv)
+    t0 = time.time()
+    rows, families, stepped = {}, {}, {}
+    for seed, view, rgba, truth in drawings(args.parts, args.size):
+        has_steps = np.ptp(truth["nearness"][truth["mask"]]) > 0
+        for engine_name in ("depthy", "inflate"):
+            for reading, result in readings(rgba, engine_name).items():
+                row = scores(result, truth)
+                rows.setdefault(reading, []).append(row)
+                families.setdefault((FAMILIES[seed % 8], reading), []).append(row)
+                if has_steps:
+                    stepped.setdefault(reading, []).append(row)
+    count = len(rows["depthy"])
+    with_steps = len(stepped.get("depthy", []))
+    stepped = {r: stepped.get(r) or [dict.fromkeys(MEASURES, float("nan"))] for r in rows}
+    print(f"{count} square-on views of {args.parts} parts ({with_steps} with steps), "
+          f"{args.size}² px, {time.time() - t0:.0f} s")
+    print(f"{'reading':<24} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}   "
+          f"{'views with steps: nRMSE':>24} {'normal°':>8} {'proport':>8}")
+    means = {}
+    for reading in rows:
+        a, s = mean(rows[reading]), mean(stepped[reading])
+        means[reading] = (a, s)
+        print(f"{reading:<24} {a['nrmse']:7.4f} {a['normal']:8.2f} {a['iou']:6.3f} {a['proportion']:8.4f}   "
+              f"{s['nrmse']:24.4f} {s['normal']:8.2f} {s['proportion']:8.4f}")
+    for engine_name in ("depthy", "inflate"):
+        (a, s), (fa, fs) = means[engine_name], means[f"{engine_name} + flat faces"]
+        print(f"flat faces ÷ {engine_name}: nRMSE {ratio(fa, a, 'nrmse')}, normal error {ratio(fa, a, 'normal')}, "
+              f"proportion error {ratio(fa, a, 'proportion')} (views with steps: proportion error "
+              f"{ratio(fs, s, 'proportion')}); better on all three on {wins(rows, engine_name)} of {count} views")
+    print(f"\n{'family':<14} " + " ".join(f"{r:>24}" for r in rows) + "   (nRMSE / normal°)")
+    for family in FAMILIES:
+        if (family, "depthy") not in families:   # fewer parts than families
+            continue
+        cells = [mean(families[(family, r)]) for r in rows]
+        print(f"{family:<14} " + " ".join(f"{c['nrmse']:15.4f} / {c['normal']:5.1f}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Flat faces (core/flat_faces.py, pipeline/drawing.as_flat_faces): a part drawn square-on becomes one
+flat height per area its lines close, the engine's median there; the lines take the nearest face's."""
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from depthy_blender.core import flat_faces, images
+from depthy_blender.models import engine
+from depthy_blender.pipeline import drawing
+
+OUTER, INNER = (20, 20, 139, 99), (60, 40, 99, 79)   # a plate and a hub on it, seen square-on
+
+
+def plate(*extra, fill=None) -> np.ndarray:
+    """Black 2-px outlines on white paper: the plate, the hub, and any `extra` boxes."""
+    img = Image.new("RGB", (160, 120), "white")
+    draw = ImageDraw.Draw(img)
+    for box in (OUTER, INNER, *extra):
+        draw.rectangle(box, outline="black", width=2, fill=fill)
+    return images.pil_to_rgba(img)
+
+
+def dome(shape=(120, 160)) -> np.ndarray:
+    """A bent answer: high in the middle, falling off to the edges, and tilted."""
+    yy, xx = np.mgrid[:shape[0], :shape[1]]
+    return (1.0 - ((yy - 60) / 60.0) ** 2 - ((xx - 80) / 80.0) ** 2 + 0.002 * xx).astype(np.float32)
+
+
+def areas():
+    """The plate's face (between its outline and the hub's) and the hub's face, by hand."""
+    ring = np.zeros((120, 160), bool)
+    ring[22:98, 22:138] = True
+    hub = np.zeros_like(ring)
+    hub[42:78, 62:98] = True
+    ring[40:80, 60:100] = False
+    return ring, hub
+
+
+def test_the_areas_the_lines_close_are_the_faces():
+    rgba = plate()
+    mask = images.figure_mask(rgba)
+    labels = flat_faces.faces(rgba, mask)
+    ring, hub = areas()
+    assert labels.max() == 2 and labels.dtype == np.int32
+    assert np.array_equal(labels > 0, ring | hub)
+    assert len(np.unique(labels[ring])) == 1 and len(np.unique(labels[hub])) == 1
+    assert labels[ring][0] != labels[hub][0]
+
+
+def test_each_face_is_the_median_of_the_engines_answer_on_it_and_the_lines_take_the_nearest_face():
+    rgba = plate()
+    mask = images.figure_mask(rgba)
+    near = dome()
+    flat, note = flat_faces.read(near, rgba, mask)
+    ring, hub = areas()
+    assert note is None and flat.dtype == np.float32
+    low, high = np.median(near[ring]), np.median(near[hub])
+    assert np.allclose(flat[ring], low) and np.allclose(flat[hub], high) and high > low
+    assert np.all(flat[~mask] == 0)
+    assert np.allclose(flat[50, [20, 21, 60]], low)      # the outline; the hub's line on the plate's side
+    assert np.allclose(flat[50, 61], high)                # ... and on the hub's side
+    assert set(np.unique(flat[mask])) == {np.float32(low), np.float32(high)}
+
+
+def test_an_area_too_small_to_be_a_face_takes_its_surroundings_height():
+    speck = (30, 30, 32, 32)                         # a closed square round one paper pixel
+    big = (110, 30, 125, 45)                         # a closed square round 12 × 12 pixels: a face
+    rgba = plate(speck, big)
+    mask = images.figure_mask(rgba)
+    labels = flat_faces.faces(rgba, mask)
+    assert labels[31, 31] == 0 and labels.max() == 3 and labels[35, 115] > 0
+    assert 1 < flat_faces.SMALLEST * mask.sum() <= 144
+    flat, _ = flat_faces.read(dome(), rgba, mask)
+    assert flat[31, 31] == flat[25, 25]
+
+
+def test_a_filled_figure_closes_no_areas_and_is_left_as_the_engine_read_it():
+    rgba = plate(fill="black")
+    mask = images.figure_mask(rgba)
+    near = dome()
+    flat, note = flat_faces.read(near, rgba, mask)
+    assert flat is near
+    assert note == ("Flat faces found no areas closed by lines (a filled or shaded figure): the depth is as the "
+                    "engine read it")
+
+
+def test_ink_is_what_is_off_the_papers_colour_or_dark_without_paper():
+    rgba = plate()
+    rgba[..., :3] = rgba[..., :3] * 0.8 + 0.1          # grey paper, grey ink: off the paper by 0.8
+    ink = images.ink(rgba)
+    assert ink[50, 20] and ink[50, 61] and not ink[50, 40] and not ink[5, 5]
+    assert not images.ink(rgba, tolerance=0.85).any()
+    cut_out = np.zeros((40, 40, 4), np.float32)        # transparent round a grey square with a dark line
+    cut_out[10:30, 10:30] = (0.6, 0.6, 0.6, 1.0)
+    cut_out[20, 10:30, :3] = 0.2
+    assert np.array_equal(images.ink(cut_out)[10:30, 10:30], cut_out[10:30, 10:30, 0] < 0.5)
+
+
+def test_as_flat_faces_keeps_the_depth_the_engine_gave_the_faces():
+    """The proportion shrinks as the nearness range does: the bends flattened away were part of it."""
+    rgba = plate()
+    mask = images.figure_mask(rgba)
+    near = dome()
+    told = engine.DepthResult(near, mask, {"engine": "x"}, 0.4)
+    flat, note = drawing.as_flat_faces(told, rgba, mask)
+    ring, hub = areas()
+    spread = np.median(near[hub]) - np.median(near[ring])
+    assert note is None and flat.meta == {"engine": "x"} and flat.mask is mask
+    assert flat.proportion == pytest.approx(0.4 * spread / np.ptp(near[mask]))
+    assert np.array_equal(flat.nearness, flat_faces.read(near, rgba, mask)[0])
+    unknown = drawing.as_flat_faces(engine.DepthResult(near, mask, {}, None), rgba, mask)[0]
+    assert unknown.proportion is None
+    level = drawing.as_flat_faces(engine.DepthResult(np.ones_like(near), mask, {}, 0.4), rgba, mask)[0]
+    assert level.proportion == 0.4                       # nothing to shrink: as told
+    filled = plate(fill="black")
+    same, said = drawing.as_flat_faces(told, filled, images.figure_mask(filled))
+    assert same is told and said.startswith("Flat faces found no areas")
+
+
+def test_the_pipeline_builds_the_flat_faces_and_says_so(stand_in_engine):
+    """The stand-in's ramp across the plate becomes two heights; Auto depth builds them as deep as the
+    faces' difference, and the status line names the reading."""
+    fn = stand_in_engine(proportion=0.3, meta={"where": "Stand-in · CPU"})
+    rgba = plate()
+    req = drawing.Request("part", "stand-in", resolution=80, rgba=rgba, smoothing=0.0, flat_faces=True)
+    outcome = drawing.compute(req, lambda f, s: None, lambda: False)
+    told = fn(rgba, lambda f, s: None, lambda: False, None)
+    flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    assert outcome.where == "Stand-in · CPU · flat faces" and outcome.notes == []
+    assert outcome.drawn_ratio == pytest.approx(flat.proportion * 120 / 160)
+    plain = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=rgba, smoothing=0.0),
+                            lambda f, s: None, lambda: False)
+    assert plain.where == "Stand-in · CPU" and outcome.drawn_ratio < plain.drawn_ratio
+    stand_in_engine(proportion=0.3)                       # an engine that does not say where it ran
+    unnamed = drawing.compute(req, lambda f, s: None, lambda: False)
+    assert unnamed.where == "Stand-in · flat faces"
+    filled = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=plate(fill="black"),
+                                             flat_faces=True), lambda f, s: None, lambda: False)
+    assert filled.where == "" and filled.notes[0].startswith("Flat faces found no areas")
