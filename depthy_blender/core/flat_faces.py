@@ -24,11 +24,8 @@ SMALLEST = 0.002   # share of the figure: a closed area smaller than this is no 
 def faces(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """int32 labels (0: a line, a crumb or off the figure) of the areas the drawing's lines close
     inside `mask`, those of at least SMALLEST of the figure."""
-    labels, count = ndimage.label(mask & ~images.ink(rgba))
-    if count == 0:
-        return labels
-    area = ndimage.sum_labels(mask, labels, np.arange(1, count + 1))
-    kept = np.concatenate([[False], area >= SMALLEST * np.count_nonzero(mask)])
+    labels, _ = ndimage.label(mask & ~images.ink(rgba))
+    kept = np.bincount(labels.ravel()) >= SMALLEST * np.count_nonzero(mask)   # label 0 stays 0 either way
     return np.where(kept[labels], labels, 0).astype(np.int32)
 
 
@@ -36,8 +33,8 @@ def flatten(nearness: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> np.nd
     """`nearness` made one height on each labelled face (its median there); every other pixel of the
     figure takes the height of the nearest face; 0 off the figure. Needs at least one face."""
     count = int(labels.max())
-    heights = ndimage.median(nearness, labels, np.arange(1, count + 1))
-    per_label = np.concatenate([[0.0], np.asarray(heights, np.float64)])
+    per_label = np.zeros(count + 1)
+    per_label[1:] = ndimage.median(nearness, labels, np.arange(1, count + 1))
     nearest = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
     flat = per_label[labels[nearest[0], nearest[1]]]
     return np.where(mask, flat, 0.0).astype(np.float32)

@@ -63,15 +63,35 @@ def test_each_face_is_the_median_of_the_engines_answer_on_it_and_the_lines_take_
 
 
 def test_an_area_too_small_to_be_a_face_takes_its_surroundings_height():
-    speck = (30, 30, 32, 32)                         # a closed square round one paper pixel
+    speck = (30, 30, 34, 34)                         # a closed square round 1 × 1 paper pixel (2-px pen)
     big = (110, 30, 125, 45)                         # a closed square round 12 × 12 pixels: a face
     rgba = plate(speck, big)
     mask = images.figure_mask(rgba)
     labels = flat_faces.faces(rgba, mask)
-    assert labels[31, 31] == 0 and labels.max() == 3 and labels[35, 115] > 0
+    assert not images.ink(rgba)[32, 32] and labels[32, 32] == 0
+    assert len(np.unique(labels)) == 4 and labels[35, 115] > 0
     assert 1 < flat_faces.SMALLEST * mask.sum() <= 144
     flat, _ = flat_faces.read(dome(), rgba, mask)
-    assert flat[31, 31] == flat[25, 25]
+    assert flat[32, 32] == flat[25, 25]
+
+
+def test_a_face_is_an_area_of_at_least_the_smallest_share_of_the_figure():
+    """1000 figure pixels: an area of 2 (the SMALLEST share) is a face, one of 1 is not, whatever else
+    the figure holds."""
+    rgba = np.ones((60, 60, 4), np.float32)
+    rgba[10:35, 10:50, :3] = 0.0                    # the figure: all ink ...
+    rgba[12, 12:14, :3] = 1.0                       # ... but for two paper pixels side by side
+    rgba[20, 20, :3] = 1.0                          # ... and one alone
+    mask = np.zeros((60, 60), bool)
+    mask[10:35, 10:50] = True
+    assert mask.sum() * flat_faces.SMALLEST == 2
+    labels = flat_faces.faces(rgba, mask)
+    assert labels[12, 12] == labels[12, 13] > 0 and labels[20, 20] == 0 and np.count_nonzero(labels) == 2
+    flat, note = flat_faces.read(np.arange(3600, dtype=np.float32).reshape(60, 60), rgba, mask)
+    assert note is None and np.all(flat[mask] == np.float32(12 * 60 + 12.5)) and np.all(flat[~mask] == 0)
+    rgba[12, 13, :3] = 0.0                          # only single pixels left: no face at all
+    assert not flat_faces.faces(rgba, mask).any()
+    assert flat_faces.read(np.ones((60, 60), np.float32), rgba, mask)[1].startswith("Flat faces found no areas")
 
 
 def test_a_filled_figure_closes_no_areas_and_is_left_as_the_engine_read_it():
@@ -90,6 +110,9 @@ def test_ink_is_what_is_off_the_papers_colour_or_dark_without_paper():
     ink = images.ink(rgba)
     assert ink[50, 20] and ink[50, 61] and not ink[50, 40] and not ink[5, 5]
     assert not images.ink(rgba, tolerance=0.85).any()
+    edge = np.ones((20, 20, 4), np.float32)         # white paper; a pixel exactly `tolerance` off it is paper
+    edge[5, 5, :3], edge[6, 6, :3] = 0.75, 0.7421875
+    assert np.argwhere(images.ink(edge, tolerance=0.25)).tolist() == [[6, 6]]
     cut_out = np.zeros((40, 40, 4), np.float32)        # transparent round a grey square with a dark line
     cut_out[10:30, 10:30] = (0.6, 0.6, 0.6, 1.0)
     cut_out[20, 10:30, :3] = 0.2
@@ -134,6 +157,10 @@ def test_the_pipeline_builds_the_flat_faces_and_says_so(stand_in_engine):
     stand_in_engine(proportion=0.3)                       # an engine that does not say where it ran
     unnamed = drawing.compute(req, lambda f, s: None, lambda: False)
     assert unnamed.where == "Stand-in · flat faces"
+    stand_in_engine(proportion=0.3, meta={"note": "from the engine"})
+    seen = []
     filled = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=plate(fill="black"),
-                                             flat_faces=True), lambda f, s: None, lambda: False)
-    assert filled.where == "" and filled.notes[0].startswith("Flat faces found no areas")
+                                             flat_faces=True), lambda f, s: seen.append((f, s)), lambda: False)
+    assert filled.where == "" and filled.notes[0] == "from the engine"
+    assert len(filled.notes) == 2 and filled.notes[1].startswith("Flat faces found no areas")
+    assert seen[-2:] == [(0.87, "Flattening the faces"), (0.88, "Building the relief")]
