@@ -62,10 +62,56 @@ def wins(rows: dict, engine_name: str) -> int:
                for e, f in zip(rows[engine_name], rows[f"{engine_name} + flat faces"]))
 
 
+def sheet_views(count: int, folder: Path):
+    """(part seed, {(view role, flat faces): DepthResult-like answer}, {role: truth}) of each of the first
+    `count` generated parts drawn as a third-angle sheet (hidden lines dashed), read by the sheet pipeline
+    (pipeline/sheet.compute, Depthy, the views' boxes given) with Flat Faces off and on."""
+    from PIL import Image
+
+    from depthy_blender.models import engine
+    from depthy_blender.pipeline import sheet
+    for seed in range(count):
+        part = parts.generated(seed)
+        lo, hi = part.bounds
+        px_per_mm = 380 / float(np.max(hi - lo))
+        rgb, boxes = parts.sheet(part, px_per_mm=px_per_mm)
+        path = folder / f"sheet-{seed}.png"
+        Image.fromarray(rgb).save(path)
+        views = [{"box": list(box), "role": role} for role, box in boxes.items()]
+        answers, truths = {}, {}
+        for flat in (False, True):
+            request = sheet.SheetRequest(str(path), "depthy", views=views, flat_faces=flat, resolution=64)
+            for view, _ in sheet.compute(request, lambda f, s: None, lambda: False).reliefs:
+                near = np.nan_to_num(view["nearness"]).astype(np.float32)
+                answers[(view["role"], flat)] = engine.DepthResult(near, view["mask"], {}, view["proportion"])
+                truths[view["role"]] = parts.view_truth(part, view["role"], px_per_mm)
+        yield seed, answers, truths
+
+
+def sheets_table(count: int) -> None:
+    import tempfile
+    rows = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as folder:
+        for _, answers, truths in sheet_views(count, Path(folder)):
+            for (role, flat), answer in answers.items():
+                rows[flat].append(scores(answer, truths[role]))
+    print(f"\nsheets: {len(rows[False])} views of {count} parts, third-angle sheets with hidden lines dashed, "
+          f"Depthy through the sheet pipeline")
+    for flat, label in ((False, "flat faces off"), (True, "flat faces on (default)")):
+        m = mean(rows[flat])
+        print(f"{label:<24} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
+    off, on = mean(rows[False]), mean(rows[True])
+    print(f"on ÷ off: nRMSE {ratio(on, off, 'nrmse')}, normal error {ratio(on, off, 'normal')}, proportion error "
+          f"{ratio(on, off, 'proportion')}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--parts", type=int, default=48, help="generated parts, six per family at the default")
     p.add_argument("--size", type=int, default=320, help="drawing size in pixels")
+    p.add_argument("--sheets", type=int, default=0, metavar="N",
+                   help="also read the first N parts drawn as three-view sheets through the sheet pipeline, "
+                        "with Flat Faces off and on (its default there)")
     args = p.parse_args(argv)
     t0 = time.time()
     rows, families, stepped = {}, {}, {}
@@ -102,6 +148,8 @@ def main(argv=None):
             continue
         cells = [mean(families[(family, r)]) for r in rows]
         print(f"{family:<14} " + " ".join(f"{c['nrmse']:15.4f} / {c['normal']:5.1f}" for c in cells))
+    if args.sheets:
+        sheets_table(args.sheets)
 
 
 if __name__ == "__main__":

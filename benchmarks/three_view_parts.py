@@ -233,37 +233,42 @@ def view(part: Part, name: str, px_per_mm: float, dash=(12, 7), jump_px: float =
     return visible, hidden & ~visible
 
 
+def view_truth(part: Part, name: str, px_per_mm: float, pad: int = 2) -> dict:
+    """The exact depth of one view on the grid `view` draws it on: "nearness", the nearest surface scaled
+    to [0, 1] over the part (all 1 when it is one flat face); "mask", where a ray meets the part;
+    "proportion", its depth range ÷ its width, as in examples/*-truth.npz."""
+    from depthy_blender.core.proportion import figure_width
+    _, _, first, count = nearest(part, name, px_per_mm, pad)
+    mask = count > 0
+    near = np.where(mask, -np.nan_to_num(first), 0.0)
+    low, high = near[mask].min(), near[mask].max()
+    nearness = np.where(mask, (near - low) / (high - low) if high > low else 1.0, 0.0)
+    return {"nearness": nearness, "mask": mask, "proportion": float((high - low) / (figure_width(mask) / px_per_mm))}
+
+
 def single_view(part: Part, name: str, size: int = 320, fill: float = 0.75):
     """One view drawn alone, square-on, as an artist would draw a plate or a flange for a relief: its
     visible edges in a two-pixel pen, black on white, the part's longer side `fill` of a `size`² image.
-    Returns (rgba float32, truth): truth's "nearness" is the nearest surface scaled to [0, 1] over the
-    part (all 1 when it is one flat face), "mask" where a ray meets the part, and "proportion" its depth
-    range ÷ its width, as in examples/*-truth.npz."""
-    from depthy_blender.core.proportion import figure_width
+    Returns (rgba float32, truth), the truth (view_truth) placed as the drawing is."""
     lo, hi = part.bounds
     _, (a, b) = VIEWS[name]
     px_per_mm = fill * size / float(max(hi[a] - lo[a], hi[b] - lo[b]))
-    _, _, first, count = nearest(part, name, px_per_mm, pad=3)
+    own = view_truth(part, name, px_per_mm, pad=3)
     visible, _ = view(part, name, px_per_mm, pad=3)
     pen = visible.copy()
     pen[1:] |= visible[:-1]
     pen[:, 1:] |= visible[:, :-1]
-    rows, cols = first.shape
+    rows, cols = visible.shape
     y0, x0 = (size - rows) // 2, (size - cols) // 2
     place = (slice(y0, y0 + rows), slice(x0, x0 + cols))
     ink = np.zeros((size, size), bool)
     ink[place] = pen
-    mask = np.zeros((size, size), bool)
-    mask[place] = count > 0
-    near = np.zeros((size, size))
-    near[place] = np.where(count > 0, -np.nan_to_num(first), 0.0)
-    low, high = near[mask].min(), near[mask].max()
-    nearness = np.where(mask, (near - low) / (high - low) if high > low else 1.0, 0.0)
+    truth = {"proportion": own["proportion"]}
+    for key in ("nearness", "mask"):
+        truth[key] = np.zeros((size, size), own[key].dtype)
+        truth[key][place] = own[key]
     grey = np.where(ink, 0.0, 1.0).astype(np.float32)
-    rgba = np.stack([grey, grey, grey, np.ones_like(grey)], -1)
-    truth = {"nearness": nearness, "mask": mask,
-             "proportion": float((high - low) / (figure_width(mask) / px_per_mm))}
-    return rgba, truth
+    return np.stack([grey, grey, grey, np.ones_like(grey)], -1), truth
 
 
 def sheet(part: Part, px_per_mm: float = None, longest_px: int = 380, gap_px: int = 90, margin: int = 70):

@@ -150,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
                             "(default 128)")
     sheet.add_argument("--refine-depth", action="store_true",
                        help="also carve the solid with each view's estimated depth (see README: lowers IoU today)")
+    sheet.add_argument("--flat-faces", action=argparse.BooleanOptionalAction, default=True,
+                       help="each view's areas closed by lines are flat faces, as a machined part's square-on views "
+                            "show them (default True); --no-flat-faces: each view's depth as the engine reads it, "
+                            "for round parts")
     sheet.add_argument("--render", help="also write a preview PNG")
     sheet.add_argument("--resolution", type=int, default=192, help="relief grid per view (default 192)")
     sheet.add_argument("--mm-per-px", type=float, default=None,
@@ -265,7 +269,8 @@ def _cmd_sheet(args) -> int:
                                            options=engine_options(args),
                                            solid_resolution=args.solid_resolution, mm_per_px=args.mm_per_px or 0.0,
                                            read_lines=not args.outline_only,
-                                           refine_depth=args.refine_depth, resolution=args.resolution)
+                                           refine_depth=args.refine_depth, resolution=args.resolution,
+                                           flat_faces=args.flat_faces)
     if not source.is_dir():
         if not source.is_file():
             raise CliError(f"Sheet file not found: {source}")

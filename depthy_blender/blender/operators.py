@@ -302,7 +302,7 @@ class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
                                   refine_depth=s.solid_refine_depth, resolution=min(s.resolution, 512),
                                   ratio=s.ratio, auto_ratio=s.auto_ratio, smoothing=s.smoothing,
                                   options=prefs.engine_options(context),
-                                  mm_per_px=s.sheet_mm_per_px)
+                                  mm_per_px=s.sheet_mm_per_px, flat_faces=s.sheet_flat_faces)
 
     def invoke(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return self.execute(context) if bpy.app.background else self._start_modal(context)

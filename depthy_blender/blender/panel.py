@@ -88,6 +88,7 @@ class DEPTHY_PT_sheet(SidebarPanel, bpy.types.Panel):
         col.prop(settings, "sheet_path")
         if not settings.sheet_path.lower().endswith(".dxf"):
             col.prop(settings, "sheet_mm_per_px")
+        col.prop(settings, "sheet_flat_faces")
         col.prop(settings, "sheet_solid")
         col.prop(settings, "solid_resolution")
         col.prop(settings, "solid_refine_depth")

@@ -164,6 +164,9 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
     sheet_solid: BoolProperty(name="Solid from Views", description="Also carve one solid from the front, "
                               "side and top views, with the holes, slots and pockets their lines show",
                               default=True)
+    sheet_flat_faces: BoolProperty(name="Flat Faces", description="Each view's areas closed by lines are flat faces, "
+                                   "as a machined part's square-on views show them; off: each view's depth as the "
+                                   "engine reads it (for round parts)", default=True)
     solid_resolution: IntProperty(name="Solid Resolution", description="Least voxels along the solid's longest "
                                   "side; raised so the thinnest wall is at least three voxels thick",
                                   default=128, min=options.low("solid_resolution"),

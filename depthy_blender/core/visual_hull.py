@@ -190,13 +190,16 @@ def _fit_values(values, rows, cols):
 # numpy builds (1.26.4 under Blender 5.0, 2.5.5 beside bpy 5.3: a few ulps apart on the same points), so the
 # comparison allows this much rounding; without it such a voxel is kept on one and carved on the other.
 ROUNDING = 1e-6
+# A view whose nearness spreads less than this share of its largest value is one flat face (Flat Faces'
+# one height, stored in float32 on the relief and read back a few ulps apart): it says nothing of depth.
+FLAT_SPREAD = 1e-4
 
 
 def _carve_in_front(occ, near, tolerance):
     """occ [a, d, b] with d the depth index from the viewer; near [a, b]."""
     seen = occ.any(axis=1)
     valid = seen & np.isfinite(near)
-    if valid.sum() < 16 or np.ptp(near[valid]) <= 0:
+    if valid.sum() < 16 or np.ptp(near[valid]) <= FLAT_SPREAD * np.abs(near[valid]).max():
         return occ
     first = np.argmax(occ, axis=1).astype(np.float64)
     if np.ptp(first[valid]) < 1:      # a flat hull front gives no scale for the nearness: nothing to trust

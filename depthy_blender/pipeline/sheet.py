@@ -33,6 +33,7 @@ class SheetRequest:
     ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
     auto_ratio: bool = True            # each view as deep as the engine sees it drawn
     smoothing: float = 1.0
+    flat_faces: bool = True            # each view's closed areas are flat faces (its views are square-on)
     options: EngineOptions = DEFAULT_OPTIONS
 
 
@@ -109,6 +110,10 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             depth = chosen.predict(crop, cancel=cancel, options=req.options)   # no progress within a view
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
+            if req.flat_faces:
+                depth, note = drawing.as_flat_faces(depth, crop, mask)
+                if note:
+                    messages.append(f"{view['role']} view: {note}")
             view["ratio"], view["drawn_ratio"] = drawing.ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
             built = relief_math.build(depth.nearness, mask, view["ratio"], req.smoothing, req.resolution,
                                       size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1])
@@ -117,6 +122,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             continue
         view.setdefault("mask", mask)
         view["nearness"] = np.where(mask, depth.nearness, np.nan)
+        view["proportion"] = depth.proportion
         view["crop"] = crop   # the view's texture
         reliefs.append((view, built))
     solid = None

@@ -155,7 +155,9 @@ def test_the_sheet_request_takes_every_sheet_setting(tmp_path):
     assert (req.path, req.engine, req.solid, req.solid_resolution, req.refine_depth, req.resolution, req.auto_ratio) \
         == (str(tmp_path / "a.png"), "inflate", True, 72, True, 300, False)
     assert (req.ratio, req.smoothing, req.mm_per_px) == (pytest.approx(0.35), pytest.approx(2.5), pytest.approx(0.4))
-    assert req.options.relief_resolution == 300 and op.reports == []
+    assert req.options.relief_resolution == 300 and op.reports == [] and req.flat_faces is True   # the default
+    s.sheet_flat_faces = False
+    assert call(operators.DEPTHY_OT_generate_sheet, "_request", op, bpy.context).flat_faces is False
     s.resolution = 1024                                  # views are small: at most 512 samples
     assert call(operators.DEPTHY_OT_generate_sheet, "_request", op, bpy.context).resolution == 512
     s.resolution = 512

@@ -85,6 +85,12 @@ def test_the_sheet_panel_draws():
     assert drawn(panel.DEPTHY_PT_sheet)
 
 
+def test_the_sheet_panel_offers_flat_faces_before_the_solid():
+    names = [name for kind, name in drawn(panel.DEPTHY_PT_sheet) if kind == "prop"]
+    assert names.index("sheet_flat_faces") == names.index("sheet_solid") - 1
+    assert bpy.context.scene.depthy.sheet_flat_faces is True        # a sheet's views are square-on
+
+
 def props_shown(panel_method, *args):
     """The properties a Generate panel part draws, in order, each with whether its row is active."""
     log = []

@@ -250,7 +250,7 @@ def test_refining_with_depth_rebuilds_the_solid_generate_carved(tmp_path):
     2 % of its volume) and is smaller than the three-view hull (3.5 % on this ball, measured)."""
     _ball_sheet(tmp_path / "ball.png")
     s = bpy.context.scene.depthy
-    s.solid_refine_depth = True
+    s.solid_refine_depth, s.sheet_flat_faces = True, False     # a round part: its faces are not flat
     views, (generated,) = _generate(tmp_path / "ball.png")
     carved = _volume(generated)
     refined = _volume(_rebuild(views["front"], refine_depth=True))   # each rebuild replaces the last

@@ -231,20 +231,20 @@ def test_sheet_defaults_and_options_reach_the_blender_layer(headless, drawing_pa
                                          options=cli.engine_options(cli._parser().parse_args(
                                              ["sheet", str(drawing_path), "-o", str(out)])),
                                          solid_resolution=128, mm_per_px=0.0, read_lines=True, refine_depth=False,
-                                         resolution=192)
+                                         resolution=192, flat_faces=True)
     assert request.options.relief_resolution == 192
     views = tmp_path / "given.json"
     views.write_text(json.dumps({"views": [{"box": [0, 0, 10, 10], "role": "front"}]}))
     headless.calls.clear()
     code, lines, _ = run(capsys, "sheet", drawing_path, "-o", out, "--engine", "inflate", "--solid", "--outline-only",
                          "--refine-depth", "--solid-resolution", "96", "--mm-per-px", "0.5", "--resolution", "128",
-                         "--render", render, "--json", found, "--views", views)
+                         "--render", render, "--json", found, "--views", views, "--no-flat-faces")
     assert code == 0 and lines == [f"wrote {out}", f"wrote {render}", f"wrote {found}"]
     _, request, _, rendered, json_out, _ = headless.calls[0]
     assert (rendered, json_out) == (str(render), str(found))
     assert (request.views, request.solid, request.read_lines, request.refine_depth, request.solid_resolution,
-            request.mm_per_px, request.resolution) == ([{"box": [0, 0, 10, 10], "role": "front"}], True, False, True,
-                                                       96, 0.5, 128)
+            request.mm_per_px, request.resolution, request.flat_faces) == (
+        [{"box": [0, 0, 10, 10], "role": "front"}], True, False, True, 96, 0.5, 128, False)
 
 
 def test_a_sheet_that_is_not_there_is_one_line(headless, tmp_path, capsys):

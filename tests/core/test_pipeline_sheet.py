@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from depthy_blender.core import dxf, images, proportion, relief, sheets, visual_hull
 from depthy_blender.errors import DepthyError, OptionError
 from depthy_blender.models import engine
-from depthy_blender.pipeline import sheet
+from depthy_blender.pipeline import drawing, sheet
 
 FRONT, TOP, SIDE = (98, 398, 503, 473), (96, 98, 504, 343), (558, 398, 803, 473)   # x0, y0, x1, y1
 
@@ -53,7 +53,7 @@ def test_each_orthographic_view_gets_the_relief_built_from_its_crop(sheet_path, 
     views = given(*THREE, ((600, 80, 800, 280), "pictorial"))
     never = lambda: False  # noqa: E731
     outcome, seen, req = run(sheet_path, views=views, resolution=40, smoothing=0.5, size=2.0, cancel=never,
-                             options=engine.EngineOptions(depthy_resolution=320))
+                             options=engine.EngineOptions(depthy_resolution=320), flat_faces=False)
     assert all(call[1] is never for call in fn.calls)
     rgba = images.load_image(str(sheet_path)).rgba
     assert outcome.shape == (700, 900) and outcome.width_m == 2.0 and outcome.messages == []
@@ -71,6 +71,7 @@ def test_each_orthographic_view_gets_the_relief_built_from_its_crop(sheet_path, 
         assert view["ratio"] == view["drawn_ratio"] == pytest.approx(ratio)
         assert np.array_equal(view["mask"], mask)
         assert np.array_equal(view["nearness"], np.where(mask, ramp, np.nan), equal_nan=True)
+        assert view["proportion"] == 0.3                                   # as the engine told it
         expected = relief.build(ramp, mask, ratio, 0.5, 40, size=2.0 * max(x1 - x0, y1 - y0) / 900)
         assert np.array_equal(built.verts, expected.verts) and np.array_equal(built.faces, expected.faces)
     assert outcome.solid is None
@@ -84,13 +85,44 @@ def test_a_views_own_outline_beats_the_engines_and_auto_off_keeps_the_artists_ra
     own = np.zeros((75, 405), bool)
     own[10:60, 50:350] = True
     views = [{"box": list(FRONT), "role": "front", "mask": own}]
-    outcome, _, _ = run(sheet_path, views=views, resolution=40, auto_ratio=False, ratio=0.6)
+    outcome, _, _ = run(sheet_path, views=views, resolution=40, auto_ratio=False, ratio=0.6, flat_faces=False)
     (view, built), = outcome.reliefs
     assert view["mask"] is own and view["ratio"] == 0.6
     assert view["drawn_ratio"] == pytest.approx(0.3 * 300 / 405)
     ramp = np.broadcast_to(np.linspace(0, 1, 405, dtype=np.float32), own.shape)
     expected = relief.build(ramp, own, 0.6, 1.0, 40, size=4.0 * 405 / 900)
     assert np.array_equal(built.verts, expected.verts)
+
+
+def test_the_views_are_read_as_flat_faces_unless_asked_not_to(sheet_path, stand_in_engine):
+    """A sheet's views are square-on: by default each view's answer is read as flat faces
+    (drawing.as_flat_faces on its crop and outline), its Auto depth from the faces' proportion; a view
+    whose lines close no area keeps the engine's answer and says so."""
+    fn = stand_in_engine(proportion=0.3)
+    outcome, _, req = run(sheet_path, views=given(*THREE), resolution=40)
+    assert req.flat_faces is True and len(outcome.reliefs) == 3
+    rgba = images.load_image(str(sheet_path)).rgba
+    for view, built in outcome.reliefs:
+        x0, y0, x1, y1 = view["box"]
+        crop = rgba[y0:y1, x0:x1]
+        told = fn(crop, lambda f, s: None, lambda: False, None)
+        flat, note = drawing.as_flat_faces(told, crop, view["mask"])
+        if note:
+            assert f"{view['role']} view: {note}" in outcome.messages
+        assert np.array_equal(view["nearness"], np.where(view["mask"], flat.nearness, np.nan), equal_nan=True)
+        assert view["drawn_ratio"] == pytest.approx(drawing.ratios(flat.proportion, view["mask"], True, 0.2)[1])
+        assert view["proportion"] == flat.proportion
+        assert len(np.unique(view["nearness"][view["mask"]])) == 1          # each view: one closed area
+    assert outcome.messages == []
+    raw, _, _ = run(sheet_path, views=given(*THREE), resolution=40, flat_faces=False)
+    assert raw.messages == []
+    assert all(len(np.unique(v["nearness"][v["mask"]])) > 100 for v, _ in raw.reliefs)   # the ramp as told
+    img = Image.open(sheet_path)
+    ImageDraw.Draw(img).rectangle((100, 400, 500, 470), fill="black")   # the front view filled
+    img.save(sheet_path)
+    filled, _, _ = run(sheet_path, views=given(*THREE), resolution=40)
+    assert filled.messages == ["front view: Flat faces found no areas closed by lines (a filled or shaded figure): "
+                               "the depth is as the engine read it"]
 
 
 def test_the_artists_scale_sets_the_sheets_width_and_each_reliefs_size(sheet_path, stand_in_engine):

@@ -180,6 +180,19 @@ def test_carving_needs_sixteen_rays_a_front_with_depth_and_nearness_that_falls_w
     assert np.array_equal(visual_hull._carve_in_front(occ, gentle, 1.0), occ)
 
 
+def test_one_height_read_back_a_few_ulps_apart_carves_nothing():
+    """A view of one flat face (Flat Faces' one height, stored in float32 on the relief and read back
+    with rounding) says nothing of depth; a spread just above FLAT_SPREAD of its size is read."""
+    occ, near = _pocket_case()
+    valid = np.isfinite(near) & occ.any(axis=1)
+    level = np.where(np.isfinite(near), 66.16796, np.nan)
+    level[0, 0] += 66.16796 * visual_hull.FLAT_SPREAD * 0.99      # rounding: under the share
+    assert np.array_equal(visual_hull._carve_in_front(occ, level, 0.5), occ)
+    scaled = np.where(valid, near * 1e-4 / np.ptp(near[valid]) * 1.01 + 1.0, np.nan)   # just over it
+    assert np.ptp(scaled[valid]) > visual_hull.FLAT_SPREAD * np.abs(scaled[valid]).max()
+    assert not np.array_equal(visual_hull._carve_in_front(occ, scaled, 0.5), occ)
+
+
 def test_a_front_one_voxel_deep_is_enough_to_fit():
     """64 × 64 rays whose hull front is at depth 0 or 1 (a step of one voxel), nearness 5 − front, and
     a 2 × 2 pocket whose surface is 3 deeper (nearness 2). One voxel of front depth is scale enough: the

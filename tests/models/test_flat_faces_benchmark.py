@@ -9,7 +9,7 @@ from benchmarks import flat_faces  # noqa: E402
 
 
 def test_the_benchmark_prints_its_table_and_ratios(capsys):
-    flat_faces.main(["--parts", "2", "--size", "160"])
+    flat_faces.main(["--parts", "2", "--size", "160", "--sheets", "1"])
     out = capsys.readouterr().out
     assert out.startswith("6 square-on views of 2 parts (")
     for reading in ("depthy", "depthy + flat faces", "inflate", "inflate + flat faces"):
@@ -17,6 +17,10 @@ def test_the_benchmark_prints_its_table_and_ratios(capsys):
     assert re.search(r"^flat faces ÷ depthy: nRMSE \d\.\d{3}, normal error \d\.\d{3}, .*better on all three on \d of 6 "
                      r"views$", out, re.M)
     assert re.search(r"^pocket block +\d", out, re.M)
+    assert "\nsheets: 3 views of 1 parts, " in out
+    assert re.search(r"^flat faces on \(default\) +\d\.\d{4} ", out, re.M)
+    figure = r"(\d\.\d{3}|n/a \(both 0\))"                   # the plate seen three ways: one flat face each
+    assert re.search(rf"^on ÷ off: nRMSE {figure}, normal error {figure}, proportion error {figure}$", out, re.M)
 
 
 def test_ratios_and_wins_by_hand():
