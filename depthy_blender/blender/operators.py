@@ -147,7 +147,8 @@ class GenerateMixin:
         return self._build(context, job)
 
 
-REDO = ("engine", "flat_faces", "resolution", "back", "base", "auto_ratio", "ratio", "smoothing")   # shown in Adjust Last Operation (F9)
+# shown in Adjust Last Operation (F9)
+REDO = ("engine", "flat_faces", "resolution", "back", "base", "auto_ratio", "ratio", "smoothing")
 
 
 class DrawingMixin(GenerateMixin):
