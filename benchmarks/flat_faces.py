@@ -40,10 +40,16 @@ def drawings(count: int, size: int):
             yield seed, view, rgba, truth
 
 
-def readings(rgba: np.ndarray, name: str) -> dict:
-    """{reading: DepthResult}: the engine's own answer and the same read as flat faces."""
+def readings(rgba: np.ndarray, name: str, seconds: dict | None = None) -> dict:
+    """{reading: DepthResult}: the engine's own answer and the same read as flat faces; `seconds`
+    gathers the time each took under (name, "engine") and (name, "flat faces")."""
+    t0 = time.perf_counter()
     told = engines.get(name).predict(rgba)
+    t1 = time.perf_counter()
     flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    if seconds is not None:
+        for key, spent in (((name, "engine"), t1 - t0), ((name, "flat faces"), time.perf_counter() - t1)):
+            seconds[key] = seconds.get(key, 0.0) + spent
     return {name: told, f"{name} + flat faces": flat}
 
 
@@ -114,11 +120,11 @@ def main(argv=None):
                         "with Flat Faces off and on (its default there)")
     args = p.parse_args(argv)
     t0 = time.time()
-    rows, families, stepped = {}, {}, {}
+    rows, families, stepped, seconds = {}, {}, {}, {}
     for seed, view, rgba, truth in drawings(args.parts, args.size):
         has_steps = np.ptp(truth["nearness"][truth["mask"]]) > 0
         for engine_name in ("depthy", "inflate"):
-            for reading, result in readings(rgba, engine_name).items():
+            for reading, result in readings(rgba, engine_name, seconds).items():
                 row = scores(result, truth)
                 rows.setdefault(reading, []).append(row)
                 families.setdefault((FAMILIES[seed % 8], reading), []).append(row)
@@ -148,6 +154,9 @@ def main(argv=None):
             continue
         cells = [mean(families[(family, r)]) for r in rows]
         print(f"{family:<14} " + " ".join(f"{c['nrmse']:15.4f} / {c['normal']:5.1f}" for c in cells))
+    flat, own = seconds[("depthy", "flat faces")], seconds[("depthy", "engine")]
+    print(f"\ntime: flat faces {1000 * flat / count:.1f} ms per view, {flat / own:.3f}× Depthy's own predict "
+          f"({1000 * own / count:.1f} ms) in the same run")
     if args.sheets:
         sheets_table(args.sheets)
 

@@ -17,6 +17,8 @@ def test_the_benchmark_prints_its_table_and_ratios(capsys):
     assert re.search(r"^flat faces ÷ depthy: nRMSE \d\.\d{3}, normal error \d\.\d{3}, .*better on all three on \d of 6 "
                      r"views$", out, re.M)
     assert re.search(r"^pocket block +\d", out, re.M)
+    assert re.search(r"^time: flat faces \d+\.\d ms per view, \d\.\d{3}× Depthy's own predict \(\d+\.\d ms\) in the "
+                     r"same run$", out, re.M)
     assert "\nsheets: 3 views of 1 parts, " in out
     assert re.search(r"^flat faces on \(default\) +\d\.\d{4} ", out, re.M)
     figure = r"(\d\.\d{3}|n/a \(both 0\))"                   # the plate seen three ways: one flat face each
