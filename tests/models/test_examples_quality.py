@@ -58,3 +58,24 @@ def test_flat_faces_beat_depthy_and_inflation_on_the_gear_drawn_square_on():
         for measure in ("nrmse", "normal", "proportion"):
             assert flat[measure] < scores[measure], (measure, other, flat, scores)
     assert flat["nrmse"] < 0.5 * examples_quality.engine_scores("gear", "depthy")["nrmse"]
+
+
+def test_flat_faces_and_invert_mend_the_pocket_plate_whose_pocket_depthy_raises():
+    """Depthy puts the plate's pocket in front. Read as flat faces the plate and the pocket are two
+    levels, so the Relief panel's Invert (relief.normalise with invert) puts the pocket behind, where it
+    is; inverting Depthy's own bent reading does not."""
+    from depthy_blender.core import relief
+    from depthy_blender.models import engine, engines
+    from depthy_blender.pipeline import drawing
+    rgba, truth = examples_quality.load("pocket_plate")
+    told = engines.get("depthy").predict(rgba)
+    flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    inverted = examples_quality.scores(engine.DepthResult(
+        relief.normalise(flat.nearness, flat.mask, invert=True), flat.mask, {}, flat.proportion), truth)
+    bent = examples_quality.scores(engine.DepthResult(
+        relief.normalise(told.nearness, told.mask, invert=True), told.mask, {}, told.proportion), truth)
+    for other in ("depthy", "inflate"):
+        scores = examples_quality.engine_scores("pocket_plate", other)
+        for measure in ("nrmse", "normal", "proportion"):
+            assert inverted[measure] < scores[measure], (measure, other, inverted, scores)
+    assert inverted["nrmse"] < 0.5 * bent["nrmse"] and inverted["normal"] < 0.5 * bent["normal"]
