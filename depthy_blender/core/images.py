@@ -226,8 +226,7 @@ def figure_mask_bridged(rgba: np.ndarray, gap: int, tolerance: float = 0.12, min
     paper = None if has_alpha_mask(rgba) else _paper_colour(rgba[..., :3], tolerance)
     if paper is None or not mask.any() or pen_width(mask) >= gap:
         return mask
-    ink = np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
-    return drop_specks(mask | ndimage.binary_fill_holes(bridged(ink, gap)), min_area)
+    return drop_specks(mask | ndimage.binary_fill_holes(bridged(_off_paper(rgba, paper, tolerance), gap)), min_area)
 
 
 def ink(rgba: np.ndarray, tolerance: float = 0.12) -> np.ndarray:
@@ -237,6 +236,11 @@ def ink(rgba: np.ndarray, tolerance: float = 0.12) -> np.ndarray:
     paper = None if has_alpha_mask(rgba) else _paper_colour(rgba[..., :3], tolerance)
     if paper is None:
         return luminance(rgba) < 0.5
+    return _off_paper(rgba, paper, tolerance)
+
+
+def _off_paper(rgba: np.ndarray, paper: np.ndarray, tolerance: float) -> np.ndarray:
+    """Pixels whose colour is off the paper's by more than `tolerance` in some channel: the ink."""
     return np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
 
 
@@ -258,7 +262,7 @@ def trim_to_drawing(net_mask: np.ndarray, rgba: np.ndarray, tolerance: float = 0
     if paper is None or count == 0:   # no paper to check against (a photo filling the frame), or nothing
         return net_mask
     fill = figure_mask(rgba, tolerance)
-    ink = np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
+    ink = _off_paper(rgba, paper, tolerance)
     parts = np.arange(1, count + 1)
     area = ndimage.sum_labels(net_mask, labels, parts)
     covered = ndimage.sum_labels(fill, labels, parts) / area
