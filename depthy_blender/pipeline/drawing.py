@@ -96,8 +96,9 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     if req.flat_faces:
         progress(0.87, "Flattening the faces")
         depth, note = as_flat_faces(depth, rgba, mask)
-        notes += [note] if note else []
-        if not note:
+        if note:
+            notes.append(note)
+        else:
             where["where"] = f"{where['where'] or engines.get(req.engine).label} · flat faces"
     progress(0.88, "Building the relief")
     ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
