@@ -255,20 +255,25 @@ def single_view(part: Part, name: str, size: int = 320, fill: float = 0.75):
     px_per_mm = fill * size / float(max(hi[a] - lo[a], hi[b] - lo[b]))
     own = view_truth(part, name, px_per_mm, pad=3)
     visible, _ = view(part, name, px_per_mm, pad=3)
-    pen = visible.copy()
-    pen[1:] |= visible[:-1]
-    pen[:, 1:] |= visible[:, :-1]
     rows, cols = visible.shape
     y0, x0 = (size - rows) // 2, (size - cols) // 2
     place = (slice(y0, y0 + rows), slice(x0, x0 + cols))
     ink = np.zeros((size, size), bool)
-    ink[place] = pen
+    ink[place] = two_pixel_pen(visible)
     truth = {"proportion": own["proportion"]}
     for key in ("nearness", "mask"):
         truth[key] = np.zeros((size, size), own[key].dtype)
         truth[key][place] = own[key]
     grey = np.where(ink, 0.0, 1.0).astype(np.float32)
     return np.stack([grey, grey, grey, np.ones_like(grey)], -1), truth
+
+
+def two_pixel_pen(lines: np.ndarray) -> np.ndarray:
+    """Edge masks drawn with a two-pixel pen: each edge pixel also inks the pixel below and to its right."""
+    thick = lines.copy()
+    thick[1:] |= lines[:-1]
+    thick[:, 1:] |= lines[:, :-1]
+    return thick
 
 
 def sheet(part: Part, px_per_mm: float = None, longest_px: int = 380, gap_px: int = 90, margin: int = 70):
@@ -289,11 +294,7 @@ def sheet(part: Part, px_per_mm: float = None, longest_px: int = 380, gap_px: in
     for name, (x0, y0) in boxes.items():
         vis, hid = drawn[name]
         r, c = vis.shape
-        lines = vis | hid
-        thick = lines.copy()               # a two-pixel pen
-        thick[1:] |= lines[:-1]
-        thick[:, 1:] |= lines[:, :-1]
-        ink[y0:y0 + r, x0:x0 + c] |= thick
+        ink[y0:y0 + r, x0:x0 + c] |= two_pixel_pen(vis | hid)
         out[name] = (x0, y0, x0 + c, y0 + r)
     grey = np.where(ink, 0, 255).astype(np.uint8)
     return np.stack([grey] * 3, -1), out
