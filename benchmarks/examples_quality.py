@@ -9,8 +9,10 @@ and the proportion error of the relief Auto depth builds (depth in figure widths
 shift). The last columns are Depthy ÷ inflation; issue 51 asks that Depthy beat inflation on nRMSE and
 normal error on every example. The Turned engine's row shows what revolving the outline gives on each
 (it is meant for the bottle and the turned part only; training/turned_parts.py measures it further);
-the "faces" row is Depthy read as flat faces, the panel's Flat Faces (meant for parts drawn square-on,
-the gear and the plate; benchmarks/flat_faces.py measures it further).
+the "flat" row is Depthy read as flat faces, the panel's Faces: Flat (meant for parts drawn square-on,
+the gear and the plate; benchmarks/flat_faces.py measures it further), the "planar" row as planar
+faces, Faces: Planar (meant for machined parts in pictorial views, the bracket;
+training/pictorial_parts.py measures it further).
 """
 import sys
 from pathlib import Path
@@ -50,13 +52,13 @@ def scores(result, truth: dict) -> dict:
             "proportion": metrics.proportion_error(depth, true * truth["proportion"], mask)}
 
 
-def engine_scores(name: str, engine: str, flat_faces: bool = False) -> dict:
-    """scores() of `engine`'s own predict on example `name`'s PNG, against its truth; with `flat_faces`,
-    read as flat faces as the panel's Flat Faces does (pipeline/drawing.as_flat_faces)."""
+def engine_scores(name: str, engine: str, faces: str = "engine") -> dict:
+    """scores() of `engine`'s own predict on example `name`'s PNG, against its truth; with `faces` flat
+    or planar, read as the panel's Faces setting reads it (pipeline/drawing.as_faces)."""
     rgba, truth = load(name)
     result = engines.get(engine).predict(rgba, lambda f, s: None, lambda: False)
-    if flat_faces:
-        result, _ = drawing.as_flat_faces(result, rgba, result.mask)
+    if faces != "engine":
+        result, _ = drawing.as_faces(result, rgba, result.mask, faces)
     return scores(result, truth)
 
 
@@ -66,9 +68,9 @@ def main():
     names = examples()
     for name in names:
         rows = {}
-        for engine in ("depthy", "inflate", "turned", "faces"):
-            faces = engine == "faces"
-            rows[engine] = engine_scores(name, "depthy" if faces else engine, flat_faces=faces)
+        for engine in ("depthy", "inflate", "turned", "flat", "planar"):
+            faces = engine if engine in ("flat", "planar") else "engine"
+            rows[engine] = engine_scores(name, "depthy" if faces != "engine" else engine, faces=faces)
             r = rows[engine]
             print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
         d, i = rows["depthy"], rows["inflate"]

@@ -1,5 +1,5 @@
 """Flat faces on parts drawn square-on: each engine as it reads the drawing, and the same read as flat faces
-(pipeline/drawing.as_flat_faces, the panel's Flat Faces), against the exact depth.
+(pipeline/drawing.as_faces, the panel's Flat Faces), against the exact depth.
 
     python benchmarks/flat_faces.py [--parts 48] [--size 320]
 
@@ -46,7 +46,7 @@ def readings(rgba: np.ndarray, name: str, seconds: dict | None = None) -> dict:
     t0 = time.perf_counter()
     told = engines.get(name).predict(rgba)
     t1 = time.perf_counter()
-    flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    flat, _ = drawing.as_faces(told, rgba, told.mask)
     if seconds is not None:
         for key, spent in (((name, "engine"), t1 - t0), ((name, "flat faces"), time.perf_counter() - t1)):
             seconds[key] = seconds.get(key, 0.0) + spent

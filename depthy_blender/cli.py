@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     depth.add_argument("-o", "--output", required=True, help="OUT.npy")
     depth.add_argument("--mask", help="also write the figure mask (bool .npy)")
     _engine_args(depth)
-    _flat_faces_arg(depth)
+    _faces_arg(depth)
     depth.set_defaults(func=_cmd_depth)
 
     mesh = sub.add_parser("mesh", help="image or folder → relief mesh (.glb, .obj, .blend)")
@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--format", choices=[f[1:] for f in MESH_FORMATS], default="glb",
                       help="output type for folder input (default glb)")
     _engine_args(mesh)
-    _flat_faces_arg(mesh)
+    _faces_arg(mesh)
     mesh.add_argument("--ratio", default="auto",
                       help="depth ratio: thickness / width, or auto: as deep as the engine sees the figure drawn "
                            "(default auto; 0.2 where the engine cannot tell)")
@@ -163,10 +163,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _flat_faces_arg(p):
-    p.add_argument("--flat-faces", action="store_true",
-                   help="the drawing shows a part seen square-on (a plate, a gear): each area its lines close is one "
-                        "flat face, at the height the engine gives it")
+def _faces_arg(p):
+    p.add_argument("--faces", default="engine", choices=tuple(drawing.FACES),
+                   help="how each area the lines close is read: engine = as the engine reads it (default); flat = "
+                        "one flat face, for a part drawn square-on (a plate, a gear); planar = one plane, joined to "
+                        "its neighbours at creases, for a machined part drawn in a pictorial view (a bracket, a block)")
 
 
 def _engine_args(p):
@@ -207,8 +208,8 @@ def _cmd_depth(args) -> int:
     result = drawing.estimate(loaded.rgba, _engine(args).name, engine_options(args), _progress)
     if "note" in result.meta:
         print(f"note: {result.meta['note']}", file=sys.stderr)
-    if args.flat_faces:
-        result, note = drawing.as_flat_faces(result, loaded.rgba, result.mask)
+    if args.faces != "engine":
+        result, note = drawing.as_faces(result, loaded.rgba, result.mask, args.faces)
         if note:
             print(f"note: {note}", file=sys.stderr)
     nearness, mask = result.nearness, result.mask
@@ -237,7 +238,7 @@ def _cmd_mesh(args) -> int:
     options = dict(engine=chosen, options=engine_options(args), ratio=proportion.FALLBACK_RATIO if auto else args.ratio,
                    auto_ratio=auto, smoothing=args.smoothing, base=args.base, resolution=args.resolution,
                    back=args.back, triangles=args.triangles, size=args.size, background=args.background,
-                   background_tolerance=args.background_tolerance, flat_faces=args.flat_faces)
+                   background_tolerance=args.background_tolerance, faces=args.faces)
     source = Path(args.input)
     if source.is_dir():
         return _batch(headless, source, args, options)

@@ -6,7 +6,7 @@ mesh's exact truth.
     python -m training.square_parts [--count 16]
 
 Depthy and inflation each run their own `predict` on the drawing as the add-on reads it, then the same
-answer is read as flat faces (pipeline/drawing.as_flat_faces); all are scored as training/evaluate.py
+answer is read as flat faces (pipeline/drawing.as_faces); all are scored as training/evaluate.py
 scores a drawing (drawing_scores). The last lines are flat faces ÷ the engine's own reading, from the
 same run. Needs bpy (Freestyle).
 """
@@ -57,36 +57,37 @@ def freestyle_view(seed: int, view: str) -> tuple[np.ndarray, dict]:
     return rgba, {"nearness": meshes.nearness_of(depth, mask), "mask": mask, "proportion": ratio}
 
 
-def score_all(rgba: np.ndarray, known: dict) -> dict:
-    """{reading: scores} of each engine's own answer and of the same read as flat faces; a drawing with
-    nothing on it is an empty answer for both, as training/evaluate.py scores it."""
+def score_all(rgba: np.ndarray, known: dict, faces: str = "flat") -> dict:
+    """{reading: scores} of each engine's own answer and of the same read as `faces` faces (flat, or
+    planar: pipeline/drawing.FACES); a drawing with nothing on it is an empty answer for both, as
+    training/evaluate.py scores it."""
     data = {key: np.asarray([value]) for key, value in known.items()}
     out = {}
     for name in ENGINES:
         try:
             told = engines.get(name).predict(rgba, lambda f, s: None, lambda: False)
-            flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+            read, _ = drawing.as_faces(told, rgba, told.mask, faces)
         except engine.EngineError:   # nothing drawn (Freestyle found no stroke): scored as evaluate.py does
-            told = flat = engine.DepthResult(np.zeros(rgba.shape[:2], np.float32), np.zeros(rgba.shape[:2], bool))
-        for reading, result in ((name, told), (f"{name} + flat faces", flat)):
+            told = read = engine.DepthResult(np.zeros(rgba.shape[:2], np.float32), np.zeros(rgba.shape[:2], bool))
+        for reading, result in ((name, told), (f"{name} + {faces} faces", read)):
             out[reading] = evaluate.drawing_scores([(result.nearness, result.mask)], data, [result.proportion])[0]
     return out
 
 
-def summary(rows: list[dict]) -> list[str]:
-    """Each reading's means, then flat faces ÷ each engine's own reading and on how many drawings flat
-    faces are better on all three compared measures (or both 0)."""
+def summary(rows: list[dict], faces: str = "flat") -> list[str]:
+    """Each reading's means, then `faces` faces ÷ each engine's own reading and on how many drawings
+    they are better on all three compared measures (or both 0)."""
     readings = list(rows[0])
     means = {r: {m: float(np.mean([row[r][m] for row in rows])) for m in MEASURES} for r in readings}
     lines = [f"  {'reading':<22} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}"]
     lines += [f"  {r:<22} {means[r]['nrmse']:7.4f} {means[r]['normal_deg']:8.2f} {means[r]['iou']:6.3f} "
               f"{means[r]['proportion_auto']:8.4f}" for r in readings]
     for name in ENGINES:
-        flat = f"{name} + flat faces"
-        ratio = {m: means[flat][m] / means[name][m] if means[name][m] > 0 else float("nan") for m in COMPARED}
-        wins = sum(all(row[flat][m] < row[name][m] or row[flat][m] == row[name][m] == 0 for m in COMPARED)
+        read = f"{name} + {faces} faces"
+        ratio = {m: means[read][m] / means[name][m] if means[name][m] > 0 else float("nan") for m in COMPARED}
+        wins = sum(all(row[read][m] < row[name][m] or row[read][m] == row[name][m] == 0 for m in COMPARED)
                    for row in rows)
-        lines.append(f"  flat faces ÷ {name:<8} nRMSE {ratio['nrmse']:.3f}  normal {ratio['normal_deg']:.3f}  "
+        lines.append(f"  {faces} faces ÷ {name:<8} nRMSE {ratio['nrmse']:.3f}  normal {ratio['normal_deg']:.3f}  "
                      f"proportion {ratio['proportion_auto']:.3f}; better on all three on {wins} of {len(rows)}")
     return lines
 

@@ -49,7 +49,7 @@ def panel_values(settings, **chosen) -> dict:
     values = dict(engine=settings.engine, resolution=settings.resolution, back=settings.back,
                   triangles=settings.triangles, size=settings.size, ratio=settings.ratio,
                   auto_ratio=settings.auto_ratio, smoothing=settings.smoothing, base=settings.base,
-                  flat_faces=settings.flat_faces,
+                  faces=settings.faces,
                   background=settings.background.lower(), background_tolerance=settings.background_tolerance)
     values.update(chosen)
     return values

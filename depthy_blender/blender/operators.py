@@ -148,7 +148,7 @@ class GenerateMixin:
 
 
 # shown in Adjust Last Operation (F9)
-REDO = ("engine", "flat_faces", "resolution", "back", "base", "auto_ratio", "ratio", "smoothing")
+REDO = ("engine", "faces", "resolution", "back", "base", "auto_ratio", "ratio", "smoothing")
 
 
 class DrawingMixin(GenerateMixin):
@@ -160,9 +160,8 @@ class DrawingMixin(GenerateMixin):
     # The panel's values unless set here; after a generation they are in Adjust Last Operation (F9)
     engine: EnumProperty(name="Engine", description="How depth is estimated from the drawing",
                          items=lambda self, context: props.engine_items(context), options={"SKIP_SAVE"})
-    flat_faces: BoolProperty(name="Flat Faces (Square-on)", default=False, options={"SKIP_SAVE"},
-                             description="Each area the lines close is one flat face facing you (a part drawn "
-                                         "square-on)")
+    faces: EnumProperty(name="Faces", description="How each area the drawing's lines close is read",
+                        items=props.FACE_ITEMS, options={"SKIP_SAVE"})
     resolution: IntProperty(name="Resolution", description="Grid samples along the longer image side",
                             default=256, min=options.low("resolution"), max=options.high("resolution"),
                             options={"SKIP_SAVE"})

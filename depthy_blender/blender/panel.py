@@ -51,7 +51,7 @@ class DEPTHY_PT_generate(SidebarPanel, bpy.types.Panel):
             if settings.triposr_output == "FULL":
                 col.prop(settings, "mc_resolution")
                 return
-        col.prop(settings, "flat_faces")
+        col.prop(settings, "faces")
         col.prop(settings, "resolution")
         col.prop(settings, "background")
         if settings.background == "BORDER":

@@ -17,6 +17,15 @@ _ENGINE_ITEMS: list[list[tuple[str, str, str]]] = []   # every list handed out s
                                                        # pointers to enum item strings, never copies
 
 
+# the panel's and Adjust Last Operation's choices of pipeline/drawing.FACES
+FACE_ITEMS = (
+    ("engine", "As Read", "Each face as the engine reads it: right for round bodies and freehand drawings"),
+    ("flat", "Flat (Square-on)", "A part drawn square-on (a plate, a gear, a flange): each area the lines close is "
+                                 "one flat face facing you, at the height the engine gives it"),
+    ("planar", "Planar (Machined)", "A machined part in a pictorial view (a bracket, a block): each area the lines "
+                                    "close is one flat face at its own slant, the faces joined at their creases"),
+)
+
 def engine_items(context=None):
     """The engines, best first; one that cannot run here says so in its name and tooltip."""
     from . import prefs
@@ -132,10 +141,8 @@ class DepthySceneSettings(bpy.types.PropertyGroup):
         ("mirror", "Mirror", "Closed solid, mirrored relief on the back"),
     ), default="none")
     triangles: BoolProperty(name="Triangles", description="Triangles instead of quads", default=False)
-    flat_faces: BoolProperty(name="Flat Faces (Square-on)", description="The drawing shows a part seen square-on "
-                             "(a plate, a gear, a flange): each area its lines close is one flat face facing you, at "
-                             "the height the engine gives it. Off for pictorial views and round bodies, whose faces "
-                             "curve or slope", default=False)
+    faces: EnumProperty(name="Faces", description="How each area the drawing's lines close is read",
+                        items=FACE_ITEMS, default="engine")
     background: EnumProperty(name="Background", description="What is cut away around the figure", items=(
         ("AUTO", "Auto", "The engine's figure: right for drawings on paper and images with transparency"),
         ("BORDER", "Flood from Border", "For photos: everything reachable from the image border through "

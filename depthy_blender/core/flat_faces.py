@@ -22,11 +22,20 @@ SMALLEST = 0.002   # share of the figure: a closed area smaller than this is no 
 
 
 def faces(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """int32 labels (0: a line, a crumb or off the figure) of the areas the drawing's lines close
-    inside `mask`, those of at least SMALLEST of the figure."""
-    labels, _ = ndimage.label(mask & ~images.ink(rgba))
-    kept = np.bincount(labels.ravel()) >= SMALLEST * np.count_nonzero(mask)   # label 0 stays 0 either way
-    return np.where(kept[labels], labels, 0).astype(np.int32)
+    """int32 labels 1, 2, … (0: a line, a crumb or off the figure) of the areas the drawing's lines close
+    inside `mask`, those of at least SMALLEST of the figure. The lines are what is off the figure's
+    ground (images.lines): the paper's colour, or the fill of a figure coloured in and outlined."""
+    labels, _ = ndimage.label(mask & ~images.lines(rgba, mask))
+    kept = np.bincount(labels.ravel()) >= SMALLEST * np.count_nonzero(mask)
+    kept[0] = False
+    return np.where(kept, np.cumsum(kept), 0).astype(np.int32)[labels]   # the faces numbered 1, 2, … in turn
+
+
+def nearest_face(labels: np.ndarray) -> np.ndarray:
+    """Each pixel's nearest face: `labels` with every 0 (a line, a crumb, off the figure) replaced by
+    the label of the nearest labelled pixel. Needs at least one face."""
+    nearest = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
+    return labels[nearest[0], nearest[1]]
 
 
 def flatten(nearness: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -35,16 +44,19 @@ def flatten(nearness: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> np.nd
     count = int(labels.max())
     per_label = np.zeros(count + 1)
     per_label[1:] = ndimage.median(nearness, labels, np.arange(1, count + 1))
-    nearest = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
-    flat = per_label[labels[nearest[0], nearest[1]]]
-    return np.where(mask, flat, 0.0).astype(np.float32)
+    return np.where(mask, per_label[nearest_face(labels)], 0.0).astype(np.float32)
+
+
+def no_faces(reading: str) -> str:
+    """The one-line note when the drawing closes no area inside the figure, for the `reading` (Flat, Planar)."""
+    return (f"{reading} faces found no areas closed by lines (a shaded figure, or strokes that close nothing): "
+            "the depth is as the engine read it")
 
 
 def read(nearness: np.ndarray, rgba: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, str | None]:
     """(the nearness read as flat faces, None), or (the nearness as it was, a one-line note) when the
-    drawing closes no area inside the figure (a filled or shaded figure, a sketch of open strokes)."""
+    drawing closes no area inside the figure (a shaded figure, a sketch of open strokes)."""
     labels = faces(rgba, mask)
     if not labels.any():
-        return nearness, ("Flat faces found no areas closed by lines (a filled or shaded figure): the depth is as "
-                          "the engine read it")
+        return nearness, no_faces("Flat")
     return flatten(nearness, labels, mask), None

@@ -239,8 +239,34 @@ def ink(rgba: np.ndarray, tolerance: float = 0.12) -> np.ndarray:
     return _off_paper(rgba, paper, tolerance)
 
 
+GROUND_SHARE = 0.7   # a figure whose one colour covers this share of it is drawn on that colour (its ground)
+
+
+def lines(rgba: np.ndarray, mask: np.ndarray, tolerance: float = 0.12) -> np.ndarray:
+    """The lines drawn inside a figure: pixels off its ground colour by more than `tolerance`. The ground
+    is the colour between the lines, the paper's on a line drawing and the fill's on a figure coloured in
+    and outlined; it is the figure's commonest colour when that covers GROUND_SHARE of `mask`. A figure
+    with no such colour (shaded, photographed) has no ground: its lines are all its ink (`ink`)."""
+    ground = ground_colour(rgba, mask, tolerance)
+    return ink(rgba, tolerance) if ground is None else _off_paper(rgba, ground, tolerance)
+
+
+def ground_colour(rgba: np.ndarray, mask: np.ndarray, tolerance: float = 0.12):
+    """The colour that covers GROUND_SHARE of the figure `mask` to within `tolerance`: the median colour
+    of the figure's commonest colour (RGB in steps of 1/16); None when that covers less, or no figure."""
+    rgb = rgba[..., :3][mask]
+    if not len(rgb):
+        return None
+    steps = np.clip(np.rint(rgb * 16), 0, 16).astype(np.int64) @ np.array([289, 17, 1])
+    common = np.bincount(steps).argmax()
+    ground = np.median(rgb[steps == common], axis=0)
+    close = np.abs(rgb - ground).max(axis=-1) <= tolerance
+    return ground if close.mean() >= GROUND_SHARE else None
+
+
 def _off_paper(rgba: np.ndarray, paper: np.ndarray, tolerance: float) -> np.ndarray:
-    """Pixels whose colour is off the paper's by more than `tolerance` in some channel: the ink."""
+    """Pixels whose colour is off the paper's (or another ground's) by more than `tolerance` in some
+    channel: the ink."""
     return np.abs(rgba[..., :3] - paper).max(axis=-1) > tolerance
 
 

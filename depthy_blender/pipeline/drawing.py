@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core import flat_faces, images, options, proportion, relief as relief_math
-from ..errors import DepthyError
+from ..core import flat_faces, images, options, planar_faces, proportion, relief as relief_math
+from ..errors import DepthyError, OptionError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 
@@ -27,7 +27,7 @@ class Request:
     size: float = 1.0
     ratio: float = proportion.FALLBACK_RATIO   # used when auto_ratio is off
     auto_ratio: bool = True             # Auto (as drawn): the engine's proportion sets the Depth ratio
-    flat_faces: bool = False            # drawn square-on: each area the lines close is one flat face
+    faces: str = "engine"               # "flat" (drawn square-on), "planar" (a machined part, pictorial): FACES
     smoothing: float = 1.0
     base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
@@ -76,6 +76,8 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     rgba = req.rgba
     options.check_all(ratio=req.ratio, smoothing=req.smoothing, size=req.size, resolution=req.resolution,
                       background_tolerance=req.background_tolerance, base=req.base)
+    if req.faces not in FACES:
+        raise OptionError(f"Faces must be one of {', '.join(FACES)}, not {req.faces!r}")
     if rgba is None:
         progress(0.02, "Reading the image")
         loaded = images.load_image(req.path)
@@ -93,13 +95,13 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         mask = images.flood_from_border(rgba, req.background_tolerance)
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
-    if req.flat_faces:
-        progress(0.87, "Flattening the faces")
-        depth, note = as_flat_faces(depth, rgba, mask)
+    if req.faces != "engine":
+        progress(0.87, FACES[req.faces][1])
+        depth, note = as_faces(depth, rgba, mask, req.faces)
         if note:
             notes.append(note)
         else:
-            where["where"] = f"{where['where'] or engines.get(req.engine).label} · flat faces"
+            where["where"] = f"{where['where'] or engines.get(req.engine).label} · {req.faces} faces"
     progress(0.88, "Building the relief")
     ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
@@ -107,12 +109,21 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
 
 
-def as_flat_faces(depth: engine.DepthResult, rgba: np.ndarray,
-                  mask: np.ndarray) -> tuple[engine.DepthResult, str | None]:
-    """The engine's answer read as flat faces seen square-on (core/flat_faces), with a one-line note and
-    unchanged where the drawing closes no areas. The figure keeps the depth the engine gave its faces:
-    the proportion shrinks as the nearness range does (the bends flattened away were part of it)."""
-    nearness, note = flat_faces.read(depth.nearness, rgba, mask)
+# how each face of the figure is read: name → (the reading, what the progress bar says while it runs)
+FACES = {
+    "engine": (None, ""),
+    "flat": (flat_faces.read, "Flattening the faces"),
+    "planar": (planar_faces.read, "Fitting a plane to each face"),
+}
+
+
+def as_faces(depth: engine.DepthResult, rgba: np.ndarray, mask: np.ndarray,
+             faces: str = "flat") -> tuple[engine.DepthResult, str | None]:
+    """The engine's answer read as flat faces seen square-on (core/flat_faces) or as planar faces
+    (core/planar_faces), with a one-line note and unchanged where the drawing closes no areas. The
+    figure keeps the depth the engine gave its faces: the proportion shrinks as the nearness range does
+    (the bends flattened away were part of it)."""
+    nearness, note = FACES[faces][0](depth.nearness, rgba, mask)
     if note:
         return depth, note
     before, after = np.ptp(depth.nearness[mask]), np.ptp(nearness[mask])

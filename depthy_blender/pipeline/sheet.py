@@ -111,7 +111,7 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
             # the view's own outline beats the engine's guess on a crop full of dimensions and notes
             mask = view["mask"] if view.get("mask") is not None else depth.mask
             if req.flat_faces:
-                depth, note = drawing.as_flat_faces(depth, crop, mask)
+                depth, note = drawing.as_faces(depth, crop, mask)
                 if note:
                     messages.append(f"{view['role']} view: {note}")
             view["ratio"], view["drawn_ratio"] = drawing.ratios(depth.proportion, mask, req.auto_ratio, req.ratio)

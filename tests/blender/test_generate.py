@@ -53,7 +53,7 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert bpy.ops.depthy.generate() == {"FINISHED"}
     assert bpy.context.active_object.depthy.grid_cols == 64          # unset: the panel's values
     rna = bpy.ops.depthy.generate.get_rna_type().properties
-    for name in ("engine", "flat_faces", "resolution", "back", "auto_ratio", "ratio", "smoothing"):   # F9 shows
+    for name in ("engine", "faces", "resolution", "back", "auto_ratio", "ratio", "smoothing"):   # F9 shows
         assert name in rna and not rna[name].is_hidden, name
     # F9 re-runs the operator with the values the artist set there
     assert bpy.ops.depthy.generate(resolution=32, back="flat", ratio=0.5) == {"FINISHED"}
@@ -62,8 +62,10 @@ def test_redo_panel_changes_the_relief(drawing_path):
     assert np.isclose(z_of(obj).min(), -0.02 * obj.depthy.width)    # the flat back, the base behind
     assert (s.resolution, s.back, s.ratio) == (64, "none", pytest.approx(0.2))   # the panel is untouched
     assert not obj.depthy.ran_on.endswith("flat faces")
-    assert bpy.ops.depthy.generate(resolution=32, flat_faces=True) == {"FINISHED"}
-    assert bpy.context.active_object.depthy.ran_on.endswith(" · flat faces") and not s.flat_faces
+    assert bpy.ops.depthy.generate(resolution=32, faces="flat") == {"FINISHED"}
+    assert bpy.context.active_object.depthy.ran_on.endswith(" · flat faces") and s.faces == "engine"
+    assert bpy.ops.depthy.generate(resolution=32, faces="planar") == {"FINISHED"}
+    assert bpy.context.active_object.depthy.ran_on.endswith(" · planar faces") and s.faces == "engine"
 
 
 def test_regenerate_replaces_in_place_and_keeps_the_artists_setup(drawing_path):
@@ -172,7 +174,7 @@ def test_flat_faces_make_a_plate_with_a_hub_two_flat_levels(tmp_path):
         ImageDraw.Draw(img).rectangle(box, outline="black", width=2)
     img.save(path)
     obj = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0,
-                   flat_faces=True, resolution=80)
+                   faces="flat", resolution=80)
     assert obj.depthy.ran_on == "Inflate · flat faces"
     xyz = mesh_io.get_positions(obj.data)
     z = xyz[:, 2]
@@ -184,9 +186,46 @@ def test_flat_faces_make_a_plate_with_a_hub_two_flat_levels(tmp_path):
     hub = (np.abs(x) < 0.1) & (np.abs(y) < 0.1)
     assert hub.any() and np.allclose(z[hub], high, atol=1e-6)
     plain = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0,
-                     flat_faces=False, resolution=80)
+                     faces="engine", resolution=80)
     z = z_of(plain)
     assert plain.depthy.ran_on == "" and (np.isclose(z, z.min()) | np.isclose(z, z.max())).mean() < 0.5
+
+
+def test_planar_faces_make_each_face_of_a_box_drawn_in_isometric_one_plane(tmp_path):
+    """A box drawn in isometric, its three faces closed by lines: with Planar faces each face of the
+    relief is flat (inflation's dome would bulge), the top face slants as inflation leans it, and the
+    status line names the reading."""
+    from PIL import Image, ImageDraw
+    path = tmp_path / "box.png"
+    img = Image.new("RGB", (200, 200), "white")
+    top, left, right = [(100, 30), (170, 70), (100, 110), (30, 70)], [(30, 70), (100, 110), (100, 180), (30, 140)], \
+        [(100, 110), (170, 70), (170, 140), (100, 180)]
+    for face in (top, left, right):
+        ImageDraw.Draw(img).polygon(face, outline="black", width=2)
+    img.save(path)
+    obj = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0, faces="planar",
+                   resolution=100)
+    assert obj.depthy.ran_on == "Inflate · planar faces"
+    xyz = mesh_io.get_positions(obj.data) / obj.depthy.width
+    # each face's vertices well inside it (a grid cell of 0.01 from its lines) lie on one plane
+    for corners in (top, left, right):
+        centre = np.mean(corners, axis=0)
+        inner = [tuple(centre + 0.7 * (np.asarray(c) - centre)) for c in corners]
+        mask = Image.new("L", (200, 200))
+        ImageDraw.Draw(mask).polygon(inner, fill=1)
+        inside = np.asarray(mask, bool)
+        col = np.clip(((xyz[:, 0] + 0.5) * 200).astype(int), 0, 199)
+        row = np.clip(((0.5 - xyz[:, 1]) * 200 - 0.5).astype(int), 0, 199)
+        on = inside[row, col]
+        assert on.sum() > 100
+        terms = np.c_[xyz[on, :2], np.ones(on.sum())]
+        fitted = terms @ np.linalg.lstsq(terms, xyz[on, 2], rcond=None)[0]
+        assert np.abs(fitted - xyz[on, 2]).max() < 1e-5
+        assert np.ptp(xyz[on, 2]) > 0.01                         # a slanted plane, not one height
+    plain = generate(source="FILE", filepath=str(path), engine="inflate", ratio=0.2, smoothing=0.0, resolution=100)
+    z = mesh_io.get_positions(plain.data)[:, 2] / plain.depthy.width
+    terms = np.c_[mesh_io.get_positions(plain.data)[:, :2] / plain.depthy.width, np.ones(len(z))]
+    assert np.abs(terms @ np.linalg.lstsq(terms, z, rcond=None)[0] - z).max() > 1e-3   # the dome: no plane
 
 
 def test_luminance_engine(drawing_path):

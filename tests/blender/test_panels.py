@@ -116,11 +116,11 @@ def test_the_options_follow_the_settings_that_make_them_matter():
     s = bpy.context.scene.depthy
     s.engine, s.source, s.background, s.back, s.auto_ratio = "inflate", "EMPTY", "AUTO", "none", True
     shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
-    assert shown == [("engine", True), ("flat_faces", True), ("resolution", True), ("background", True),
+    assert shown == [("engine", True), ("faces", True), ("resolution", True), ("background", True),
                      ("back", True), ("triangles", True), ("auto_ratio", True), ("ratio", False), ("smoothing", True)]
     s.source, s.background, s.back, s.auto_ratio = "FILE", "BORDER", "flat", False
     shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
-    assert [n for n, _ in shown] == ["engine", "flat_faces", "resolution", "background", "background_tolerance",
+    assert [n for n, _ in shown] == ["engine", "faces", "resolution", "background", "background_tolerance",
                                      "back", "base", "triangles", "size", "auto_ratio", "ratio", "smoothing"]
     assert dict(shown)["ratio"] is True                         # the ratio is the artist's once Auto is off
 
@@ -144,7 +144,7 @@ def test_triposr_shows_its_own_settings_and_the_relief_ones_only_for_a_relief():
     assert [n for n, _ in shown] == ["engine", "triposr_output", "foreground_ratio", "mc_resolution"]
     s.triposr_output = "RELIEF"
     shown, _ = props_shown(panel.DEPTHY_PT_generate.draw_options, s)
-    assert [n for n, _ in shown][:5] == ["engine", "triposr_output", "foreground_ratio", "flat_faces", "resolution"]
+    assert [n for n, _ in shown][:5] == ["engine", "triposr_output", "foreground_ratio", "faces", "resolution"]
     assert "mc_resolution" not in [n for n, _ in shown]
 
 

@@ -98,25 +98,33 @@ def test_the_engines_note_is_printed(tmp_path, capsys):
     assert notes[0].endswith("its own mirror image; Turned is meant for a lathe part drawn from the side")
 
 
-def test_flat_faces_makes_each_closed_area_one_height_and_says_when_there_are_none(tmp_path, capsys):
-    """--flat-faces: a plate with a hub drawn square-on is two heights (inflation's medians); a filled
-    figure is written as the engine read it, with the note on stderr."""
+def test_faces_flat_makes_each_closed_area_one_height_planar_one_plane_and_says_when_there_are_none(tmp_path, capsys):
+    """--faces flat: a plate with a hub drawn square-on is two heights (inflation's medians); --faces
+    planar: each face inflation's plane there (core/planar_faces on the same answer); a shaded figure is
+    written as the engine read it, with the note on stderr."""
     from PIL import Image, ImageDraw
-    from tests.core.test_flat_faces import areas
-    path, filled = tmp_path / "plate.png", tmp_path / "filled.png"
-    for target, fill in ((path, None), (filled, "black")):
-        img = Image.new("RGB", (160, 120), "white")
-        for box in ((20, 20, 139, 99), (60, 40, 99, 79)):
-            ImageDraw.Draw(img).rectangle(box, outline="black", width=2, fill=fill)
-        img.save(target)
-    plain, flat = tmp_path / "plain.npy", tmp_path / "flat.npy"
-    assert cli.main(["depth", str(path), "-o", str(plain), "--engine", "inflate"]) == 0
-    assert cli.main(["depth", str(path), "-o", str(flat), "--engine", "inflate", "--flat-faces"]) == 0
+    from depthy_blender.core import images, planar_faces
+    from tests.core.test_flat_faces import areas, shaded
+    path, filled = tmp_path / "plate.png", tmp_path / "shaded.png"
+    img = Image.new("RGB", (160, 120), "white")
+    for box in ((20, 20, 139, 99), (60, 40, 99, 79)):
+        ImageDraw.Draw(img).rectangle(box, outline="black", width=2)
+    img.save(path)
+    Image.fromarray((shaded()[..., :3] * 255).round().astype(np.uint8)).save(filled)
+    plain, flat, planar, mask = (tmp_path / f"{n}.npy" for n in ("plain", "flat", "planar", "mask"))
+    assert cli.main(["depth", str(path), "-o", str(plain), "--engine", "inflate", "--mask", str(mask)]) == 0
+    assert cli.main(["depth", str(path), "-o", str(flat), "--engine", "inflate", "--faces", "flat"]) == 0
+    assert cli.main(["depth", str(path), "-o", str(planar), "--engine", "inflate", "--faces", "planar"]) == 0
     ring, hub = areas()
     raw, near = np.load(plain), np.load(flat)
     assert np.allclose(near[ring], np.median(raw[ring])) and np.allclose(near[hub], np.median(raw[hub]))
+    rgba = images.load_image(str(path)).rgba
+    assert np.array_equal(np.load(planar), planar_faces.read(raw, rgba, np.load(mask))[0])
+    assert not np.allclose(np.load(planar), near)
     assert "note:" not in capsys.readouterr().err
-    assert cli.main(["depth", str(filled), "-o", str(flat), "--engine", "inflate", "--flat-faces"]) == 0
+    assert cli.main(["depth", str(filled), "-o", str(flat), "--engine", "inflate", "--faces", "flat"]) == 0
     assert "note: Flat faces found no areas closed by lines" in capsys.readouterr().err
     assert cli.main(["depth", str(filled), "-o", str(plain), "--engine", "inflate"]) == 0
     assert np.array_equal(np.load(flat), np.load(plain))
+    with pytest.raises(SystemExit):
+        cli.main(["depth", str(path), "-o", str(flat), "--faces", "curved"])

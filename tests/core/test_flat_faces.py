@@ -1,4 +1,4 @@
-"""Flat faces (core/flat_faces.py, pipeline/drawing.as_flat_faces): a part drawn square-on becomes one
+"""Flat faces (core/flat_faces.py, pipeline/drawing.as_faces): a part drawn square-on becomes one
 flat height per area its lines close, the engine's median there; the lines take the nearest face's."""
 import numpy as np
 import pytest
@@ -18,6 +18,16 @@ def plate(*extra, fill=None) -> np.ndarray:
     for box in (OUTER, INNER, *extra):
         draw.rectangle(box, outline="black", width=2, fill=fill)
     return images.pil_to_rgba(img)
+
+
+def shaded() -> np.ndarray:
+    """The plate's outline filled with a grey ramp from left to right and no lines inside: a shaded
+    figure, no one colour of which is its ground."""
+    rgba = plate(fill="black")
+    ramp = np.linspace(0.1, 0.7, 160, dtype=np.float32)[None, :, None]
+    inside = images.figure_mask(rgba)
+    rgba[..., :3] = np.where(inside[..., None], ramp, rgba[..., :3])
+    return rgba
 
 
 def dome(shape=(120, 160)) -> np.ndarray:
@@ -79,7 +89,8 @@ def test_a_face_is_an_area_of_at_least_the_smallest_share_of_the_figure():
     """1000 figure pixels: an area of 2 (the SMALLEST share) is a face, one of 1 is not, whatever else
     the figure holds."""
     rgba = np.ones((60, 60, 4), np.float32)
-    rgba[10:35, 10:50, :3] = 0.0                    # the figure: all ink ...
+    rgba[10:35, 10:50, :3] = 0.0                    # the figure: all ink, of two colours in stripes (no
+    rgba[10:35, 10:50:2, 0] = 0.5                   # ground colour: images.lines is images.ink) ...
     rgba[12, 12:14, :3] = 1.0                       # ... but for two paper pixels side by side
     rgba[20, 20, :3] = 1.0                          # ... and one alone
     mask = np.zeros((60, 60), bool)
@@ -94,14 +105,49 @@ def test_a_face_is_an_area_of_at_least_the_smallest_share_of_the_figure():
     assert flat_faces.read(np.ones((60, 60), np.float32), rgba, mask)[1].startswith("Flat faces found no areas")
 
 
-def test_a_filled_figure_closes_no_areas_and_is_left_as_the_engine_read_it():
-    rgba = plate(fill="black")
+def test_a_shaded_figure_closes_no_areas_and_is_left_as_the_engine_read_it():
+    rgba = shaded()
     mask = images.figure_mask(rgba)
+    assert images.ground_colour(rgba, mask) is None
     near = dome()
     flat, note = flat_faces.read(near, rgba, mask)
     assert flat is near
-    assert note == ("Flat faces found no areas closed by lines (a filled or shaded figure): the depth is as the "
-                    "engine read it")
+    assert note == ("Flat faces found no areas closed by lines (a shaded figure, or strokes that close nothing): "
+                    "the depth is as the engine read it")
+
+
+def test_a_figure_coloured_in_has_its_faces_where_its_lines_divide_the_fill():
+    """The fill is the ground: its lines are what is off the fill, so a coloured-in plate and hub have
+    the faces of the plate drawn on paper; a silhouette filled with no lines is one face."""
+    rgba = plate(fill=(90, 200, 170))
+    mask = images.figure_mask(rgba)
+    assert np.allclose(images.ground_colour(rgba, mask), np.array([90, 200, 170]) / 255)
+    labels = flat_faces.faces(rgba, mask)
+    ring, hub = areas()
+    assert np.array_equal(labels > 0, ring | hub) and labels.max() == 2
+    lines = images.lines(rgba, mask)
+    assert lines[50, 20] and lines[50, 61] and not lines[50, 40]
+    silhouette = plate(fill="black")
+    solid = images.figure_mask(silhouette)
+    assert np.array_equal(flat_faces.faces(silhouette, solid), solid.astype(np.int32))
+    flat, note = flat_faces.read(dome(), silhouette, solid)
+    assert note is None and np.all(flat[solid] == np.float32(np.median(dome()[solid])))
+
+
+def test_the_ground_is_the_commonest_colour_when_it_covers_the_share_and_its_median():
+    """GROUND_SHARE of the figure within the tolerance of the commonest colour (in steps of 1/16) makes
+    it the ground, the median of that commonest colour's pixels; one pixel fewer, and there is none."""
+    mask = np.ones((10, 10), bool)
+    rgba = np.ones((10, 10, 4), np.float32)
+    covered = int(images.GROUND_SHARE * mask.size)
+    flat = rgba.reshape(-1, 4)
+    flat[:covered, :3] = 0.5
+    flat[:10, :3] = 0.52                            # the same step of 1/16: the median is still 0.5
+    flat[covered:, :3] = np.linspace(0.0, 0.3, mask.size - covered)[:, None]   # far off, no colour twice
+    assert np.allclose(images.ground_colour(rgba, mask), 0.5)
+    flat[covered - 1, :3] = 0.9
+    assert images.ground_colour(rgba, mask) is None
+    assert images.ground_colour(rgba, np.zeros((10, 10), bool)) is None
 
 
 def test_ink_is_what_is_off_the_papers_colour_or_dark_without_paper():
@@ -125,18 +171,18 @@ def test_as_flat_faces_keeps_the_depth_the_engine_gave_the_faces():
     mask = images.figure_mask(rgba)
     near = dome()
     told = engine.DepthResult(near, mask, {"engine": "x"}, 0.4)
-    flat, note = drawing.as_flat_faces(told, rgba, mask)
+    flat, note = drawing.as_faces(told, rgba, mask)
     ring, hub = areas()
     spread = np.median(near[hub]) - np.median(near[ring])
     assert note is None and flat.meta == {"engine": "x"} and flat.mask is mask
     assert flat.proportion == pytest.approx(0.4 * spread / np.ptp(near[mask]))
     assert np.array_equal(flat.nearness, flat_faces.read(near, rgba, mask)[0])
-    unknown = drawing.as_flat_faces(engine.DepthResult(near, mask, {}, None), rgba, mask)[0]
+    unknown = drawing.as_faces(engine.DepthResult(near, mask, {}, None), rgba, mask)[0]
     assert unknown.proportion is None
-    level = drawing.as_flat_faces(engine.DepthResult(np.ones_like(near), mask, {}, 0.4), rgba, mask)[0]
+    level = drawing.as_faces(engine.DepthResult(np.ones_like(near), mask, {}, 0.4), rgba, mask)[0]
     assert level.proportion == 0.4                       # nothing to shrink: as told
-    filled = plate(fill="black")
-    same, said = drawing.as_flat_faces(told, filled, images.figure_mask(filled))
+    filled = shaded()
+    same, said = drawing.as_faces(told, filled, images.figure_mask(filled))
     assert same is told and said.startswith("Flat faces found no areas")
 
 
@@ -145,10 +191,10 @@ def test_the_pipeline_builds_the_flat_faces_and_says_so(stand_in_engine):
     faces' difference, and the status line names the reading."""
     fn = stand_in_engine(proportion=0.3, meta={"where": "Stand-in · CPU"})
     rgba = plate()
-    req = drawing.Request("part", "stand-in", resolution=80, rgba=rgba, smoothing=0.0, flat_faces=True)
+    req = drawing.Request("part", "stand-in", resolution=80, rgba=rgba, smoothing=0.0, faces="flat")
     outcome = drawing.compute(req, lambda f, s: None, lambda: False)
     told = fn(rgba, lambda f, s: None, lambda: False, None)
-    flat, _ = drawing.as_flat_faces(told, rgba, told.mask)
+    flat, _ = drawing.as_faces(told, rgba, told.mask)
     assert outcome.where == "Stand-in · CPU · flat faces" and outcome.notes == []
     assert outcome.drawn_ratio == pytest.approx(flat.proportion * 120 / 160)
     plain = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=rgba, smoothing=0.0),
@@ -159,8 +205,8 @@ def test_the_pipeline_builds_the_flat_faces_and_says_so(stand_in_engine):
     assert unnamed.where == "Stand-in · flat faces"
     stand_in_engine(proportion=0.3, meta={"note": "from the engine"})
     seen = []
-    filled = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=plate(fill="black"),
-                                             flat_faces=True), lambda f, s: seen.append((f, s)), lambda: False)
+    filled = drawing.compute(drawing.Request("part", "stand-in", resolution=80, rgba=shaded(), faces="flat"),
+                             lambda f, s: seen.append((f, s)), lambda: False)
     assert filled.where == "" and filled.notes[0] == "from the engine"
     assert len(filled.notes) == 2 and filled.notes[1].startswith("Flat faces found no areas")
     assert seen[-2:] == [(0.87, "Flattening the faces"), (0.88, "Building the relief")]

@@ -96,7 +96,7 @@ def test_a_views_own_outline_beats_the_engines_and_auto_off_keeps_the_artists_ra
 
 def test_the_views_are_read_as_flat_faces_unless_asked_not_to(sheet_path, stand_in_engine):
     """A sheet's views are square-on: by default each view's answer is read as flat faces
-    (drawing.as_flat_faces on its crop and outline), its Auto depth from the faces' proportion; a view
+    (drawing.as_faces on its crop and outline), its Auto depth from the faces' proportion; a view
     whose lines close no area keeps the engine's answer and says so."""
     fn = stand_in_engine(proportion=0.3)
     outcome, _, req = run(sheet_path, views=given(*THREE), resolution=40)
@@ -106,7 +106,7 @@ def test_the_views_are_read_as_flat_faces_unless_asked_not_to(sheet_path, stand_
         x0, y0, x1, y1 = view["box"]
         crop = rgba[y0:y1, x0:x1]
         told = fn(crop, lambda f, s: None, lambda: False, None)
-        flat, note = drawing.as_flat_faces(told, crop, view["mask"])
+        flat, note = drawing.as_faces(told, crop, view["mask"])
         if note:
             assert f"{view['role']} view: {note}" in outcome.messages
         assert np.array_equal(view["nearness"], np.where(view["mask"], flat.nearness, np.nan), equal_nan=True)
@@ -117,12 +117,13 @@ def test_the_views_are_read_as_flat_faces_unless_asked_not_to(sheet_path, stand_
     raw, _, _ = run(sheet_path, views=given(*THREE), resolution=40, flat_faces=False)
     assert raw.messages == []
     assert all(len(np.unique(v["nearness"][v["mask"]])) > 100 for v, _ in raw.reliefs)   # the ramp as told
-    img = Image.open(sheet_path)
-    ImageDraw.Draw(img).rectangle((100, 400, 500, 470), fill="black")   # the front view filled
+    img = Image.open(sheet_path).convert("RGB")
+    for x in range(100, 501):                                           # the front view shaded, dark to light
+        ImageDraw.Draw(img).line((x, 400, x, 470), fill=(25 + x // 3,) * 3)
     img.save(sheet_path)
-    filled, _, _ = run(sheet_path, views=given(*THREE), resolution=40)
-    assert filled.messages == ["front view: Flat faces found no areas closed by lines (a filled or shaded figure): "
-                               "the depth is as the engine read it"]
+    shaded, _, _ = run(sheet_path, views=given(*THREE), resolution=40)
+    assert shaded.messages == ["front view: Flat faces found no areas closed by lines (a shaded figure, or strokes that "
+                               "close nothing): the depth is as the engine read it"]
 
 
 def test_the_artists_scale_sets_the_sheets_width_and_each_reliefs_size(sheet_path, stand_in_engine):
