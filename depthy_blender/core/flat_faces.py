@@ -47,16 +47,11 @@ def flatten(nearness: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> np.nd
     return np.where(mask, per_label[nearest_face(labels)], 0.0).astype(np.float32)
 
 
-def no_faces(reading: str) -> str:
-    """The one-line note when the drawing closes no area inside the figure, for the `reading` (Flat, Planar)."""
-    return (f"{reading} faces found no areas closed by lines (a shaded figure, or strokes that close nothing): "
-            "the depth is as the engine read it")
-
-
 def read(nearness: np.ndarray, rgba: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, str | None]:
     """(the nearness read as flat faces, None), or (the nearness as it was, a one-line note) when the
     drawing closes no area inside the figure (a shaded figure, a sketch of open strokes)."""
     labels = faces(rgba, mask)
     if not labels.any():
-        return nearness, no_faces("Flat")
+        return nearness, ("Flat faces found no areas closed by lines (a shaded figure, or strokes that close "
+                          "nothing): the depth is as the engine read it")
     return flatten(nearness, labels, mask), None
