@@ -148,6 +148,32 @@ def test_the_ground_is_the_commonest_colour_when_it_covers_the_share_and_its_med
     flat[covered - 1, :3] = 0.9
     assert images.ground_colour(rgba, mask) is None
     assert images.ground_colour(rgba, np.zeros((10, 10), bool)) is None
+    # the commonest step of 1/16 decides, not the median of all: 40 % at 0.5, 35 % at 0.56, 25 % white
+    flat[:40, :3], flat[40:75, :3], flat[75:, :3] = 0.5, 0.56, 1.0
+    assert np.allclose(images.ground_colour(rgba, mask), 0.5)
+    assert images.ground_colour(rgba, mask, tolerance=0.05) is None       # 0.56 is then off it: 40 % alone
+    flat[40:70, :3], flat[70:, :3] = 0.625, 1.0                           # exactly the tolerance off: close
+    assert np.allclose(images.ground_colour(rgba, mask, tolerance=0.125), 0.5)
+
+
+def test_the_lines_tolerance_reaches_the_ground_and_the_ink():
+    rgba = plate(fill=(90, 200, 170))
+    rgba[30, 30:50, :3] = np.array([90, 200, 170]) / 255 - 0.3        # a line 0.3 off the fill
+    mask = images.figure_mask(rgba)
+    assert images.lines(rgba, mask)[30, 40] and not images.lines(rgba, mask, tolerance=0.35)[30, 40]
+    assert images.lines(rgba, mask, tolerance=0.35)[50, 20]            # the black outline still is
+    dim = shaded()                                  # a ramp 0.1–0.7: a ground at 0.3 (0.25), none at 0.12
+    inside = images.figure_mask(dim)
+    assert images.ground_colour(dim, inside, 0.3) is not None and images.ground_colour(dim, inside) is None
+    assert 0 < images.lines(dim, inside, tolerance=0.3)[inside].mean() < 0.5   # off the ground, not the paper
+    stripes = np.ones((40, 40, 4), np.float32)                           # no ground: the ink, off the paper
+    stripes[10:30, 10:30, :3] = 0.3
+    stripes[10:30, 10:30:2, :3] = 0.8                                     # 0.2 off the white paper
+    inside = np.zeros((40, 40), bool)
+    inside[10:30, 10:30] = True
+    assert images.ground_colour(stripes, inside) is None and images.ground_colour(stripes, inside, 0.25) is None
+    assert images.lines(stripes, inside)[inside].all()
+    assert np.array_equal(images.lines(stripes, inside, tolerance=0.25)[inside], stripes[inside][:, 0] < 0.5)
 
 
 def test_ink_is_what_is_off_the_papers_colour_or_dark_without_paper():

@@ -104,6 +104,8 @@ def test_which_seams_are_creases_by_the_median_gap_against_crease():
     joined = planar_faces.creases(alone, first, second, where, span=1.0)
     assert joined.tolist() == [True, True, False, True]
     assert planar_faces.creases(alone, first, second, where, span=0.5).tolist() == [False, False, False, True]
+    level = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, planar_faces.CREASE]])   # exactly CREASE apart: a step
+    assert planar_faces.creases(level, np.array([1]), np.array([2]), where[:1], span=1.0).tolist() == [False]
     assert planar_faces.creases(alone, first[:0], second[:0], where[:0], 1.0).shape == (0,)
 
 
@@ -127,14 +129,48 @@ def test_a_few_far_off_pixels_barely_move_a_faces_plane():
     assert err < 0.25 * np.abs(plain[on] - plane[on]).mean()
 
 
-def test_a_face_one_pixel_wide_has_a_plane_and_lines_take_the_nearest_faces_plane():
-    labels = np.zeros((6, 8), np.int32)
-    labels[1:5, 1:4] = 1
-    labels[1:5, 5] = 2                                       # one column: its slope along x is unknown
-    mask = labels >= 0
-    near = np.tile(np.arange(8, dtype=np.float32), (6, 1))
-    planes = planar_faces.fit(near, labels, flat_faces.nearest_face(labels), mask)
-    assert planes.shape == (3, 3) and np.all(planes[0] == 0) and np.isfinite(planes).all()
+def test_a_face_one_pixel_wide_or_tall_has_no_slope_across_it_and_the_right_one_along_it():
+    """A face of one column cannot say its slope along x, one of one row its slope along y: RIDGE
+    settles each at 0 and leaves the other as the engine's."""
+    labels = np.zeros((8, 8), np.int32)
+    labels[1:4, 1:4] = 1
+    labels[1:7, 5] = 2                                       # one column
+    labels[6, 0:4] = 3                                       # one row
+    mask = np.ones((8, 8), bool)
+    yy, xx = np.mgrid[:8, :8] / 8.0
+    near = (0.5 * xx + 0.25 * yy).astype(np.float64)
+    try:
+        join = planar_faces.JOIN
+        planar_faces.JOIN = 0.0                              # each face alone
+        planes = planar_faces.fit(near, labels, flat_faces.nearest_face(labels), mask)
+    finally:
+        planar_faces.JOIN = join
+    assert planes.shape == (4, 3) and np.all(planes[0] == 0) and np.isfinite(planes).all()
+    assert planes[1] == pytest.approx([0.5, 0.25, 0.0], abs=1e-3)   # RIDGE: a pull of 1e-4 at most here
+    assert planes[2][0] == pytest.approx(0.0, abs=1e-3) and planes[2][1] == pytest.approx(0.25, abs=1e-3)
+    assert planes[3][1] == pytest.approx(0.0, abs=1e-3) and planes[3][0] == pytest.approx(0.5, abs=1e-3)
+
+
+def test_a_level_answer_is_read_level():
+    """Every residual 0: no Huber scale, every pixel keeps weight one (a zero scale would weigh them all
+    0 and leave nothing to fit)."""
+    rgba, mask, _ = setup()
+    read, note = planar_faces.read(np.full((SIDE, SIDE), 0.5, np.float32), rgba, mask)
+    assert note is None and np.allclose(read[mask], 0.5)
+
+
+def test_an_answer_exact_on_most_of_each_face_keeps_every_pixel_weighing_one():
+    """Most pixels exactly on their plane: the residuals' median is 0, so no Huber scale; every pixel
+    keeps weight one (a zero scale would weigh them all 0 and leave nothing to fit)."""
+    rgba, mask, labels = setup()
+    xx, yy = xy()
+    plane = 0.3 + 0.4 * xx + 0.1 * yy
+    near = plane.copy()
+    near[(labels == 1) & (yy > 0.75)] += 0.05                 # a few pixels off
+    read, _ = planar_faces.read(near.astype(np.float32), rgba, mask)
+    assert np.isfinite(read).all()
+    on = (labels == 2)
+    assert np.allclose(read[on], plane[on], atol=2e-3)
 
 
 def test_a_shaded_figure_or_a_silhouette_is_left_as_the_engine_read_it_with_the_planar_note():
@@ -166,6 +202,10 @@ def test_ink_farther_than_a_lines_width_from_every_face_keeps_the_engines_nearne
     assert read[60, 21] == pytest.approx(plane[60, 21], abs=1e-4)    # 1 px inside the rim
     far = disc & (((yy - 60) ** 2 + (xx - 32) ** 2) < (12 - reach) ** 2)
     assert np.all(read[far] == near[far])
+    from scipy import ndimage
+    distance = ndimage.distance_transform_edt(flat_faces.faces(rgba, mask) == 0)
+    exact = disc & (distance == reach)                       # a line's width away, exactly: still the plane
+    assert exact.any() and np.allclose(read[exact], plane[exact], atol=1e-3)
 
 
 def test_the_pipeline_reads_planar_faces_names_them_and_refuses_an_unknown_reading(stand_in_engine):

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from training import gpu_data
+from tests.training.test_program import matches
 from training.synth import batch_views, dataset
 
 
@@ -193,7 +194,7 @@ def test_the_device_generator_draws_each_seed_with_its_own_families():
     for seed in seeds:
         alone = batch_views.views(seed, 2, 32, options=of[seed])
         mine = both["seed"] == seed
-        assert torch.equal(both["nearness"][mine], alone["nearness"])
+        assert matches(both["nearness"][mine], alone["nearness"])         # to test_program.ULPS
         assert torch.equal(both["mask"][mine], alone["mask"])
     seed = next(s for s in seeds if not any(of[s].values()))
     plain = next(iter(gpu_data.Drawings(seed, 32, plain_share=1.0)))

@@ -1,6 +1,10 @@
 """The batched CSG program (training/synth/program.py) against each solid's own tree (sdf.py's closures),
-on the CPU: many solids evaluated together give exactly each solid's distances, their traces are
-each solid traced alone, and batch_views.many draws exactly what batch_views.views draws seed by seed."""
+on the CPU: many solids evaluated together give each solid's distances, their traces are each solid
+traced alone, and batch_views.many draws what batch_views.views draws seed by seed. Masks and images
+are the same bit for bit; float results agree to ULPS, traces to TRACED (`matches`): the batch
+evaluates the same formulas in longer vectors, and on some CPUs the vector kernels round a vector's
+tail otherwise (an Intel Xeon, 2026-12-07: nearness 1.1e-6 apart on 104 of 34,560 pixels; the AMD
+EPYC before gave every bit)."""
 import math
 
 import numpy as np
@@ -9,6 +13,20 @@ import torch
 
 from training.synth import batch_views, dataset, render, sdf, solids
 from training.synth.program import KINDS, Program
+
+
+ULPS = 1e-5    # float32 results of the batch and of one solid alone: at most this far apart
+TRACED = 1e-3  # a trace's depths and normals: a ray stops within the trace's eps (1e-3) of the surface,
+#                so a few ulps can stop it a step sooner (an Intel Xeon: 7.1e-4 in depth, 3.5e-5 in normals)
+
+
+def matches(a: torch.Tensor, b: torch.Tensor, within: float = ULPS) -> bool:
+    """The same tensor: bit for bit when not floating point; floats the same where NaN and `within`."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if not a.is_floating_point():
+        return torch.equal(a, b)
+    return torch.equal(a.isnan(), b.isnan()) and bool(((a - b).nan_to_num(0.0).abs() <= within).all())
 
 
 def _figures(seeds):
@@ -42,7 +60,7 @@ def test_many_generated_solids_together_give_exactly_each_solids_distances():
     counts = [int(c) for c in torch.randint(0, 400, (48,), generator=torch.Generator().manual_seed(1))]
     counts[5] = 0                                   # a solid whose rays are all done
     points = _split_points(counts)
-    assert torch.equal(Program(shapes).distance(points, counts), _each(shapes, points, counts))
+    assert matches(Program(shapes).distance(points, counts), _each(shapes, points, counts))
     used = set()
     for shape in shapes:
         _kinds(shape, used)
@@ -78,10 +96,10 @@ def test_every_kind_together_gives_exactly_each_trees_distances():
     assert set(KINDS) - {"combine"} <= used, set(KINDS) - used
     counts = [300, 0, 250, 400, 350, 300, 1, 200]
     points = _split_points(counts, seed=2)
-    assert torch.equal(Program(shapes).distance(points, counts), _each(shapes, points, counts))
+    assert matches(Program(shapes).distance(points, counts), _each(shapes, points, counts))
     for k, shape in enumerate(shapes):              # and each alone, one row of numbers per group
         p = points[sum(counts[:k]):sum(counts[:k + 1])]
-        assert torch.equal(Program([shape]).distance(p, [len(p)]), shape(p))
+        assert matches(Program([shape]).distance(p, [len(p)]), shape(p))
 
 
 def test_hard_combinations_repeat_no_numbers_per_row():
@@ -122,7 +140,7 @@ def test_like_nodes_of_many_solids_share_one_group():
         ("box", [0, 1]), ("sphere", [0, 0, 1, 2, 3]), ("min", [0, 1]), ("min", [0])]
     counts = [40, 30, 20, 10]
     points = _split_points(counts, seed=4)
-    assert torch.equal(program.distance(points, counts), _each(nested, points, counts))
+    assert matches(program.distance(points, counts), _each(nested, points, counts))
 
 
 def test_a_done_solid_beside_one_with_points_left():
@@ -132,7 +150,7 @@ def test_a_done_solid_beside_one_with_points_left():
               sdf.box([0.5, 0.4, 0.3])]
     counts = [0, 50]
     points = _split_points(counts, seed=3)
-    assert torch.equal(Program(shapes).distance(points, counts), shapes[1](points))
+    assert matches(Program(shapes).distance(points, counts), shapes[1](points))
 
 
 def test_a_node_without_a_batched_form_is_refused_by_name():
@@ -153,10 +171,11 @@ def test_solids_traced_together_are_each_traced_alone():
     for s, (shape, cs) in enumerate(zip(shapes, cams)):
         part = slice(2 * s, 2 * s + 2)
         m, d, n = render.trace_views(shape, cs, 48)
-        assert m.any() and torch.equal(mask[part], m) and torch.equal(depth[part], d) and torch.equal(normals[part], n)
+        assert m.any() and matches(mask[part], m)
+        assert matches(depth[part], d, TRACED) and matches(normals[part], n, TRACED)
         alone = render.hidden_layers_views(shape, cs, 48, d, m)
         for together, one in zip(layers, alone):
-            assert all(torch.equal(a[part], b) for a, b in zip(together, one))
+            assert all(matches(a[part], b, TRACED) for a, b in zip(together, one))
 
 
 def test_many_seeds_draw_exactly_what_each_seed_draws_alone():
@@ -164,5 +183,5 @@ def test_many_seeds_draw_exactly_what_each_seed_draws_alone():
     together = batch_views.many(seeds, 3, 48)
     each = [batch_views.views(seed, 3, 48) for seed in seeds]
     for key in ("image", "nearness", "mask", "proportion"):
-        assert torch.equal(together[key].nan_to_num(-1.0), torch.cat([e[key] for e in each]).nan_to_num(-1.0)), key
+        assert matches(together[key], torch.cat([e[key] for e in each])), key
     assert together["seed"].tolist() == [seed for seed, e in zip(seeds, each) for _ in range(len(e["mask"]))]
