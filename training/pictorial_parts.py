@@ -8,9 +8,10 @@ Drawn by our ink (training/synth/ink.py, in its random styles: lines, flat fill,
 with --freestyle, by Blender's Freestyle in the styles training/blender_drawings.py picks (needs bpy).
 Depthy and inflation each run their own `predict` on the drawing as the add-on reads it, then the same
 answer is read as planar faces (pipeline/drawing.as_faces); all are scored as training/evaluate.py
-scores a drawing. The last lines are planar faces ÷ the engine's own reading, from the same run. Parts
-from --first on; the parts of seeds 1000 on were the ones the constants of core/planar_faces.py were
-chosen on, apart from the first ones this reports.
+scores a drawing. The last lines are planar faces ÷ the engine's own reading, from the same run, and
+the time planar faces take beside Depthy's predict. Parts from --first on; the parts of seeds 1000 on
+were the ones the constants of core/planar_faces.py were chosen on, apart from the first ones this
+reports.
 """
 from __future__ import annotations
 
@@ -61,11 +62,14 @@ def main(argv=None):
     p.add_argument("--freestyle", action="store_true", help="drawn by Blender's Freestyle (needs bpy)")
     args = p.parse_args(argv)
     evaluate.limit_threads()
-    rows = [square_parts.score_all(*view(seed, name, args.freestyle), faces="planar")
+    seconds = {}
+    rows = [square_parts.score_all(*view(seed, name, args.freestyle), faces="planar", seconds=seconds)
             for seed in range(args.first, args.first + args.count) for name in VIEWS]
     by = "Freestyle" if args.freestyle else "our ink"
     print(f"machined parts drawn in pictorial views by {by}: {len(rows)} views of {args.count} parts")
     print("\n".join(square_parts.summary(rows, faces="planar")))
+    print(f"  time: planar faces {1000 * seconds['faces'] / len(rows):.1f} ms per view, "
+          f"{seconds['faces'] / seconds['predict']:.3f}× Depthy's own predict in the same run")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ same run. Needs bpy (Freestyle).
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 from skimage import measure
@@ -57,16 +58,22 @@ def freestyle_view(seed: int, view: str) -> tuple[np.ndarray, dict]:
     return rgba, {"nearness": meshes.nearness_of(depth, mask), "mask": mask, "proportion": ratio}
 
 
-def score_all(rgba: np.ndarray, known: dict, faces: str = "flat") -> dict:
+def score_all(rgba: np.ndarray, known: dict, faces: str = "flat", seconds: dict | None = None) -> dict:
     """{reading: scores} of each engine's own answer and of the same read as `faces` faces (flat, or
     planar: pipeline/drawing.FACES); a drawing with nothing on it is an empty answer for both, as
-    training/evaluate.py scores it."""
+    training/evaluate.py scores it. `seconds`, when given, adds up Depthy's predict ("predict") and its
+    reading as faces ("faces")."""
     data = {key: np.asarray([value]) for key, value in known.items()}
     out = {}
     for name in ENGINES:
         try:
+            start = time.perf_counter()
             told = engines.get(name).predict(rgba, lambda f, s: None, lambda: False)
+            middle = time.perf_counter()
             read, _ = drawing.as_faces(told, rgba, told.mask, faces)
+            if seconds is not None and name == "depthy":
+                seconds["predict"] = seconds.get("predict", 0.0) + middle - start
+                seconds["faces"] = seconds.get("faces", 0.0) + time.perf_counter() - middle
         except engine.EngineError:   # nothing drawn (Freestyle found no stroke): scored as evaluate.py does
             told = read = engine.DepthResult(np.zeros(rgba.shape[:2], np.float32), np.zeros(rgba.shape[:2], bool))
         for reading, result in ((name, told), (f"{name} + {faces} faces", read)):

@@ -42,9 +42,21 @@ def test_the_readings_are_each_engines_and_its_planar_faces_summed_up_as_planar(
     mask = images.figure_mask(rgba)
     xx = np.mgrid[:64, :64][1] / 64.0
     near = np.where(mask, np.where(xx < 0.5, xx, 1.0 - xx), 0.0)   # a roof: two planes
-    out = square_parts.score_all(rgba, {"nearness": near, "mask": mask, "proportion": 0.1}, faces="planar")
+    seconds = {}
+    out = square_parts.score_all(rgba, {"nearness": near, "mask": mask, "proportion": 0.1}, faces="planar",
+                                 seconds=seconds)
+    assert set(seconds) == {"predict", "faces"} and all(t > 0 for t in seconds.values())
     assert list(out) == ["depthy", "depthy + planar faces", "inflate", "inflate + planar faces"]
     assert out["inflate + planar faces"]["normal_deg"] < out["inflate"]["normal_deg"]
     lines = square_parts.summary([out], faces="planar")
     assert lines[2].startswith("  depthy + planar faces ")
     assert lines[5].startswith("  planar faces ÷ depthy   nRMSE ") and lines[5].endswith(" of 1")
+
+
+def test_the_command_prints_the_table_the_ratios_and_the_time(capsys):
+    pictorial_parts.main(["--count", "1", "--first", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "machined parts drawn in pictorial views by our ink: 2 views of 1 parts"
+    assert [line.split()[0] for line in lines[2:6]] == ["depthy", "depthy", "inflate", "inflate"]
+    assert lines[6].startswith("  planar faces ÷ depthy   nRMSE ") and lines[6].endswith(" of 2")
+    assert lines[8].startswith("  time: planar faces ") and lines[8].endswith("× Depthy's own predict in the same run")
