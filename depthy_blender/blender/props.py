@@ -26,6 +26,7 @@ FACE_ITEMS = (
                                     "close is one flat face at its own slant, the faces joined at their creases"),
 )
 
+
 def engine_items(context=None):
     """The engines, best first; one that cannot run here says so in its name and tooltip."""
     from . import prefs

@@ -85,6 +85,15 @@ def test_the_sheet_panel_draws():
     assert drawn(panel.DEPTHY_PT_sheet)
 
 
+def test_the_faces_choices_are_the_pipelines_readings_as_read_by_default():
+    from depthy_blender.blender import operators, props
+    from depthy_blender.pipeline import drawing
+    assert [item[0] for item in props.FACE_ITEMS] == list(drawing.FACES)
+    assert bpy.context.scene.depthy.faces == "engine"
+    rna = bpy.ops.depthy.generate.get_rna_type().properties["faces"]
+    assert [item.identifier for item in rna.enum_items] == list(drawing.FACES) and "faces" in operators.REDO
+
+
 def test_the_sheet_panel_offers_flat_faces_before_the_solid():
     names = [name for kind, name in drawn(panel.DEPTHY_PT_sheet) if kind == "prop"]
     assert names.index("sheet_flat_faces") == names.index("sheet_solid") - 1
