@@ -24,6 +24,8 @@ CREASE = 0.12   # two faces are joined where their planes, fitted alone, lie thi
 JOIN = 20.0     # the weight of one point where two joined faces meet, against one pixel of a face's fit
 ROUNDS = 3      # re-weighted fits after the first (Huber weights on each pixel's distance from its plane)
 HUBER = 1.345   # where Huber's weights start to fall, in robust standard deviations of those distances
+FLOOR = 1e-3    # ... but never below this share of the figure's nearness range: an exact answer's rounding
+#                 errors are no scale to weigh pixels by
 RIDGE = 1e-6    # a pull of each face's slopes toward 0, per pixel: settles a face of one row of pixels
 
 
@@ -91,7 +93,8 @@ def _solve(gram: np.ndarray, right: np.ndarray, first: np.ndarray, second: np.nd
 
 def fit(nearness: np.ndarray, labels: np.ndarray, nearest: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """One plane per face, (count + 1, 3) with row 0 all 0 (no face): nearness ≈ a·x + b·y + c over
-    face `labels` (x, y as in `points`), joined across creases, re-weighted ROUNDS times."""
+    face `labels` (x, y as in `points`), joined across creases, re-weighted ROUNDS times (pixels within
+    FLOOR of the range, or of Huber's scale, of their plane keep weight one)."""
     count = int(labels.max())
     inside = labels > 0
     terms = points(labels.shape)[inside]
@@ -101,14 +104,15 @@ def fit(nearness: np.ndarray, labels: np.ndarray, nearest: np.ndarray, mask: np.
     first, second, where = seams(nearest, mask)
     gram, right = _sums(terms, z, face, weight, count)
     alone = np.linalg.solve(gram, right[..., None])[..., 0]
-    joined = creases(alone, first, second, where, float(np.ptp(nearness[mask])))
+    span = float(np.ptp(nearness[mask]))
+    joined = creases(alone, first, second, where, span)
     first, second, where = first[joined], second[joined], where[joined]
     for done in range(ROUNDS + 1):
         planes = _solve(gram, right, first, second, where)
         if done == ROUNDS:
             break
         off = np.abs(np.einsum("nk,nk->n", terms, planes[face]) - z)
-        scale = HUBER * 1.4826 * float(np.median(off))
+        scale = max(HUBER * 1.4826 * float(np.median(off)), FLOOR * span)
         weight = np.minimum(1.0, scale / np.maximum(off, 1e-12)) if scale > 0 else np.ones(len(z))
         gram, right = _sums(terms, z, face, weight, count)
     return np.vstack([np.zeros((1, 3)), planes])

@@ -3,6 +3,7 @@ plane that best fits the engine's answer there, faces that nearly meet on a line
 stay steps, and pixels far off their face's plane count for less."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from PIL import Image, ImageDraw
 
 from depthy_blender.core import flat_faces, images, planar_faces
@@ -223,3 +224,38 @@ def test_the_pipeline_reads_planar_faces_names_them_and_refuses_an_unknown_readi
         drawing.compute(drawing.Request("part", "stand-in", rgba=rgba, faces="curved"), lambda f, s: None,
                         lambda: False)
     assert isinstance(told, engine.DepthResult)
+
+
+@settings(derandomize=True, max_examples=40, deadline=None, database=None)
+@given(columns=st.lists(st.integers(20, 76), min_size=0, max_size=2, unique=True),
+       rows=st.lists(st.integers(20, 76), min_size=0, max_size=1), order=st.randoms(use_true_random=False),
+       slopes=st.lists(st.floats(-0.05, 0.05), min_size=12, max_size=12))
+def test_faces_of_exact_planes_a_step_apart_are_given_back_exactly(columns, rows, order, slopes):
+    """Any grid of up to 3 × 2 faces drawn on paper, each face an exact plane and every two a step of
+    at least a fifth of the range apart (no crease): planar faces give every face's plane back."""
+    img = Image.new("RGB", (96, 96), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((8, 8, 87, 87), outline="black", width=2)
+    for x in columns:
+        draw.line((x, 8, x, 87), fill="black", width=2)
+    for y in rows:
+        draw.line((8, y, 87, y), fill="black", width=2)
+    rgba = images.pil_to_rgba(img)
+    mask = images.figure_mask(rgba)
+    labels = flat_faces.faces(rgba, mask)
+    count = int(labels.max())
+    assert count == (len(columns) + 1) * (len(rows) + 1)
+    heights = list(range(count))
+    order.shuffle(heights)
+    yy, xx = np.mgrid[:96, :96] / 96.0
+    near = np.zeros((96, 96))
+    for face in range(1, count + 1):
+        a, b = slopes[2 * face - 2], slopes[2 * face - 1]
+        near = np.where(flat_faces.nearest_face(labels) == face, heights[face - 1] + a * xx + b * yy, near)
+    read, note = planar_faces.read(near.astype(np.float32), rgba, mask)
+    if count < 2:
+        assert note is not None and read is not None
+        return
+    on = labels > 0
+    assert note is None and np.isfinite(read).all() and np.all(read[~mask] == 0)
+    assert np.abs(read[on] - near[on]).max() < 1e-3
