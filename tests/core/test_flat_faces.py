@@ -191,7 +191,7 @@ def test_ink_is_what_is_off_the_papers_colour_or_dark_without_paper():
     assert np.array_equal(images.ink(cut_out)[10:30, 10:30], cut_out[10:30, 10:30, 0] < 0.5)
 
 
-def test_as_flat_faces_keeps_the_depth_the_engine_gave_the_faces():
+def test_as_faces_keeps_the_depth_the_engine_gave_the_flat_faces():
     """The proportion shrinks as the nearness range does: the bends flattened away were part of it."""
     rgba = plate()
     mask = images.figure_mask(rgba)
