@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks import three_view_parts as parts
 from training import evaluate, square_parts
-from training.synth import ink, meshes, truth
+from training.synth import meshes
 from training.synth.render import Camera
 
 SIZE = 320
@@ -43,15 +43,7 @@ def view(seed: int, name: str, freestyle: bool = False) -> tuple[np.ndarray, dic
     verts, faces = square_parts.part_mesh(parts.generated(seed))
     rng = np.random.default_rng(STYLE_SEED + 2 * seed + VIEWS.index(name))
     cam = meshes.view_camera("iso", rng) if name == "iso" else pictorial_camera(rng)
-    mask, depth, normals = meshes.rasterise(verts, faces, cam, SIZE)
-    if freestyle:
-        from training import blender_drawings
-        image, _ = blender_drawings.draw(verts, faces, cam, SIZE, blender_drawings.choose_style(rng))
-    else:
-        image = ink.draw(mask, depth, normals, rng)
-    _, ratio = truth.of_view(mask, depth, normals, cam)
-    rgba = np.concatenate([image.astype(np.float32), np.ones(image.shape[:2] + (1,), np.float32)], -1)
-    return rgba, {"nearness": meshes.nearness_of(depth, mask), "mask": mask, "proportion": ratio}
+    return square_parts.drawn(verts, faces, cam, rng, freestyle)
 
 
 def main(argv=None):

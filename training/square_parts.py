@@ -22,7 +22,7 @@ from benchmarks import three_view_parts as parts
 from depthy_blender.models import engine, engines
 from depthy_blender.pipeline import drawing
 from training import evaluate
-from training.synth import meshes, truth
+from training.synth import ink, meshes, truth
 
 ENGINES = ("depthy", "inflate")
 MEASURES = ("nrmse", "normal_deg", "iou", "proportion_auto")
@@ -47,12 +47,21 @@ def part_mesh(part: parts.Part) -> tuple[np.ndarray, np.ndarray]:
 
 def freestyle_view(seed: int, view: str) -> tuple[np.ndarray, dict]:
     """Part `seed`'s `view` (front, side, top), meshed and drawn by Freestyle, and its exact truth."""
-    from training import blender_drawings
     verts, faces = part_mesh(parts.generated(seed))
     rng = np.random.default_rng(STYLE_SEED + 3 * seed + sorted(meshes.VIEWS).index(view))
-    cam = meshes.view_camera(view, rng)
+    return drawn(verts, faces, meshes.view_camera(view, rng), rng)
+
+
+def drawn(verts: np.ndarray, faces: np.ndarray, cam, rng: np.random.Generator,
+          freestyle: bool = True) -> tuple[np.ndarray, dict]:
+    """(rgba, truth) of a mesh seen by `cam`, SIZE² px: drawn by Freestyle in a style `rng` picks, or by
+    our ink (training/synth/ink.py) in one it picks; the truth exact from the mesh."""
     mask, depth, normals = meshes.rasterise(verts, faces, cam, SIZE)
-    image, _ = blender_drawings.draw(verts, faces, cam, SIZE, blender_drawings.choose_style(rng))
+    if freestyle:
+        from training import blender_drawings
+        image, _ = blender_drawings.draw(verts, faces, cam, SIZE, blender_drawings.choose_style(rng))
+    else:
+        image = ink.draw(mask, depth, normals, rng)
     _, ratio = truth.of_view(mask, depth, normals, cam)
     rgba = np.concatenate([image.astype(np.float32), np.ones(image.shape[:2] + (1,), np.float32)], -1)
     return rgba, {"nearness": meshes.nearness_of(depth, mask), "mask": mask, "proportion": ratio}
