@@ -55,8 +55,9 @@ def _sums(terms: np.ndarray, z: np.ndarray, face: np.ndarray, weight: np.ndarray
     outer = (terms[:, :, None] * terms[:, None, :] * weight[:, None, None]).reshape(-1, 9)
     gram = np.stack([np.bincount(face, outer[:, k], minlength=count) for k in range(9)], -1).reshape(count, 3, 3)
     right = np.stack([np.bincount(face, terms[:, k] * z * weight, minlength=count) for k in range(3)], -1)
-    gram[:, 0, 0] += RIDGE * np.bincount(face, minlength=count)
-    gram[:, 1, 1] += RIDGE * np.bincount(face, minlength=count)
+    pixels = np.bincount(face, minlength=count)
+    gram[:, 0, 0] += RIDGE * pixels
+    gram[:, 1, 1] += RIDGE * pixels
     return gram, right
 
 
