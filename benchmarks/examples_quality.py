@@ -12,7 +12,9 @@ normal error on every example. The Turned engine's row shows what revolving the 
 the "flat" row is Depthy read as flat faces, the panel's Faces: Flat (meant for parts drawn square-on,
 the gear and the plate; benchmarks/flat_faces.py measures it further), the "planar" row as planar
 faces, Faces: Planar (meant for machined parts in pictorial views, the bracket;
-training/pictorial_parts.py measures it further).
+training/pictorial_parts.py measures it further). On the plate with a pocket, which Depthy reads the wrong
+way round, the "flipped" row is the flat reading with the pocket flipped as the Relief panel's Flip
+Selected Areas does it from one vertex selected on it.
 """
 import sys
 from pathlib import Path
@@ -23,8 +25,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from depthy_blender.core import metrics, proportion  # noqa: E402
-from depthy_blender.models import engines  # noqa: E402
+from depthy_blender.core import flip, metrics, proportion, relief  # noqa: E402
+from depthy_blender.models import engine as engine_api, engines  # noqa: E402
 from depthy_blender.pipeline import drawing  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -62,6 +64,36 @@ def engine_scores(name: str, engine: str, faces: str = "engine") -> dict:
     return scores(result, truth)
 
 
+FLIPS = {"pocket_plate": "flat"}   # an example with an area read the wrong way round: the reading to flip it in
+
+
+def flip_areas(result, areas: np.ndarray, labels) -> np.ndarray:
+    """`result`'s nearness with the drawn areas `labels` (of `areas`, the image's own grid: flip.areas at
+    its shape) flipped as Flip Selected Areas flips them (core/flip), normalised over the figure as a
+    relief's heights are."""
+    mask = result.mask
+    cells = np.flatnonzero(mask)
+    chosen = cells[np.isin(areas.ravel()[cells], labels)]
+    raw = result.nearness.ravel()[cells].astype(np.float32)
+    new, _ = flip.flipped(raw, cells, mask.shape, chosen)
+    nearness = np.zeros(mask.size, np.float32)
+    nearness[cells] = new
+    kept = None if result.proportion is None else result.proportion * flip.span_scale(raw, new)
+    return engine_api.DepthResult(relief.normalise(nearness.reshape(mask.shape), mask), mask, {}, kept)
+
+
+def flipped_scores(name: str, faces: str = "flat", point: tuple[int, int] | None = None) -> dict:
+    """scores() of Depthy read as `faces`, then the drawn area under `point` (row, column; the image's
+    centre by default) flipped as Flip Selected Areas flips it from one vertex selected there."""
+    rgba, truth = load(name)
+    result = engines.get("depthy").predict(rgba, lambda f, s: None, lambda: False)
+    if faces != "engine":
+        result, _ = drawing.as_faces(result, rgba, result.mask, faces)
+    areas = flip.areas(rgba, result.mask, result.mask.shape)
+    row, col = point or (areas.shape[0] // 2, areas.shape[1] // 2)
+    return scores(flip_areas(result, areas, [areas[row, col]]), truth)
+
+
 def main():
     print(f"{'example':<13} {'engine':<8} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
     wins = 0
@@ -73,6 +105,9 @@ def main():
             rows[engine] = engine_scores(name, "depthy" if faces != "engine" else engine, faces=faces)
             r = rows[engine]
             print(f"{name:<13} {engine:<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
+        if name in FLIPS:
+            r = flipped_scores(name, FLIPS[name])
+            print(f"{name:<13} {'flipped':<8} {r['nrmse']:7.4f} {r['normal']:8.2f} {r['iou']:6.3f} {r['proportion']:8.4f}")
         d, i = rows["depthy"], rows["inflate"]
         better = d["nrmse"] < i["nrmse"] and d["normal"] < i["normal"]
         wins += better

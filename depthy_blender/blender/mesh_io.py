@@ -12,8 +12,9 @@ from ..core import relief as relief_math
 
 RAW, CELL, SIDE = "depthy_raw", "depthy_cell", "depthy_side"
 WRITTEN = "depthy_z"    # the heights the add-on last wrote: a difference means the artist moved vertices
+AREA = "depthy_area"    # the drawn area each vertex lies on (core/flip), when the drawing closes areas
 COLOUR = "Col"
-SLIDER_ATTRIBUTES = (RAW, CELL, SIDE, WRITTEN)
+SLIDER_ATTRIBUTES = (RAW, CELL, SIDE, WRITTEN, AREA)
 
 
 def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
@@ -37,6 +38,8 @@ def create_mesh(relief: relief_math.Relief, name: str) -> bpy.types.Mesh:
     _new(mesh, CELL, "INT", "value", relief.cells)
     _new(mesh, SIDE, "FLOAT", "value", relief.sides)
     _new(mesh, WRITTEN, "FLOAT", "value", np.ascontiguousarray(relief.verts[:, 2], np.float32))
+    if relief.areas is not None:
+        _new(mesh, AREA, "INT", "value", np.ascontiguousarray(relief.areas, np.int32))
     if hasattr(mesh, "shade_smooth"):
         mesh.shade_smooth()
     return mesh
@@ -73,6 +76,28 @@ def read_slider_data(mesh: bpy.types.Mesh):
         attr.data.foreach_get("value", buf)
         out.append(buf)
     return tuple(out)
+
+
+def read_areas(mesh: bpy.types.Mesh) -> np.ndarray | None:
+    """The drawn area of every vertex, or None when the relief has none stored."""
+    attr = mesh.attributes.get(AREA)
+    if attr is None or attr.domain != "POINT":
+        return None
+    areas = np.empty(len(mesh.vertices), np.int32)
+    attr.data.foreach_get("value", areas)
+    return areas
+
+
+def selected_vertices(mesh: bpy.types.Mesh) -> np.ndarray:
+    """bool per vertex: selected in Edit Mode (as last written back to the mesh)."""
+    chosen = np.zeros(len(mesh.vertices), bool)
+    mesh.vertices.foreach_get("select", chosen)
+    return chosen
+
+
+def set_raw(mesh: bpy.types.Mesh, raw: np.ndarray) -> None:
+    """Replace the stored nearness the sliders build heights from."""
+    mesh.attributes[RAW].data.foreach_set("value", np.ascontiguousarray(raw, np.float32))
 
 
 def set_z(mesh: bpy.types.Mesh, z: np.ndarray) -> None:

@@ -1,5 +1,5 @@
-"""Operators: Generate from drawing (modal, worker thread), Regenerate (in place), Apply (freeze), the
-sheet operators, and the drop handler."""
+"""Operators: Generate from drawing (modal, worker thread), Regenerate (in place), Apply (freeze), Flip
+Selected Areas, the sheet operators, and the drop handler."""
 
 import threading
 import traceback
@@ -7,7 +7,7 @@ import traceback
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..core import options, relief as relief_math
+from ..core import flip, options, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine
 from ..pipeline import drawing, sheet
@@ -382,6 +382,59 @@ class DEPTHY_OT_ratio_as_drawn(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class DEPTHY_OT_flip_areas(bpy.types.Operator):
+    """Mirror the selected areas' depth about the level round them: a raised pocket sinks, a sunk boss stands"""
+    bl_idname = "depthy.flip_areas"
+    bl_label = "Flip Selected Areas"
+    bl_options = {"REGISTER", "UNDO"}
+
+    whole: BoolProperty(name="Whole Drawn Areas", default=True,
+                        description="Flip every area the drawing's lines close that a selected vertex lies on, "
+                                    "not only the selected vertices")
+
+    @classmethod
+    def poll(cls, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
+        obj = context.active_object
+        return obj is not None and obj.type == "MESH" and obj.depthy.is_result \
+            and context.mode in {"OBJECT", "EDIT_MESH"}
+
+    def execute(self, context):  # pragma: no mutate block (Blender checks its callbacks' signatures)
+        obj = context.active_object
+        editing = obj.mode == "EDIT"
+        if editing:   # the selection and the heights live in the edit mesh until Edit Mode ends
+            bpy.ops.object.mode_set(mode="OBJECT")
+        try:
+            count = flip_selection(obj, self.whole)
+        except DepthyError as exc:
+            if editing:
+                bpy.ops.object.mode_set(mode="EDIT")
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Flipped {count} area{'s' if count != 1 else ''} of '{obj.name}'")
+        return {"FINISHED"}
+
+
+def flip_selection(obj, whole: bool = True) -> int:
+    """Mirror the selected areas' nearness (core/flip) and rewrite the heights; the Depth ratio (and the
+    as-drawn one) grows with the nearness range so every unselected height stays where it was. Returns
+    how many connected parts were flipped; a DepthyError says why none could be."""
+    problem = props.slider_problem(obj)
+    if problem:
+        raise DepthyError(problem.replace("sliders are off", "flipping is off"))
+    mesh, s = obj.data, obj.depthy
+    raw, cells, _ = mesh_io.read_slider_data(mesh)
+    chosen = flip.chosen_cells(cells, mesh_io.selected_vertices(mesh), mesh_io.read_areas(mesh), whole)
+    new_raw, count = flip.flipped(raw, cells, (s.grid_rows, s.grid_cols), chosen)
+    grown = flip.span_scale(raw, new_raw)
+    mesh_io.set_raw(mesh, new_raw)
+    high = options.high("ratio")
+    s["ratio"] = min(s.ratio * grown, high)    # without the slider's update: one refresh below
+    if s.drawn_ratio >= 0:
+        s["drawn_ratio"] = min(s.drawn_ratio * grown, high)
+    props.refresh_relief(obj)
+    return count
+
+
 class DEPTHY_FH_drawing(bpy.types.FileHandler):
     bl_idname = "DEPTHY_FH_drawing"
     bl_label = "Depthy: Generate from Drawing"
@@ -414,6 +467,7 @@ def _redraw(context):
 
 
 CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_generate_sheet,
-           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_FH_drawing)
+           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_OT_flip_areas,
+           DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -42,6 +42,7 @@ class Relief:
     grid_shape: tuple[int, int]
     width: float             # x extent; thickness = ratio × width
     height: float
+    areas: np.ndarray | None = None   # (V,) int32: the drawn area each vertex lies on (core/flip), if known
 
 
 # ---- heights ---------------------------------------------------------------------------------------

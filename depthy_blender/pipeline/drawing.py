@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core import flat_faces, images, options, planar_faces, proportion, relief as relief_math
+from ..core import flat_faces, flip, images, options, planar_faces, proportion, relief as relief_math
 from ..errors import DepthyError, OptionError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
@@ -106,6 +106,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles, base=req.base)
+    built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]   # for Flip Selected Areas
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
 
 

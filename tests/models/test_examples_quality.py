@@ -92,3 +92,24 @@ def test_flat_faces_and_invert_mend_the_pocket_plate_whose_pocket_depthy_raises(
         for measure in ("nrmse", "normal", "proportion"):
             assert inverted[measure] < scores[measure], (measure, other, inverted, scores)
     assert inverted["nrmse"] < 0.5 * bent["nrmse"] and inverted["normal"] < 0.5 * bent["normal"]
+
+
+def test_a_flip_of_the_pocket_alone_mends_the_pocket_plate_as_invert_does():
+    """Flip Selected Areas from one vertex on the pocket (core/flip) puts the flat reading's pocket behind
+    the plate: on this plate of two levels that is what Invert does, better than Depthy and inflation on
+    all three measures (benchmarks/flip_areas.py measures where a flip does what Invert cannot)."""
+    from depthy_blender.core import relief
+    from depthy_blender.models import engine, engines
+    from depthy_blender.pipeline import drawing
+    flipped = examples_quality.flipped_scores("pocket_plate", "flat")
+    rgba, truth = examples_quality.load("pocket_plate")
+    told = engines.get("depthy").predict(rgba)
+    flat, _ = drawing.as_faces(told, rgba, told.mask)
+    inverted = examples_quality.scores(engine.DepthResult(
+        relief.normalise(flat.nearness, flat.mask, invert=True), flat.mask, {}, flat.proportion), truth)
+    for other in ("depthy", "inflate"):
+        scores = examples_quality.engine_scores("pocket_plate", other)
+        for measure in ("nrmse", "normal", "proportion"):
+            assert flipped[measure] < scores[measure], (measure, other, flipped, scores)
+    for measure in ("nrmse", "normal"):
+        assert flipped[measure] == pytest.approx(inverted[measure], rel=1e-6), (measure, flipped, inverted)
