@@ -36,9 +36,9 @@ def areas(rgba: np.ndarray, mask: np.ndarray, shape) -> np.ndarray:
     if labels.max(initial=0) < 2:
         return np.zeros(shape, np.int32)
     nearest = flat_faces.nearest_face(labels)
-    rows = ((np.arange(shape[0]) + 0.5) * labels.shape[0] / shape[0]).astype(int)
-    cols = ((np.arange(shape[1]) + 0.5) * labels.shape[1] / shape[1]).astype(int)
-    return nearest[np.minimum(rows, labels.shape[0] - 1)[:, None], np.minimum(cols, labels.shape[1] - 1)]
+    rows = ((np.arange(shape[0]) + 0.5) * labels.shape[0] / shape[0]).astype(int)   # below the image's
+    cols = ((np.arange(shape[1]) + 0.5) * labels.shape[1] / shape[1]).astype(int)   # size: (n − ½)/n < 1
+    return nearest[rows[:, None], cols]
 
 
 def chosen_cells(cells: np.ndarray, selected: np.ndarray, vertex_areas: np.ndarray | None = None,
