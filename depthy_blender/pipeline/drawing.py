@@ -106,7 +106,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     ratio, drawn = ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles, base=req.base)
-    built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]   # for Flip Selected Areas
+    with_areas(built, rgba, mask)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
 
 
@@ -132,6 +132,13 @@ def as_faces(depth: engine.DepthResult, rgba: np.ndarray, mask: np.ndarray,
     if kept is not None and before > 0:
         kept = float(kept * after / before)
     return replace(depth, nearness=nearness, proportion=kept), None
+
+
+def with_areas(built: relief_math.Relief, rgba: np.ndarray, mask: np.ndarray) -> relief_math.Relief:
+    """`built` with each vertex's drawn area (core/flip.areas), which Flip Selected Areas grows a
+    selection to."""
+    built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]
+    return built
 
 
 def ratios(figure_proportion: float | None, mask: np.ndarray, auto: bool, ratio: float) -> tuple[float, float | None]:

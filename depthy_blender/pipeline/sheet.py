@@ -115,8 +115,10 @@ def compute(req: SheetRequest, progress, cancel) -> SheetOutcome:
                 if note:
                     messages.append(f"{view['role']} view: {note}")
             view["ratio"], view["drawn_ratio"] = drawing.ratios(depth.proportion, mask, req.auto_ratio, req.ratio)
-            built = relief_math.build(depth.nearness, mask, view["ratio"], req.smoothing, req.resolution,
-                                      size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1])
+            built = drawing.with_areas(relief_math.build(depth.nearness, mask, view["ratio"], req.smoothing,
+                                                         req.resolution,
+                                                         size=width_m * max(x1 - x0, y1 - y0) / rgba.shape[1]),
+                                       crop, mask)
         except (engine.EngineError, relief_math.ReliefError) as exc:
             messages.append(f"{view['role']} view skipped: {exc}")
             continue

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from depthy_blender.core import dxf, images, proportion, relief, sheets, visual_hull
+from depthy_blender.core import dxf, flip, images, proportion, relief, sheets, visual_hull
 from depthy_blender.errors import DepthyError, OptionError
 from depthy_blender.models import engine
 from depthy_blender.pipeline import drawing, sheet
@@ -74,10 +74,23 @@ def test_each_orthographic_view_gets_the_relief_built_from_its_crop(sheet_path, 
         assert view["proportion"] == 0.3                                   # as the engine told it
         expected = relief.build(ramp, mask, ratio, 0.5, 40, size=2.0 * max(x1 - x0, y1 - y0) / 900)
         assert np.array_equal(built.verts, expected.verts) and np.array_equal(built.faces, expected.faces)
+        assert np.array_equal(built.areas, flip.areas(crop, mask, built.grid_shape).ravel()[built.cells])
     assert outcome.solid is None
     assert seen == [(0.02, "Reading the sheet"), (0.15, "Depth of the front view"),
                     (pytest.approx(0.15 + 0.7 / 3), "Depth of the top view"),
                     (pytest.approx(0.15 + 1.4 / 3), "Depth of the side view")]
+
+
+def test_a_pocket_drawn_in_the_plan_is_an_area_of_its_own_for_flipping(tmp_path, stand_in_engine):
+    img = Image.new("RGB", (900, 700), "white")
+    draw = ImageDraw.Draw(img)
+    for box in ((100, 400, 500, 470), (100, 100, 500, 340), (560, 400, 800, 470), (250, 170, 350, 270)):
+        draw.rectangle(box, outline="black", width=3)
+    img.save(tmp_path / "pocket.png")
+    stand_in_engine()
+    outcome, _, _ = run(tmp_path / "pocket.png", views=given(*THREE), resolution=40)
+    areas = {view["role"]: built.areas for view, built in outcome.reliefs}
+    assert set(np.unique(areas["top"])) == {1, 2} and not areas["front"].any() and not areas["side"].any()
 
 
 def test_a_views_own_outline_beats_the_engines_and_auto_off_keeps_the_artists_ratio(sheet_path, stand_in_engine):
