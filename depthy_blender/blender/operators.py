@@ -7,11 +7,11 @@ import traceback
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from ..core import flip, options, relief as relief_math
+from ..core import options, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine
 from ..pipeline import drawing, sheet
-from . import generate, mesh_io, prefs, props
+from . import flips, generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 
@@ -271,7 +271,8 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        self.report({"INFO"}, _made("Regenerated", obj, job.outcome))
+        kept = flips.replay(obj)   # the artist's flips, on the new relief
+        self.report({"INFO"}, _made("Regenerated", obj, job.outcome) + (f" · {kept}" if kept else ""))
         return {"FINISHED"}
 
 
@@ -404,7 +405,7 @@ class DEPTHY_OT_flip_areas(bpy.types.Operator):
         if editing:   # the selection and the heights live in the edit mesh until Edit Mode ends
             bpy.ops.object.mode_set(mode="OBJECT")
         try:
-            count = flip_selection(obj, self.whole)
+            count = flips.flip_selection(obj, self.whole)
         except DepthyError as exc:
             if editing:
                 bpy.ops.object.mode_set(mode="EDIT")
@@ -412,27 +413,6 @@ class DEPTHY_OT_flip_areas(bpy.types.Operator):
             return {"CANCELLED"}
         self.report({"INFO"}, f"Flipped {count} area{'s' if count != 1 else ''} of '{obj.name}'")
         return {"FINISHED"}
-
-
-def flip_selection(obj, whole: bool = True) -> int:
-    """Mirror the selected areas' nearness (core/flip) and rewrite the heights; the Depth ratio (and the
-    as-drawn one) grows with the nearness range so every unselected height stays where it was. Returns
-    how many connected parts were flipped; a DepthyError says why none could be."""
-    problem = props.slider_problem(obj)
-    if problem:
-        raise DepthyError(problem.replace("sliders are off", "flipping is off"))
-    mesh, s = obj.data, obj.depthy
-    raw, cells, _ = mesh_io.read_slider_data(mesh)
-    chosen = flip.chosen_cells(cells, mesh_io.selected_vertices(mesh), mesh_io.read_areas(mesh), whole)
-    new_raw, count = flip.flipped(raw, cells, (s.grid_rows, s.grid_cols), chosen)
-    grown = flip.span_scale(raw, new_raw)
-    mesh_io.set_raw(mesh, new_raw)
-    high = options.high("ratio")
-    s["ratio"] = min(s.ratio * grown, high)    # without the slider's update: one refresh below
-    if s.drawn_ratio >= 0:
-        s["drawn_ratio"] = min(s.drawn_ratio * grown, high)
-    props.refresh_relief(obj)
-    return count
 
 
 class DEPTHY_FH_drawing(bpy.types.FileHandler):

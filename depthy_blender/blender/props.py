@@ -94,6 +94,10 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
                                "the engine sees it drawn (negative: the engine could not tell)", default=-1.0)
     # What the mesh was built with (read by the sliders)
     is_result: BoolProperty(name="Depthy Relief", default=False)
+    flips: StringProperty(name="Flipped Areas", description="One point (u, v) on the drawing for each drawn area "
+                          "flipped, so Regenerate flips it again (JSON)")
+    loose_flips: BoolProperty(name="Single-Vertex Flips", description="Vertices were flipped apart from their "
+                              "drawn areas, which Regenerate cannot flip again", default=False)
     grid_rows: IntProperty(name="Grid Rows", default=0)
     grid_cols: IntProperty(name="Grid Columns", default=0)
     width: FloatProperty(name="Width", description="Mesh width the depth ratio refers to", default=1.0)

@@ -84,6 +84,58 @@ def flipped(raw: np.ndarray, cells: np.ndarray, grid_shape, chosen: np.ndarray) 
     return mirrored.ravel()[cells].astype(raw.dtype), count
 
 
+# ---- flips kept through Regenerate -------------------------------------------------------------------
+#
+# A flip of whole drawn areas is remembered as one point per area, (u, v) on the drawing (u to the right,
+# v down, both in [0, 1]), so the relief made again at another resolution or by another engine flips the
+# areas under the same points; a second flip of an area forgets its point.
+
+def area_grid(cells: np.ndarray, vertex_areas: np.ndarray, grid_shape) -> np.ndarray:
+    """int32 (grid_shape): the drawn area of each grid sample the relief has (0 elsewhere)."""
+    grid = np.zeros(grid_shape[0] * grid_shape[1], np.int32)
+    grid[cells] = vertex_areas
+    return grid.reshape(grid_shape)
+
+
+def point_of(cell: int, grid_shape) -> tuple[float, float]:
+    """The drawing's (u, v) at the centre of grid sample `cell`."""
+    row, col = divmod(int(cell), grid_shape[1])
+    return (col + 0.5) / grid_shape[1], (row + 0.5) / grid_shape[0]
+
+
+def area_at(point, grid: np.ndarray) -> int:
+    """The drawn area under the drawing's point (u, v) on an area grid; 0 for none."""
+    u, v = point
+    row = min(max(int(v * grid.shape[0]), 0), grid.shape[0] - 1)
+    col = min(max(int(u * grid.shape[1]), 0), grid.shape[1] - 1)
+    return int(grid[row, col])
+
+
+def remembered(points: list, grid: np.ndarray, cells: np.ndarray, selected: np.ndarray,
+               vertex_areas: np.ndarray) -> list:
+    """`points` after a flip of the drawn areas the selected vertices lie on: each such area's point is
+    forgotten when one is kept (flipped back), otherwise one of its selected samples' points is added."""
+    kept = [tuple(p) for p in points]
+    for label in np.unique(vertex_areas[selected]):
+        if label <= 0:
+            continue
+        mine = [p for p in kept if area_at(p, grid) == label]
+        if mine:
+            kept = [p for p in kept if p not in mine]
+        else:
+            cell = cells[selected & (vertex_areas == label)][0]
+            kept.append(point_of(cell, grid.shape))
+    return kept
+
+
+def replayed(points: list, grid: np.ndarray) -> tuple[np.ndarray, int]:
+    """(the drawn areas to flip for the remembered `points` on a new area grid, how many points lie on no
+    area). Two points on one area cancel, as flipping it twice would."""
+    labels = [area_at(p, grid) for p in points]
+    counts = np.bincount([label for label in labels if label > 0], minlength=1)
+    return np.flatnonzero(counts % 2 == 1), labels.count(0)
+
+
 def span_scale(before: np.ndarray, after: np.ndarray) -> float:
     """How much the nearness range grew: the factor that keeps every unflipped height where it was when
     the Depth ratio is multiplied by it (heights are the nearness normalised over its range)."""

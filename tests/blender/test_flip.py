@@ -1,6 +1,8 @@
 """Flip Selected Areas in Blender: a vertex selected on the pocket flips the whole drawn pocket, from Edit
 Mode or Object Mode; the plate stays where it was; undo, a second flip, the sliders afterwards, and the
 refusals (nothing selected, vertices moved)."""
+import json
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -9,7 +11,7 @@ from tests.blender.conftest import generate, z_of
 
 bpy = pytest.importorskip("bpy")
 
-from depthy_blender.blender import mesh_io, operators  # noqa: E402
+from depthy_blender.blender import flips, mesh_io, operators  # noqa: E402
 
 
 @pytest.fixture
@@ -163,7 +165,7 @@ def test_a_relief_without_stored_areas_flips_the_selection_alone(plate_path):
     assert mesh_io.read_areas(obj.data) is None
     select_cells(obj, inner)
     raw = mesh_io.read_slider_data(obj.data)[0]
-    assert operators.flip_selection(obj) == 1
+    assert flips.flip_selection(obj) == 1 and obj.depthy.loose_flips
     assert np.count_nonzero(mesh_io.read_slider_data(obj.data)[0] != raw) == np.count_nonzero(inner)
 
 
@@ -179,3 +181,49 @@ def test_the_relief_panel_offers_the_flip_in_object_and_edit_mode(plate_path):
     bpy.ops.object.mode_set(mode="OBJECT")
     obj.depthy.is_result = False
     assert not operators.DEPTHY_OT_flip_areas.poll(bpy.context)
+
+
+def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(plate_path, capfd):
+    obj = relief(plate_path)
+    select_cell(obj, *POCKET)
+    assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
+    assert len(flips.remembered(obj)) == 1 and not obj.depthy.loose_flips
+    bpy.context.scene.depthy.resolution = 120          # Regenerate takes the panel's mesh settings
+    capfd.readouterr()
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert obj.depthy.grid_cols == 120 and "· 1 flipped area kept" in capfd.readouterr().out
+    z = cell_grid(obj, z_of(obj))
+    assert z[45, 60] < z[22, 22]                        # the pocket (the middle) behind the plate again
+    select_cell(obj, 45, 60)
+    assert bpy.ops.depthy.flip_areas() == {"FINISHED"}  # flipped back: nothing left to remember
+    assert flips.remembered(obj) == []
+    z = cell_grid(obj, z_of(obj))
+    assert z[45, 60] > z[22, 22]
+
+
+def test_flips_of_single_vertices_are_named_as_not_kept_once(plate_path, capfd):
+    obj = relief(plate_path)
+    inner = cell_grid(obj, z_of(obj)) == cell_grid(obj, z_of(obj))[POCKET]
+    select_cells(obj, inner)
+    assert bpy.ops.depthy.flip_areas(whole=False) == {"FINISHED"}
+    assert obj.depthy.loose_flips
+    capfd.readouterr()
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert "· flips of single vertices were not kept" in capfd.readouterr().out
+    assert not obj.depthy.loose_flips
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert "flip" not in capfd.readouterr().out.split("Regenerated")[-1]
+
+
+def test_replay_names_points_off_every_area_and_a_flip_of_everything(plate_path):
+    """What Regenerate says when a remembered point lies on no area of the new relief, or when the
+    remembered areas are all of it; the heights stay as built."""
+    obj = relief(plate_path)
+    z = z_of(obj)
+    obj.depthy.flips = json.dumps([[0.01, 0.01]])          # the paper's corner: on no area
+    assert flips.replay(obj) == "1 flipped area not found on the new relief"
+    obj.depthy.flips = json.dumps([[0.2, 0.2], [0.5, 0.5]])   # the plate and the pocket: all of it
+    assert flips.replay(obj).startswith("the flipped areas now cover the whole relief: not flipped")
+    assert np.array_equal(z_of(obj), z)
+    obj.depthy.flips = "not json"
+    assert flips.remembered(obj) == [] and flips.replay(obj) == ""

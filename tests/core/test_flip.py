@@ -213,3 +213,36 @@ def test_the_pipeline_stores_each_vertex_s_drawn_area():
     shaded = drawing.compute(drawing.Request(name="s", engine="inflate", rgba=drawing_of_plate(lines=False),
                                              resolution=80), lambda f, s: None, lambda: False).relief
     assert not shaded.areas.any()
+
+
+def test_a_point_names_its_sample_and_area_on_any_grid():
+    grid = np.zeros((6, 8), np.int32)
+    grid[2:4, 4:] = 2
+    assert flip.point_of(2 * 8 + 5, (6, 8)) == (5.5 / 8, 2.5 / 6)
+    assert flip.area_at(flip.point_of(2 * 8 + 5, (6, 8)), grid) == 2
+    assert flip.area_at((5.5 / 8, 2.5 / 6), np.kron(grid, np.ones((3, 3), np.int32))) == 2   # a finer grid
+    assert flip.area_at((0.0, 0.0), grid) == 0 and flip.area_at((1.0, 1.0), grid) == 0       # the edges clamp
+    assert flip.area_at((1.0, 0.5), grid) == 2
+    cells = np.array([0, 21, 40])
+    assert np.array_equal(flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).ravel()[cells], [1, 2, 3])
+    assert flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).sum() == 6
+
+
+def test_flipped_areas_are_remembered_once_each_and_forgotten_when_flipped_back():
+    grid = np.array([[1, 1, 2, 2], [1, 1, 3, 3]], np.int32)
+    cells = np.arange(8)
+    areas = grid.ravel()
+    selected = np.isin(cells, [2, 3, 6])      # two samples of area 2, one of area 3
+    points = flip.remembered([], grid, cells, selected, areas)
+    assert points == [flip.point_of(2, grid.shape), flip.point_of(6, grid.shape)]
+    assert flip.remembered(points, grid, cells, cells == 3, areas) == [flip.point_of(6, grid.shape)]
+    assert flip.remembered(points, grid, cells, np.zeros(8, bool), areas) == points
+    no_area = np.zeros(8, np.int32)
+    assert flip.remembered([], grid * 0, cells, selected, no_area) == []
+
+
+def test_replayed_areas_cancel_in_pairs_and_points_off_every_area_are_counted():
+    grid = np.array([[1, 1, 2, 2], [0, 0, 3, 3]], np.int32)
+    labels, lost = flip.replayed([(0.6, 0.2), (0.9, 0.2), (0.6, 0.8), (0.1, 0.8)], grid)
+    assert np.array_equal(labels, [3]) and lost == 1            # area 2 twice cancels; (0.1, 0.8) is on 0
+    assert flip.replayed([], grid)[0].size == 0 and flip.replayed([], grid)[1] == 0
