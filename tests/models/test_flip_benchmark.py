@@ -23,6 +23,8 @@ def test_the_benchmark_prints_both_tables(capsys):
                           rf"proportion error {figure}$", out, re.M)) == 2
     assert re.search(r"^flips kept: \d+ areas on \d+ of 2 views; they beat Invert where it helps on nRMSE on \d+ "
                      r"views; Invert helps on \d+ views, after it \d+ areas are flipped on \d+ views$", out, re.M)
+    assert len(re.findall(r"^time: the drawn areas \d+\.\d ms a view, \d\.\d{3}× Depthy's predict in the same run$",
+                          out, re.M)) == 2
 
 
 def test_the_mixed_plate_has_a_boss_standing_and_a_pocket_sunk():
