@@ -66,12 +66,16 @@ def remembered(obj) -> list:
 
 def _write(obj, raw: np.ndarray, new_raw: np.ndarray) -> None:
     """Store the new nearness; the Depth ratio (and the as-drawn one) grow with its range, so every height
-    not flipped stays where it was; then one refresh of the heights."""
+    not flipped stays where it was, and `flip_scale` keeps how much for Regenerate; then one refresh of
+    the heights."""
     s = obj.depthy
     grown = flip.span_scale(raw, new_raw)
     mesh_io.set_raw(obj.data, new_raw)
     high = options.high("ratio")
-    s["ratio"] = min(s.ratio * grown, high)    # without the slider's update: one refresh below
+    before = s.ratio
+    s["ratio"] = min(before * grown, high)    # without the slider's update: one refresh below
     if s.drawn_ratio >= 0:
         s["drawn_ratio"] = min(s.drawn_ratio * grown, high)
+    if before > 0:
+        s["flip_scale"] = s.flip_scale * s.ratio / before
     props.refresh_relief(obj)

@@ -59,7 +59,8 @@ def request_for_relief(obj, settings) -> Request:
     """A request that makes `obj` again from the drawing it was made from, with the panel's engine and
     mesh settings and the relief's own slider values (raises UserError)."""
     s = obj.depthy
-    values = panel_values(settings, size=s.size, ratio=s.ratio, auto_ratio=False, smoothing=s.smoothing,
+    unflipped = s.ratio / s.flip_scale if s.flip_scale > 0 else s.ratio   # Regenerate flips again after
+    values = panel_values(settings, size=s.size, ratio=unflipped, auto_ratio=False, smoothing=s.smoothing,
                           base=s.base)
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
@@ -155,6 +156,7 @@ def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     as the heights are already right."""
     s["ratio"], s["smoothing"], s["base"] = outcome.ratio, req.smoothing, req.base
     s["closed"] = req.back != "none"
+    s["flip_scale"] = 1.0   # a relief just built is unflipped
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 
 

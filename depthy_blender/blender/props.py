@@ -96,6 +96,8 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
     is_result: BoolProperty(name="Depthy Relief", default=False)
     flips: StringProperty(name="Flipped Areas", description="One point (u, v) on the drawing for each drawn area "
                           "flipped, so Regenerate flips it again (JSON)")
+    flip_scale: FloatProperty(name="Flip Scale", description="How much the flips grew the Depth ratio: Regenerate "
+                              "builds the unflipped reading at the ratio divided by it, then flips", default=1.0)
     loose_flips: BoolProperty(name="Single-Vertex Flips", description="Vertices were flipped apart from their "
                               "drawn areas, which Regenerate cannot flip again", default=False)
     grid_rows: IntProperty(name="Grid Rows", default=0)

@@ -227,3 +227,22 @@ def test_replay_names_points_off_every_area_and_a_flip_of_everything(plate_path)
     assert np.array_equal(z_of(obj), z)
     obj.depthy.flips = "not json"
     assert flips.remembered(obj) == [] and flips.replay(obj) == ""
+
+
+def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(plate_path):
+    """The Depth ratio grew with the flip; Regenerate builds from the unflipped reading at the ratio before
+    that growth and flips again, so the relief is what it was (not grown twice)."""
+    obj = relief(plate_path)
+    ratio = obj.depthy.ratio
+    select_cell(obj, *POCKET)
+    assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
+    z, grown = z_of(obj), obj.depthy.ratio
+    assert grown > ratio
+    bpy.context.scene.depthy.resolution = 80
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert obj.depthy.ratio == pytest.approx(grown, rel=1e-5)
+    assert np.allclose(z_of(obj), z, atol=1e-5)
+    obj.depthy.ratio = 0.3                                  # the artist's own ratio is kept through it too
+    z = z_of(obj)
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert obj.depthy.ratio == pytest.approx(0.3, rel=1e-5) and np.allclose(z_of(obj), z, atol=1e-5)
