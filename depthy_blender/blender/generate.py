@@ -14,7 +14,7 @@ from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from ..pipeline.drawing import Outcome, Request
-from . import image_io, mesh_io
+from . import image_io, mesh_io, props
 
 
 class UserError(DepthyError):
@@ -148,6 +148,8 @@ def replace(obj: bpy.types.Object, req: Request, outcome: Outcome) -> bpy.types.
     s.vert_count, s.face_count = len(mesh.vertices), len(mesh.polygons)
     s.engine, s.ran_on, s.why_cpu = req.engine, outcome.where, outcome.why_cpu
     _store_sliders(s, req, outcome)
+    if s.invert:   # built the right way round; the relief's Invert stays ticked, so its heights follow it
+        props.refresh_relief(obj)
     return obj
 
 

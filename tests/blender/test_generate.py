@@ -81,6 +81,17 @@ def test_regenerate_replaces_in_place_and_keeps_the_artists_setup(drawing_path):
     bpy.ops.ed.undo_push(message="regenerated")
 
 
+def test_regenerate_keeps_the_reliefs_invert_in_its_heights(drawing_path):
+    obj = generate(source="FILE", filepath=str(drawing_path), ratio=0.2, smoothing=0.0)
+    plain = z_of(obj)
+    obj.depthy.invert = True
+    inverted = z_of(obj)
+    assert not np.allclose(inverted, plain)
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert obj.depthy.invert and np.allclose(z_of(obj), inverted, atol=1e-6)
+    assert props.slider_problem(obj) is None
+
+
 def test_from_image_empty_takes_its_place_and_size(drawing_path):
     empty = image_empty(drawing_path, size=2.0)
     empty.rotation_euler = (0.3, 0.2, 0.1)
