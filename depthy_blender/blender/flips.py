@@ -23,7 +23,7 @@ def flip_selection(obj, whole: bool = True) -> int:
     _write(obj, raw, new_raw)
     if whole and areas is not None and (areas[selected] > 0).all():
         grid = flip.area_grid(cells, areas, (s.grid_rows, s.grid_cols))
-        s.flips = json.dumps(flip.remembered(remembered(obj), grid, cells, selected, areas))
+        s.flips = json.dumps(flip.remember(remembered(obj), grid, cells, selected, areas))
     else:
         s.loose_flips = True
     return count

@@ -384,7 +384,7 @@ class DEPTHY_OT_ratio_as_drawn(bpy.types.Operator):
 
 
 class DEPTHY_OT_flip_areas(bpy.types.Operator):
-    """Mirror the selected areas' depth about the level round them: a raised pocket sinks, a sunk boss stands"""
+    """Mirror the selected areas' depth about the level round them: a raised pocket sinks, a sunk boss comes forward"""
     bl_idname = "depthy.flip_areas"
     bl_label = "Flip Selected Areas"
     bl_options = {"REGISTER", "UNDO"}

@@ -126,9 +126,9 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col.prop(obj.depthy, "invert")
         if obj.depthy.closed:
             col.prop(obj.depthy, "base")
-        flips = self.layout.row()   # usable from Edit Mode, where the areas are selected
-        flips.enabled = problem is None or obj.mode == "EDIT"
-        flips.operator("depthy.flip_areas", icon="MOD_MIRROR")
+        flip_row = self.layout.row()   # usable from Edit Mode, where the areas are selected
+        flip_row.enabled = problem is None or obj.mode == "EDIT"
+        flip_row.operator("depthy.flip_areas", icon="MOD_MIRROR")
         if problem:
             self.layout.label(text=problem, icon="ERROR")
         self.layout.label(text=obj.depthy.ran_on or f"Engine: {engine_label(obj.depthy.engine)}")

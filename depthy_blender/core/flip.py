@@ -4,13 +4,15 @@ or a boss sunk as a pocket.
 The artist selects part of the relief (a vertex on each wrong area is enough); each connected part of
 the choice has its nearness mirrored about the level around it, the median nearness of the samples a
 few steps round it (a few, as the line between them is blurred on the grid), so a pocket standing out by
-d above the plate ends sunk by d below it, and its own shape (flat, bent, sloping) stays, upside down. Invert swaps near and far for the whole figure; a flip does it
-for the chosen areas only, so a plate with a boss and a pocket can have both right.
+d above the plate ends sunk by d below it, and its own shape (flat, bent, sloping) stays, upside down.
+Invert swaps near and far for the whole figure; a flip does it for the chosen areas only, so a plate
+with a boss and a pocket can have both right.
 
 The drawn areas (`areas`: the areas the drawing's lines close, core/flat_faces, each grid sample
 counting to its nearest one) let one selected vertex stand for its whole area; a drawing whose lines do
-not divide the figure (a shaded figure, a bare outline) flips just what is selected. Everything here works on what a relief mesh stores
-per vertex (raw nearness, grid cell), so flips work after save and reload.
+not divide the figure (a shaded figure, a bare outline) flips just what is selected. Everything here
+works on what a relief mesh stores per vertex (raw nearness, grid cell, drawn area), so flips work after
+save and reload.
 """
 from __future__ import annotations
 
@@ -56,9 +58,9 @@ def chosen_cells(cells: np.ndarray, selected: np.ndarray, vertex_areas: np.ndarr
 
 def flipped(raw: np.ndarray, cells: np.ndarray, grid_shape, chosen: np.ndarray) -> tuple[np.ndarray, int]:
     """(the raw nearness per vertex with each connected part of the `chosen` cells mirrored about the
-    median nearness of the figure's samples beside it, within BESIDE samples, how many parts). A part with nothing beside it (a
-    separate piece of the figure) is mirrored about the median of the rest of the figure. Vertices sharing
-    a cell (a closed back's) change together."""
+    median nearness of the figure's samples within BESIDE samples of it, how many parts). A part with
+    nothing beside it (a separate piece of the figure) is mirrored about the median of the rest of the
+    figure. Vertices sharing a cell (a closed back's) change together."""
     size = grid_shape[0] * grid_shape[1]
     figure = np.zeros(size, bool)
     figure[cells] = True
@@ -111,7 +113,7 @@ def area_at(point, grid: np.ndarray) -> int:
     return int(grid[row, col])
 
 
-def remembered(points: list, grid: np.ndarray, cells: np.ndarray, selected: np.ndarray,
+def remember(points: list, grid: np.ndarray, cells: np.ndarray, selected: np.ndarray,
                vertex_areas: np.ndarray) -> list:
     """`points` after a flip of the drawn areas the selected vertices lie on: each such area's point is
     forgotten when one is kept (flipped back), otherwise one of its selected samples' points is added."""

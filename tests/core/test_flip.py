@@ -233,12 +233,12 @@ def test_flipped_areas_are_remembered_once_each_and_forgotten_when_flipped_back(
     cells = np.arange(8)
     areas = grid.ravel()
     selected = np.isin(cells, [2, 3, 6])      # two samples of area 2, one of area 3
-    points = flip.remembered([], grid, cells, selected, areas)
+    points = flip.remember([], grid, cells, selected, areas)
     assert points == [flip.point_of(2, grid.shape), flip.point_of(6, grid.shape)]
-    assert flip.remembered(points, grid, cells, cells == 3, areas) == [flip.point_of(6, grid.shape)]
-    assert flip.remembered(points, grid, cells, np.zeros(8, bool), areas) == points
+    assert flip.remember(points, grid, cells, cells == 3, areas) == [flip.point_of(6, grid.shape)]
+    assert flip.remember(points, grid, cells, np.zeros(8, bool), areas) == points
     no_area = np.zeros(8, np.int32)
-    assert flip.remembered([], grid * 0, cells, selected, no_area) == []
+    assert flip.remember([], grid * 0, cells, selected, no_area) == []
 
 
 def test_replayed_areas_cancel_in_pairs_and_points_off_every_area_are_counted():
