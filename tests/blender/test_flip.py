@@ -246,3 +246,19 @@ def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(plate_pat
     z = z_of(obj)
     assert bpy.ops.depthy.regenerate() == {"FINISHED"}
     assert obj.depthy.ratio == pytest.approx(0.3, rel=1e-5) and np.allclose(z_of(obj), z, atol=1e-5)
+
+
+def test_undo_of_a_flip_made_in_edit_mode_goes_back_to_edit_mode_as_it_was(plate_path):
+    obj = relief(plate_path)
+    name, z, ratio = obj.name, z_of(obj), obj.depthy.ratio
+    select_cell(obj, *POCKET)
+    bpy.ops.object.mode_set(mode="EDIT")
+    bpy.ops.ed.undo_push(message="selected")
+    assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
+    assert obj.depthy.flips and obj.depthy.ratio > ratio
+    bpy.ops.ed.undo_push(message="flipped")
+    bpy.ops.ed.undo()
+    obj = bpy.data.objects[name]
+    assert obj.mode == "EDIT" and obj.depthy.ratio == pytest.approx(ratio) and obj.depthy.flips == ""
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert np.allclose(z_of(obj), z)
