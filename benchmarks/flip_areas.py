@@ -15,7 +15,9 @@ Flat). The artist is simulated from the truth, as one who sees which way each fa
   as Invert is ticked only where it helps). The flips kept per view are counted;
 - Invert + flips: Invert where it helps, then the flips still wanted.
 A second set, plates with both a raised boss and a sunk pocket seen from above (`--mixed`, seeded), has
-areas that stand out and areas that sink, the case Invert cannot mend. Scored as
+areas that stand out and areas that sink, the case Invert cannot mend; a third (`--round`) gives them a
+round boss, which Depthy's figure leaves out as a drilled hole, and reads them with the panel's
+Background: Flood from Border, which keeps it. Scored as
 benchmarks/examples_quality.py scores the examples. Every reading comes from the same run; the
 ratios are against the flat reading.
 """
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.examples_quality import flip_areas, scores  # noqa: E402
 from benchmarks import three_view_parts as parts  # noqa: E402
 from benchmarks.flat_faces import drawings, mean, ratio  # noqa: E402
-from depthy_blender.core import flip, relief  # noqa: E402
+from depthy_blender.core import flip, images, relief  # noqa: E402
 from depthy_blender.models import engine, engines  # noqa: E402
 from depthy_blender.pipeline import drawing  # noqa: E402
 
@@ -85,9 +87,19 @@ def boss_and_pocket(seed: int) -> parts.Part:
     return parts.Part(f"boss-pocket-{seed}", [parts.Box((-w / 2, -d / 2, 0), (w / 2, d / 2, t)), boss], [pocket])
 
 
-def mixed_drawings(count: int, size: int):
+def round_boss_and_pocket(seed: int) -> parts.Part:
+    """boss_and_pocket's plate with a round boss of the same height in place of the square one."""
+    part = boss_and_pocket(seed)
+    plate, square = part.add
+    radius = (square.hi[0] - square.lo[0]) / 2
+    centre = ((square.lo[0] + square.hi[0]) / 2, 0.0, 0.0)
+    boss = parts.Cylinder("z", centre, radius, square.lo[2], square.hi[2])
+    return parts.Part(f"round-boss-pocket-{seed}", [plate, boss], part.cut)
+
+
+def mixed_drawings(count: int, size: int, make=boss_and_pocket):
     for seed in range(count):
-        rgba, truth = parts.single_view(boss_and_pocket(seed), "top", size)
+        rgba, truth = parts.single_view(make(seed), "top", size)
         yield seed, "top", rgba, truth
 
 
@@ -98,7 +110,12 @@ def normalised(result, invert: bool = False):
                               result.proportion)
 
 
-def table(views, title: str) -> None:
+BORDER_TOLERANCE = 0.03   # the panel's Background tolerance by default
+
+
+def table(views, title: str, background: str = "auto") -> None:
+    """Every reading of `views` scored, with the figure the engine finds or (background "border") the
+    paper flood-filled from the image's border, as the panel's Background: Flood from Border cuts it."""
     t0 = time.time()
     rows = {"depthy": [], "flat": [], "flat + Invert where it helps": [], "flat + artist's flips": [],
             "flat + Invert + flips": []}
@@ -107,6 +124,9 @@ def table(views, title: str) -> None:
         began = time.perf_counter()
         told = normalised(engines.get("depthy").predict(rgba))
         read = time.perf_counter()
+        if background == "border":
+            mask = images.flood_from_border(rgba, BORDER_TOLERANCE)
+            told = normalised(engine.DepthResult(told.nearness, mask, {}, told.proportion))
         areas = flip.areas(rgba, told.mask, told.mask.shape)     # what every Generate now adds
         seconds["predict"] += read - began
         seconds["areas"] += time.perf_counter() - read
@@ -147,6 +167,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--parts", type=int, default=24, help="generated machined parts, three views each")
     p.add_argument("--mixed", type=int, default=16, help="plates with a boss and a pocket, seen from above")
+    p.add_argument("--round", type=int, default=16, help="the same plates with a round boss (Depthy's figure "
+                                                         "leaves it out), read with Background: Flood from Border")
     p.add_argument("--size", type=int, default=320, help="drawing size in pixels")
     args = p.parse_args(argv)
     if args.parts:
@@ -155,6 +177,10 @@ def main(argv=None):
     if args.mixed:
         table(mixed_drawings(args.mixed, args.size), f"plates with a boss and a pocket from above, "
                                                      f"{args.size}² px")
+    if args.round:
+        table(mixed_drawings(args.round, args.size, round_boss_and_pocket),
+              f"plates with a round boss and a pocket from above, Background: Flood from Border, {args.size}² px",
+              background="border")
 
 
 if __name__ == "__main__":

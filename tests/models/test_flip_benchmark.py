@@ -12,20 +12,21 @@ from depthy_blender.models import engine  # noqa: E402
 
 
 def test_the_benchmark_prints_both_tables(capsys):
-    flip_areas.main(["--parts", "1", "--mixed", "2", "--size", "160"])
+    flip_areas.main(["--parts", "1", "--mixed", "2", "--round", "1", "--size", "160"])
     out = capsys.readouterr().out
     assert "\nmachined parts, square-on views of 1 parts, 160² px: 3 views, Depthy read as flat faces, " in out
     assert "\nplates with a boss and a pocket from above, 160² px: 2 views, " in out
     for reading in ("depthy", "flat", "flat + Invert where it helps", "flat + artist's flips", "flat + Invert + flips"):
         row = rf"^{re.escape(reading)} +\d\.\d{{4}} +\d+\.\d\d +\d\.\d{{3}} +\d\.\d{{4}}$"
-        assert len(re.findall(row, out, re.M)) == 2
+        assert len(re.findall(row, out, re.M)) == 3
     figure = r"(\d\.\d{3}|n/a \(both 0\))"
     assert len(re.findall(rf"^flat \+ artist's flips ÷ flat: nRMSE {figure}, normal error {figure}, "
-                          rf"proportion error {figure}$", out, re.M)) == 2
+                          rf"proportion error {figure}$", out, re.M)) == 3
     assert re.search(r"^flips kept: \d+ areas on \d+ of 2 views; they beat Invert where it helps on nRMSE on \d+ "
                      r"views; Invert helps on \d+ views, after it \d+ areas are flipped on \d+ views$", out, re.M)
     assert len(re.findall(r"^time: the drawn areas \d+\.\d ms a view, \d\.\d{3}× Depthy's predict in the same run$",
-                          out, re.M)) == 2
+                          out, re.M)) == 3
+    assert "\nplates with a round boss and a pocket from above, Background: Flood from Border, 160² px: 1 views" in out
 
 
 def test_the_mixed_plate_has_a_boss_standing_and_a_pocket_sunk():
@@ -35,6 +36,16 @@ def test_the_mixed_plate_has_a_boss_standing_and_a_pocket_sunk():
     levels = np.unique(np.round(near[mask], 6))
     assert len(levels) == 3                                   # pocket floor, plate, boss top
     assert flip_areas.boss_and_pocket(0).name == "boss-pocket-0" and part.add[1].lo[2] == part.add[0].hi[2]
+
+
+def test_the_round_boss_is_the_square_one_turned_round():
+    square, round_ = flip_areas.boss_and_pocket(3), flip_areas.round_boss_and_pocket(3)
+    boss = round_.add[1]
+    assert isinstance(boss, parts.Cylinder) and round_.cut == square.cut and round_.add[0] == square.add[0]
+    assert boss.radius == pytest.approx((square.add[1].hi[0] - square.add[1].lo[0]) / 2)
+    assert (boss.lo, boss.hi) == (square.add[1].lo[2], square.add[1].hi[2])
+    _, truth = parts.single_view(round_, "top", 160)
+    assert len(np.unique(np.round(truth["nearness"][truth["mask"]], 6))) == 3
 
 
 def step_truth():
