@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -131,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     mesh.add_argument("--background-tolerance", type=float, default=0.03,
                       help="largest colour step the border fill crosses (default 0.03)")
     mesh.add_argument("--size", type=float, default=1.0, help="longer side of the mesh in metres (default 1)")
+    mesh.add_argument("--flip", action="append", type=_pixel, metavar="X,Y",
+                      help="flip the drawn area under this pixel of the image (x right, y down) about the level "
+                           "round it, as the panel's Flip Selected Areas does: a pocket the engine raised sinks "
+                           "(repeat for several; single image only)")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.add_argument("--render-side", help="also write a PNG of the relief's profile seen from the right")
     mesh.set_defaults(func=_cmd_mesh)
@@ -193,6 +198,33 @@ def engine_options(args) -> EngineOptions:
                          relief_resolution=max(64, min(512, getattr(args, "resolution", 256))))
 
 
+def _pixel(text: str) -> tuple[float, float]:
+    """"X,Y" → (x, y), a pixel of the input image."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y (a pixel, e.g. 250,180), not {text!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise argparse.ArgumentTypeError(f"expected X,Y as finite numbers, not {text!r}")
+    return x, y
+
+
+def _flip_points(path: Path, pixels) -> tuple:
+    """The --flip pixels as points (u, v) on the drawing, checked against the image's size."""
+    if not pixels:
+        return ()
+    from PIL import Image
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except (OSError, ValueError) as exc:   # missing, unreadable or not an image
+        raise CliError(f"{path}: cannot read the image the --flip pixels are on ({first_line(exc)})") from None
+    for x, y in pixels:
+        if not (0 <= x < width and 0 <= y < height):
+            raise CliError(f"--flip {x:g},{y:g} is outside the image ({width}×{height} px)")
+    return tuple(((x + 0.5) / width, (y + 0.5) / height) for x, y in pixels)
+
+
 def _engine(args) -> engine.Engine:
     return engines.best_available(engine_options(args)) if args.engine == "auto" else engines.get(args.engine)
 
@@ -241,7 +273,10 @@ def _cmd_mesh(args) -> int:
                    background_tolerance=args.background_tolerance, faces=args.faces)
     source = Path(args.input)
     if source.is_dir():
+        if args.flip:
+            raise CliError("--flip names a pixel of one image: give an image, not a folder")
         return _batch(headless, source, args, options)
+    options["flips"] = _flip_points(source, args.flip)
     outputs = args.output
     for out in outputs:
         if Path(out).suffix.lower() not in MESH_FORMATS:

@@ -1,5 +1,6 @@
-"""Flip Selected Areas on a relief mesh: flip what is selected (core/flip), remember the drawn areas
-flipped on the object, and flip them again on the relief Regenerate makes, so a flip is not lost."""
+"""Flip Selected Areas on a relief mesh: flip what is selected (core/flip) and remember the drawn areas
+flipped on the object, which Regenerate asks the pipeline to flip again (drawing.Request.flips), so a
+flip is not lost."""
 import json
 
 import numpy as np
@@ -29,29 +30,15 @@ def flip_selection(obj, whole: bool = True) -> int:
     return count
 
 
-def replay(obj) -> str:
-    """Flip the remembered areas on a relief just made again; a note for the status line ("" if none)."""
-    points, s = remembered(obj), obj.depthy
+def regenerated(obj, outcome) -> str:
+    """What the status line says of the flips after Regenerate made `obj` again (the pipeline flipped the
+    remembered areas: drawing.flip_areas); "" when there were none."""
     notes = []
-    if s.loose_flips:
+    if outcome.flipped:
+        notes.append(f"{outcome.flipped} flipped area{'s' if outcome.flipped != 1 else ''} kept")
+    if obj.depthy.loose_flips:
         notes.append("flips of single vertices were not kept")
-        s.loose_flips = False
-    if not points:
-        return "; ".join(notes)
-    raw, cells, _ = mesh_io.read_slider_data(obj.data)
-    areas = mesh_io.read_areas(obj.data)
-    grid = flip.area_grid(cells, areas if areas is not None else np.zeros(len(cells), np.int32),
-                          (s.grid_rows, s.grid_cols))
-    labels, lost = flip.replayed(points, grid)
-    if labels.size:
-        chosen = cells[np.isin(grid.ravel()[cells], labels)]
-        try:
-            _write(obj, raw, flip.flipped(raw, cells, grid.shape, chosen)[0])
-            notes.insert(0, f"{labels.size} flipped area{'s' if labels.size != 1 else ''} kept")
-        except flip.FlipError:   # the new relief is all flipped areas
-            notes.insert(0, "the flipped areas now cover the whole relief: not flipped (Invert flips it all)")
-    if lost:
-        notes.append(f"{lost} flipped area{'s' if lost != 1 else ''} not found on the new relief")
+        obj.depthy.loose_flips = False
     return "; ".join(notes)
 
 

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 from math import radians
 
@@ -14,7 +15,7 @@ from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from ..pipeline.drawing import Outcome, Request
-from . import image_io, mesh_io, props
+from . import flips, image_io, mesh_io, props
 
 
 class UserError(DepthyError):
@@ -62,6 +63,7 @@ def request_for_relief(obj, settings) -> Request:
     unflipped = s.ratio / s.flip_scale if s.flip_scale > 0 else s.ratio   # Regenerate flips again after
     values = panel_values(settings, size=s.size, ratio=unflipped, auto_ratio=False, smoothing=s.smoothing,
                           base=s.base)
+    values["flips"] = tuple(flips.remembered(obj))   # flipped again on the new relief
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
         return _from_image(image, None, values)
@@ -158,7 +160,8 @@ def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     as the heights are already right."""
     s["ratio"], s["smoothing"], s["base"] = outcome.ratio, req.smoothing, req.base
     s["closed"] = req.back != "none"
-    s["flip_scale"] = 1.0   # a relief just built is unflipped
+    s["flip_scale"] = outcome.flip_scale   # 1 unless the request's flips grew the ratio
+    s["flips"] = json.dumps([list(p) for p in req.flips]) if req.flips else ""   # for Regenerate
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 
 

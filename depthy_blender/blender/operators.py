@@ -271,7 +271,7 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        kept = flips.replay(obj)   # the artist's flips, on the new relief
+        kept = flips.regenerated(obj, job.outcome)   # the artist's flips, made again by the pipeline
         self.report({"INFO"}, _made("Regenerated", obj, job.outcome) + (f" · {kept}" if kept else ""))
         return {"FINISHED"}
 

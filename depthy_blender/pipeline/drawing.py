@@ -30,6 +30,7 @@ class Request:
     faces: str = "engine"               # "flat" (drawn square-on), "planar" (a machined part, pictorial): FACES
     smoothing: float = 1.0
     base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
+    flips: tuple = ()                   # (u, v) points on the drawing, v down: their drawn areas are flipped
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
     path: str | None = None             # from a file (decoded in compute)
     image_name: str | None = None
@@ -48,6 +49,8 @@ class Outcome:
     ratio: float = proportion.FALLBACK_RATIO          # the Depth ratio the relief was built with
     drawn_ratio: float | None = None                  # the ratio that draws it as deep as the engine sees it
     why_cpu: str = ""                                 # why no GPU was used, when none was
+    flipped: int = 0                                  # the drawn areas flipped for the request's points
+    flip_scale: float = 1.0                           # how much those flips grew the Depth ratio
 
     def ran_on(self) -> str:
         """One line for the status bar: where the engine ran and, on the CPU, why."""
@@ -107,7 +110,14 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     built = relief_math.build(depth.nearness, mask, ratio, req.smoothing, req.resolution,
                               req.size, req.back, req.triangles, base=req.base)
     with_areas(built, rgba, mask)
-    return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, **where)
+    flipped, scale = 0, 1.0
+    if req.flips:
+        flipped, scale, note = flip_areas(built, req.flips, ratio, req.smoothing, req.base)
+        ratio, drawn = ratio * scale, (None if drawn is None else drawn * scale)
+        if note:
+            notes.append(note)
+    return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, flipped=flipped,
+                   flip_scale=scale, **where)
 
 
 # how each face of the figure is read: name → (the reading, what the progress bar says while it runs)
@@ -139,6 +149,28 @@ def with_areas(built: relief_math.Relief, rgba: np.ndarray, mask: np.ndarray) ->
     selection to."""
     built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]
     return built
+
+
+def flip_areas(built: relief_math.Relief, points, ratio: float, smoothing: float,
+               base: float) -> tuple[int, float, str | None]:
+    """Flip the drawn areas under the drawing's `points` (u, v; core/flip) in `built`, its heights made
+    again at the Depth ratio grown with the nearness range. Returns (how many areas were flipped, how much
+    the ratio grows, a one-line note for points on no area or a flip of the whole relief, else None)."""
+    grid = flip.area_grid(built.cells, built.areas, built.grid_shape)
+    labels, lost = flip.replayed(points, grid)
+    note = f"{lost} of the points to flip {'is' if lost == 1 else 'are'} on no drawn area" if lost else None
+    if not labels.size:
+        return 0, 1.0, note
+    chosen = built.cells[np.isin(grid.ravel()[built.cells], labels)]
+    try:
+        raw, _ = flip.flipped(built.raw, built.cells, built.grid_shape, chosen)
+    except flip.FlipError:
+        return 0, 1.0, "The areas to flip are the whole relief: not flipped (Invert flips it all)"
+    grown = min(ratio * flip.span_scale(built.raw, raw), options.high("ratio"))
+    built.raw = raw
+    built.verts[:, 2] = relief_math.vertex_z(raw, built.cells, built.sides, built.grid_shape, built.width,
+                                             grown, smoothing, base=base)
+    return int(labels.size), (grown / ratio if ratio > 0 else 1.0), note
 
 
 def ratios(figure_proportion: float | None, mask: np.ndarray, auto: bool, ratio: float) -> tuple[float, float | None]:

@@ -175,3 +175,60 @@ def test_sheet_from_dxf_draws_only_geometry(tmp_path):
     import json
     views = json.loads((tmp_path / "v.json").read_text())["views"]
     assert len(views) == 1 and (tmp_path / "b.glb").read_bytes()[:4] == b"glTF"
+
+
+@pytest.fixture
+def pocket_plate_path(tmp_path):
+    """A plate with a pocket drawn square-on (160 × 120 px), black lines on white."""
+    from PIL import ImageDraw
+    img = Image.new("RGB", (160, 120), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, 139, 99), outline="black", width=2)
+    draw.rectangle((60, 40, 99, 79), outline="black", width=2)
+    path = tmp_path / "plate.png"
+    img.save(path)
+    return path
+
+
+def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path, pocket_plate_path):
+    common = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
+    heights = {}
+    for flips in ([], ["--flip", "80,60"]):
+        out = tmp_path / f"p{len(flips)}.blend"
+        result = _run(pocket_plate_path, "-o", out, *common, *flips)
+        assert result.returncode == 0, result.stderr
+        bpy.ops.wm.open_mainfile(filepath=str(out))
+        relief = next(o for o in bpy.data.objects if o.depthy.is_result)
+        p = np.array([v.co for v in relief.data.vertices])
+        middle = (np.abs(p[:, 0]) < 0.05) & (np.abs(p[:, 1]) < 0.05)
+        corner = (p[:, 0] < -0.3) & (p[:, 1] > 0.2)
+        heights[len(flips)] = (np.median(p[middle, 2]), np.median(p[corner, 2]), relief)
+    (pocket, plate, _), (flipped_pocket, flipped_plate, relief) = heights[0], heights[2]
+    assert pocket > plate and flipped_pocket < flipped_plate               # the engine's bump is a pocket now
+    assert flipped_plate - flipped_pocket == pytest.approx(pocket - plate, rel=1e-3)
+    assert relief.depthy.ratio > 0.2 and relief.depthy.flip_scale == pytest.approx(relief.depthy.ratio / 0.2)
+    assert relief.depthy.flips == "[[0.503125, 0.5041666666666667]]"         # (80.5 / 160, 60.5 / 120)
+    bpy.context.view_layer.objects.active = relief
+    bpy.context.scene.depthy.engine, bpy.context.scene.depthy.faces = "inflate", "flat"
+    bpy.context.scene.depthy.resolution = 80
+    z = np.array([v.co.z for v in relief.data.vertices])
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
+
+
+@pytest.mark.parametrize("flip, says", [
+    ("80", "expected X,Y"), ("a,b", "expected X,Y"), ("nan,3", "finite"),
+    ("160,10", "--flip 160,10 is outside the image (160×120 px)"), ("-1,10", "outside the image"),
+])
+def test_a_bad_flip_is_one_line(tmp_path, pocket_plate_path, flip, says):
+    result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", f"--flip={flip}")
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x.glb").exists()
+
+
+def test_flip_needs_one_image_and_names_points_on_no_area(tmp_path, pocket_plate_path):
+    result = _run(tmp_path, "-o", tmp_path / "out", "--engine", "inflate", "--flip", "5,5")
+    assert result.returncode == 2 and "--flip names a pixel of one image" in result.stderr
+    result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", "--faces", "flat",
+                  "--flip", "2,2")
+    assert result.returncode == 0 and "note: 1 of the points to flip is on no drawn area" in result.stderr

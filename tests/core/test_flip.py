@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image, ImageDraw
 
-from depthy_blender.core import flip, images
+from depthy_blender.core import flip, images, relief
 from depthy_blender.pipeline import drawing
 
 SHAPE = (20, 30)
@@ -246,3 +246,37 @@ def test_replayed_areas_cancel_in_pairs_and_points_off_every_area_are_counted():
     labels, lost = flip.replayed([(0.6, 0.2), (0.9, 0.2), (0.6, 0.8), (0.1, 0.8)], grid)
     assert np.array_equal(labels, [3]) and lost == 1            # area 2 twice cancels; (0.1, 0.8) is on 0
     assert flip.replayed([], grid)[0].size == 0 and flip.replayed([], grid)[1] == 0
+
+
+def test_the_pipeline_flips_the_areas_under_the_requests_points_and_grows_the_ratio():
+    """Request.flips: the drawn area under each point flipped in the relief it builds, its heights made
+    again at the ratio grown with the nearness range (what Regenerate asks for, and `mesh --flip`)."""
+    rgba = drawing_of_plate()
+    common = dict(name="plate", engine="inflate", rgba=rgba, resolution=80, faces="flat", smoothing=0.0,
+                  auto_ratio=False, ratio=0.2)
+    plain = drawing.compute(drawing.Request(**common), lambda f, s: None, lambda: False)
+    out = drawing.compute(drawing.Request(**common, flips=((0.5, 0.5),)), lambda f, s: None, lambda: False)
+    assert out.flipped == 1 and out.flip_scale > 1 and out.ratio == pytest.approx(0.2 * out.flip_scale)
+    assert out.notes == []
+    pocket = out.relief.areas == out.relief.areas[np.argmin(np.abs(out.relief.cells - (30 * 80 + 40)))]
+    before, after = plain.relief.verts[:, 2], out.relief.verts[:, 2]
+    assert np.median(before[pocket]) > np.median(before[~pocket])     # in front as read
+    assert np.median(after[pocket]) < np.median(after[~pocket])       # behind once flipped
+    assert np.allclose(after[~pocket] - after[~pocket].min(), before[~pocket] - before[~pocket].min(), atol=1e-5)
+    expected = relief.vertex_z(out.relief.raw, out.relief.cells, out.relief.sides, out.relief.grid_shape,
+                               out.relief.width, out.ratio, 0.0, base=common.get("base", relief.BASE))
+    assert np.allclose(after, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("points, says", [
+    (((0.02, 0.02),), "1 of the points to flip is on no drawn area"),
+    (((0.02, 0.02), (0.98, 0.98)), "2 of the points to flip are on no drawn area"),
+    (((0.5, 0.5), (0.3, 0.3)), "The areas to flip are the whole relief: not flipped (Invert flips it all)"),
+])
+def test_points_on_no_area_or_on_all_of_them_leave_the_relief_with_one_line(points, says):
+    rgba = drawing_of_plate()
+    common = dict(name="plate", engine="inflate", rgba=rgba, resolution=80, smoothing=0.0, auto_ratio=False)
+    plain = drawing.compute(drawing.Request(**common), lambda f, s: None, lambda: False)
+    out = drawing.compute(drawing.Request(**common, flips=points), lambda f, s: None, lambda: False)
+    assert out.notes == [says] and out.flipped == 0 and out.flip_scale == 1.0 and out.ratio == plain.ratio
+    assert np.array_equal(out.relief.verts, plain.relief.verts)
