@@ -223,7 +223,12 @@ def test_a_point_names_its_sample_and_area_on_any_grid():
     assert flip.area_at((5.5 / 8, 2.5 / 6), np.kron(grid, np.ones((3, 3), np.int32))) == 2   # a finer grid
     assert flip.area_at((0.0, 0.0), grid) == 0 and flip.area_at((1.0, 1.0), grid) == 0       # the edges clamp
     assert flip.area_at((1.0, 0.5), grid) == 2
+    edges = np.zeros((6, 8), np.int32)
+    edges[:, 0], edges[:, -1], edges[0, 1:-1], edges[-1, 1:-1] = 5, 7, 8, 9
+    assert [flip.area_at(p, edges) for p in ((0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0))] == [5, 7, 8, 9]
+    assert [flip.area_at(p, edges) for p in ((-0.2, 0.5), (1.3, 0.5), (0.5, -1.0), (0.5, 2.0))] == [5, 7, 8, 9]
     cells = np.array([0, 21, 40])
+    assert flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).dtype == np.int32
     assert np.array_equal(flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).ravel()[cells], [1, 2, 3])
     assert flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).sum() == 6
 
@@ -239,12 +244,16 @@ def test_flipped_areas_are_remembered_once_each_and_forgotten_when_flipped_back(
     assert flip.remember(points, grid, cells, np.zeros(8, bool), areas) == points
     no_area = np.zeros(8, np.int32)
     assert flip.remember([], grid * 0, cells, selected, no_area) == []
+    some = np.array([0, 1, 2, 2, 0, 0, 3, 3], np.int32)      # a vertex on no area selected with others
+    assert flip.remember([], grid, cells, np.isin(cells, [0, 1, 3]), some) == [flip.point_of(1, grid.shape),
+                                                                              flip.point_of(3, grid.shape)]
 
 
 def test_replayed_areas_cancel_in_pairs_and_points_off_every_area_are_counted():
     grid = np.array([[1, 1, 2, 2], [0, 0, 3, 3]], np.int32)
     labels, lost = flip.replayed([(0.6, 0.2), (0.9, 0.2), (0.6, 0.8), (0.1, 0.8)], grid)
     assert np.array_equal(labels, [3]) and lost == 1            # area 2 twice cancels; (0.1, 0.8) is on 0
+    assert np.array_equal(flip.replayed([(0.6, 0.2)] * 3 + [(0.1, 0.2)] * 4, grid)[0], [2])   # odd counts flip
     assert flip.replayed([], grid)[0].size == 0 and flip.replayed([], grid)[1] == 0
 
 
@@ -266,6 +275,27 @@ def test_the_pipeline_flips_the_areas_under_the_requests_points_and_grows_the_ra
     expected = relief.vertex_z(out.relief.raw, out.relief.cells, out.relief.sides, out.relief.grid_shape,
                                out.relief.width, out.ratio, 0.0, base=common.get("base", relief.BASE))
     assert np.allclose(after, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("back, smoothing", [("flat", 1.5), ("mirror", 0.0), ("none", 2.0)])
+def test_the_flipped_heights_are_the_sliders_heights_for_every_back_and_smoothing(back, smoothing):
+    rgba = drawing_of_plate()
+    out = drawing.compute(drawing.Request(name="plate", engine="inflate", rgba=rgba, resolution=60, faces="flat",
+                                          smoothing=smoothing, back=back, auto_ratio=False, ratio=0.3,
+                                          flips=((0.5, 0.5),)), lambda f, s: None, lambda: False)
+    built = out.relief
+    assert out.flipped == 1
+    expected = relief.vertex_z(built.raw, built.cells, built.sides, built.grid_shape, built.width, out.ratio,
+                               smoothing, base=relief.BASE)
+    assert np.allclose(built.verts[:, 2], expected, atol=1e-6)
+
+
+def test_a_flip_at_depth_ratio_zero_leaves_the_ratio_and_its_scale_alone():
+    out = drawing.compute(drawing.Request(name="plate", engine="inflate", rgba=drawing_of_plate(), resolution=60,
+                                          faces="flat", auto_ratio=False, ratio=0.0, flips=((0.5, 0.5),)),
+                          lambda f, s: None, lambda: False)
+    assert out.flipped == 1 and out.ratio == 0.0 and out.flip_scale == 1.0
+    assert not out.relief.verts[:, 2].any()
 
 
 @pytest.mark.parametrize("points, says", [
