@@ -113,7 +113,8 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
     flipped, scale = 0, 1.0
     if req.flips:
         flipped, scale, note = flip_areas(built, req.flips, ratio, req.smoothing, req.base)
-        ratio, drawn = ratio * scale, (None if drawn is None else drawn * scale)
+        ratio = ratio * scale
+        drawn = None if drawn is None else min(drawn * scale, options.high("ratio"))
         if note:
             notes.append(note)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, flipped=flipped,

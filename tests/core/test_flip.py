@@ -227,6 +227,7 @@ def test_a_point_names_its_sample_and_area_on_any_grid():
     edges[:, 0], edges[:, -1], edges[0, 1:-1], edges[-1, 1:-1] = 5, 7, 8, 9
     assert [flip.area_at(p, edges) for p in ((0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0))] == [5, 7, 8, 9]
     assert [flip.area_at(p, edges) for p in ((-0.2, 0.5), (1.3, 0.5), (0.5, -1.0), (0.5, 2.0))] == [5, 7, 8, 9]
+    assert [flip.area_at(p, edges) for p in ((np.nan, 0.5), (0.5, np.inf))] == [0, 0]   # a garbled point
     cells = np.array([0, 21, 40])
     assert flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).dtype == np.int32
     assert np.array_equal(flip.area_grid(cells, np.array([1, 2, 3]), (6, 8)).ravel()[cells], [1, 2, 3])
@@ -288,6 +289,14 @@ def test_the_flipped_heights_are_the_sliders_heights_for_every_back_and_smoothin
     expected = relief.vertex_z(built.raw, built.cells, built.sides, built.grid_shape, built.width, out.ratio,
                                smoothing, base=relief.BASE)
     assert np.allclose(built.verts[:, 2], expected, atol=1e-6)
+
+
+def test_the_as_drawn_ratio_grows_with_the_flip_within_the_sliders_range():
+    common = dict(name="plate", engine="inflate", rgba=drawing_of_plate(), resolution=60, faces="flat")
+    plain = drawing.compute(drawing.Request(**common), lambda f, s: None, lambda: False)
+    out = drawing.compute(drawing.Request(**common, flips=((0.5, 0.5),)), lambda f, s: None, lambda: False)
+    assert out.drawn_ratio == pytest.approx(min(plain.drawn_ratio * out.flip_scale, 2.0))
+    assert out.ratio == pytest.approx(plain.ratio * out.flip_scale)     # Auto depth: built at the as-drawn one
 
 
 def test_a_flip_at_depth_ratio_zero_leaves_the_ratio_and_its_scale_alone():
