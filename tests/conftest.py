@@ -39,6 +39,23 @@ def drawing_path(tmp_path) -> Path:
     return path
 
 
+def pocket_plate_drawing() -> Image.Image:
+    """A plate with a pocket drawn square-on, 160 × 120 px: black 2-px outlines on white, the plate's
+    (20, 20)–(139, 99) and the pocket's (60, 40)–(99, 79)."""
+    img = Image.new("RGB", (160, 120), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, 139, 99), outline="black", width=2)
+    draw.rectangle((60, 40, 99, 79), outline="black", width=2)
+    return img
+
+
+@pytest.fixture
+def pocket_plate_path(tmp_path) -> Path:
+    path = tmp_path / "plate.png"
+    pocket_plate_drawing().save(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def huge_drawing_path(tmp_path_factory) -> Path:
     """20000 × 20000 px, a filled square in the middle (compresses to a small PNG)."""

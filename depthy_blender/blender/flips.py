@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from ..core import flip, options
+from ..core import flip
 from ..errors import DepthyError
 from . import mesh_io, props
 
@@ -56,13 +56,11 @@ def _write(obj, raw: np.ndarray, new_raw: np.ndarray) -> None:
     not flipped stays where it was, and `flip_scale` keeps how much for Regenerate; then one refresh of
     the heights."""
     s = obj.depthy
-    grown = flip.span_scale(raw, new_raw)
     mesh_io.set_raw(obj.data, new_raw)
-    high = options.high("ratio")
     before = s.ratio
-    s["ratio"] = min(before * grown, high)    # without the slider's update: one refresh below
+    s["ratio"] = flip.grown(before, raw, new_raw)    # without the slider's update: one refresh below
     if s.drawn_ratio >= 0:
-        s["drawn_ratio"] = min(s.drawn_ratio * grown, high)
+        s["drawn_ratio"] = flip.grown(s.drawn_ratio, raw, new_raw)
     if before > 0:
         s["flip_scale"] = s.flip_scale * s.ratio / before
     props.refresh_relief(obj)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from . import flat_faces
+from . import flat_faces, options
 from ..errors import DepthyError
 
 
@@ -138,6 +138,12 @@ def replayed(points: list, grid: np.ndarray) -> tuple[np.ndarray, int]:
     labels = [area_at(p, grid) for p in points]
     counts = np.bincount([label for label in labels if label > 0], minlength=1)
     return np.flatnonzero(counts % 2 == 1), labels.count(0)
+
+
+def grown(ratio: float, before: np.ndarray, after: np.ndarray) -> float:
+    """A Depth ratio grown as the nearness range grew from `before` to `after` (span_scale), so every
+    height not flipped stays where it was; at most the slider's highest."""
+    return min(ratio * span_scale(before, after), options.high("ratio"))
 
 
 def span_scale(before: np.ndarray, after: np.ndarray) -> float:

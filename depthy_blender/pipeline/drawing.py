@@ -167,7 +167,7 @@ def flip_areas(built: relief_math.Relief, points, ratio: float, smoothing: float
         raw, _ = flip.flipped(built.raw, built.cells, built.grid_shape, chosen)
     except flip.FlipError:
         return 0, 1.0, "The areas to flip are the whole relief: not flipped (Invert flips it all)"
-    grown = min(ratio * flip.span_scale(built.raw, raw), options.high("ratio"))
+    grown = flip.grown(ratio, built.raw, raw)
     built.raw = raw
     built.verts[:, 2] = relief_math.vertex_z(raw, built.cells, built.sides, built.grid_shape, built.width,
                                              grown, smoothing, base=base)

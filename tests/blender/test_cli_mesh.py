@@ -177,19 +177,6 @@ def test_sheet_from_dxf_draws_only_geometry(tmp_path):
     assert len(views) == 1 and (tmp_path / "b.glb").read_bytes()[:4] == b"glTF"
 
 
-@pytest.fixture
-def pocket_plate_path(tmp_path):
-    """A plate with a pocket drawn square-on (160 × 120 px), black lines on white."""
-    from PIL import ImageDraw
-    img = Image.new("RGB", (160, 120), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((20, 20, 139, 99), outline="black", width=2)
-    draw.rectangle((60, 40, 99, 79), outline="black", width=2)
-    path = tmp_path / "plate.png"
-    img.save(path)
-    return path
-
-
 def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path, pocket_plate_path):
     common = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
     heights = {}

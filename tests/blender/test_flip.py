@@ -5,25 +5,12 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from tests.blender.conftest import generate, z_of
 
 bpy = pytest.importorskip("bpy")
 
 from depthy_blender.blender import flips, mesh_io, operators  # noqa: E402
-
-
-@pytest.fixture
-def plate_path(tmp_path):
-    """A plate with a pocket drawn square-on: black lines on white."""
-    img = Image.new("RGB", (160, 120), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((20, 20, 139, 99), outline="black", width=2)
-    draw.rectangle((60, 40, 99, 79), outline="black", width=2)
-    path = tmp_path / "plate.png"
-    img.save(path)
-    return path
 
 
 def relief(path, **settings):
@@ -62,8 +49,8 @@ def select_cell(obj, row, col):
 POCKET, PLATE = (30, 40), (15, 15)   # grid samples (80 × 60 grid over the 160 × 120 drawing)
 
 
-def test_one_vertex_on_the_pocket_flips_the_whole_pocket_from_edit_mode(plate_path):
-    obj = relief(plate_path)
+def test_one_vertex_on_the_pocket_flips_the_whole_pocket_from_edit_mode(pocket_plate_path):
+    obj = relief(pocket_plate_path)
     before = cell_grid(obj, z_of(obj))
     assert before[POCKET] > before[PLATE]          # the engine's dome put the pocket in front
     select_cell(obj, *POCKET)
@@ -81,10 +68,10 @@ def test_one_vertex_on_the_pocket_flips_the_whole_pocket_from_edit_mode(plate_pa
     assert mesh_io.heights_edited(obj.data) is False
 
 
-def test_flip_in_object_mode_with_whole_areas_off_flips_only_the_selection(plate_path):
+def test_flip_in_object_mode_with_whole_areas_off_flips_only_the_selection(pocket_plate_path):
     """The pocket's flat samples selected by hand: with whole areas off only they flip (the line around
     them stays), with them on the pocket's half of the line flips too."""
-    obj = relief(plate_path)
+    obj = relief(pocket_plate_path)
     before = cell_grid(obj, z_of(obj))
     inner = before == before[POCKET]
     select_cells(obj, inner)
@@ -98,8 +85,8 @@ def test_flip_in_object_mode_with_whole_areas_off_flips_only_the_selection(plate
     assert np.count_nonzero(mesh_io.read_slider_data(obj.data)[0] != raw) > np.count_nonzero(inner)
 
 
-def test_undo_and_a_second_flip_bring_the_relief_back_and_the_sliders_go_on(plate_path):
-    obj = relief(plate_path)
+def test_undo_and_a_second_flip_bring_the_relief_back_and_the_sliders_go_on(pocket_plate_path):
+    obj = relief(pocket_plate_path)
     name, z, raw, ratio = obj.name, z_of(obj), mesh_io.read_slider_data(obj.data)[0], obj.depthy.ratio
     select_cell(obj, *POCKET)
     bpy.ops.ed.undo_push(message="selected")
@@ -119,10 +106,10 @@ def test_undo_and_a_second_flip_bring_the_relief_back_and_the_sliders_go_on(plat
     assert not np.allclose(z_of(obj), z)
 
 
-def test_the_ratio_grows_with_the_range_so_the_plate_keeps_its_heights(plate_path):
+def test_the_ratio_grows_with_the_range_so_the_plate_keeps_its_heights(pocket_plate_path):
     """The pocket flipped below the plate's lowest point widens the nearness range; the Depth ratio (and
     the as-drawn one) grow with it so the plate's own heights stay as they were, up to a shift."""
-    obj = relief(plate_path)
+    obj = relief(pocket_plate_path)
     drawn = obj.depthy.drawn_ratio
     raw = mesh_io.read_slider_data(obj.data)[0]
     select_cell(obj, *POCKET)
@@ -135,8 +122,8 @@ def test_the_ratio_grows_with_the_range_so_the_plate_keeps_its_heights(plate_pat
         assert obj.depthy.drawn_ratio == pytest.approx(drawn * grown, rel=1e-5)
 
 
-def test_nothing_selected_is_refused_in_one_line_and_edit_mode_stays(plate_path):
-    obj = relief(plate_path)
+def test_nothing_selected_is_refused_in_one_line_and_edit_mode_stays(pocket_plate_path):
+    obj = relief(pocket_plate_path)
     z = z_of(obj)
     select_cells(obj, np.zeros((obj.depthy.grid_rows, obj.depthy.grid_cols), bool))
     bpy.ops.object.mode_set(mode="EDIT")
@@ -147,8 +134,8 @@ def test_nothing_selected_is_refused_in_one_line_and_edit_mode_stays(plate_path)
     assert np.array_equal(z_of(obj), z)
 
 
-def test_moved_vertices_are_kept_and_flipping_says_why_it_is_off(plate_path):
-    obj = relief(plate_path)
+def test_moved_vertices_are_kept_and_flipping_says_why_it_is_off(pocket_plate_path):
+    obj = relief(pocket_plate_path)
     obj.data.vertices[0].co.z += 0.3
     z = z_of(obj)
     select_cell(obj, *POCKET)
@@ -157,9 +144,9 @@ def test_moved_vertices_are_kept_and_flipping_says_why_it_is_off(plate_path):
     assert np.array_equal(z_of(obj), z)
 
 
-def test_a_relief_without_stored_areas_flips_the_selection_alone(plate_path):
+def test_a_relief_without_stored_areas_flips_the_selection_alone(pocket_plate_path):
     """A relief saved before areas were stored (no depthy_area attribute): the selected vertices only."""
-    obj = relief(plate_path)
+    obj = relief(pocket_plate_path)
     inner = cell_grid(obj, z_of(obj)) == cell_grid(obj, z_of(obj))[POCKET]
     obj.data.attributes.remove(obj.data.attributes[mesh_io.AREA])
     assert mesh_io.read_areas(obj.data) is None
@@ -169,10 +156,10 @@ def test_a_relief_without_stored_areas_flips_the_selection_alone(plate_path):
     assert np.count_nonzero(mesh_io.read_slider_data(obj.data)[0] != raw) == np.count_nonzero(inner)
 
 
-def test_the_relief_panel_offers_the_flip_in_object_and_edit_mode(plate_path):
+def test_the_relief_panel_offers_the_flip_in_object_and_edit_mode(pocket_plate_path):
     from depthy_blender.blender import panel
     from tests.blender.test_panels import drawn
-    obj = relief(plate_path)
+    obj = relief(pocket_plate_path)
     shown = drawn(panel.DEPTHY_PT_relief)
     assert shown.index(("operator", "depthy.flip_areas")) > shown.index(("prop", "invert"))
     bpy.ops.object.mode_set(mode="EDIT")
@@ -183,8 +170,8 @@ def test_the_relief_panel_offers_the_flip_in_object_and_edit_mode(plate_path):
     assert not operators.DEPTHY_OT_flip_areas.poll(bpy.context)
 
 
-def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(plate_path, capfd):
-    obj = relief(plate_path)
+def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(pocket_plate_path, capfd):
+    obj = relief(pocket_plate_path)
     select_cell(obj, *POCKET)
     assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
     assert len(flips.remembered(obj)) == 1 and not obj.depthy.loose_flips
@@ -201,8 +188,8 @@ def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(plate
     assert z[45, 60] > z[22, 22]
 
 
-def test_flips_of_single_vertices_are_named_as_not_kept_once(plate_path, capfd):
-    obj = relief(plate_path)
+def test_flips_of_single_vertices_are_named_as_not_kept_once(pocket_plate_path, capfd):
+    obj = relief(pocket_plate_path)
     inner = cell_grid(obj, z_of(obj)) == cell_grid(obj, z_of(obj))[POCKET]
     select_cells(obj, inner)
     assert bpy.ops.depthy.flip_areas(whole=False) == {"FINISHED"}
@@ -215,8 +202,8 @@ def test_flips_of_single_vertices_are_named_as_not_kept_once(plate_path, capfd):
     assert "flip" not in capfd.readouterr().out.split("Regenerated")[-1]
 
 
-def test_regenerate_warns_of_a_remembered_point_on_no_area_and_keeps_the_heights(plate_path, capfd):
-    obj = relief(plate_path)
+def test_regenerate_warns_of_a_remembered_point_on_no_area_and_keeps_the_heights(pocket_plate_path, capfd):
+    obj = relief(pocket_plate_path)
     z = z_of(obj)
     obj.depthy.flips = json.dumps([[0.01, 0.01]])          # the paper's corner: on no area
     capfd.readouterr()
@@ -228,10 +215,10 @@ def test_regenerate_warns_of_a_remembered_point_on_no_area_and_keeps_the_heights
     assert flips.remembered(obj) == [] and bpy.ops.depthy.regenerate() == {"FINISHED"}
 
 
-def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(plate_path):
+def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(pocket_plate_path):
     """The Depth ratio grew with the flip; Regenerate builds from the unflipped reading at the ratio before
     that growth and flips again, so the relief is what it was (not grown twice)."""
-    obj = relief(plate_path)
+    obj = relief(pocket_plate_path)
     ratio = obj.depthy.ratio
     select_cell(obj, *POCKET)
     assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
@@ -247,8 +234,8 @@ def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(plate_pat
     assert obj.depthy.ratio == pytest.approx(0.3, rel=1e-5) and np.allclose(z_of(obj), z, atol=1e-5)
 
 
-def test_undo_of_a_flip_made_in_edit_mode_goes_back_to_edit_mode_as_it_was(plate_path):
-    obj = relief(plate_path)
+def test_undo_of_a_flip_made_in_edit_mode_goes_back_to_edit_mode_as_it_was(pocket_plate_path):
+    obj = relief(pocket_plate_path)
     name, z, ratio = obj.name, z_of(obj), obj.depthy.ratio
     select_cell(obj, *POCKET)
     bpy.ops.object.mode_set(mode="EDIT")

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from depthy_blender.core import flip, images, relief
 from depthy_blender.pipeline import drawing
+from tests.conftest import pocket_plate_drawing
 
 SHAPE = (20, 30)
 
@@ -161,13 +162,11 @@ def test_chosen_cells_take_the_whole_drawn_area_of_a_selected_vertex():
 
 
 def drawing_of_plate(lines=True) -> np.ndarray:
-    """Black 2-px outlines on white: a plate and a pocket inside it; the plate's outline alone, filled
-    grey, when not `lines`."""
-    img = Image.new("RGB", (160, 120), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((20, 20, 139, 99), outline="black", width=2, fill=None if lines else (128, 128, 128))
+    """tests/conftest.py's plate with a pocket; the plate's outline alone, filled grey, when not `lines`."""
     if lines:
-        draw.rectangle((60, 40, 99, 79), outline="black", width=2)
+        return images.pil_to_rgba(pocket_plate_drawing())
+    img = Image.new("RGB", (160, 120), "white")
+    ImageDraw.Draw(img).rectangle((20, 20, 139, 99), outline="black", width=2, fill=(128, 128, 128))
     return images.pil_to_rgba(img)
 
 

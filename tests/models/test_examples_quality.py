@@ -73,20 +73,30 @@ def test_planar_faces_straighten_the_bracket_drawn_in_isometric():
     assert planar["normal"] < 0.6 * depthy["normal"]
 
 
-def test_flat_faces_and_invert_mend_the_pocket_plate_whose_pocket_depthy_raises():
-    """Depthy puts the plate's pocket in front. Read as flat faces the plate and the pocket are two
-    levels, so the Relief panel's Invert (relief.normalise with invert) puts the pocket behind, where it
-    is; inverting Depthy's own bent reading does not."""
-    from depthy_blender.core import relief
-    from depthy_blender.models import engine, engines
+def pocket_plate_readings():
+    """(Depthy's own reading of the pocket plate, the same read as flat faces, the truth)."""
+    from depthy_blender.models import engines
     from depthy_blender.pipeline import drawing
     rgba, truth = examples_quality.load("pocket_plate")
     told = engines.get("depthy").predict(rgba)
     flat, _ = drawing.as_faces(told, rgba, told.mask)
-    inverted = examples_quality.scores(engine.DepthResult(
-        relief.normalise(flat.nearness, flat.mask, invert=True), flat.mask, {}, flat.proportion), truth)
-    bent = examples_quality.scores(engine.DepthResult(
-        relief.normalise(told.nearness, told.mask, invert=True), told.mask, {}, told.proportion), truth)
+    return told, flat, truth
+
+
+def inverted_scores(result, truth: dict) -> dict:
+    """The scores of `result` with the Relief panel's Invert ticked (relief.normalise with invert)."""
+    from depthy_blender.core import relief
+    from depthy_blender.models import engine
+    return examples_quality.scores(engine.DepthResult(
+        relief.normalise(result.nearness, result.mask, invert=True), result.mask, {}, result.proportion), truth)
+
+
+def test_flat_faces_and_invert_mend_the_pocket_plate_whose_pocket_depthy_raises():
+    """Depthy puts the plate's pocket in front. Read as flat faces the plate and the pocket are two
+    levels, so the Relief panel's Invert (relief.normalise with invert) puts the pocket behind, where it
+    is; inverting Depthy's own bent reading does not."""
+    told, flat, truth = pocket_plate_readings()
+    inverted, bent = inverted_scores(flat, truth), inverted_scores(told, truth)
     for other in ("depthy", "inflate"):
         scores = examples_quality.engine_scores("pocket_plate", other)
         for measure in ("nrmse", "normal", "proportion"):
@@ -98,15 +108,9 @@ def test_a_flip_of_the_pocket_alone_mends_the_pocket_plate_as_invert_does():
     """Flip Selected Areas from one vertex on the pocket (core/flip) puts the flat reading's pocket behind
     the plate: on this plate of two levels that is what Invert does, better than Depthy and inflation on
     all three measures (benchmarks/flip_areas.py measures where a flip does what Invert cannot)."""
-    from depthy_blender.core import relief
-    from depthy_blender.models import engine, engines
-    from depthy_blender.pipeline import drawing
     flipped = examples_quality.flipped_scores("pocket_plate", "flat")
-    rgba, truth = examples_quality.load("pocket_plate")
-    told = engines.get("depthy").predict(rgba)
-    flat, _ = drawing.as_faces(told, rgba, told.mask)
-    inverted = examples_quality.scores(engine.DepthResult(
-        relief.normalise(flat.nearness, flat.mask, invert=True), flat.mask, {}, flat.proportion), truth)
+    _, flat, truth = pocket_plate_readings()
+    inverted = inverted_scores(flat, truth)
     for other in ("depthy", "inflate"):
         scores = examples_quality.engine_scores("pocket_plate", other)
         for measure in ("nrmse", "normal", "proportion"):
