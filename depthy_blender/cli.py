@@ -136,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="flip the drawn area under this pixel of the image (x right, y down) about the level "
                            "round it, as the panel's Flip Selected Areas does: a pocket the engine raised sinks "
                            "(repeat for several; single image only)")
+    mesh.add_argument("--fill", action="append", type=_pixel, metavar="X,Y",
+                      help="fill the hole under this pixel of the image, as the panel's Fill Holes does: a boss "
+                           "the engine left out as a hole joins the figure at the depth it reads there (then "
+                           "--flip X,Y raises it; repeat for several; single image only)")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.add_argument("--render-side", help="also write a PNG of the relief's profile seen from the right")
     mesh.set_defaults(func=_cmd_mesh)
@@ -209,8 +213,9 @@ def _pixel(text: str) -> tuple[float, float]:
     return x, y
 
 
-def _flip_points(path: Path, pixels) -> tuple:
-    """The --flip pixels as points (u, v) on the drawing, checked against the image's size."""
+def _points(path: Path, pixels, flag: str) -> tuple:
+    """The pixels given with `flag` (--flip, --fill) as points (u, v) on the drawing, checked against the
+    image's size."""
     if not pixels:
         return ()
     from PIL import Image
@@ -218,10 +223,10 @@ def _flip_points(path: Path, pixels) -> tuple:
         with Image.open(path) as img:
             width, height = img.size
     except (OSError, ValueError) as exc:   # missing, unreadable or not an image
-        raise CliError(f"{path}: cannot read the image the --flip pixels are on ({first_line(exc)})") from None
+        raise CliError(f"{path}: cannot read the image the {flag} pixels are on ({first_line(exc)})") from None
     for x, y in pixels:
         if not (0 <= x < width and 0 <= y < height):
-            raise CliError(f"--flip {x:g},{y:g} is outside the image ({width}×{height} px)")
+            raise CliError(f"{flag} {x:g},{y:g} is outside the image ({width}×{height} px)")
     return tuple(((x + 0.5) / width, (y + 0.5) / height) for x, y in pixels)
 
 
@@ -273,10 +278,12 @@ def _cmd_mesh(args) -> int:
                    background_tolerance=args.background_tolerance, faces=args.faces)
     source = Path(args.input)
     if source.is_dir():
-        if args.flip:
-            raise CliError("--flip names a pixel of one image: give an image, not a folder")
+        for flag, given in (("--flip", args.flip), ("--fill", args.fill)):
+            if given:
+                raise CliError(f"{flag} names a pixel of one image: give an image, not a folder")
         return _batch(headless, source, args, options)
-    options["flips"] = _flip_points(source, args.flip)
+    options["flips"] = _points(source, args.flip, "--flip")
+    options["fills"] = _points(source, args.fill, "--fill")
     outputs = args.output
     for out in outputs:
         if Path(out).suffix.lower() not in MESH_FORMATS:

@@ -15,7 +15,7 @@ from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from ..pipeline.drawing import Outcome, Request
-from . import flips, image_io, mesh_io, props
+from . import fills, flips, image_io, mesh_io, props
 
 
 class UserError(DepthyError):
@@ -56,14 +56,33 @@ def panel_values(settings, **chosen) -> dict:
     return values
 
 
-def request_for_relief(obj, settings) -> Request:
+# what a relief keeps of the settings it was made with, so Fill Holes makes it again the same way
+MADE_WITH = ("engine", "resolution", "back", "triangles", "faces", "background", "background_tolerance")
+
+
+def made_with(obj, settings) -> dict:
+    """The engine and mesh settings `obj` was made with; the panel's for any it does not know (a relief
+    made by an older version)."""
+    values = {name: value for name, value in panel_values(settings).items() if name in MADE_WITH}
+    try:
+        kept = json.loads(obj.depthy.made_with or "{}")
+    except ValueError:
+        kept = {}
+    if isinstance(kept, dict):
+        values.update((name, kept[name]) for name in MADE_WITH if name in kept)
+    return values
+
+
+def request_for_relief(obj, settings, as_made: bool = False) -> Request:
     """A request that makes `obj` again from the drawing it was made from, with the panel's engine and
-    mesh settings and the relief's own slider values (raises UserError)."""
+    mesh settings (`as_made`: those it was made with) and the relief's own slider values (raises
+    UserError)."""
     s = obj.depthy
     unflipped = s.ratio / s.flip_scale if s.flip_scale > 0 else s.ratio   # Regenerate flips again after
     values = panel_values(settings, size=s.size, ratio=unflipped, auto_ratio=False, smoothing=s.smoothing,
-                          base=s.base)
+                          base=s.base, **(made_with(obj, settings) if as_made else {}))
     values["flips"] = tuple(flips.remembered(obj))   # flipped again on the new relief
+    values["fills"] = tuple(fills.remembered(obj))   # and the holes filled again
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
         return _from_image(image, None, values)
@@ -162,6 +181,8 @@ def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     s["closed"] = req.back != "none"
     s["flip_scale"] = outcome.flip_scale   # 1 unless the request's flips grew the ratio
     s["flips"] = json.dumps([list(p) for p in req.flips]) if req.flips else ""   # for Regenerate
+    s["fills"] = fills.stored(req.fills)
+    s["made_with"] = json.dumps({name: getattr(req, name) for name in MADE_WITH})
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 
 

@@ -1,5 +1,5 @@
-"""Operators: Generate from drawing (modal, worker thread), Regenerate (in place), Apply (freeze), Flip
-Selected Areas, the sheet operators, and the drop handler."""
+"""Operators: Generate from drawing (modal, worker thread), Regenerate and Fill Holes (in place), Apply
+(freeze), Flip Selected Areas, the sheet operators, and the drop handler."""
 
 import threading
 import traceback
@@ -11,7 +11,7 @@ from ..core import options, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine
 from ..pipeline import drawing, sheet
-from . import flips, generate, mesh_io, prefs, props
+from . import fills, flips, generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 
@@ -232,10 +232,9 @@ class DEPTHY_OT_generate_file(DrawingMixin, bpy.types.Operator):
         return generate.engine_problem(context.scene.depthy.engine, prefs.engine_options(context))
 
 
-class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
-    """Make the active relief again from its drawing with the panel's engine and mesh settings, in place"""
-    bl_idname = "depthy.regenerate"
-    bl_label = "Regenerate"
+class RegenerateMixin(GenerateMixin):
+    """The active relief made again from its drawing, in place (its name, transform, modifiers and
+    materials stay)."""
     bl_options = {"REGISTER", "UNDO"}
     _target = ""   # the relief's name, kept from the request to the build
 
@@ -246,17 +245,24 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
             return "Select a Depthy relief"
         if not (obj.depthy.source_image or obj.depthy.source_path):
             return "This relief does not know its drawing (made by an older version): use Generate"
-        return generate.engine_problem(context.scene.depthy.engine, prefs.engine_options(context))
+        return generate.engine_problem(cls._engine(context), prefs.engine_options(context))
+
+    @classmethod
+    def _engine(cls, context) -> str:
+        return context.scene.depthy.engine
 
     def _request(self, context):
         try:
-            request = generate.request_for_relief(context.active_object, context.scene.depthy)
+            request = self._relief_request(context, context.active_object)
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return None
         request.options = prefs.engine_options(context)
         self._target = context.active_object.name
         return request
+
+    def _relief_request(self, context, obj):
+        return generate.request_for_relief(obj, context.scene.depthy)
 
     def invoke(self, context, event):  # pragma: no mutate block (Blender checks its callbacks' signatures)
         return self.execute(context) if bpy.app.background else self._start_modal(context)
@@ -272,8 +278,59 @@ class DEPTHY_OT_regenerate(GenerateMixin, bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         kept = flips.regenerated(obj, job.outcome)   # the artist's flips, made again by the pipeline
-        self.report({"INFO"}, _made("Regenerated", obj, job.outcome) + (f" · {kept}" if kept else ""))
+        self.report({"INFO"}, self._said(obj, job.outcome) + (f" · {kept}" if kept else ""))
         return {"FINISHED"}
+
+    def _said(self, obj, outcome) -> str:
+        return _made("Regenerated", obj, outcome)
+
+
+class DEPTHY_OT_regenerate(RegenerateMixin, bpy.types.Operator):
+    """Make the active relief again from its drawing with the panel's engine and mesh settings, in place"""
+    bl_idname = "depthy.regenerate"
+    bl_label = "Regenerate"
+
+
+class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
+    """Make the relief again as it was made, with the holes the selected vertices touch filled at the engine's depth"""
+    bl_idname = "depthy.fill_holes"
+    bl_label = "Fill Holes"
+
+    open_all: BoolProperty(name="Open Filled Holes", default=False,
+                           description="Forget the holes filled before and make the relief again with them open")
+
+    @classmethod
+    def why_not(cls, context):
+        if context.mode not in {"OBJECT", "EDIT_MESH"}:
+            return "Switch to Object Mode or Edit Mode first"
+        if context.window_manager.depthy_running:
+            return "Depthy is already generating: wait, or press Esc to cancel it"
+        return cls.nothing_to_do(context)
+
+    @classmethod
+    def _engine(cls, context) -> str:
+        return generate.made_with(context.active_object, context.scene.depthy)["engine"]
+
+    def _relief_request(self, context, obj):
+        editing = obj.mode == "EDIT"
+        if editing:   # the selection lives in the edit mesh until Edit Mode ends
+            bpy.ops.object.mode_set(mode="OBJECT")
+        try:
+            if self.open_all and not fills.remembered(obj):
+                raise DepthyError(f"'{obj.name}' has no filled holes to open")
+            points = () if self.open_all else tuple(fills.remembered(obj)) + tuple(fills.points_to_fill(obj))
+            request = generate.request_for_relief(obj, context.scene.depthy, as_made=True)
+        except DepthyError:
+            if editing:
+                bpy.ops.object.mode_set(mode="EDIT")
+            raise
+        request.fills = points
+        return request
+
+    def _said(self, obj, outcome) -> str:
+        if self.open_all:
+            return _made("Opened the filled holes of", obj, outcome)
+        return _made(f"Filled {outcome.filled} hole{'s' if outcome.filled != 1 else ''} of", obj, outcome)
 
 
 class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
@@ -446,8 +503,8 @@ def _redraw(context):
                 area.tag_redraw()
 
 
-CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_generate_sheet,
-           DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_OT_flip_areas,
+CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_fill_holes,
+           DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_OT_flip_areas,
            DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -126,9 +126,12 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col.prop(obj.depthy, "invert")
         if obj.depthy.closed:
             col.prop(obj.depthy, "base")
-        flip_row = self.layout.row()   # usable from Edit Mode, where the areas are selected
-        flip_row.enabled = problem is None or obj.mode == "EDIT"
-        flip_row.operator("depthy.flip_areas", icon="MOD_MIRROR")
+        mend = self.layout.row(align=True)   # usable from Edit Mode, where the areas and rims are selected
+        mend.enabled = problem is None or obj.mode == "EDIT"
+        mend.operator("depthy.flip_areas", icon="MOD_MIRROR")
+        mend.operator("depthy.fill_holes", icon="MESH_CIRCLE").open_all = False
+        if obj.depthy.fills:
+            mend.operator("depthy.fill_holes", text="", icon="X").open_all = True
         if problem:
             self.layout.label(text=problem, icon="ERROR")
         self.layout.label(text=obj.depthy.ran_on or f"Engine: {engine_label(obj.depthy.engine)}")

@@ -100,6 +100,10 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
                               "builds the unflipped reading at the ratio divided by it, then flips", default=1.0)
     loose_flips: BoolProperty(name="Single-Vertex Flips", description="Vertices were flipped apart from their "
                               "drawn areas, which Regenerate cannot flip again", default=False)
+    fills: StringProperty(name="Filled Holes", description="One point (u, v) on the drawing inside each hole "
+                          "filled, so Regenerate fills it again (JSON)")
+    made_with: StringProperty(name="Made With", description="The engine and mesh settings the relief was made "
+                              "with, which Fill Holes keeps (JSON)")
     grid_rows: IntProperty(name="Grid Rows", default=0)
     grid_cols: IntProperty(name="Grid Columns", default=0)
     width: FloatProperty(name="Width", description="Mesh width the depth ratio refers to", default=1.0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..core import flat_faces, flip, images, options, planar_faces, proportion, relief as relief_math
+from ..core import flat_faces, flip, holes, images, options, planar_faces, proportion, relief as relief_math
 from ..errors import DepthyError, OptionError
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
@@ -31,6 +31,7 @@ class Request:
     smoothing: float = 1.0
     base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
     flips: tuple = ()                   # (u, v) points on the drawing, v down: their drawn areas are flipped
+    fills: tuple = ()                   # (u, v) points on the drawing: the holes under them join the figure
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
     path: str | None = None             # from a file (decoded in compute)
     image_name: str | None = None
@@ -51,6 +52,7 @@ class Outcome:
     why_cpu: str = ""                                 # why no GPU was used, when none was
     flipped: int = 0                                  # the drawn areas flipped for the request's points
     flip_scale: float = 1.0                           # how much those flips grew the Depth ratio
+    filled: int = 0                                   # the holes filled for the request's points
 
     def ran_on(self) -> str:
         """One line for the status bar: where the engine ran and, on the CPU, why."""
@@ -98,6 +100,11 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         mask = images.flood_from_border(rgba, req.background_tolerance)
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
+    filled = 0
+    if req.fills:
+        mask, filled, note = fill_holes(mask, req.fills, req.resolution)
+        if note:
+            notes.append(note)
     if req.faces != "engine":
         progress(0.87, FACES[req.faces][1])
         depth, note = as_faces(depth, rgba, mask, req.faces)
@@ -118,7 +125,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         if note:
             notes.append(note)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, flipped=flipped,
-                   flip_scale=scale, **where)
+                   flip_scale=scale, filled=filled, **where)
 
 
 # how each face of the figure is read: name → (the reading, what the progress bar says while it runs)
@@ -150,6 +157,18 @@ def with_areas(built: relief_math.Relief, rgba: np.ndarray, mask: np.ndarray) ->
     selection to."""
     built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]
     return built
+
+
+def fill_holes(mask: np.ndarray, points, resolution: int) -> tuple[np.ndarray, int, str]:
+    """(the figure with the holes under `points` in it, how many were filled, a note naming points on no
+    hole or ""). A point kept on the relief's grid may land a little off its hole on the image: it reaches
+    two grid samples at `resolution`."""
+    reach = holes.reach_for(mask.shape, relief_math.grid_shape_for(mask.shape, resolution))
+    mask, count, missed = holes.filled(mask, points, reach)
+    if not missed:
+        return mask, count, ""
+    return mask, count, (f"{missed} of the points to fill {'is' if missed == 1 else 'are'} on no hole "
+                         "(the figure is there already)")
 
 
 def flip_areas(built: relief_math.Relief, points, ratio: float, smoothing: float,

@@ -203,19 +203,57 @@ def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path,
     assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
 
 
-@pytest.mark.parametrize("flip, says", [
+@pytest.mark.parametrize("flag", ["flip", "fill"])
+@pytest.mark.parametrize("pixel, says", [
     ("80", "expected X,Y"), ("a,b", "expected X,Y"), ("nan,3", "finite"),
-    ("160,10", "--flip 160,10 is outside the image (160×120 px)"), ("-1,10", "outside the image"),
+    ("160,10", "-{flag} 160,10 is outside the image (160×120 px)"), ("-1,10", "outside the image"),
 ])
-def test_a_bad_flip_is_one_line(tmp_path, pocket_plate_path, flip, says):
-    result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", f"--flip={flip}")
-    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+def test_a_bad_flip_or_fill_is_one_line(tmp_path, pocket_plate_path, flag, pixel, says):
+    result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", f"--{flag}={pixel}")
+    assert result.returncode == 2 and says.format(flag=flag) in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.glb").exists()
 
 
-def test_flip_needs_one_image_and_names_points_on_no_area(tmp_path, pocket_plate_path):
-    result = _run(tmp_path, "-o", tmp_path / "out", "--engine", "inflate", "--flip", "5,5")
-    assert result.returncode == 2 and "--flip names a pixel of one image" in result.stderr
+@pytest.mark.parametrize("flag", ["--flip", "--fill"])
+def test_flip_and_fill_need_one_image(tmp_path, flag):
+    result = _run(tmp_path, "-o", tmp_path / "out", "--engine", "inflate", flag, "5,5")
+    assert result.returncode == 2 and f"{flag} names a pixel of one image" in result.stderr
+
+
+def test_flip_names_points_on_no_area(tmp_path, pocket_plate_path):
     result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", "--faces", "flat",
                   "--flip", "2,2")
     assert result.returncode == 0 and "note: 1 of the points to flip is on no drawn area" in result.stderr
+
+
+def test_fill_keeps_the_hole_under_the_pixel_in_the_figure_and_flip_raises_it(tmp_path):
+    """The plate with a round hole cut out (transparent: Inflate's figure has the hole): --fill 80,60
+    fills it at Inflate's depth there (none: the far level), --flip 80,60 as well raises it above the
+    plate; the .blend remembers the fill for Regenerate; a pixel on the plate is named as on no hole."""
+    from tests.core.test_holes import plate_with_a_hole_cut_out
+    drawing = tmp_path / "holed.png"
+    Image.fromarray((plate_with_a_hole_cut_out() * 255).round().astype(np.uint8), "RGBA").save(drawing)
+    common = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
+    middles = {}
+    for mends in ([], ["--fill", "80,60"], ["--fill", "80,60", "--flip", "80,60"]):
+        out = tmp_path / f"p{len(mends)}.blend"
+        result = _run(drawing, "-o", out, *common, *mends)
+        assert result.returncode == 0, result.stderr
+        bpy.ops.wm.open_mainfile(filepath=str(out))
+        relief = next(o for o in bpy.data.objects if o.depthy.is_result)
+        p = np.array([v.co for v in relief.data.vertices])
+        middle = (np.abs(p[:, 0]) < 0.05) & (np.abs(p[:, 1]) < 0.05)
+        plate = (p[:, 0] < -0.3) & (p[:, 1] > 0.2)
+        middles[len(mends)] = (np.median(p[middle, 2]) if middle.any() else None, np.median(p[plate, 2]), relief)
+    assert middles[0][0] is None                                   # the hole
+    (sunk, plate, _), (raised, level, relief) = middles[2], middles[4]
+    assert sunk < plate and raised > level
+    assert relief.depthy.fills == "[[0.503125, 0.5041666666666667]]"
+    bpy.context.view_layer.objects.active = relief
+    bpy.context.scene.depthy.engine, bpy.context.scene.depthy.faces = "inflate", "flat"
+    bpy.context.scene.depthy.resolution = 80
+    z = np.array([v.co.z for v in relief.data.vertices])
+    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
+    result = _run(drawing, "-o", tmp_path / "x.glb", *common, "--fill", "30,30")
+    assert result.returncode == 0 and "note: 1 of the points to fill is on no hole" in result.stderr

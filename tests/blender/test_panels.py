@@ -36,6 +36,7 @@ class Recorder:
         self._icon(kw)
         self.shown.append(("operator", idname))
         self.log.append(("operator", idname, kw, self.active))
+        return OperatorSettings(idname, kw)
 
     def label(self, **kw):
         self._icon(kw)
@@ -52,6 +53,20 @@ class Recorder:
 
     def progress(self, **kw):
         self.log.append(("progress", kw.get("text"), kw, self.active))
+
+
+class OperatorSettings:
+    """What UILayout.operator returns: the button's operator settings; each one set must exist on the
+    operator, and is recorded in the button's arguments (`kw`) under "set"."""
+
+    def __init__(self, idname, kw):
+        group, name = idname.split(".")
+        object.__setattr__(self, "_names", getattr(getattr(bpy.ops, group), name).get_rna_type().properties.keys())
+        object.__setattr__(self, "_kw", kw)
+
+    def __setattr__(self, name, value):
+        assert name in self._names, name
+        self._kw.setdefault("set", {})[name] = value
 
 
 def drawn(panel_class):

@@ -1,0 +1,212 @@
+"""Fill Holes (core/holes.py): the gaps a figure encloses, the one under a point (or within reach of it),
+the holes a selection's rim touches on a relief's grid, and the pipeline making the figure again with
+the chosen holes in it."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from depthy_blender.core import holes, relief
+from depthy_blender.pipeline import drawing
+
+SHAPE = (20, 30)
+
+
+def plate(*gaps):
+    """A 20 × 30 figure: a plate at rows 2–17, columns 2–27, with each (rows, cols) gap cut out."""
+    mask = np.zeros(SHAPE, bool)
+    mask[2:18, 2:28] = True
+    for rows, cols in gaps:
+        mask[rows, cols] = False
+    return mask
+
+
+LEFT, RIGHT = (slice(6, 12), slice(5, 11)), (slice(8, 11), slice(18, 22))
+
+
+def uv(row, col, shape=SHAPE):
+    return (col + 0.5) / shape[1], (row + 0.5) / shape[0]
+
+
+def test_a_gap_the_figure_encloses_is_a_hole_and_the_background_round_it_is_not():
+    labels = holes.holes(plate(LEFT, RIGHT))
+    assert labels.max() == 2
+    assert (labels[LEFT] > 0).all() and (labels[RIGHT] > 0).all()
+    assert labels[LEFT][0, 0] != labels[RIGHT][0, 0]
+    assert (labels[:2] == 0).all() and (labels[:, :2] == 0).all()   # the paper round the plate
+    assert labels.dtype == np.int32
+
+
+def test_a_notch_open_to_the_border_is_no_hole():
+    mask = plate()
+    mask[8:12, 20:] = False   # cut in from the right-hand edge
+    assert holes.holes(mask).max() == 0
+
+
+def test_the_hole_under_a_point_and_none_on_the_figure():
+    labels = holes.holes(plate(LEFT, RIGHT))
+    assert holes.hole_at(labels, uv(8, 7)) == labels[8, 7] > 0
+    assert holes.hole_at(labels, uv(15, 15)) == 0
+
+
+def test_a_point_just_off_its_hole_reaches_it_and_one_farther_does_not():
+    labels = holes.holes(plate(LEFT))
+    beside = uv(8, 12)   # one column right of the hole's last column (10) and one more
+    assert holes.hole_at(labels, beside) == 0
+    assert holes.hole_at(labels, beside, reach=2.0) == labels[8, 7]
+    assert holes.hole_at(labels, beside, reach=1.9) == 0
+    assert holes.hole_at(labels, uv(3, 18), reach=2.0) == 0
+
+
+def test_a_point_off_the_drawing_is_clamped_and_a_garbled_one_is_on_no_hole():
+    mask = np.zeros(SHAPE, bool)
+    mask[:, 3:] = True
+    mask[:5, 3:8] = False
+    mask[0, 3:8] = True          # a hole touching the first row of the figure, not the image's edge
+    mask[:5, 3] = True
+    labels = holes.holes(mask)
+    assert labels[2, 5] > 0
+    assert holes.hole_at(labels, (0.2, 0.1)) == labels[2, 5]
+    for garbled in [(float("nan"), 0.5), (0.5, float("inf")), ("x", 0.5), (0.5,), None]:
+        assert holes.hole_at(labels, garbled) == 0
+    assert holes.pixel_of((-3.0, 7.0), SHAPE) == (SHAPE[0] - 1, 0)
+
+
+def test_only_the_holes_under_the_points_are_filled_each_once():
+    mask = plate(LEFT, RIGHT)
+    out, count, missed = holes.filled(mask, [uv(7, 6), uv(10, 9), uv(15, 15)])
+    assert (count, missed) == (1, 1)
+    assert out[LEFT].all() and not out[RIGHT].any()
+    assert np.array_equal(out & ~mask, ~mask & np.pad(np.ones((6, 6), bool), ((6, 8), (5, 19))))
+    assert np.array_equal(holes.filled(mask, [])[0], mask)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 16), st.integers(1, 26), st.integers(1, 3), st.integers(1, 3)),
+                max_size=5),
+       st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=6))
+def test_a_fill_only_adds_enclosed_gaps_and_every_point_on_a_hole_fills_it(cuts, points):
+    mask = plate(*[(slice(r, r + h), slice(c, c + w)) for r, c, h, w in cuts])
+    out, count, missed = holes.filled(mask, points)
+    assert (out >= mask).all()
+    assert not (out & ~ndimage.binary_fill_holes(mask)).any()
+    labels = holes.holes(mask)
+    assert count == len({holes.hole_at(labels, p) for p in points} - {0})
+    assert missed == sum(holes.hole_at(labels, p) == 0 for p in points)
+    everywhere = [uv(r, c) for r, c in zip(*np.nonzero(labels))]
+    assert np.array_equal(holes.filled(mask, everywhere)[0], ndimage.binary_fill_holes(mask))
+
+
+def test_reach_is_two_grid_samples_in_pixels():
+    assert holes.reach_for((400, 600), relief.grid_shape_for((400, 600), 150)) == 8.0
+
+
+def front_cells(mask):
+    return np.flatnonzero(mask.ravel())
+
+
+def rims(mask, *selected, find=holes.rim_points):
+    """`find` on a relief whose vertices are `mask`'s samples, the vertices on `selected` (row, column)
+    selected."""
+    cells = front_cells(mask)
+    picked = np.zeros(mask.size, bool)
+    for row, col in selected:
+        picked[row * mask.shape[1] + col] = True
+    return find(cells, mask.shape, picked[cells])
+
+
+def test_a_vertex_on_a_hole_s_rim_picks_that_hole_at_its_deepest_sample():
+    mask = plate(LEFT, RIGHT)
+    points = rims(mask, (5, 7))    # on the row above the left hole
+    assert len(points) == 1
+    labels = holes.holes(mask)
+    assert holes.hole_at(labels, points[0]) == labels[LEFT][0, 0]
+    depth = ndimage.distance_transform_edt(labels > 0)
+    assert depth[holes.pixel_of(points[0], SHAPE)] == depth[LEFT].max()
+
+
+def test_a_corner_touch_counts_and_a_vertex_two_samples_away_does_not():
+    mask = plate(LEFT)
+    assert len(rims(mask, (5, 11))) == 1        # diagonal to (6, 10)
+    assert rims(mask, (4, 7)) == []
+    everything = np.ones(np.count_nonzero(mask), bool)
+    assert len(holes.rim_points(front_cells(mask), SHAPE, everything)) == 1
+
+
+def test_selecting_round_both_holes_picks_both():
+    mask = plate(LEFT, RIGHT)
+    points = rims(mask, (5, 7), (11, 20))
+    labels = holes.holes(mask)
+    assert sorted(holes.hole_at(labels, p) for p in points) == [1, 2]
+
+
+def test_nothing_selected_or_no_hole_touched_is_one_line():
+    mask = plate(LEFT)
+    cells = front_cells(mask)
+    with pytest.raises(holes.HoleError, match="Select a vertex on the rim"):
+        holes.points_to_fill(cells, SHAPE, np.zeros(len(cells), bool))
+    with pytest.raises(holes.HoleError, match="No hole touches the selected vertices"):
+        rims(mask, (16, 25), find=holes.points_to_fill)
+    assert len(rims(mask, (12, 8), find=holes.points_to_fill)) == 1
+
+
+def plate_with_a_hole_cut_out() -> np.ndarray:
+    """160 × 120 px: a white plate outlined in black with a round hole through it, transparent round
+    about, so every engine's figure has the hole (from the transparency; white, so it is no line)."""
+    img = Image.new("RGBA", (160, 120), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, 139, 99), fill=(255, 255, 255, 255), outline=(0, 0, 0, 255), width=2)
+    draw.ellipse((60, 40, 99, 79), fill=(255, 255, 255, 0), outline=(0, 0, 0, 255), width=2)
+    return np.asarray(img, np.float32) / 255
+
+
+def made(engine="inflate", **settings):
+    req = drawing.Request(name="plate", engine=engine, rgba=plate_with_a_hole_cut_out(), resolution=80,
+                          smoothing=0.0, auto_ratio=False, **settings)
+    return drawing.compute(req, lambda f, s: None, lambda: False)
+
+
+CENTRE = (0.5, 0.5)   # the hole's middle on the drawing
+
+
+@pytest.mark.parametrize("engine", ["inflate", "depthy"])
+def test_the_pipeline_fills_the_hole_under_a_point_at_the_engine_s_depth(engine):
+    if engine == "depthy":
+        pytest.importorskip("torch")
+    before, after = made(engine), made(engine, fills=(CENTRE,))
+    assert (before.filled, after.filled, after.notes) == (0, 1, [])
+    shape = before.relief.grid_shape
+    grid = np.zeros(shape[0] * shape[1], bool)
+    grid[before.relief.cells] = True
+    hole = holes.holes(grid.reshape(shape))
+    assert hole.max() == 1
+    new = np.setdiff1d(after.relief.cells, before.relief.cells)
+    assert np.array_equal(np.sort(new), np.flatnonzero(hole.ravel()))
+    depth = drawing.estimate(plate_with_a_hole_cut_out(), engine)
+    inside = depth.nearness[45:75, 65:95]   # well inside the hole, past the grid's blur of its edge
+    raw = dict(zip(after.relief.cells, after.relief.raw))
+    middle = shape[0] // 2 * shape[1] + shape[1] // 2
+    assert inside.min() - 1e-4 <= raw[middle] <= inside.max() + 1e-4
+
+
+def test_a_point_on_the_figure_fills_nothing_and_says_so():
+    out = made(fills=((0.2, 0.5), CENTRE, (0.5, 0.5 + 1e-3)))
+    assert out.filled == 1
+    assert out.notes == ["1 of the points to fill is on no hole (the figure is there already)"]
+
+
+def test_a_filled_hole_is_a_drawn_area_the_flip_can_raise():
+    """With flat faces, the hole filled (at the engine's nearness there, 0: Inflate reads nothing past
+    its figure) is one flat face sunk below the plate; a flip at the same point raises it."""
+    sunk = made(faces="flat", fills=(CENTRE,))
+    raised = made(faces="flat", fills=(CENTRE,), flips=(CENTRE,))
+    assert raised.flipped == 1
+    shape = sunk.relief.grid_shape
+    middle = shape[0] // 2 * shape[1] + shape[1] // 2
+    at = {name: dict(zip(o.relief.cells, o.relief.verts[:, 2]))[middle] for name, o in
+          (("sunk", sunk), ("raised", raised))}
+    plate_cell = (30 * shape[0] // 120) * shape[1] + 30 * shape[1] // 160   # pixel (30, 30), on the plate
+    level = {name: dict(zip(o.relief.cells, o.relief.verts[:, 2]))[plate_cell] for name, o in
+             (("sunk", sunk), ("raised", raised))}
+    assert at["sunk"] < level["sunk"] and at["raised"] > level["raised"]
