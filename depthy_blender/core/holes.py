@@ -91,12 +91,18 @@ def rim_points(cells: np.ndarray, grid_shape, selected: np.ndarray) -> list[tupl
     picked = np.zeros(grid_shape[0] * grid_shape[1], bool)
     picked[cells[selected]] = True
     touched = np.unique(labels[ndimage.binary_dilation(picked.reshape(grid_shape), EIGHT)])
-    depth = ndimage.distance_transform_edt(labels > 0)
+    return deepest_points(labels, touched[touched > 0])
+
+
+def deepest_points(labels: np.ndarray, chosen) -> list[tuple[float, float]]:
+    """For each hole label in `chosen`, the point (u, v) at the centre of its sample farthest from its
+    rim (the first such, in row order)."""
+    depth = ndimage.distance_transform_edt(labels > 0).ravel()
     points = []
-    for label in touched[touched > 0]:
+    for label in chosen:
         inside = np.flatnonzero(labels.ravel() == label)
-        row, col = divmod(int(inside[np.argmax(depth.ravel()[inside])]), grid_shape[1])
-        points.append(((col + 0.5) / grid_shape[1], (row + 0.5) / grid_shape[0]))
+        row, col = divmod(int(inside[np.argmax(depth[inside])]), labels.shape[1])
+        points.append(((col + 0.5) / labels.shape[1], (row + 0.5) / labels.shape[0]))
     return points
 
 
