@@ -8,12 +8,17 @@ from ..errors import DepthyError
 from . import mesh_io, props
 
 
-def points_to_fill(obj) -> list:
-    """One point (u, v) for each hole of the relief a selected vertex touches; a DepthyError says why
-    there is none, or why the relief cannot be made again (the artist's edits would be lost)."""
+def unedited(obj) -> None:
+    """A DepthyError when the relief cannot be made again without losing the artist's edits."""
     problem = props.slider_problem(obj)
     if problem:
         raise DepthyError(problem.replace("sliders are off", "filling is off"))
+
+
+def points_to_fill(obj) -> list:
+    """One point (u, v) for each hole of the relief a selected vertex touches; a DepthyError says why
+    there is none, or why the relief cannot be made again (unedited)."""
+    unedited(obj)
     s = obj.depthy
     _, cells, _ = mesh_io.read_slider_data(obj.data)
     return holes.points_to_fill(cells, (s.grid_rows, s.grid_cols), mesh_io.selected_vertices(obj.data))

@@ -14,6 +14,7 @@ from ..pipeline import drawing, sheet
 from . import fills, flips, generate, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
+MODE_NAMES = {"OBJECT": "Object Mode", "EDIT_MESH": "Edit Mode"}
 
 
 class Job:
@@ -66,11 +67,13 @@ class GenerateMixin:
             cls.poll_message_set(why)
         return not why
 
+    modes = ("OBJECT",)   # the context modes it runs in
+
     @classmethod
     def why_not(cls, context) -> str | None:
         """Why it cannot run now, in one line, or None."""
-        if context.mode != "OBJECT":
-            return "Switch to Object Mode first"
+        if context.mode not in cls.modes:
+            return f"Switch to {' or '.join(MODE_NAMES[mode] for mode in cls.modes)} first"
         if context.window_manager.depthy_running:
             return "Depthy is already generating: wait, or press Esc to cancel it"
         return cls.nothing_to_do(context)
@@ -299,13 +302,7 @@ class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
     open_all: BoolProperty(name="Open Filled Holes", default=False,
                            description="Forget the holes filled before and make the relief again with them open")
 
-    @classmethod
-    def why_not(cls, context):
-        if context.mode not in {"OBJECT", "EDIT_MESH"}:
-            return "Switch to Object Mode or Edit Mode first"
-        if context.window_manager.depthy_running:
-            return "Depthy is already generating: wait, or press Esc to cancel it"
-        return cls.nothing_to_do(context)
+    modes = ("OBJECT", "EDIT_MESH")   # the rims are selected in Edit Mode
 
     @classmethod
     def _engine(cls, context) -> str:
@@ -316,9 +313,7 @@ class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
         if editing:   # the selection lives in the edit mesh until Edit Mode ends
             bpy.ops.object.mode_set(mode="OBJECT")
         try:
-            if self.open_all and not fills.remembered(obj):
-                raise DepthyError(f"'{obj.name}' has no filled holes to open")
-            points = () if self.open_all else tuple(fills.remembered(obj)) + tuple(fills.points_to_fill(obj))
+            points = self._points(obj)
             request = generate.request_for_relief(obj, context.scene.depthy, as_made=True)
         except DepthyError:
             if editing:
@@ -326,6 +321,15 @@ class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
             raise
         request.fills = points
         return request
+
+    def _points(self, obj) -> tuple:
+        """The points of the holes to fill: those filled before and the new ones; none to open them."""
+        if not self.open_all:
+            return tuple(fills.remembered(obj)) + tuple(fills.points_to_fill(obj))
+        fills.unedited(obj)
+        if not fills.remembered(obj):
+            raise DepthyError(f"'{obj.name}' has no filled holes to open")
+        return ()
 
     def _said(self, obj, outcome) -> str:
         if self.open_all:
@@ -504,7 +508,7 @@ def _redraw(context):
 
 
 CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_fill_holes,
-           DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn, DEPTHY_OT_flip_areas,
-           DEPTHY_FH_drawing)
+           DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn,
+           DEPTHY_OT_flip_areas, DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -177,3 +177,23 @@ def test_a_relief_from_an_older_version_fills_with_the_panel_s_settings(holed_pa
     select_rim(obj)
     assert bpy.ops.depthy.fill_holes() == {"FINISHED"}
     assert obj.depthy.grid_cols == 60 and not hole_cells(obj).any()
+
+
+def test_opening_the_holes_of_an_edited_relief_is_refused_too(holed_path):
+    obj = relief(holed_path)
+    select_rim(obj)
+    assert bpy.ops.depthy.fill_holes() == {"FINISHED"}
+    obj.data.vertices[0].co.z += 0.3
+    with pytest.raises(RuntimeError, match="Vertices were moved: filling is off"):
+        bpy.ops.depthy.fill_holes(open_all=True)
+    assert fills.remembered(obj)
+
+
+def test_fill_is_greyed_out_outside_object_and_edit_mode_saying_so(holed_path):
+    import types
+    relief(holed_path)
+    context = types.SimpleNamespace(mode="SCULPT", window_manager=types.SimpleNamespace(depthy_running=False))
+    assert operators.DEPTHY_OT_fill_holes.why_not(context) == "Switch to Object Mode or Edit Mode first"
+    assert operators.DEPTHY_OT_regenerate.why_not(context) == "Switch to Object Mode first"
+    context.window_manager.depthy_running, context.mode = True, "EDIT_MESH"
+    assert operators.DEPTHY_OT_fill_holes.why_not(context).startswith("Depthy is already generating")

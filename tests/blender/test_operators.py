@@ -2,6 +2,7 @@
 Regenerate and the sheet operator read and say, what a finished generation reports, which objects Apply
 takes, and which areas are redrawn. Blender makes operator instances only inside its own calls, so the
 steps run on a stand-in that records reports; everything else is the real code on real data."""
+import inspect
 import types
 
 import pytest
@@ -17,9 +18,13 @@ from tests.blender.test_generate_steps import small_outcome  # noqa: E402
 
 
 def stand_in(cls, **attributes):
-    """An object running `cls`'s methods, its reports recorded as (kind, text)."""
+    """An object running `cls`'s methods, its reports recorded as (kind, text); the class's own helpers
+    (`_name` methods) are bound to it, so a method under test can call them."""
     op = types.SimpleNamespace(reports=[], filepath="", **attributes)
     op.report = lambda kind, text: op.reports.append((sorted(kind)[0], text))
+    for name, value in inspect.getmembers(cls, inspect.isfunction):
+        if name.startswith("_") and not name.startswith("__") and name not in attributes:
+            setattr(op, name, types.MethodType(value, op))
     return op
 
 
