@@ -210,3 +210,55 @@ def test_a_filled_hole_is_a_drawn_area_the_flip_can_raise():
     level = {name: dict(zip(o.relief.cells, o.relief.verts[:, 2]))[plate_cell] for name, o in
              (("sunk", sunk), ("raised", raised))}
     assert at["sunk"] < level["sunk"] and at["raised"] > level["raised"]
+
+
+def test_a_point_reaches_a_hole_as_far_as_reach_on_every_side():
+    """A 5 × 5 hole at rows 8–12, columns 12–16: points `reach` away above, below, left and right of
+    it find it; one pixel of reach is a search too (not only a look under the point)."""
+    mask = plate((slice(8, 13), slice(12, 17)))
+    labels = holes.holes(mask)
+    for row, col, reach in [(6, 14, 2.0), (14, 14, 2.0), (10, 10, 2.0), (10, 18, 2.0), (10, 19, 3.0),
+                            (7, 14, 1.0), (13, 14, 1.0), (10, 17, 1.0)]:
+        assert holes.hole_at(labels, uv(row, col), reach) == 1, (row, col, reach)
+        assert holes.hole_at(labels, uv(row, col), reach - 0.5) == 0, (row, col, reach)
+    low = holes.holes(plate((slice(8, 13), slice(3, 7))))    # a hole near the left: below a point whose
+    assert holes.hole_at(low, uv(6, 4), 2.0) == 1              # column is less than its row
+    assert holes.filled(mask, [uv(14, 14)], reach=2.0)[1:] == (1, 0)
+    assert holes.filled(mask, [uv(14, 14)])[1:] == (0, 1)
+
+
+def test_points_on_the_drawing_s_edges_are_clamped_to_it():
+    assert holes.pixel_of((7.0, -3.0), SHAPE) == (0, SHAPE[1] - 1)
+    assert holes.pixel_of((1.0, 1.0), SHAPE) == (SHAPE[0] - 1, SHAPE[1] - 1)
+    assert holes.pixel_of((0.0, 0.0), SHAPE) == (0, 0)
+
+
+def test_the_kept_point_is_the_centre_of_the_hole_s_deepest_sample():
+    mask = plate((slice(8, 13), slice(12, 17)))
+    assert rims(mask, (7, 14)) == [uv(10, 14)]
+    assert holes.deepest_points(holes.holes(mask), [1]) == [uv(10, 14)]
+
+
+def test_reach_takes_the_coarser_of_the_grid_s_two_steps():
+    assert holes.reach_for((400, 600), (50, 150)) == 16.0
+    assert holes.reach_for((600, 400), (150, 50)) == 16.0
+
+
+def test_the_refusals_say_exactly_what_to_do():
+    mask = plate(LEFT)
+    cells = front_cells(mask)
+    with pytest.raises(holes.HoleError) as nothing:
+        holes.points_to_fill(cells, SHAPE, np.zeros(len(cells), bool))
+    assert str(nothing.value) == "Select a vertex on the rim of each hole to fill first"
+    with pytest.raises(holes.HoleError) as elsewhere:
+        rims(mask, (16, 25), find=holes.points_to_fill)
+    assert str(elsewhere.value) == "No hole touches the selected vertices: select vertices on a hole's rim"
+
+
+def test_the_pipeline_reaches_two_grid_samples_and_names_several_points_on_no_hole():
+    mask = np.kron(plate((slice(8, 13), slice(12, 17))), np.ones((2, 2), bool))   # 40 × 60, the hole's last row 25
+    near = uv(28, 28, mask.shape)         # three pixels below it
+    assert drawing.fill_holes(mask, [near], 30)[1:] == (1, "")    # 30 samples on 60 px: two reach 4 px
+    assert drawing.fill_holes(mask, [near], 60)[1] == 0          # 60 samples: two reach 2 px
+    out = drawing.fill_holes(mask, [uv(6, 6, mask.shape), uv(32, 52, mask.shape)], 30)
+    assert out[1:] == (0, "2 of the points to fill are on no hole (the figure is there already)")
