@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="fill the hole under this pixel of the image, as the panel's Fill Holes does: a boss "
                            "the engine left out as a hole joins the figure at the depth it reads there (then "
                            "--flip X,Y raises it; repeat for several; single image only)")
+    mesh.add_argument("--cut", action="append", type=_pixel, metavar="X,Y",
+                      help="cut the drawn area under this pixel out of the figure, as the panel's Cut Selected "
+                           "Areas does: a hole the engine read as a face (repeat for several; single image only)")
     mesh.add_argument("--render", help="also write a preview PNG (single image only)")
     mesh.add_argument("--render-side", help="also write a PNG of the relief's profile seen from the right")
     mesh.set_defaults(func=_cmd_mesh)
@@ -214,7 +217,7 @@ def _pixel(text: str) -> tuple[float, float]:
 
 
 def _points(path: Path, pixels, flag: str) -> tuple:
-    """The pixels given with `flag` (--flip, --fill) as points (u, v) on the drawing, checked against the
+    """The pixels given with `flag` (--flip, --fill, --cut) as points (u, v) on the drawing, checked against the
     image's size."""
     if not pixels:
         return ()
@@ -278,12 +281,13 @@ def _cmd_mesh(args) -> int:
                    background_tolerance=args.background_tolerance, faces=args.faces)
     source = Path(args.input)
     if source.is_dir():
-        for flag, given in (("--flip", args.flip), ("--fill", args.fill)):
+        for flag, given in (("--flip", args.flip), ("--fill", args.fill), ("--cut", args.cut)):
             if given:
                 raise CliError(f"{flag} names a pixel of one image: give an image, not a folder")
         return _batch(headless, source, args, options)
     options["flips"] = _points(source, args.flip, "--flip")
     options["fills"] = _points(source, args.fill, "--fill")
+    options["cuts"] = _points(source, args.cut, "--cut")
     outputs = args.output
     for out in outputs:
         if Path(out).suffix.lower() not in MESH_FORMATS:

@@ -15,7 +15,7 @@ from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from ..pipeline.drawing import Outcome, Request
-from . import fills, flips, image_io, mesh_io, props
+from . import flips, holes, image_io, mesh_io, props
 
 
 class UserError(DepthyError):
@@ -56,7 +56,7 @@ def panel_values(settings, **chosen) -> dict:
     return values
 
 
-# what a relief keeps of the settings it was made with, so Fill Holes makes it again the same way
+# what a relief keeps of the settings it was made with, so Fill Holes and Cut make it again the same way
 MADE_WITH = ("engine", "resolution", "back", "triangles", "faces", "background", "background_tolerance")
 
 
@@ -82,7 +82,8 @@ def request_for_relief(obj, settings, as_made: bool = False) -> Request:
     values = panel_values(settings, size=s.size, ratio=unflipped, auto_ratio=False, smoothing=s.smoothing,
                           base=s.base, **(made_with(obj, settings) if as_made else {}))
     values["flips"] = tuple(flips.remembered(obj))   # flipped again on the new relief
-    values["fills"] = tuple(fills.remembered(obj))   # and the holes filled again
+    values["fills"] = tuple(holes.remembered(obj, "fills"))   # the figure mended again: holes filled,
+    values["cuts"] = tuple(holes.remembered(obj, "cuts"))     # areas cut
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
         return _from_image(image, None, values)
@@ -181,7 +182,7 @@ def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     s["closed"] = req.back != "none"
     s["flip_scale"] = outcome.flip_scale   # 1 unless the request's flips grew the ratio
     s["flips"] = json.dumps([list(p) for p in req.flips]) if req.flips else ""   # for Regenerate
-    s["fills"] = fills.stored(req.fills)
+    s["fills"], s["cuts"] = holes.stored(req.fills), holes.stored(req.cuts)
     s["made_with"] = json.dumps({name: getattr(req, name) for name in MADE_WITH})
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 

@@ -1,5 +1,5 @@
-"""Operators: Generate from drawing (modal, worker thread), Regenerate and Fill Holes (in place), Apply
-(freeze), Flip Selected Areas, the sheet operators, and the drop handler."""
+"""Operators: Generate from drawing (modal, worker thread), Regenerate, Fill Holes and Cut Selected Areas (in
+place), Apply (freeze), Flip Selected Areas, the sheet operators, and the drop handler."""
 
 import threading
 import traceback
@@ -11,7 +11,7 @@ from ..core import options, relief as relief_math
 from ..errors import DepthyError
 from ..models import engine
 from ..pipeline import drawing, sheet
-from . import fills, flips, generate, mesh_io, prefs, props
+from . import flips, generate, holes, mesh_io, prefs, props
 
 IMAGE_EXTENSIONS = ".png;.jpg;.jpeg;.bmp;.tif;.tiff;.webp"
 MODE_NAMES = {"OBJECT": "Object Mode", "EDIT_MESH": "Edit Mode"}
@@ -294,15 +294,10 @@ class DEPTHY_OT_regenerate(RegenerateMixin, bpy.types.Operator):
     bl_label = "Regenerate"
 
 
-class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
-    """Make the relief again as it was made, with the holes the selected vertices touch filled at the engine's depth"""
-    bl_idname = "depthy.fill_holes"
-    bl_label = "Fill Holes"
-
-    open_all: BoolProperty(name="Open Filled Holes", default=False,
-                           description="Forget the holes filled before and make the relief again with them open")
-
-    modes = ("OBJECT", "EDIT_MESH")   # the rims are selected in Edit Mode
+class FigureMixin(RegenerateMixin):
+    """The active relief made again as it was made (`made_with`), its figure mended: the holes filled and
+    the areas cut that `_mends` gives."""
+    modes = ("OBJECT", "EDIT_MESH")   # the rims and areas are selected in Edit Mode
 
     @classmethod
     def _engine(cls, context) -> str:
@@ -313,28 +308,56 @@ class DEPTHY_OT_fill_holes(RegenerateMixin, bpy.types.Operator):
         if editing:   # the selection lives in the edit mesh until Edit Mode ends
             bpy.ops.object.mode_set(mode="OBJECT")
         try:
-            points = self._points(obj)
+            fills, cuts = self._mends(obj)
             request = generate.request_for_relief(obj, context.scene.depthy, as_made=True)
         except DepthyError:
             if editing:
                 bpy.ops.object.mode_set(mode="EDIT")
             raise
-        request.fills = points
+        request.fills, request.cuts = tuple(fills), tuple(cuts)
         return request
 
-    def _points(self, obj) -> tuple:
-        """The points of the holes to fill: those filled before and the new ones; none to open them."""
-        if not self.open_all:
-            return tuple(fills.remembered(obj)) + tuple(fills.points_to_fill(obj))
-        fills.unedited(obj)
-        if not fills.remembered(obj):
-            raise DepthyError(f"'{obj.name}' has no filled holes to open")
-        return ()
+    def _mends(self, obj) -> tuple[list, list]:
+        raise NotImplementedError
+
+
+class DEPTHY_OT_fill_holes(FigureMixin, bpy.types.Operator):
+    """Make the relief again as it was made, with the holes the selected vertices touch filled at the engine's depth"""
+    bl_idname = "depthy.fill_holes"
+    bl_label = "Fill Holes"
+
+    def _mends(self, obj):
+        return holes.after_fill(obj)
 
     def _said(self, obj, outcome) -> str:
-        if self.open_all:
-            return _made("Opened the filled holes of", obj, outcome)
         return _made(f"Filled {outcome.filled} hole{'s' if outcome.filled != 1 else ''} of", obj, outcome)
+
+
+class DEPTHY_OT_cut_areas(FigureMixin, bpy.types.Operator):
+    """Make the relief again as it was made, with the drawn areas the selected vertices lie on cut out as holes"""
+    bl_idname = "depthy.cut_areas"
+    bl_label = "Cut Selected Areas"
+
+    def _mends(self, obj):
+        return holes.after_cut(obj)
+
+    def _said(self, obj, outcome) -> str:
+        return _made(f"Cut {outcome.cut} area{'s' if outcome.cut != 1 else ''} out of", obj, outcome)
+
+
+class DEPTHY_OT_engine_figure(FigureMixin, bpy.types.Operator):
+    """Make the relief again as it was made, with the engine's own figure: every hole filled and area cut is forgotten"""
+    bl_idname = "depthy.engine_figure"
+    bl_label = "Engine's Figure"
+
+    def _mends(self, obj):
+        holes.unedited(obj)
+        if not (holes.remembered(obj, "fills") or holes.remembered(obj, "cuts")):
+            raise DepthyError(f"'{obj.name}' has the engine's own figure: no holes filled or areas cut")
+        return [], []
+
+    def _said(self, obj, outcome) -> str:
+        return _made("Gave back the engine's figure to", obj, outcome)
 
 
 class DEPTHY_OT_generate_sheet(GenerateMixin, bpy.types.Operator):
@@ -508,7 +531,7 @@ def _redraw(context):
 
 
 CLASSES = (DEPTHY_OT_generate, DEPTHY_OT_generate_file, DEPTHY_OT_regenerate, DEPTHY_OT_fill_holes,
-           DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn,
+           DEPTHY_OT_cut_areas, DEPTHY_OT_engine_figure, DEPTHY_OT_generate_sheet, DEPTHY_OT_solid_from_views, DEPTHY_OT_apply, DEPTHY_OT_ratio_as_drawn,
            DEPTHY_OT_flip_areas, DEPTHY_FH_drawing)
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

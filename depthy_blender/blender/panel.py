@@ -126,12 +126,14 @@ class DEPTHY_PT_relief(SidebarPanel, bpy.types.Panel):
         col.prop(obj.depthy, "invert")
         if obj.depthy.closed:
             col.prop(obj.depthy, "base")
-        mend = self.layout.row(align=True)   # usable from Edit Mode, where the areas and rims are selected
-        mend.enabled = problem is None or obj.mode == "EDIT"
-        mend.operator("depthy.flip_areas", icon="MOD_MIRROR")
-        mend.operator("depthy.fill_holes", icon="MESH_CIRCLE").open_all = False
-        if obj.depthy.fills:
-            mend.operator("depthy.fill_holes", text="", icon="X").open_all = True
+        mends = self.layout.column(align=True)   # usable from Edit Mode, where areas and rims are selected
+        mends.enabled = problem is None or obj.mode == "EDIT"
+        mends.operator("depthy.flip_areas", icon="MOD_MIRROR")
+        row = mends.row(align=True)
+        row.operator("depthy.fill_holes", icon="MESH_CIRCLE")
+        row.operator("depthy.cut_areas", icon="SELECT_SUBTRACT")
+        if obj.depthy.fills or obj.depthy.cuts:
+            row.operator("depthy.engine_figure", text="", icon="LOOP_BACK")
         if problem:
             self.layout.label(text=problem, icon="ERROR")
         self.layout.label(text=obj.depthy.ran_on or f"Engine: {engine_label(obj.depthy.engine)}")

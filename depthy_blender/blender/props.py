@@ -102,6 +102,8 @@ class DepthyResultSettings(bpy.types.PropertyGroup):
                               "drawn areas, which Regenerate cannot flip again", default=False)
     fills: StringProperty(name="Filled Holes", description="One point (u, v) on the drawing inside each hole "
                           "filled, so Regenerate fills it again (JSON)")
+    cuts: StringProperty(name="Cut Areas", description="One point (u, v) on the drawing inside each drawn area "
+                         "cut out, so Regenerate cuts it again (JSON)")
     made_with: StringProperty(name="Made With", description="The engine and mesh settings the relief was made "
                               "with, which Fill Holes keeps (JSON)")
     grid_rows: IntProperty(name="Grid Rows", default=0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from . import flat_faces, options
+from . import flat_faces, holes, options
 from ..errors import DepthyError
 
 
@@ -107,12 +107,7 @@ def point_of(cell: int, grid_shape) -> tuple[float, float]:
 
 def area_at(point, grid: np.ndarray) -> int:
     """The drawn area under the drawing's point (u, v) on an area grid; 0 for none (or no number)."""
-    u, v = point
-    if not (np.isfinite(u) and np.isfinite(v)):
-        return 0
-    row = min(max(int(v * grid.shape[0]), 0), grid.shape[0] - 1)
-    col = min(max(int(u * grid.shape[1]), 0), grid.shape[1] - 1)
-    return int(grid[row, col])
+    return holes.label_at(grid, point)
 
 
 def remember(points: list, grid: np.ndarray, cells: np.ndarray, selected: np.ndarray,

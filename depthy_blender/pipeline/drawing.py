@@ -32,6 +32,7 @@ class Request:
     base: float = relief_math.BASE      # a closed back's distance behind the relief, ÷ the width
     flips: tuple = ()                   # (u, v) points on the drawing, v down: their drawn areas are flipped
     fills: tuple = ()                   # (u, v) points on the drawing: the holes under them join the figure
+    cuts: tuple = ()                    # (u, v) points on the drawing: the drawn areas under them are cut out
     rgba: np.ndarray | None = None      # from a datablock (read on the main thread)
     path: str | None = None             # from a file (decoded in compute)
     image_name: str | None = None
@@ -53,6 +54,7 @@ class Outcome:
     flipped: int = 0                                  # the drawn areas flipped for the request's points
     flip_scale: float = 1.0                           # how much those flips grew the Depth ratio
     filled: int = 0                                   # the holes filled for the request's points
+    cut: int = 0                                      # the drawn areas cut out for the request's points
 
     def ran_on(self) -> str:
         """One line for the status bar: where the engine ran and, on the CPU, why."""
@@ -100,11 +102,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         mask = images.flood_from_border(rgba, req.background_tolerance)
         if not mask.any():
             raise DepthyError("The border flood fill took the whole image: lower the background tolerance")
-    filled = 0
-    if req.fills:
-        mask, filled, note = fill_holes(mask, req.fills, req.resolution)
-        if note:
-            notes.append(note)
+    mask, cut, filled = mend_figure(mask, rgba, req, notes)
     if req.faces != "engine":
         progress(0.87, FACES[req.faces][1])
         depth, note = as_faces(depth, rgba, mask, req.faces)
@@ -125,7 +123,7 @@ def compute(req: Request, progress: engine.Progress, cancel: engine.Cancel) -> O
         if note:
             notes.append(note)
     return Outcome(built, messages, notes, rgba=rgba, ratio=ratio, drawn_ratio=drawn, flipped=flipped,
-                   flip_scale=scale, filled=filled, **where)
+                   flip_scale=scale, filled=filled, cut=cut, **where)
 
 
 # how each face of the figure is read: name → (the reading, what the progress bar says while it runs)
@@ -157,6 +155,21 @@ def with_areas(built: relief_math.Relief, rgba: np.ndarray, mask: np.ndarray) ->
     selection to."""
     built.areas = flip.areas(rgba, mask, built.grid_shape).ravel()[built.cells]
     return built
+
+
+def mend_figure(mask: np.ndarray, rgba: np.ndarray, req: Request, notes: list) -> tuple[np.ndarray, int, int]:
+    """(the figure with the request's areas cut out, then its holes filled, how many areas were cut, how many
+    holes were filled); a note for points on nothing is added to `notes`."""
+    cut = filled = 0
+    if req.cuts:
+        mask, cut, missed = holes.cut(mask, rgba, req.cuts)
+        if missed:
+            notes.append(f"{missed} of the points to cut {'is' if missed == 1 else 'are'} on no drawn area")
+    if req.fills:
+        mask, filled, note = fill_holes(mask, req.fills, req.resolution)
+        if note:
+            notes.append(note)
+    return mask, cut, filled
 
 
 def fill_holes(mask: np.ndarray, points, resolution: int) -> tuple[np.ndarray, int, str]:

@@ -203,19 +203,19 @@ def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path,
     assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
 
 
-@pytest.mark.parametrize("flag", ["flip", "fill"])
+@pytest.mark.parametrize("flag", ["flip", "fill", "cut"])
 @pytest.mark.parametrize("pixel, says", [
     ("80", "expected X,Y"), ("a,b", "expected X,Y"), ("nan,3", "finite"),
     ("160,10", "-{flag} 160,10 is outside the image (160×120 px)"), ("-1,10", "outside the image"),
 ])
-def test_a_bad_flip_or_fill_is_one_line(tmp_path, pocket_plate_path, flag, pixel, says):
+def test_a_bad_flip_fill_or_cut_is_one_line(tmp_path, pocket_plate_path, flag, pixel, says):
     result = _run(pocket_plate_path, "-o", tmp_path / "x.glb", "--engine", "inflate", f"--{flag}={pixel}")
     assert result.returncode == 2 and says.format(flag=flag) in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.glb").exists()
 
 
-@pytest.mark.parametrize("flag", ["--flip", "--fill"])
-def test_flip_and_fill_need_one_image(tmp_path, flag):
+@pytest.mark.parametrize("flag", ["--flip", "--fill", "--cut"])
+def test_flip_fill_and_cut_need_one_image(tmp_path, flag):
     result = _run(tmp_path, "-o", tmp_path / "out", "--engine", "inflate", flag, "5,5")
     assert result.returncode == 2 and f"{flag} names a pixel of one image" in result.stderr
 
@@ -257,3 +257,16 @@ def test_fill_keeps_the_hole_under_the_pixel_in_the_figure_and_flip_raises_it(tm
     assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
     result = _run(drawing, "-o", tmp_path / "x.glb", *common, "--fill", "30,30")
     assert result.returncode == 0 and "note: 1 of the points to fill is on no hole" in result.stderr
+
+
+def test_cut_takes_the_drawn_area_under_the_pixel_out_and_the_blend_remembers_it(tmp_path, pocket_plate_path):
+    common = ["--engine", "inflate", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
+    out = tmp_path / "cut.blend"
+    result = _run(pocket_plate_path, "-o", out, *common, "--cut", "80,60", "--cut", "2,2")
+    assert result.returncode == 0 and "note: 1 of the points to cut is on no drawn area" in result.stderr
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    relief = next(o for o in bpy.data.objects if o.depthy.is_result)
+    p = np.array([v.co for v in relief.data.vertices])
+    assert not ((np.abs(p[:, 0]) < 0.1) & (np.abs(p[:, 1]) < 0.1)).any()    # the pocket is a hole
+    assert ((p[:, 0] < -0.3) & (p[:, 1] > 0.2)).any()                         # the plate is there
+    assert relief.depthy.cuts == "[[0.503125, 0.5041666666666667], [0.015625, 0.020833333333333332]]"

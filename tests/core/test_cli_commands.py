@@ -81,7 +81,7 @@ def test_mesh_defaults_reach_the_blender_layer(headless, drawing_path, tmp_path,
     default_engine = engines.best_available(engine.EngineOptions()).name
     assert options == dict(engine=default_engine, ratio=proportion.FALLBACK_RATIO, auto_ratio=True, smoothing=1.0,
                            base=relief.BASE, resolution=256, back="none", triangles=False, size=1.0,
-                           background="auto", background_tolerance=0.03, faces="engine", flips=(), fills=(),
+                           background="auto", background_tolerance=0.03, faces="engine", flips=(), fills=(), cuts=(),
                            options=engine.EngineOptions(device="AUTO", depthy_resolution=256, triposr_folder="",
                                                         triposr_output="FULL", foreground_ratio=0.85,
                                                         mc_resolution=256, relief_resolution=256))
@@ -96,14 +96,15 @@ def test_mesh_options_reach_the_blender_layer(headless, drawing_path, tmp_path, 
                          "--background", "border", "--background-tolerance", "0.2", "--size", "3",
                          "--backend", "inflate", "--device", "CPU", "--depthy-size", "512", "--triposr-folder", "/w",
                          "--triposr-output", "relief", "--foreground-ratio", "0.6", "--mc-resolution", "128",
-                         "--faces", "planar", "--flip", "10,20", "--flip", "159,0", "--fill", "0,119")
+                         "--faces", "planar", "--flip", "10,20", "--flip", "159,0", "--fill", "0,119",
+                         "--cut", "1,2")
     assert code == 0 and lines == [f"wrote {p}" for p in outs + renders]
     _, _, outputs, options, render, _, render_side = headless.calls[0]
     assert outputs == [str(o) for o in outs] and (render, render_side) == tuple(str(r) for r in renders)
     assert options == dict(engine="inflate", ratio=0.35, auto_ratio=False, smoothing=2.5, base=0.1, resolution=1000,
                            back="flat", triangles=True, size=3.0, background="border", background_tolerance=0.2,
                            faces="planar", flips=((10.5 / 160, 20.5 / 120), (159.5 / 160, 0.5 / 120)),
-                           fills=((0.5 / 160, 119.5 / 120),),
+                           fills=((0.5 / 160, 119.5 / 120),), cuts=((1.5 / 160, 2.5 / 120),),
                            options=engine.EngineOptions(device="CPU", depthy_resolution=512, triposr_folder="/w",
                                                         triposr_output="RELIEF", foreground_ratio=0.6,
                                                         mc_resolution=128, relief_resolution=512))

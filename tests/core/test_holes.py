@@ -262,3 +262,88 @@ def test_the_pipeline_reaches_two_grid_samples_and_names_several_points_on_no_ho
     assert drawing.fill_holes(mask, [near], 60)[1] == 0          # 60 samples: two reach 2 px
     out = drawing.fill_holes(mask, [uv(6, 6, mask.shape), uv(32, 52, mask.shape)], 30)
     assert out[1:] == (0, "2 of the points to fill are on no hole (the figure is there already)")
+
+
+# ---- cutting drawn areas out --------------------------------------------------------------------------
+
+def pocket_plate():
+    """The pocket plate drawing (tests/conftest) with its figure: every pixel inside the plate's outline."""
+    from tests.conftest import pocket_plate_drawing
+    rgba = np.asarray(pocket_plate_drawing().convert("RGBA"), np.float32) / 255
+    mask = np.zeros(rgba.shape[:2], bool)
+    mask[20:100, 20:140] = True
+    return rgba, mask
+
+
+def test_a_point_on_an_area_cuts_it_out_and_the_lines_round_it_stay():
+    rgba, mask = pocket_plate()
+    out, count, missed = holes.cut(mask, rgba, [(0.5, 0.5), (0.45, 0.55)])   # twice on the pocket
+    assert (count, missed) == (1, 0)
+    assert not out[43:77, 63:97].any()                 # the pocket, inside its line
+    assert out[40:42, 60:100].all() and out[20:38, 20:140].all()   # its line and the plate stay
+    assert np.array_equal(out, mask & ~(out != mask))  # only taken away
+    assert holes.holes(out).max() == 1
+
+
+def test_a_point_on_a_line_cuts_its_nearest_area_and_one_off_the_figure_nothing():
+    rgba, mask = pocket_plate()
+    on_line = ((61 + 0.5) / 160, (48 + 0.5) / 120)     # the pocket's left line, nearer the pocket's inside
+    out, count, missed = holes.cut(mask, rgba, [on_line, (0.05, 0.05), (float("nan"), 0.5)])
+    assert (count, missed) == (1, 2) and not out[60, 80]
+    assert holes.cut(mask, rgba, [(0.05, 0.05)])[1:] == (0, 1)
+
+
+def test_cutting_every_area_or_a_figure_with_no_areas_is_refused_or_does_nothing():
+    rgba, mask = pocket_plate()
+    with pytest.raises(holes.HoleError, match="Cutting every drawn area would leave no figure"):
+        holes.cut(mask, rgba, [(0.5, 0.5), (0.2, 0.2)])
+    with pytest.raises(holes.HoleError):               # a bare plate: its one area is all of it
+        holes.cut(mask, np.ones_like(rgba), [(0.5, 0.5)])
+    shaded = np.random.default_rng(0).uniform(0, 0.4, rgba.shape).astype(np.float32)
+    shaded[..., 3] = 1.0
+    out, count, missed = holes.cut(mask, shaded, [(0.5, 0.5)])   # dark, no one colour: all ink, no area
+    assert (count, missed) == (0, 1) and np.array_equal(out, mask)
+
+
+def test_the_areas_of_the_selected_vertices_give_one_point_deep_in_each():
+    grid = np.ones((10, 18), np.int32)
+    grid[2:7, 3:8] = 2
+    grid[2:9, 10:17] = 3
+    assert holes.area_points(grid, np.array([2, 2, 0])) == [uv(4, 5, grid.shape)]
+    assert holes.area_points(grid, np.array([3, 2])) == [uv(4, 5, grid.shape), uv(5, 13, grid.shape)]
+    with pytest.raises(holes.HoleError) as nothing:
+        holes.area_points(grid, np.zeros(0, np.int32))
+    assert str(nothing.value) == "Select a vertex on each area to cut first"
+    with pytest.raises(holes.HoleError) as no_area:
+        holes.area_points(grid, np.array([0, 0]))
+    assert str(no_area.value) == "The drawing's lines close no area at the selected vertices to cut"
+
+
+def test_a_new_point_on_what_an_earlier_one_undid_forgets_that_one_instead():
+    grid = np.zeros((10, 10), np.int32)
+    grid[1:4, 1:4], grid[6:9, 6:9] = 1, 2
+    a, b, c = uv(2, 2, grid.shape), uv(7, 7, grid.shape), uv(2, 3, grid.shape)
+    assert holes.toggled([], [], [a], grid) == ([a], [])
+    assert holes.toggled([b], [a], [c], grid) == ([b], [])          # c is on a's label: a is forgotten
+    assert holes.toggled([], [a, b], [c, b], grid) == ([], [])
+    off = uv(5, 5, grid.shape)
+    assert holes.toggled([], [off], [off], grid) == ([off], [off])  # on no label: nothing undone
+    assert holes.label_at(grid, a) == 1 and holes.label_at(grid, "garbled") == 0
+
+
+def test_the_pipeline_cuts_before_it_fills_and_names_points_on_no_area():
+    rgba, _ = pocket_plate()
+    notes = []
+    req = drawing.Request(name="plate", engine="inflate", cuts=((0.5, 0.5), (0.02, 0.02), (0.01, 0.01)),
+                          fills=((0.5, 0.5),), resolution=80)
+    _, mask = pocket_plate()
+    out, cut, filled = drawing.mend_figure(mask, rgba, req, notes)
+    assert (cut, filled) == (1, 1) and np.array_equal(out, mask)      # cut, then filled back
+    assert notes == ["2 of the points to cut are on no drawn area"]
+    notes.clear()
+    out, cut, filled = drawing.mend_figure(mask, rgba, drawing.Request(name="p", engine="inflate",
+                                                                      cuts=((0.02, 0.5),)), notes)
+    assert (cut, filled) == (0, 0) and notes == ["1 of the points to cut is on no drawn area"]
+    made = drawing.compute(drawing.Request(name="p", engine="inflate", rgba=rgba, resolution=80, cuts=((0.5, 0.5),)),
+                           lambda f, s: None, lambda: False)
+    assert made.cut == 1 and made.filled == 0 and made.notes == []
