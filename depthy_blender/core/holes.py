@@ -28,7 +28,7 @@ EIGHT = np.ones((3, 3), bool)   # a rim vertex touches its hole across an edge o
 
 
 class HoleError(DepthyError, ValueError):
-    """A fill that cannot be made, with a message meant for the artist."""
+    """A fill or a cut that cannot be made, with a message meant for the artist."""
 
 
 def holes(mask: np.ndarray) -> np.ndarray:
