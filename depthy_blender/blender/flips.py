@@ -1,8 +1,6 @@
 """Flip Selected Areas on a relief mesh: flip what is selected (core/flip) and remember the drawn areas
 flipped on the object, which Regenerate asks the pipeline to flip again (drawing.Request.flips), so a
 flip is not lost."""
-import json
-
 import numpy as np
 
 from ..core import flip
@@ -24,7 +22,7 @@ def flip_selection(obj, whole: bool = True) -> int:
     _write(obj, raw, new_raw)
     if whole and areas is not None and (areas[selected] > 0).all():
         grid = flip.area_grid(cells, areas, (s.grid_rows, s.grid_cols))
-        s.flips = json.dumps(flip.remember(remembered(obj), grid, cells, selected, areas))
+        s.flips = props.stored(flip.remember(props.remembered(obj, "flips"), grid, cells, selected, areas))
     else:
         s.loose_flips = True
     return count
@@ -40,15 +38,6 @@ def regenerated(obj, outcome) -> str:
         notes.append("flips of single vertices were not kept")
         obj.depthy.loose_flips = False
     return "; ".join(notes)
-
-
-def remembered(obj) -> list:
-    """The remembered points of the object's flipped areas (none when unreadable)."""
-    try:
-        points = json.loads(obj.depthy.flips or "[]")
-        return [(float(u), float(v)) for u, v in points]
-    except (ValueError, TypeError):
-        return []
 
 
 def _write(obj, raw: np.ndarray, new_raw: np.ndarray) -> None:

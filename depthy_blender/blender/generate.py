@@ -15,7 +15,7 @@ from ..core import images
 from ..models import engine, engines
 from ..models.engine import DEFAULT_OPTIONS, EngineOptions
 from ..pipeline.drawing import Outcome, Request
-from . import flips, holes, image_io, mesh_io, props
+from . import image_io, mesh_io, props
 
 
 class UserError(DepthyError):
@@ -81,9 +81,8 @@ def request_for_relief(obj, settings, as_made: bool = False) -> Request:
     unflipped = s.ratio / s.flip_scale if s.flip_scale > 0 else s.ratio   # Regenerate flips again after
     values = panel_values(settings, size=s.size, ratio=unflipped, auto_ratio=False, smoothing=s.smoothing,
                           base=s.base, **(made_with(obj, settings) if as_made else {}))
-    values["flips"] = tuple(flips.remembered(obj))   # flipped again on the new relief
-    values["fills"] = tuple(holes.remembered(obj, "fills"))   # the figure mended again: holes filled,
-    values["cuts"] = tuple(holes.remembered(obj, "cuts"))     # areas cut
+    for kind in ("flips", "fills", "cuts"):   # the areas flipped, holes filled and areas cut, made again
+        values[kind] = tuple(props.remembered(obj, kind))
     image = bpy.data.images.get(s.source_image) if s.source_image else None
     if image is not None:
         return _from_image(image, None, values)
@@ -181,8 +180,8 @@ def _store_sliders(s, req: Request, outcome: Outcome) -> None:
     s["ratio"], s["smoothing"], s["base"] = outcome.ratio, req.smoothing, req.base
     s["closed"] = req.back != "none"
     s["flip_scale"] = outcome.flip_scale   # 1 unless the request's flips grew the ratio
-    s["flips"] = json.dumps([list(p) for p in req.flips]) if req.flips else ""   # for Regenerate
-    s["fills"], s["cuts"] = holes.stored(req.fills), holes.stored(req.cuts)
+    for kind in ("flips", "fills", "cuts"):   # for Regenerate
+        s[kind] = props.stored(getattr(req, kind))
     s["made_with"] = json.dumps({name: getattr(req, name) for name in MADE_WITH})
     s["drawn_ratio"] = -1.0 if outcome.drawn_ratio is None else outcome.drawn_ratio
 

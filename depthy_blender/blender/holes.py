@@ -1,8 +1,6 @@
 """Fill Holes and Cut Selected Areas on a relief mesh: the holes the selected vertices touch and the drawn
 areas they lie on (core/holes), and the holes filled and areas cut so far, remembered on the object as
 points on the drawing, which every Regenerate makes again (drawing.Request.fills and .cuts)."""
-import json
-
 import numpy as np
 
 from ..core import flip, holes
@@ -25,7 +23,7 @@ def after_fill(obj) -> tuple[list, list]:
     _, cells, _ = mesh_io.read_slider_data(obj.data)
     shape = (s.grid_rows, s.grid_cols)
     new = holes.points_to_fill(cells, shape, mesh_io.selected_vertices(obj.data))
-    return holes.toggled(remembered(obj, "fills"), remembered(obj, "cuts"), new, holes.hole_grid(cells, shape))
+    return holes.toggled(props.remembered(obj, "fills"), props.remembered(obj, "cuts"), new, holes.hole_grid(cells, shape))
 
 
 def after_cut(obj) -> tuple[list, list]:
@@ -39,20 +37,15 @@ def after_cut(obj) -> tuple[list, list]:
         areas = np.zeros(len(selected), np.int32)
     grid = flip.area_grid(cells, areas, (s.grid_rows, s.grid_cols))
     new = holes.area_points(grid, areas[selected])
-    cuts, fills = holes.toggled(remembered(obj, "cuts"), remembered(obj, "fills"), new, grid)
+    cuts, fills = holes.toggled(props.remembered(obj, "cuts"), props.remembered(obj, "fills"), new, grid)
     return fills, cuts
 
 
-def remembered(obj, kind: str) -> list:
-    """The remembered points of the object's filled holes (`kind` "fills") or cut areas ("cuts"); none
-    when unreadable."""
-    try:
-        points = json.loads(getattr(obj.depthy, kind) or "[]")
-        return [(float(u), float(v)) for u, v in points]
-    except (ValueError, TypeError):
-        return []
-
-
-def stored(points) -> str:
-    """The points as the object keeps them."""
-    return json.dumps([list(p) for p in points]) if points else ""
+def regenerated(outcome) -> str:
+    """What the status line says of the figure's mends after Regenerate made them again; "" for none."""
+    notes = []
+    if outcome.filled:
+        notes.append(f"{outcome.filled} filled hole{'s' if outcome.filled != 1 else ''} kept")
+    if outcome.cut:
+        notes.append(f"{outcome.cut} cut area{'s' if outcome.cut != 1 else ''} kept")
+    return "; ".join(notes)

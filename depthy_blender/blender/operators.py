@@ -280,9 +280,12 @@ class RegenerateMixin(GenerateMixin):
         except DepthyError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        kept = flips.regenerated(obj, job.outcome)   # the artist's flips, made again by the pipeline
+        kept = "; ".join(filter(None, self._kept(obj, job.outcome)))   # the artist's mends, made again
         self.report({"INFO"}, self._said(obj, job.outcome) + (f" · {kept}" if kept else ""))
         return {"FINISHED"}
+
+    def _kept(self, obj, outcome) -> list[str]:
+        return [flips.regenerated(obj, outcome), holes.regenerated(outcome)]
 
     def _said(self, obj, outcome) -> str:
         return _made("Regenerated", obj, outcome)
@@ -320,6 +323,9 @@ class FigureMixin(RegenerateMixin):
     def _mends(self, obj) -> tuple[list, list]:
         raise NotImplementedError
 
+    def _kept(self, obj, outcome) -> list[str]:   # the figure's mends are what the status line says
+        return [flips.regenerated(obj, outcome)]
+
 
 class DEPTHY_OT_fill_holes(FigureMixin, bpy.types.Operator):
     """Make the relief again as it was made, with the holes the selected vertices touch filled at the engine's depth"""
@@ -352,7 +358,7 @@ class DEPTHY_OT_engine_figure(FigureMixin, bpy.types.Operator):
 
     def _mends(self, obj):
         holes.unedited(obj)
-        if not (holes.remembered(obj, "fills") or holes.remembered(obj, "cuts")):
+        if not (props.remembered(obj, "fills") or props.remembered(obj, "cuts")):
             raise DepthyError(f"'{obj.name}' has the engine's own figure: no holes filled or areas cut")
         return [], []
 

@@ -4,6 +4,8 @@ A slider change lands in `refresh_relief`, which recomputes vertex heights from 
 (core/relief.vertex_z) and writes them in place (mesh_io.set_z).
 """
 
+import json
+
 import bpy
 from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
                        StringProperty)
@@ -71,6 +73,21 @@ def refresh_relief(obj: bpy.types.Object) -> str | None:
                              s.ratio, s.smoothing, s.invert, s.base)
     mesh_io.set_z(obj.data, z)
     return None
+
+
+def remembered(obj: bpy.types.Object, kind: str) -> list:
+    """The points (u, v) on the drawing a relief keeps for Regenerate: of its flipped areas (`kind`
+    "flips"), filled holes ("fills") or cut areas ("cuts"); none when unreadable."""
+    try:
+        points = json.loads(getattr(obj.depthy, kind) or "[]")
+        return [(float(u), float(v)) for u, v in points]
+    except (ValueError, TypeError):
+        return []
+
+
+def stored(points) -> str:
+    """Points (u, v) as a relief keeps them (JSON; "" for none)."""
+    return json.dumps([list(p) for p in points]) if points else ""
 
 
 def _on_slider(self, context):  # pragma: no mutate block (Blender checks an update callback's signature)

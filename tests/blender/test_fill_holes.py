@@ -12,7 +12,7 @@ from tests.core.test_holes import plate_with_a_hole_cut_out
 
 bpy = pytest.importorskip("bpy")
 
-from depthy_blender.blender import holes, mesh_io, operators  # noqa: E402
+from depthy_blender.blender import mesh_io, operators, props  # noqa: E402
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_vertex_on_the_rim_fills_the_hole_from_edit_mode(holed_path, capfd):
     assert obj.mode == "OBJECT" and bpy.context.active_object == obj
     assert not hole_cells(obj).any() and occupied(obj)[hole].all()
     assert len(obj.data.vertices) == count + hole.sum()
-    assert len(holes.remembered(obj, "fills")) == 1
+    assert len(props.remembered(obj, "fills")) == 1
     assert f"Filled 1 hole of '{obj.name}'" in capfd.readouterr().out
     z = dict(zip(mesh_io.read_slider_data(obj.data)[1], z_of(obj)))
     middle = np.flatnonzero(hole.ravel())[hole.sum() // 2]
@@ -78,7 +78,7 @@ def test_a_vertex_on_the_rim_fills_the_hole_from_edit_mode(holed_path, capfd):
     assert mesh_io.heights_edited(obj.data) is False
 
 
-def test_fill_keeps_the_settings_the_relief_was_made_with_and_regenerate_keeps_the_fill(holed_path):
+def test_fill_keeps_the_settings_the_relief_was_made_with_and_regenerate_keeps_the_fill(holed_path, capfd):
     obj = relief(holed_path, faces="flat")
     shape, made_faces = (obj.depthy.grid_rows, obj.depthy.grid_cols), obj.depthy.made_with
     scene = bpy.context.scene.depthy
@@ -88,9 +88,11 @@ def test_fill_keeps_the_settings_the_relief_was_made_with_and_regenerate_keeps_t
     assert (obj.depthy.grid_rows, obj.depthy.grid_cols) == shape and obj.depthy.made_with == made_faces
     assert "inflate" in obj.depthy.ran_on.lower() and not hole_cells(obj).any()
     scene.resolution = 120
+    capfd.readouterr()
     assert bpy.ops.depthy.regenerate() == {"FINISHED"}    # the panel's settings, the fill kept
+    assert "· 1 filled hole kept\n" in capfd.readouterr().out
     assert obj.depthy.grid_cols == 120 and not hole_cells(obj).any()
-    assert len(holes.remembered(obj, "fills")) == 1 and '"resolution": 120' in obj.depthy.made_with
+    assert len(props.remembered(obj, "fills")) == 1 and '"resolution": 120' in obj.depthy.made_with
 
 
 def test_engine_s_figure_makes_the_relief_again_with_its_hole(holed_path, capfd):
@@ -181,7 +183,7 @@ def test_the_engine_s_figure_of_an_edited_relief_is_refused_too(holed_path):
     obj.data.vertices[0].co.z += 0.3
     with pytest.raises(RuntimeError, match="Vertices were moved: changing the figure is off"):
         bpy.ops.depthy.engine_figure()
-    assert holes.remembered(obj, "fills")
+    assert props.remembered(obj, "fills")
 
 
 def test_fill_is_greyed_out_outside_object_and_edit_mode_saying_so(holed_path):
@@ -223,10 +225,11 @@ def test_a_vertex_on_the_pocket_cuts_it_out_from_edit_mode_and_regenerate_keeps_
     hole = hole_cells(obj)
     inner = ndimage.binary_erosion(pocket, iterations=2)      # the pocket, past the line round it
     assert hole[inner].all() and not hole[~ndimage.binary_dilation(pocket, iterations=2)].any()
-    assert len(holes.remembered(obj, "cuts")) == 1
+    assert len(props.remembered(obj, "cuts")) == 1
     bpy.context.scene.depthy.resolution = 40
     assert bpy.ops.depthy.regenerate() == {"FINISHED"}
     assert hole_cells(obj)[15, 20]                             # the middle, on the coarser grid
+    assert "· 1 cut area kept\n" in capfd.readouterr().out
 
 
 def test_filling_a_cut_area_s_hole_forgets_the_cut_and_cutting_a_filled_hole_forgets_the_fill(pocket_plate_path,

@@ -10,7 +10,7 @@ from tests.blender.conftest import generate, z_of
 
 bpy = pytest.importorskip("bpy")
 
-from depthy_blender.blender import flips, mesh_io, operators  # noqa: E402
+from depthy_blender.blender import flips, mesh_io, operators, props  # noqa: E402
 
 
 def relief(path, **settings):
@@ -174,7 +174,7 @@ def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(pocke
     obj = relief(pocket_plate_path)
     select_cell(obj, *POCKET)
     assert bpy.ops.depthy.flip_areas() == {"FINISHED"}
-    assert len(flips.remembered(obj)) == 1 and not obj.depthy.loose_flips
+    assert len(props.remembered(obj, "flips")) == 1 and not obj.depthy.loose_flips
     bpy.context.scene.depthy.resolution = 120          # Regenerate takes the panel's mesh settings
     capfd.readouterr()
     assert bpy.ops.depthy.regenerate() == {"FINISHED"}
@@ -183,7 +183,7 @@ def test_regenerate_flips_the_remembered_areas_again_at_another_resolution(pocke
     assert z[45, 60] < z[22, 22]                        # the pocket (the middle) behind the plate again
     select_cell(obj, 45, 60)
     assert bpy.ops.depthy.flip_areas() == {"FINISHED"}  # flipped back: nothing left to remember
-    assert flips.remembered(obj) == []
+    assert props.remembered(obj, "flips") == []
     z = cell_grid(obj, z_of(obj))
     assert z[45, 60] > z[22, 22]
 
@@ -212,7 +212,7 @@ def test_regenerate_warns_of_a_remembered_point_on_no_area_and_keeps_the_heights
     assert "Warning: 1 of the points to flip is on no drawn area" in out and "kept" not in out
     assert np.allclose(z_of(obj), z) and obj.depthy.flip_scale == 1.0
     obj.depthy.flips = "not json"
-    assert flips.remembered(obj) == [] and bpy.ops.depthy.regenerate() == {"FINISHED"}
+    assert props.remembered(obj, "flips") == [] and bpy.ops.depthy.regenerate() == {"FINISHED"}
 
 
 def test_regenerate_at_the_same_settings_gives_back_the_flipped_relief(pocket_plate_path):
