@@ -14,7 +14,8 @@ then made from that one prediction, as the panel makes it (Faces: Flat, for a pa
   the drilled holes included;
 - Fill Holes + flips: Depthy's figure with the holes the artist fills (core/holes.filled, one point deep
   in each hole of which the true figure covers most: the boss), then the flips.
-The artist is simulated from the truth. Scored as benchmarks/examples_quality.py scores the examples
+The artist is simulated from the truth (training/figure_mends.py simulates one on the evaluation's mesh
+and Freestyle drawings). Scored as benchmarks/examples_quality.py scores the examples
 (nRMSE and normal error on the true figure, mask IoU, proportion error); ratios are against Depthy's
 figure read as flat faces, all from the same run.
 """
@@ -33,7 +34,7 @@ from benchmarks import three_view_parts as parts  # noqa: E402
 from benchmarks.examples_quality import scores  # noqa: E402
 from benchmarks.flat_faces import mean, ratio  # noqa: E402
 from benchmarks.flip_areas import BORDER_TOLERANCE, artist_flips, normalised, round_boss_and_pocket  # noqa: E402
-from depthy_blender.core import flat_faces, flip, holes, images  # noqa: E402
+from depthy_blender.core import flip, holes, images  # noqa: E402
 from depthy_blender.models import engine, engines  # noqa: E402
 from depthy_blender.pipeline import drawing  # noqa: E402
 
@@ -121,69 +122,12 @@ def table(views) -> dict:
     return means
 
 
-def artist_cuts(rgba: np.ndarray, mask: np.ndarray, truth: dict) -> list[tuple[float, float]]:
-    """One point deep in each drawn area of `mask` (core/flip's areas) of which the true figure covers less
-    than COVERED: what an artist who sees which closed lines are holes would cut."""
-    labels = flat_faces.faces(rgba, mask)
-    if not labels.any():
-        return []
-    covered = np.asarray(ndimage.mean(truth["mask"], labels, np.arange(1, labels.max() + 1)))
-    chosen = np.flatnonzero(covered < COVERED) + 1
-    return [] if len(chosen) == labels.max() else holes.deepest_points(labels, chosen)
-
-
-def evaluation_views(name: str):
-    """training/evaluate.py's mesh drawings ("meshes") or the same drawn by Blender's Freestyle ("freestyle"),
-    as (seed, rgba, truth)."""
-    from training import evaluate
-    data = evaluate.mesh_test_set() if name == "meshes" else evaluate.freestyle_test_set()
-    for i, image in enumerate(data["image"]):
-        rgba = np.concatenate([image, np.ones(image.shape[:2] + (1,), np.float32)], -1)
-        yield i, rgba, {"nearness": data["nearness"][i], "mask": data["mask"][i],
-                        "proportion": float(data["proportion"][i])}
-
-
-def mends_table(views, title: str) -> dict:
-    """Depthy's figure, and the same with the artist's cuts and fills (mend_figure's order: cuts, then
-    fills), each scored as read (no Faces); returns each reading's mean scores."""
-    rows = {"Depthy's figure": [], "+ the artist's cuts and fills": []}
-    changed, cut_count, fill_count = [], 0, 0
-    for _, rgba, truth in views:
-        told = engines.get("depthy").predict(rgba)
-        cuts = artist_cuts(rgba, told.mask, truth)
-        mask, cut, _ = holes.cut(told.mask, rgba, cuts)
-        mask, filled, _ = holes.filled(mask, artist_fills(mask, truth))
-        mended = normalised(engine.DepthResult(told.nearness, mask, {}, told.proportion))
-        before, after = scores(normalised(told), truth), scores(mended, truth)
-        rows["Depthy's figure"].append(before)
-        rows["+ the artist's cuts and fills"].append(after)
-        cut_count, fill_count = cut_count + cut, fill_count + filled
-        if cut or filled:
-            changed.append((before["iou"], after["iou"]))
-    count = len(rows[READINGS[0]])
-    print(f"\n{title}: {count} views, Depthy as read")
-    print(f"{'reading':<32} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
-    means = {name: mean(r) for name, r in rows.items()}
-    for name, m in means.items():
-        print(f"{name:<32} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
-    print(f"cut: {cut_count} areas, filled: {fill_count} holes, on {len(changed)} views; their mask IoU "
-          + ", ".join(f"{a:.3f} → {b:.3f}" for a, b in changed))
-    return means
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--plates", type=int, default=16, help="seeded plates, one view each")
     p.add_argument("--size", type=int, default=320, help="drawing size in pixels")
-    p.add_argument("--meshes", action="store_true", help="also the artist's cuts and fills on training/evaluate.py's "
-                                                         "mesh drawings and their Freestyle drawings (built on "
-                                                         "first use, with Blender's Python module)")
     args = p.parse_args(argv)
-    if args.plates:
-        table(plates(args.plates, args.size))
-    if args.meshes:
-        for name in ("meshes", "freestyle"):
-            mends_table(evaluation_views(name), f"{name} (training/evaluate.py's set)")
+    table(plates(args.plates, args.size))
 
 
 if __name__ == "__main__":
