@@ -43,8 +43,12 @@ def verdict(summary: dict) -> str:
 
 
 def drawing_nrmse(weights: str, data: dict) -> np.ndarray:
+    """Each drawing's nRMSE with `weights`; the engine has the shipped weights again afterwards."""
     depthy_engine.use_model(evaluate.load_depthy(weights))
-    preds = evaluate.predict_all("depthy", data)
+    try:
+        preds = evaluate.predict_all("depthy", data)
+    finally:
+        depthy_engine.free_models()
     return np.array([row["nrmse"] for row in evaluate.drawing_scores(preds, data)])
 
 

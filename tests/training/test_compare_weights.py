@@ -209,3 +209,18 @@ def test_select_checkpoint_ranks_on_pooled_drawings_and_writes_the_choice(tmp_pa
     select_checkpoint.main()
     assert made == [(3, 256), (4, 256)]                           # the selection drawings are cached
     assert "pooled" not in capsys.readouterr().out
+
+
+def test_comparing_leaves_the_engine_with_the_shipped_weights(tmp_path):
+    """drawing_nrmse runs the weights it is given, then gives the engine back (a later Depthy predict in the
+    same process reads with the shipped weights, not the compared ones)."""
+    from depthy_blender.models import depthy_engine
+    from depthy_blender.models.depthy import Depthy
+    from training import compare_weights
+    from training.synth import dataset
+    torch.manual_seed(0)
+    torch.save(Depthy().state_dict(), tmp_path / "w.pt")
+    items = [dataset.sample(3, 64)]
+    data = {k: np.stack([i[k] for i in items]) for k in ("image", "nearness", "mask")}
+    compare_weights.drawing_nrmse(str(tmp_path / "w.pt"), data)
+    assert depthy_engine._MODELS == {}
