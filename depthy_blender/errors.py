@@ -24,3 +24,8 @@ def described(exc: BaseException, limit: int | None = None) -> str:
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0][:limit]}" if lines else type(exc).__name__
 
+
+
+def counted(count: int, noun: str) -> str:
+    """A count and its noun for a line the user reads: "1 area", "2 areas"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -4,7 +4,7 @@ flip is not lost."""
 import numpy as np
 
 from ..core import flip
-from ..errors import DepthyError
+from ..errors import DepthyError, counted
 from . import mesh_io, props
 
 
@@ -33,7 +33,7 @@ def regenerated(obj, outcome) -> str:
     remembered areas: drawing.flip_areas); "" when there were none."""
     notes = []
     if outcome.flipped:
-        notes.append(f"{outcome.flipped} flipped area{'s' if outcome.flipped != 1 else ''} kept")
+        notes.append(f"{counted(outcome.flipped, 'flipped area')} kept")
     if obj.depthy.loose_flips:
         notes.append("flips of single vertices were not kept")
         obj.depthy.loose_flips = False

@@ -4,7 +4,7 @@ points on the drawing, which every Regenerate makes again (drawing.Request.fills
 import numpy as np
 
 from ..core import flip, holes
-from ..errors import DepthyError
+from ..errors import DepthyError, counted
 from . import mesh_io, props
 
 
@@ -45,7 +45,7 @@ def regenerated(outcome) -> str:
     """What the status line says of the figure's mends after Regenerate made them again; "" for none."""
     notes = []
     if outcome.filled:
-        notes.append(f"{outcome.filled} filled hole{'s' if outcome.filled != 1 else ''} kept")
+        notes.append(f"{counted(outcome.filled, 'filled hole')} kept")
     if outcome.cut:
-        notes.append(f"{outcome.cut} cut area{'s' if outcome.cut != 1 else ''} kept")
+        notes.append(f"{counted(outcome.cut, 'cut area')} kept")
     return "; ".join(notes)

@@ -8,7 +8,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..core import options, relief as relief_math
-from ..errors import DepthyError
+from ..errors import DepthyError, counted
 from ..models import engine
 from ..pipeline import drawing, sheet
 from . import flips, generate, holes, mesh_io, prefs, props
@@ -336,7 +336,7 @@ class DEPTHY_OT_fill_holes(FigureMixin, bpy.types.Operator):
         return holes.after_fill(obj)
 
     def _said(self, obj, outcome) -> str:
-        return _made(f"Filled {outcome.filled} hole{'s' if outcome.filled != 1 else ''} of", obj, outcome)
+        return _made(f"Filled {counted(outcome.filled, 'hole')} of", obj, outcome)
 
 
 class DEPTHY_OT_cut_areas(FigureMixin, bpy.types.Operator):
@@ -348,7 +348,7 @@ class DEPTHY_OT_cut_areas(FigureMixin, bpy.types.Operator):
         return holes.after_cut(obj)
 
     def _said(self, obj, outcome) -> str:
-        return _made(f"Cut {outcome.cut} area{'s' if outcome.cut != 1 else ''} out of", obj, outcome)
+        return _made(f"Cut {counted(outcome.cut, 'area')} out of", obj, outcome)
 
 
 class DEPTHY_OT_engine_figure(FigureMixin, bpy.types.Operator):
@@ -501,7 +501,7 @@ class DEPTHY_OT_flip_areas(bpy.types.Operator):
                 bpy.ops.object.mode_set(mode="EDIT")
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Flipped {count} area{'s' if count != 1 else ''} of '{obj.name}'")
+        self.report({"INFO"}, f"Flipped {counted(count, 'area')} of '{obj.name}'")
         return {"FINISHED"}
 
 

@@ -28,3 +28,9 @@ def test_a_failure_that_says_nothing_is_named_by_its_type():
     for exc in (KeyError(), MemoryError(""), OSError("  \n ")):
         assert first_line(exc) == type(exc).__name__ == described(exc)
         assert first_line(exc, 2) == type(exc).__name__ == described(exc, 2)
+
+
+def test_a_count_takes_its_noun_in_the_singular_for_one_only():
+    from depthy_blender.errors import counted
+    assert [counted(n, "area") for n in (0, 1, 2)] == ["0 areas", "1 area", "2 areas"]
+    assert counted(1, "filled hole") == "1 filled hole"
