@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import three_view_parts as parts  # noqa: E402
 from benchmarks.examples_quality import scores  # noqa: E402
-from benchmarks.flat_faces import mean, ratio  # noqa: E402
+from benchmarks.flat_faces import ratio_lines, score_table  # noqa: E402
 from benchmarks.flip_areas import BORDER_TOLERANCE, artist_flips, normalised, round_boss_and_pocket  # noqa: E402
 from depthy_blender.core import flip, holes, images  # noqa: E402
 from depthy_blender.models import engine, engines  # noqa: E402
@@ -106,15 +106,8 @@ def table(views) -> dict:
     count = counts["views"]
     print(f"\nplates with a round boss, a pocket and drilled holes, from above: {count} views, Depthy read as "
           f"flat faces, {time.time() - t0:.0f} s")
-    print(f"{'reading':<28} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
-    means = {name: mean(r) for name, r in rows.items()}
-    for name, m in means.items():
-        print(f"{name:<28} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
-    first = means["Depthy's figure"]
-    for name in list(rows)[1:]:
-        m = means[name]
-        print(f"{name} ÷ Depthy's figure: nRMSE {ratio(m, first, 'nrmse')}, normal error "
-              f"{ratio(m, first, 'normal')}, proportion error {ratio(m, first, 'proportion')}")
+    means = score_table(rows, 28)
+    ratio_lines(means, READINGS[0], READINGS[1:])
     print(f"filled: {counts['fills']} holes on {count} views; left open: {counts['holes left']} holes; "
           f"flips after the fill: {counts['flips']}")
     print(f"time: finding and filling the holes {1000 * seconds['fill'] / count:.1f} ms a view, "

@@ -61,6 +61,25 @@ def ratio(a: dict, b: dict, measure: str) -> str:
     return f"{a[measure] / b[measure]:.3f}" if b[measure] > 0 else "n/a (both 0)"
 
 
+def score_table(rows: dict, width: int) -> dict:
+    """Print each reading's mean scores (`rows`: reading → its views' scores) under a header, the names
+    `width` wide; returns the means."""
+    print(f"{'reading':<{width}} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
+    means = {name: mean(r) for name, r in rows.items()}
+    for name, m in means.items():
+        print(f"{name:<{width}} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
+    return means
+
+
+def ratio_lines(means: dict, base: str, names) -> None:
+    """Print each reading in `names` against the reading `base`: its nRMSE, normal and proportion error
+    ratios."""
+    for name in names:
+        m = means[name]
+        print(f"{name} ÷ {base}: nRMSE {ratio(m, means[base], 'nrmse')}, normal error "
+              f"{ratio(m, means[base], 'normal')}, proportion error {ratio(m, means[base], 'proportion')}")
+
+
 def wins(rows: dict, engine_name: str) -> int:
     """Views where flat faces score lower on nRMSE, normal error and proportion error, or equal where
     both are 0 (a view of one flat face)."""

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.examples_quality import flip_areas, scores  # noqa: E402
 from benchmarks import three_view_parts as parts  # noqa: E402
-from benchmarks.flat_faces import drawings, mean, ratio  # noqa: E402
+from benchmarks.flat_faces import drawings, ratio_lines, score_table  # noqa: E402
 from depthy_blender.core import flip, images, relief  # noqa: E402
 from depthy_blender.models import engine, engines  # noqa: E402
 from depthy_blender.pipeline import drawing  # noqa: E402
@@ -145,15 +145,7 @@ def table(views, title: str, background: str = "auto") -> None:
         both.append(more)
     count = len(clicks)
     print(f"\n{title}: {count} views, Depthy read as flat faces, {time.time() - t0:.0f} s")
-    print(f"{'reading':<30} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
-    means = {name: mean(r) for name, r in rows.items()}
-    for name, m in means.items():
-        print(f"{name:<30} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
-    flat = means["flat"]
-    for name in list(rows)[2:]:
-        m = means[name]
-        print(f"{name} ÷ flat: nRMSE {ratio(m, flat, 'nrmse')}, normal error {ratio(m, flat, 'normal')}, "
-              f"proportion error {ratio(m, flat, 'proportion')}")
+    ratio_lines(score_table(rows, 30), "flat", list(rows)[2:])
     beats = sum(f["nrmse"] < i["nrmse"] for f, i in zip(rows["flat + artist's flips"],
                                                          rows["flat + Invert where it helps"]))
     print(f"flips kept: {sum(clicks)} areas on {sum(c > 0 for c in clicks)} of {count} views; they beat Invert "

@@ -19,7 +19,7 @@ from scipy import ndimage
 
 from benchmarks.examples_quality import scores
 from benchmarks.fill_holes import COVERED, artist_fills
-from benchmarks.flat_faces import mean
+from benchmarks.flat_faces import score_table
 from benchmarks.flip_areas import normalised
 from depthy_blender.core import flat_faces, holes
 from depthy_blender.models import engine, engines
@@ -68,10 +68,7 @@ def mends_table(views, title: str) -> dict:
             changed.append((before["iou"], after["iou"]))
     count = len(rows[READINGS[0]])
     print(f"\n{title}: {count} views, Depthy as read")
-    print(f"{'reading':<32} {'nRMSE':>7} {'normal°':>8} {'IoU':>6} {'proport':>8}")
-    means = {name: mean(r) for name, r in rows.items()}
-    for name, m in means.items():
-        print(f"{name:<32} {m['nrmse']:7.4f} {m['normal']:8.2f} {m['iou']:6.3f} {m['proportion']:8.4f}")
+    means = score_table(rows, 32)
     print(f"cut: {cut_count} areas, filled: {fill_count} holes, on {len(changed)} views; their mask IoU "
           + ", ".join(f"{a:.3f} → {b:.3f}" for a, b in changed))
     return means

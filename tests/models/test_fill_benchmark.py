@@ -60,3 +60,15 @@ def test_the_artist_fills_the_holes_the_true_figure_covers():
     assert len(points) == 1 and holes.hole_at(holes.holes(mask), points[0]) == holes.holes(mask)[8, 8]
     truth["mask"][5:12, 5:10] = False  # now most of it is not
     assert fill_holes.artist_fills(mask, truth) == []
+
+
+def test_the_shared_table_prints_each_reading_and_its_ratios(capsys):
+    from benchmarks.flat_faces import ratio_lines, score_table
+    rows = {"a": [{"nrmse": 0.2, "normal": 2.0, "iou": 0.9, "proportion": 0.1}],
+            "b": [{"nrmse": 0.1, "normal": 0.0, "iou": 1.0, "proportion": 0.05}]}
+    means = score_table(rows, 6)
+    ratio_lines(means, "a", ["b"])
+    assert capsys.readouterr().out.splitlines() == [
+        "reading   nRMSE  normal°    IoU  proport", "a       0.2000     2.00  0.900   0.1000",
+        "b       0.1000     0.00  1.000   0.0500", "b ÷ a: nRMSE 0.500, normal error 0.000, proportion error 0.500"]
+    assert means["b"]["nrmse"] == 0.1
