@@ -42,10 +42,8 @@ def drawing_path(tmp_path) -> Path:
 def pocket_plate_drawing() -> Image.Image:
     """A plate with a pocket drawn square-on, 160 × 120 px: black 2-px outlines on white, the plate's
     (20, 20)–(139, 99) and the pocket's (60, 40)–(99, 79)."""
-    img = Image.new("RGB", (160, 120), "white")
-    draw = ImageDraw.Draw(img)
-    draw.rectangle((20, 20, 139, 99), outline="black", width=2)
-    draw.rectangle((60, 40, 99, 79), outline="black", width=2)
+    img = outline_drawing(box=(20, 20, 139, 99), width=2)
+    ImageDraw.Draw(img).rectangle((60, 40, 99, 79), outline="black", width=2)
     return img
 
 

@@ -177,30 +177,41 @@ def test_sheet_from_dxf_draws_only_geometry(tmp_path):
     assert len(views) == 1 and (tmp_path / "b.glb").read_bytes()[:4] == b"glTF"
 
 
-def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path, pocket_plate_path):
-    common = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
-    heights = {}
-    for flips in ([], ["--flip", "80,60"]):
-        out = tmp_path / f"p{len(flips)}.blend"
-        result = _run(pocket_plate_path, "-o", out, *common, *flips)
-        assert result.returncode == 0, result.stderr
-        bpy.ops.wm.open_mainfile(filepath=str(out))
-        relief = next(o for o in bpy.data.objects if o.depthy.is_result)
-        p = np.array([v.co for v in relief.data.vertices])
-        middle = (np.abs(p[:, 0]) < 0.05) & (np.abs(p[:, 1]) < 0.05)
-        corner = (p[:, 0] < -0.3) & (p[:, 1] > 0.2)
-        heights[len(flips)] = (np.median(p[middle, 2]), np.median(p[corner, 2]), relief)
-    (pocket, plate, _), (flipped_pocket, flipped_plate, relief) = heights[0], heights[2]
-    assert pocket > plate and flipped_pocket < flipped_plate               # the engine's bump is a pocket now
-    assert flipped_plate - flipped_pocket == pytest.approx(pocket - plate, rel=1e-3)
-    assert relief.depthy.ratio > 0.2 and relief.depthy.flip_scale == pytest.approx(relief.depthy.ratio / 0.2)
-    assert relief.depthy.flips == "[[0.503125, 0.5041666666666667]]"         # (80.5 / 160, 60.5 / 120)
+FLAT_INFLATE = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
+
+
+def made_heights(drawing, out, *args):
+    """`mesh DRAWING -o OUT.blend` with FLAT_INFLATE and `args`, opened: (the median height of the relief's
+    middle, None where it has no vertices there, of its top-left plate corner, the relief)."""
+    result = _run(drawing, "-o", out, *FLAT_INFLATE, *args)
+    assert result.returncode == 0, result.stderr
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    relief = next(o for o in bpy.data.objects if o.depthy.is_result)
+    p = np.array([v.co for v in relief.data.vertices])
+    middle = (np.abs(p[:, 0]) < 0.05) & (np.abs(p[:, 1]) < 0.05)
+    corner = (p[:, 0] < -0.3) & (p[:, 1] > 0.2)
+    return np.median(p[middle, 2]) if middle.any() else None, np.median(p[corner, 2]), relief
+
+
+def regenerates_the_same_heights(relief):
+    """Regenerate, with the panel set as the relief was made (FLAT_INFLATE), gives back its heights."""
     bpy.context.view_layer.objects.active = relief
     bpy.context.scene.depthy.engine, bpy.context.scene.depthy.faces = "inflate", "flat"
     bpy.context.scene.depthy.resolution = 80
     z = np.array([v.co.z for v in relief.data.vertices])
     assert bpy.ops.depthy.regenerate() == {"FINISHED"}
     assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
+
+
+def test_flip_sinks_the_pocket_under_the_pixel_and_regenerate_keeps_it(tmp_path, pocket_plate_path):
+    heights = {len(flips): made_heights(pocket_plate_path, tmp_path / f"p{len(flips)}.blend", *flips)
+               for flips in ([], ["--flip", "80,60"])}
+    (pocket, plate, _), (flipped_pocket, flipped_plate, relief) = heights[0], heights[2]
+    assert pocket > plate and flipped_pocket < flipped_plate               # the engine's bump is a pocket now
+    assert flipped_plate - flipped_pocket == pytest.approx(pocket - plate, rel=1e-3)
+    assert relief.depthy.ratio > 0.2 and relief.depthy.flip_scale == pytest.approx(relief.depthy.ratio / 0.2)
+    assert relief.depthy.flips == "[[0.503125, 0.5041666666666667]]"         # (80.5 / 160, 60.5 / 120)
+    regenerates_the_same_heights(relief)
 
 
 @pytest.mark.parametrize("flag", ["flip", "fill", "cut"])
@@ -233,29 +244,14 @@ def test_fill_keeps_the_hole_under_the_pixel_in_the_figure_and_flip_raises_it(tm
     from tests.core.test_holes import plate_with_a_hole_cut_out
     drawing = tmp_path / "holed.png"
     Image.fromarray((plate_with_a_hole_cut_out() * 255).round().astype(np.uint8), "RGBA").save(drawing)
-    common = ["--engine", "inflate", "--faces", "flat", "--resolution", "80", "--smoothing", "0", "--ratio", "0.2"]
-    middles = {}
-    for mends in ([], ["--fill", "80,60"], ["--fill", "80,60", "--flip", "80,60"]):
-        out = tmp_path / f"p{len(mends)}.blend"
-        result = _run(drawing, "-o", out, *common, *mends)
-        assert result.returncode == 0, result.stderr
-        bpy.ops.wm.open_mainfile(filepath=str(out))
-        relief = next(o for o in bpy.data.objects if o.depthy.is_result)
-        p = np.array([v.co for v in relief.data.vertices])
-        middle = (np.abs(p[:, 0]) < 0.05) & (np.abs(p[:, 1]) < 0.05)
-        plate = (p[:, 0] < -0.3) & (p[:, 1] > 0.2)
-        middles[len(mends)] = (np.median(p[middle, 2]) if middle.any() else None, np.median(p[plate, 2]), relief)
+    middles = {len(mends): made_heights(drawing, tmp_path / f"p{len(mends)}.blend", *mends)
+               for mends in ([], ["--fill", "80,60"], ["--fill", "80,60", "--flip", "80,60"])}
     assert middles[0][0] is None                                   # the hole
     (sunk, plate, _), (raised, level, relief) = middles[2], middles[4]
     assert sunk < plate and raised > level
     assert relief.depthy.fills == "[[0.503125, 0.5041666666666667]]"
-    bpy.context.view_layer.objects.active = relief
-    bpy.context.scene.depthy.engine, bpy.context.scene.depthy.faces = "inflate", "flat"
-    bpy.context.scene.depthy.resolution = 80
-    z = np.array([v.co.z for v in relief.data.vertices])
-    assert bpy.ops.depthy.regenerate() == {"FINISHED"}
-    assert np.allclose([v.co.z for v in relief.data.vertices], z, atol=1e-5)
-    result = _run(drawing, "-o", tmp_path / "x.glb", *common, "--fill", "30,30")
+    regenerates_the_same_heights(relief)
+    result = _run(drawing, "-o", tmp_path / "x.glb", *FLAT_INFLATE, "--fill", "30,30")
     assert result.returncode == 0 and "note: 1 of the points to fill is on no hole" in result.stderr
 
 
